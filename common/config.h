@@ -1,0 +1,85 @@
+/*
+ * config — kitchen.conf(5): every key, its embedded default, and the checks.
+ *
+ * The file is libconfig syntax; every key is optional, so no file at all is a
+ * complete configuration (the five-dish menu of the tutorial, 3 local chefs
+ * of 1 station, ipc sockets in runtime_dir, the store in state_dir).
+ * libconfig stays inside config.c: what comes out is this plain struct, with
+ * every string copied and owned by it.
+ *
+ *	struct kitchen_config *c;
+ *	char err[256];
+ *	r = config_load(path, &c, err, sizeof(err));
+ *	if (r < 0)
+ *		return log_error_errno(r, "Failed to load configuration: %s", err);
+ *
+ * A file that does not parse or holds a bad value is refused whole, with
+ * "FILE:LINE: what is wrong" in @err; an unknown key is refused the same way
+ * (a typo must not silently fall back to a default).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_endpoint {
+	CONFIG_ENDPOINT_CONTROL,
+	CONFIG_ENDPOINT_EVENTS,
+	CONFIG_ENDPOINT_DISPATCH,
+	CONFIG_ENDPOINT_SINK,
+	_CONFIG_ENDPOINT_MAX,
+};
+
+struct config_dish {
+	char *name;                /* 1..PROTO_MAX_NAME bytes of text */
+	char **ingredients;        /* n_ingredients names, 1..32 of them */
+	size_t n_ingredients;
+};
+
+struct config_timing {
+	uint64_t prep_ms;          /* waiting per dish: "Get ingredients" */
+	uint64_t cook_ms;          /* waiting per ingredient: "Cooking ingredient" */
+	uint64_t season_ms;        /* waiting per ingredient: "Seasoning" */
+	uint64_t cpu_work;         /* rounds of deterministic CPU work per ingredient */
+};
+
+struct kitchen_config {
+	char *path;                /* the file read, or NULL for embedded defaults */
+	char *log_level;           /* "info"; see log_priority_from_name() */
+	char *runtime_dir;         /* sockets: /run/kitchen, $XDG_RUNTIME_DIR/kitchen */
+	char *state_dir;           /* the store: /var/lib/kitchen, $XDG_STATE_HOME/kitchen */
+	char *endpoints[_CONFIG_ENDPOINT_MAX];  /* bind addresses; ipc in runtime_dir */
+
+	unsigned chefs_local;      /* chef processes kitchend spawns (0..64), 3 */
+	unsigned chefs_threads;    /* stations per local chef (1..256), 1 */
+	char *chefs_command;       /* chef binary; NULL: beside kitchend, else installed */
+
+	struct config_timing timing;
+
+	uint64_t heartbeat_interval_ms;  /* 1000 */
+	unsigned heartbeat_liveness;     /* 3 */
+	unsigned dishes_max_attempts;    /* 3 */
+	uint64_t dishes_timeout_ms;      /* 0: no limit */
+	uint64_t orders_max_queued;      /* dishes waiting, 1000000 */
+	uint64_t drain_timeout_ms;       /* 30000 */
+	char *store_synchronous;         /* "full" or "normal" (SQLite PRAGMA), "full" */
+
+	struct config_dish *menu;
+	size_t n_menu;
+};
+
+/*
+ * Load @path (NULL: embedded defaults only). On success store a new config
+ * in *ret_config and return 0; otherwise return -errno (-EINVAL for a bad
+ * file, -ENOENT when it does not exist) with a one-line reason in @err.
+ */
+int config_load(const char *path, struct kitchen_config **ret_config, char *err, size_t err_size);
+void config_free(struct kitchen_config *c);  /* NULL is fine */
+
+/* The menu entry called @name, or NULL. */
+const struct config_dish *config_find_dish(const struct kitchen_config *c, const char *name);
+
+/* Write the effective configuration in kitchen.conf syntax (for --dump-config). */
+int config_dump(const struct kitchen_config *c, FILE *f);

@@ -1,0 +1,389 @@
+#include "proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct proto_schema {
+	const char *name;
+	unsigned fixed;  /* fields before any group */
+	unsigned group;  /* size of a repeated group; 0: none allowed */
+	unsigned min_groups;
+};
+
+/* The one table the code enforces; docs/protocol.md describes each entry. */
+static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
+	[PROTO_ORDER]     = { "ORDER",     2, 1, 1 },
+	[PROTO_WAIT]      = { "WAIT",      2, 0, 0 },
+	[PROTO_SHOW]      = { "SHOW",      1, 0, 0 },
+	[PROTO_STATUS]    = { "STATUS",    0, 0, 0 },
+	[PROTO_MENU]      = { "MENU",      0, 0, 0 },
+	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0 },
+	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0 },
+	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0 },
+	[PROTO_OK]        = { "OK",        0, 1, 0 },
+	[PROTO_ERR]       = { "ERR",       2, 0, 0 },
+	[PROTO_READY]     = { "READY",     5, 0, 0 },
+	[PROTO_HEARTBEAT] = { "HEARTBEAT", 0, 0, 0 },
+	[PROTO_DISH]      = { "DISH",      0, 9, 1 },
+	[PROTO_CANCEL]    = { "CANCEL",    2, 0, 0 },
+	[PROTO_PROGRESS]  = { "PROGRESS",  4, 0, 0 },
+	[PROTO_RESULT]    = { "RESULT",    1, 5, 1 },
+	[PROTO_ORDERED]   = { "ORDERED",   2, 0, 0 },
+	[PROTO_STAGE]     = { "STAGE",     5, 0, 0 },
+	[PROTO_SERVED]    = { "SERVED",    6, 0, 0 },
+	[PROTO_FAILED]    = { "FAILED",    5, 0, 0 },
+	[PROTO_DONE]      = { "DONE",      4, 0, 0 },
+	[PROTO_CHEF]      = { "CHEF",      3, 0, 0 },
+};
+
+const char *proto_cmd_name(enum proto_cmd cmd)
+{
+	if ((unsigned) cmd >= _PROTO_CMD_MAX)
+		return "?";
+	return schemas[cmd].name;
+}
+
+static int cmd_from_field(const struct proto_field *f, enum proto_cmd *ret)
+{
+	for (unsigned i = 0; i < _PROTO_CMD_MAX; i++) {
+		size_t n = strlen(schemas[i].name);
+		if (f->len == n && memcmp(f->data, schemas[i].name, n) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return -EPROTO;
+}
+
+struct proto_msg *proto_msg_new(void)
+{
+	struct proto_msg *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < PROTO_MAX_FRAMES; i++)
+		zmq_msg_init(&m->parts[i]);
+	return m;
+}
+
+static void msg_release(struct proto_msg *m)
+{
+	for (size_t i = 0; i < m->n_parts; i++) {
+		zmq_msg_close(&m->parts[i]);
+		zmq_msg_init(&m->parts[i]);
+	}
+	m->n_parts = 0;
+	m->n_env = 0;
+	m->n_fields = 0;
+}
+
+void proto_msg_free(struct proto_msg **m)
+{
+	if (!m || !*m)
+		return;
+	msg_release(*m);
+	for (size_t i = 0; i < PROTO_MAX_FRAMES; i++)
+		zmq_msg_close(&(*m)->parts[i]);
+	free(*m);
+	*m = NULL;
+}
+
+/* Read and drop the rest of a multipart message we have given up on. */
+static void drain_rest(void *sock)
+{
+	zmq_msg_t part;
+	int more;
+	size_t len = sizeof(more);
+
+	for (;;) {
+		if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) < 0 || !more)
+			return;
+		zmq_msg_init(&part);
+		if (zmq_msg_recv(&part, sock, 0) < 0) {
+			zmq_msg_close(&part);
+			return;
+		}
+		zmq_msg_close(&part);
+	}
+}
+
+static int validate(struct proto_msg *m, size_t n_env)
+{
+	const struct proto_schema *s;
+	size_t rest;
+
+	for (size_t i = 0; i < m->n_parts; i++) {
+		m->field_store[i].data = zmq_msg_data(&m->parts[i]);
+		m->field_store[i].len = zmq_msg_size(&m->parts[i]);
+	}
+	/* The envelope first, so whoever sent a malformed message can be answered. */
+	if (m->n_parts < n_env)
+		return -EPROTO;
+	for (size_t i = 0; i < n_env; i++)
+		m->env[i] = m->field_store[i];
+	m->n_env = n_env;
+	if (m->n_parts < n_env + 2)
+		return -EPROTO;
+	for (size_t i = n_env; i < m->n_parts; i++)
+		if (m->field_store[i].len > PROTO_MAX_FIELD)
+			return -EPROTO;
+
+	const struct proto_field *ver = &m->field_store[n_env];
+	if (ver->len != strlen(PROTO_VERSION) || memcmp(ver->data, PROTO_VERSION, ver->len) != 0)
+		return -EPROTO;
+	if (cmd_from_field(&m->field_store[n_env + 1], &m->cmd) < 0)
+		return -EPROTO;
+
+	m->fields = &m->field_store[n_env + 2];
+	m->n_fields = m->n_parts - n_env - 2;
+
+	s = &schemas[m->cmd];
+	if (m->n_fields < s->fixed)
+		return -EPROTO;
+	rest = m->n_fields - s->fixed;
+	if (s->group == 0)
+		return rest == 0 ? 0 : -EPROTO;
+	if (rest % s->group != 0 || rest / s->group < s->min_groups)
+		return -EPROTO;
+	return 0;
+}
+
+int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags)
+{
+	int more;
+	size_t len = sizeof(more);
+	int r;
+
+	if (n_env > PROTO_MAX_ENVELOPE)
+		return -EINVAL;
+	msg_release(m);
+
+	for (;;) {
+		if (m->n_parts == PROTO_MAX_FRAMES) {
+			drain_rest(sock);
+			msg_release(m);
+			return -EPROTO;
+		}
+		if (zmq_msg_recv(&m->parts[m->n_parts], sock, m->n_parts == 0 ? flags : 0) < 0) {
+			r = -errno;
+			/* A part failing mid-message would leave a half; drop it all. */
+			if (m->n_parts > 0)
+				drain_rest(sock);
+			msg_release(m);
+			return r;
+		}
+		m->n_parts++;
+		if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) < 0 || !more)
+			break;
+	}
+
+	r = validate(m, n_env);
+	if (r < 0) {
+		/* Keep the envelope readable: a ROUTER may still want to answer. */
+		m->n_fields = 0;
+		m->fields = NULL;
+		return r;
+	}
+	return 0;
+}
+
+size_t proto_groups(const struct proto_msg *m)
+{
+	const struct proto_schema *s = &schemas[m->cmd];
+
+	if (s->group == 0 || m->n_fields < s->fixed)
+		return 0;
+	return (m->n_fields - s->fixed) / s->group;
+}
+
+size_t proto_group_field(const struct proto_msg *m, size_t g, size_t k)
+{
+	const struct proto_schema *s = &schemas[m->cmd];
+
+	return s->fixed + g * s->group + k;
+}
+
+int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret)
+{
+	const struct proto_field *f;
+	uint64_t v = 0;
+
+	if (i >= m->n_fields)
+		return -EINVAL;
+	f = &m->fields[i];
+	if (f->len == 0 || f->len > 20)
+		return -EINVAL;
+	if (f->len > 1 && f->data[0] == '0')
+		return -EINVAL;
+	for (size_t k = 0; k < f->len; k++) {
+		unsigned d = (unsigned char) f->data[k] - '0';
+		if (d > 9)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+bool proto_text_valid(const char *s, size_t len, bool multiline)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c == '\n' && multiline) {
+				i++;
+				continue;
+			}
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogates, beyond U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		/* C1 controls */
+		if (cp >= 0x80 && cp <= 0x9f)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int proto_str(const struct proto_msg *m, size_t i, char *buf, size_t size)
+{
+	const struct proto_field *f;
+
+	if (i >= m->n_fields)
+		return -EINVAL;
+	f = &m->fields[i];
+	if (!proto_text_valid(f->data, f->len, true))
+		return -EINVAL;
+	if (f->len >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, f->data, f->len);
+	buf[f->len] = '\0';
+	return 0;
+}
+
+bool proto_field_is(const struct proto_msg *m, size_t i, const char *s)
+{
+	size_t n = strlen(s);
+
+	return i < m->n_fields && m->fields[i].len == n && memcmp(m->fields[i].data, s, n) == 0;
+}
+
+/* Send the held frame with SNDMORE; hold @data/@len as the new last one. */
+static void out_push(struct proto_out *o, const void *data, size_t len)
+{
+	if (o->r < 0)
+		return;
+	if (o->pending) {
+		if (zmq_msg_send(&o->last, o->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+			o->r = -errno;
+			zmq_msg_close(&o->last);
+			o->pending = false;
+			return;
+		}
+		o->pending = false;
+	}
+	if (zmq_msg_init_size(&o->last, len) < 0) {
+		o->r = -errno;
+		return;
+	}
+	if (len)
+		memcpy(zmq_msg_data(&o->last), data, len);
+	o->pending = true;
+}
+
+static void out_head(struct proto_out *o)
+{
+	const char *name = schemas[o->cmd].name;
+
+	if (o->head_sent)
+		return;
+	o->head_sent = true;
+	out_push(o, PROTO_VERSION, strlen(PROTO_VERSION));
+	out_push(o, name, strlen(name));
+}
+
+void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd)
+{
+	*o = (struct proto_out) { .sock = sock, .cmd = cmd };
+}
+
+void proto_out_env(struct proto_out *o, const void *data, size_t len)
+{
+	if (o->head_sent && o->r == 0)
+		o->r = -EINVAL;
+	out_push(o, data, len);
+}
+
+void proto_out_mem(struct proto_out *o, const void *data, size_t len)
+{
+	out_head(o);
+	out_push(o, data, len);
+}
+
+void proto_out_str(struct proto_out *o, const char *s)
+{
+	proto_out_mem(o, s, strlen(s));
+}
+
+void proto_out_u64(struct proto_out *o, uint64_t v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long) v);
+
+	proto_out_mem(o, buf, (size_t) n);
+}
+
+int proto_out_end(struct proto_out *o, int flags)
+{
+	out_head(o);
+	if (o->r == 0 && o->pending) {
+		if (zmq_msg_send(&o->last, o->sock, flags) < 0)
+			o->r = -errno;
+		else
+			o->pending = false;
+	}
+	if (o->pending) {
+		zmq_msg_close(&o->last);
+		o->pending = false;
+	}
+	return o->r;
+}
+
+int proto_order_topic(uint64_t order_id, char *buf, size_t size)
+{
+	return snprintf(buf, size, "order.%llu.", (unsigned long long) order_id);
+}

@@ -1,0 +1,172 @@
+/*
+ * proto — kitchen's wire protocol, version "KIT1".
+ *
+ * Every kitchen message is a ZeroMQ multipart message:
+ *
+ *	[envelope...] [version] [command] [field...]
+ *
+ * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
+ * empty delimiter, a PUB topic); the version frame is always "KIT1"; the
+ * command is one of the upper-case words below; fields are frames of bytes.
+ * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
+ * bytes or control characters (a list of names is one field, '\n'-joined).
+ * docs/protocol.md is the readable specification; the table in proto.c is the
+ * one the code enforces: for each command, a number of fixed fields, then
+ * optionally repeated groups of a fixed size.
+ *
+ * Receiving:
+ *
+ *	struct proto_msg *m = proto_msg_new();
+ *	r = proto_recv(sock, 1, m, ZMQ_DONTWAIT);  // 1 envelope frame (ROUTER)
+ *	if (r == -EAGAIN) ... nothing to read
+ *	if (r < 0) ... malformed: already consumed whole and dropped; count it
+ *	proto_u64(m, 0, &order_id);
+ *
+ * Sending:
+ *
+ *	struct proto_out o;
+ *	proto_out_begin(&o, sock, PROTO_RESULT);
+ *	proto_out_env(&o, id, id_len);        // envelope frames first, if any
+ *	proto_out_u64(&o, dish_id);
+ *	r = proto_out_end(&o, ZMQ_DONTWAIT);
+ *
+ * proto_out_begin() holds the version and command back until the envelope is
+ * added, so envelopes and fields are added in the order they go on the wire.
+ * Every frame but the last goes out with ZMQ_DONTWAIT (a multipart message is
+ * taken whole or refused at its first frame); the last with proto_out_end()'s
+ * flags. The first failing send ends the message (nothing after it is sent, so a
+ * ROUTER never takes a field for a routing id) and proto_out_end() returns it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#define PROTO_VERSION "KIT1"
+
+/* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
+#define PROTO_MAX_FRAMES 1100   /* whole message, envelope included */
+#define PROTO_MAX_FIELD  65536  /* bytes in one frame */
+#define PROTO_MAX_NAME   64     /* bytes in a dish, ingredient or chef name */
+#define PROTO_MAX_ENVELOPE 2
+
+enum proto_cmd {
+	/* control requests, kitchenctl (REQ) -> kitchend (ROUTER) */
+	PROTO_ORDER,    /* flags key dish...             -> OK order_id dishes */
+	PROTO_WAIT,     /* order_id timeout_ms           -> OK <order report>, when done or timed out */
+	PROTO_SHOW,     /* order_id                      -> OK <order report> */
+	PROTO_STATUS,   /*                               -> OK <status report> */
+	PROTO_MENU,     /*                               -> OK (name ingredients)... */
+	PROTO_CHEFS,    /*                               -> OK (chef report)... */
+	PROTO_DRAIN,    /*                               -> OK */
+	PROTO_RELOAD,   /*                               -> OK | ERR */
+	/* control replies */
+	PROTO_OK,       /* field... (depends on the request) */
+	PROTO_ERR,      /* code message */
+	/* dispatch, chef (DEALER) <-> kitchend (ROUTER) */
+	PROTO_READY,    /* chef -> kitchend: name host pid stations credit */
+	PROTO_HEARTBEAT,/* both ways, no fields */
+	PROTO_DISH,     /* kitchend -> chef: (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work)... */
+	PROTO_CANCEL,   /* kitchend -> chef: dish_id attempt */
+	/* sink, chef (PUSH) -> kitchend (PULL) */
+	PROTO_PROGRESS, /* chef_id dish_id attempt text: one stage line, only for followed dishes */
+	PROTO_RESULT,   /* chef_id (dish_id attempt outcome result items)...; outcome "served" or "failed" */
+	/* events, kitchend (PUB) -> kitchenctl (SUB); the envelope is the topic */
+	PROTO_ORDERED,  /* order_id dishes ('\n'-joined names) */
+	PROTO_STAGE,    /* order_id index dish chef text */
+	PROTO_SERVED,   /* order_id index dish chef result items */
+	PROTO_FAILED,   /* order_id index dish chef reason */
+	PROTO_DONE,     /* order_id state served failed */
+	PROTO_CHEF,     /* chef state detail */
+	_PROTO_CMD_MAX,
+};
+
+/* Flags of a PROTO_DISH group (decimal bit set). */
+#define PROTO_DISH_FOLLOWED 1u  /* someone follows: send PROGRESS lines */
+
+/* Field counts of the report replies, so both sides agree. */
+#define PROTO_ORDER_REPORT_FIXED 6  /* order_id state created_ms dishes served failed */
+#define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
+#define PROTO_STATUS_FIXED 8        /* version uptime_ms queued cooking served failed orders malformed */
+#define PROTO_CHEF_GROUP 8          /* name host pid stations busy state served local */
+
+/* Control error codes (the ERR reply's first field). */
+#define PROTO_ERR_BAD_REQUEST  "bad-request"
+#define PROTO_ERR_UNKNOWN_DISH "unknown-dish"
+#define PROTO_ERR_NOT_FOUND    "not-found"
+#define PROTO_ERR_FULL         "full"
+#define PROTO_ERR_CLOSING      "closing"
+#define PROTO_ERR_INTERNAL     "internal"
+#define PROTO_ERR_BAD_CONFIG   "bad-config"
+
+const char *proto_cmd_name(enum proto_cmd cmd);
+
+struct proto_field {
+	const char *data;  /* not NUL-terminated */
+	size_t len;
+};
+
+/* One received message. Reused across receives; allocate it once per socket. */
+struct proto_msg {
+	enum proto_cmd cmd;
+	size_t n_env;
+	struct proto_field env[PROTO_MAX_ENVELOPE];
+	size_t n_fields;
+	struct proto_field *fields;
+	/* private */
+	size_t n_parts;
+	zmq_msg_t parts[PROTO_MAX_FRAMES];
+	struct proto_field field_store[PROTO_MAX_FRAMES];
+};
+
+struct proto_msg *proto_msg_new(void);
+void proto_msg_free(struct proto_msg **m);  /* NULL and *m == NULL are fine */
+
+/*
+ * Receive one whole message with @n_env envelope frames from @sock.
+ * Returns 0 with @m filled; -EAGAIN when nothing is waiting (ZMQ_DONTWAIT);
+ * -EPROTO for a malformed message (wrong version, unknown command, field
+ * counts outside the command's table entry, oversized frame): it has been
+ * read whole and dropped. Other -errno from zmq_msg_recv.
+ * The fields stay valid until the next proto_recv() on @m.
+ */
+int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags);
+
+/* Number of repeated groups after the command's fixed fields. */
+size_t proto_groups(const struct proto_msg *m);
+/* Index of field @k of group @g. */
+size_t proto_group_field(const struct proto_msg *m, size_t g, size_t k);
+
+/* Typed field readers: -EINVAL when the field is not of that type. */
+int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret);
+/* Copy field @i as a NUL-terminated string into @buf; -EINVAL if it is not
+ * valid text (see proto_text_valid), -ENAMETOOLONG if it does not fit. */
+int proto_str(const struct proto_msg *m, size_t i, char *buf, size_t size);
+bool proto_field_is(const struct proto_msg *m, size_t i, const char *s);
+
+/* Valid UTF-8, no NUL, no control characters except '\n' when @multiline. */
+bool proto_text_valid(const char *s, size_t len, bool multiline);
+
+struct proto_out {
+	void *sock;
+	int r;
+	bool pending;
+	bool head_sent;
+	enum proto_cmd cmd;
+	zmq_msg_t last;
+};
+
+void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd);
+void proto_out_env(struct proto_out *o, const void *data, size_t len);
+void proto_out_mem(struct proto_out *o, const void *data, size_t len);
+void proto_out_str(struct proto_out *o, const char *s);
+void proto_out_u64(struct proto_out *o, uint64_t v);
+/* Send the last frame with @flags (ZMQ_DONTWAIT or 0); 0 or -errno. */
+int proto_out_end(struct proto_out *o, int flags);
+
+/* A PUB topic for an order's events: "order.<id>." (the trailing dot keeps
+ * "order.4." from matching order 42). Returns the length written. */
+int proto_order_topic(uint64_t order_id, char *buf, size_t size);
+#define PROTO_TOPIC_CHEFS "chef."

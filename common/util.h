@@ -1,0 +1,31 @@
+/*
+ * util — the few helpers every kitchen program uses.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Milliseconds on CLOCK_MONOTONIC, and on CLOCK_REALTIME (for the record). */
+uint64_t now_ms(void);
+uint64_t wall_ms(void);
+
+/* free(*p) and NULL it: ownership moves stay visible at the call site. */
+static inline void freep(void *p)
+{
+	void **pp = p;
+
+	free(*pp);
+	*pp = NULL;
+}
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse a whole decimal number in [min, max] into *ret; 0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
+/* Hand over a pointer: return it and NULL the variable it was in. */
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })

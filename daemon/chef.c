@@ -1,0 +1,102 @@
+#include "chef.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+
+struct chef *chef_new(const char *id, size_t id_len, unsigned credit)
+{
+	struct chef *c;
+
+	if (id_len > CHEF_ID_MAX || credit == 0 || credit > CHEF_MAX_CREDIT)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->inflight = calloc(credit, sizeof(*c->inflight));
+	c->since_ms = calloc(credit, sizeof(*c->since_ms));
+	if (!c->inflight || !c->since_ms) {
+		free(c->inflight);
+		free(c->since_ms);
+		free(c);
+		return NULL;
+	}
+	memcpy(c->id, id, id_len);
+	c->id_len = id_len;
+	c->credit = credit;
+	return c;
+}
+
+void chef_free(struct chef **c)
+{
+	if (!c || !*c)
+		return;
+	free((*c)->inflight);
+	free((*c)->since_ms);
+	free(*c);
+	*c = NULL;
+}
+
+struct chef *chef_list_find(struct chef_list *l, const char *id, size_t id_len)
+{
+	for (struct chef *c = l->head; c; c = c->next)
+		if (c->id_len == id_len && memcmp(c->id, id, id_len) == 0)
+			return c;
+	return NULL;
+}
+
+struct chef *chef_list_find_name(struct chef_list *l, const char *name)
+{
+	for (struct chef *c = l->head; c; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void chef_list_add(struct chef_list *l, struct chef *c)
+{
+	struct chef **p = &l->head;
+
+	/* Keep them in arrival order: listings read naturally. */
+	while (*p)
+		p = &(*p)->next;
+	c->next = NULL;
+	*p = c;
+	l->len++;
+}
+
+void chef_list_remove(struct chef_list *l, struct chef *c)
+{
+	for (struct chef **p = &l->head; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			c->next = NULL;
+			l->len--;
+			return;
+		}
+}
+
+void chef_hold(struct chef *c, struct dish *d, uint64_t now)
+{
+	c->since_ms[c->n_inflight] = now;
+	c->inflight[c->n_inflight++] = d;
+	d->chef = c;
+}
+
+struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
+{
+	for (unsigned i = 0; i < c->n_inflight; i++) {
+		struct dish *d = c->inflight[i];
+		if (d->id != dish_id)
+			continue;
+		if (d->attempts != attempt)
+			return NULL;
+		c->n_inflight--;
+		c->inflight[i] = c->inflight[c->n_inflight];
+		c->since_ms[i] = c->since_ms[c->n_inflight];
+		d->chef = NULL;
+		return d;
+	}
+	return NULL;
+}

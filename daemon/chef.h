@@ -1,0 +1,63 @@
+/*
+ * chef — a chef process as kitchend sees it on the dispatch socket.
+ *
+ * A chef is known by its routing id (its chef_id, "<name>.<pid>.<random>"),
+ * from its READY until it is declared dead: silent for liveness heartbeat
+ * intervals, unroutable, or (for a local chef) its process exited. It holds
+ * at most @credit dishes; each is on its in-flight list until a RESULT for
+ * that dish and attempt comes through the sink.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct dish;
+
+#define CHEF_ID_MAX 128
+#define CHEF_MAX_CREDIT 1024
+#define CHEF_MAX_COUNT 4096
+
+struct chef {
+	char id[CHEF_ID_MAX + 1];       /* routing id, text */
+	size_t id_len;
+	char name[PROTO_MAX_NAME + 1];
+	char host[PROTO_MAX_NAME + 1];
+	uint64_t pid;
+	unsigned stations;
+	unsigned credit;                /* dishes it may hold */
+	unsigned n_inflight;
+	struct dish **inflight;         /* @credit slots, first n_inflight used */
+	uint64_t *since_ms;             /* when each in-flight dish was handed over */
+	uint64_t last_seen_ms;
+	uint64_t served;
+	bool local;                     /* spawned by this kitchend */
+	struct chef *next;
+};
+
+struct chef_list {
+	struct chef *head;
+	size_t len;
+};
+
+/* A new chef with room for @credit dishes; NULL on ENOMEM. */
+struct chef *chef_new(const char *id, size_t id_len, unsigned credit);
+void chef_free(struct chef **c);  /* NULL is fine */
+
+struct chef *chef_list_find(struct chef_list *l, const char *id, size_t id_len);
+struct chef *chef_list_find_name(struct chef_list *l, const char *name);
+void chef_list_add(struct chef_list *l, struct chef *c);
+void chef_list_remove(struct chef_list *l, struct chef *c);
+
+static inline unsigned chef_free_credit(const struct chef *c)
+{
+	return c->credit - c->n_inflight;
+}
+
+void chef_hold(struct chef *c, struct dish *d, uint64_t now);  /* needs free credit */
+/* Take the dish @dish_id back from the in-flight list if its current attempt
+ * is @attempt; NULL when it is not there (a stale or unknown result). */
+struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt);

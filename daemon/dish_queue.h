@@ -1,0 +1,34 @@
+/*
+ * dish_queue — the dishes waiting for a chef, oldest first.
+ *
+ * A growable ring of pointers: dishes taken back from a dead chef go to the
+ * front (they were ordered first), new ones to the back. The queue does not
+ * own the dishes; their orders do.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct dish;
+
+struct dish_queue {
+	struct dish **ring;
+	size_t cap;     /* a power of two, or 0 */
+	size_t head;
+	size_t len;
+};
+
+void dish_queue_init(struct dish_queue *q);
+void dish_queue_finish(struct dish_queue *q);
+
+int dish_queue_push_back(struct dish_queue *q, struct dish *d);   /* 0 or -ENOMEM */
+int dish_queue_push_front(struct dish_queue *q, struct dish *d);  /* 0 or -ENOMEM */
+struct dish *dish_queue_pop_front(struct dish_queue *q);          /* NULL when empty */
+
+/* Drop every queued dish of which @pred is true (used when an order is dropped). */
+void dish_queue_remove_if(struct dish_queue *q, int (*pred)(struct dish *d, void *u), void *u);
+
+static inline size_t dish_queue_len(const struct dish_queue *q)
+{
+	return q->len;
+}

@@ -1,0 +1,326 @@
+/*
+ * dispatch — chefs on the dispatch socket: who they are, what they hold,
+ * whether they live, and handing them dishes against their credit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kitchen.h"
+#include "log.h"
+#include "util.h"
+
+#define DISPATCH_READS_PER_TURN 1024
+#define DISHES_PER_MESSAGE 100
+
+static void chef_ready(struct kitchen *k, const struct proto_msg *m)
+{
+	char name[PROTO_MAX_NAME + 1], host[PROTO_MAX_NAME + 1];
+	uint64_t pid, stations, credit;
+	const struct proto_field *rid = &m->env[0];
+	struct chef *c;
+
+	if (proto_str(m, 0, name, sizeof(name)) < 0 || !name[0] || strchr(name, '\n') ||
+	    proto_str(m, 1, host, sizeof(host)) < 0 || strchr(host, '\n') ||
+	    proto_u64(m, 2, &pid) < 0 ||
+	    proto_u64(m, 3, &stations) < 0 || stations == 0 || stations > CHEF_MAX_CREDIT ||
+	    proto_u64(m, 4, &credit) < 0 || credit == 0 || credit > CHEF_MAX_CREDIT ||
+	    rid->len == 0 || rid->len > CHEF_ID_MAX ||
+	    !proto_text_valid(rid->data, rid->len, false))
+		return kitchen_malformed(k, "dispatch", "bad READY");
+
+	c = chef_list_find(&k->chefs, rid->data, rid->len);
+	if (c)
+		/* It started over: whatever it held is lost with its old life. */
+		dispatch_chef_dead(k, c, "announced itself again", false);
+	if (k->chefs.len >= CHEF_MAX_COUNT) {
+		log_warning("Refusing chef %s from %s: already %zu chefs", name, host, k->chefs.len);
+		return;
+	}
+
+	c = chef_new(rid->data, rid->len, (unsigned) credit);
+	if (!c) {
+		log_error("Failed to register chef %s: out of memory", name);
+		return;
+	}
+	memcpy(c->name, name, sizeof(name));
+	memcpy(c->host, host, sizeof(host));
+	c->pid = pid;
+	c->stations = (unsigned) stations;
+	c->last_seen_ms = now_ms();
+	for (size_t i = 0; i < k->pool.n_slots; i++)
+		if (strcmp(k->pool.slots[i].name, name) == 0 && (uint64_t) k->pool.slots[i].pid == pid)
+			c->local = true;
+	chef_list_add(&k->chefs, c);
+
+	log_info("Chef %s joined: %s, pid %llu, %u stations", c->name, c->host[0] ? c->host : "?",
+		 (unsigned long long) c->pid, c->stations);
+	events_chef(k, c->name, "joined", c->host);
+}
+
+bool dispatch_read(struct kitchen *k)
+{
+	for (int n = 0; n < DISPATCH_READS_PER_TURN; n++) {
+		struct proto_msg *m = k->msg;
+		struct chef *c;
+		int r = proto_recv(k->dispatch, 1, m, ZMQ_DONTWAIT);
+
+		if (r == -EAGAIN)
+			return false;
+		if (r < 0) {
+			kitchen_malformed(k, "dispatch", "not a KIT1 message");
+			continue;
+		}
+		switch (m->cmd) {
+		case PROTO_READY:
+			chef_ready(k, m);
+			break;
+		case PROTO_HEARTBEAT:
+			c = chef_list_find(&k->chefs, m->env[0].data, m->env[0].len);
+			if (c)
+				c->last_seen_ms = now_ms();
+			break;
+		case PROTO_ORDER: case PROTO_WAIT: case PROTO_SHOW: case PROTO_STATUS:
+		case PROTO_MENU: case PROTO_CHEFS: case PROTO_DRAIN: case PROTO_RELOAD:
+		case PROTO_OK: case PROTO_ERR: case PROTO_DISH: case PROTO_CANCEL:
+		case PROTO_PROGRESS: case PROTO_RESULT: case PROTO_ORDERED: case PROTO_STAGE:
+		case PROTO_SERVED: case PROTO_FAILED: case PROTO_DONE: case PROTO_CHEF:
+		case _PROTO_CMD_MAX:
+			kitchen_malformed(k, "dispatch", "unexpected command");
+			break;
+		}
+	}
+	return true;  /* budget spent: there may be more */
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+	const struct dish *x = *(struct dish *const *) a, *y = *(struct dish *const *) b;
+
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/*
+ * Put a dish that did not finish back at the front, or fail it for good:
+ * when its attempts are spent, or when chefs keep crashing on it (a poison
+ * dish must not take the whole kitchen down one chef after another).
+ */
+static void take_back(struct kitchen *k, struct dish *d, const char *chef, const char *reason, bool crashed)
+{
+	char why[512];
+	int r;
+
+	d->chef = NULL;
+	k->n_cooking--;
+	if (crashed && ++d->crashes >= POISON_CRASHES) {
+		snprintf(why, sizeof(why), "poison: %u chefs crashed cooking it; last: %s", d->crashes, reason);
+		sink_dish_failed(k, d, chef, why);
+		return;
+	}
+	if (d->attempts >= k->config->dishes_max_attempts) {
+		snprintf(why, sizeof(why), "gave up after %u attempts; last: %s", d->attempts, reason);
+		sink_dish_failed(k, d, chef, why);
+		return;
+	}
+	d->state = DISH_STATE_QUEUED;
+	k->n_queued++;
+	r = store_dish_requeued(k->store, d->id, reason);
+	if (r < 0)
+		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
+				(unsigned long long) d->id);
+	if (dish_queue_push_front(&k->queue, d) < 0)
+		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
+}
+
+void dispatch_chef_dead(struct kitchen *k, struct chef *c, const char *why, bool crashed)
+{
+	char reason[256];
+
+	snprintf(reason, sizeof(reason), "chef %s %s", c->name, why);
+	if (c->n_inflight)
+		log_warning("Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
+	else
+		log_info("Chef %s left (%s)", c->name, why);
+
+	/* Oldest first at the front: push the newest first. */
+	qsort(c->inflight, c->n_inflight, sizeof(*c->inflight), by_id_desc);
+	for (unsigned i = 0; i < c->n_inflight; i++)
+		take_back(k, c->inflight[i], c->name, reason, crashed);
+	c->n_inflight = 0;
+
+	events_chef(k, c->name, "gone", why);
+	chef_list_remove(&k->chefs, c);
+	chef_free(&c);
+}
+
+void dispatch_local_exit(struct kitchen *k, const char *name, uint64_t pid, const char *why, bool crashed)
+{
+	for (struct chef *c = k->chefs.head; c; c = c->next)
+		if (c->local && c->pid == pid && strcmp(c->name, name) == 0) {
+			dispatch_chef_dead(k, c, why, crashed);
+			return;
+		}
+}
+
+void dispatch_heartbeat(struct kitchen *k, uint64_t now)
+{
+	uint64_t interval = k->config->heartbeat_interval_ms;
+	uint64_t limit = interval * k->config->heartbeat_liveness;
+	struct chef *c, *next;
+
+	if (now < k->next_heartbeat_ms)
+		return;
+	k->next_heartbeat_ms = now + interval;
+
+	for (c = k->chefs.head; c; c = next) {
+		struct proto_out out;
+		char why[96];
+		int r;
+
+		next = c->next;
+		if (now - c->last_seen_ms > limit) {
+			snprintf(why, sizeof(why), "silent for %llu ms",
+				 (unsigned long long) (now - c->last_seen_ms));
+			dispatch_chef_dead(k, c, why, false);
+			continue;
+		}
+		proto_out_begin(&out, k->dispatch, PROTO_HEARTBEAT);
+		proto_out_env(&out, c->id, c->id_len);
+		r = proto_out_end(&out, ZMQ_DONTWAIT);
+		if (r == -EHOSTUNREACH)
+			dispatch_chef_dead(k, c, "disconnected", false);
+	}
+}
+
+void dispatch_expire(struct kitchen *k, uint64_t now)
+{
+	uint64_t limit = k->config->dishes_timeout_ms;
+
+	if (limit == 0 || now < k->next_expiry_ms)
+		return;
+	k->next_expiry_ms = now + (limit / 4 < 100 ? limit / 4 + 1 : 100);
+
+	for (struct chef *c = k->chefs.head; c; c = c->next)
+		for (unsigned i = 0; i < c->n_inflight; i++) {
+			struct dish *d = c->inflight[i];
+			struct proto_out out;
+			char reason[128];
+
+			if (now - c->since_ms[i] < limit)
+				continue;
+			/* Tell the chef to drop it, then cook it anew elsewhere. */
+			proto_out_begin(&out, k->dispatch, PROTO_CANCEL);
+			proto_out_env(&out, c->id, c->id_len);
+			proto_out_u64(&out, d->id);
+			proto_out_u64(&out, d->attempts);
+			(void) proto_out_end(&out, ZMQ_DONTWAIT);
+
+			snprintf(reason, sizeof(reason), "chef %s took longer than %llu ms", c->name,
+				 (unsigned long long) limit);
+			log_warning("Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
+				    d->item->name, d->index, reason);
+			d = chef_release(c, d->id, d->attempts);
+			take_back(k, d, c->name, reason, false);
+			i--;  /* the last one moved into slot i */
+		}
+}
+
+bool dispatch_has_credit(const struct kitchen *k)
+{
+	for (const struct chef *c = k->chefs.head; c; c = c->next)
+		if (chef_free_credit(c) > 0)
+			return true;
+	return false;
+}
+
+/* Send up to @max queued dishes to @c in one DISH message; how many went. */
+static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
+{
+	const struct config_timing *t = &k->config->timing;
+	struct dish *batch[DISHES_PER_MESSAGE];
+	struct proto_out out;
+	uint64_t now = now_ms();
+	unsigned n = 0;
+	int r;
+
+	while (n < max) {
+		struct dish *d = dish_queue_pop_front(&k->queue);
+		if (!d)
+			break;
+		k->n_queued--;
+		if (!d->item->recipe) {
+			/* The menu changed under it: no retry can help. */
+			sink_dish_failed(k, d, "", "no longer on the menu");
+			continue;
+		}
+		d->attempts++;
+		d->state = DISH_STATE_COOKING;
+		k->n_cooking++;
+		chef_hold(c, d, now);
+		r = store_dish_cooking(k->store, d->id, d->attempts, c->name);
+		if (r < 0)
+			log_error_errno(r, "Failed to record dish %llu cooking: %m", (unsigned long long) d->id);
+		batch[n++] = d;
+	}
+	if (n == 0)
+		return 0;
+
+	proto_out_begin(&out, k->dispatch, PROTO_DISH);
+	proto_out_env(&out, c->id, c->id_len);
+	for (unsigned i = 0; i < n; i++) {
+		const struct dish *d = batch[i];
+
+		proto_out_u64(&out, d->id);
+		proto_out_u64(&out, d->attempts);
+		proto_out_u64(&out, events_followed(k, d->order) ? PROTO_DISH_FOLLOWED : 0);
+		proto_out_str(&out, d->item->name);
+		proto_out_str(&out, d->item->ingredients);
+		proto_out_u64(&out, t->prep_ms);
+		proto_out_u64(&out, t->cook_ms);
+		proto_out_u64(&out, t->season_ms);
+		proto_out_u64(&out, t->cpu_work);
+	}
+	r = proto_out_end(&out, ZMQ_DONTWAIT);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to hand %u dishes to chef %s: %m", n, c->name);
+		dispatch_chef_dead(k, c, r == -EHOSTUNREACH ? "disconnected" : "unreachable", false);
+	}
+	return n;
+}
+
+void dispatch_cook(struct kitchen *k)
+{
+	size_t n_chefs = k->chefs.len;
+	bool progress = true;
+
+	if (k->stopping || n_chefs == 0)
+		return;
+
+	/* Fill chefs in turn, starting one further each time, so short queues
+	 * spread over the kitchen instead of piling on the first chef. */
+	while (progress && dish_queue_len(&k->queue) > 0) {
+		struct chef *c = k->chefs.head;
+
+		progress = false;
+		for (size_t i = 0; i < k->dispatch_rotate % n_chefs && c; i++)
+			c = c->next;
+		for (size_t i = 0; i < n_chefs && dish_queue_len(&k->queue) > 0; i++) {
+			struct chef *next;
+
+			if (!c)
+				c = k->chefs.head;
+			next = c->next;
+			unsigned credit = chef_free_credit(c);
+			if (credit > 0) {
+				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
+					progress = true;
+				/* cook_on may have buried c: the list is intact past it. */
+				n_chefs = k->chefs.len;
+				if (n_chefs == 0)
+					return;
+			}
+			c = next;
+		}
+		k->dispatch_rotate++;
+	}
+}

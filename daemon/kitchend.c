@@ -1,0 +1,147 @@
+/*
+ * kitchend — the kitchen's order daemon. See kitchend(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "kitchen-build.h"
+#include "kitchen.h"
+#include "log.h"
+#include "util.h"
+
+struct args {
+	const char *config;
+	const char *log_level;
+	bool check_config;
+	bool dump_config;
+};
+
+static void help(void)
+{
+	printf("Usage: kitchend [OPTION]...\n"
+	       "The kitchen's order daemon: takes orders from kitchenctl, keeps them in a\n"
+	       "durable store, hands dishes to chef processes, and collects what they serve.\n"
+	       "\n"
+	       "  -c, --config FILE     read FILE (default: embedded defaults only)\n"
+	       "      --check-config    validate the configuration and exit\n"
+	       "      --dump-config     print the effective configuration and exit\n"
+	       "  -l, --log-level LEVEL err, warning, notice, info or debug (overrides the file)\n"
+	       "  -h, --help            show this help\n"
+	       "      --version         show the version\n");
+}
+
+/* 0 to go on, 1 to exit successfully, -EINVAL for a usage error. */
+static int parse_argv(int argc, char *argv[], struct args *a)
+{
+	enum { ARG_CHECK = 0x100, ARG_DUMP, ARG_VERSION };
+	static const struct option options[] = {
+		{ "check-config", no_argument, NULL, ARG_CHECK },
+		{ "config", required_argument, NULL, 'c' },
+		{ "dump-config", no_argument, NULL, ARG_DUMP },
+		{ "help", no_argument, NULL, 'h' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:hl:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'l':
+			a->log_level = optarg;
+			break;
+		case ARG_CHECK:
+			a->check_config = true;
+			break;
+		case ARG_DUMP:
+			a->dump_config = true;
+			break;
+		case 'h':
+			help();
+			return 1;
+		case ARG_VERSION:
+			printf("kitchend %s\n", KITCHEN_VERSION);
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_error("Unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run(const struct args *a)
+{
+	struct kitchen_config *config = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct kitchen *k = NULL;
+	const char *level;
+	char err[512];
+	int prio, r;
+
+	/* Absolute, so a reload finds the file whatever the cwd. */
+	if (a->config) {
+		path = realpath(a->config, NULL);
+		if (!path && errno != ENOENT) {
+			log_error_errno(-errno, "Failed to resolve '%s': %m", a->config);
+			return 1;
+		}
+	}
+	r = config_load(path ? path : a->config, &config, err, sizeof(err));
+	if (r < 0) {
+		log_error("Failed to load the configuration: %s", err);
+		return 1;
+	}
+	level = a->log_level ? a->log_level : config->log_level;
+	prio = log_priority_from_name(level);
+	if (prio < 0) {
+		log_error("Unknown log level '%s'", level);
+		config_free(config);
+		return 1;
+	}
+	log_set_max_priority(prio);
+
+	if (a->check_config || a->dump_config) {
+		if (a->dump_config)
+			config_dump(config, stdout);
+		else
+			printf("%s: OK (%zu dishes on the menu, %u local chefs of %u stations)\n",
+			       a->config ? a->config : "embedded defaults", config->n_menu,
+			       config->chefs_local, config->chefs_threads);
+		config_free(config);
+		return 0;
+	}
+
+	r = kitchen_new(config, &k);  /* takes config, also on failure */
+	if (r < 0)
+		return 1;
+	r = kitchen_run(k);
+	kitchen_free(&k);
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	int r;
+
+	log_open("kitchend");
+	r = parse_argv(argc, argv, &a);
+	if (r < 0) {
+		fprintf(stderr, "Try 'kitchend --help'.\n");
+		return 2;
+	}
+	if (r > 0)
+		return 0;
+	return run(&a);
+}

@@ -1,0 +1,41 @@
+#include "order.h"
+
+#include <stdlib.h>
+
+struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t first_dish_id)
+{
+	struct order *o = calloc(1, sizeof(*o) + (size_t) n * sizeof(struct dish));
+
+	if (!o)
+		return NULL;
+	o->id = id;
+	o->created_ms = created_ms;
+	o->n_dishes = n;
+	for (uint32_t i = 0; i < n; i++) {
+		o->dishes[i].id = first_dish_id + i;
+		o->dishes[i].order = o;
+		o->dishes[i].index = i;
+		o->dishes[i].state = DISH_STATE_QUEUED;
+	}
+	return o;
+}
+
+void order_free(struct order **o)
+{
+	if (!o)
+		return;
+	free(*o);
+	*o = NULL;
+}
+
+enum dish_state order_state(const struct order *o)
+{
+	if (order_done(o))
+		return o->n_failed ? DISH_STATE_FAILED : DISH_STATE_SERVED;
+	if (o->n_served + o->n_failed > 0)
+		return DISH_STATE_COOKING;
+	for (uint32_t i = 0; i < o->n_dishes; i++)
+		if (o->dishes[i].state != DISH_STATE_QUEUED || o->dishes[i].attempts > 0)
+			return DISH_STATE_COOKING;
+	return DISH_STATE_QUEUED;
+}

@@ -1,0 +1,86 @@
+/*
+ * pool — the local chef processes kitchend spawns and keeps alive.
+ *
+ * Slot K runs "chef --name chef-K ..." (fork/exec; the child gets
+ * PR_SET_PDEATHSIG so it never outlives kitchend). A chef that exits while
+ * kitchend runs is restarted after a back-off that doubles from 100 ms up to
+ * 10 s and resets once a chef has run for 10 s, so a chef that crashes on
+ * start does not spin.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pool_slot {
+	char name[32];
+	pid_t pid;                 /* 0 when not running */
+	uint64_t started_ms;
+	uint64_t restart_at_ms;    /* when to start it again */
+	unsigned backoff_ms;
+	unsigned restarts;
+	int last_status;           /* wait status of its last exit */
+	bool retired;              /* scaled away: not restarted */
+};
+
+struct pool_args {
+	const char *chef_path;
+	const char *dispatch;
+	const char *sink;
+	unsigned threads;
+	uint64_t heartbeat_ms;
+	unsigned liveness;
+	const char *log_level;
+};
+
+struct pool {
+	struct pool_slot *slots;
+	size_t n_slots;
+	struct pool_args args;
+	char *chef_path;
+	bool stopping;
+};
+
+/* Where the chef binary is: @configured, else beside this program, else the
+ * installed one. Newly allocated in *ret. */
+int pool_find_chef(const char *configured, char **ret);
+
+int pool_init(struct pool *p, const struct pool_args *args, size_t n);
+void pool_finish(struct pool *p);  /* signals nothing: call pool_stop first */
+
+/*
+ * Run @n chefs from now on: new slots start at the next pool_start_due();
+ * slots beyond @n are retired and sent SIGTERM (their dishes go back to the
+ * queue when they exit). 0 or -ENOMEM.
+ */
+int pool_resize(struct pool *p, size_t n);
+
+/* Chefs started from now on get @args (chef_path is kept). */
+void pool_set_args(struct pool *p, const struct pool_args *args);
+
+/* Start every slot whose time has come; returns how many failed to start. */
+unsigned pool_start_due(struct pool *p, uint64_t now);
+
+/*
+ * Collect exited children (call on SIGCHLD). For each, @on_exit gets the slot
+ * and the wait status; the slot is scheduled for restart unless stopping.
+ */
+void pool_reap(struct pool *p, uint64_t now,
+	       void (*on_exit)(struct pool_slot *slot, int status, void *u), void *u);
+
+/* Send @sig to every running chef and stop restarting them. */
+void pool_stop(struct pool *p, int sig);
+
+size_t pool_running(const struct pool *p);
+
+/* Earliest restart time of a slot waiting for one, or UINT64_MAX. */
+uint64_t pool_next_start(const struct pool *p);
+
+/* Render a wait status: "exited with status 1", "killed by signal 9 (Killed)". */
+void pool_describe_status(int status, char *buf, size_t size);
+
+/* Whether a wait status is a crash (a core-dumping signal such as SIGSEGV or
+ * SIGABRT), as opposed to being stopped or killed from outside. */
+bool pool_status_crashed(int status);
