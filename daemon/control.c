@@ -18,7 +18,8 @@
 #include "util.h"
 
 #define CONTROL_READS_PER_TURN 256
-#define ORDER_MAX_DISHES 1000
+/* A report of the order must fit one message: 6 + 7 per dish < PROTO_MAX_FRAMES. */
+#define ORDER_MAX_DISHES 150
 #define ORDER_KEY_MAX 128
 #define WAIT_MAX_MS 60000
 #define WAITS_MAX 10000

@@ -362,8 +362,14 @@ void kitchen_free(struct kitchen **kp)
 	zmq_close(k->events);
 	zmq_close(k->sink);
 	zmq_close(k->dispatch);
-	if (k->zctx)
+	if (k->zctx) {
 		zmq_ctx_term(k->zctx);
+		/* Leave no socket files behind to look like a running kitchend;
+		 * the runtime_dir lock says they are ours. */
+		for (int i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
+			if (strncmp(k->config->endpoints[i], "ipc://", 6) == 0)
+				(void) unlink(k->config->endpoints[i] + 6);
+	}
 	if (k->signal_fd >= 0)
 		close(k->signal_fd);
 	store_close(&k->store);

@@ -1,0 +1,200 @@
+#include "client.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *client_ipc_path(const char *endpoint)
+{
+	const char *prefix = "ipc://";
+	size_t n = strlen(prefix);
+
+	if (strncmp(endpoint, prefix, n) != 0)
+		return NULL;
+	if (endpoint[n] == '\0' || endpoint[n] == '@')
+		return NULL;
+	return endpoint + n;
+}
+
+int client_check_ipc(const char *endpoint)
+{
+	const char *path = client_ipc_path(endpoint);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r = 0;
+
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	/* A path libzmq cannot connect to either: let zmq_connect() say so. */
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	strcpy(sa.sun_path, path);
+
+	/* Ask the kernel whether anyone listens: a file left behind by a
+	 * daemon that died refuses at once, where libzmq would retry quietly
+	 * until our timeout. Non-blocking: a full backlog (EAGAIN) is alive. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 &&
+	    errno != EAGAIN && errno != EINPROGRESS)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int set_int(void *sock, int opt, int v)
+{
+	return zmq_setsockopt(sock, opt, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+static int clamp_ms(uint64_t ms)
+{
+	return ms > INT_MAX ? INT_MAX : (int) ms;
+}
+
+void client_free(struct client **c)
+{
+	if (!c || !*c)
+		return;
+	if ((*c)->sock)
+		zmq_close((*c)->sock);
+	proto_msg_free(&(*c)->reply);
+	free((*c)->endpoint);
+	free((*c)->err_code);
+	free((*c)->err_message);
+	free(*c);
+	*c = NULL;
+}
+
+int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, struct client **ret)
+{
+	struct client *c;
+	int64_t max = PROTO_MAX_FIELD;
+	int r;
+
+	r = client_check_ipc(endpoint);
+	if (r < 0)
+		return r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->timeout_ms = timeout_ms;
+	c->endpoint = strdup(endpoint);
+	c->reply = proto_msg_new();
+	if (!c->endpoint || !c->reply) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	c->sock = zmq_socket(zctx, ZMQ_REQ);
+	if (!c->sock) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = set_int(c->sock, ZMQ_LINGER, 0)) < 0 ||
+	    (r = set_int(c->sock, ZMQ_SNDTIMEO, clamp_ms(timeout_ms))) < 0 ||
+	    (r = set_int(c->sock, ZMQ_RCVTIMEO, clamp_ms(timeout_ms))) < 0)
+		goto fail;
+	if (zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (zmq_connect(c->sock, endpoint) < 0) {
+		r = -errno;
+		/* Unknown transport or a malformed address: the caller's mistake. */
+		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)
+			r = -EINVAL;
+		goto fail;
+	}
+	*ret = c;
+	return 0;
+
+fail:
+	client_free(&c);
+	return r;
+}
+
+static int dup_text(const struct proto_msg *m, size_t i, char **ret)
+{
+	const struct proto_field *f = &m->fields[i];
+	char *s;
+
+	if (!proto_text_valid(f->data, f->len, true))
+		return -EBADMSG;
+	s = strndup(f->data, f->len);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+static int recv_reply(struct client *c, uint64_t deadline)
+{
+	int r;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		r = set_int(c->sock, ZMQ_RCVTIMEO, now >= deadline ? 0 : clamp_ms(deadline - now));
+		if (r < 0)
+			return r;
+		r = proto_recv(c->sock, 0, c->reply, 0);
+		/* Stopped and continued (^Z, fg): keep waiting out the rest. */
+		if (r != -EINTR)
+			break;
+	}
+	if (r == -EAGAIN)
+		return -ETIMEDOUT;
+	if (r == -EPROTO)
+		return -EBADMSG;
+	return r;
+}
+
+int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
+		uint64_t extra_ms)
+{
+	uint64_t deadline = now_ms() + c->timeout_ms + extra_ms;
+	struct proto_out o;
+	int r;
+
+	freep(&c->err_code);
+	freep(&c->err_message);
+
+	/* kitchend would drop the connection over it, and we would wait for nothing. */
+	for (size_t i = 0; i < n_args; i++)
+		if (strlen(args[i]) > PROTO_MAX_FIELD)
+			return -EMSGSIZE;
+
+	proto_out_begin(&o, c->sock, cmd);
+	for (size_t i = 0; i < n_args; i++)
+		proto_out_str(&o, args[i]);
+	r = proto_out_end(&o, 0);
+	if (r == -EAGAIN)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return r;
+
+	r = recv_reply(c, deadline);
+	if (r < 0)
+		return r;
+
+	if (c->reply->cmd == PROTO_ERR) {
+		if ((r = dup_text(c->reply, 0, &c->err_code)) < 0 ||
+		    (r = dup_text(c->reply, 1, &c->err_message)) < 0)
+			return r;
+		return -EREMOTEIO;
+	}
+	/* A request or an event where a reply belongs: not for us. */
+	if (c->reply->cmd != PROTO_OK)
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * client — kitchenctl's REQ socket to kitchend's control endpoint.
+ *
+ * One request, one reply, each bounded by the timeout: the socket has
+ * ZMQ_LINGER 0 (closing never waits for a daemon that is gone), ZMQ_SNDTIMEO
+ * and ZMQ_RCVTIMEO from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (a
+ * hostile or broken peer cannot make us allocate more than a frame's worth).
+ *
+ *	r = client_new(zctx, "ipc:///run/kitchen/control.sock", 3000, &c);
+ *	const char *args[] = { "42" };
+ *	r = client_call(c, PROTO_SHOW, args, 1, 0);
+ *	if (r == 0)
+ *		... c->reply holds the OK reply's fields
+ *
+ * A REQ socket that timed out cannot send again; kitchenctl gives up then
+ * anyway (kitchend is unreachable), so the client does not try to recover.
+ * The client never prints; the caller decides what an error means.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct client {
+	void *sock;
+	char *endpoint;
+	uint64_t timeout_ms;
+	struct proto_msg *reply;    /* the last OK reply */
+	char *err_code;             /* the last ERR reply, else NULL */
+	char *err_message;
+};
+
+/*
+ * Connect a REQ socket to @endpoint. For an ipc:// endpoint the socket file
+ * is checked first, so a daemon that is not there is known at once:
+ * -ENOENT (no socket file), -ECONNREFUSED (a stale file nobody listens on),
+ * other -errno from connect(2) (e.g. -EACCES). -EINVAL for an endpoint
+ * libzmq does not accept.
+ */
+int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, struct client **ret);
+void client_free(struct client **c);   /* NULL and *c == NULL are fine */
+
+/*
+ * Send @cmd with @n_args text fields and wait for the reply: --timeout plus
+ * @extra_ms (a WAIT long poll holds the reply back for its own timeout).
+ * 0: an OK reply, in c->reply. -EREMOTEIO: an ERR reply, in c->err_code and
+ * c->err_message. -ETIMEDOUT: no reply in time. -EBADMSG: a reply that is
+ * not a valid OK/ERR message. -EMSGSIZE: a field over PROTO_MAX_FIELD (not
+ * sent). Other -errno from libzmq.
+ */
+int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
+		uint64_t extra_ms);
+
+/* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
+ * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
+const char *client_ipc_path(const char *endpoint);
+
+/* For an ipc:// endpoint with a path, whether something listens there:
+ * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */
+int client_check_ipc(const char *endpoint);

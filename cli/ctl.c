@@ -1,0 +1,181 @@
+#include "ctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bar.h"
+#include "util.h"
+
+void ctl_finish(struct ctl *ctl)
+{
+	client_free(&ctl->client);
+	if (ctl->zctx) {
+		/* Every socket has ZMQ_LINGER 0, so this does not wait. */
+		zmq_ctx_term(ctl->zctx);
+		ctl->zctx = NULL;
+	}
+	freep(&ctl->control);
+	freep(&ctl->events);
+}
+
+__attribute__((format(printf, 2, 0)))
+static void vsay(int r, const char *fmt, va_list ap)
+{
+	/* Our own prefix, not log.h's: a CLI's errors read "kitchenctl: ...". */
+	int saved = errno;
+
+	errno = r < 0 ? -r : saved;
+	bar_clear_current();
+	fflush(stdout);
+	fputs("kitchenctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+int ctl_error(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(r, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(0, fmt, ap);
+	va_end(ap);
+	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|menu|order|reload|show|status} [ARGS]...\n"
+	      "Try 'kitchenctl --help' for more information.\n", stderr);
+	return -EINVAL;
+}
+
+static int zctx_get(struct ctl *ctl)
+{
+	if (ctl->zctx)
+		return 0;
+	ctl->zctx = zmq_ctx_new();
+	if (!ctl->zctx)
+		return ctl_error(-errno, "failed to create a ZeroMQ context: %m");
+	return 0;
+}
+
+/* Why an endpoint cannot be reached, as a user wants to read it. */
+static int say_unreachable(int r, const char *what, const char *endpoint)
+{
+	const char *path = client_ipc_path(endpoint);
+
+	/* The control socket tells whether kitchend runs; a missing events
+	 * socket beside a live control socket is more likely a wrong --events. */
+	bool control = strcmp(what, "control") == 0;
+
+	switch (r) {
+	case -EINVAL:
+		return ctl_error(r, "invalid %s endpoint '%s'", what, endpoint);
+	case -ENOENT:
+		if (control)
+			ctl_error(r, "kitchend is not running (no socket at %s)", path);
+		else
+			ctl_error(r, "no %s socket at %s", what, path);
+		break;
+	case -ECONNREFUSED:
+		if (control)
+			ctl_error(r, "kitchend is not running (nobody listens on %s)", path);
+		else
+			ctl_error(r, "nobody listens on the %s socket %s", what, path);
+		break;
+	default:
+		ctl_error(r, "cannot reach kitchend's %s endpoint %s: %m", what, endpoint);
+		break;
+	}
+	return -EHOSTUNREACH;
+}
+
+int ctl_connect(struct ctl *ctl)
+{
+	int r;
+
+	if (ctl->client)
+		return 0;
+	r = zctx_get(ctl);
+	if (r < 0)
+		return r;
+	r = client_new(ctl->zctx, ctl->control, ctl->timeout_ms, &ctl->client);
+	if (r < 0)
+		return say_unreachable(r, "control", ctl->control);
+	return 0;
+}
+
+int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
+		uint64_t extra_ms, const struct proto_msg **ret_reply)
+{
+	int r;
+
+	r = ctl_connect(ctl);
+	if (r < 0)
+		return r;
+	r = client_call(ctl->client, cmd, args, n_args, extra_ms);
+	switch (r) {
+	case 0:
+		*ret_reply = ctl->client->reply;
+		return 0;
+	case -ETIMEDOUT:
+		return ctl_error(r, "kitchend did not answer within %llu ms at %s",
+				 (unsigned long long) ctl->timeout_ms, ctl->control);
+	case -EREMOTEIO:
+		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
+	case -EBADMSG:
+		return ctl_bad_reply(r, cmd);
+	default:
+		return ctl_error(r, "%s request to kitchend failed: %m", proto_cmd_name(cmd));
+	}
+}
+
+int ctl_bad_reply(int r, enum proto_cmd cmd)
+{
+	if (r == -EBADMSG)
+		return ctl_error(r, "kitchend sent a malformed reply to %s", proto_cmd_name(cmd));
+	return ctl_error(r, "failed to read the reply to %s: %m", proto_cmd_name(cmd));
+}
+
+/* "ipc://DIR/control.sock" -> "ipc://DIR/events.sock"; NULL if not ipc. */
+static char *events_beside(const char *control)
+{
+	const char *path = client_ipc_path(control);
+	const char *slash;
+	char *ep;
+
+	if (!path)
+		return NULL;
+	slash = strrchr(path, '/');
+	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
+		return NULL;
+	return ep;
+}
+
+int ctl_follow(struct ctl *ctl, struct follow **ret)
+{
+	int r;
+
+	if (!ctl->events) {
+		ctl->events = events_beside(ctl->control);
+		if (!ctl->events)
+			return ctl_usage("no events endpoint to follow on: use --events or $KITCHEN_EVENTS");
+	}
+	r = zctx_get(ctl);
+	if (r < 0)
+		return r;
+	r = follow_new(ctl->zctx, ctl->events, ret);
+	if (r < 0)
+		return say_unreachable(r, "events", ctl->events);
+	return 0;
+}

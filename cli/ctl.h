@@ -1,0 +1,72 @@
+/*
+ * ctl — what every kitchenctl verb gets: the options, the connections, and
+ * the one place that turns a failure into a message and an exit status.
+ *
+ * Verbs return 0 or a negative errno, after saying what went wrong on stderr
+ * ("kitchenctl: ..."). main() maps the errno to kitchenctl(1)'s exit status:
+ *
+ *	0             0  success
+ *	-EINVAL       2  usage error: bad option, argument or endpoint
+ *	-ETIMEDOUT    3  kitchend did not answer within --timeout
+ *	-EHOSTUNREACH 3  kitchend is not running / cannot be reached
+ *	anything else 1  refused (ERR reply: -EREMOTEIO), a dish failed, a bad reply
+ *
+ * Connections are made on first use, so `kitchenctl --help` or a usage error
+ * never touches a socket.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "follow.h"
+#include "proto.h"
+
+enum order_mode {
+	ORDER_PLAIN,    /* print the order id and leave */
+	ORDER_WAIT,     /* --wait */
+	ORDER_FOLLOW,   /* --follow */
+};
+
+struct ctl {
+	/* Global options. */
+	char *control;            /* endpoint */
+	char *events;             /* endpoint; NULL: next to control (ctl_follow) */
+	bool json;
+	uint64_t timeout_ms;
+	/* `order` options. */
+	enum order_mode order_mode;
+	uint64_t random;          /* --random N; 0: dishes from the command line */
+	const char *key;          /* --key, or NULL */
+
+	void *zctx;
+	struct client *client;
+};
+
+void ctl_finish(struct ctl *ctl);
+
+/* "kitchenctl: <message>\n" on stderr; %m is @r's error. Returns @r. */
+int ctl_error(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then a hint at --help. Returns -EINVAL. */
+int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Connect to the control endpoint now (ctl_request() does when need be). */
+int ctl_connect(struct ctl *ctl);
+
+/*
+ * Send @cmd with @n_args text fields to kitchend's control endpoint (connect
+ * first if need be) and wait --timeout plus @extra_ms for the reply.
+ * 0 with the OK reply in *ret_reply (valid until the next request); else
+ * the failure is said on stderr and returned as in the table above.
+ */
+int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
+		uint64_t extra_ms, const struct proto_msg **ret_reply);
+
+/* Say that a reply to @cmd did not decode (r: -EBADMSG or -ENOMEM). Returns r. */
+int ctl_bad_reply(int r, enum proto_cmd cmd);
+
+/* A subscriber on the events endpoint: --events, $KITCHEN_EVENTS, or
+ * events.sock beside an ipc:// control socket. Failures said, as above. */
+int ctl_follow(struct ctl *ctl, struct follow **ret);

@@ -1,0 +1,197 @@
+#include "follow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "util.h"
+
+struct follow {
+	void *sock;
+	struct proto_msg *msg;
+};
+
+void follow_event_clear(struct follow_event *ev)
+{
+	free(ev->dish);
+	free(ev->chef);
+	free(ev->text);
+	free(ev->items);
+	*ev = (struct follow_event) { 0 };
+}
+
+void follow_free(struct follow **f)
+{
+	if (!f || !*f)
+		return;
+	if ((*f)->sock)
+		zmq_close((*f)->sock);
+	proto_msg_free(&(*f)->msg);
+	free(*f);
+	*f = NULL;
+}
+
+int follow_new(void *zctx, const char *endpoint, struct follow **ret)
+{
+	struct follow *f;
+	int64_t max = PROTO_MAX_FIELD;
+	int zero = 0;
+	/* A followed order of many dishes sends ~17 events a dish; room for bursts. */
+	int hwm = 100000;
+	int r;
+
+	r = client_check_ipc(endpoint);
+	if (r < 0)
+		return r;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->msg = proto_msg_new();
+	if (!f->msg) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	f->sock = zmq_socket(zctx, ZMQ_SUB);
+	if (!f->sock ||
+	    zmq_setsockopt(f->sock, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    zmq_setsockopt(f->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
+	    zmq_setsockopt(f->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (zmq_connect(f->sock, endpoint) < 0) {
+		r = -errno;
+		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)
+			r = -EINVAL;
+		goto fail;
+	}
+	*ret = f;
+	return 0;
+
+fail:
+	follow_free(&f);
+	return r;
+}
+
+int follow_add(struct follow *f, uint64_t order_id)
+{
+	char topic[64];
+	int n = proto_order_topic(order_id, topic, sizeof(topic));
+
+	if (zmq_setsockopt(f->sock, ZMQ_SUBSCRIBE, topic, (size_t) n) < 0)
+		return -errno;
+	return 0;
+}
+
+static int text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
+{
+	const struct proto_field *fl = &m->fields[i];
+
+	if (!proto_text_valid(fl->data, fl->len, multiline))
+		return -EBADMSG;
+	*ret = strndup(fl->data, fl->len);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int u64(const struct proto_msg *m, size_t i, uint64_t *ret)
+{
+	return proto_u64(m, i, ret) < 0 ? -EBADMSG : 0;
+}
+
+/* Fields after order_id; proto_recv() has checked the counts. */
+static int event_decode(const struct proto_msg *m, struct follow_event *ev)
+{
+	int r = 0;
+
+	switch (m->cmd) {
+	case PROTO_ORDERED:
+		return text(m, 1, true, &ev->dish);
+	case PROTO_STAGE:
+		if ((r = u64(m, 1, &ev->index)) < 0 ||
+		    (r = text(m, 2, false, &ev->dish)) < 0 ||
+		    (r = text(m, 3, false, &ev->chef)) < 0 ||
+		    (r = text(m, 4, false, &ev->text)) < 0)
+			return r;
+		return 0;
+	case PROTO_SERVED:
+		if ((r = u64(m, 1, &ev->index)) < 0 ||
+		    (r = text(m, 2, false, &ev->dish)) < 0 ||
+		    (r = text(m, 3, false, &ev->chef)) < 0 ||
+		    (r = text(m, 4, false, &ev->text)) < 0 ||
+		    (r = text(m, 5, true, &ev->items)) < 0)
+			return r;
+		return 0;
+	case PROTO_FAILED:
+		if ((r = u64(m, 1, &ev->index)) < 0 ||
+		    (r = text(m, 2, false, &ev->dish)) < 0 ||
+		    (r = text(m, 3, false, &ev->chef)) < 0 ||
+		    (r = text(m, 4, false, &ev->text)) < 0)
+			return r;
+		return 0;
+	case PROTO_DONE:
+		if ((r = text(m, 1, false, &ev->text)) < 0 ||
+		    (r = u64(m, 2, &ev->served)) < 0 ||
+		    (r = u64(m, 3, &ev->failed)) < 0)
+			return r;
+		return 0;
+	case PROTO_ORDER:
+	case PROTO_WAIT:
+	case PROTO_SHOW:
+	case PROTO_STATUS:
+	case PROTO_MENU:
+	case PROTO_CHEFS:
+	case PROTO_DRAIN:
+	case PROTO_RELOAD:
+	case PROTO_OK:
+	case PROTO_ERR:
+	case PROTO_READY:
+	case PROTO_HEARTBEAT:
+	case PROTO_DISH:
+	case PROTO_CANCEL:
+	case PROTO_PROGRESS:
+	case PROTO_RESULT:
+	case PROTO_CHEF:   /* we never subscribe to "chef." */
+	case _PROTO_CMD_MAX:
+		break;
+	}
+	return -EBADMSG;
+}
+
+int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev)
+{
+	zmq_pollitem_t item = { .socket = f->sock, .events = ZMQ_POLLIN };
+	char topic[64];
+	int n, r;
+
+	follow_event_clear(ev);
+	r = zmq_poll(&item, 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	if (r == 0)
+		return -EAGAIN;
+
+	r = proto_recv(f->sock, 1, f->msg, ZMQ_DONTWAIT);
+	if (r == -EAGAIN || r == -EINTR)
+		return -EAGAIN;
+	if (r == -EPROTO)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+
+	ev->cmd = f->msg->cmd;
+	r = u64(f->msg, 0, &ev->order);
+	if (r >= 0) {
+		/* The topic must be the event's own order: it is what we filtered on. */
+		n = proto_order_topic(ev->order, topic, sizeof(topic));
+		if (f->msg->env[0].len != (size_t) n ||
+		    memcmp(f->msg->env[0].data, topic, (size_t) n) != 0)
+			r = -EBADMSG;
+	}
+	if (r >= 0)
+		r = event_decode(f->msg, ev);
+	if (r < 0)
+		follow_event_clear(ev);
+	return r;
+}

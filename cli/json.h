@@ -1,0 +1,64 @@
+/*
+ * json — a small streaming JSON writer for kitchenctl's --json output.
+ *
+ * Values go straight to a FILE; the writer only remembers, per nesting level,
+ * whether a comma is due, so any shape can be written in one pass:
+ *
+ *	struct json j;
+ *	json_init(&j, stdout);
+ *	json_object_begin(&j);
+ *	json_key_u64(&j, "order", 42);
+ *	json_key(&j, "dishes");
+ *	json_array_begin(&j);
+ *	json_string(&j, "Pizza");
+ *	json_array_end(&j);
+ *	json_object_end(&j);
+ *	json_newline(&j);         // {"order": 42, "dishes": ["Pizza"]}\n
+ *
+ * The layout is one line, with ", " and ": " separators (as Python's
+ * json.dumps writes it), so --follow can print one object per line.
+ * Strings are escaped as RFC 8259 asks: '"', '\\' and control characters;
+ * bytes that are not valid UTF-8 become U+FFFD, so the output is always valid
+ * JSON whatever the input. There is no parser: kitchenctl only writes JSON.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	unsigned depth;
+	bool comma[JSON_MAX_DEPTH + 1];  /* per level: a value was written */
+	bool after_key;
+};
+
+void json_init(struct json *j, FILE *f);
+
+void json_object_begin(struct json *j);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j);
+void json_array_end(struct json *j);
+/* End a top-level value with a newline (and reset for the next one). */
+void json_newline(struct json *j);
+
+void json_key(struct json *j, const char *key);
+void json_string(struct json *j, const char *s);
+void json_string_len(struct json *j, const char *s, size_t len);
+void json_u64(struct json *j, uint64_t v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+/* A string, or null when @s is NULL or empty. */
+void json_string_or_null(struct json *j, const char *s);
+/* A '\n'-joined list as an array of strings ("" is the empty array). */
+void json_lines(struct json *j, const char *s);
+
+/* key + value in one call, for the common flat objects. */
+void json_key_string(struct json *j, const char *key, const char *s);
+void json_key_u64(struct json *j, const char *key, uint64_t v);
+void json_key_bool(struct json *j, const char *key, bool v);
+void json_key_lines(struct json *j, const char *key, const char *s);

@@ -1,0 +1,303 @@
+/*
+ * kitchenctl — order dishes from kitchend and ask how the kitchen is doing.
+ *
+ * parse_argv() turns the command line into a struct ctl and the verb with its
+ * arguments; run() finds the verb in the sorted table and calls it. The
+ * manual is docs/man/kitchenctl.1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "kitchen-build.h"
+#include "paths.h"
+#include "proto.h"
+#include "util.h"
+#include "verbs.h"
+
+#define DEFAULT_TIMEOUT_MS 3000
+#define MAX_TIMEOUT_MS     86400000   /* a day: anything longer is a typo */
+#define MAX_RANDOM         1000000
+
+struct verb {
+	const char *name;
+	size_t min_args;
+	size_t max_args;
+	int (*run)(struct ctl *ctl, char **args, size_t n_args);
+};
+
+/* Sorted by name: run() looks verbs up with bsearch(). */
+static const struct verb verbs[] = {
+	{ "chefs",  0, 0,        verb_chefs },
+	{ "drain",  0, 0,        verb_drain },
+	{ "menu",   0, 0,        verb_menu },
+	{ "order",  0, SIZE_MAX, verb_order },
+	{ "reload", 0, 0,        verb_reload },
+	{ "show",   1, 1,        verb_show },
+	{ "status", 0, 0,        verb_status },
+};
+
+static int verb_compare(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct verb *) elem)->name);
+}
+
+static void help(void)
+{
+	_cleanup_free_ char *dir = NULL, *control = NULL;
+
+	if (paths_default_runtime_dir(&dir) < 0 || paths_ipc_endpoint(dir, "control", &control) < 0)
+		control = NULL;
+
+	printf("Usage: kitchenctl [OPTIONS] VERB [ARGS]...\n"
+	       "\n"
+	       "Order dishes from kitchend and ask how the kitchen is doing.\n"
+	       "\n"
+	       "Verbs:\n"
+	       "  chefs                    List the chefs and what they are doing\n"
+	       "  drain                    Ask kitchend to drain: finish what is queued, take no more\n"
+	       "  menu                     List the dishes on the menu\n"
+	       "  order DISH...            Order dishes (one order); print the order id\n"
+	       "  order --random N         N customers each order one random dish\n"
+	       "  reload                   Ask kitchend to reload its configuration\n"
+	       "  show ORDER               Show an order and its dishes\n"
+	       "  status                   Show the kitchen's counters and chefs\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h --help                Show this help and exit\n"
+	       "     --version             Show the version and exit\n"
+	       "     --control EP          kitchend's control endpoint\n"
+	       "                           (default: $KITCHEN_CONTROL, else %s)\n"
+	       "     --events EP           kitchend's events endpoint, for --follow\n"
+	       "                           (default: $KITCHEN_EVENTS, else events.sock beside control)\n"
+	       "     --json                Print JSON instead of text\n"
+	       "     --timeout MS          Wait this long for kitchend to answer (default %d)\n"
+	       "\n"
+	       "Options of order:\n"
+	       "     --wait                Wait; print each dish as served, in order of ordering\n"
+	       "     --follow              Print every stage of every dish as it happens\n"
+	       "     --random N            Place N one-dish orders of random menu dishes\n"
+	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable.\n"
+	       "See kitchenctl(1).\n",
+	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS);
+}
+
+static int set_string(char **dst, const char *src)
+{
+	char *s = strdup(src);
+
+	if (!s)
+		return ctl_error(-ENOMEM, "%m");
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int default_control(char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	r = paths_default_runtime_dir(&dir);
+	if (r >= 0)
+		r = paths_ipc_endpoint(dir, "control", ret);
+	if (r < 0)
+		return ctl_error(r, "cannot find the default runtime directory: %m");
+	return 0;
+}
+
+/*
+ * Fill @ctl from the command line and the environment; the verb and its
+ * arguments are left at (*ret_args)[0..*ret_n_args). Returns 1 to go on,
+ * 0 when done already (--help, --version), -EINVAL for a usage error.
+ * Options may come anywhere (an argument after "--" is never an option), so
+ * `kitchenctl show 42 --json` works as users expect.
+ */
+static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, size_t *ret_n_args)
+{
+	enum {
+		ARG_VERSION = 0x100,
+		ARG_CONTROL,
+		ARG_EVENTS,
+		ARG_JSON,
+		ARG_TIMEOUT,
+		ARG_WAIT,
+		ARG_FOLLOW,
+		ARG_RANDOM,
+		ARG_KEY,
+	};
+	static const struct option options[] = {
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, ARG_VERSION },
+		{ "control", required_argument, NULL, ARG_CONTROL },
+		{ "events",  required_argument, NULL, ARG_EVENTS },
+		{ "json",    no_argument,       NULL, ARG_JSON },
+		{ "timeout", required_argument, NULL, ARG_TIMEOUT },
+		{ "wait",    no_argument,       NULL, ARG_WAIT },
+		{ "follow",  no_argument,       NULL, ARG_FOLLOW },
+		{ "random",  required_argument, NULL, ARG_RANDOM },
+		{ "key",     required_argument, NULL, ARG_KEY },
+		{}
+	};
+	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
+	char **args;
+	size_t n = 0;
+	const char *e;
+	int c, r;
+
+	/* argv[0] is not kept, so argc slots hold every positional argument. */
+	args = calloc((size_t) argc, sizeof(*args));
+	if (!args)
+		return ctl_error(-ENOMEM, "%m");
+	*ret_args = args;
+
+	ctl->timeout_ms = DEFAULT_TIMEOUT_MS;
+	opterr = 0;
+	/* "-": positional arguments come back as 1, in order, whatever POSIXLY_CORRECT says. */
+	while ((c = getopt_long(argc, argv, "-h", options, NULL)) >= 0) {
+		switch (c) {
+		case 1:
+			args[n++] = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("kitchenctl %s\n", KITCHEN_VERSION);
+			return 0;
+		case ARG_CONTROL:
+			if (!*optarg)
+				return ctl_usage("--control needs an endpoint");
+			r = set_string(&ctl->control, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case ARG_EVENTS:
+			if (!*optarg)
+				return ctl_usage("--events needs an endpoint");
+			r = set_string(&ctl->events, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case ARG_JSON:
+			ctl->json = true;
+			break;
+		case ARG_TIMEOUT:
+			if (parse_u64(optarg, 1, MAX_TIMEOUT_MS, &ctl->timeout_ms) < 0)
+				return ctl_usage("invalid --timeout '%s': milliseconds, 1 to %d",
+						 optarg, MAX_TIMEOUT_MS);
+			break;
+		case ARG_WAIT:
+		case ARG_FOLLOW:
+			if (ctl->order_mode != ORDER_PLAIN &&
+			    ctl->order_mode != (c == ARG_WAIT ? ORDER_WAIT : ORDER_FOLLOW))
+				return ctl_usage("--wait and --follow exclude each other");
+			ctl->order_mode = c == ARG_WAIT ? ORDER_WAIT : ORDER_FOLLOW;
+			order_option = c == ARG_WAIT ? "--wait" : "--follow";
+			break;
+		case ARG_RANDOM:
+			if (parse_u64(optarg, 1, MAX_RANDOM, &ctl->random) < 0)
+				return ctl_usage("invalid --random '%s': a number of customers, 1 to %d",
+						 optarg, MAX_RANDOM);
+			order_option = "--random";
+			break;
+		case ARG_KEY:
+			if (!*optarg || strlen(optarg) > PROTO_MAX_FIELD ||
+			    !proto_text_valid(optarg, strlen(optarg), false))
+				return ctl_usage("invalid --key: it must be non-empty text on one line");
+			ctl->key = optarg;
+			order_option = "--key";
+			break;
+		case '?':
+			if (optopt == 0)
+				return ctl_usage("unknown option '%s'", argv[optind - 1]);
+			if (optopt < 0x100)
+				return ctl_usage("unknown option '-%c'", optopt);
+			if (strchr(argv[optind - 1], '='))
+				return ctl_usage("option '%s' takes no argument", argv[optind - 1]);
+			return ctl_usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return ctl_usage("unexpected option");
+		}
+	}
+	/* After "--": all positional. */
+	while (optind < argc)
+		args[n++] = argv[optind++];
+
+	if (n == 0)
+		return ctl_usage("no verb given (one of: chefs drain menu order reload show status)");
+	if (order_option && strcmp(args[0], "order") != 0)
+		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
+
+	if (!ctl->control) {
+		e = getenv("KITCHEN_CONTROL");
+		r = e && *e ? set_string(&ctl->control, e) : default_control(&ctl->control);
+		if (r < 0)
+			return r;
+	}
+	if (!ctl->events) {
+		e = getenv("KITCHEN_EVENTS");
+		if (e && *e && (r = set_string(&ctl->events, e)) < 0)
+			return r;
+	}
+	*ret_n_args = n;
+	return 1;
+}
+
+static int run(struct ctl *ctl, char **args, size_t n_args)
+{
+	const struct verb *v;
+
+	v = bsearch(args[0], verbs, ELEMENTSOF(verbs), sizeof(verbs[0]), verb_compare);
+	if (!v)
+		return ctl_usage("unknown verb '%s'", args[0]);
+	n_args--;
+	if (n_args < v->min_args)
+		return ctl_usage("'%s' needs %s argument", v->name,
+				 v->min_args == 1 ? "an" : "more");
+	if (n_args > v->max_args)
+		return ctl_usage("too many arguments for '%s'", v->name);
+	return v->run(ctl, args + 1, n_args);
+}
+
+static int exit_status(int r)
+{
+	if (r >= 0)
+		return EXIT_SUCCESS;
+	switch (r) {
+	case -EINVAL:
+		return 2;
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+		return 3;
+	default:
+		return EXIT_FAILURE;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { 0 };
+	_cleanup_free_ char **args = NULL;
+	size_t n_args = 0;
+	int r;
+
+	r = parse_argv(argc, argv, &ctl, &args, &n_args);
+	if (r > 0)
+		r = run(&ctl, args, n_args);
+	ctl_finish(&ctl);
+
+	/* Results that never reached stdout (a full disk, a closed pipe) are a failure. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_error(errno > 0 ? -errno : -EIO, "failed to write the output: %m");
+		if (r >= 0)
+			r = -EIO;
+	}
+	return exit_status(r);
+}

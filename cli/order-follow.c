@@ -1,0 +1,205 @@
+/*
+ * order --follow: print every event of the followed orders as it comes,
+ * until each is done; then the final reports (--json).
+ *
+ * Events can be missed (a subscriber is never told), so the orders are also
+ * checked with SHOW: when an order's DONE arrives, when nothing came for a
+ * second, and every few seconds anyway. Whatever outcome was missed is told
+ * from the report before the order counts as done, so there is always one
+ * "O- Served"/"O- Failed" line (or event) per dish, and one "done" per order.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "order.h"
+#include "util.h"
+
+#define FOLLOW_IDLE_MS  1000   /* no event this long: ask */
+#define FOLLOW_CHECK_MS 5000   /* and ask this often, events or not */
+#define FOLLOW_EARLY_MS 200    /* the first report said done: ask again soon */
+
+struct entry {
+	uint64_t id;
+	struct order *order;
+};
+
+static int entry_compare(const void *a, const void *b)
+{
+	uint64_t x = ((const struct entry *) a)->id, y = ((const struct entry *) b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A STAGE, SERVED or FAILED event. */
+static void event_print(struct ctl *ctl, const struct follow_event *ev)
+{
+	struct json j;
+
+	if (!ctl->json) {
+		if (ev->cmd == PROTO_STAGE)
+			printf("%s#%llu [%s] %s\n", ev->dish, (unsigned long long) ev->index,
+			       ev->chef, ev->text);
+		else if (ev->cmd == PROTO_SERVED)
+			printf("O- Served %s\n", ev->dish);
+		else
+			printf("O- Failed %s: %s\n", ev->dish, ev->text);
+		fflush(stdout);
+		return;
+	}
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_key_string(&j, "event", ev->cmd == PROTO_STAGE ? "stage" :
+				     ev->cmd == PROTO_SERVED ? "served" : "failed");
+	json_key_u64(&j, "order", ev->order);
+	json_key_u64(&j, "index", ev->index);
+	json_key_string(&j, "dish", ev->dish);
+	json_key_string(&j, "chef", ev->chef);
+	if (ev->cmd == PROTO_STAGE)
+		json_key_string(&j, "text", ev->text);
+	else if (ev->cmd == PROTO_SERVED) {
+		json_key_string(&j, "result", ev->text);
+		json_key_lines(&j, "items", ev->items);
+	} else
+		json_key_string(&j, "reason", ev->text);
+	json_object_end(&j);
+	json_newline(&j);
+	fflush(stdout);
+}
+
+static void done_json(const struct order *o)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_key_string(&j, "event", "done");
+	json_key_u64(&j, "order", o->id);
+	json_key_string(&j, "state", report_state_name(o->report->state));
+	json_key_u64(&j, "served", o->report->served);
+	json_key_u64(&j, "failed", o->report->failed);
+	json_object_end(&j);
+	json_newline(&j);
+	fflush(stdout);
+}
+
+/* Ask for @o's report; if it is done, tell what was missed and close it. */
+static int finish(struct ctl *ctl, struct order *o, size_t *left)
+{
+	int r;
+
+	r = order_refresh(ctl, o, 0);
+	if (r < 0)
+		return r;
+	if (!report_state_done(o->report->state))
+		return 0;
+	for (size_t i = 0; i < o->report->n_dishes; i++)
+		order_tell(ctl, o, i);
+	if (ctl->json)
+		done_json(o);
+	o->done = true;
+	(*left)--;
+	return 0;
+}
+
+static int check_all(struct ctl *ctl, struct order_batch *b, size_t *left)
+{
+	int r;
+
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->orders[i].done)
+			continue;
+		r = finish(ctl, &b->orders[i], left);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int handle(struct ctl *ctl, struct order *o, const struct follow_event *ev, size_t *left)
+{
+	if (ev->cmd == PROTO_STAGE)
+		event_print(ctl, ev);
+	else if (ev->cmd == PROTO_SERVED || ev->cmd == PROTO_FAILED) {
+		if (ev->index >= o->report->n_dishes || o->told[ev->index])
+			return 0;
+		o->told[ev->index] = true;
+		event_print(ctl, ev);
+	} else if (ev->cmd == PROTO_DONE)
+		/* The report has what the events may have missed. */
+		return finish(ctl, o, left);
+	/* ORDERED: already said, from the report. */
+	return 0;
+}
+
+int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
+{
+	_cleanup_free_ struct entry *index = NULL;
+	struct follow_event ev = { 0 };
+	uint64_t last_event, last_check;
+	bool warned = false, early = false;
+	size_t left = b->n;
+	int r = 0;
+
+	index = calloc(b->n, sizeof(*index));
+	if (!index)
+		return ctl_error(-ENOMEM, "%m");
+	for (size_t i = 0; i < b->n; i++)
+		index[i] = (struct entry) { b->orders[i].id, &b->orders[i] };
+	qsort(index, b->n, sizeof(*index), entry_compare);
+
+	/* A report that says done already is no reason to stop: a quick dish
+	 * may have been cooked between our subscription and that SHOW, and its
+	 * events are on their way. But an order done long ago (its key was used
+	 * before) sends none, so do not wait long for those. */
+	for (size_t i = 0; i < b->n; i++)
+		early |= report_state_done(b->orders[i].report->state);
+
+	last_event = last_check = now_ms();
+	while (r >= 0 && left > 0) {
+		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS;
+		struct entry key, *e;
+		uint64_t now;
+
+		r = follow_next(f, (int) idle, &ev);
+		now = now_ms();
+		if (r == 0) {
+			last_event = now;
+			key.id = ev.order;
+			e = bsearch(&key, index, b->n, sizeof(*index), entry_compare);
+			if (e && !e->order->done)
+				r = handle(ctl, e->order, &ev, &left);
+		} else if (r == -EBADMSG) {
+			if (!warned)
+				ctl_error(r, "ignoring a malformed event from kitchend");
+			warned = true;
+			r = 0;
+		} else if (r == -EAGAIN)
+			r = 0;
+		else
+			r = ctl_error(r, "failed to receive events: %m");
+		if (r < 0)
+			break;
+
+		if ((now - last_event >= idle && now - last_check >= idle) ||
+		    now - last_check >= FOLLOW_CHECK_MS) {
+			last_check = now;
+			early = false;
+			r = check_all(ctl, b, &left);
+		}
+	}
+	follow_event_clear(&ev);
+	if (r < 0)
+		return r;
+
+	if (ctl->json)
+		for (size_t i = 0; i < b->n; i++) {
+			struct json j;
+
+			json_init(&j, stdout);
+			order_report_json(b->orders[i].report, &j);
+			json_newline(&j);
+		}
+	return 0;
+}

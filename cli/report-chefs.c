@@ -1,0 +1,271 @@
+/* The status report and the chef list (STATUS and CHEFS share the chef group). */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report-field.h"
+
+static void chefs_clear(struct chef_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->chefs[i].name);
+		free(l->chefs[i].host);
+		free(l->chefs[i].state);
+	}
+	free(l->chefs);
+	*l = (struct chef_list) { 0 };
+}
+
+static int chef_decode(const struct proto_msg *m, size_t k, struct chef_report *c)
+{
+	int r;
+
+	if ((r = report_text(m, k + 0, false, &c->name)) < 0 ||
+	    (r = report_text(m, k + 1, false, &c->host)) < 0 ||
+	    (r = report_u64(m, k + 2, &c->pid)) < 0 ||
+	    (r = report_u64(m, k + 3, &c->stations)) < 0 ||
+	    (r = report_u64(m, k + 4, &c->busy)) < 0 ||
+	    (r = report_text(m, k + 5, false, &c->state)) < 0 ||
+	    (r = report_u64(m, k + 6, &c->served)) < 0 ||
+	    (r = report_bool(m, k + 7, &c->local)) < 0)
+		return r;
+	return 0;
+}
+
+/* The chef groups from field @first on. */
+static int chefs_decode(const struct proto_msg *m, size_t first, struct chef_list *l)
+{
+	size_t n;
+	int r;
+
+	if (m->n_fields < first || (m->n_fields - first) % PROTO_CHEF_GROUP != 0)
+		return -EBADMSG;
+	n = (m->n_fields - first) / PROTO_CHEF_GROUP;
+	l->chefs = calloc(n ? n : 1, sizeof(*l->chefs));
+	if (!l->chefs)
+		return -ENOMEM;
+	for (size_t g = 0; g < n; g++) {
+		l->n = g + 1;
+		r = chef_decode(m, first + g * PROTO_CHEF_GROUP, &l->chefs[g]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int chef_list_decode(const struct proto_msg *m, struct chef_list **ret)
+{
+	struct chef_list *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	r = chefs_decode(m, 0, l);
+	if (r < 0) {
+		chef_list_free(&l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+void chef_list_free(struct chef_list **l)
+{
+	if (!l || !*l)
+		return;
+	chefs_clear(*l);
+	free(*l);
+	*l = NULL;
+}
+
+int status_report_decode(const struct proto_msg *m, struct status_report **ret)
+{
+	struct status_report *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	if ((r = report_text(m, 0, false, &s->version)) < 0 ||
+	    (r = report_u64(m, 1, &s->uptime_ms)) < 0 ||
+	    (r = report_u64(m, 2, &s->queued)) < 0 ||
+	    (r = report_u64(m, 3, &s->cooking)) < 0 ||
+	    (r = report_u64(m, 4, &s->served)) < 0 ||
+	    (r = report_u64(m, 5, &s->failed)) < 0 ||
+	    (r = report_u64(m, 6, &s->orders)) < 0 ||
+	    (r = report_u64(m, 7, &s->malformed)) < 0 ||
+	    (r = chefs_decode(m, PROTO_STATUS_FIXED, &s->chefs)) < 0) {
+		status_report_free(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void status_report_free(struct status_report **r)
+{
+	if (!r || !*r)
+		return;
+	free((*r)->version);
+	chefs_clear(&(*r)->chefs);
+	free(*r);
+	*r = NULL;
+}
+
+/* "3d 4h 05m", "2h 03m 04s", "5m 06s", "7.2s" */
+static void duration_print(uint64_t ms, FILE *f)
+{
+	unsigned long long s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
+
+	if (d > 0)
+		fprintf(f, "%llud %lluh %02llum", d, h % 24, m % 60);
+	else if (h > 0)
+		fprintf(f, "%lluh %02llum %02llus", h, m % 60, s % 60);
+	else if (m > 0)
+		fprintf(f, "%llum %02llus", m, s % 60);
+	else
+		fprintf(f, "%llu.%llus", s, (unsigned long long) (ms % 1000) / 100);
+}
+
+void status_report_print(const struct status_report *r, FILE *f)
+{
+	uint64_t stations = 0, busy = 0;
+
+	for (size_t i = 0; i < r->chefs.n; i++) {
+		stations += r->chefs.chefs[i].stations;
+		busy += r->chefs.chefs[i].busy;
+	}
+	fprintf(f, "version:   %s\n", r->version);
+	fprintf(f, "uptime:    ");
+	duration_print(r->uptime_ms, f);
+	fprintf(f, "\ndishes:    %llu queued, %llu cooking, %llu served, %llu failed\n",
+		(unsigned long long) r->queued, (unsigned long long) r->cooking,
+		(unsigned long long) r->served, (unsigned long long) r->failed);
+	fprintf(f, "orders:    %llu\n", (unsigned long long) r->orders);
+	fprintf(f, "malformed: %llu %s\n", (unsigned long long) r->malformed,
+		r->malformed == 1 ? "message" : "messages");
+	fprintf(f, "chefs:     %zu (%llu of %llu stations busy)\n", r->chefs.n,
+		(unsigned long long) busy, (unsigned long long) stations);
+	if (r->chefs.n > 0) {
+		fputc('\n', f);
+		chef_list_print(&r->chefs, f);
+	}
+}
+
+static void chef_json(const struct chef_report *c, struct json *j)
+{
+	json_object_begin(j);
+	json_key_string(j, "name", c->name);
+	json_key_string(j, "host", c->host);
+	json_key_u64(j, "pid", c->pid);
+	json_key_u64(j, "stations", c->stations);
+	json_key_u64(j, "busy", c->busy);
+	json_key_string(j, "state", c->state);
+	json_key_u64(j, "served", c->served);
+	json_key_bool(j, "local", c->local);
+	json_object_end(j);
+}
+
+void chef_list_json(const struct chef_list *l, struct json *j)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < l->n; i++)
+		chef_json(&l->chefs[i], j);
+	json_array_end(j);
+}
+
+void status_report_json(const struct status_report *r, struct json *j)
+{
+	json_object_begin(j);
+	json_key_string(j, "version", r->version);
+	json_key_u64(j, "uptime_ms", r->uptime_ms);
+	json_key(j, "dishes");
+	json_object_begin(j);
+	json_key_u64(j, "queued", r->queued);
+	json_key_u64(j, "cooking", r->cooking);
+	json_key_u64(j, "served", r->served);
+	json_key_u64(j, "failed", r->failed);
+	json_object_end(j);
+	json_key_u64(j, "orders", r->orders);
+	json_key_u64(j, "malformed", r->malformed);
+	json_key(j, "chefs");
+	chef_list_json(&r->chefs, j);
+	json_object_end(j);
+}
+
+enum column { COL_NAME, COL_HOST, COL_PID, COL_STATIONS, COL_BUSY, COL_STATE, COL_SERVED, COL_LOCAL, _COL_MAX };
+
+static const struct {
+	const char *title;
+	bool right;   /* numbers line up on the right */
+} columns[_COL_MAX] = {
+	[COL_NAME] = { "NAME", false },
+	[COL_HOST] = { "HOST", false },
+	[COL_PID] = { "PID", true },
+	[COL_STATIONS] = { "STATIONS", true },
+	[COL_BUSY] = { "BUSY", true },
+	[COL_STATE] = { "STATE", false },
+	[COL_SERVED] = { "SERVED", true },
+	[COL_LOCAL] = { "LOCAL", false },
+};
+
+/* One row as text; numbers fit in 21 bytes, names in PROTO_MAX_FIELD. */
+static void chef_cells(const struct chef_report *c, char num[_COL_MAX][24], const char *cells[_COL_MAX])
+{
+	snprintf(num[COL_PID], 24, "%llu", (unsigned long long) c->pid);
+	snprintf(num[COL_STATIONS], 24, "%llu", (unsigned long long) c->stations);
+	snprintf(num[COL_BUSY], 24, "%llu", (unsigned long long) c->busy);
+	snprintf(num[COL_SERVED], 24, "%llu", (unsigned long long) c->served);
+	cells[COL_NAME] = c->name;
+	cells[COL_HOST] = c->host;
+	cells[COL_PID] = num[COL_PID];
+	cells[COL_STATIONS] = num[COL_STATIONS];
+	cells[COL_BUSY] = num[COL_BUSY];
+	cells[COL_STATE] = c->state;
+	cells[COL_SERVED] = num[COL_SERVED];
+	cells[COL_LOCAL] = c->local ? "yes" : "no";
+}
+
+static void row_print(const char *const cells[_COL_MAX], const size_t width[_COL_MAX], FILE *f)
+{
+	for (int k = 0; k < _COL_MAX; k++) {
+		int w = (int) width[k];
+		bool last = k == _COL_MAX - 1;
+
+		if (columns[k].right)
+			fprintf(f, "%*s", w, cells[k]);
+		else
+			fprintf(f, "%-*s", last ? 0 : w, cells[k]);
+		fputs(last ? "\n" : "  ", f);
+	}
+}
+
+void chef_list_print(const struct chef_list *l, FILE *f)
+{
+	size_t width[_COL_MAX];
+	const char *cells[_COL_MAX];
+	char num[_COL_MAX][24];
+
+	if (l->n == 0) {
+		fputs("no chefs\n", f);
+		return;
+	}
+	for (int k = 0; k < _COL_MAX; k++) {
+		cells[k] = columns[k].title;
+		width[k] = strlen(columns[k].title);
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		chef_cells(&l->chefs[i], num, cells);
+		for (int k = 0; k < _COL_MAX; k++)
+			if (strlen(cells[k]) > width[k])
+				width[k] = strlen(cells[k]);
+	}
+	for (int k = 0; k < _COL_MAX; k++)
+		cells[k] = columns[k].title;
+	row_print(cells, width, f);
+	for (size_t i = 0; i < l->n; i++) {
+		chef_cells(&l->chefs[i], num, cells);
+		row_print(cells, width, f);
+	}
+}

@@ -1,0 +1,241 @@
+/* The order report, and the field readers every report decoder uses. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report-field.h"
+#include "util.h"
+
+int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
+{
+	const struct proto_field *f;
+	char *s;
+
+	if (i >= m->n_fields)
+		return -EBADMSG;
+	f = &m->fields[i];
+	if (!proto_text_valid(f->data, f->len, multiline))
+		return -EBADMSG;
+	s = strndup(f->data, f->len);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int report_u64(const struct proto_msg *m, size_t i, uint64_t *ret)
+{
+	return proto_u64(m, i, ret) < 0 ? -EBADMSG : 0;
+}
+
+int report_bool(const struct proto_msg *m, size_t i, bool *ret)
+{
+	uint64_t v;
+
+	if (report_u64(m, i, &v) < 0 || v > 1)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+static const char *const state_names[] = {
+	[REPORT_QUEUED] = "queued",
+	[REPORT_COOKING] = "cooking",
+	[REPORT_SERVED] = "served",
+	[REPORT_FAILED] = "failed",
+};
+
+const char *report_state_name(enum report_state s)
+{
+	return state_names[s];
+}
+
+bool report_state_done(enum report_state s)
+{
+	switch (s) {
+	case REPORT_QUEUED:
+	case REPORT_COOKING:
+		return false;
+	case REPORT_SERVED:
+	case REPORT_FAILED:
+		return true;
+	}
+	return false;
+}
+
+static int state_decode(const struct proto_msg *m, size_t i, enum report_state *ret)
+{
+	for (size_t s = 0; s < ELEMENTSOF(state_names); s++)
+		if (proto_field_is(m, i, state_names[s])) {
+			*ret = s;
+			return 0;
+		}
+	return -EBADMSG;
+}
+
+void order_report_free(struct order_report **r)
+{
+	if (!r || !*r)
+		return;
+	for (size_t i = 0; i < (*r)->n_dishes; i++) {
+		struct dish_report *d = &(*r)->dishes[i];
+
+		free(d->name);
+		free(d->chef);
+		free(d->result);
+		free(d->detail);
+	}
+	free((*r)->dishes);
+	free(*r);
+	*r = NULL;
+}
+
+static int dish_decode(const struct proto_msg *m, size_t k, struct dish_report *d)
+{
+	int r;
+
+	if ((r = report_u64(m, k + 0, &d->index)) < 0 ||
+	    (r = report_text(m, k + 1, false, &d->name)) < 0 ||
+	    (r = state_decode(m, k + 2, &d->state)) < 0 ||
+	    (r = report_u64(m, k + 3, &d->attempts)) < 0 ||
+	    (r = report_text(m, k + 4, false, &d->chef)) < 0 ||
+	    (r = report_text(m, k + 5, false, &d->result)) < 0 ||
+	    (r = report_text(m, k + 6, true, &d->detail)) < 0)
+		return r;
+	return 0;
+}
+
+int order_report_decode(const struct proto_msg *m, struct order_report **ret)
+{
+	struct order_report *o;
+	uint64_t n;
+	size_t n_groups;
+	int r;
+
+	if (m->n_fields < PROTO_ORDER_REPORT_FIXED ||
+	    (m->n_fields - PROTO_ORDER_REPORT_FIXED) % PROTO_ORDER_REPORT_GROUP != 0)
+		return -EBADMSG;
+	n_groups = (m->n_fields - PROTO_ORDER_REPORT_FIXED) / PROTO_ORDER_REPORT_GROUP;
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	if ((r = report_u64(m, 0, &o->id)) < 0 ||
+	    (r = state_decode(m, 1, &o->state)) < 0 ||
+	    (r = report_u64(m, 2, &o->created_ms)) < 0 ||
+	    (r = report_u64(m, 3, &n)) < 0 ||
+	    (r = report_u64(m, 4, &o->served)) < 0 ||
+	    (r = report_u64(m, 5, &o->failed)) < 0)
+		goto fail;
+	if (n != n_groups) {
+		r = -EBADMSG;
+		goto fail;
+	}
+	o->dishes = calloc(n_groups ? n_groups : 1, sizeof(*o->dishes));
+	if (!o->dishes) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t g = 0; g < n_groups; g++) {
+		/* Counted as it goes, so the free below sees what was filled. */
+		o->n_dishes = g + 1;
+		r = dish_decode(m, PROTO_ORDER_REPORT_FIXED + g * PROTO_ORDER_REPORT_GROUP, &o->dishes[g]);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = o;
+	return 0;
+
+fail:
+	order_report_free(&o);
+	return r;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void dish_print(const struct dish_report *d, FILE *f)
+{
+	fprintf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
+		report_state_name(d->state));
+	switch (d->state) {
+	case REPORT_QUEUED:
+		/* Back in the queue after a chef died or gave up. */
+		if (d->attempts > 0)
+			fprintf(f, " (after %llu %s)", (unsigned long long) d->attempts,
+				plural(d->attempts, "attempt", "attempts"));
+		break;
+	case REPORT_COOKING:
+		if (d->chef[0])
+			fprintf(f, " at %s", d->chef);
+		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
+		break;
+	case REPORT_SERVED:
+		if (d->chef[0])
+			fprintf(f, " by %s", d->chef);
+		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
+		break;
+	case REPORT_FAILED:
+		fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
+			plural(d->attempts, "attempt", "attempts"));
+		if (d->result[0])
+			fprintf(f, ": %s", d->result);
+		break;
+	}
+	fputc('\n', f);
+}
+
+void order_report_print(const struct order_report *r, FILE *f)
+{
+	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed)\n",
+		(unsigned long long) r->id, report_state_name(r->state), r->n_dishes,
+		plural(r->n_dishes, "dish", "dishes"),
+		(unsigned long long) r->served, (unsigned long long) r->failed);
+	for (size_t i = 0; i < r->n_dishes; i++)
+		dish_print(&r->dishes[i], f);
+}
+
+static void dish_json(const struct dish_report *d, struct json *j)
+{
+	json_object_begin(j);
+	json_key_u64(j, "index", d->index);
+	json_key_string(j, "name", d->name);
+	json_key_string(j, "state", report_state_name(d->state));
+	json_key_u64(j, "attempts", d->attempts);
+	json_key(j, "chef");
+	json_string_or_null(j, d->chef);
+	switch (d->state) {
+	case REPORT_QUEUED:
+	case REPORT_COOKING:
+		break;
+	case REPORT_SERVED:
+		json_key_string(j, "result", d->result);
+		json_key_lines(j, "items", d->detail);
+		break;
+	case REPORT_FAILED:
+		json_key_string(j, "reason", d->result);
+		json_key_lines(j, "reasons", d->detail);
+		break;
+	}
+	json_object_end(j);
+}
+
+void order_report_json(const struct order_report *r, struct json *j)
+{
+	json_object_begin(j);
+	json_key_u64(j, "order", r->id);
+	json_key_string(j, "state", report_state_name(r->state));
+	json_key_u64(j, "created_ms", r->created_ms);
+	json_key_u64(j, "served", r->served);
+	json_key_u64(j, "failed", r->failed);
+	json_key(j, "dishes");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_dishes; i++)
+		dish_json(&r->dishes[i], j);
+	json_array_end(j);
+	json_object_end(j);
+}

@@ -1,0 +1,113 @@
+/*
+ * report — kitchend's replies as structs, and how kitchenctl prints them.
+ *
+ * Decoders take an OK reply (struct proto_msg, fields after "OK") and check
+ * every field: counts, numbers, text, the state words. Anything off is
+ * -EBADMSG, so a bad reply is refused as a whole instead of half-printed.
+ * Decoded strings are copies, owned by the struct; *_free() accepts NULL.
+ *
+ * Each report prints two ways: for people (*_print, on a FILE) and as
+ * JSON (*_json, one value on a struct json). The formats are kitchenctl(1)'s.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "proto.h"
+
+/* The state of a dish, and of an order (done = served or failed). */
+enum report_state {
+	REPORT_QUEUED,
+	REPORT_COOKING,
+	REPORT_SERVED,
+	REPORT_FAILED,
+};
+
+const char *report_state_name(enum report_state s);
+bool report_state_done(enum report_state s);
+
+struct dish_report {
+	uint64_t index;
+	char *name;
+	enum report_state state;
+	uint64_t attempts;
+	char *chef;            /* "" when no chef has it */
+	char *result;          /* "Served Pizza", or the reason it failed */
+	char *detail;          /* '\n'-joined items (served) or reasons (failed) */
+};
+
+struct order_report {
+	uint64_t id;
+	enum report_state state;
+	uint64_t created_ms;
+	uint64_t served;
+	uint64_t failed;
+	size_t n_dishes;
+	struct dish_report *dishes;   /* in order of ordering */
+};
+
+/* OK order_id state created_ms dishes served failed (index name state attempts chef result detail)... */
+int order_report_decode(const struct proto_msg *m, struct order_report **ret);
+void order_report_free(struct order_report **r);
+/* "order 42: served, 2 dishes (2 served, 0 failed)" and a line per dish. */
+void order_report_print(const struct order_report *r, FILE *f);
+void order_report_json(const struct order_report *r, struct json *j);
+
+struct chef_report {
+	char *name;
+	char *host;
+	uint64_t pid;
+	uint64_t stations;
+	uint64_t busy;
+	char *state;
+	uint64_t served;
+	bool local;
+};
+
+struct chef_list {
+	size_t n;
+	struct chef_report *chefs;
+};
+
+struct status_report {
+	char *version;
+	uint64_t uptime_ms;
+	uint64_t queued, cooking, served, failed;
+	uint64_t orders;
+	uint64_t malformed;
+	struct chef_list chefs;
+};
+
+/* OK version uptime_ms queued cooking served failed orders malformed (chef group)... */
+int status_report_decode(const struct proto_msg *m, struct status_report **ret);
+void status_report_free(struct status_report **r);
+void status_report_print(const struct status_report *r, FILE *f);
+void status_report_json(const struct status_report *r, struct json *j);
+
+/* OK (name host pid stations busy state served local)... */
+int chef_list_decode(const struct proto_msg *m, struct chef_list **ret);
+void chef_list_free(struct chef_list **l);
+/* A table with a header line; "no chefs" when empty. */
+void chef_list_print(const struct chef_list *l, FILE *f);
+void chef_list_json(const struct chef_list *l, struct json *j);
+
+struct menu_dish {
+	char *name;
+	char *ingredients;     /* '\n'-joined */
+};
+
+struct menu {
+	size_t n;
+	struct menu_dish *dishes;
+};
+
+/* OK (name ingredients)... */
+int menu_decode(const struct proto_msg *m, struct menu **ret);
+void menu_free(struct menu **m);
+/* "Pizza: Flour, Yeast, ..." per dish. */
+void menu_print(const struct menu *m, FILE *f);
+void menu_json(const struct menu *m, struct json *j);

@@ -1,0 +1,346 @@
+/*
+ * `kitchenctl order`: place one order of the dishes given, or --random N
+ * one-dish orders of random menu dishes (N customers), then print the ids,
+ * or wait for the dishes, or follow them stage by stage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "order.h"
+#include "util.h"
+#include "verbs.h"
+
+/* What fits in one ORDER: the frames but [id][""][KIT1][ORDER][flags][key]. */
+#define MAX_DISHES (PROTO_MAX_FRAMES - 6)
+
+void order_batch_clear(struct order_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		order_report_free(&b->orders[i].report);
+		free(b->orders[i].told);
+	}
+	free(b->orders);
+	*b = (struct order_batch) { 0 };
+}
+
+bool order_batch_failed(const struct order_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->orders[i].report && b->orders[i].report->failed > 0)
+			return true;
+	return false;
+}
+
+int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms)
+{
+	enum proto_cmd cmd = wait_ms ? PROTO_WAIT : PROTO_SHOW;
+	char id[24], ms[24];
+	const char *args[] = { id, ms };
+	const struct proto_msg *m;
+	struct order_report *report = NULL;
+	int r;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long) wait_ms);
+	r = ctl_request(ctl, cmd, args, wait_ms ? 2 : 1, wait_ms, &m);
+	if (r < 0)
+		return r;
+	r = order_report_decode(m, &report);
+	if (r < 0)
+		return ctl_bad_reply(r, cmd);
+	/* The dishes of an order never change; a report that says otherwise is not ours. */
+	if (report->id != o->id || (o->report && report->n_dishes != o->report->n_dishes)) {
+		order_report_free(&report);
+		return ctl_bad_reply(-EBADMSG, cmd);
+	}
+	order_report_free(&o->report);
+	o->report = report;
+	return 0;
+}
+
+void order_tell(struct ctl *ctl, struct order *o, size_t i)
+{
+	const struct dish_report *d = &o->report->dishes[i];
+	struct json j;
+
+	if (o->told[i])
+		return;
+	o->told[i] = true;
+	if (ctl->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key_string(&j, "event", d->state == REPORT_SERVED ? "served" : "failed");
+		json_key_u64(&j, "order", o->id);
+		json_key_u64(&j, "index", d->index);
+		json_key_string(&j, "dish", d->name);
+		json_key_string(&j, "chef", d->chef);
+		if (d->state == REPORT_SERVED) {
+			json_key_string(&j, "result", d->result);
+			json_key_lines(&j, "items", d->detail);
+		} else
+			json_key_string(&j, "reason", d->result[0] ? d->result : report_state_name(d->state));
+		json_object_end(&j);
+		json_newline(&j);
+	} else if (d->state == REPORT_SERVED)
+		printf("O- Served %s\n", d->name);
+	else if (d->state == REPORT_FAILED)
+		printf("O- Failed %s: %s\n", d->name, d->result);
+	else
+		/* A done order with an undone dish: kitchend's bug, but say something. */
+		printf("O- Failed %s: still %s when the order was done\n", d->name,
+		       report_state_name(d->state));
+	fflush(stdout);
+}
+
+void order_batch_json(const struct order_batch *b, bool array)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (array)
+		json_array_begin(&j);
+	for (size_t i = 0; i < b->n; i++)
+		order_report_json(b->orders[i].report, &j);
+	if (array)
+		json_array_end(&j);
+	json_newline(&j);
+}
+
+/* splitmix64, seeded from the time and the pid: N customers, each a whim. */
+static uint64_t random_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int menu_fetch(struct ctl *ctl, struct menu **ret)
+{
+	const struct proto_msg *m;
+	int r;
+
+	r = ctl_request(ctl, PROTO_MENU, NULL, 0, 0, &m);
+	if (r < 0)
+		return r;
+	r = menu_decode(m, ret);
+	if (r < 0)
+		return ctl_bad_reply(r, PROTO_MENU);
+	if ((*ret)->n == 0) {
+		menu_free(ret);
+		return ctl_error(-ENOENT, "the menu is empty: nothing to order at random");
+	}
+	return 0;
+}
+
+/* ORDER flags key dish... -> OK order_id n_dishes. An ERR (refused) is -EREMOTEIO. */
+static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint64_t *ret_id)
+{
+	_cleanup_free_ const char **args = NULL;
+	const struct proto_msg *m;
+	uint64_t id, count;
+	int r;
+
+	args = calloc(n + 2, sizeof(*args));
+	if (!args)
+		return ctl_error(-ENOMEM, "%m");
+	args[0] = ctl->order_mode == ORDER_FOLLOW ? "follow" : "";
+	args[1] = key ? key : "";
+	for (size_t i = 0; i < n; i++)
+		args[i + 2] = dishes[i];
+	r = ctl_request(ctl, PROTO_ORDER, args, n + 2, 0, &m);
+	if (r < 0)
+		return r;
+	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0 ||
+	    count != n)
+		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
+	*ret_id = id;
+	return 0;
+}
+
+/* "I- Ordered <dish>" per dish, or the "ordered" event of --follow --json. */
+static void announce(struct ctl *ctl, const struct order *o)
+{
+	const struct order_report *r = o->report;
+	struct json j;
+
+	if (ctl->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key_string(&j, "event", "ordered");
+		json_key_u64(&j, "order", o->id);
+		json_key(&j, "dishes");
+		json_array_begin(&j);
+		for (size_t i = 0; i < r->n_dishes; i++)
+			json_string(&j, r->dishes[i].name);
+		json_array_end(&j);
+		json_object_end(&j);
+		json_newline(&j);
+	} else
+		for (size_t i = 0; i < r->n_dishes; i++)
+			printf("I- Ordered %s\n", r->dishes[i].name);
+	fflush(stdout);
+}
+
+/* The plain --json output: {"order": 42, "dishes": ["Pizza"]}, or an array of them. */
+static void placed_json(const struct order_batch *b, bool array)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (array)
+		json_array_begin(&j);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct order_report *r = b->orders[i].report;
+
+		json_object_begin(&j);
+		json_key_u64(&j, "order", b->orders[i].id);
+		json_key(&j, "dishes");
+		json_array_begin(&j);
+		for (size_t k = 0; k < r->n_dishes; k++)
+			json_string(&j, r->dishes[k].name);
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	if (array)
+		json_array_end(&j);
+	json_newline(&j);
+}
+
+static int check_args(struct ctl *ctl, char **args, size_t n_args)
+{
+	if (ctl->random && n_args > 0)
+		return ctl_usage("order takes dishes or --random N, not both");
+	if (!ctl->random && n_args == 0)
+		return ctl_usage("order needs at least one dish (or --random N)");
+	if (n_args > MAX_DISHES)
+		return ctl_usage("too many dishes for one order (at most %d)", MAX_DISHES);
+	for (size_t i = 0; i < n_args; i++) {
+		size_t len = strlen(args[i]);
+
+		/* No menu can hold such a name: say so here, not after a round trip. */
+		if (len > PROTO_MAX_NAME)
+			return ctl_usage("dish name too long: %zu bytes (at most %d)", len, PROTO_MAX_NAME);
+		if (len == 0 || !proto_text_valid(args[i], len, false))
+			return ctl_usage("invalid dish name #%zu: it must be UTF-8 text on one line, without control characters", i + 1);
+	}
+	return 0;
+}
+
+/* Place each order of the batch; stop at the first refusal (said, and *ret_refused). */
+static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct menu *menu,
+		     struct follow *f, struct order_batch *b, bool *ret_refused)
+{
+	size_t n_orders = ctl->random ? ctl->random : 1;
+	/* Plain text output is the ids alone: no need to ask for the names. */
+	bool need_report = ctl->order_mode != ORDER_PLAIN || ctl->json;
+	uint64_t seed = wall_ms() ^ ((uint64_t) getpid() << 32);
+	_cleanup_free_ char *key = NULL;
+	int r;
+
+	b->orders = calloc(n_orders, sizeof(*b->orders));
+	if (!b->orders)
+		return ctl_error(-ENOMEM, "%m");
+
+	for (size_t k = 0; k < n_orders; k++) {
+		struct order *o = &b->orders[k];
+		char *pick = NULL;
+
+		freep(&key);
+		/* Each customer's order its own key, so a retried run repeats none. */
+		if (ctl->key && ctl->random && asprintf(&key, "%s-%zu", ctl->key, k + 1) < 0)
+			return ctl_error(-ENOMEM, "%m");
+		if (ctl->random)
+			pick = menu->dishes[random_next(&seed) % menu->n].name;
+
+		r = place(ctl, ctl->random ? &pick : args, ctl->random ? 1 : n_args,
+			  key ? key : ctl->key, &o->id);
+		if (r == -EREMOTEIO) {
+			*ret_refused = true;
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		b->n++;
+
+		if (f) {
+			r = follow_add(f, o->id);
+			if (r < 0)
+				return ctl_error(r, "failed to subscribe to order %llu's events: %m",
+						 (unsigned long long) o->id);
+		}
+		if (!need_report) {
+			printf("%llu\n", (unsigned long long) o->id);
+			fflush(stdout);
+			continue;
+		}
+		r = order_refresh(ctl, o, 0);
+		if (r < 0)
+			return r;
+		o->told = calloc(o->report->n_dishes ? o->report->n_dishes : 1, sizeof(*o->told));
+		if (!o->told)
+			return ctl_error(-ENOMEM, "%m");
+		if (ctl->order_mode == ORDER_FOLLOW || (ctl->order_mode == ORDER_WAIT && !ctl->json))
+			announce(ctl, o);
+	}
+	return 0;
+}
+
+int verb_order(struct ctl *ctl, char **args, size_t n_args)
+{
+	struct order_batch b = { 0 };
+	struct menu *menu = NULL;
+	struct follow *f = NULL;
+	bool refused = false;
+	int r;
+
+	r = check_args(ctl, args, n_args);
+	if (r < 0)
+		return r;
+	if (ctl->random) {
+		r = menu_fetch(ctl, &menu);
+		if (r < 0)
+			goto out;
+	}
+	/* Connected before ordering, so the subscription goes out as soon as the id
+	 * is known; control first, so a missing daemon is reported as such. */
+	if (ctl->order_mode == ORDER_FOLLOW) {
+		r = ctl_connect(ctl);
+		if (r >= 0)
+			r = ctl_follow(ctl, &f);
+		if (r < 0)
+			goto out;
+	}
+
+	/* Refused (full, closing, unknown dish): see the ones taken through. */
+	r = place_all(ctl, args, n_args, menu, f, &b, &refused);
+	if (r < 0 || b.n == 0)
+		goto out;
+
+	switch (ctl->order_mode) {
+	case ORDER_PLAIN:
+		if (ctl->json)
+			placed_json(&b, ctl->random > 0);
+		break;
+	case ORDER_WAIT:
+		r = order_wait(ctl, &b);
+		break;
+	case ORDER_FOLLOW:
+		r = order_follow(ctl, f, &b);
+		break;
+	}
+	if (r >= 0 && ctl->order_mode != ORDER_PLAIN && order_batch_failed(&b))
+		r = -EREMOTEIO;
+
+out:
+	if (r >= 0 && refused)
+		r = -EREMOTEIO;
+	follow_free(&f);
+	menu_free(&menu);
+	order_batch_clear(&b);
+	return r;
+}

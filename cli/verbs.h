@@ -1,0 +1,18 @@
+/*
+ * verbs — one function per kitchenctl verb; kitchenctl.c keeps the sorted
+ * table. Each gets the verb's arguments (after the verb itself), with their
+ * count already checked against the table, and returns as ctl.h says.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "ctl.h"
+
+int verb_chefs(struct ctl *ctl, char **args, size_t n_args);   /* verb-query.c */
+int verb_drain(struct ctl *ctl, char **args, size_t n_args);   /* verb-admin.c */
+int verb_menu(struct ctl *ctl, char **args, size_t n_args);    /* verb-query.c */
+int verb_order(struct ctl *ctl, char **args, size_t n_args);   /* verb-order.c */
+int verb_reload(struct ctl *ctl, char **args, size_t n_args);  /* verb-admin.c */
+int verb_show(struct ctl *ctl, char **args, size_t n_args);    /* verb-query.c */
+int verb_status(struct ctl *ctl, char **args, size_t n_args);  /* verb-query.c */

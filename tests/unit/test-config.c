@@ -1,0 +1,885 @@
+/*
+ * test-config — config_load(), config_dump(), config_find_dish().
+ *
+ * A table of named cases, one TAP line each; the refused files are a second
+ * table, one case per bad value, each checked for its "FILE:LINE: " prefix.
+ * argv[1] is the source tree's etc/kitchen.conf.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "proto.h"
+#include "util.h"
+
+static const char *shipped_conf;
+static char tmpdir[] = "/tmp/test-config.XXXXXX";
+static char conf_path[PATH_MAX];
+static bool case_failed;
+
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond);             \
+			case_failed = true;                                               \
+		}                                                                         \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                                   \
+	do {                                                                              \
+		const char *a_ = (a), *b_ = (b);                                          \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                  \
+			diag("%s:%d: \"%s\" != \"%s\"", __FILE__, __LINE__, a_ ? a_ : "(null)", \
+			     b_ ? b_ : "(null)");                                         \
+			case_failed = true;                                               \
+		}                                                                         \
+	} while (0)
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(99);
+	}
+}
+
+/* Write @text as the test's kitchen.conf and load it. */
+static int load_text(const char *text, struct kitchen_config **ret, char *err, size_t err_size)
+{
+	write_file(conf_path, text);
+	return config_load(conf_path, ret, err, err_size);
+}
+
+static bool str_equal(const char *what, const char *a, const char *b)
+{
+	if ((!a && !b) || (a && b && strcmp(a, b) == 0))
+		return true;
+	diag("%s differs: \"%s\" vs \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
+	return false;
+}
+
+static bool u64_equal(const char *what, uint64_t a, uint64_t b)
+{
+	if (a == b)
+		return true;
+	diag("%s differs: %llu vs %llu", what, (unsigned long long) a, (unsigned long long) b);
+	return false;
+}
+
+/* Every value but the path the config came from. */
+static bool config_equal(const struct kitchen_config *a, const struct kitchen_config *b)
+{
+	bool eq = true;
+
+	eq &= str_equal("log_level", a->log_level, b->log_level);
+	eq &= str_equal("runtime_dir", a->runtime_dir, b->runtime_dir);
+	eq &= str_equal("state_dir", a->state_dir, b->state_dir);
+	for (unsigned i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
+		eq &= str_equal("endpoint", a->endpoints[i], b->endpoints[i]);
+	eq &= u64_equal("chefs_local", a->chefs_local, b->chefs_local);
+	eq &= u64_equal("chefs_threads", a->chefs_threads, b->chefs_threads);
+	eq &= str_equal("chefs_command", a->chefs_command, b->chefs_command);
+	eq &= u64_equal("prep_ms", a->timing.prep_ms, b->timing.prep_ms);
+	eq &= u64_equal("cook_ms", a->timing.cook_ms, b->timing.cook_ms);
+	eq &= u64_equal("season_ms", a->timing.season_ms, b->timing.season_ms);
+	eq &= u64_equal("cpu_work", a->timing.cpu_work, b->timing.cpu_work);
+	eq &= u64_equal("heartbeat_interval_ms", a->heartbeat_interval_ms, b->heartbeat_interval_ms);
+	eq &= u64_equal("heartbeat_liveness", a->heartbeat_liveness, b->heartbeat_liveness);
+	eq &= u64_equal("dishes_max_attempts", a->dishes_max_attempts, b->dishes_max_attempts);
+	eq &= u64_equal("dishes_timeout_ms", a->dishes_timeout_ms, b->dishes_timeout_ms);
+	eq &= u64_equal("orders_max_queued", a->orders_max_queued, b->orders_max_queued);
+	eq &= u64_equal("drain_timeout_ms", a->drain_timeout_ms, b->drain_timeout_ms);
+	eq &= str_equal("store_synchronous", a->store_synchronous, b->store_synchronous);
+	if (!u64_equal("n_menu", a->n_menu, b->n_menu))
+		return false;
+	for (size_t i = 0; i < a->n_menu; i++) {
+		eq &= str_equal("dish", a->menu[i].name, b->menu[i].name);
+		if (!u64_equal("n_ingredients", a->menu[i].n_ingredients, b->menu[i].n_ingredients)) {
+			eq = false;
+			continue;
+		}
+		for (size_t k = 0; k < a->menu[i].n_ingredients; k++)
+			eq &= str_equal("ingredient", a->menu[i].ingredients[k], b->menu[i].ingredients[k]);
+	}
+	return eq;
+}
+
+static struct kitchen_config *load_defaults(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512];
+	int r = config_load(NULL, &c, err, sizeof(err));
+
+	if (r < 0) {
+		diag("defaults: %s", err);
+		exit(99);
+	}
+	return c;
+}
+
+static void test_defaults(void)
+{
+	static const char *const menu[][8] = {
+		{ "Pizza", "Flour", "Yeast", "Tomato Sauce", "Mozzarella Cheese", "Pepperoni", NULL },
+		{ "Spaghetti", "Pasta", "Ground Beef", "Tomato Sauce", "Onion", "Garlic", NULL },
+		{ "Chicken Stir Fry", "Chicken", "Broccoli", "Peppers", "Soy Sauce", "Ginger", "Rice", NULL },
+		{ "Chicken Biryani", "Chicken", "Onion", "Garlic", "Rice", "Yogurt", "Spices", NULL },
+		{ "Salad", "Mixed Greens", "Tomatoes", "Cucumbers", "Carrots", "Dressing", NULL },
+	};
+	struct kitchen_config *c = load_defaults();
+	char *runtime_dir = NULL, *state_dir = NULL, ep[PATH_MAX];
+
+	CHECK(paths_default_runtime_dir(&runtime_dir) == 0);
+	CHECK(paths_default_state_dir(&state_dir) == 0);
+	CHECK(c->path == NULL);
+	CHECK_STR(c->log_level, "info");
+	CHECK_STR(c->runtime_dir, runtime_dir);
+	CHECK_STR(c->state_dir, state_dir);
+	snprintf(ep, sizeof(ep), "ipc://%s/control.sock", runtime_dir);
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], ep);
+	snprintf(ep, sizeof(ep), "ipc://%s/events.sock", runtime_dir);
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], ep);
+	snprintf(ep, sizeof(ep), "ipc://%s/dispatch.sock", runtime_dir);
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], ep);
+	snprintf(ep, sizeof(ep), "ipc://%s/sink.sock", runtime_dir);
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], ep);
+	CHECK(c->chefs_local == 3);
+	CHECK(c->chefs_threads == 1);
+	CHECK(c->chefs_command == NULL);
+	CHECK(c->timing.prep_ms == 0);
+	CHECK(c->timing.cook_ms == 0);
+	CHECK(c->timing.season_ms == 0);
+	CHECK(c->timing.cpu_work == 0);
+	CHECK(c->heartbeat_interval_ms == 1000);
+	CHECK(c->heartbeat_liveness == 3);
+	CHECK(c->dishes_max_attempts == 3);
+	CHECK(c->dishes_timeout_ms == 0);
+	CHECK(c->orders_max_queued == 1000000);
+	CHECK(c->drain_timeout_ms == 30000);
+	CHECK_STR(c->store_synchronous, "full");
+	CHECK(c->n_menu == 5);
+	for (size_t i = 0; i < 5 && i < c->n_menu; i++) {
+		size_t n = 0;
+
+		CHECK_STR(c->menu[i].name, menu[i][0]);
+		while (menu[i][n + 1])
+			n++;
+		CHECK(c->menu[i].n_ingredients == n);
+		for (size_t k = 0; k < n && k < c->menu[i].n_ingredients; k++)
+			CHECK_STR(c->menu[i].ingredients[k], menu[i][k + 1]);
+	}
+	free(runtime_dir);
+	free(state_dir);
+	config_free(c);
+}
+
+static const char full_conf[] =
+	"# every key, none at its default\n"
+	"log_level = \"debug\";\n"
+	"runtime_dir = \"/tmp/kt-run\";\n"
+	"state_dir = \"/tmp/kt-state\";\n"
+	"endpoints = {\n"
+	"\tcontrol = \"ipc:///tmp/kt/ctl.sock\";\n"
+	"\tevents = \"tcp://127.0.0.1:5556\";\n"
+	"\tdispatch = \"tcp://*:5557\";\n"
+	"\tsink = \"tcp://*:5558\";\n"
+	"};\n"
+	"chefs = { local = 0; threads = 256; command = \"/opt/kitchen/bin/chef\"; };\n"
+	"timing = {\n"
+	"\tprep_ms = 3600000;\n"
+	"\tcook_ms = 1;\n"
+	"\tseason_ms = 25L;\n"
+	"\tcpu_work = 10000000000L;\n"
+	"};\n"
+	"heartbeat = { interval_ms = 10; liveness = 100; };\n"
+	"dishes = { max_attempts = 1; timeout_ms = 86400000; };\n"
+	"orders = { max_queued = 0x10; };\n"
+	"drain_timeout_ms = 0;\n"
+	"store = { synchronous = \"normal\"; };\n"
+	"menu = (\n"
+	"\t{ name = \"Crème brûlée\"; ingredients = [ \"Cream\", \"Sugar\", \"Vanilla\" ]; },\n"
+	"\t{ name = \"Toast\"; ingredients = ( \"Bread\" ); }\n"
+	");\n";
+
+static void test_full_file(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "";
+
+	CHECK(load_text(full_conf, &c, err, sizeof(err)) == 0);
+	if (!c) {
+		diag("%s", err);
+		case_failed = true;
+		return;
+	}
+	CHECK_STR(c->path, conf_path);
+	CHECK_STR(c->log_level, "debug");
+	CHECK_STR(c->runtime_dir, "/tmp/kt-run");
+	CHECK_STR(c->state_dir, "/tmp/kt-state");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///tmp/kt/ctl.sock");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "tcp://127.0.0.1:5556");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "tcp://*:5557");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:5558");
+	CHECK(c->chefs_local == 0);
+	CHECK(c->chefs_threads == 256);
+	CHECK_STR(c->chefs_command, "/opt/kitchen/bin/chef");
+	CHECK(c->timing.prep_ms == 3600000);
+	CHECK(c->timing.cook_ms == 1);
+	CHECK(c->timing.season_ms == 25);
+	CHECK(c->timing.cpu_work == 10000000000ull);
+	CHECK(c->heartbeat_interval_ms == 10);
+	CHECK(c->heartbeat_liveness == 100);
+	CHECK(c->dishes_max_attempts == 1);
+	CHECK(c->dishes_timeout_ms == 86400000);
+	CHECK(c->orders_max_queued == 16);
+	CHECK(c->drain_timeout_ms == 0);
+	CHECK_STR(c->store_synchronous, "normal");
+	CHECK(c->n_menu == 2);
+	if (c->n_menu == 2) {
+		CHECK_STR(c->menu[0].name, "Crème brûlée");
+		CHECK(c->menu[0].n_ingredients == 3);
+		CHECK_STR(c->menu[0].ingredients[2], "Vanilla");
+		CHECK_STR(c->menu[1].name, "Toast");
+		CHECK(c->menu[1].n_ingredients == 1);
+		CHECK_STR(c->menu[1].ingredients[0], "Bread");
+	}
+	config_free(c);
+}
+
+static void test_empty_file(void)
+{
+	struct kitchen_config *c = NULL, *d = load_defaults();
+	char err[512] = "";
+
+	CHECK(load_text("", &c, err, sizeof(err)) == 0);
+	CHECK(c && config_equal(c, d));
+	config_free(c);
+	c = NULL;
+	CHECK(load_text("# only a comment\n\n// and another\n/* and a block */\n", &c, err, sizeof(err)) == 0);
+	CHECK(c && config_equal(c, d));
+	config_free(c);
+	config_free(d);
+}
+
+static void test_shipped_conf(void)
+{
+	struct kitchen_config *c = NULL, *d = load_defaults();
+	char err[512] = "";
+	int r;
+
+	if (!shipped_conf) {
+		diag("no path to etc/kitchen.conf given");
+		case_failed = true;
+		config_free(d);
+		return;
+	}
+	r = config_load(shipped_conf, &c, err, sizeof(err));
+	if (r < 0)
+		diag("%s", err);
+	CHECK(r == 0);
+	CHECK(c && config_equal(c, d));
+	config_free(c);
+	config_free(d);
+}
+
+/*
+ * The shipped file's commented-out values must be the defaults: uncomment
+ * every "#key = ..." line ("# " lines are prose), however indented, and load it. Directories
+ * there are root's, and chefs.command is an example, not a default.
+ */
+static void test_shipped_conf_uncommented(void)
+{
+	struct kitchen_config *c = NULL, *d = load_defaults();
+	char *line = NULL, *text = NULL, err[512] = "";
+	size_t cap = 0, size = 0;
+	FILE *in, *out;
+	int r;
+
+	in = shipped_conf ? fopen(shipped_conf, "re") : NULL;
+	if (!in) {
+		diag("cannot open %s", shipped_conf ? shipped_conf : "(null)");
+		case_failed = true;
+		config_free(d);
+		return;
+	}
+	out = open_memstream(&text, &size);
+	while (getline(&line, &cap, in) > 0) {
+		size_t indent = strspn(line, " \t");
+		char *hash = line + indent;
+
+		if (hash[0] == '#' && hash[1] != ' ' && hash[1] != '\n' && hash[1] != '#')
+			memmove(hash, hash + 1, strlen(hash));
+		fputs(line, out);
+	}
+	fclose(out);
+	fclose(in);
+	free(line);
+
+	r = load_text(text, &c, err, sizeof(err));
+	if (r < 0)
+		diag("%s", err);
+	CHECK(r == 0);
+	if (c) {
+		CHECK_STR(c->runtime_dir, "/run/kitchen");
+		CHECK_STR(c->state_dir, "/var/lib/kitchen");
+		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///run/kitchen/control.sock");
+		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///run/kitchen/events.sock");
+		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///run/kitchen/dispatch.sock");
+		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "ipc:///run/kitchen/sink.sock");
+		CHECK(c->chefs_command != NULL);
+		/* the rest are the defaults */
+		free(c->runtime_dir);
+		free(c->state_dir);
+		free(c->chefs_command);
+		c->runtime_dir = strdup(d->runtime_dir);
+		c->state_dir = strdup(d->state_dir);
+		c->chefs_command = NULL;
+		for (unsigned i = 0; i < _CONFIG_ENDPOINT_MAX; i++) {
+			free(c->endpoints[i]);
+			c->endpoints[i] = strdup(d->endpoints[i]);
+		}
+		CHECK(config_equal(c, d));
+	}
+	free(text);
+	config_free(c);
+	config_free(d);
+}
+
+static void test_runtime_dir_moves_endpoints(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "";
+
+	/* set last, still used for every endpoint not set */
+	CHECK(load_text("endpoints = { sink = \"tcp://*:7000\"; };\n"
+			"runtime_dir = \"/srv/kitchen/run\";\n",
+			&c, err, sizeof(err)) == 0);
+	if (!c) {
+		diag("%s", err);
+		case_failed = true;
+		return;
+	}
+	CHECK_STR(c->runtime_dir, "/srv/kitchen/run");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///srv/kitchen/run/control.sock");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///srv/kitchen/run/events.sock");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///srv/kitchen/run/dispatch.sock");
+	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:7000");
+	config_free(c);
+	c = NULL;
+
+	CHECK(load_text("runtime_dir = \"/x\";\n", &c, err, sizeof(err)) == 0);
+	if (c)
+		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///x/control.sock");
+	config_free(c);
+}
+
+/* Values at the edges of their ranges and both ways of writing integers. */
+static void test_accepted_values(void)
+{
+	static const struct {
+		const char *text;
+		size_t offset;
+		size_t width;  /* sizeof the field */
+		uint64_t value;
+	} cases[] = {
+#define F(f) offsetof(struct kitchen_config, f), sizeof(((struct kitchen_config *) 0)->f)
+		{ "chefs = { local = 0; };", F(chefs_local), 0 },
+		{ "chefs = { local = 64; };", F(chefs_local), 64 },
+		{ "chefs = { local = 5L; };", F(chefs_local), 5 },
+		{ "chefs = { local = 0x20; };", F(chefs_local), 32 },
+		{ "chefs = { threads = 1; };", F(chefs_threads), 1 },
+		{ "chefs = { threads = 256L; };", F(chefs_threads), 256 },
+		{ "timing = { prep_ms = 0; };", F(timing.prep_ms), 0 },
+		{ "timing = { cook_ms = 3600000; };", F(timing.cook_ms), 3600000 },
+		{ "timing = { season_ms = 3600000L; };", F(timing.season_ms), 3600000 },
+		{ "timing = { cpu_work = 2147483647; };", F(timing.cpu_work), 2147483647 },
+		{ "timing = { cpu_work = 2147483648L; };", F(timing.cpu_work), 2147483648ull },
+		{ "timing = { cpu_work = 10000000000L; };", F(timing.cpu_work), 10000000000ull },
+		{ "timing = { cpu_work = 0x7fffffff; };", F(timing.cpu_work), 0x7fffffff },
+		{ "heartbeat = { interval_ms = 10; };", F(heartbeat_interval_ms), 10 },
+		{ "heartbeat = { interval_ms = 60000; };", F(heartbeat_interval_ms), 60000 },
+		{ "heartbeat = { liveness = 1; };", F(heartbeat_liveness), 1 },
+		{ "heartbeat = { liveness = 100; };", F(heartbeat_liveness), 100 },
+		{ "dishes = { max_attempts = 100; };", F(dishes_max_attempts), 100 },
+		{ "dishes = { timeout_ms = 86400000; };", F(dishes_timeout_ms), 86400000 },
+		{ "orders = { max_queued = 1; };", F(orders_max_queued), 1 },
+		{ "orders = { max_queued = 100000000; };", F(orders_max_queued), 100000000 },
+		{ "drain_timeout_ms = 3600000;", F(drain_timeout_ms), 3600000 },
+		/* numbers in comments, strings and names are not integers */
+		{ "# 99999999999\n/* 99999999999 */ // 99999999999\n"
+		  "chefs = { command = \"/opt/99999999999/chef\"; local = 7; };",
+		  F(chefs_local), 7 },
+		/* libconfig's float syntax is refused as a type, not as a number */
+#undef F
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct kitchen_config *c = NULL;
+		char err[512] = "";
+		uint64_t v;
+		int r = load_text(cases[i].text, &c, err, sizeof(err));
+
+		if (r < 0) {
+			diag("'%s' refused: %s", cases[i].text, err);
+			case_failed = true;
+			continue;
+		}
+		if (cases[i].width == sizeof(unsigned))
+			v = *(unsigned *) ((char *) c + cases[i].offset);
+		else
+			v = *(uint64_t *) ((char *) c + cases[i].offset);
+		if (v != cases[i].value) {
+			diag("'%s' gave %llu", cases[i].text, (unsigned long long) v);
+			case_failed = true;
+		}
+		config_free(c);
+	}
+}
+
+static void test_accepted_names(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "", text[8192], name64[PROTO_MAX_NAME + 1], utf64[PROTO_MAX_NAME + 1] = "";
+	FILE *f;
+	int r;
+
+	memset(name64, 'n', PROTO_MAX_NAME);
+	name64[PROTO_MAX_NAME] = '\0';
+	for (int i = 0; i < PROTO_MAX_NAME / 2; i++)
+		strcat(utf64, "\xc3\xa9"); /* é, 2 bytes */
+
+	f = fmemopen(text, sizeof(text), "w");
+	fprintf(f, "menu = ( { name = \"%s\"; ingredients = [ \"%s\"", name64, utf64);
+	for (int i = 1; i < 32; i++)
+		fprintf(f, ", \"i%d\"", i);
+	fprintf(f, " ]; }, { name = \"%s\"; ingredients = [ \"%s\" ]; } );\n", utf64, name64);
+	fclose(f);
+
+	r = load_text(text, &c, err, sizeof(err));
+	if (r < 0)
+		diag("%s", err);
+	CHECK(r == 0);
+	if (c) {
+		CHECK(c->n_menu == 2);
+		CHECK(c->menu[0].n_ingredients == 32);
+		CHECK_STR(c->menu[0].name, name64);
+		CHECK_STR(c->menu[1].name, utf64);
+	}
+	config_free(c);
+}
+
+static void test_max_dishes(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "", *text = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	for (int n = 256; n <= 257; n++) {
+		f = open_memstream(&text, &size);
+		fputs("menu = (\n", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "\t{ name = \"Dish %d\"; ingredients = [ \"Salt\" ]; }%s\n", i, i + 1 < n ? "," : "");
+		fputs(");\n", f);
+		fclose(f);
+		r = load_text(text, &c, err, sizeof(err));
+		if (n == 256) {
+			if (r < 0)
+				diag("%s", err);
+			CHECK(r == 0);
+			CHECK(c && c->n_menu == 256);
+			CHECK(c && config_find_dish(c, "dish 255") == &c->menu[255]);
+		} else {
+			CHECK(r == -EINVAL);
+			CHECK(strstr(err, ":1: menu: a menu has 1..256 dishes, not 257") != NULL);
+		}
+		config_free(c);
+		c = NULL;
+		free(text);
+		text = NULL;
+	}
+}
+
+static void test_missing_file(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "", path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+	CHECK(config_load(path, &c, err, sizeof(err)) == -ENOENT);
+	CHECK(c == NULL);
+	CHECK(strncmp(err, path, strlen(path)) == 0);
+	/* a directory is not a file */
+	CHECK(config_load(tmpdir, &c, err, sizeof(err)) == -EISDIR);
+	CHECK(c == NULL);
+	CHECK(strncmp(err, tmpdir, strlen(tmpdir)) == 0);
+}
+
+static void test_nul_byte(void)
+{
+	static const char text[] = "chefs = { local = 2; };\n\0chefs = { local = 99; };\n";
+	struct kitchen_config *c = NULL;
+	char err[512] = "", expect[PATH_MAX + 16];
+	FILE *f = fopen(conf_path, "we");
+
+	CHECK(f && fwrite(text, 1, sizeof(text) - 1, f) == sizeof(text) - 1);
+	if (f)
+		fclose(f);
+	CHECK(config_load(conf_path, &c, err, sizeof(err)) == -EINVAL);
+	CHECK(c == NULL);
+	snprintf(expect, sizeof(expect), "%s:2: ", conf_path);
+	CHECK(strncmp(err, expect, strlen(expect)) == 0);
+}
+
+static void test_small_error_buffer(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[8];
+
+	memset(err, 'x', sizeof(err));
+	CHECK(load_text("chefs = { local = 65; };\n", &c, err, sizeof(err)) == -EINVAL);
+	CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+	CHECK(load_text("chefs = { local = 65; };\n", &c, NULL, 0) == -EINVAL);
+	CHECK(load_text("chefs = { local = 65 };\n", &c, err, 1) == -EINVAL);
+	CHECK(err[0] == '\0');
+	CHECK(c == NULL);
+}
+
+static void test_include(void)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "", inc[PATH_MAX], expect[PATH_MAX + 64];
+	int r;
+
+	/* relative to the including file, whatever the cwd */
+	snprintf(inc, sizeof(inc), "%s/menu.inc", tmpdir);
+	write_file(inc, "menu = ( { name = \"Soup\"; ingredients = [ \"Water\", \"Stone\" ]; } );\n");
+	r = load_text("chefs = { local = 1; };\n@include \"menu.inc\"\n", &c, err, sizeof(err));
+	if (r < 0)
+		diag("%s", err);
+	CHECK(r == 0);
+	CHECK(c && c->n_menu == 1 && strcmp(c->menu[0].name, "Soup") == 0);
+	config_free(c);
+	c = NULL;
+
+	/* libconfig 1.5 puts include_dir before an absolute name too: refused, at its line */
+	snprintf(expect, sizeof(expect), "\n\n@include \"%s\"\n", inc);
+	CHECK(load_text(expect, &c, err, sizeof(err)) == -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:3: cannot open include file", conf_path);
+	if (strncmp(err, expect, strlen(expect)) != 0) {
+		diag("got '%s', want '%s...'", err, expect);
+		case_failed = true;
+	}
+
+	/* errors in it name it */
+	write_file(inc, "\n\nmenu = ( { name = \"Soup\"; ingredients = [ ]; } );\n");
+	CHECK(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:3: menu[0].ingredients", inc);
+	if (strncmp(err, expect, strlen(expect)) != 0) {
+		diag("got '%s', want '%s...'", err, expect);
+		case_failed = true;
+	}
+
+	/* so do syntax errors */
+	write_file(inc, "\nchefs = { local = = 1; };\n");
+	CHECK(load_text("\n\n@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:2: syntax error", inc);
+	if (strncmp(err, expect, strlen(expect)) != 0) {
+		diag("got '%s', want '%s...'", err, expect);
+		case_failed = true;
+	}
+
+	/* and a 32-bit int wrapping in it is caught too */
+	write_file(inc, "\n\ntiming = { cpu_work = 10000000000; };\n");
+	CHECK(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:3: 10000000000 does not fit", inc);
+	if (strncmp(err, expect, strlen(expect)) != 0) {
+		diag("got '%s', want '%s...'", err, expect);
+		case_failed = true;
+	}
+	CHECK(c == NULL);
+	unlink(inc);
+}
+
+static void test_find_dish(void)
+{
+	struct kitchen_config *c = load_defaults();
+
+	CHECK(config_find_dish(c, "Pizza") == &c->menu[0]);
+	CHECK(config_find_dish(c, "pizza") == &c->menu[0]);
+	CHECK(config_find_dish(c, "PIZZA") == &c->menu[0]);
+	CHECK(config_find_dish(c, "chicken STIR fry") == &c->menu[2]);
+	CHECK(config_find_dish(c, "Salad") == &c->menu[4]);
+	CHECK(config_find_dish(c, "Pizz") == NULL);
+	CHECK(config_find_dish(c, "Pizzas") == NULL);
+	CHECK(config_find_dish(c, "") == NULL);
+	CHECK(config_find_dish(c, NULL) == NULL);
+	CHECK(config_find_dish(NULL, "Pizza") == NULL);
+	config_free(c);
+	config_free(NULL);
+}
+
+/* Dump @c, load the dump, compare; then the second dump must read the same. */
+static void check_dump_round_trip(const struct kitchen_config *c)
+{
+	struct kitchen_config *back = NULL;
+	char *one = NULL, *two = NULL, err[512] = "";
+	size_t n1 = 0, n2 = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&one, &n1);
+	CHECK(config_dump(c, f) == 0);
+	fclose(f);
+	r = load_text(one, &back, err, sizeof(err));
+	if (r < 0) {
+		diag("dump does not load: %s", err);
+		fputs(one, stdout);
+		case_failed = true;
+		free(one);
+		return;
+	}
+	CHECK(config_equal(c, back));
+	f = open_memstream(&two, &n2);
+	CHECK(config_dump(back, f) == 0);
+	fclose(f);
+	/* the first line names the source, the rest must be identical */
+	CHECK(strchr(one, '\n') && strchr(two, '\n') && strcmp(strchr(one, '\n'), strchr(two, '\n')) == 0);
+	free(one);
+	free(two);
+	config_free(back);
+}
+
+static void test_dump_round_trip(void)
+{
+	struct kitchen_config *c = load_defaults();
+	char err[512] = "";
+
+	check_dump_round_trip(c);
+	config_free(c);
+	c = NULL;
+
+	CHECK(load_text(full_conf, &c, err, sizeof(err)) == 0);
+	if (c)
+		check_dump_round_trip(c);
+	config_free(c);
+	c = NULL;
+
+	/* characters libconfig strings must escape */
+	CHECK(load_text("chefs = { command = \"/opt/a \\\"b\\\"\\\\c\"; };\n"
+			"menu = ( { name = \"Quote \\\" Dish\"; ingredients = [ \"Back\\\\slash\", \"日本\" ]; } );\n",
+			&c, err, sizeof(err)) == 0);
+	if (c) {
+		CHECK_STR(c->chefs_command, "/opt/a \"b\"\\c");
+		CHECK_STR(c->menu[0].name, "Quote \" Dish");
+		check_dump_round_trip(c);
+	}
+	config_free(c);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	unsigned line;      /* expected in "FILE:LINE: " */
+	const char *what;   /* expected somewhere after it */
+};
+
+#define LONG_DIR "/" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static const struct bad_case bad_cases[] = {
+	{ "syntax error", "chefs = {\n\tlocal = 3;\n\tthreads = = 1;\n};\n", 3, "syntax error" },
+	{ "missing quote", "\nlog_level = \"info;\nstate_dir = \"/x\";\n", 3, "syntax error" },
+	{ "unterminated group", "chefs = {\n\tlocal = 3;\n", 3, "syntax error" },
+	{ "duplicate key", "chefs = {\n\tlocal = 3;\n\tlocal = 4;\n};\n", 3, "duplicate setting name" },
+	{ "unknown key", "# comment\ncolour = \"red\";\n", 2, "unknown key 'colour'" },
+	{ "unknown key in a group", "chefs = {\n\tlokal = 3;\n};\n", 2, "unknown key 'chefs.lokal'" },
+	{ "unknown group", "\nfoo = { bar = 1; };\n", 2, "unknown key 'foo'" },
+	{ "unknown key in a dish",
+	  "menu = (\n\t{ name = \"X\"; ingredients = [ \"a\" ];\n\t  price = 3; }\n);\n", 3,
+	  "unknown key 'menu[0].price'" },
+	{ "group given a value", "endpoints = \"ipc:///x\";\n", 1, "endpoints must be a group" },
+	{ "key given a group", "log_level = { level = \"info\"; };\n", 1, "log_level must be a string" },
+	{ "log_level unknown", "\n\nlog_level = \"loud\";\n", 3, "log_level = \"loud\" is not one of" },
+	{ "log_level not a string", "log_level = 7;\n", 1, "log_level must be a string" },
+	{ "runtime_dir relative", "runtime_dir = \"run/kitchen\";\n", 1, "not an absolute path" },
+	{ "runtime_dir empty", "runtime_dir = \"\";\n", 1, "runtime_dir must not be empty" },
+	{ "runtime_dir control character", "runtime_dir = \"/run/a\\tb\";\n", 1, "control characters" },
+	{ "runtime_dir too long for a socket", "runtime_dir = \"" LONG_DIR "\";\n", 1, "more than a unix socket takes" },
+	{ "state_dir relative", "\nstate_dir = \"./state\";\n", 2, "state_dir = \"./state\" is not an absolute path" },
+	{ "endpoint inproc", "endpoints = {\n\tcontrol = \"inproc://x\";\n};\n", 2,
+	  "endpoints.control = \"inproc://x\" is not an ipc:// or tcp:// endpoint" },
+	{ "endpoint udp", "endpoints = { events = \"udp://1.2.3.4:5\"; };\n", 1, "endpoints.events" },
+	{ "endpoint prefix only", "endpoints = { sink = \"ipc://\"; };\n", 1, "endpoints.sink" },
+	{ "endpoint not a string", "endpoints = { dispatch = 5555; };\n", 1, "endpoints.dispatch must be a string" },
+	{ "endpoint ipc path too long", "endpoints = { dispatch = \"ipc://" LONG_DIR "/dispatch-socket.sock\"; };\n", 1,
+	  "endpoints.dispatch: the socket path" },
+	{ "chefs.local 65", "chefs = { local = 65; };\n", 1, "chefs.local = 65 is out of range (0..64)" },
+	{ "chefs.local negative", "chefs = { local = -1; };\n", 1, "chefs.local = -1 is out of range" },
+	{ "chefs.local a string", "chefs = { local = \"3\"; };\n", 1, "chefs.local must be an integer" },
+	{ "chefs.local a float", "chefs = { local = 3.0; };\n", 1, "chefs.local must be an integer" },
+	{ "chefs.local a bool", "chefs = { local = true; };\n", 1, "chefs.local must be an integer" },
+	{ "chefs.local a long float", "chefs = { local = .12345678901; };\n", 1, "chefs.local must be an integer" },
+	{ "chefs.local a float with exponent", "chefs = { local = 12345678901e-9; };\n", 1, "chefs.local must be an integer" },
+	{ "chefs.local wraps in 32 bits", "chefs = {\n\tlocal = 4294967299;\n};\n", 2,
+	  "4294967299 does not fit in a 32-bit integer; write it as 4294967299L" },
+	{ "chefs.local huge int64", "chefs = { local = 99999999999999999999L; };\n", 1, "chefs.local" },
+	{ "chefs.threads 0", "chefs = { threads = 0; };\n", 1, "chefs.threads = 0 is out of range (1..256)" },
+	{ "chefs.threads 257", "chefs = { threads = 257; };\n", 1, "chefs.threads = 257" },
+	{ "chefs.command empty", "chefs = { command = \"\"; };\n", 1, "chefs.command must not be empty" },
+	{ "timing.prep_ms too long", "timing = { prep_ms = 3600001; };\n", 1, "timing.prep_ms = 3600001" },
+	{ "timing.cook_ms too long", "timing = { cook_ms = 3600001L; };\n", 1, "timing.cook_ms" },
+	{ "timing.season_ms too long", "timing = { season_ms = 3600001; };\n", 1, "timing.season_ms" },
+	{ "timing.cpu_work too much", "timing = { cpu_work = 10000000001L; };\n", 1, "timing.cpu_work = 10000000001" },
+	{ "timing.cpu_work without L", "timing = {\n\n\tcpu_work = 10000000000;\n};\n", 3, "write it as 10000000000L" },
+	{ "timing.cpu_work hex without L", "timing = { cpu_work = 0x80000000; };\n", 1, "0x80000000L" },
+	{ "heartbeat.interval_ms 9", "heartbeat = { interval_ms = 9; };\n", 1, "heartbeat.interval_ms = 9 is out of range (10..60000)" },
+	{ "heartbeat.interval_ms 60001", "heartbeat = { interval_ms = 60001; };\n", 1, "heartbeat.interval_ms" },
+	{ "heartbeat.liveness 0", "heartbeat = { liveness = 0; };\n", 1, "heartbeat.liveness = 0" },
+	{ "heartbeat.liveness 101", "heartbeat = { liveness = 101; };\n", 1, "heartbeat.liveness = 101" },
+	{ "dishes.max_attempts 0", "dishes = { max_attempts = 0; };\n", 1, "dishes.max_attempts = 0" },
+	{ "dishes.max_attempts 101", "dishes = { max_attempts = 101; };\n", 1, "dishes.max_attempts = 101" },
+	{ "dishes.timeout_ms a day and 1", "dishes = { timeout_ms = 86400001; };\n", 1, "dishes.timeout_ms" },
+	{ "orders.max_queued 0", "orders = { max_queued = 0; };\n", 1, "orders.max_queued = 0 is out of range (1..100000000)" },
+	{ "orders.max_queued 100000001", "orders = { max_queued = 100000001; };\n", 1, "orders.max_queued" },
+	{ "drain_timeout_ms too long", "drain_timeout_ms = 3600001;\n", 1, "drain_timeout_ms = 3600001" },
+	{ "store.synchronous off", "store = {\n\tsynchronous = \"off\";\n};\n", 2,
+	  "store.synchronous = \"off\" is not \"full\" or \"normal\"" },
+	{ "store.synchronous FULL", "store = { synchronous = \"FULL\"; };\n", 1, "store.synchronous" },
+	{ "menu empty", "menu = ( );\n", 1, "menu: a menu has 1..256 dishes, not 0" },
+	{ "menu an array", "menu = [ \"Pizza\" ];\n", 1, "menu must be a list" },
+	{ "menu a group", "menu = { name = \"Pizza\"; };\n", 1, "menu must be a list" },
+	{ "dish not a group", "menu = (\n\t\"Pizza\" );\n", 2, "menu[0] must be a group" },
+	{ "dish without name", "menu = (\n\t{ ingredients = [ \"a\" ]; }\n);\n", 2, "menu[0] has no name" },
+	{ "dish without ingredients", "menu = ( { name = \"A\"; ingredients = [ \"a\" ]; },\n\t{ name = \"B\"; } );\n", 2,
+	  "menu[1] has no ingredients" },
+	{ "dish name empty", "menu = ( { name = \"\"; ingredients = [ \"a\" ]; } );\n", 1,
+	  "menu[0].name: dish names are 1..64 bytes, not 0" },
+	{ "dish name 65 bytes",
+	  "menu = ( { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; ingredients = [ \"a\" ]; } );\n",
+	  1, "not 65" },
+	{ "dish name 66 bytes of UTF-8",
+	  "menu = ( { name = \"ééééééééééééééééééééééééééééééééé\"; ingredients = [ \"a\" ]; } );\n", 1, "not 66" },
+	{ "dish name not UTF-8", "menu = ( { name = \"Pizz\xe0\"; ingredients = [ \"a\" ]; } );\n", 1,
+	  "menu[0].name must be UTF-8 text" },
+	{ "dish name multiline", "menu = ( { name = \"Pi\\nzza\"; ingredients = [ \"a\" ]; } );\n", 1,
+	  "menu[0].name must be UTF-8 text" },
+	{ "dish name a number", "menu = ( { name = 42; ingredients = [ \"a\" ]; } );\n", 1, "menu[0].name must be a string" },
+	{ "duplicate dish",
+	  "menu = (\n\t{ name = \"Pizza\"; ingredients = [ \"a\" ]; },\n\t{ name = \"Salad\"; ingredients = [ \"b\" ]; },\n"
+	  "\t{ name = \"PIZZA\"; ingredients = [ \"c\" ]; }\n);\n",
+	  4, "menu[2]: dish \"PIZZA\" is already on the menu as \"Pizza\"" },
+	{ "no ingredients", "menu = (\n\t{ name = \"Air\";\n\t  ingredients = [ ]; }\n);\n", 3,
+	  "menu[0].ingredients: a dish has 1..32 ingredients, not 0" },
+	{ "33 ingredients",
+	  "menu = ( { name = \"Stew\"; ingredients = [ \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\", \"10\","
+	  " \"11\", \"12\", \"13\", \"14\", \"15\", \"16\", \"17\", \"18\", \"19\", \"20\", \"21\", \"22\", \"23\", \"24\","
+	  " \"25\", \"26\", \"27\", \"28\", \"29\", \"30\", \"31\", \"32\", \"33\" ]; } );\n",
+	  1, "not 33" },
+	{ "ingredients a string", "menu = ( { name = \"A\"; ingredients = \"Flour\"; } );\n", 1,
+	  "menu[0].ingredients must be an array" },
+	{ "ingredient a number", "menu = ( { name = \"A\"; ingredients = [ 1, 2 ]; } );\n", 1,
+	  "menu[0].ingredients[0] must be a string" },
+	{ "ingredient in a list a number", "menu = ( { name = \"A\"; ingredients = ( \"a\",\n 2 ); } );\n", 2,
+	  "menu[0].ingredients[1] must be a string" },
+	{ "ingredient empty", "menu = ( { name = \"A\"; ingredients = [ \"a\", \"\" ]; } );\n", 1,
+	  "menu[0].ingredients[1]: ingredient names are 1..64 bytes, not 0" },
+	{ "ingredient control character", "menu = ( { name = \"A\"; ingredients = [ \"a\\x07\" ]; } );\n", 1,
+	  "menu[0].ingredients[0] must be UTF-8 text" },
+};
+
+static bool run_bad_case(const struct bad_case *b)
+{
+	struct kitchen_config *c = NULL;
+	char err[512] = "", prefix[PATH_MAX + 32];
+	int r = load_text(b->text, &c, err, sizeof(err));
+
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", conf_path, b->line);
+	if (r != -EINVAL || c) {
+		diag("got %d (%s), want -EINVAL", r, err);
+		config_free(c);
+		return false;
+	}
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err + strlen(prefix), b->what)) {
+		diag("got '%s'", err);
+		diag("want '%s...%s...'", prefix, b->what);
+		return false;
+	}
+	return true;
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} cases[] = {
+	{ "defaults without a file", test_defaults },
+	{ "a file setting every key", test_full_file },
+	{ "an empty file means the defaults", test_empty_file },
+	{ "etc/kitchen.conf means the defaults", test_shipped_conf },
+	{ "etc/kitchen.conf uncommented shows the defaults", test_shipped_conf_uncommented },
+	{ "runtime_dir moves the endpoints", test_runtime_dir_moves_endpoints },
+	{ "range edges and integer forms accepted", test_accepted_values },
+	{ "names of 64 bytes and 32 ingredients accepted", test_accepted_names },
+	{ "256 dishes accepted, 257 refused", test_max_dishes },
+	{ "missing file and directory refused with errno", test_missing_file },
+	{ "a NUL byte refused", test_nul_byte },
+	{ "error buffer too small or NULL", test_small_error_buffer },
+	{ "@include relative to the file, errors name it", test_include },
+	{ "config_find_dish is case-insensitive", test_find_dish },
+	{ "config_dump round-trips", test_dump_round_trip },
+};
+
+int main(int argc, char **argv)
+{
+	size_t n_cases = ELEMENTSOF(cases);
+	size_t n_bad = ELEMENTSOF(bad_cases);
+	unsigned failed = 0, k = 0;
+
+	shipped_conf = argc > 1 ? argv[1] : getenv("KITCHEN_CONF");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 99;
+	}
+	snprintf(conf_path, sizeof(conf_path), "%s/kitchen.conf", tmpdir);
+
+	printf("1..%zu\n", n_cases + n_bad);
+	for (size_t i = 0; i < n_cases; i++) {
+		case_failed = false;
+		cases[i].run();
+		printf("%s %u - %s\n", case_failed ? "not ok" : "ok", ++k, cases[i].name);
+		failed += case_failed;
+	}
+	for (size_t i = 0; i < n_bad; i++) {
+		bool ok = run_bad_case(&bad_cases[i]);
+
+		printf("%s %u - refused: %s\n", ok ? "ok" : "not ok", ++k, bad_cases[i].name);
+		failed += !ok;
+	}
+
+	unlink(conf_path);
+	rmdir(tmpdir);
+	return failed ? 1 : 0;
+}
