@@ -59,7 +59,7 @@ static void help(void)
 	       "\n"
 	       "Verbs:\n"
 	       "  chefs                    List the chefs and what they are doing\n"
-	       "  drain                    Ask kitchend to drain: finish what is queued, take no more\n"
+	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order --random N         N customers each order one random dish\n"

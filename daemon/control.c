@@ -257,7 +257,6 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 	ack->n_dishes = (uint32_t) n;
 	pending_append(&k->acks, ack);
 	log_debug("Order %llu: %zu dishes", (unsigned long long) o->id, n);
-	events_ordered(k, o);
 }
 
 static void wait_for(struct kitchen *k, const struct proto_msg *m)
@@ -295,9 +294,14 @@ static void chef_group(struct proto_out *out, const char *name, const char *host
 	proto_out_u64(out, local);
 }
 
+/* A reply is one message of at most PROTO_MAX_FRAMES: list this many. */
+#define CHEFS_LISTED_MAX ((PROTO_MAX_FRAMES - 4 - PROTO_STATUS_FIXED) / PROTO_CHEF_GROUP)
+
 static void chef_groups(struct kitchen *k, struct proto_out *out)
 {
-	for (struct chef *c = k->chefs.head; c; c = c->next)
+	size_t listed = 0;
+
+	for (struct chef *c = k->chefs.head; c && listed < CHEFS_LISTED_MAX; c = c->next, listed++)
 		chef_group(out, c->name, c->host, c->pid, c->stations, c->n_inflight,
 			   c->n_inflight ? "cooking" : "ready", c->served, c->local);
 
@@ -311,7 +315,7 @@ static void chef_groups(struct kitchen *k, struct proto_out *out)
 		for (struct chef *c = k->chefs.head; c; c = c->next)
 			if (c->local && strcmp(c->name, s->name) == 0 && c->pid == (uint64_t) s->pid)
 				joined = true;
-		if (!joined)
+		if (!joined && listed++ < CHEFS_LISTED_MAX)
 			chef_group(out, s->name, "", (uint64_t) s->pid, k->config->chefs_threads, 0,
 				   s->pid ? "starting" : "restarting", 0, true);
 	}
@@ -481,6 +485,7 @@ void control_after_commit(struct kitchen *k, bool committed)
 		o->next_new = NULL;
 		if (committed) {
 			o->committed = true;
+			events_ordered(k, o);
 			kitchen_enqueue(k, o);
 		} else {
 			k->n_queued -= o->n_dishes;

@@ -78,7 +78,8 @@ bool events_read(struct kitchen *k)
 				continue;
 			if (subscribe) {
 				o->followers++;
-				if (o->held)
+				/* Not yet committed: kitchen_enqueue sees the follower. */
+				if (o->held && o->committed)
 					release(k, o);
 			} else if (o->followers > 0)
 				o->followers--;

@@ -40,6 +40,8 @@ void kitchen_malformed(struct kitchen *k, const char *where, const char *why)
 
 void kitchen_enqueue(struct kitchen *k, struct order *o)
 {
+	if (o->held && o->followers > 0)
+		o->held = false;  /* its follower is already here */
 	if (o->held) {
 		o->hold_until_ms = now_ms() + FOLLOW_HOLD_MS;
 		k->n_held_orders++;
@@ -236,7 +238,7 @@ static int lock_fds[2] = { -1, -1 };
 
 static void pool_args_from(const struct kitchen_config *c, struct pool_args *a);
 
-int kitchen_new(struct kitchen_config *config, struct kitchen **ret)
+int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret)
 {
 	_cleanup_free_ char *chef_path = NULL;
 	struct kitchen *k;
@@ -247,6 +249,20 @@ int kitchen_new(struct kitchen_config *config, struct kitchen **ret)
 		return -ENOMEM;
 	k->config = config;
 	k->signal_fd = -1;
+	if (log_level) {
+		k->log_level = strdup(log_level);
+		if (!k->log_level) {
+			config_free(config);
+			free(k);
+			return -ENOMEM;
+		}
+		free(config->log_level);
+		config->log_level = strdup(log_level);
+		if (!config->log_level) {
+			r = log_error_errno(-ENOMEM, "Failed to allocate: %m");
+			goto fail;
+		}
+	}
 	k->started_ms = now_ms();
 	menu_init(&k->menu);
 	dish_queue_init(&k->queue);
@@ -398,6 +414,7 @@ void kitchen_free(struct kitchen **kp)
 		free(k->scratch[i]);
 	proto_msg_free(&k->msg);
 	config_free(k->config);
+	free(k->log_level);
 	free(k);
 	*kp = NULL;
 }
@@ -458,6 +475,17 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 		log_error("Reload refused, keeping the running configuration: %s", err);
 		goto out;
 	}
+	if (k->log_level) {
+		char *level = strdup(k->log_level);
+		if (!level) {
+			snprintf(err, err_size, "out of memory");
+			config_free(new);
+			r = -ENOMEM;
+			goto out;
+		}
+		free(new->log_level);
+		new->log_level = level;
+	}
 	prio = log_priority_from_name(new->log_level);
 
 	r = menu_apply(&k->menu, new);
@@ -471,7 +499,8 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	keep_fixed(new, old);
 	k->config = new;
 	pool_args_from(new, &args);
-	pool_set_args(&k->pool, &args);
+	if (pool_set_args(&k->pool, &args) < 0)
+		log_error("Failed to apply the new chef arguments: out of memory");
 	r = pool_resize(&k->pool, new->chefs_local);
 	if (r < 0)
 		log_error_errno(r, "Failed to change the number of local chefs: %m");
@@ -501,8 +530,8 @@ static void on_chef_exit(struct pool_slot *slot, int status, void *u)
 	else if (k->pool.stopping)
 		log_debug("%s (pid %d) %s", slot->name, (int) slot->pid, how);
 	else
-		log_warning("%s (pid %d) %s; restarting it in %u ms", slot->name, (int) slot->pid, how,
-			    slot->backoff_ms);
+		log_warning("%s (pid %d) %s; restarting it in %llu ms", slot->name, (int) slot->pid, how,
+			    (unsigned long long) (slot->restart_at_ms - now_ms()));
 	dispatch_local_exit(k, slot->name, (uint64_t) slot->pid, how, pool_status_crashed(status));
 	events_chef(k, slot->name, "exited", how);
 }
@@ -673,8 +702,13 @@ int kitchen_run(struct kitchen *k)
 
 		r = store_commit(k->store);
 		if (r < 0) {
-			log_error_errno(r, "Failed to commit to the order store: %m");
+			/* Memory is now ahead of the store. Stop, so that the next
+			 * start resumes from the last commit; nothing acknowledged
+			 * is lost, and cooking is at-least-once anyway. */
+			log_error_errno(r, "Failed to commit to the order store, stopping: %m");
 			store_rollback(k->store);
+			k->done = true;
+			k->exit_code = 1;
 		}
 		control_after_commit(k, r >= 0);
 
@@ -684,6 +718,8 @@ int kitchen_run(struct kitchen *k)
 		/* A socket read up to its budget may hold more: the next poll does not wait. */
 	}
 
+	if (k->exit_code)
+		return k->exit_code;
 	log_info("Stopped: %llu served, %llu failed, %llu queued dishes kept for the next start",
 		 (unsigned long long) k->n_served, (unsigned long long) k->n_failed,
 		 (unsigned long long) k->n_queued);

@@ -47,6 +47,7 @@ struct pending_reply {
 
 struct kitchen {
 	struct kitchen_config *config;  /* owned */
+	char *log_level;                /* --log-level, kept across reloads; or NULL */
 	struct menu menu;
 	struct store *store;
 
@@ -94,7 +95,9 @@ struct kitchen {
 };
 
 /* kitchen.c */
-int kitchen_new(struct kitchen_config *config, struct kitchen **ret);  /* takes @config */
+/* Takes @config, also on failure. @log_level: the command line's, which
+ * outlives reloads; NULL for the file's. */
+int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret);
 void kitchen_free(struct kitchen **k);
 int kitchen_run(struct kitchen *k);  /* until stopped; returns the exit code */
 /* Re-read the configuration file and apply it; on failure keep the running

@@ -122,7 +122,7 @@ static int run(const struct args *a)
 		return 0;
 	}
 
-	r = kitchen_new(config, &k);  /* takes config, also on failure */
+	r = kitchen_new(config, a->log_level, &k);  /* takes config, also on failure */
 	if (r < 0)
 		return 1;
 	r = kitchen_run(k);

@@ -49,10 +49,13 @@ out:
 
 int pool_init(struct pool *p, const struct pool_args *args, size_t n)
 {
-	*p = (struct pool) { .args = *args };
+	*p = (struct pool) { 0 };
 	p->slots = calloc(n ? n : 1, sizeof(*p->slots));
-	if (!p->slots)
+	if (!p->slots || pool_set_args(p, args) < 0) {
+		free(p->slots);
+		p->slots = NULL;
 		return -ENOMEM;
+	}
 	p->n_slots = n;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(p->slots[i].name, sizeof(p->slots[i].name), "chef-%zu", i + 1);
@@ -64,6 +67,8 @@ int pool_init(struct pool *p, const struct pool_args *args, size_t n)
 void pool_finish(struct pool *p)
 {
 	free(p->slots);
+	free(p->dispatch_connect);
+	free(p->sink_connect);
 	*p = (struct pool) { 0 };
 }
 
@@ -99,12 +104,53 @@ int pool_resize(struct pool *p, size_t n)
 	return 0;
 }
 
-void pool_set_args(struct pool *p, const struct pool_args *args)
+int pool_connect_endpoint(const char *bind, char **ret)
+{
+	static const struct {
+		const char *wildcard, *loopback;
+	} map[] = {
+		{ "tcp://*:", "tcp://127.0.0.1:" },
+		{ "tcp://0.0.0.0:", "tcp://127.0.0.1:" },
+		{ "tcp://[::]:", "tcp://[::1]:" },
+	};
+	char *s = NULL;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].wildcard);
+		if (strncmp(bind, map[i].wildcard, n) == 0) {
+			if (asprintf(&s, "%s%s", map[i].loopback, bind + n) < 0)
+				return -ENOMEM;
+			*ret = s;
+			return 0;
+		}
+	}
+	s = strdup(bind);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int pool_set_args(struct pool *p, const struct pool_args *args)
 {
 	const char *chef_path = p->args.chef_path;
+	char *dispatch = NULL, *sink = NULL;
 
+	if (pool_connect_endpoint(args->dispatch, &dispatch) < 0 ||
+	    pool_connect_endpoint(args->sink, &sink) < 0) {
+		free(dispatch);
+		return -ENOMEM;
+	}
+	free(p->dispatch_connect);
+	free(p->sink_connect);
+	p->dispatch_connect = dispatch;
+	p->sink_connect = sink;
 	p->args = *args;
-	p->args.chef_path = chef_path;
+	p->args.dispatch = dispatch;
+	p->args.sink = sink;
+	if (chef_path)
+		p->args.chef_path = chef_path;
+	return 0;
 }
 
 static int spawn(struct pool *p, struct pool_slot *s)

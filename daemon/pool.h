@@ -38,7 +38,9 @@ struct pool_args {
 struct pool {
 	struct pool_slot *slots;
 	size_t n_slots;
-	struct pool_args args;
+	struct pool_args args;          /* dispatch and sink point at the two below */
+	char *dispatch_connect;         /* where a local chef connects to the binds */
+	char *sink_connect;
 	char *chef_path;
 	bool stopping;
 };
@@ -57,8 +59,15 @@ void pool_finish(struct pool *p);  /* signals nothing: call pool_stop first */
  */
 int pool_resize(struct pool *p, size_t n);
 
-/* Chefs started from now on get @args (chef_path is kept). */
-void pool_set_args(struct pool *p, const struct pool_args *args);
+/* Chefs started from now on get @args (chef_path is kept). 0 or -ENOMEM. */
+int pool_set_args(struct pool *p, const struct pool_args *args);
+
+/*
+ * The address a chef on this machine connects to for kitchend's bind address
+ * @bind: a wildcard TCP bind ("tcp://" "*:5555" or "tcp://0.0.0.0:5555") becomes
+ * loopback; anything else is the same string. Newly allocated in *ret.
+ */
+int pool_connect_endpoint(const char *bind, char **ret);
 
 /* Start every slot whose time has come; returns how many failed to start. */
 unsigned pool_start_due(struct pool *p, uint64_t now);

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""kitchend --check-config --config F: a good file passes (exit 0); a bad one
+is refused (non-zero) with "F:LINE" on stderr naming the offending line; a
+missing one is refused naming the file. kitchend started on a bad file refuses
+to start the same way. Nothing is started by --check-config."""
+
+import os
+import re
+import shutil
+import signal
+import tempfile
+
+from harness import CHEF, KITCHEND, check, check_eq, clean_env, main, pids_mentioning, run
+
+GOOD = """\
+# every key, at a value of its own
+log_level = "debug";
+runtime_dir = "{d}/runtime";
+state_dir = "{d}/state";
+endpoints = {{
+	control = "ipc://{d}/runtime/c.sock";
+	events = "ipc://{d}/runtime/e.sock";
+	dispatch = "ipc://{d}/runtime/d.sock";
+	sink = "ipc://{d}/runtime/s.sock";
+}};
+chefs = {{ local = 2; threads = 4; command = "{chef}"; }};
+timing = {{ prep_ms = 1; cook_ms = 2; season_ms = 3; cpu_work = 4; }};
+heartbeat = {{ interval_ms = 500; liveness = 5; }};
+dishes = {{ max_attempts = 2; timeout_ms = 60000; }};
+orders = {{ max_queued = 1000; }};
+drain_timeout_ms = 5000;
+store = {{ synchronous = "normal"; }};
+menu = (
+	{{ name = "Toast"; ingredients = [ "Bread", "Butter" ]; }},
+	{{ name = "Tea"; ingredients = [ "Leaves" ]; }}
+);
+"""
+
+# (what, text, line of the error)
+BAD = [
+	("syntax error", 'log_level = "info";\ntiming = {\n\tcook_ms = ;\n};\n', 3),
+	("unknown top-level key", 'log_level = "info";\n\nchefz = { local = 1; };\n', 3),
+	("unknown key in a group", 'timing = {\n\tcook_ms = 10;\n\tcokk_ms = 5;\n};\n', 3),
+	("chefs.local out of range", '# chefs\nchefs = {\n\tlocal = 65;\n};\n', 3),
+	("chefs.threads zero", 'chefs = {\n\tthreads = 0;\n};\n', 2),
+	("a number given as text", 'log_level = "info";\ntiming = { cook_ms = "fast"; };\n', 2),
+	("a bad log level", '\n\nlog_level = "loud";\n', 3),
+	("a bad store.synchronous", 'store = {\n\tsynchronous = "sometimes";\n};\n', 2),
+	("heartbeat liveness zero", 'heartbeat = {\n\tinterval_ms = 100;\n\tliveness = 0;\n};\n', 3),
+	("a dish without ingredients", 'menu = (\n\t{ name = "Toast"; ingredients = [ "Bread" ]; },\n'
+	 '\t{ name = "Air"; ingredients = [ ]; }\n);\n', 3),
+	("a dish name longer than 64 bytes", 'menu = (\n\t{ name = "' + "N" * 65 + '"; ingredients = [ "X" ]; }\n);\n', 2),
+	("a dish on the menu twice", 'menu = (\n\t{ name = "Tea"; ingredients = [ "Leaves" ]; },\n'
+	 '\t{ name = "Tea"; ingredients = [ "Leaves" ]; }\n);\n', 3),
+]
+
+
+def check_config(path, what):
+	rc, out, err = run([KITCHEND, "--check-config", "--config", path], timeout=10, env=clean_env())
+	return rc, out, err
+
+
+def test():
+	d = tempfile.mkdtemp(prefix="kitchen-it-", dir="/tmp")
+	try:
+		os.mkdir(os.path.join(d, "runtime"))
+		os.mkdir(os.path.join(d, "state"))
+		good = os.path.join(d, "good.conf")
+		with open(good, "w") as f:
+			f.write(GOOD.format(d=d, chef=CHEF))
+		rc, out, err = check_config(good, "good")
+		check_eq(rc, 0, f"--check-config of a file with every key (stderr {err!r})")
+		check_eq(os.listdir(os.path.join(d, "runtime")), [], "--check-config should bind no socket")
+		check_eq(pids_mentioning(d), [], "--check-config should leave no process behind")
+
+		empty = os.path.join(d, "empty.conf")
+		open(empty, "w").close()
+		rc, out, err = check_config(empty, "empty")
+		check_eq(rc, 0, f"--check-config of an empty file (all defaults) (stderr {err!r})")
+
+		for i, (what, text, line) in enumerate(BAD):
+			path = os.path.join(d, f"bad{i}.conf")
+			with open(path, "w") as f:
+				f.write(text)
+			rc, out, err = check_config(path, what)
+			check(rc != 0, f"--check-config should refuse {what}", text, out, err)
+			check(re.search(re.escape(path) + rf":{line}\b", err) is not None,
+			      f"--check-config of {what}: stderr should name {path}:{line}", text, err)
+
+		# kitchend itself refuses to start on a bad file, the same way.
+		path = os.path.join(d, "bad0.conf")
+		rc, out, err = run([KITCHEND, "--config", path], timeout=10, env=clean_env())
+		check(rc != 0 and re.search(re.escape(path) + r":3\b", err) is not None,
+		      "kitchend on a bad file should refuse to start, naming FILE:LINE", rc, err)
+
+		missing = os.path.join(d, "missing.conf")
+		rc, out, err = check_config(missing, "missing")
+		check(rc != 0 and missing in err, "--check-config of a missing file: refuse, naming it", rc, err)
+		check_eq(pids_mentioning(d), [], "no process should be left")
+	finally:
+		for pid in pids_mentioning(d):
+			os.kill(pid, signal.SIGKILL)
+		shutil.rmtree(d, ignore_errors=True)
+
+
+main(test)

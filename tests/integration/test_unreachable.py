@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""kitchenctl without a kitchend exits 3, quickly (< 5 s), and says so:
+- no socket file at all: at once, "kitchend is not running (no socket at PATH)";
+- a socket file nobody answers on (a stale one, or one that accepts nothing):
+  after --timeout (default 3000 ms);
+whichever verb, and whether the endpoint comes from --control or
+$KITCHEN_CONTROL."""
+
+import os
+import shutil
+import socket
+import tempfile
+import time
+
+from harness import KITCHENCTL, check, clean_env, main, run
+
+LIMIT = 5.0
+
+
+def unreachable(argv, what, env=None, limit=LIMIT, path=None):
+	t0 = time.monotonic()
+	rc, out, err = run(argv, timeout=30, env=env or clean_env())
+	elapsed = time.monotonic() - t0
+	check(rc == 3, f"{what}: exit status should be 3 (unreachable)", rc, out, err)
+	check(elapsed < limit, f"{what}: took {elapsed:.2f} s, should be < {limit} s")
+	check(err.startswith("kitchenctl: "), f"{what}: the error should read 'kitchenctl: ...'", err)
+	if path:
+		check(path in err, f"{what}: the error should name the socket path", path, err)
+	return elapsed, err
+
+
+def test():
+	d = tempfile.mkdtemp(prefix="kitchen-it-", dir="/tmp")
+	try:
+		missing = os.path.join(d, "control.sock")
+		ep = f"ipc://{missing}"
+		events = f"ipc://{d}/events.sock"
+		for verb in (["status"], ["--json", "status"], ["order", "Pizza"], ["order", "--wait", "Pizza"],
+			     ["order", "--follow", "Pizza"], ["show", "1"], ["menu"], ["chefs"]):
+			elapsed, err = unreachable([KITCHENCTL, "--control", ep, "--events", events, *verb],
+						   f"no socket: kitchenctl {' '.join(verb)}", limit=2.0, path=missing)
+			check("not running" in err, "no socket: the error should say kitchend is not running", err)
+		unreachable([KITCHENCTL, "status"], "no socket, endpoint from $KITCHEN_CONTROL",
+			    env=clean_env(KITCHEN_CONTROL=ep), limit=2.0, path=missing)
+
+		# A stale socket file: bound once, nobody listens any more.
+		stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		stale.bind(missing)
+		stale.close()
+		check(os.path.exists(missing), "the stale socket file should exist")
+		unreachable([KITCHENCTL, "--control", ep, "--events", events, "status"], "stale socket: status")
+		unreachable([KITCHENCTL, "--control", ep, "--events", events, "order", "--wait", "Pizza"],
+			    "stale socket: order --wait")
+		os.unlink(missing)
+
+		# A socket that accepts connections into its backlog and never speaks.
+		mute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		mute.bind(missing)
+		mute.listen(64)
+		try:
+			unreachable([KITCHENCTL, "--control", ep, "--events", events, "status"], "mute socket: status")
+			unreachable([KITCHENCTL, "--control", ep, "--events", events, "order", "Pizza"],
+				    "mute socket: order")
+			e, _ = unreachable([KITCHENCTL, "--timeout", "500", "--control", ep, "--events", events, "status"],
+					   "mute socket: status --timeout 500", limit=2.5)
+		finally:
+			mute.close()
+	finally:
+		shutil.rmtree(d, ignore_errors=True)
+
+
+main(test)

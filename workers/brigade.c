@@ -1,0 +1,395 @@
+#include "brigade.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "station.h"
+#include "util.h"
+
+/* One brigade per process, so one name is enough. */
+#define BRIGADE_ENDPOINT "inproc://brigade"
+#define START_TIMEOUT_MS 5000
+
+struct slot {
+	pthread_t thread;
+	bool started;        /* the thread runs, or ran and is not joined yet */
+	bool spoke;          /* said FREE at least once */
+	bool free;
+	bool cancelling;     /* CANCEL sent for the dish below */
+	bool gone;           /* could not take a dish: the thread has ended */
+	uint64_t dish_id;    /* the dish it cooks, when !free */
+	uint64_t attempt;
+};
+
+struct brigade {
+	void *router;
+	unsigned n;
+	unsigned n_spoke;
+	int failed;          /* a station's FAIL, as -errno */
+	struct slot *slots;
+	unsigned *lru;       /* ring of free stations, the one free longest first */
+	unsigned lru_head;
+	unsigned lru_len;
+	struct dish_queue queue;
+};
+
+static void lru_push(struct brigade *b, unsigned i)
+{
+	b->lru[(b->lru_head + b->lru_len) % b->n] = i;
+	b->lru_len++;
+}
+
+static unsigned lru_pop(struct brigade *b)
+{
+	unsigned i = b->lru[b->lru_head];
+
+	b->lru_head = (b->lru_head + 1) % b->n;
+	b->lru_len--;
+	return i;
+}
+
+/* Send [station i][cmd][arg...] on the ROUTER; never blocks. 0 or -errno. */
+static int send_to(struct brigade *b, unsigned i, const char *cmd,
+		   const void *a, size_t a_len, const void *c, size_t c_len)
+{
+	char id[16];
+	int n = snprintf(id, sizeof(id), "%u", i);
+
+	/* ZMQ_ROUTER_MANDATORY: a station that is gone fails here, at the first frame. */
+	if (zmq_send(b->router, id, (size_t) n, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(b->router, cmd, strlen(cmd), a ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT) < 0 ||
+	    (a && zmq_send(b->router, a, a_len, c ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT) < 0) ||
+	    (c && zmq_send(b->router, c, c_len, ZMQ_DONTWAIT) < 0))
+		return -errno;
+	return 0;
+}
+
+static bool rcvmore(void *sock)
+{
+	int more = 0;
+	size_t len = sizeof(more);
+
+	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+}
+
+static void station_is_free(struct brigade *b, unsigned i)
+{
+	struct slot *s = &b->slots[i];
+
+	if (!s->spoke) {
+		s->spoke = true;
+		b->n_spoke++;
+	}
+	if (s->free) {
+		log_debug("station %u said FREE twice, ignoring", i);
+		return;
+	}
+	s->free = true;
+	s->cancelling = false;
+	lru_push(b, i);
+}
+
+/* Read one message from a station; -EAGAIN when none waits. */
+static int recv_one(struct brigade *b, int flags)
+{
+	char id[16], cmd[16], arg[16];
+	int id_len, cmd_len = -1, arg_len = -1;
+	unsigned long i;
+	char *end;
+
+	id_len = zmq_recv(b->router, id, sizeof(id) - 1, flags);
+	if (id_len < 0)
+		return -errno;
+	for (int k = 0; rcvmore(b->router); k++) {
+		char junk[16];
+		int n = zmq_recv(b->router, k == 0 ? cmd : k == 1 ? arg : junk, sizeof(junk) - 1, 0);
+
+		if (n < 0)
+			return -errno;
+		if (k == 0)
+			cmd_len = n;
+		else if (k == 1)
+			arg_len = n;
+	}
+
+	/* Only our own threads speak here; anything odd is a bug worth a line. */
+	if (id_len >= (int) sizeof(id) || cmd_len < 0 || cmd_len >= (int) sizeof(cmd))
+		goto bad;
+	id[id_len] = '\0';
+	cmd[cmd_len] = '\0';
+	errno = 0;
+	i = strtoul(id, &end, 10);
+	if (errno != 0 || *end || end == id || i >= b->n)
+		goto bad;
+
+	if (strcmp(cmd, STATION_FREE) == 0) {
+		station_is_free(b, (unsigned) i);
+		return 0;
+	}
+	if (strcmp(cmd, STATION_FAIL) == 0 && arg_len > 0 && arg_len < (int) sizeof(arg)) {
+		int err;
+
+		arg[arg_len] = '\0';
+		err = atoi(arg);
+		b->failed = err > 0 ? -err : -EIO;
+		b->slots[i].spoke = true;
+		return 0;
+	}
+bad:
+	log_error("Unexpected message from a station, ignoring");
+	return 0;
+}
+
+static int recv_all(struct brigade *b)
+{
+	for (;;) {
+		int r = recv_one(b, ZMQ_DONTWAIT);
+
+		if (r == -EAGAIN)
+			return 0;
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Give queued dishes to free stations, the one free longest first. */
+static void hand_out(struct brigade *b)
+{
+	while (b->lru_len > 0 && b->queue.n > 0) {
+		struct dish *d = dish_queue_pop(&b->queue);
+		unsigned i = lru_pop(b);
+		struct slot *s = &b->slots[i];
+		int r;
+
+		s->free = false;
+		s->cancelling = false;
+		/* Once sent, d is the station's: it may be freed before send_to() returns. */
+		s->dish_id = d->id;
+		s->attempt = d->attempt;
+		r = send_to(b, i, STATION_DISH, &d, sizeof(d), NULL, 0);
+		if (r < 0) {
+			/* The station is gone (it logged why); it gets no more dishes. */
+			log_error_errno(r, "Failed to hand dish %llu to station %u, dropping it: %m",
+					(unsigned long long) s->dish_id, i);
+			s->dish_id = s->attempt = UINT64_MAX;
+			s->gone = true;
+			dish_free(&d);
+		}
+	}
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void brigade_free(struct brigade **bp)
+{
+	struct brigade *b;
+
+	if (!bp || !*bp)
+		return;
+	b = *bp;
+
+	/* STOP every station first so they all wind down at once, then join. */
+	for (unsigned i = 0; i < b->n; i++) {
+		struct slot *s = &b->slots[i];
+		bool stop_sent;
+
+		if (!s->started)
+			continue;
+		stop_sent = send_to(b, i, STATION_STOP, NULL, 0, NULL, 0) >= 0;
+		/* Not connected yet, or gone already: whichever it is shows soon. */
+		while (!stop_sent && pthread_tryjoin_np(s->thread, NULL) != 0) {
+			sleep_ms(1);
+			stop_sent = send_to(b, i, STATION_STOP, NULL, 0, NULL, 0) >= 0;
+		}
+		if (!stop_sent)
+			s->started = false;
+	}
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->slots[i].started)
+			pthread_join(b->slots[i].thread, NULL);
+
+	if (b->router)
+		zmq_close(b->router);
+	dish_queue_clear(&b->queue);
+	free(b->lru);
+	free(b->slots);
+	free(b);
+	*bp = NULL;
+}
+
+int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, struct brigade **ret)
+{
+	int linger = 0, mandatory = 1;
+	struct brigade *b;
+	uint64_t deadline;
+	int r;
+
+	if (n == 0)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->n = n;
+	dish_queue_init(&b->queue);
+	b->slots = calloc(n, sizeof(*b->slots));
+	b->lru = calloc(n, sizeof(*b->lru));
+	if (!b->slots || !b->lru) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	b->router = zmq_socket(ctx, ZMQ_ROUTER);
+	if (!b->router ||
+	    zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(b->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+	    zmq_bind(b->router, BRIGADE_ENDPOINT) < 0) {
+		r = -errno;
+		goto fail;
+	}
+
+	for (unsigned i = 0; i < n; i++) {
+		struct station_args args = {
+			.ctx = ctx,
+			.index = i,
+			.brigade = BRIGADE_ENDPOINT,
+			.sink = sink,
+			.chef_id = chef_id,
+		};
+
+		r = station_start(&args, &b->slots[i].thread);
+		if (r < 0)
+			goto fail;
+		b->slots[i].started = true;
+	}
+
+	/* Every station says FREE (or FAIL) once it has its sockets. */
+	deadline = now_ms() + START_TIMEOUT_MS;
+	while (b->n_spoke < n && b->failed == 0) {
+		zmq_pollitem_t item = { .socket = b->router, .events = ZMQ_POLLIN };
+		uint64_t now = now_ms();
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			goto fail;
+		}
+		if (zmq_poll(&item, 1, (long) (deadline - now)) < 0 && errno != EINTR) {
+			r = -errno;
+			goto fail;
+		}
+		r = recv_all(b);
+		if (r < 0)
+			goto fail;
+	}
+	if (b->failed < 0) {
+		r = b->failed;
+		goto fail;
+	}
+
+	*ret = b;
+	return 0;
+fail:
+	brigade_free(&b);
+	return r;
+}
+
+void *brigade_socket(struct brigade *b)
+{
+	return b->router;
+}
+
+int brigade_process(struct brigade *b)
+{
+	int r = recv_all(b);
+
+	hand_out(b);
+	return r;
+}
+
+int brigade_add(struct brigade *b, struct dish **d)
+{
+	if (b->queue.n >= BRIGADE_QUEUE_MAX) {
+		dish_free(d);
+		return -ENOBUFS;
+	}
+	dish_queue_push(&b->queue, d);
+	hand_out(b);
+	return 0;
+}
+
+/* CANCEL the dish station @i cooks, once. */
+static void cancel_slot(struct brigade *b, unsigned i)
+{
+	struct slot *s = &b->slots[i];
+	int r;
+
+	if (s->free || s->gone || s->cancelling)
+		return;
+	r = send_to(b, i, STATION_CANCEL, &s->dish_id, sizeof(s->dish_id), &s->attempt, sizeof(s->attempt));
+	if (r < 0)
+		log_warning_errno(r, "Failed to cancel dish %llu on station %u, ignoring: %m",
+				  (unsigned long long) s->dish_id, i);
+	else
+		s->cancelling = true;
+}
+
+int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
+{
+	struct dish *d = dish_queue_take(&b->queue, id, attempt);
+
+	if (d) {
+		dish_free(&d);
+		return 1;
+	}
+	for (unsigned i = 0; i < b->n; i++) {
+		struct slot *s = &b->slots[i];
+
+		if (s->free || s->gone || s->dish_id != id || s->attempt != attempt)
+			continue;
+		cancel_slot(b, i);
+		return 1;
+	}
+	return 0;
+}
+
+void brigade_abort(struct brigade *b)
+{
+	dish_queue_clear(&b->queue);
+	for (unsigned i = 0; i < b->n; i++)
+		cancel_slot(b, i);
+}
+
+unsigned brigade_free_stations(const struct brigade *b)
+{
+	return b->lru_len;
+}
+
+size_t brigade_queued(const struct brigade *b)
+{
+	return b->queue.n;
+}
+
+unsigned brigade_busy(const struct brigade *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->slots[i].free && !b->slots[i].gone)
+			n++;
+	return n;
+}

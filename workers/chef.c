@@ -1,0 +1,452 @@
+/*
+ * chef — cooks dishes for kitchend on a few station threads.
+ *
+ * The main thread is one zmq_poll loop over a signalfd (SIGTERM, SIGINT),
+ * the brigade's inproc ROUTER (stations saying FREE) and the DEALER to
+ * kitchend (dispatch.h: READY, heartbeats, reconnects). kitchend sends DISH
+ * against the credit the chef announced; each dish goes to a free station
+ * (brigade.h), which cooks it (pipeline.h) and pushes PROGRESS and RESULT to
+ * kitchend's sink itself (station.h). When the session with kitchend is lost,
+ * every dish it brought is aborted, so that the next READY can announce every
+ * station again. KITCHEN_CHEF_FAULTS (fault.h) makes chosen dishes misbehave,
+ * for tests. See chef --help and chef(8) for the options.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "kitchen-build.h"
+
+#include "brigade.h"
+#include "dish.h"
+#include "dispatch.h"
+#include "fault.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+
+/* Messages read from kitchend in one loop turn, so signals and stations get a look in. */
+#define BATCH_MAX 256
+
+static const char *arg_dispatch;
+static const char *arg_sink;
+static unsigned arg_stations = 1;
+static const char *arg_name;
+static uint64_t arg_heartbeat_ms = 1000;
+static unsigned arg_liveness = 3;
+/* KITCHEN_CHEF_FAULTS, read once at start; NULL or empty in production. */
+static struct fault_table *faults;
+
+static void help(void)
+{
+	printf("Usage: chef --dispatch EP --sink EP [OPTIONS]\n"
+	       "\n"
+	       "Cook dishes for kitchend: take them from its dispatch endpoint, cook them on\n"
+	       "STATIONS threads at once, push stage lines and results to its sink.\n"
+	       "\n"
+	       "  --dispatch EP       kitchend's dispatch endpoint (its ROUTER), required\n"
+	       "  --sink EP           kitchend's sink endpoint (its PULL), required\n"
+	       "  --stations N        dishes cooked at once, 1..256 (default 1)\n"
+	       "  --name NAME         the chef's name (default: the host name)\n"
+	       "  --heartbeat-ms MS   heartbeat interval, 10..3600000 (default 1000)\n"
+	       "  --liveness N        silent intervals before reconnecting, 1..100 (default 3)\n"
+	       "  --log-level LEVEL   err, warning, notice, info or debug (default info)\n"
+	       "  -h, --help          show this help\n"
+	       "      --version       show the version\n"
+	       "\n"
+	       "Exits 0 on SIGTERM or SIGINT, 1 on a failure, 2 on a usage error.\n"
+	       "In tests, " FAULT_ENV " makes chosen dishes crash, hang or fail: see chef(8).\n");
+}
+
+/* >0: run; 0: exit successfully (help, version); <0: usage error, said already. */
+static int parse_argv(int argc, char *argv[])
+{
+	enum {
+		ARG_DISPATCH = 0x100,
+		ARG_HEARTBEAT_MS,
+		ARG_LIVENESS,
+		ARG_LOG_LEVEL,
+		ARG_NAME,
+		ARG_SINK,
+		ARG_STATIONS,
+		ARG_VERSION,
+	};
+	static const struct option options[] = {
+		{ "dispatch",     required_argument, NULL, ARG_DISPATCH },
+		{ "heartbeat-ms", required_argument, NULL, ARG_HEARTBEAT_MS },
+		{ "help",         no_argument,       NULL, 'h' },
+		{ "liveness",     required_argument, NULL, ARG_LIVENESS },
+		{ "log-level",    required_argument, NULL, ARG_LOG_LEVEL },
+		{ "name",         required_argument, NULL, ARG_NAME },
+		{ "sink",         required_argument, NULL, ARG_SINK },
+		{ "stations",     required_argument, NULL, ARG_STATIONS },
+		{ "version",      no_argument,       NULL, ARG_VERSION },
+		{}
+	};
+	uint64_t v;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("chef %s\n", KITCHEN_VERSION);
+			return 0;
+		case ARG_DISPATCH:
+			arg_dispatch = optarg;
+			break;
+		case ARG_SINK:
+			arg_sink = optarg;
+			break;
+		case ARG_NAME:
+			if (!*optarg || strlen(optarg) > PROTO_MAX_NAME ||
+			    !proto_text_valid(optarg, strlen(optarg), false)) {
+				log_error("Bad --name '%s': 1..%d bytes of text", optarg, PROTO_MAX_NAME);
+				return -EINVAL;
+			}
+			arg_name = optarg;
+			break;
+		case ARG_STATIONS:
+			r = parse_u64(optarg, 1, 256, &v);
+			if (r < 0)
+				return log_error_errno(r, "Bad --stations '%s', want 1..256", optarg);
+			arg_stations = (unsigned) v;
+			break;
+		case ARG_HEARTBEAT_MS:
+			r = parse_u64(optarg, 10, 3600000, &v);
+			if (r < 0)
+				return log_error_errno(r, "Bad --heartbeat-ms '%s', want 10..3600000", optarg);
+			arg_heartbeat_ms = v;
+			break;
+		case ARG_LIVENESS:
+			r = parse_u64(optarg, 1, 100, &v);
+			if (r < 0)
+				return log_error_errno(r, "Bad --liveness '%s', want 1..100", optarg);
+			arg_liveness = (unsigned) v;
+			break;
+		case ARG_LOG_LEVEL:
+			r = log_priority_from_name(optarg);
+			if (r < 0)
+				return log_error_errno(r, "Bad --log-level '%s'", optarg);
+			log_set_max_priority(r);
+			break;
+		default:
+			/* '?': getopt_long() has said what is wrong */
+			return -EINVAL;
+		}
+
+	if (optind < argc) {
+		log_error("Unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!arg_dispatch || !arg_sink) {
+		log_error("--dispatch and --sink are required (see --help)");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* Block SIGTERM and SIGINT (threads started later inherit it) and read them from a signalfd. */
+static int signals_open(int *ret_fd)
+{
+	sigset_t mask;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -EINVAL;
+	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* "<name>.<pid>.<8 random hex>": unique across restarts and hosts. */
+static int make_chef_id(const char *name, char *buf, size_t size)
+{
+	uint32_t rnd;
+	int n;
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
+		rnd = (uint32_t) (now_ms() ^ ((uint64_t) getpid() << 16) ^ wall_ms());
+	n = snprintf(buf, size, "%s.%d.%08x", name, (int) getpid(), (unsigned) rnd);
+	return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+static void take_dishes(struct brigade *b, const struct proto_msg *m)
+{
+	size_t n = proto_groups(m);
+
+	for (size_t g = 0; g < n; g++) {
+		struct dish *d;
+		uint64_t id;
+		int r;
+
+		r = dish_from_group(m, g, &d);
+		if (r == -EINVAL) {
+			log_warning("Dropping a dish from kitchend with a bad dish_id or attempt");
+			continue;
+		}
+		if (r < 0) {
+			log_error_errno(r, "Failed to take a dish, dropping it: %m");
+			continue;
+		}
+		id = d->id;
+		d->fault = fault_table_find(faults, d->name);
+		r = brigade_add(b, &d);
+		if (r < 0)
+			log_warning_errno(r, "Dropping dish %llu: %zu dishes wait already: %m",
+					  (unsigned long long) id, brigade_queued(b));
+	}
+	log_debug("Took %zu dishes, %u stations free, %zu dishes waiting",
+		  n, brigade_free_stations(b), brigade_queued(b));
+}
+
+static void cancel_dish(struct brigade *b, const struct proto_msg *m)
+{
+	uint64_t id, attempt;
+
+	if (proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &attempt) < 0) {
+		log_warning("Dropping a CANCEL from kitchend with a bad dish_id or attempt");
+		return;
+	}
+	if (brigade_cancel(b, id, attempt) == 0)
+		log_debug("CANCEL of dish %llu attempt %llu: not here, ignoring",
+			  (unsigned long long) id, (unsigned long long) attempt);
+}
+
+static void handle_message(struct brigade *b, const struct proto_msg *m)
+{
+	switch (m->cmd) {
+	case PROTO_HEARTBEAT:
+		return;  /* dispatch_recv() has noted that kitchend lives */
+	case PROTO_DISH:
+		take_dishes(b, m);
+		return;
+	case PROTO_CANCEL:
+		cancel_dish(b, m);
+		return;
+	case PROTO_ORDER:
+	case PROTO_WAIT:
+	case PROTO_SHOW:
+	case PROTO_STATUS:
+	case PROTO_MENU:
+	case PROTO_CHEFS:
+	case PROTO_DRAIN:
+	case PROTO_RELOAD:
+	case PROTO_OK:
+	case PROTO_ERR:
+	case PROTO_READY:
+	case PROTO_PROGRESS:
+	case PROTO_RESULT:
+	case PROTO_ORDERED:
+	case PROTO_STAGE:
+	case PROTO_SERVED:
+	case PROTO_FAILED:
+	case PROTO_DONE:
+	case PROTO_CHEF:
+	case _PROTO_CMD_MAX:
+		break;
+	}
+	log_warning("Dropping an unexpected %s from kitchend", proto_cmd_name(m->cmd));
+}
+
+static void from_kitchend(struct brigade *b, struct dispatch *d, struct proto_msg *m, uint64_t now)
+{
+	for (unsigned k = 0; k < BATCH_MAX; k++) {
+		int r = dispatch_recv(d, m, now);
+
+		if (r == -EAGAIN)
+			return;
+		if (r == -EINTR)
+			continue;
+		if (r == -EPROTO) {
+			log_warning("Dropping a malformed message from kitchend (%llu so far)",
+				    (unsigned long long) dispatch_malformed(d));
+			continue;
+		}
+		if (r < 0) {
+			log_warning_errno(r, "Failed to receive from kitchend, ignoring: %m");
+			return;
+		}
+		handle_message(b, m);
+	}
+}
+
+/* kitchend will send every dish of the lost session again, to whom it likes. */
+static void abort_session(struct brigade *b)
+{
+	unsigned cooking = brigade_busy(b);
+	size_t queued = brigade_queued(b);
+
+	brigade_abort(b);
+	if (cooking + queued > 0)
+		log_warning("Aborting the %u dishes cooking and %zu waiting of the lost session: "
+			    "kitchend sends them again", cooking, queued);
+}
+
+static int loop(int sfd, struct brigade *b, struct dispatch *d, struct proto_msg *m)
+{
+	for (;;) {
+		zmq_pollitem_t items[] = {
+			{ .fd = sfd, .events = ZMQ_POLLIN },
+			{ .socket = brigade_socket(b), .events = ZMQ_POLLIN },
+			{ .socket = dispatch_socket(d), .events = ZMQ_POLLIN },
+		};
+		int n_items = items[2].socket ? 3 : 2;
+		uint64_t now = now_ms();
+		int r;
+
+		if (zmq_poll(items, n_items, dispatch_timeout(d, now)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(-errno, "Failed to poll: %m");
+		}
+
+		if (items[0].revents & ZMQ_POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+				log_info("Got %s, stopping", strsignal((int) si.ssi_signo));
+				return 0;
+			}
+		}
+		if (items[1].revents & ZMQ_POLLIN) {
+			r = brigade_process(b);
+			if (r < 0)
+				return log_error_errno(r, "Failed to hear from the stations: %m");
+		}
+		now = now_ms();
+		if (n_items == 3 && (items[2].revents & ZMQ_POLLIN))
+			from_kitchend(b, d, m, now);
+
+		if (dispatch_tick(d, now, brigade_busy(b)) == DISPATCH_LOST)
+			abort_session(b);
+	}
+}
+
+/* Read KITCHEN_CHEF_FAULTS once, and say loudly that it is set. */
+static int faults_load(void)
+{
+	const char *spec = getenv(FAULT_ENV);
+	const char *bad;
+	int r;
+
+	r = fault_table_parse(spec, &faults);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; (bad = fault_table_ignored(faults, i)); i++)
+		log_warning("Ignoring '%s' in " FAULT_ENV ": want DISH=crash, DISH=hang or DISH=fail", bad);
+	if (fault_table_size(faults) > 0)
+		log_warning(FAULT_ENV "='%s' is set: %zu dishes crash, hang or fail on purpose (for tests only)",
+			    spec, fault_table_size(faults));
+	return 0;
+}
+
+static int run(void)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+	char chef_id[PROTO_MAX_NAME + 32];
+	struct proto_msg *m = NULL;
+	struct brigade *b = NULL;
+	struct dispatch *d = NULL;
+	void *ctx = NULL;
+	int sfd = -1;
+	int r;
+
+	if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
+		strcpy(host, "localhost");
+	if (!arg_name) {
+		if (strlen(host) > PROTO_MAX_NAME || !proto_text_valid(host, strlen(host), false))
+			return log_error_errno(-EINVAL, "Host name '%s' is no chef name, say --name", host);
+		arg_name = host;
+	}
+	r = make_chef_id(arg_name, chef_id, sizeof(chef_id));
+	if (r < 0)
+		return log_error_errno(r, "Failed to make a chef id: %m");
+
+	r = signals_open(&sfd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up signals: %m");
+
+	r = faults_load();
+	if (r < 0) {
+		log_error_errno(r, "Failed to read " FAULT_ENV ": %m");
+		goto finish;
+	}
+
+	m = proto_msg_new();
+	ctx = zmq_ctx_new();
+	if (!m || !ctx) {
+		r = log_error_errno(-ENOMEM, "Failed to allocate: %m");
+		goto finish;
+	}
+
+	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, &b);
+	if (r < 0) {
+		log_error_errno(r, "Failed to start %u stations pushing to '%s': %m", arg_stations, arg_sink);
+		goto finish;
+	}
+
+	r = dispatch_new(&(struct dispatch_config) {
+			.ctx = ctx,
+			.endpoint = arg_dispatch,
+			.chef_id = chef_id,
+			.name = arg_name,
+			.host = host,
+			.stations = arg_stations,
+			.heartbeat_ms = arg_heartbeat_ms,
+			.liveness = arg_liveness,
+		}, &d);
+	if (r < 0) {
+		log_error_errno(r, "Failed to allocate: %m");
+		goto finish;
+	}
+	r = dispatch_connect(d, now_ms());
+	if (r < 0) {
+		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
+		goto finish;
+	}
+	log_info("Chef %s ready with %u stations, dispatch %s, sink %s",
+		 chef_id, arg_stations, arg_dispatch, arg_sink);
+
+	r = loop(sfd, b, d, m);
+
+finish:
+	/* Reverse order: the session, then the stations, then the context. */
+	dispatch_free(&d);
+	brigade_free(&b);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	proto_msg_free(&m);
+	fault_table_free(&faults);
+	if (sfd >= 0)
+		close(sfd);
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	int r;
+
+	log_open("chef");
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? 2 : EXIT_SUCCESS;
+	r = run();
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,155 @@
+#include "dish.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Field positions inside a DISH group. */
+enum {
+	F_ID,
+	F_ATTEMPT,
+	F_FLAGS,
+	F_NAME,
+	F_INGREDIENTS,
+	F_PREP_MS,
+	F_COOK_MS,
+	F_SEASON_MS,
+	F_CPU_WORK,
+};
+
+static bool name_valid(const char *s, size_t len)
+{
+	return len > 0 && len <= PROTO_MAX_NAME && proto_text_valid(s, len, false);
+}
+
+/* Split text[] at '\n' into d->ingredients; the reason when it is no good. */
+static const char *split_ingredients(struct dish *d, size_t len)
+{
+	char *p = d->text;
+	char *end = d->text + len;
+
+	if (!proto_text_valid(d->text, len, true))
+		return "malformed dish: bad ingredients";
+	for (;;) {
+		char *nl = memchr(p, '\n', (size_t) (end - p));
+		char *stop = nl ? nl : end;
+
+		if (!name_valid(p, (size_t) (stop - p)))
+			return "malformed dish: bad ingredient name";
+		if (d->n_ingredients == DISH_MAX_INGREDIENTS)
+			return "malformed dish: too many ingredients";
+		*stop = '\0';
+		d->ingredients[d->n_ingredients++] = p;
+		if (!nl)
+			return NULL;
+		p = nl + 1;
+	}
+}
+
+int dish_from_group(const struct proto_msg *m, size_t g, struct dish **ret)
+{
+	const struct proto_field *name, *ingredients;
+	uint64_t id, attempt;
+	struct dish *d;
+
+	if (proto_u64(m, proto_group_field(m, g, F_ID), &id) < 0 ||
+	    proto_u64(m, proto_group_field(m, g, F_ATTEMPT), &attempt) < 0)
+		return -EINVAL;
+
+	ingredients = &m->fields[proto_group_field(m, g, F_INGREDIENTS)];
+	d = calloc(1, sizeof(*d) + ingredients->len + 1);
+	if (!d)
+		return -ENOMEM;
+	d->id = id;
+	d->attempt = attempt;
+	*ret = d;
+
+	const struct {
+		size_t field;
+		uint64_t *value;
+		const char *reject;
+	} numbers[] = {
+		{ F_FLAGS,     &d->flags,     "malformed dish: bad flags" },
+		{ F_PREP_MS,   &d->prep_ms,   "malformed dish: bad prep_ms" },
+		{ F_COOK_MS,   &d->cook_ms,   "malformed dish: bad cook_ms" },
+		{ F_SEASON_MS, &d->season_ms, "malformed dish: bad season_ms" },
+		{ F_CPU_WORK,  &d->cpu_work,  "malformed dish: bad cpu_work" },
+	};
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		if (proto_u64(m, proto_group_field(m, g, numbers[i].field), numbers[i].value) < 0) {
+			d->reject = numbers[i].reject;
+			return 0;
+		}
+
+	name = &m->fields[proto_group_field(m, g, F_NAME)];
+	if (!name_valid(name->data, name->len)) {
+		d->reject = "malformed dish: bad name";
+		return 0;
+	}
+	memcpy(d->name, name->data, name->len);
+
+	memcpy(d->text, ingredients->data, ingredients->len);
+	d->reject = split_ingredients(d, ingredients->len);
+	if (d->reject)
+		d->n_ingredients = 0;
+	return 0;
+}
+
+void dish_free(struct dish **d)
+{
+	if (!d)
+		return;
+	free(*d);
+	*d = NULL;
+}
+
+void dish_queue_init(struct dish_queue *q)
+{
+	*q = (struct dish_queue) { .tail = &q->head };
+}
+
+void dish_queue_push(struct dish_queue *q, struct dish **d)
+{
+	(*d)->next = NULL;
+	*q->tail = *d;
+	q->tail = &(*d)->next;
+	q->n++;
+	*d = NULL;
+}
+
+/* Unlink the dish *pp points at. */
+static struct dish *unlink_at(struct dish_queue *q, struct dish **pp)
+{
+	struct dish *d = *pp;
+
+	*pp = d->next;
+	if (q->tail == &d->next)
+		q->tail = pp;
+	d->next = NULL;
+	q->n--;
+	return d;
+}
+
+struct dish *dish_queue_pop(struct dish_queue *q)
+{
+	return q->head ? unlink_at(q, &q->head) : NULL;
+}
+
+struct dish *dish_queue_take(struct dish_queue *q, uint64_t id, uint64_t attempt)
+{
+	for (struct dish **pp = &q->head; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id && (*pp)->attempt == attempt)
+			return unlink_at(q, pp);
+	return NULL;
+}
+
+size_t dish_queue_clear(struct dish_queue *q)
+{
+	size_t n = q->n;
+	struct dish *d;
+
+	while ((d = dish_queue_pop(q)))
+		dish_free(&d);
+	return n;
+}

@@ -1,0 +1,65 @@
+/*
+ * dish — one dish as a chef holds it: a DISH group from kitchend, checked.
+ *
+ * kitchend sends dishes in DISH messages, 9 fields a group:
+ * dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work
+ * (proto.h). dish_from_group() turns one group into a struct dish that the
+ * caller owns; the main thread queues it in a dish_queue, then moves it to
+ * one station, which frees it when it is done with it.
+ *
+ * A group whose dish_id or attempt is not a number cannot be answered: it is
+ * refused (-EINVAL), the caller drops and logs it. Any other bad field still
+ * gives a dish, with @reject set to a short reason: the station answers it
+ * with a "failed" RESULT without cooking, so kitchend gets its credit back and
+ * the failure is visible to whoever ordered it.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fault.h"
+#include "proto.h"
+
+#define DISH_MAX_INGREDIENTS 64
+
+struct dish {
+	uint64_t id;
+	uint64_t attempt;
+	uint64_t flags;            /* PROTO_DISH_*; unknown bits are ignored */
+	uint64_t prep_ms;
+	uint64_t cook_ms;
+	uint64_t season_ms;
+	uint64_t cpu_work;
+	const char *reject;        /* static text, or NULL for a good dish */
+	enum fault_kind fault;     /* for tests (fault.h); FAULT_NONE from dish_from_group() */
+	char name[PROTO_MAX_NAME + 1];
+	size_t n_ingredients;
+	const char *ingredients[DISH_MAX_INGREDIENTS];  /* point into text[] */
+	struct dish *next;         /* in a dish_queue */
+	char text[];               /* the ingredients field, split at '\n' */
+};
+
+/*
+ * Read group @g of the DISH message @m into a new dish in *ret; 0, -EINVAL
+ * when dish_id or attempt is not a number (nothing stored), -ENOMEM.
+ */
+int dish_from_group(const struct proto_msg *m, size_t g, struct dish **ret);
+void dish_free(struct dish **d);  /* NULL and *d == NULL are fine */
+
+/* A FIFO of dishes: the dishes a chef holds that no station cooks yet. */
+struct dish_queue {
+	struct dish *head;
+	struct dish **tail;
+	size_t n;
+};
+
+void dish_queue_init(struct dish_queue *q);
+/* Append *d; the queue owns it and *d becomes NULL. */
+void dish_queue_push(struct dish_queue *q, struct dish **d);
+/* Remove and return the first dish, or NULL when empty. */
+struct dish *dish_queue_pop(struct dish_queue *q);
+/* Remove and return the dish (@id, @attempt), or NULL when it is not queued. */
+struct dish *dish_queue_take(struct dish_queue *q, uint64_t id, uint64_t attempt);
+/* Free every queued dish; returns how many there were. */
+size_t dish_queue_clear(struct dish_queue *q);

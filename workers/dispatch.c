@@ -1,0 +1,224 @@
+#include "dispatch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "util.h"
+
+#define BACKOFF_FACTOR_MAX 32
+#define BACKOFF_CEILING_MS 60000
+
+struct dispatch {
+	void *ctx;
+	void *sock;                /* NULL between sessions */
+	char *endpoint;
+	char *chef_id;
+	char *name;
+	char *host;
+	unsigned stations;
+	uint64_t heartbeat_ms;
+	unsigned liveness;
+
+	uint64_t last_heard;
+	uint64_t next_heartbeat;
+	uint64_t reconnect_at;     /* when sock == NULL */
+	uint64_t backoff_ms;       /* the wait after the next lost session */
+	bool lost;                 /* a session was lost and kitchend has not spoken since */
+	uint64_t malformed;
+};
+
+static uint64_t backoff_max(const struct dispatch *d)
+{
+	uint64_t m = d->heartbeat_ms * BACKOFF_FACTOR_MAX;
+
+	if (m > BACKOFF_CEILING_MS)
+		m = BACKOFF_CEILING_MS;
+	return m > d->heartbeat_ms ? m : d->heartbeat_ms;
+}
+
+int dispatch_new(const struct dispatch_config *cfg, struct dispatch **ret)
+{
+	struct dispatch *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	*d = (struct dispatch) {
+		.ctx = cfg->ctx,
+		.endpoint = strdup(cfg->endpoint),
+		.chef_id = strdup(cfg->chef_id),
+		.name = strdup(cfg->name),
+		.host = strdup(cfg->host),
+		.stations = cfg->stations,
+		.heartbeat_ms = cfg->heartbeat_ms,
+		.liveness = cfg->liveness,
+		.backoff_ms = cfg->heartbeat_ms,
+	};
+	if (!d->endpoint || !d->chef_id || !d->name || !d->host) {
+		dispatch_free(&d);
+		return -ENOMEM;
+	}
+	*ret = d;
+	return 0;
+}
+
+void dispatch_free(struct dispatch **dp)
+{
+	struct dispatch *d;
+
+	if (!dp || !*dp)
+		return;
+	d = *dp;
+	if (d->sock)
+		zmq_close(d->sock);
+	free(d->endpoint);
+	free(d->chef_id);
+	free(d->name);
+	free(d->host);
+	free(d);
+	*dp = NULL;
+}
+
+static void send_ready(struct dispatch *d)
+{
+	unsigned credit = d->stations;
+	struct proto_out o;
+	int r;
+
+	proto_out_begin(&o, d->sock, PROTO_READY);
+	proto_out_str(&o, d->name);
+	proto_out_str(&o, d->host);
+	proto_out_u64(&o, (uint64_t) getpid());
+	proto_out_u64(&o, d->stations);
+	proto_out_u64(&o, credit);
+	r = proto_out_end(&o, ZMQ_DONTWAIT);
+	if (r < 0)
+		/* The session runs out without an answer and the next one says READY again. */
+		log_warning_errno(r, "Failed to send READY to kitchend, ignoring: %m");
+	else
+		log_debug("READY sent to %s as %s, credit %u", d->endpoint, d->chef_id, credit);
+}
+
+int dispatch_connect(struct dispatch *d, uint64_t now)
+{
+	int linger = 0;
+	int64_t max_size = PROTO_MAX_FIELD;  /* ZMTP checks it per frame */
+	void *sock;
+	int r;
+
+	sock = zmq_socket(d->ctx, ZMQ_DEALER);
+	if (!sock)
+		return -errno;
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_size, sizeof(max_size)) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_ROUTING_ID, d->chef_id, strlen(d->chef_id)) < 0 ||
+	    zmq_connect(sock, d->endpoint) < 0) {
+		r = -errno;
+		zmq_close(sock);
+		return r;
+	}
+
+	d->sock = sock;
+	d->last_heard = now;
+	d->next_heartbeat = now + d->heartbeat_ms;
+	send_ready(d);
+	return 0;
+}
+
+void *dispatch_socket(struct dispatch *d)
+{
+	return d->sock;
+}
+
+long dispatch_timeout(const struct dispatch *d, uint64_t now)
+{
+	uint64_t at;
+
+	if (!d->sock)
+		at = now < d->reconnect_at ? d->reconnect_at : d->reconnect_at + DISPATCH_SETTLE_MS;
+	else {
+		uint64_t dead = d->last_heard + d->heartbeat_ms * d->liveness;
+
+		at = d->next_heartbeat < dead ? d->next_heartbeat : dead;
+	}
+	if (at <= now)
+		return 0;
+	return at - now > INT_MAX ? INT_MAX : (long) (at - now);
+}
+
+int dispatch_recv(struct dispatch *d, struct proto_msg *m, uint64_t now)
+{
+	int r;
+
+	if (!d->sock)
+		return -EAGAIN;
+	r = proto_recv(d->sock, 0, m, ZMQ_DONTWAIT);
+	if (r == -EPROTO)
+		d->malformed++;
+	if (r == 0 || r == -EPROTO) {
+		d->last_heard = now;
+		if (d->lost) {
+			log_info("kitchend at %s answers again", d->endpoint);
+			d->lost = false;
+			d->backoff_ms = d->heartbeat_ms;
+		}
+	}
+	return r;
+}
+
+enum dispatch_event dispatch_tick(struct dispatch *d, uint64_t now, unsigned busy)
+{
+	struct proto_out o;
+	int r;
+
+	if (!d->sock) {
+		if (now < d->reconnect_at)
+			return DISPATCH_NOTHING;
+		if (busy > 0 && now < d->reconnect_at + DISPATCH_SETTLE_MS)
+			return DISPATCH_NOTHING;  /* a CANCELled station says FREE within ms */
+		if (busy > 0)
+			log_warning("%u stations still busy with dishes of the lost session after %d ms, "
+				    "announcing all %u anyway", busy, DISPATCH_SETTLE_MS, d->stations);
+		log_info("Reconnecting to kitchend at %s, credit %u", d->endpoint, d->stations);
+		r = dispatch_connect(d, now);
+		if (r < 0) {
+			log_warning_errno(r, "Failed to reconnect to kitchend at %s, retrying in %llu ms: %m",
+					  d->endpoint, (unsigned long long) d->backoff_ms);
+			d->reconnect_at = now + d->backoff_ms;
+		}
+		return DISPATCH_NOTHING;
+	}
+
+	if (now - d->last_heard >= d->heartbeat_ms * d->liveness) {
+		log_warning("kitchend at %s silent for %llu ms, reconnecting in %llu ms",
+			    d->endpoint, (unsigned long long) (now - d->last_heard),
+			    (unsigned long long) d->backoff_ms);
+		zmq_close(d->sock);
+		d->sock = NULL;
+		d->lost = true;
+		d->reconnect_at = now + d->backoff_ms;
+		d->backoff_ms *= 2;
+		if (d->backoff_ms > backoff_max(d))
+			d->backoff_ms = backoff_max(d);
+		return DISPATCH_LOST;
+	}
+
+	if (now >= d->next_heartbeat) {
+		proto_out_begin(&o, d->sock, PROTO_HEARTBEAT);
+		r = proto_out_end(&o, ZMQ_DONTWAIT);
+		if (r < 0)
+			log_debug_errno(r, "Failed to send a heartbeat, ignoring: %m");
+		d->next_heartbeat = now + d->heartbeat_ms;
+	}
+	return DISPATCH_NOTHING;
+}
+
+uint64_t dispatch_malformed(const struct dispatch *d)
+{
+	return d->malformed;
+}

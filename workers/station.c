@@ -1,0 +1,460 @@
+#include "station.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dish.h"
+#include "fault.h"
+#include "log.h"
+#include "pipeline.h"
+#include "proto.h"
+#include "util.h"
+
+/* Digest rounds between two looks at the DEALER: well under a millisecond. */
+#define CPU_SLICE (UINT64_C(1) << 16)
+/* How long a closing sink socket may still try to deliver results. */
+#define SINK_LINGER_MS 1000
+
+/* What a message from the brigade means for the dish being cooked. */
+enum interrupt {
+	GO_ON,
+	CANCELLED,
+	STOPPED,
+};
+
+struct station {
+	void *ctx;
+	unsigned index;
+	char *brigade;
+	char *sink;
+	char *chef_id;
+	void *pipe;            /* DEALER to the brigade */
+	void *push;            /* PUSH to kitchend's sink */
+	struct dish *dish;     /* the one being cooked, or NULL */
+};
+
+static void station_free(struct station **s)
+{
+	if (!s || !*s)
+		return;
+	dish_free(&(*s)->dish);
+	if ((*s)->push)
+		zmq_close((*s)->push);
+	if ((*s)->pipe)
+		zmq_close((*s)->pipe);
+	free((*s)->brigade);
+	free((*s)->sink);
+	free((*s)->chef_id);
+	free(*s);
+	*s = NULL;
+}
+
+static bool rcvmore(void *sock)
+{
+	int more = 0;
+	size_t len = sizeof(more);
+
+	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+}
+
+static bool frame_is(const char *data, int len, const char *word)
+{
+	return len >= 0 && (size_t) len == strlen(word) && memcmp(data, word, (size_t) len) == 0;
+}
+
+/*
+ * Read one message from the brigade (-EAGAIN when none waits and @flags has
+ * ZMQ_DONTWAIT) and act on it: an idle station adopts a DISH; *ret says
+ * whether the dish being cooked must stop.
+ */
+static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
+{
+	char cmd[16];
+	unsigned char arg[2][16];
+	int n, alen[2] = { -1, -1 };
+	size_t k = 0;
+
+	n = zmq_recv(st->pipe, cmd, sizeof(cmd), flags);
+	if (n < 0)
+		return -errno;
+	while (rcvmore(st->pipe)) {
+		unsigned char junk[16];
+		int m = zmq_recv(st->pipe, k < 2 ? arg[k] : junk, sizeof(junk), 0);
+
+		if (m < 0)
+			return -errno;
+		if (k < 2)
+			alen[k] = m;
+		k++;
+	}
+
+	*ret = GO_ON;
+	if (frame_is(cmd, n, STATION_STOP) && k == 0) {
+		*ret = STOPPED;
+	} else if (frame_is(cmd, n, STATION_CANCEL) && k == 2 && alen[0] == 8 && alen[1] == 8) {
+		uint64_t id, attempt;
+
+		memcpy(&id, arg[0], sizeof(id));
+		memcpy(&attempt, arg[1], sizeof(attempt));
+		if (st->dish && st->dish->id == id && st->dish->attempt == attempt) {
+			log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
+				  (unsigned long long) id, (unsigned long long) attempt);
+			*ret = CANCELLED;
+		}
+	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] == (int) sizeof(struct dish *)) {
+		struct dish *d;
+
+		memcpy(&d, arg[0], sizeof(d));
+		if (st->dish) {
+			/* The brigade hands dishes to free stations only. */
+			log_error("station %u: got dish %llu while cooking dish %llu, dropping it",
+				  st->index, (unsigned long long) d->id, (unsigned long long) st->dish->id);
+			dish_free(&d);
+		} else
+			st->dish = d;
+	} else
+		log_error("station %u: unknown message from the brigade, ignoring", st->index);
+	return 0;
+}
+
+/* Act on every message waiting; the first that interrupts the dish ends it. */
+static enum interrupt pipe_drain(struct station *st)
+{
+	for (;;) {
+		enum interrupt ev;
+		int r = pipe_recv(st, ZMQ_DONTWAIT, &ev);
+
+		if (r == -EAGAIN)
+			return GO_ON;
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			log_error_errno(r, "station %u: failed to receive from the brigade: %m", st->index);
+			return STOPPED;
+		}
+		if (ev != GO_ON)
+			return ev;
+	}
+}
+
+/* Wait @ms milliseconds, or less when the brigade interrupts. */
+static enum interrupt station_wait(struct station *st, uint64_t ms)
+{
+	uint64_t now, deadline;
+
+	if (ms == 0)
+		return GO_ON;
+	now = now_ms();
+	deadline = ms > UINT64_MAX - now ? UINT64_MAX : now + ms;
+	while (now < deadline) {
+		zmq_pollitem_t item = { .socket = st->pipe, .events = ZMQ_POLLIN };
+		uint64_t left = deadline - now;
+		int r = zmq_poll(&item, 1, left > INT_MAX ? INT_MAX : (long) left);
+
+		if (r < 0 && errno != EINTR) {
+			log_error_errno(-errno, "station %u: failed to poll: %m", st->index);
+			return STOPPED;
+		}
+		if (r > 0) {
+			enum interrupt ev = pipe_drain(st);
+
+			if (ev != GO_ON)
+				return ev;
+		}
+		now = now_ms();
+	}
+	return GO_ON;
+}
+
+/* The CPU work of one ingredient, in slices with a look at the brigade between. */
+static enum interrupt station_cpu(struct station *st, const char *ingredient, uint64_t rounds, uint64_t *ret)
+{
+	uint64_t state = pipeline_digest_seed(ingredient);
+
+	while (rounds > 0) {
+		uint64_t n = rounds < CPU_SLICE ? rounds : CPU_SLICE;
+		enum interrupt ev;
+
+		state = pipeline_digest_run(state, n);
+		rounds -= n;
+		ev = pipe_drain(st);
+		if (ev != GO_ON)
+			return ev;
+	}
+	*ret = state;
+	return GO_ON;
+}
+
+/* A stage line, sent as PROGRESS when someone follows the dish. */
+static void stage(struct station *st, enum pipeline_stage s, const char *name)
+{
+	char text[PIPELINE_TEXT_MAX];
+	struct proto_out o;
+	int r;
+
+	if (!(st->dish->flags & PROTO_DISH_FOLLOWED))
+		return;
+	if (pipeline_text(s, name, text, sizeof(text)) < 0)
+		return;
+	proto_out_begin(&o, st->push, PROTO_PROGRESS);
+	proto_out_str(&o, st->chef_id);
+	proto_out_u64(&o, st->dish->id);
+	proto_out_u64(&o, st->dish->attempt);
+	proto_out_str(&o, text);
+	/* A stage line is worth less than a stalled station: drop it when the sink is full. */
+	r = proto_out_end(&o, ZMQ_DONTWAIT);
+	if (r < 0)
+		log_debug_errno(r, "station %u: dropping a stage line of dish %llu: %m",
+				st->index, (unsigned long long) st->dish->id);
+}
+
+/* RESULT for the dish being cooked; waits while the sink is full, unless interrupted. */
+static enum interrupt send_result(struct station *st, const char *outcome, const char *result, const char *items)
+{
+	for (;;) {
+		zmq_pollitem_t poll[] = {
+			{ .socket = st->push, .events = ZMQ_POLLOUT },
+			{ .socket = st->pipe, .events = ZMQ_POLLIN },
+		};
+		struct proto_out o;
+		int r;
+
+		proto_out_begin(&o, st->push, PROTO_RESULT);
+		proto_out_str(&o, st->chef_id);
+		proto_out_u64(&o, st->dish->id);
+		proto_out_u64(&o, st->dish->attempt);
+		proto_out_str(&o, outcome);
+		proto_out_str(&o, result);
+		proto_out_str(&o, items);
+		r = proto_out_end(&o, ZMQ_DONTWAIT);
+		if (r == 0)
+			return GO_ON;
+		if (r != -EAGAIN && r != -EINTR) {
+			log_error_errno(r, "station %u: failed to send the result of dish %llu: %m",
+					st->index, (unsigned long long) st->dish->id);
+			return GO_ON;
+		}
+
+		log_debug("station %u: sink is full, waiting to send a result", st->index);
+		if (zmq_poll(poll, ELEMENTSOF(poll), -1) < 0 && errno != EINTR) {
+			log_error_errno(-errno, "station %u: failed to poll: %m", st->index);
+			return STOPPED;
+		}
+		if (poll[1].revents & ZMQ_POLLIN) {
+			enum interrupt ev = pipe_drain(st);
+
+			if (ev != GO_ON)
+				return ev;
+		}
+	}
+}
+
+/* Block until STOP, deaf to CANCEL: a stuck dish, as a test asked for. */
+static enum interrupt hang(struct station *st)
+{
+	for (;;) {
+		zmq_pollitem_t item = { .socket = st->pipe, .events = ZMQ_POLLIN };
+
+		if (zmq_poll(&item, 1, -1) < 0 && errno != EINTR) {
+			log_error_errno(-errno, "station %u: failed to poll: %m", st->index);
+			return STOPPED;
+		}
+		if (pipe_drain(st) == STOPPED)
+			return STOPPED;
+	}
+}
+
+/* Misbehave on purpose, as KITCHEN_CHEF_FAULTS says (fault.h). */
+static enum interrupt inject_fault(struct station *st)
+{
+	const struct dish *d = st->dish;
+
+	log_warning("station %u: injecting a %s into dish %llu attempt %llu, %s (" FAULT_ENV ")",
+		    st->index, fault_kind_to_string(d->fault), (unsigned long long) d->id,
+		    (unsigned long long) d->attempt, d->name);
+	switch (d->fault) {
+	case FAULT_CRASH:
+		fault_crash();
+	case FAULT_HANG:
+		return hang(st);
+	case FAULT_FAIL:
+		return send_result(st, "failed", FAULT_FAIL_REASON, "");
+	case FAULT_NONE:
+	case _FAULT_KIND_MAX:
+		break;
+	}
+	return GO_ON;
+}
+
+/* Cook st->dish through the pipeline and send its result. */
+static enum interrupt cook(struct station *st)
+{
+	const struct dish *d = st->dish;
+	uint64_t digests[DISH_MAX_INGREDIENTS];
+	char items[DISH_MAX_INGREDIENTS * PIPELINE_TEXT_MAX];
+	char result[PIPELINE_TEXT_MAX];
+	size_t len = 0;
+	enum interrupt ev;
+
+	if (d->reject) {
+		log_warning("station %u: failing dish %llu attempt %llu: %s", st->index,
+			    (unsigned long long) d->id, (unsigned long long) d->attempt, d->reject);
+		return send_result(st, "failed", d->reject, "");
+	}
+	if (d->fault != FAULT_NONE)
+		return inject_fault(st);
+	log_debug("station %u: cooking dish %llu attempt %llu, %s", st->index,
+		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name);
+
+	stage(st, PIPELINE_GET, d->name);
+	ev = station_wait(st, d->prep_ms);
+	if (ev != GO_ON)
+		return ev;
+
+	for (size_t i = 0; i < d->n_ingredients; i++) {
+		stage(st, PIPELINE_COOKING, d->ingredients[i]);
+		ev = station_wait(st, d->cook_ms);
+		if (ev == GO_ON)
+			ev = station_cpu(st, d->ingredients[i], d->cpu_work, &digests[i]);
+		if (ev != GO_ON)
+			return ev;
+	}
+
+	items[0] = '\0';
+	for (size_t i = 0; i < d->n_ingredients; i++) {
+		stage(st, PIPELINE_SEASONING, d->ingredients[i]);
+		ev = station_wait(st, d->season_ms);
+		if (ev != GO_ON)
+			return ev;
+		stage(st, PIPELINE_SERVED, d->ingredients[i]);
+
+		/* Names are at most PROTO_MAX_NAME bytes: every item fits its share. */
+		if (i > 0)
+			items[len++] = '\n';
+		if (pipeline_item(d->ingredients[i], d->cpu_work, digests[i], items + len, PIPELINE_TEXT_MAX) < 0)
+			return send_result(st, "failed", "internal error: item too long", "");
+		len += strlen(items + len);
+	}
+
+	if (pipeline_result(d->name, result, sizeof(result)) < 0)
+		return send_result(st, "failed", "internal error: result too long", "");
+	return send_result(st, "served", result, items);
+}
+
+static int station_open(struct station *st)
+{
+	int linger = 0, sink_linger = SINK_LINGER_MS;
+	char id[16];
+	int r;
+
+	st->pipe = zmq_socket(st->ctx, ZMQ_DEALER);
+	if (!st->pipe)
+		return -errno;
+	snprintf(id, sizeof(id), "%u", st->index);
+	if (zmq_setsockopt(st->pipe, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(st->pipe, ZMQ_ROUTING_ID, id, strlen(id)) < 0 ||
+	    zmq_connect(st->pipe, st->brigade) < 0) {
+		r = -errno;
+		zmq_close(st->pipe);
+		st->pipe = NULL;
+		return r;
+	}
+
+	/* From here on the brigade hears of a failure. */
+	st->push = zmq_socket(st->ctx, ZMQ_PUSH);
+	if (!st->push ||
+	    zmq_setsockopt(st->push, ZMQ_LINGER, &sink_linger, sizeof(sink_linger)) < 0 ||
+	    zmq_connect(st->push, st->sink) < 0) {
+		char err[16];
+		int n;
+
+		r = -errno;
+		n = snprintf(err, sizeof(err), "%d", -r);
+		zmq_send(st->pipe, STATION_FAIL, strlen(STATION_FAIL), ZMQ_SNDMORE);
+		zmq_send(st->pipe, err, (size_t) n, 0);
+		return r;
+	}
+	return 0;
+}
+
+static void *station_main(void *arg)
+{
+	struct station *st = arg;
+	int r;
+
+	r = station_open(st);
+	if (r < 0) {
+		/* With its DEALER open it has told the brigade, which says it once for all. */
+		log_full_errno(st->pipe ? LOG_DEBUG : LOG_ERR, r,
+			       "station %u: failed to open its sockets: %m", st->index);
+		goto out;
+	}
+
+	for (bool told = false;;) {
+		enum interrupt ev;
+
+		if (!told) {
+			if (zmq_send(st->pipe, STATION_FREE, strlen(STATION_FREE), 0) < 0) {
+				log_error_errno(-errno, "station %u: failed to tell the brigade: %m", st->index);
+				break;
+			}
+			told = true;
+		}
+		r = pipe_recv(st, 0, &ev);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			log_error_errno(r, "station %u: failed to receive from the brigade: %m", st->index);
+			break;
+		}
+		if (ev == STOPPED)
+			break;
+		if (!st->dish)
+			continue;
+		told = false;
+		ev = cook(st);
+		dish_free(&st->dish);
+		if (ev == STOPPED)
+			break;
+	}
+out:
+	log_debug("station %u: stopped", st->index);
+	station_free(&st);
+	return NULL;
+}
+
+int station_start(const struct station_args *args, pthread_t *ret_thread)
+{
+	struct station *st;
+	char name[16];
+	pthread_t t;
+	int r;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->ctx = args->ctx;
+	st->index = args->index;
+	st->brigade = strdup(args->brigade);
+	st->sink = strdup(args->sink);
+	st->chef_id = strdup(args->chef_id);
+	if (!st->brigade || !st->sink || !st->chef_id) {
+		station_free(&st);
+		return -ENOMEM;
+	}
+
+	r = pthread_create(&t, NULL, station_main, st);
+	if (r != 0) {
+		station_free(&st);
+		return -r;
+	}
+	snprintf(name, sizeof(name), "station-%u", args->index);
+	(void) pthread_setname_np(t, name);
+	*ret_thread = t;
+	return 0;
+}
