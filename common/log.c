@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 static const char *log_ident = "kitchen";
@@ -63,21 +65,50 @@ int log_priority_from_name(const char *name)
 	return -EINVAL;
 }
 
-int log_full_errno(int priority, int r, const char *fmt, ...)
+static void write_journal(int priority, const struct log_about *about, const char *line)
+{
+	char prio[16], order[48], dish[48], chef[160], ident[96];
+	struct iovec iov[6];
+	int n = 0;
+
+#define ADD(buf, ...) do { \
+		snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		iov[n++] = (struct iovec) { .iov_base = buf, .iov_len = strlen(buf) }; \
+	} while (0)
+
+	ADD(prio, "PRIORITY=%d", priority);
+	ADD(ident, "SYSLOG_IDENTIFIER=%s", log_ident);
+	if (about->order)
+		ADD(order, "KITCHEN_ORDER=%llu", about->order);
+	if (about->dish)
+		ADD(dish, "KITCHEN_DISH=%llu", about->dish);
+	if (about->chef && about->chef[0])
+		ADD(chef, "KITCHEN_CHEF=%s", about->chef);
+#undef ADD
+	/* MESSAGE last: it is the one field of unbounded length. */
+	char *message;
+	if (asprintf(&message, "MESSAGE=%s", line) < 0)
+		return;
+	iov[n++] = (struct iovec) { .iov_base = message, .iov_len = strlen(message) };
+	if (sd_journal_sendv(iov, n) < 0)
+		fprintf(stderr, "<%d>%s\n", priority, line);
+	free(message);
+}
+
+static int log_va(int priority, int r, const struct log_about *about, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int saved = errno;
-	va_list ap;
 
 	if (priority > log_max_priority)
 		return r;
 
 	errno = r < 0 ? -r : saved;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 
-	if (log_to_journal)
+	if (log_to_journal && about)
+		write_journal(priority, about, line);
+	else if (log_to_journal)
 		fprintf(stderr, "<%d>%s\n", priority, line);
 	else if (priority <= LOG_WARNING)
 		fprintf(stderr, "%s: %s: %s\n", log_ident,
@@ -86,5 +117,25 @@ int log_full_errno(int priority, int r, const char *fmt, ...)
 		fprintf(stderr, "%s: %s\n", log_ident, line);
 
 	errno = saved;
+	return r;
+}
+
+int log_full_errno(int priority, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = log_va(priority, r, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int log_fields(int priority, int r, const struct log_about *about, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = log_va(priority, r, about, fmt, ap);
+	va_end(ap);
 	return r;
 }

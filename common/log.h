@@ -13,6 +13,16 @@
  *
  * The *_errno forms set errno from @r for %m and return @r (which is
  * negative), so they end a function in one line.
+ *
+ * Lines about one order, dish or chef carry it as a journal field, so that
+ * `journalctl KITCHEN_ORDER=42` traces one order:
+ *
+ *	log_fields(LOG_WARNING, 0, &(struct log_about) { .order = 42, .chef = "chef-1" },
+ *		   "Order 42: Pizza failed: %s", reason);
+ *
+ * Under the journal such lines go to it directly with KITCHEN_ORDER=,
+ * KITCHEN_DISH= and KITCHEN_CHEF=; on a plain stderr the fields are only in
+ * the text.
  */
 #pragma once
 
@@ -29,6 +39,16 @@ int log_get_max_priority(void);
 int log_priority_from_name(const char *name);
 
 int log_full_errno(int priority, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* What a line is about; 0 and NULL leave a field out. */
+struct log_about {
+	unsigned long long order;
+	unsigned long long dish;
+	const char *chef;
+};
+
+int log_fields(int priority, int r, const struct log_about *about, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #define log_full(prio, ...) ((void) log_full_errno((prio), 0, __VA_ARGS__))
 

@@ -256,7 +256,8 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 	k->new_orders = o;
 	ack->n_dishes = (uint32_t) n;
 	pending_append(&k->acks, ack);
-	log_debug("Order %llu: %zu dishes", (unsigned long long) o->id, n);
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
+		   (unsigned long long) o->id, n, key[0] ? " (with a key)" : "");
 }
 
 static void wait_for(struct kitchen *k, const struct proto_msg *m)

@@ -53,8 +53,9 @@ static void chef_ready(struct kitchen *k, const struct proto_msg *m)
 			c->local = true;
 	chef_list_add(&k->chefs, c);
 
-	log_info("Chef %s joined: %s, pid %llu, %u stations", c->name, c->host[0] ? c->host : "?",
-		 (unsigned long long) c->pid, c->stations);
+	log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name },
+		   "Chef %s joined: %s, pid %llu, %u station%s", c->name, c->host[0] ? c->host : "?",
+		   (unsigned long long) c->pid, c->stations, c->stations == 1 ? "" : "s");
 	events_chef(k, c->name, "joined", c->host);
 }
 
@@ -124,6 +125,9 @@ static void take_back(struct kitchen *k, struct dish *d, const char *chef, const
 	}
 	d->state = DISH_STATE_QUEUED;
 	k->n_queued++;
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
+		   "Order %llu: %s #%u back in the queue: %s", (unsigned long long) d->order->id,
+		   d->item->name, d->index, reason);
 	r = store_dish_requeued(k->store, d->id, reason);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
@@ -138,9 +142,10 @@ void dispatch_chef_dead(struct kitchen *k, struct chef *c, const char *why, bool
 
 	snprintf(reason, sizeof(reason), "chef %s %s", c->name, why);
 	if (c->n_inflight)
-		log_warning("Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
+		log_fields(LOG_WARNING, 0, &(struct log_about) { .chef = c->name },
+			   "Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
 	else
-		log_info("Chef %s left (%s)", c->name, why);
+		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name }, "Chef %s left (%s)", c->name, why);
 
 	/* Oldest first at the front: push the newest first. */
 	qsort(c->inflight, c->n_inflight, sizeof(*c->inflight), by_id_desc);
@@ -217,8 +222,10 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 
 			snprintf(reason, sizeof(reason), "chef %s took longer than %llu ms", c->name,
 				 (unsigned long long) limit);
-			log_warning("Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
-				    d->item->name, d->index, reason);
+			log_fields(LOG_WARNING, 0,
+				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
+				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
+				   d->item->name, d->index, reason);
 			d = chef_release(c, d->id, d->attempts);
 			take_back(k, d, c->name, reason, false);
 			i--;  /* the last one moved into slot i */

@@ -61,7 +61,8 @@ void kitchen_order_finished(struct kitchen *k, struct order *o)
 	r = store_order_done(k->store, o->id, state);
 	if (r < 0)
 		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
-	log_debug("Order %llu %s", (unsigned long long) o->id, dish_state_name(state));
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
+		   (unsigned long long) o->id, dish_state_name(state));
 	events_done(k, o);
 	if (o->held) {
 		o->held = false;
@@ -619,11 +620,23 @@ static void notify_status(struct kitchen *k, uint64_t now)
 		   (unsigned long long) k->n_served, (unsigned long long) k->n_failed);
 }
 
+/* WATCHDOG=1 from the loop itself: a loop that stalls stops the pings,
+ * and systemd restarts it. */
+static void notify_watchdog(struct kitchen *k, uint64_t now)
+{
+	if (!k->watchdog_ms || now < k->next_watchdog_ms)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	k->next_watchdog_ms = now + k->watchdog_ms;
+}
+
 static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 {
 	uint64_t next = k->next_heartbeat_ms;
 	uint64_t t;
 
+	if (k->watchdog_ms && k->next_watchdog_ms < next)
+		next = k->next_watchdog_ms;
 	if (busy)
 		return 0;
 	if (!k->stopping && dish_queue_len(&k->queue) > 0 && dispatch_has_credit(k))
@@ -669,8 +682,11 @@ static void notify_ready(struct kitchen *k, uint64_t now)
 int kitchen_run(struct kitchen *k)
 {
 	bool busy = false;
+	uint64_t usec;
 
 	k->next_heartbeat_ms = now_ms();
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		k->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
 
 	while (!k->done) {
 		zmq_pollitem_t items[] = {
@@ -715,6 +731,7 @@ int kitchen_run(struct kitchen *k)
 		advance_stop(k, now);
 		notify_ready(k, now);
 		notify_status(k, now);
+		notify_watchdog(k, now);
 		/* A socket read up to its budget may hold more: the next poll does not wait. */
 	}
 

@@ -85,6 +85,8 @@ struct kitchen {
 	uint64_t started_ms;
 	uint64_t next_heartbeat_ms;
 	uint64_t next_expiry_ms;
+	uint64_t watchdog_ms;           /* half of WatchdogSec, or 0 */
+	uint64_t next_watchdog_ms;
 	uint64_t stop_deadline_ms;
 	bool ready_sent;
 	bool stopping;

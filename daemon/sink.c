@@ -22,8 +22,8 @@ void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const
 	d->state = DISH_STATE_FAILED;
 	k->n_failed++;
 	o->n_failed++;
-	log_warning("Order %llu: %s #%u failed: %s", (unsigned long long) o->id, d->item->name,
-		    d->index, reason);
+	log_fields(LOG_WARNING, 0, &(struct log_about) { .order = o->id, .dish = d->id, .chef = chef },
+		   "Order %llu: %s #%u failed: %s", (unsigned long long) o->id, d->item->name, d->index, reason);
 	r = store_dish_failed(k->store, d->id, reason);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu failing: %m", (unsigned long long) d->id);
