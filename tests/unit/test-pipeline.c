@@ -10,13 +10,7 @@
 #include <string.h>
 
 #include "pipeline.h"
-
-#define CHECK(cond) do { \
-		if (!(cond)) { \
-			printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			return __LINE__; \
-		} \
-	} while (0)
+#include "tap.h"
 
 #define CHECK_TEXT(stage, name, want) do { \
 		char _buf[PIPELINE_TEXT_MAX]; \
@@ -149,10 +143,7 @@ static int test_small_buffers(void)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(void);
-} tests[] = {
+static const struct tap_case tests[] = {
 	{ "digest composes over slices", test_digest_composes },
 	{ "digest is deterministic", test_digest_deterministic },
 	{ "exact tutorial lines", test_exact_lines },
@@ -165,15 +156,5 @@ static const struct {
 
 int main(void)
 {
-	size_t n = sizeof(tests) / sizeof(tests[0]);
-	bool ok = true;
-
-	printf("1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		int line = tests[i].run();
-
-		printf("%s %zu - %s\n", line == 0 ? "ok" : "not ok", i + 1, tests[i].name);
-		ok = ok && line == 0;
-	}
-	return ok ? 0 : 1;
+	return tap_run(tests, sizeof(tests) / sizeof(tests[0]));
 }
