@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "util.h"
 
 const char *client_ipc_path(const char *endpoint)
@@ -75,7 +76,8 @@ void client_free(struct client **c)
 	*c = NULL;
 }
 
-int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, struct client **ret)
+int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const struct keys_client *curve,
+	       struct client **ret)
 {
 	struct client *c;
 	int64_t max = PROTO_MAX_FIELD;
@@ -108,6 +110,9 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, struct cli
 		r = -errno;
 		goto fail;
 	}
+	r = keys_client_for(c->sock, endpoint, curve);
+	if (r < 0)
+		goto fail;
 	if (zmq_connect(c->sock, endpoint) < 0) {
 		r = -errno;
 		/* Unknown transport or a malformed address: the caller's mistake. */

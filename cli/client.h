@@ -6,7 +6,7 @@
  * and ZMQ_RCVTIMEO from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (a
  * hostile or broken peer cannot make us allocate more than a frame's worth).
  *
- *	r = client_new(zctx, "ipc:///run/kitchen/control.sock", 3000, &c);
+ *	r = client_new(zctx, "ipc:///run/kitchen/control.sock", 3000, NULL, &c);
  *	const char *args[] = { "42" };
  *	r = client_call(c, PROTO_SHOW, args, 1, 0);
  *	if (r == 0)
@@ -39,7 +39,10 @@ struct client {
  * other -errno from connect(2) (e.g. -EACCES). -EINVAL for an endpoint
  * libzmq does not accept.
  */
-int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, struct client **ret);
+struct keys_client;
+/* @curve: CURVE keys for a tcp:// endpoint (keys_client_for()), or NULL. */
+int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const struct keys_client *curve,
+	       struct client **ret);
 void client_free(struct client **c);   /* NULL and *c == NULL are fine */
 
 /*

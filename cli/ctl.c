@@ -20,6 +20,9 @@ void ctl_finish(struct ctl *ctl)
 	}
 	freep(&ctl->control);
 	freep(&ctl->events);
+	if (ctl->curve)
+		explicit_bzero(ctl->curve, sizeof(*ctl->curve));
+	freep(&ctl->curve);
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -54,7 +57,7 @@ int ctl_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(0, fmt, ap);
 	va_end(ap);
-	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|menu|order|reload|show|status} [ARGS]...\n"
+	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|keygen|menu|order|reload|show|status} [ARGS]...\n"
 	      "Try 'kitchenctl --help' for more information.\n", stderr);
 	return -EINVAL;
 }
@@ -66,6 +69,30 @@ static int zctx_get(struct ctl *ctl)
 	ctl->zctx = zmq_ctx_new();
 	if (!ctl->zctx)
 		return ctl_error(-errno, "failed to create a ZeroMQ context: %m");
+	return 0;
+}
+
+/* The CURVE keys for a tcp:// @endpoint, when --server-key and --secret-key name them. */
+static int curve_get(struct ctl *ctl, const char *endpoint, const struct keys_client **ret)
+{
+	char err[512];
+	int r;
+
+	*ret = NULL;
+	if (!ctl->secret_key || !keys_endpoint_secured(endpoint))
+		return 0;
+	if (!ctl->curve) {
+		ctl->curve = calloc(1, sizeof(*ctl->curve));
+		if (!ctl->curve)
+			return ctl_error(-ENOMEM, "%m");
+		r = keys_client_load(ctl->server_key, ctl->secret_key, ctl->curve, err, sizeof(err));
+		if (r < 0) {
+			freep(&ctl->curve);
+			ctl_error(r, "cannot use the CURVE keys: %s", err);
+			return -EINVAL;
+		}
+	}
+	*ret = ctl->curve;
 	return 0;
 }
 
@@ -102,14 +129,18 @@ static int say_unreachable(int r, const char *what, const char *endpoint)
 
 int ctl_connect(struct ctl *ctl)
 {
+	const struct keys_client *curve;
 	int r;
 
 	if (ctl->client)
 		return 0;
+	r = curve_get(ctl, ctl->control, &curve);
+	if (r < 0)
+		return r;
 	r = zctx_get(ctl);
 	if (r < 0)
 		return r;
-	r = client_new(ctl->zctx, ctl->control, ctl->timeout_ms, &ctl->client);
+	r = client_new(ctl->zctx, ctl->control, ctl->timeout_ms, curve, &ctl->client);
 	if (r < 0)
 		return say_unreachable(r, "control", ctl->control);
 	return 0;
@@ -129,8 +160,10 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 		*ret_reply = ctl->client->reply;
 		return 0;
 	case -ETIMEDOUT:
-		return ctl_error(r, "kitchend did not answer within %llu ms at %s",
-				 (unsigned long long) ctl->timeout_ms, ctl->control);
+		return ctl_error(r, "kitchend did not answer within %llu ms at %s%s",
+				 (unsigned long long) ctl->timeout_ms, ctl->control,
+				 keys_endpoint_secured(ctl->control) && !ctl->curve ?
+				 " (if it uses CURVE, give --server-key and --secret-key)" : "");
 	case -EREMOTEIO:
 		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
 	case -EBADMSG:
@@ -164,6 +197,7 @@ static char *events_beside(const char *control)
 
 int ctl_follow(struct ctl *ctl, struct follow **ret)
 {
+	const struct keys_client *curve;
 	int r;
 
 	if (!ctl->events) {
@@ -171,10 +205,13 @@ int ctl_follow(struct ctl *ctl, struct follow **ret)
 		if (!ctl->events)
 			return ctl_usage("no events endpoint to follow on: use --events or $KITCHEN_EVENTS");
 	}
+	r = curve_get(ctl, ctl->events, &curve);
+	if (r < 0)
+		return r;
 	r = zctx_get(ctl);
 	if (r < 0)
 		return r;
-	r = follow_new(ctl->zctx, ctl->events, ret);
+	r = follow_new(ctl->zctx, ctl->events, curve, ret);
 	if (r < 0)
 		return say_unreachable(r, "events", ctl->events);
 	return 0;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "keys.h"
 #include "follow.h"
 #include "proto.h"
 
@@ -36,6 +37,10 @@ struct ctl {
 	char *events;             /* endpoint; NULL: next to control (ctl_follow) */
 	bool json;
 	uint64_t timeout_ms;
+	const char *server_key;   /* --server-key FILE: CURVE on tcp:// endpoints, or NULL */
+	const char *secret_key;   /* --secret-key FILE, set with server_key */
+	/* `keygen` options. */
+	const char *key_dir;      /* --dir, or NULL: the current directory */
 	/* `order` options. */
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
@@ -43,6 +48,7 @@ struct ctl {
 
 	void *zctx;
 	struct client *client;
+	struct keys_client *curve;   /* read from the two files on first connect */
 };
 
 void ctl_finish(struct ctl *ctl);

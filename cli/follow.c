@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "keys.h"
 #include "util.h"
 
 struct follow {
@@ -32,7 +33,7 @@ void follow_free(struct follow **f)
 	*f = NULL;
 }
 
-int follow_new(void *zctx, const char *endpoint, struct follow **ret)
+int follow_new(void *zctx, const char *endpoint, const struct keys_client *curve, struct follow **ret)
 {
 	struct follow *f;
 	int64_t max = PROTO_MAX_FIELD;
@@ -61,6 +62,9 @@ int follow_new(void *zctx, const char *endpoint, struct follow **ret)
 		r = -errno;
 		goto fail;
 	}
+	r = keys_client_for(f->sock, endpoint, curve);
+	if (r < 0)
+		goto fail;
 	if (zmq_connect(f->sock, endpoint) < 0) {
 		r = -errno;
 		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)

@@ -6,7 +6,7 @@
  * a followed order's dishes back until it sees that subscription, so no stage
  * is missed. Events of other orders and "chef." events are never delivered.
  *
- *	r = follow_new(zctx, events_endpoint, &f);
+ *	r = follow_new(zctx, events_endpoint, NULL, &f);
  *	... ORDER with flags "follow" -> order id
  *	r = follow_add(f, id);
  *	while ((r = follow_next(f, 1000, &ev)) >= 0 || r == -EAGAIN || r == -EBADMSG)
@@ -41,7 +41,9 @@ void follow_event_clear(struct follow_event *ev);
 
 /* -EINVAL for an endpoint libzmq does not accept; for ipc:// the socket
  * file is checked first as client_check_ipc() does. */
-int follow_new(void *zctx, const char *endpoint, struct follow **ret);
+struct keys_client;
+/* @curve: CURVE keys for a tcp:// endpoint (keys_client_for()), or NULL. */
+int follow_new(void *zctx, const char *endpoint, const struct keys_client *curve, struct follow **ret);
 void follow_free(struct follow **f);   /* NULL and *f == NULL are fine */
 
 int follow_add(struct follow *f, uint64_t order_id);

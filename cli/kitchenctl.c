@@ -34,6 +34,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "chefs",  0, 0,        verb_chefs },
 	{ "drain",  0, 0,        verb_drain },
+	{ "keygen", 1, 1,        verb_keygen },
 	{ "menu",   0, 0,        verb_menu },
 	{ "order",  0, SIZE_MAX, verb_order },
 	{ "reload", 0, 0,        verb_reload },
@@ -60,6 +61,7 @@ static void help(void)
 	       "Verbs:\n"
 	       "  chefs                    List the chefs and what they are doing\n"
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
+	       "  keygen NAME              Write a CURVE key pair: NAME.key (secret) and NAME.pub\n"
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order --random N         N customers each order one random dish\n"
@@ -76,6 +78,13 @@ static void help(void)
 	       "                           (default: $KITCHEN_EVENTS, else events.sock beside control)\n"
 	       "     --json                Print JSON instead of text\n"
 	       "     --timeout MS          Wait this long for kitchend to answer (default %d)\n"
+	       "     --server-key FILE     kitchend's public key, for a tcp:// control endpoint\n"
+	       "                           with CURVE (default: $KITCHEN_SERVER_KEY)\n"
+	       "     --secret-key FILE     this kitchenctl's key pair, with --server-key\n"
+	       "                           (default: $KITCHEN_SECRET_KEY)\n"
+	       "\n"
+	       "Options of keygen:\n"
+	       "     --dir DIR             Write the files into DIR (default: the current directory)\n"
 	       "\n"
 	       "Options of order:\n"
 	       "     --wait                Wait; print each dish as served, in order of ordering\n"
@@ -131,6 +140,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_FOLLOW,
 		ARG_RANDOM,
 		ARG_KEY,
+		ARG_SERVER_KEY,
+		ARG_SECRET_KEY,
+		ARG_DIR,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -143,9 +155,13 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "follow",  no_argument,       NULL, ARG_FOLLOW },
 		{ "random",  required_argument, NULL, ARG_RANDOM },
 		{ "key",     required_argument, NULL, ARG_KEY },
+		{ "server-key", required_argument, NULL, ARG_SERVER_KEY },
+		{ "secret-key", required_argument, NULL, ARG_SECRET_KEY },
+		{ "dir",     required_argument, NULL, ARG_DIR },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
+	bool dir_given = false;           /* likewise for keygen's --dir */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -214,6 +230,21 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			ctl->key = optarg;
 			order_option = "--key";
 			break;
+		case ARG_SERVER_KEY:
+		case ARG_SECRET_KEY:
+			if (!*optarg)
+				return ctl_usage("%s needs a file", c == ARG_SERVER_KEY ? "--server-key" : "--secret-key");
+			if (c == ARG_SERVER_KEY)
+				ctl->server_key = optarg;
+			else
+				ctl->secret_key = optarg;
+			break;
+		case ARG_DIR:
+			if (!*optarg)
+				return ctl_usage("--dir needs a directory");
+			ctl->key_dir = optarg;
+			dir_given = true;
+			break;
 		case '?':
 			if (optopt == 0)
 				return ctl_usage("unknown option '%s'", argv[optind - 1]);
@@ -231,9 +262,18 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		args[n++] = argv[optind++];
 
 	if (n == 0)
-		return ctl_usage("no verb given (one of: chefs drain menu order reload show status)");
+		return ctl_usage("no verb given (one of: chefs drain keygen menu order reload show status)");
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
+	if (dir_given && strcmp(args[0], "keygen") != 0)
+		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
+	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)
+		ctl->server_key = e;
+	if (!ctl->secret_key && (e = getenv("KITCHEN_SECRET_KEY")) && *e)
+		ctl->secret_key = e;
+	if (!ctl->server_key != !ctl->secret_key)
+		return ctl_usage("CURVE needs both --server-key and --secret-key "
+				 "($KITCHEN_SERVER_KEY and $KITCHEN_SECRET_KEY)");
 
 	if (!ctl->control) {
 		e = getenv("KITCHEN_CONTROL");

@@ -155,8 +155,14 @@ static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint
 	r = ctl_request(ctl, PROTO_ORDER, args, n + 2, 0, &m);
 	if (r < 0)
 		return r;
-	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0 ||
-	    count != n)
+	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0)
+		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
+	/* A known key returns its order, whatever this request held. */
+	if (count != n && key && *key)
+		return ctl_error(-EEXIST, "the key '%s' already names order %llu, of %llu dish%s, not %zu",
+				 key, (unsigned long long) id, (unsigned long long) count,
+				 count == 1 ? "" : "es", n);
+	if (count != n)
 		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
 	*ret_id = id;
 	return 0;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "log.h"
@@ -32,6 +33,7 @@
 #define CONFIG_MAX_DISHES 256
 #define CONFIG_MAX_INGREDIENTS 32
 #define CONFIG_MAX_FILE (16u << 20)
+#define CONFIG_MAX_INCLUDE_DEPTH 10  /* libconfig 1.5's own limit */
 /* The longest ipc path a unix socket takes: sun_path less its NUL. */
 #define CONFIG_MAX_IPC_PATH (sizeof(((struct sockaddr_un *) 0)->sun_path) - 1)
 
@@ -57,6 +59,7 @@ struct loader {
 	const char *include_dir;  /* libconfig names an included file as written: relative to this */
 	char *err;
 	size_t err_size;
+	unsigned include_depth;  /* of the file being checked for literals */
 };
 
 static void setting_name(const config_setting_t *s, char *buf, size_t size)
@@ -197,6 +200,28 @@ static int check_synchronous(struct loader *l, const config_setting_t *s, const 
 	return 0;
 }
 
+/* A file mode in octal, as chmod(1) takes it: "0660", "660". */
+static int check_mode(struct loader *l, const config_setting_t *s, const char *name, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < 3 || n > 4 || strspn(v, "01234567") != n || (n == 4 && v[0] != '0'))
+		return fail(l, s, "%s = \"%s\" is not an octal file mode such as \"0660\"", name, v);
+	return 0;
+}
+
+/* A group name or number; whether it exists is seen when the socket is made. */
+static int check_group(struct loader *l, const config_setting_t *s, const char *name, const char *v)
+{
+	int r = check_text(l, s, name, v);
+
+	if (r < 0)
+		return r;
+	if (strlen(v) > 64 || strpbrk(v, ":/ \n"))
+		return fail(l, s, "%s = \"%s\" is not a group name", name, v);
+	return 0;
+}
+
 #define OFF(field) offsetof(struct kitchen_config, field)
 
 static const struct key keys[] = {
@@ -207,6 +232,15 @@ static const struct key keys[] = {
 	{ "endpoints.events", KEY_STRING, OFF(endpoints[CONFIG_ENDPOINT_EVENTS]), .check = check_endpoint },
 	{ "endpoints.dispatch", KEY_STRING, OFF(endpoints[CONFIG_ENDPOINT_DISPATCH]), .check = check_endpoint },
 	{ "endpoints.sink", KEY_STRING, OFF(endpoints[CONFIG_ENDPOINT_SINK]), .check = check_endpoint },
+	{ "control.mode", KEY_STRING, OFF(control_mode), .check = check_mode },
+	{ "control.group", KEY_STRING, OFF(control_group), .check = check_group,
+	  .unset = "kitchend's own group" },
+	{ "curve.secret_key", KEY_STRING, OFF(curve_secret_key), .check = check_dir,
+	  .unset = "no CURVE: tcp endpoints are plaintext" },
+	{ "curve.chefs_allow", KEY_STRING, OFF(curve_chefs_allow), .check = check_dir,
+	  .unset = "no chef key is admitted" },
+	{ "curve.clients_allow", KEY_STRING, OFF(curve_clients_allow), .check = check_dir,
+	  .unset = "no kitchenctl key is admitted" },
 	{ "chefs.local", KEY_UNSIGNED, OFF(chefs_local), .min = 0, .max = 64 },
 	{ "chefs.threads", KEY_UNSIGNED, OFF(chefs_threads), .min = 1, .max = 256 },
 	{ "chefs.command", KEY_STRING, OFF(chefs_command), .check = check_text,
@@ -220,6 +254,7 @@ static const struct key keys[] = {
 	{ "dishes.max_attempts", KEY_UNSIGNED, OFF(dishes_max_attempts), .min = 1, .max = 100 },
 	{ "dishes.timeout_ms", KEY_U64, OFF(dishes_timeout_ms), .min = 0, .max = 86400000 },
 	{ "orders.max_queued", KEY_U64, OFF(orders_max_queued), .min = 1, .max = 100000000 },
+	{ "orders.key_retention_s", KEY_U64, OFF(orders_key_retention_s), .min = 1, .max = 31536000 },
 	{ "drain_timeout_ms", KEY_U64, OFF(drain_timeout_ms), .min = 0, .max = 3600000 },
 	{ "store.synchronous", KEY_STRING, OFF(store_synchronous), .check = check_synchronous },
 };
@@ -262,7 +297,7 @@ static int apply_key(struct loader *l, struct kitchen_config *c, const struct ke
 {
 	char *field = (char *) c + k->offset;
 	const char *v;
-	uint64_t u;
+	uint64_t u = 0;  /* -O3 cannot see read_integer() sets it */
 	char *copy;
 	int r;
 
@@ -479,25 +514,41 @@ static int read_text(const char *path, char **ret, size_t *ret_size)
  * libconfig 1.5 reads an integer without the L suffix into an int and wraps
  * whatever does not fit: "cpu_work = 10000000000;" would quietly become
  * 1410065408, in range. The parsed value cannot tell, so look at the text
- * (already parsed, so well-formed) and refuse such literals.
+ * (before libconfig parses it, so it may not be well-formed) and refuse such
+ * literals.
  */
 static int check_int_literals(struct loader *l, const char *file, const char *text);
 
 static int check_include(struct loader *l, const char *file, unsigned line, const char *name)
 {
 	char *path = NULL, *text = NULL;
+	struct stat st;
 	size_t size;
 	int r;
 
+	if (l->include_depth >= CONFIG_MAX_INCLUDE_DEPTH) {
+		if (l->err && l->err_size > 0)
+			snprintf(l->err, l->err_size, "%s:%u: @include nested more than %d deep", file, line,
+				 CONFIG_MAX_INCLUDE_DEPTH);
+		return -EINVAL;
+	}
 	/* libconfig 1.5 resolves it the same way: include_dir, a '/', the name. */
 	if (asprintf(&path, "%s%s%s", l->include_dir ? l->include_dir : "", l->include_dir ? "/" : "", name) < 0)
 		return fail_errno(l, -ENOMEM, "@include");
-	r = read_text(path, &text, &size);
-	if (r < 0) {
+	/* libconfig 1.5 exit()s reading a directory, and a FIFO or a device may
+	 * never end: refuse what is not a file. One that cannot be read,
+	 * libconfig reports itself. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (l->err && l->err_size > 0)
-			snprintf(l->err, l->err_size, "%s:%u: cannot read %s: %s", file, line, path, strerror(-r));
-	} else
+			snprintf(l->err, l->err_size, "%s:%u: cannot include %s: not a regular file", file, line, path);
+		r = -EINVAL;
+	} else if (read_text(path, &text, &size) < 0)
+		r = 0;
+	else {
+		l->include_depth++;
 		r = check_int_literals(l, path, text);
+		l->include_depth--;
+	}
 	free(text);
 	free(path);
 	return r;
@@ -652,7 +703,10 @@ static int load_file(struct loader *l, struct kitchen_config *c)
 	config_init(&cf);
 	config_set_include_dir(&cf, dir);
 	l->include_dir = dir;
-	if (!config_read_string(&cf, text)) {
+	/* Before libconfig: it exit()s on an @include of a directory ("input in
+	 * flex scanner failed"), and this reads every included file first. */
+	r = check_int_literals(l, l->path, text);
+	if (r == 0 && !config_read_string(&cf, text)) {
 		const char *file = config_error_file(&cf);
 		bool in_dir = file && file[0] != '/';
 
@@ -661,11 +715,8 @@ static int load_file(struct loader *l, struct kitchen_config *c)
 				 file ? file : l->path, config_error_line(&cf),
 				 config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
 		r = -EINVAL;
-	} else {
-		r = check_int_literals(l, l->path, text);
-		if (r == 0)
-			r = load_group(l, c, config_root_setting(&cf), NULL);
-	}
+	} else if (r == 0)
+		r = load_group(l, c, config_root_setting(&cf), NULL);
 	config_destroy(&cf);
 	l->include_dir = NULL;
 	free(dir);
@@ -757,13 +808,15 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 		.heartbeat_liveness = 3,
 		.dishes_max_attempts = 3,
 		.orders_max_queued = 1000000,
+		.orders_key_retention_s = 86400,
 		.drain_timeout_ms = 30000,
 	};
 	c->log_level = strdup("info");
 	c->store_synchronous = strdup("full");
+	c->control_mode = strdup("0660");
 	if (path)
 		c->path = strdup(path);
-	if (!c->log_level || !c->store_synchronous || (path && !c->path)) {
+	if (!c->log_level || !c->store_synchronous || !c->control_mode || (path && !c->path)) {
 		r = fail_errno(&l, -ENOMEM, "configuration");
 		goto fail;
 	}
@@ -781,6 +834,10 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 	return 0;
 fail:
 	config_free(c);
+	/* A value quoted back may hold a newline or other control: keep it one line. */
+	for (char *p = err; p && err_size > 0 && *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return r;
 }
 
@@ -796,6 +853,11 @@ void config_free(struct kitchen_config *c)
 		free(c->endpoints[i]);
 	free(c->chefs_command);
 	free(c->store_synchronous);
+	free(c->curve_secret_key);
+	free(c->curve_chefs_allow);
+	free(c->curve_clients_allow);
+	free(c->control_mode);
+	free(c->control_group);
 	for (size_t i = 0; i < c->n_menu; i++) {
 		for (size_t k = 0; k < c->menu[i].n_ingredients; k++)
 			free(c->menu[i].ingredients[k]);

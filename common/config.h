@@ -63,8 +63,17 @@ struct kitchen_config {
 	unsigned dishes_max_attempts;    /* 3 */
 	uint64_t dishes_timeout_ms;      /* 0: no limit */
 	uint64_t orders_max_queued;      /* dishes waiting, 1000000 */
+	uint64_t orders_key_retention_s; /* how long an order key is remembered, 86400 */
 	uint64_t drain_timeout_ms;       /* 30000 */
 	char *store_synchronous;         /* "full" or "normal" (SQLite PRAGMA), "full" */
+
+	/* CURVE on the tcp:// endpoints: on when curve_secret_key is set. */
+	char *curve_secret_key;          /* kitchend's key pair file (keys.h); NULL: no CURVE */
+	char *curve_chefs_allow;         /* directory of the chefs' NAME.pub; NULL: none */
+	char *curve_clients_allow;       /* directory of remote kitchenctls' NAME.pub; NULL: none */
+	/* The ipc control and events sockets. */
+	char *control_mode;              /* octal, "0660" */
+	char *control_group;             /* group owning them; NULL: kitchend's own */
 
 	struct config_dish *menu;
 	size_t n_menu;

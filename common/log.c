@@ -96,6 +96,8 @@ static void write_journal(int priority, const struct log_about *about, const cha
 }
 
 static int log_va(int priority, int r, const struct log_about *about, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static int log_va(int priority, int r, const struct log_about *about, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int saved = errno;

@@ -77,6 +77,7 @@ static void msg_release(struct proto_msg *m)
 	m->n_parts = 0;
 	m->n_env = 0;
 	m->n_fields = 0;
+	m->fields = NULL;
 }
 
 void proto_msg_free(struct proto_msg **m)
@@ -109,24 +110,21 @@ static void drain_rest(void *sock)
 	}
 }
 
-static int validate(struct proto_msg *m, size_t n_env)
+/* Check field_store[0..@n) as a message with @n_env envelope frames. */
+static int validate(struct proto_msg *m, size_t n_env, size_t n)
 {
 	const struct proto_schema *s;
 	size_t rest;
 
-	for (size_t i = 0; i < m->n_parts; i++) {
-		m->field_store[i].data = zmq_msg_data(&m->parts[i]);
-		m->field_store[i].len = zmq_msg_size(&m->parts[i]);
-	}
 	/* The envelope first, so whoever sent a malformed message can be answered. */
-	if (m->n_parts < n_env)
+	if (n < n_env)
 		return -EPROTO;
 	for (size_t i = 0; i < n_env; i++)
 		m->env[i] = m->field_store[i];
 	m->n_env = n_env;
-	if (m->n_parts < n_env + 2)
+	if (n < n_env + 2)
 		return -EPROTO;
-	for (size_t i = n_env; i < m->n_parts; i++)
+	for (size_t i = n_env; i < n; i++)
 		if (m->field_store[i].len > PROTO_MAX_FIELD)
 			return -EPROTO;
 
@@ -137,7 +135,7 @@ static int validate(struct proto_msg *m, size_t n_env)
 		return -EPROTO;
 
 	m->fields = &m->field_store[n_env + 2];
-	m->n_fields = m->n_parts - n_env - 2;
+	m->n_fields = n - n_env - 2;
 
 	s = &schemas[m->cmd];
 	if (m->n_fields < s->fixed)
@@ -148,6 +146,29 @@ static int validate(struct proto_msg *m, size_t n_env)
 	if (rest % s->group != 0 || rest / s->group < s->min_groups)
 		return -EPROTO;
 	return 0;
+}
+
+/* On failure keep the envelope readable: a ROUTER may still want to answer. */
+static int check(struct proto_msg *m, size_t n_env, size_t n)
+{
+	int r = validate(m, n_env, n);
+
+	if (r < 0) {
+		m->n_fields = 0;
+		m->fields = NULL;
+	}
+	return r;
+}
+
+int proto_parse(struct proto_msg *m, size_t n_env, const struct proto_field *frames, size_t n)
+{
+	if (n_env > PROTO_MAX_ENVELOPE)
+		return -EINVAL;
+	msg_release(m);
+	if (n > PROTO_MAX_FRAMES)
+		return -EPROTO;
+	memcpy(m->field_store, frames, n * sizeof(*frames));
+	return check(m, n_env, n);
 }
 
 int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags)
@@ -179,14 +200,11 @@ int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags)
 			break;
 	}
 
-	r = validate(m, n_env);
-	if (r < 0) {
-		/* Keep the envelope readable: a ROUTER may still want to answer. */
-		m->n_fields = 0;
-		m->fields = NULL;
-		return r;
+	for (size_t i = 0; i < m->n_parts; i++) {
+		m->field_store[i].data = zmq_msg_data(&m->parts[i]);
+		m->field_store[i].len = zmq_msg_size(&m->parts[i]);
 	}
-	return 0;
+	return check(m, n_env, m->n_parts);
 }
 
 size_t proto_groups(const struct proto_msg *m)

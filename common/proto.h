@@ -134,6 +134,14 @@ void proto_msg_free(struct proto_msg **m);  /* NULL and *m == NULL are fine */
  */
 int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags);
 
+/*
+ * The checks of proto_recv() on @n frames already in memory (envelope
+ * first): 0 with @m filled, its fields pointing into @frames (which must
+ * outlive them); -EPROTO for a malformed message, the envelope still readable
+ * when there was one. For tests and fuzzers; the daemons use proto_recv().
+ */
+int proto_parse(struct proto_msg *m, size_t n_env, const struct proto_field *frames, size_t n);
+
 /* Number of repeated groups after the command's fixed fields. */
 size_t proto_groups(const struct proto_msg *m);
 /* Index of field @k of group @g. */

@@ -16,9 +16,11 @@ struct chef *chef_new(const char *id, size_t id_len, unsigned credit)
 		return NULL;
 	c->inflight = calloc(credit, sizeof(*c->inflight));
 	c->since_ms = calloc(credit, sizeof(*c->since_ms));
-	if (!c->inflight || !c->since_ms) {
+	c->cancelled = calloc(credit, sizeof(*c->cancelled));
+	if (!c->inflight || !c->since_ms || !c->cancelled) {
 		free(c->inflight);
 		free(c->since_ms);
+		free(c->cancelled);
 		free(c);
 		return NULL;
 	}
@@ -34,6 +36,7 @@ void chef_free(struct chef **c)
 		return;
 	free((*c)->inflight);
 	free((*c)->since_ms);
+	free((*c)->cancelled);
 	free(*c);
 	*c = NULL;
 }
@@ -82,6 +85,8 @@ void chef_hold(struct chef *c, struct dish *d, uint64_t now)
 	c->since_ms[c->n_inflight] = now;
 	c->inflight[c->n_inflight++] = d;
 	d->chef = c;
+	if (d->suspect)
+		c->holds_suspect = true;
 }
 
 struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
@@ -96,7 +101,29 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
 		c->inflight[i] = c->inflight[c->n_inflight];
 		c->since_ms[i] = c->since_ms[c->n_inflight];
 		d->chef = NULL;
+		if (d->suspect)
+			c->holds_suspect = false;
 		return d;
 	}
 	return NULL;
+}
+
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, unsigned attempt)
+{
+	struct dish *d = chef_release(c, dish_id, attempt);
+
+	/* Its credit stays taken until the chef answers the CANCEL. */
+	if (d)
+		c->cancelled[c->n_cancelled++] = (struct chef_cancelled) { dish_id, attempt };
+	return d;
+}
+
+bool chef_dropped(struct chef *c, uint64_t dish_id, unsigned attempt)
+{
+	for (unsigned i = 0; i < c->n_cancelled; i++)
+		if (c->cancelled[i].dish_id == dish_id && c->cancelled[i].attempt == attempt) {
+			c->cancelled[i] = c->cancelled[--c->n_cancelled];
+			return true;
+		}
+	return false;
 }

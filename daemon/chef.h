@@ -5,7 +5,14 @@
  * from its READY until it is declared dead: silent for liveness heartbeat
  * intervals, unroutable, or (for a local chef) its process exited. It holds
  * at most @credit dishes; each is on its in-flight list until a RESULT for
- * that dish and attempt comes through the sink.
+ * that dish and attempt comes through the sink. A dish that was at a chef
+ * that crashed, or that outlived dishes.timeout_ms, is a suspect: it is
+ * cooked alone, and the chef holding it gets nothing else until it is done,
+ * so that a second crash says whose it is and no dish waits behind a hang.
+ * A dish taken back with CANCEL (dishes.timeout_ms) keeps its credit until
+ * the chef's RESULT for that attempt says the station let it go, and the
+ * chef gets no new dish meanwhile (a healthy one answers within a
+ * millisecond): a chef stuck on a dish gets nothing more to wait behind it.
  */
 #pragma once
 
@@ -21,6 +28,11 @@ struct dish;
 #define CHEF_MAX_CREDIT 1024
 #define CHEF_MAX_COUNT 4096
 
+struct chef_cancelled {
+	uint64_t dish_id;
+	unsigned attempt;
+};
+
 struct chef {
 	char id[CHEF_ID_MAX + 1];       /* routing id, text */
 	size_t id_len;
@@ -32,9 +44,13 @@ struct chef {
 	unsigned n_inflight;
 	struct dish **inflight;         /* @credit slots, first n_inflight used */
 	uint64_t *since_ms;             /* when each in-flight dish was handed over */
+	unsigned n_cancelled;
+	struct chef_cancelled *cancelled;  /* @credit slots: CANCELled, not yet let go */
 	uint64_t last_seen_ms;
 	uint64_t served;
 	bool local;                     /* spawned by this kitchend */
+	bool holds_suspect;             /* holds a dish that crashed a chef, and nothing else */
+	bool retiring;                  /* a local chef scaled away by a reload: no new dish */
 	struct chef *next;
 };
 
@@ -54,10 +70,16 @@ void chef_list_remove(struct chef_list *l, struct chef *c);
 
 static inline unsigned chef_free_credit(const struct chef *c)
 {
-	return c->credit - c->n_inflight;
+	return c->holds_suspect || c->retiring || c->n_cancelled ? 0 : c->credit - c->n_inflight;
 }
 
 void chef_hold(struct chef *c, struct dish *d, uint64_t now);  /* needs free credit */
 /* Take the dish @dish_id back from the in-flight list if its current attempt
  * is @attempt; NULL when it is not there (a stale or unknown result). */
 struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt);
+/* As chef_release, for a dish the chef is told to CANCEL: its credit stays
+ * taken until chef_dropped() hears the chef let it go. */
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, unsigned attempt);
+/* The chef answered for a CANCELled dish: give its credit back. false when
+ * (@dish_id, @attempt) was not cancelled at @c. */
+bool chef_dropped(struct chef *c, uint64_t dish_id, unsigned attempt);

@@ -23,6 +23,7 @@
 #define ORDER_KEY_MAX 128
 #define WAIT_MAX_MS 60000
 #define WAITS_MAX 10000
+#define WAITS_PER_CLIENT 16  /* a REQ client has one; a DEALER may pipeline a few */
 
 static void reply_begin(struct kitchen *k, struct proto_out *out, enum proto_cmd cmd,
 			const void *rid, size_t rid_len)
@@ -191,7 +192,9 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 				 "the kitchen is closing and takes no new orders; try again when it is back");
 
 	if (key[0]) {
-		r = store_find_key(k->store, key, &existing);
+		uint64_t retention_ms = k->config->orders_key_retention_s * 1000, now = wall_ms();
+
+		r = store_find_key(k->store, key, now > retention_ms ? now - retention_ms : 0, &existing);
 		if (r >= 0) {
 			struct store_order so;
 			ack = pending_new(m, existing);
@@ -264,16 +267,22 @@ static void wait_for(struct kitchen *k, const struct proto_msg *m)
 {
 	uint64_t id, timeout_ms;
 	struct pending_reply *w;
-	size_t n = 0;
+	size_t n = 0, mine = 0;
 
 	if (proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &timeout_ms) < 0)
 		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_BAD_REQUEST,
 				 "WAIT takes an order id and a time-out in ms");
-	for (w = k->waits; w; w = w->next)
+	for (w = k->waits; w; w = w->next) {
 		n++;
+		mine += w->rid_len == m->env[0].len && memcmp(w->rid, m->env[0].data, w->rid_len) == 0;
+	}
 	if (n >= WAITS_MAX)
 		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_FULL,
 				 "too many clients waiting; try again later");
+	/* One client must not take every slot from the others. */
+	if (mine >= WAITS_PER_CLIENT)
+		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_FULL,
+				 "this client already has %d WAITs pending", WAITS_PER_CLIENT);
 	w = pending_new(m, id);
 	if (!w)
 		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_INTERNAL, "out of memory");
@@ -303,8 +312,8 @@ static void chef_groups(struct kitchen *k, struct proto_out *out)
 	size_t listed = 0;
 
 	for (struct chef *c = k->chefs.head; c && listed < CHEFS_LISTED_MAX; c = c->next, listed++)
-		chef_group(out, c->name, c->host, c->pid, c->stations, c->n_inflight,
-			   c->n_inflight ? "cooking" : "ready", c->served, c->local);
+		chef_group(out, c->name, c->host, c->pid, c->stations, c->n_inflight + c->n_cancelled,
+			   c->n_inflight + c->n_cancelled ? "cooking" : "ready", c->served, c->local);
 
 	/* Local chefs that are not (or no longer) on the line. */
 	for (size_t i = 0; i < k->pool.n_slots; i++) {
@@ -465,6 +474,15 @@ void control_expire_waits(struct kitchen *k, uint64_t now)
 		} else
 			p = &w->next;
 	}
+}
+
+bool control_replies_due(struct kitchen *k, uint64_t now)
+{
+	/* now + 1: control_after_commit() reads the clock again, a tick later at most. */
+	for (const struct pending_reply *w = k->waits; w; w = w->next)
+		if (wait_ready(k, w, now + 1))
+			return true;
+	return false;
 }
 
 uint64_t control_next_deadline(const struct kitchen *k)

@@ -25,6 +25,12 @@ int dish_queue_push_back(struct dish_queue *q, struct dish *d);   /* 0 or -ENOME
 int dish_queue_push_front(struct dish_queue *q, struct dish *d);  /* 0 or -ENOMEM */
 struct dish *dish_queue_pop_front(struct dish_queue *q);          /* NULL when empty */
 
+/* The dish pop_front would take, left in place; NULL when empty. */
+static inline struct dish *dish_queue_front(const struct dish_queue *q)
+{
+	return q->len ? q->ring[q->head] : NULL;
+}
+
 /* Drop every queued dish of which @pred is true (used when an order is dropped). */
 void dish_queue_remove_if(struct dish_queue *q, int (*pred)(struct dish *d, void *u), void *u);
 

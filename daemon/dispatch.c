@@ -3,6 +3,7 @@
  * whether they live, and handing them dishes against their credit.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,8 @@ static void take_back(struct kitchen *k, struct dish *d, const char *chef, const
 
 	d->chef = NULL;
 	k->n_cooking--;
+	if (crashed)
+		d->suspect = true;
 	if (crashed && ++d->crashes >= POISON_CRASHES) {
 		snprintf(why, sizeof(why), "poison: %u chefs crashed cooking it; last: %s", d->crashes, reason);
 		sink_dish_failed(k, d, chef, why);
@@ -226,16 +229,98 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
 				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
 				   d->item->name, d->index, reason);
-			d = chef_release(c, d->id, d->attempts);
+			d = chef_cancel(c, d->id, d->attempts);
+			d->suspect = true;
 			take_back(k, d, c->name, reason, false);
 			i--;  /* the last one moved into slot i */
 		}
 }
 
+/*
+ * A local chef scaled away by a reload takes no new dish and is told to go
+ * once it holds none, so that no dish spends an attempt on the scaling; one
+ * still cooking after drain_timeout_ms is told to go anyway (its dishes then
+ * go back to the queue, as for any chef that leaves).
+ */
+void dispatch_retire(struct kitchen *k, uint64_t now)
+{
+	bool waiting = false;
+
+	if (!k->pool.retiring)
+		return;
+	for (size_t i = 0; i < k->pool.n_slots; i++) {
+		struct pool_slot *s = &k->pool.slots[i];
+		struct chef *c;
+
+		if (!s->pid)
+			continue;
+		for (c = k->chefs.head; c; c = c->next)
+			if (c->local && c->pid == (uint64_t) s->pid && strcmp(c->name, s->name) == 0)
+				break;
+		if (c)
+			c->retiring = s->retired;
+		if (!s->retired || s->told_to_go)
+			continue;
+		if (c && c->n_inflight > 0 && now < s->retired_ms + k->config->drain_timeout_ms) {
+			waiting = true;
+			continue;
+		}
+		pool_slot_stop(s);
+	}
+	k->pool.retiring = waiting;
+}
+
+/*
+ * The credit window (design brief, decision 1). A chef announces credit for
+ * its stations plus a window of dishes that wait at the chef, so that short
+ * dishes do not each wait for a round trip to kitchend. Only as much of the
+ * window is used as holds about WINDOW_US of work per station at the current
+ * timing: all of it for no-op dishes, none for dishes longer than that, so
+ * an idle chef is never starved while another holds a queue.
+ */
+#define WINDOW_US 1000
+#define CPU_ROUNDS_PER_US 1000  /* pipeline_digest_run, about a nanosecond a round */
+
+static unsigned window_for(const struct kitchen *k, unsigned stations)
+{
+	const struct config_timing *t = &k->config->timing;
+	uint64_t n = 1, dish_us;
+
+	for (size_t i = 0; i < k->config->n_menu; i++)
+		if (k->config->menu[i].n_ingredients > n)
+			n = k->config->menu[i].n_ingredients;
+	/* The longest dish on the menu, so the window never holds more than it should. */
+	dish_us = (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
+	if (dish_us == 0)
+		return CHEF_MAX_CREDIT;
+	return (uint64_t) stations * WINDOW_US / dish_us;
+}
+
+/* Dishes @c may be sent now: its free credit, within stations + window. */
+static unsigned usable_credit(const struct kitchen *k, const struct chef *c)
+{
+	unsigned free = chef_free_credit(c), held, limit;
+	uint64_t window;
+
+	if (free == 0)
+		return 0;
+	held = c->credit - free;
+	window = window_for(k, c->stations);
+	limit = window >= c->credit ? c->credit : c->stations + (unsigned) window;
+	if (limit > c->credit)
+		limit = c->credit;
+	if (limit < c->stations)
+		limit = c->stations;
+	return held >= limit ? 0 : limit - held < free ? limit - held : free;
+}
+
 bool dispatch_has_credit(const struct kitchen *k)
 {
+	const struct dish *first = dish_queue_front(&k->queue);
+	bool alone = first && first->suspect;
+
 	for (const struct chef *c = k->chefs.head; c; c = c->next)
-		if (chef_free_credit(c) > 0)
+		if (usable_credit(k, c) > 0 && !(alone && c->n_inflight > 0))
 			return true;
 	return false;
 }
@@ -251,9 +336,13 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	int r;
 
 	while (n < max) {
-		struct dish *d = dish_queue_pop_front(&k->queue);
+		struct dish *d = dish_queue_front(&k->queue);
 		if (!d)
 			break;
+		/* A suspect goes alone to a chef that holds nothing (see chef.h). */
+		if (d->suspect && (n > 0 || c->n_inflight > 0))
+			break;
+		(void) dish_queue_pop_front(&k->queue);
 		k->n_queued--;
 		if (!d->item->recipe) {
 			/* The menu changed under it: no retry can help. */
@@ -268,9 +357,19 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		if (r < 0)
 			log_error_errno(r, "Failed to record dish %llu cooking: %m", (unsigned long long) d->id);
 		batch[n++] = d;
+		if (d->suspect)
+			break;
 	}
 	if (n == 0)
 		return 0;
+
+	_Static_assert(PROTO_DISH_FOLLOWED == 1, "the flags field below is \"1\" or \"0\"");
+	/* The timing is the same for the whole batch: format it once. */
+	char timing[4][24];
+	int timing_len[4];
+	const uint64_t timing_value[4] = { t->prep_ms, t->cook_ms, t->season_ms, t->cpu_work };
+	for (unsigned f = 0; f < 4; f++)
+		timing_len[f] = snprintf(timing[f], sizeof(timing[f]), "%llu", (unsigned long long) timing_value[f]);
 
 	proto_out_begin(&out, k->dispatch, PROTO_DISH);
 	proto_out_env(&out, c->id, c->id_len);
@@ -279,13 +378,11 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 
 		proto_out_u64(&out, d->id);
 		proto_out_u64(&out, d->attempts);
-		proto_out_u64(&out, events_followed(k, d->order) ? PROTO_DISH_FOLLOWED : 0);
+		proto_out_str(&out, events_followed(k, d->order) ? "1" : "0");  /* PROTO_DISH_FOLLOWED */
 		proto_out_str(&out, d->item->name);
 		proto_out_str(&out, d->item->ingredients);
-		proto_out_u64(&out, t->prep_ms);
-		proto_out_u64(&out, t->cook_ms);
-		proto_out_u64(&out, t->season_ms);
-		proto_out_u64(&out, t->cpu_work);
+		for (unsigned f = 0; f < 4; f++)
+			proto_out_mem(&out, timing[f], (size_t) timing_len[f]);
 	}
 	r = proto_out_end(&out, ZMQ_DONTWAIT);
 	if (r < 0) {
@@ -317,7 +414,7 @@ void dispatch_cook(struct kitchen *k)
 			if (!c)
 				c = k->chefs.head;
 			next = c->next;
-			unsigned credit = chef_free_credit(c);
+			unsigned credit = usable_credit(k, c);
 			if (credit > 0) {
 				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
 					progress = true;

@@ -5,20 +5,35 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "keys.h"
 #include "log.h"
 #include "paths.h"
+#include "socket_limits.h"
 #include "util.h"
+#include "zap.h"
 
 #define STOP_GRACE_MS 5000
+/*
+ * Writes that nobody waits for (dishes handed out, results) may wait for the
+ * next commit up to this long, so that a busy kitchen pays one fsync per
+ * COMMIT_DEFER_MS rather than one per loop turn, and a turn that only hands
+ * out dishes does not stall the loop in fsync while results come in. What a
+ * client waits for is committed in its own turn: an order's OK, a WAIT's
+ * answer. A crash loses at most this much bookkeeping of dishes, which are
+ * then cooked again (cooking is at least once; no acknowledged order is lost).
+ */
+#define COMMIT_DEFER_MS 10
 #define MALFORMED_LOG_INTERVAL_MS 1000
 
 void kitchen_malformed(struct kitchen *k, const char *where, const char *why)
@@ -98,6 +113,83 @@ static int set_int(void *sock, int option, int value)
 	return zmq_setsockopt(sock, option, &value, sizeof(value)) < 0 ? -errno : 0;
 }
 
+/* Resolve a group name (or number) to its gid: 0 or -errno (-ENOENT: no such group). */
+static int group_id(const char *name, gid_t *ret)
+{
+	char buf[16384];
+	struct group g, *found = NULL;
+	uint64_t id;
+	int r;
+
+	r = getgrnam_r(name, &g, buf, sizeof(buf), &found);
+	if (r == 0 && found) {
+		*ret = found->gr_gid;
+		return 0;
+	}
+	if (parse_u64(name, 0, UINT32_MAX - 1, &id) == 0) {
+		*ret = (gid_t) id;
+		return 0;
+	}
+	return r > 0 ? -r : -ENOENT;
+}
+
+/*
+ * control.mode and control.group on the ipc control and events sockets:
+ * who may connect is who may order, reload and drain. The other two stay as
+ * the umask made them (local chefs run as kitchend's own user).
+ */
+static int set_socket_access(const struct kitchen_config *c, enum config_endpoint which)
+{
+	const char *ep = c->endpoints[which];
+	unsigned long mode = strtoul(c->control_mode, NULL, 8);
+	gid_t gid;
+	int r;
+
+	if ((which != CONFIG_ENDPOINT_CONTROL && which != CONFIG_ENDPOINT_EVENTS) ||
+	    strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@')
+		return 0;
+	if (c->control_group) {
+		r = group_id(c->control_group, &gid);
+		if (r < 0)
+			return log_error_errno(r, "Failed to find group '%s' for %s: %m", c->control_group, ep + 6);
+		if (chown(ep + 6, (uid_t) -1, gid) < 0)
+			return log_error_errno(-errno, "Failed to give %s to group '%s': %m", ep + 6, c->control_group);
+	}
+	if (chmod(ep + 6, (mode_t) mode) < 0)
+		return log_error_errno(-errno, "Failed to set mode %s on %s: %m", c->control_mode, ep + 6);
+	return 0;
+}
+
+static const char *const socket_names[_CONFIG_ENDPOINT_MAX] = {
+	[CONFIG_ENDPOINT_CONTROL] = "control",
+	[CONFIG_ENDPOINT_EVENTS] = "events",
+	[CONFIG_ENDPOINT_DISPATCH] = "dispatch",
+	[CONFIG_ENDPOINT_SINK] = "sink",
+};
+
+/* CURVE on a tcp:// endpoint when kitchend has a key pair, with its ZAP domain. */
+static int secure_socket(struct kitchen *k, void *s, enum config_endpoint which)
+{
+	const char *ep = k->config->endpoints[which];
+	bool chefs = which == CONFIG_ENDPOINT_DISPATCH || which == CONFIG_ENDPOINT_SINK;
+	int r;
+
+	if (!keys_endpoint_secured(ep))
+		return 0;
+	if (!k->curve) {
+		log_warning("%s endpoint %s is plaintext TCP: anyone who reaches it is %s "
+			    "(set curve.secret_key in the configuration)", socket_names[which], ep,
+			    chefs ? "a chef" : "a kitchenctl");
+		return 0;
+	}
+	r = keys_set_server(s, k->curve, chefs ? ZAP_DOMAIN_CHEFS : ZAP_DOMAIN_CONTROL);
+	if (r >= 0)
+		r = zap_watch(k->zap, s, socket_names[which]);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up CURVE on '%s': %m", ep);
+	return 0;
+}
+
 static int open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
 {
 	const char *ep = k->config->endpoints[which];
@@ -119,6 +211,12 @@ static int open_socket(struct kitchen *k, int type, enum config_endpoint which, 
 		if (r >= 0)
 			r = set_int(s, ZMQ_SNDHWM, 100000);
 	}
+	if (r >= 0)
+		r = socket_limits_apply(s, which);
+	if (r >= 0 && (r = secure_socket(k, s, which)) < 0) {
+		zmq_close(s);
+		return r;
+	}
 	if (r >= 0 && zmq_bind(s, ep) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -126,7 +224,38 @@ static int open_socket(struct kitchen *k, int type, enum config_endpoint which, 
 		zmq_close(s);
 		return r;
 	}
+	r = set_socket_access(k->config, which);
+	if (r < 0) {
+		zmq_close(s);
+		return r;
+	}
 	*ret = s;
+	return 0;
+}
+
+/* kitchend's key pair and the ZAP handler, when curve.secret_key is set. */
+static int open_curve(struct kitchen *k)
+{
+	const char *path = k->config->curve_secret_key;
+	int r;
+
+	if (!path)
+		return 0;
+	k->curve = calloc(1, sizeof(*k->curve));
+	if (!k->curve)
+		return log_error_errno(-ENOMEM, "Failed to allocate: %m");
+	r = keys_load(path, k->curve);
+	if (r == -EPERM)
+		return log_error_errno(r, "Failed to read the key pair '%s': others may read it (chmod 0600 it)", path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the key pair '%s': %m", path);
+	if (!k->curve->secret_key[0])
+		return log_error_errno(-EINVAL, "Failed to read the key pair '%s': it holds no secret-key "
+				       "(curve.secret_key names NAME.key, not NAME.pub)", path);
+	r = zap_new(k->zctx, k->config, k->curve, &k->zap);
+	if (r < 0)
+		return r;  /* logged */
+	log_info("CURVE on the tcp endpoints, public key %s", k->curve->public_key);
 	return 0;
 }
 
@@ -326,7 +455,8 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		r = log_error_errno(-errno, "Failed to create the ZeroMQ context: %m");
 		goto fail;
 	}
-	if ((r = open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_DISPATCH, &k->dispatch)) < 0 ||
+	if ((r = open_curve(k)) < 0 ||
+	    (r = open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_DISPATCH, &k->dispatch)) < 0 ||
 	    (r = open_socket(k, ZMQ_PULL, CONFIG_ENDPOINT_SINK, &k->sink)) < 0 ||
 	    (r = open_socket(k, ZMQ_XPUB, CONFIG_ENDPOINT_EVENTS, &k->events)) < 0 ||
 	    (r = open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_CONTROL, &k->control)) < 0)
@@ -379,6 +509,7 @@ void kitchen_free(struct kitchen **kp)
 	zmq_close(k->events);
 	zmq_close(k->sink);
 	zmq_close(k->dispatch);
+	zap_free(&k->zap);
 	if (k->zctx) {
 		zmq_ctx_term(k->zctx);
 		/* Leave no socket files behind to look like a running kitchend;
@@ -389,6 +520,9 @@ void kitchen_free(struct kitchen **kp)
 	}
 	if (k->signal_fd >= 0)
 		close(k->signal_fd);
+	if (k->curve)
+		explicit_bzero(k->curve, sizeof(*k->curve));
+	freep(&k->curve);
 	store_close(&k->store);
 	for (int i = 0; i < 2; i++)
 		if (lock_fds[i] >= 0) {
@@ -431,6 +565,7 @@ static void pool_args_from(const struct kitchen_config *c, struct pool_args *a)
 		.heartbeat_ms = c->heartbeat_interval_ms,
 		.liveness = c->heartbeat_liveness,
 		.log_level = c->log_level,
+		.curve_key = c->curve_secret_key,
 	};
 }
 
@@ -443,15 +578,17 @@ static void keep_fixed(struct kitchen_config *new, struct kitchen_config *old)
 	struct {
 		const char *key;
 		char **new_value, **old_value;
-	} fixed[4 + _CONFIG_ENDPOINT_MAX] = {
+	} fixed[5 + _CONFIG_ENDPOINT_MAX] = {
 		{ "runtime_dir", &new->runtime_dir, &old->runtime_dir },
 		{ "state_dir", &new->state_dir, &old->state_dir },
 		{ "store.synchronous", &new->store_synchronous, &old->store_synchronous },
 		{ "chefs.command", &new->chefs_command, &old->chefs_command },
+		/* the sockets were made secure with it, or not */
+		{ "curve.secret_key", &new->curve_secret_key, &old->curve_secret_key },
 	};
 
 	for (int i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
-		fixed[4 + i] = (typeof(fixed[0])) { endpoint_keys[i], &new->endpoints[i], &old->endpoints[i] };
+		fixed[5 + i] = (typeof(fixed[0])) { endpoint_keys[i], &new->endpoints[i], &old->endpoints[i] };
 
 	for (size_t i = 0; i < ELEMENTSOF(fixed); i++) {
 		char *a = *fixed[i].new_value, *b = *fixed[i].old_value;
@@ -499,6 +636,9 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	}
 	keep_fixed(new, old);
 	k->config = new;
+	(void) zap_reload(k->zap, new);  /* logged; the lists in force stay on failure */
+	(void) set_socket_access(new, CONFIG_ENDPOINT_CONTROL);
+	(void) set_socket_access(new, CONFIG_ENDPOINT_EVENTS);
 	pool_args_from(new, &args);
 	if (pool_set_args(&k->pool, &args) < 0)
 		log_error("Failed to apply the new chef arguments: out of memory");
@@ -651,6 +791,8 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = now + 100;
 	if ((k->stopping || k->config->dishes_timeout_ms) && now + 100 < next)
 		next = now + 100;
+	if (k->dirty_since_ms && k->dirty_since_ms + COMMIT_DEFER_MS < next)
+		next = k->dirty_since_ms + COMMIT_DEFER_MS;
 	if (now + 1000 < next)
 		next = now + 1000;
 	return next > now ? (long) (next - now) : 0;
@@ -679,6 +821,21 @@ static void notify_ready(struct kitchen *k, uint64_t now)
 		 k->config->endpoints[CONFIG_ENDPOINT_CONTROL]);
 }
 
+/* Whether this turn commits: see COMMIT_DEFER_MS. */
+static bool commit_due(struct kitchen *k)
+{
+	uint64_t now = now_ms();
+
+	if (!store_dirty(k->store)) {
+		k->dirty_since_ms = 0;
+		return false;
+	}
+	if (!k->dirty_since_ms)
+		k->dirty_since_ms = now;
+	return k->new_orders || k->acks || k->stopping || now >= k->dirty_since_ms + COMMIT_DEFER_MS ||
+	       control_replies_due(k, now);
+}
+
 int kitchen_run(struct kitchen *k)
 {
 	bool busy = false;
@@ -689,22 +846,24 @@ int kitchen_run(struct kitchen *k)
 		k->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
 
 	while (!k->done) {
-		zmq_pollitem_t items[] = {
+		zmq_pollitem_t items[5 + ZAP_POLL_MAX] = {
 			{ .socket = k->sink, .events = ZMQ_POLLIN },
 			{ .socket = k->dispatch, .events = ZMQ_POLLIN },
 			{ .socket = k->control, .events = ZMQ_POLLIN },
 			{ .socket = k->events, .events = ZMQ_POLLIN },
 			{ .fd = k->signal_fd, .events = ZMQ_POLLIN },
 		};
+		size_t n_items = 5 + zap_poll_items(k->zap, items + 5);
 		uint64_t now = now_ms();
 		int r;
 
-		r = zmq_poll(items, ELEMENTSOF(items), poll_timeout(k, now, busy));
+		r = zmq_poll(items, (int) n_items, poll_timeout(k, now, busy));
 		if (r < 0 && errno != EINTR)
 			return log_error_errno(-errno, "Failed to poll: %m"), 1;
 
 		read_signals(k);
-		busy = sink_read(k);
+		busy = zap_read(k->zap);  /* first: a handshake waits for it */
+		busy |= sink_read(k);
 		busy |= dispatch_read(k);
 		busy |= control_read(k);
 		busy |= events_read(k);
@@ -714,9 +873,14 @@ int kitchen_run(struct kitchen *k)
 		dispatch_expire(k, now);
 		pool_start_due(&k->pool, now);
 		events_release_held(k, now);
+		dispatch_retire(k, now);
 		dispatch_cook(k);
 
-		r = store_commit(k->store);
+		r = 0;
+		if (commit_due(k)) {
+			r = store_commit(k->store);
+			k->dirty_since_ms = 0;
+		}
 		if (r < 0) {
 			/* Memory is now ahead of the store. Stop, so that the next
 			 * start resumes from the last commit; nothing acknowledged

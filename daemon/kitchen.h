@@ -31,6 +31,9 @@
 #include "proto.h"
 #include "store.h"
 
+struct keys_pair;
+struct zap;
+
 #define ROUTING_ID_MAX 255
 #define FOLLOW_HOLD_MS 2000
 #define POISON_CRASHES 2           /* chefs a dish may crash before it is failed */
@@ -57,6 +60,8 @@ struct kitchen {
 	void *dispatch;                 /* ROUTER <-> chef DEALER */
 	void *sink;                     /* PULL   <- chef PUSH */
 	int signal_fd;
+	struct keys_pair *curve;        /* kitchend's CURVE key pair; NULL: tcp is plaintext */
+	struct zap *zap;                /* the ZAP handler when curve is set (zap.h) */
 
 	struct pool pool;
 	struct chef_list chefs;
@@ -73,7 +78,7 @@ struct kitchen {
 	uint64_t n_served;
 	uint64_t n_failed;
 	uint64_t n_malformed;
-	uint64_t n_stale;               /* results of superseded attempts */
+	uint64_t n_stale;               /* results and stage lines of superseded attempts */
 
 	uint64_t subscriptions;         /* all live subscriptions on events */
 	uint64_t follow_all;            /* subscriptions that match every order */
@@ -85,6 +90,7 @@ struct kitchen {
 	uint64_t started_ms;
 	uint64_t next_heartbeat_ms;
 	uint64_t next_expiry_ms;
+	uint64_t dirty_since_ms;        /* first write not yet committed, or 0 */
 	uint64_t watchdog_ms;           /* half of WatchdogSec, or 0 */
 	uint64_t next_watchdog_ms;
 	uint64_t stop_deadline_ms;
@@ -114,7 +120,8 @@ void dispatch_heartbeat(struct kitchen *k, uint64_t now);
 void dispatch_expire(struct kitchen *k, uint64_t now);  /* dishes.timeout_ms */
 void dispatch_chef_dead(struct kitchen *k, struct chef *c, const char *why, bool crashed);
 void dispatch_local_exit(struct kitchen *k, const char *name, uint64_t pid, const char *why, bool crashed);
-bool dispatch_has_credit(const struct kitchen *k);
+bool dispatch_has_credit(const struct kitchen *k);  /* the first queued dish could go out */
+void dispatch_retire(struct kitchen *k, uint64_t now);  /* local chefs scaled away by a reload */
 
 /* sink.c */
 bool sink_read(struct kitchen *k);  /* true: stopped at its budget */
@@ -124,6 +131,8 @@ void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const
 bool control_read(struct kitchen *k);  /* true: stopped at its budget */
 void control_after_commit(struct kitchen *k, bool committed);
 void control_expire_waits(struct kitchen *k, uint64_t now);
+/* Whether a WAIT is due an answer at @now (so the turn must commit first). */
+bool control_replies_due(struct kitchen *k, uint64_t now);
 uint64_t control_next_deadline(const struct kitchen *k);
 
 /* events.c */

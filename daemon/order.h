@@ -26,6 +26,7 @@ struct dish {
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
 	uint8_t state;              /* enum dish_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
+	bool suspect;               /* crashed a chef or outlived dishes.timeout_ms: cooked alone */
 };
 
 struct order {

@@ -12,6 +12,7 @@
 
 #include "kitchen-build.h"
 #include "log.h"
+#include "util.h"
 
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 10000u
@@ -96,10 +97,14 @@ int pool_resize(struct pool *p, size_t n)
 			s->retired = false;
 			continue;
 		}
-		if (!s->retired && s->pid)
-			kill(s->pid, SIGTERM);
-		s->retired = true;
+		if (!s->retired) {
+			s->retired = true;
+			s->told_to_go = false;
+			s->retired_ms = now_ms();
+		}
 	}
+	/* Also when slots come back: their chefs take dishes again. */
+	p->retiring = true;
 	log_debug("Local chefs: %zu -> %zu", active, n);
 	return 0;
 }
@@ -165,6 +170,9 @@ static int spawn(struct pool *p, struct pool_slot *s)
 		"--heartbeat-ms", hb,
 		"--liveness", liveness,
 		"--log-level", p->args.log_level,
+		/* CURVE (on tcp endpoints): kitchend's own key pair, which its ZAP handler admits */
+		p->args.curve_key ? "--secret-key" : NULL, p->args.curve_key,
+		"--server-key", p->args.curve_key,
 		NULL,
 	};
 	pid_t parent = getpid(), pid;
@@ -192,6 +200,14 @@ static int spawn(struct pool *p, struct pool_slot *s)
 	return 0;
 }
 
+void pool_slot_stop(struct pool_slot *s)
+{
+	if (!s->pid || s->told_to_go)
+		return;
+	kill(s->pid, SIGTERM);
+	s->told_to_go = true;
+}
+
 unsigned pool_start_due(struct pool *p, uint64_t now)
 {
 	unsigned failed = 0;
@@ -212,6 +228,7 @@ unsigned pool_start_due(struct pool *p, uint64_t now)
 			continue;
 		}
 		s->started_ms = now;
+		s->told_to_go = false;
 		log_debug("Started %s, pid %d", s->name, (int) s->pid);
 	}
 	return failed;

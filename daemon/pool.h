@@ -23,6 +23,8 @@ struct pool_slot {
 	unsigned restarts;
 	int last_status;           /* wait status of its last exit */
 	bool retired;              /* scaled away: not restarted */
+	bool told_to_go;           /* retired, and sent SIGTERM */
+	uint64_t retired_ms;       /* when it was retired */
 };
 
 struct pool_args {
@@ -33,6 +35,7 @@ struct pool_args {
 	uint64_t heartbeat_ms;
 	unsigned liveness;
 	const char *log_level;
+	const char *curve_key;     /* kitchend's key pair file, or NULL: --secret-key and --server-key */
 };
 
 struct pool {
@@ -43,6 +46,7 @@ struct pool {
 	char *sink_connect;
 	char *chef_path;
 	bool stopping;
+	bool retiring;                  /* some retired slot's chef was not told to go yet */
 };
 
 /* Where the chef binary is: @configured, else beside this program, else the
@@ -54,10 +58,14 @@ void pool_finish(struct pool *p);  /* signals nothing: call pool_stop first */
 
 /*
  * Run @n chefs from now on: new slots start at the next pool_start_due();
- * slots beyond @n are retired and sent SIGTERM (their dishes go back to the
- * queue when they exit). 0 or -ENOMEM.
+ * slots beyond @n are retired: never restarted, and told to go with
+ * pool_slot_stop() once their chef holds no dish (dispatch_retire() decides
+ * when). 0 or -ENOMEM.
  */
 int pool_resize(struct pool *p, size_t n);
+
+/* SIGTERM to the chef of retired slot @s, once. */
+void pool_slot_stop(struct pool_slot *s);
 
 /* Chefs started from now on get @args (chef_path is kept). 0 or -ENOMEM. */
 int pool_set_args(struct pool *p, const struct pool_args *args);

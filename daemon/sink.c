@@ -52,15 +52,14 @@ static void progress(struct kitchen *k, const struct proto_msg *m)
 	    proto_str(m, 3, text, PROTO_MAX_FIELD + 1) < 0)
 		return kitchen_malformed(k, "sink", "bad PROGRESS");
 	c = sender(k, m);
-	if (!c)
-		return;
-	for (unsigned i = 0; i < c->n_inflight; i++) {
+	for (unsigned i = 0; c && i < c->n_inflight; i++) {
 		const struct dish *d = c->inflight[i];
 		if (d->id == dish_id && d->attempts == attempt) {
 			events_stage(k, d, c->name, text);
 			return;
 		}
 	}
+	k->n_stale++;
 }
 
 static void served(struct kitchen *k, struct chef *c, struct dish *d, const char *result, const char *items)
@@ -102,10 +101,16 @@ static void result(struct kitchen *k, const struct proto_msg *m)
 		}
 		ok = proto_field_is(m, f + 2, "served");
 		d = c ? chef_release(c, dish_id, (unsigned) attempt) : NULL;
+		if (!d && c && chef_dropped(c, dish_id, (unsigned) attempt)) {
+			log_debug("Chef %s let go of dish %llu attempt %llu as told", c->name,
+				  (unsigned long long) dish_id, (unsigned long long) attempt);
+			continue;
+		}
 		if (!d) {
 			k->n_stale++;
-			log_debug("Ignoring a stale result for dish %llu attempt %llu",
-				  (unsigned long long) dish_id, (unsigned long long) attempt);
+			log_debug("Ignoring a stale result for dish %llu attempt %llu (%llu stale messages so far)",
+				  (unsigned long long) dish_id, (unsigned long long) attempt,
+				  (unsigned long long) k->n_stale);
 			continue;
 		}
 		if (ok) {

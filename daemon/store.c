@@ -15,6 +15,7 @@ enum stmt {
 	STMT_ADD_ORDER,
 	STMT_ADD_DISH,
 	STMT_FIND_KEY,
+	STMT_FORGET_KEY,
 	STMT_COOKING,
 	STMT_REQUEUED,
 	STMT_SERVED,
@@ -31,7 +32,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ADD_ORDER] = "INSERT INTO orders(id, key, created_ms, dishes, done) VALUES (?, ?, ?, ?, 0)",
 	[STMT_ADD_DISH] = "INSERT INTO dishes(id, order_id, idx, name) VALUES (?, ?, ?, ?)",
-	[STMT_FIND_KEY] = "SELECT id FROM orders WHERE key = ?",
+	[STMT_FIND_KEY] = "SELECT id, created_ms FROM orders WHERE key = ?",
+	[STMT_FORGET_KEY] = "UPDATE orders SET key = NULL WHERE id = ?",
 	[STMT_COOKING] = "UPDATE dishes SET state = 1, attempts = ?, chef = ? WHERE id = ?",
 	[STMT_REQUEUED] = "UPDATE dishes SET state = 0, detail = detail || ? WHERE id = ?",
 	[STMT_SERVED] = "UPDATE dishes SET state = 2, chef = ?, result = ?, detail = ? WHERE id = ?",
@@ -141,6 +143,11 @@ int store_commit(struct store *s)
 		return r;
 	s->in_tx = false;
 	return 0;
+}
+
+bool store_dirty(const struct store *s)
+{
+	return s->in_tx;
 }
 
 void store_rollback(struct store *s)
@@ -300,22 +307,37 @@ int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t crea
 	return 0;
 }
 
-int store_find_key(struct store *s, const char *key, uint64_t *ret_order_id)
+int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id)
 {
 	sqlite3_stmt *st = s->stmt[STMT_FIND_KEY];
-	int rc;
+	uint64_t id = 0, created_ms = 0;
+	int rc, r;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret_order_id = (uint64_t) sqlite3_column_int64(st, 0);
+	if (rc == SQLITE_ROW) {
+		id = (uint64_t) sqlite3_column_int64(st, 0);
+		created_ms = (uint64_t) sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 0;
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
-	return db_error(s, stmt_sql[STMT_FIND_KEY]);
+	if (rc != SQLITE_ROW)
+		return db_error(s, stmt_sql[STMT_FIND_KEY]);
+	if (created_ms >= since_ms) {
+		*ret_order_id = id;
+		return 0;
+	}
+
+	/* Expired: the order stays, the key (UNIQUE) goes free. */
+	r = begin(s);
+	if (r < 0)
+		return r;
+	st = s->stmt[STMT_FORGET_KEY];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
+	r = step_done(s, STMT_FORGET_KEY);
+	return r < 0 ? r : -ENOENT;
 }
 
 int store_dish_cooking(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef)

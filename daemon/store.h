@@ -61,6 +61,8 @@ void store_close(struct store **s);  /* commits what is open; NULL is fine */
 int store_commit(struct store *s);
 /* Give up the open transaction, if any (after a failed commit). */
 void store_rollback(struct store *s);
+/* Whether a transaction is open: something written is not committed yet. */
+bool store_dirty(const struct store *s);
 
 /* The next free order and dish ids (1 on an empty store). */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
@@ -72,8 +74,12 @@ int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX]);
 int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
 		    uint64_t first_dish_id, size_t n, const char *const *names);
 
-/* The order submitted with idempotency @key, or -ENOENT. */
-int store_find_key(struct store *s, const char *key, uint64_t *ret_order_id);
+/*
+ * The order submitted with idempotency @key at or after @since_ms (wall
+ * clock), or -ENOENT. A key older than that has expired: it is taken off its
+ * order (in the open transaction), so that a new order may carry it.
+ */
+int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id);
 
 int store_dish_cooking(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef);
 int store_dish_requeued(struct store *s, uint64_t dish_id, const char *reason);

@@ -24,6 +24,7 @@ struct slot {
 	bool spoke;          /* said FREE at least once */
 	bool free;
 	bool cancelling;     /* CANCEL sent for the dish below */
+	uint64_t cancelled_ms;  /* when */
 	bool gone;           /* could not take a dish: the thread has ended */
 	uint64_t dish_id;    /* the dish it cooks, when !free */
 	uint64_t attempt;
@@ -233,7 +234,8 @@ void brigade_free(struct brigade **bp)
 	*bp = NULL;
 }
 
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, struct brigade **ret)
+int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
+		const struct keys_client *curve, struct brigade **ret)
 {
 	int linger = 0, mandatory = 1;
 	struct brigade *b;
@@ -270,6 +272,7 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, st
 			.brigade = BRIGADE_ENDPOINT,
 			.sink = sink,
 			.chef_id = chef_id,
+			.curve = curve,
 		};
 
 		r = station_start(&args, &b->slots[i].thread);
@@ -344,8 +347,10 @@ static void cancel_slot(struct brigade *b, unsigned i)
 	if (r < 0)
 		log_warning_errno(r, "Failed to cancel dish %llu on station %u, ignoring: %m",
 				  (unsigned long long) s->dish_id, i);
-	else
+	else {
 		s->cancelling = true;
+		s->cancelled_ms = now_ms();
+	}
 }
 
 int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
@@ -353,7 +358,10 @@ int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
 	struct dish *d = dish_queue_take(&b->queue, id, attempt);
 
 	if (d) {
-		dish_free(&d);
+		/* Not cooked: a station only answers it, so kitchend gets the credit back. */
+		d->reject = STATION_CANCELLED;
+		dish_queue_push(&b->queue, &d);
+		hand_out(b);
 		return 1;
 	}
 	for (unsigned i = 0; i < b->n; i++) {
@@ -382,6 +390,20 @@ unsigned brigade_free_stations(const struct brigade *b)
 size_t brigade_queued(const struct brigade *b)
 {
 	return b->queue.n;
+}
+
+unsigned brigade_stuck(const struct brigade *b, uint64_t now, uint64_t after_ms)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct slot *s = &b->slots[i];
+
+		/* @now may be older than a CANCEL sent since. */
+		if (!s->free && !s->gone && s->cancelling && now >= s->cancelled_ms + after_ms)
+			n++;
+	}
+	return n;
 }
 
 unsigned brigade_busy(const struct brigade *b)

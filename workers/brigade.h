@@ -7,7 +7,7 @@
  * free the longest first (the zguide's load-balancing broker), so T stations
  * cook T dishes at once and none holds a second one.
  *
- *	r = brigade_new(ctx, stations, sink, chef_id, &b);   // all stations FREE, or an error
+ *	r = brigade_new(ctx, stations, sink, chef_id, curve, &b);  // all stations FREE, or an error
  *	... zmq_poll on brigade_socket(b), then brigade_process(b)
  *	brigade_add(b, &dish);                               // queue it, hand out what can be
  *	brigade_abort(b);                                    // session lost: drop and CANCEL all
@@ -29,11 +29,13 @@
 struct brigade;
 
 /*
- * Bind the inproc ROUTER, start @n stations that push to @sink as @chef_id,
- * and wait until every one is FREE. 0 or -errno (the station's own error
+ * Bind the inproc ROUTER, start @n stations that push to @sink as @chef_id
+ * (with CURVE when @curve is set and @sink is tcp://), and wait until every one is FREE. 0 or -errno (the station's own error
  * when one could not open its sockets, -ETIMEDOUT when one never spoke).
  */
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, struct brigade **ret);
+struct keys_client;
+int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
+		const struct keys_client *curve, struct brigade **ret);
 /* Tell every station to STOP, join it, free the queued dishes. NULL is fine. */
 void brigade_free(struct brigade **b);
 
@@ -48,7 +50,8 @@ int brigade_process(struct brigade *b);
 int brigade_add(struct brigade *b, struct dish **d);
 
 /* Drop the dish (@id, @attempt) if it is queued, or stop the station cooking
- * it. Returns 1 when the dish was here, 0 when not. */
+ * it; either way a station answers it with RESULT "failed" STATION_CANCELLED.
+ * Returns 1 when the dish was here, 0 when not. */
 int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt);
 
 /*
@@ -64,3 +67,7 @@ void brigade_abort(struct brigade *b);
 unsigned brigade_free_stations(const struct brigade *b);
 size_t brigade_queued(const struct brigade *b);
 unsigned brigade_busy(const struct brigade *b);
+
+/* Stations told to CANCEL at least @after_ms ago that have not said FREE:
+ * stuck on their dish (a healthy one answers within about a millisecond). */
+unsigned brigade_stuck(const struct brigade *b, uint64_t now, uint64_t after_ms);

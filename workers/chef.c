@@ -9,7 +9,9 @@
  * kitchend's sink itself (station.h). When the session with kitchend is lost,
  * every dish it brought is aborted, so that the next READY can announce every
  * station again. KITCHEN_CHEF_FAULTS (fault.h) makes chosen dishes misbehave,
- * for tests. See chef --help and chef(8) for the options.
+ * for tests. See chef --help and chef(8) for the options; a remote chef
+ * usually reads them from a file, chef --config (chef_config.h), and speaks
+ * CURVE to kitchend's tcp:// endpoints with the keys named there (keys.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,32 +28,46 @@
 #include "kitchen-build.h"
 
 #include "brigade.h"
+#include "chef_config.h"
 #include "dish.h"
 #include "dispatch.h"
 #include "fault.h"
+#include "keys.h"
 #include "log.h"
 #include "proto.h"
 #include "util.h"
 
 /* Messages read from kitchend in one loop turn, so signals and stations get a look in. */
 #define BATCH_MAX 256
+/* A station that has not let go of a CANCELled dish by then is stuck on it. */
+#define STATION_STUCK_MS 2000
 
+/* Options; 0 and NULL are "not given", then the --config file's value, then the default. */
+static const char *arg_config;
 static const char *arg_dispatch;
 static const char *arg_sink;
-static unsigned arg_stations = 1;
+static unsigned arg_stations;
 static const char *arg_name;
-static uint64_t arg_heartbeat_ms = 1000;
-static unsigned arg_liveness = 3;
+static uint64_t arg_heartbeat_ms;
+static unsigned arg_liveness;
+static const char *arg_log_level;
+static const char *arg_server_key;
+static const char *arg_secret_key;
+/* The --config file, kept while the arg_ strings point into it. */
+static struct chef_config *file_config;
 /* KITCHEN_CHEF_FAULTS, read once at start; NULL or empty in production. */
 static struct fault_table *faults;
 
 static void help(void)
 {
 	printf("Usage: chef --dispatch EP --sink EP [OPTIONS]\n"
+	       "       chef --config FILE [OPTIONS]\n"
 	       "\n"
 	       "Cook dishes for kitchend: take them from its dispatch endpoint, cook them on\n"
 	       "STATIONS threads at once, push stage lines and results to its sink.\n"
 	       "\n"
+	       "  --config FILE       read these options from FILE (see chef(8)); options\n"
+	       "                      given beside it win over the file\n"
 	       "  --dispatch EP       kitchend's dispatch endpoint (its ROUTER), required\n"
 	       "  --sink EP           kitchend's sink endpoint (its PULL), required\n"
 	       "  --stations N        dishes cooked at once, 1..256 (default 1)\n"
@@ -59,6 +75,8 @@ static void help(void)
 	       "  --heartbeat-ms MS   heartbeat interval, 10..3600000 (default 1000)\n"
 	       "  --liveness N        silent intervals before reconnecting, 1..100 (default 3)\n"
 	       "  --log-level LEVEL   err, warning, notice, info or debug (default info)\n"
+	       "  --server-key FILE   kitchend's public key: CURVE on tcp:// endpoints\n"
+	       "  --secret-key FILE   this chef's key pair (kitchenctl keygen), with --server-key\n"
 	       "  -h, --help          show this help\n"
 	       "      --version       show the version\n"
 	       "\n"
@@ -66,26 +84,60 @@ static void help(void)
 	       "In tests, " FAULT_ENV " makes chosen dishes crash, hang or fail: see chef(8).\n");
 }
 
+/* What --config sets and the command line does not; then the defaults. */
+static int merge_config_file(void)
+{
+	char err[512];
+	int r;
+
+	if (arg_config) {
+		r = chef_config_load(arg_config, &file_config, err, sizeof(err));
+		if (r < 0)
+			return log_error_errno(r, "Failed to read --config: %s", err);
+		arg_dispatch = arg_dispatch ? arg_dispatch : file_config->dispatch;
+		arg_sink = arg_sink ? arg_sink : file_config->sink;
+		arg_name = arg_name ? arg_name : file_config->name;
+		arg_stations = arg_stations ? arg_stations : file_config->stations;
+		arg_heartbeat_ms = arg_heartbeat_ms ? arg_heartbeat_ms : file_config->heartbeat_ms;
+		arg_liveness = arg_liveness ? arg_liveness : file_config->liveness;
+		arg_log_level = arg_log_level ? arg_log_level : file_config->log_level;
+		arg_server_key = arg_server_key ? arg_server_key : file_config->server_key;
+		arg_secret_key = arg_secret_key ? arg_secret_key : file_config->secret_key;
+	}
+	arg_stations = arg_stations ? arg_stations : 1;
+	arg_heartbeat_ms = arg_heartbeat_ms ? arg_heartbeat_ms : 1000;
+	arg_liveness = arg_liveness ? arg_liveness : 3;
+	if (arg_log_level)
+		log_set_max_priority(log_priority_from_name(arg_log_level));
+	return 0;
+}
+
 /* >0: run; 0: exit successfully (help, version); <0: usage error, said already. */
 static int parse_argv(int argc, char *argv[])
 {
 	enum {
-		ARG_DISPATCH = 0x100,
+		ARG_CONFIG = 0x100,
+		ARG_DISPATCH,
 		ARG_HEARTBEAT_MS,
 		ARG_LIVENESS,
 		ARG_LOG_LEVEL,
 		ARG_NAME,
+		ARG_SECRET_KEY,
+		ARG_SERVER_KEY,
 		ARG_SINK,
 		ARG_STATIONS,
 		ARG_VERSION,
 	};
 	static const struct option options[] = {
+		{ "config",       required_argument, NULL, ARG_CONFIG },
 		{ "dispatch",     required_argument, NULL, ARG_DISPATCH },
 		{ "heartbeat-ms", required_argument, NULL, ARG_HEARTBEAT_MS },
 		{ "help",         no_argument,       NULL, 'h' },
 		{ "liveness",     required_argument, NULL, ARG_LIVENESS },
 		{ "log-level",    required_argument, NULL, ARG_LOG_LEVEL },
 		{ "name",         required_argument, NULL, ARG_NAME },
+		{ "secret-key",   required_argument, NULL, ARG_SECRET_KEY },
+		{ "server-key",   required_argument, NULL, ARG_SERVER_KEY },
 		{ "sink",         required_argument, NULL, ARG_SINK },
 		{ "stations",     required_argument, NULL, ARG_STATIONS },
 		{ "version",      no_argument,       NULL, ARG_VERSION },
@@ -102,8 +154,17 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_VERSION:
 			printf("chef %s\n", KITCHEN_VERSION);
 			return 0;
+		case ARG_CONFIG:
+			arg_config = optarg;
+			break;
 		case ARG_DISPATCH:
 			arg_dispatch = optarg;
+			break;
+		case ARG_SECRET_KEY:
+			arg_secret_key = optarg;
+			break;
+		case ARG_SERVER_KEY:
+			arg_server_key = optarg;
 			break;
 		case ARG_SINK:
 			arg_sink = optarg;
@@ -138,7 +199,7 @@ static int parse_argv(int argc, char *argv[])
 			r = log_priority_from_name(optarg);
 			if (r < 0)
 				return log_error_errno(r, "Bad --log-level '%s'", optarg);
-			log_set_max_priority(r);
+			arg_log_level = optarg;
 			break;
 		default:
 			/* '?': getopt_long() has said what is wrong */
@@ -149,8 +210,15 @@ static int parse_argv(int argc, char *argv[])
 		log_error("Unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	r = merge_config_file();
+	if (r < 0)
+		return r;
 	if (!arg_dispatch || !arg_sink) {
-		log_error("--dispatch and --sink are required (see --help)");
+		log_error("--dispatch and --sink are required, or dispatch and sink in --config (see --help)");
+		return -EINVAL;
+	}
+	if (!arg_server_key != !arg_secret_key) {
+		log_error("CURVE needs both --server-key and --secret-key (curve.server_key and curve.secret_key)");
 		return -EINVAL;
 	}
 	return 1;
@@ -336,6 +404,16 @@ static int loop(int sfd, struct brigade *b, struct dispatch *d, struct proto_msg
 
 		if (dispatch_tick(d, now, brigade_busy(b)) == DISPATCH_LOST)
 			abort_session(b);
+
+		/* kitchend keeps a stuck station's credit, so no dish waits on it;
+		 * but the chef is a station short for good. A fresh chef is not.
+		 * No clean exit: the stuck thread's sockets would hold
+		 * zmq_ctx_term() forever. */
+		if (brigade_stuck(b, now, STATION_STUCK_MS) > 0) {
+			log_error("A station has not let go of a cancelled dish for %d ms: it is stuck; "
+				  "exiting so that a fresh chef takes over", STATION_STUCK_MS);
+			_exit(EXIT_FAILURE);
+		}
 	}
 }
 
@@ -361,6 +439,8 @@ static int run(void)
 {
 	char host[HOST_NAME_MAX + 1] = "";
 	char chef_id[PROTO_MAX_NAME + 32];
+	char err[512];
+	struct keys_client curve, *secured = NULL;
 	struct proto_msg *m = NULL;
 	struct brigade *b = NULL;
 	struct dispatch *d = NULL;
@@ -378,6 +458,12 @@ static int run(void)
 	r = make_chef_id(arg_name, chef_id, sizeof(chef_id));
 	if (r < 0)
 		return log_error_errno(r, "Failed to make a chef id: %m");
+	if (arg_secret_key) {
+		r = keys_client_load(arg_server_key, arg_secret_key, &curve, err, sizeof(err));
+		if (r < 0)
+			return log_error_errno(r, "Failed to read the CURVE keys: %s", err);
+		secured = &curve;
+	}
 
 	r = signals_open(&sfd);
 	if (r < 0)
@@ -396,7 +482,7 @@ static int run(void)
 		goto finish;
 	}
 
-	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, &b);
+	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, secured, &b);
 	if (r < 0) {
 		log_error_errno(r, "Failed to start %u stations pushing to '%s': %m", arg_stations, arg_sink);
 		goto finish;
@@ -411,6 +497,7 @@ static int run(void)
 			.stations = arg_stations,
 			.heartbeat_ms = arg_heartbeat_ms,
 			.liveness = arg_liveness,
+			.curve = secured,
 		}, &d);
 	if (r < 0) {
 		log_error_errno(r, "Failed to allocate: %m");
@@ -421,8 +508,9 @@ static int run(void)
 		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
 		goto finish;
 	}
-	log_info("Chef %s ready with %u stations, dispatch %s, sink %s",
-		 chef_id, arg_stations, arg_dispatch, arg_sink);
+	log_info("Chef %s ready with %u stations, dispatch %s, sink %s%s%s",
+		 chef_id, arg_stations, arg_dispatch, arg_sink,
+		 secured ? ", CURVE public key " : "", secured ? curve.pair.public_key : "");
 
 	r = loop(sfd, b, d, m);
 
@@ -436,6 +524,7 @@ finish:
 	fault_table_free(&faults);
 	if (sfd >= 0)
 		close(sfd);
+	explicit_bzero(&curve, sizeof(curve));
 	return r;
 }
 
@@ -448,5 +537,6 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? 2 : EXIT_SUCCESS;
 	r = run();
+	chef_config_free(&file_config);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -24,6 +24,8 @@ struct dispatch {
 	unsigned stations;
 	uint64_t heartbeat_ms;
 	unsigned liveness;
+	struct keys_client curve;
+	bool secured;              /* curve is set */
 
 	uint64_t last_heard;
 	uint64_t next_heartbeat;
@@ -59,6 +61,10 @@ int dispatch_new(const struct dispatch_config *cfg, struct dispatch **ret)
 		.liveness = cfg->liveness,
 		.backoff_ms = cfg->heartbeat_ms,
 	};
+	if (cfg->curve) {
+		d->curve = *cfg->curve;
+		d->secured = true;
+	}
 	if (!d->endpoint || !d->chef_id || !d->name || !d->host) {
 		dispatch_free(&d);
 		return -ENOMEM;
@@ -80,13 +86,16 @@ void dispatch_free(struct dispatch **dp)
 	free(d->chef_id);
 	free(d->name);
 	free(d->host);
+	explicit_bzero(&d->curve, sizeof(d->curve));
 	free(d);
 	*dp = NULL;
 }
 
 static void send_ready(struct dispatch *d)
 {
-	unsigned credit = d->stations;
+	/* Every station, plus a window of dishes that wait here for one
+	 * (kitchend uses as much of it as the dishes' length allows). */
+	unsigned credit = d->stations + DISPATCH_WINDOW;
 	struct proto_out o;
 	int r;
 
@@ -109,7 +118,7 @@ int dispatch_connect(struct dispatch *d, uint64_t now)
 	int linger = 0;
 	int64_t max_size = PROTO_MAX_FIELD;  /* ZMTP checks it per frame */
 	void *sock;
-	int r;
+	int r = 0;
 
 	sock = zmq_socket(d->ctx, ZMQ_DEALER);
 	if (!sock)
@@ -117,8 +126,10 @@ int dispatch_connect(struct dispatch *d, uint64_t now)
 	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
 	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_size, sizeof(max_size)) < 0 ||
 	    zmq_setsockopt(sock, ZMQ_ROUTING_ID, d->chef_id, strlen(d->chef_id)) < 0 ||
+	    (r = keys_client_for(sock, d->endpoint, d->secured ? &d->curve : NULL)) < 0 ||
 	    zmq_connect(sock, d->endpoint) < 0) {
-		r = -errno;
+		if (r == 0)
+			r = -errno;
 		zmq_close(sock);
 		return r;
 	}

@@ -3,7 +3,9 @@
  *
  * One session is one DEALER socket, its routing id the chef_id, that starts
  * with READY name host pid stations credit; the credit is always every
- * station, because a session starts with nothing cooking. Both sides send
+ * station plus DISPATCH_WINDOW dishes that may wait here for a station
+ * (kitchend uses the window only for dishes short enough, design brief
+ * decision 1), because a session starts with nothing cooking. Both sides send
  * HEARTBEAT every heartbeat interval; anything heard from kitchend keeps the
  * session alive.
  *
@@ -34,7 +36,12 @@
 
 #include <stdint.h>
 
+#include "keys.h"
 #include "proto.h"
+
+/* Dishes announced beyond the stations (brigade.h queues them; well under
+ * BRIGADE_QUEUE_MAX and the ROUTER's high-water mark of 1000). */
+#define DISPATCH_WINDOW 256
 
 struct dispatch_config {
 	void *ctx;
@@ -45,6 +52,7 @@ struct dispatch_config {
 	unsigned stations;
 	uint64_t heartbeat_ms;
 	unsigned liveness;
+	const struct keys_client *curve;  /* CURVE for a tcp:// endpoint, or NULL; copied */
 };
 
 /* How long a reconnect waits for busy stations beyond the back-off. */

@@ -17,7 +17,9 @@
  * sink as PROGRESS chef_id dish_id attempt text (dropped, not waited for,
  * when the sink cannot take it); the dish ends with RESULT chef_id dish_id
  * attempt outcome result items, "served" or "failed" with the dish's reject
- * reason. A cancelled dish or one cut short by STOP sends nothing more.
+ * reason. A cancelled dish ends with RESULT "failed" STATION_CANCELLED, which
+ * tells kitchend the station let it go (its credit comes back then); a dish
+ * cut short by STOP sends nothing more.
  *
  * Every wait is a zmq_poll on the DEALER and the CPU work runs in slices with
  * a look at the DEALER in between, so CANCEL and STOP act within about a
@@ -38,12 +40,18 @@
 #define STATION_CANCEL "CANCEL"
 #define STATION_STOP   "STOP"
 
+/* The reason of the RESULT that answers a CANCEL. */
+#define STATION_CANCELLED "cancelled"
+
+struct keys_client;
+
 struct station_args {
 	void *ctx;                 /* the zmq context, shared */
 	unsigned index;            /* also the routing id, "%u" */
 	const char *brigade;       /* inproc endpoint of the brigade's ROUTER */
 	const char *sink;          /* kitchend's sink endpoint */
 	const char *chef_id;
+	const struct keys_client *curve;  /* CURVE for a tcp:// sink, or NULL */
 };
 
 /* Start a station thread; @args is copied. 0 or -errno. */

@@ -287,11 +287,19 @@ def parse_json(text, what):
 
 
 class Kitchen:
-	def __init__(self, chefs_ready=None, start=True, log_level="debug", **overrides):
+	def __init__(self, chefs_ready=None, start=True, log_level="debug", env=None, wrapper=None,
+		     **overrides):
 		"""@overrides are kitchen.conf keys: Kitchen(timing={"cook_ms": 100},
 		menu=menu(("Soup", ["Water"]))). @chefs_ready: how many ready chefs
-		to wait for (default chefs.local, else 3)."""
+		to wait for (default chefs.local, else 3). @env: variables added to
+		kitchend's environment, which its local chefs inherit
+		(env={"KITCHEN_CHEF_FAULTS": "Poison=crash"}). @wrapper: argv put
+		before kitchend's, a program that execs it (so the PID stays):
+		wrapper=["sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"'])."""
 		self.overrides = overrides
+		self.env = dict(env or {})
+		self.wrapper = list(wrapper or [])
+		self.remote_chefs = []
 		self.log_level = log_level
 		self.autostart = start
 		chefs = overrides.get("chefs", {})
@@ -363,9 +371,9 @@ class Kitchen:
 		with open(self.log_path, "ab") as log:
 			log.write(f"=== harness: starting {KITCHEND} --config {self.config}\n".encode())
 			log.flush()
-			self.proc = subprocess.Popen([KITCHEND, "--config", self.config],
+			self.proc = subprocess.Popen(self.wrapper + [KITCHEND, "--config", self.config],
 						     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-						     env=clean_env())
+						     env=clean_env(**self.env))
 		note(f"$ kitchend --config {self.config} &  [pid {self.proc.pid}]")
 		if wait:
 			self.wait_ready()
@@ -432,6 +440,32 @@ class Kitchen:
 				except subprocess.TimeoutExpired:
 					pass
 			time.sleep(0.05)
+
+	def start_chef(self, name, stations=1, heartbeat_ms=None, liveness=None, env=None):
+		"""Start a chef that kitchend did not spawn (a "remote" chef, here on
+		loopback): it connects to this kitchen's dispatch and sink endpoints,
+		logs to kitchend.log, outlives kitchend, and is SIGKILLed by PID on
+		the way out like everything naming our directory. Returns its Popen."""
+		eps = self.overrides.get("endpoints", {})
+		argv = [CHEF, "--name", name, "--stations", str(stations),
+			"--dispatch", eps.get("dispatch", f"ipc://{self.runtime_dir}/dispatch.sock"),
+			"--sink", eps.get("sink", f"ipc://{self.runtime_dir}/sink.sock"),
+			"--log-level", self.log_level]
+		if heartbeat_ms is not None:
+			argv += ["--heartbeat-ms", str(heartbeat_ms)]
+		if liveness is not None:
+			argv += ["--liveness", str(liveness)]
+		with open(self.log_path, "ab") as log:
+			p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+					     env=clean_env(**(env or {})))
+		note(f"$ {show_argv(argv)} &  [pid {p.pid}]")
+		self.remote_chefs.append(p)
+		return p
+
+	def store_path(self):
+		"""The SQLite file of the order store (read it with sqlite3, e.g.
+		after kitchend has stopped)."""
+		return os.path.join(self.state_dir, "kitchen.db")
 
 	# --- kitchenctl ---
 

@@ -110,8 +110,14 @@ static bool config_equal(const struct kitchen_config *a, const struct kitchen_co
 	eq &= u64_equal("dishes_max_attempts", a->dishes_max_attempts, b->dishes_max_attempts);
 	eq &= u64_equal("dishes_timeout_ms", a->dishes_timeout_ms, b->dishes_timeout_ms);
 	eq &= u64_equal("orders_max_queued", a->orders_max_queued, b->orders_max_queued);
+	eq &= u64_equal("orders_key_retention_s", a->orders_key_retention_s, b->orders_key_retention_s);
 	eq &= u64_equal("drain_timeout_ms", a->drain_timeout_ms, b->drain_timeout_ms);
 	eq &= str_equal("store_synchronous", a->store_synchronous, b->store_synchronous);
+	eq &= str_equal("control_mode", a->control_mode, b->control_mode);
+	eq &= str_equal("control_group", a->control_group, b->control_group);
+	eq &= str_equal("curve_secret_key", a->curve_secret_key, b->curve_secret_key);
+	eq &= str_equal("curve_chefs_allow", a->curve_chefs_allow, b->curve_chefs_allow);
+	eq &= str_equal("curve_clients_allow", a->curve_clients_allow, b->curve_clients_allow);
 	if (!u64_equal("n_menu", a->n_menu, b->n_menu))
 		return false;
 	for (size_t i = 0; i < a->n_menu; i++) {
@@ -177,8 +183,14 @@ static void test_defaults(void)
 	CHECK(c->dishes_max_attempts == 3);
 	CHECK(c->dishes_timeout_ms == 0);
 	CHECK(c->orders_max_queued == 1000000);
+	CHECK(c->orders_key_retention_s == 86400);
 	CHECK(c->drain_timeout_ms == 30000);
 	CHECK_STR(c->store_synchronous, "full");
+	CHECK_STR(c->control_mode, "0660");
+	CHECK(c->control_group == NULL);
+	CHECK(c->curve_secret_key == NULL);
+	CHECK(c->curve_chefs_allow == NULL);
+	CHECK(c->curve_clients_allow == NULL);
 	CHECK(c->n_menu == 5);
 	for (size_t i = 0; i < 5 && i < c->n_menu; i++) {
 		size_t n = 0;
@@ -215,9 +227,15 @@ static const char full_conf[] =
 	"};\n"
 	"heartbeat = { interval_ms = 10; liveness = 100; };\n"
 	"dishes = { max_attempts = 1; timeout_ms = 86400000; };\n"
-	"orders = { max_queued = 0x10; };\n"
+	"orders = { max_queued = 0x10; key_retention_s = 60; };\n"
 	"drain_timeout_ms = 0;\n"
 	"store = { synchronous = \"normal\"; };\n"
+	"control = { mode = \"600\"; group = \"kitchen\"; };\n"
+	"curve = {\n"
+	"\tsecret_key = \"/etc/kitchen/kitchend.key\";\n"
+	"\tchefs_allow = \"/etc/kitchen/chefs.d\";\n"
+	"\tclients_allow = \"/etc/kitchen/clients.d\";\n"
+	"};\n"
 	"menu = (\n"
 	"\t{ name = \"Crème brûlée\"; ingredients = [ \"Cream\", \"Sugar\", \"Vanilla\" ]; },\n"
 	"\t{ name = \"Toast\"; ingredients = ( \"Bread\" ); }\n"
@@ -254,8 +272,14 @@ static void test_full_file(void)
 	CHECK(c->dishes_max_attempts == 1);
 	CHECK(c->dishes_timeout_ms == 86400000);
 	CHECK(c->orders_max_queued == 16);
+	CHECK(c->orders_key_retention_s == 60);
 	CHECK(c->drain_timeout_ms == 0);
 	CHECK_STR(c->store_synchronous, "normal");
+	CHECK_STR(c->control_mode, "600");
+	CHECK_STR(c->control_group, "kitchen");
+	CHECK_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
+	CHECK_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
+	CHECK_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
 	CHECK(c->n_menu == 2);
 	if (c->n_menu == 2) {
 		CHECK_STR(c->menu[0].name, "Crème brûlée");
@@ -349,6 +373,16 @@ static void test_shipped_conf_uncommented(void)
 		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///run/kitchen/dispatch.sock");
 		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "ipc:///run/kitchen/sink.sock");
 		CHECK(c->chefs_command != NULL);
+		/* examples, like chefs.command: they have no default */
+		CHECK_STR(c->control_group, "kitchen");
+		CHECK_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
+		CHECK_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
+		CHECK_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
+		free(c->control_group);
+		free(c->curve_secret_key);
+		free(c->curve_chefs_allow);
+		free(c->curve_clients_allow);
+		c->control_group = c->curve_secret_key = c->curve_chefs_allow = c->curve_clients_allow = NULL;
 		/* the rest are the defaults */
 		free(c->runtime_dir);
 		free(c->state_dir);
@@ -426,6 +460,8 @@ static void test_accepted_values(void)
 		{ "dishes = { timeout_ms = 86400000; };", F(dishes_timeout_ms), 86400000 },
 		{ "orders = { max_queued = 1; };", F(orders_max_queued), 1 },
 		{ "orders = { max_queued = 100000000; };", F(orders_max_queued), 100000000 },
+		{ "orders = { key_retention_s = 1; };", F(orders_key_retention_s), 1 },
+		{ "orders = { key_retention_s = 31536000; };", F(orders_key_retention_s), 31536000 },
 		{ "drain_timeout_ms = 3600000;", F(drain_timeout_ms), 3600000 },
 		/* numbers in comments, strings and names are not integers */
 		{ "# 99999999999\n/* 99999999999 */ // 99999999999\n"
@@ -765,10 +801,26 @@ static const struct bad_case bad_cases[] = {
 	{ "dishes.timeout_ms a day and 1", "dishes = { timeout_ms = 86400001; };\n", 1, "dishes.timeout_ms" },
 	{ "orders.max_queued 0", "orders = { max_queued = 0; };\n", 1, "orders.max_queued = 0 is out of range (1..100000000)" },
 	{ "orders.max_queued 100000001", "orders = { max_queued = 100000001; };\n", 1, "orders.max_queued" },
+	{ "orders.key_retention_s 0", "orders = { key_retention_s = 0; };\n", 1, "orders.key_retention_s = 0 is out of range (1..31536000)" },
+	{ "orders.key_retention_s a year and 1", "orders = { key_retention_s = 31536001; };\n", 1, "orders.key_retention_s" },
 	{ "drain_timeout_ms too long", "drain_timeout_ms = 3600001;\n", 1, "drain_timeout_ms = 3600001" },
 	{ "store.synchronous off", "store = {\n\tsynchronous = \"off\";\n};\n", 2,
 	  "store.synchronous = \"off\" is not \"full\" or \"normal\"" },
 	{ "store.synchronous FULL", "store = { synchronous = \"FULL\"; };\n", 1, "store.synchronous" },
+	{ "control.mode not octal", "control = {\n\tmode = \"0668\";\n};\n", 2,
+	  "control.mode = \"0668\" is not an octal file mode" },
+	{ "control.mode with setuid", "control = { mode = \"4660\"; };\n", 1, "control.mode = \"4660\"" },
+	{ "control.mode too short", "control = { mode = \"66\"; };\n", 1, "control.mode = \"66\"" },
+	{ "control.mode a number", "control = { mode = 0660; };\n", 1, "control.mode must be a string" },
+	{ "control.group empty", "control = { group = \"\"; };\n", 1, "control.group must not be empty" },
+	{ "control.group with a colon", "control = { group = \"a:b\"; };\n", 1, "control.group = \"a:b\" is not a group name" },
+	{ "curve.secret_key relative", "curve = {\n\tsecret_key = \"kitchend.key\";\n};\n", 2,
+	  "curve.secret_key = \"kitchend.key\" is not an absolute path" },
+	{ "curve.chefs_allow empty", "curve = { chefs_allow = \"\"; };\n", 1, "curve.chefs_allow must not be empty" },
+	{ "curve.clients_allow relative", "curve = { clients_allow = \"clients.d\"; };\n", 1, "curve.clients_allow" },
+	{ "curve.public_key unknown", "curve = { public_key = \"/etc/kitchen/kitchend.pub\"; };\n", 1,
+	  "unknown key 'curve.public_key'" },
+	{ "curve a string", "curve = \"on\";\n", 1, "curve must be a group" },
 	{ "menu empty", "menu = ( );\n", 1, "menu: a menu has 1..256 dishes, not 0" },
 	{ "menu an array", "menu = [ \"Pizza\" ];\n", 1, "menu must be a list" },
 	{ "menu a group", "menu = { name = \"Pizza\"; };\n", 1, "menu must be a list" },

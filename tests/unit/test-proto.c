@@ -708,6 +708,36 @@ static void test_msg_free(void)
 	proto_msg_free(NULL);
 }
 
+/* proto_parse: the same checks on frames in memory (what the fuzzer drives). */
+static void test_parse(void)
+{
+#define F(s) { s, sizeof(s) - 1 }
+	static const struct proto_field ok[] = { F("rid"), F("KIT1"), F("RESULT"), F("chef-1.1.0"),
+		F("7"), F("1"), F("served"), F("Served Salad"), F("") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT1"), F("SHOW") };
+#undef F
+	struct proto_field many[PROTO_MAX_FRAMES + 1];
+	uint64_t v;
+
+	CHECK(proto_parse(m, 1, ok, ELEMENTSOF(ok)) == 0);
+	CHECK(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 6 && proto_groups(m) == 1);
+	CHECK(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
+	CHECK(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
+	CHECK(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* half a group */
+	CHECK(m->n_fields == 0 && m->n_env == 1);
+	CHECK(proto_parse(m, 2, bad, ELEMENTSOF(bad)) == -EPROTO);   /* SHOW without its id */
+	CHECK(m->n_env == 2 && m->env[1].len == 0);
+	CHECK(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
+	for (size_t i = 0; i < ELEMENTSOF(many); i++)
+		many[i] = (struct proto_field) { "", 0 };
+	many[0] = (struct proto_field) { "KIT1", 4 };
+	many[1] = (struct proto_field) { "OK", 2 };
+	CHECK(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
+	CHECK(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
+	many[2].len = PROTO_MAX_FIELD + 1;
+	CHECK(proto_parse(m, 0, many, 3) == -EPROTO);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -730,6 +760,7 @@ static const struct {
 	{ "proto_order_topic", test_order_topic },
 	{ "proto_out_env after a field is refused", test_out_env_after_field },
 	{ "proto_msg_free", test_msg_free },
+	{ "proto_parse", test_parse },
 };
 
 int main(void)

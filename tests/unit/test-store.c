@@ -71,8 +71,9 @@ static int test_life_of_an_order(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 5, "key-1", 1234, 10, 3, names) == 0);
 	CHECK(store_commit(s) == 0);
-	CHECK(store_find_key(s, "key-1", &id) == 0 && id == 5);
-	CHECK(store_find_key(s, "key-2", &id) == -ENOENT);
+	CHECK(store_find_key(s, "key-1", 1234, &id) == 0 && id == 5);
+	CHECK(store_find_key(s, "key-1", 0, &id) == 0 && id == 5);
+	CHECK(store_find_key(s, "key-2", 0, &id) == -ENOENT);
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 6 && next_d == 13);
 
@@ -169,6 +170,25 @@ static int test_duplicate_key(void)
 	return 0;
 }
 
+static int test_expired_key(void)
+{
+	struct store *s = NULL;
+	uint64_t id = 0;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_add_order(s, 1, "k", 1000, 1, 1, names) == 0);
+	CHECK(store_commit(s) == 0);
+	/* Past its retention the key is forgotten and may name a new order. */
+	CHECK(store_find_key(s, "k", 1001, &id) == -ENOENT);
+	CHECK(store_add_order(s, 2, "k", 2000, 2, 1, names) == 0);
+	CHECK(store_commit(s) == 0);
+	CHECK(store_find_key(s, "k", 1001, &id) == 0 && id == 2);
+	/* The old order itself stays. */
+	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	store_close(&s);
+	return 0;
+}
+
 static int test_unwritable(void)
 {
 	struct store *s = NULL;
@@ -185,6 +205,7 @@ static const struct tap_case cases[] = {
 	{ "life of an order", test_life_of_an_order },
 	{ "reopen resumes open orders", test_reopen },
 	{ "duplicate key refused", test_duplicate_key },
+	{ "expired key forgotten", test_expired_key },
 	{ "unwritable directory", test_unwritable },
 };
 

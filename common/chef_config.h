@@ -1,0 +1,41 @@
+/*
+ * chef_config — the file a remote chef reads: `chef --config FILE`.
+ *
+ * libconfig syntax, every key optional (command-line options given beside
+ * --config win over the file), unknown keys refused with FILE:LINE:
+ *
+ *	dispatch = "tcp://kitchen.example.org:5557";   # kitchend's dispatch endpoint
+ *	sink = "tcp://kitchen.example.org:5558";       # kitchend's sink endpoint
+ *	name = "oven";                                 # default: the host name
+ *	stations = 4;                                  # 1..256
+ *	heartbeat = { interval_ms = 1000; liveness = 3; };   # as kitchend's
+ *	log_level = "info";
+ *	curve = {
+ *		server_key = "/etc/kitchen/kitchend.pub";      # kitchend's public key
+ *		secret_key = "/etc/kitchen/chef-oven.key";     # this chef's pair
+ *	};
+ *
+ * Only paths are read here; the key files are read by the chef (keys.h).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct chef_config {
+	char *path;
+	char *dispatch;          /* NULL when not set, as for every field */
+	char *sink;
+	char *name;
+	unsigned stations;       /* 0: not set */
+	uint64_t heartbeat_ms;   /* 0: not set */
+	unsigned liveness;       /* 0: not set */
+	char *log_level;
+	char *server_key;        /* file with kitchend's public key */
+	char *secret_key;        /* file with this chef's key pair */
+};
+
+/* Read @path into a new *ret. 0, or -errno with "FILE:LINE: reason" in @err
+ * (-EINVAL for a bad file, -ENOENT and others when it cannot be read). */
+int chef_config_load(const char *path, struct chef_config **ret, char *err, size_t err_size);
+void chef_config_free(struct chef_config **c);  /* NULL and *c == NULL are fine */

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""
+make-corpus — write the seed corpora of tests/fuzz/corpus/: proto/ (one valid
+message of every KIT1 command, with the envelopes kitchend reads, and a few
+malformed ones) in fuzz-proto.c's input format, and config/ (etc/kitchen.conf
+and variants). Run it again after a protocol or config change; libFuzzer adds
+what it finds to a copy in build-fuzz/, never here.
+
+	tests/fuzz/make-corpus.py
+"""
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def encode(n_env, frames):
+	out = bytearray([n_env])
+	for f in frames:
+		f = f.encode() if isinstance(f, str) else f
+		out += len(f).to_bytes(2, "big") + f
+	return bytes(out)
+
+
+CHEF = "chef-1.4242.9f3a61c0"
+DISH = ["31", "1", "1", "Salad", "Mixed Greens\nTomatoes", "0", "10", "0", "0"]
+PROTO = {
+	# control requests as kitchend's ROUTER sees them: [rid][""]
+	"order": (2, ["\0\x80\0\0\x29", "", "KIT1", "ORDER", "", "", "Pizza", "salad"]),
+	"order-follow-key": (2, ["rid", "", "KIT1", "ORDER", "follow", "nightly-7", "Pizza"]),
+	"wait": (2, ["rid", "", "KIT1", "WAIT", "7", "60000"]),
+	"show": (2, ["rid", "", "KIT1", "SHOW", "18446744073709551615"]),
+	"status": (2, ["rid", "", "KIT1", "STATUS"]),
+	"menu": (2, ["rid", "", "KIT1", "MENU"]),
+	"chefs": (2, ["rid", "", "KIT1", "CHEFS"]),
+	"drain": (2, ["rid", "", "KIT1", "DRAIN"]),
+	"reload": (2, ["rid", "", "KIT1", "RELOAD"]),
+	# replies as kitchenctl's REQ sees them
+	"ok-order": (0, ["KIT1", "OK", "7", "2"]),
+	"ok-report": (0, ["KIT1", "OK", "7", "served", "1700000000000", "1", "1", "0",
+			  "0", "Salad", "served", "1", "chef-1", "Served Salad",
+			  "Served Cooked Tomatoes with a pinch of magic"]),
+	"err": (0, ["KIT1", "ERR", "unknown-dish", "'Sushi' is not on the menu"]),
+	# dispatch: [chef_id] on kitchend's ROUTER, nothing on the chef's DEALER
+	"ready": (1, [CHEF, "KIT1", "READY", "chef-1", "host", "4242", "2", "2"]),
+	"heartbeat": (1, [CHEF, "KIT1", "HEARTBEAT"]),
+	"dish": (0, ["KIT1", "DISH"] + DISH + DISH),
+	"cancel": (0, ["KIT1", "CANCEL", "31", "1"]),
+	# sink
+	"progress": (0, ["KIT1", "PROGRESS", CHEF, "31", "1", "Cooking ingredient Tomatoes..."]),
+	"result": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served", "Served Salad",
+		       "Served Cooked Mixed Greens with a pinch of magic\nServed Cooked Tomatoes with a pinch of magic"]),
+	"result-failed": (0, ["KIT1", "RESULT", CHEF, "31", "2", "failed", "malformed dish: bad cook_ms", ""]),
+	# events: [topic]
+	"ordered": (1, ["order.7.", "KIT1", "ORDERED", "7", "Pizza\nSalad"]),
+	"stage": (1, ["order.7.", "KIT1", "STAGE", "7", "0", "Salad", "chef-1", "Seasoning Cooked Tomatoes..."]),
+	"served": (1, ["order.7.", "KIT1", "SERVED", "7", "0", "Salad", "chef-1", "Served Salad", "x\ny"]),
+	"failed": (1, ["order.7.", "KIT1", "FAILED", "7", "0", "Salad", "", "gave up after 3 attempts"]),
+	"done": (1, ["order.7.", "KIT1", "DONE", "7", "served", "1", "0"]),
+	"chef": (1, ["chef.", "KIT1", "CHEF", "chef-1", "joined", "host"]),
+	# malformed
+	"bad-version": (2, ["rid", "", "KIT2", "STATUS"]),
+	"bad-utf8": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served", b"\xc0\xaf\xed\xa0\x80", "\x85"]),
+	"bad-groups": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served"]),
+	"no-envelope": (3, ["KIT1", "STATUS"]),
+	"too-many-frames": (0, ["KIT1", "OK"] + ["1"] * 1099),
+}
+
+
+def config_variants():
+	with open(os.path.join(REPO, "etc", "kitchen.conf")) as f:
+		shipped = f.read()
+	return {
+		"shipped": shipped,
+		"empty": "",
+		"menu": 'menu = ( { name = "Soup"; ingredients = [ "Water", "Salt" ]; },\n'
+			'         { name = "Tea"; ingredients = ( "Leaves" ); } );\n',
+		"groups": 'log_level = "debug";\nchefs = { local = 2; threads = 4; };\n'
+			  'timing = { cook_ms = 100; cpu_work = 10000000000L; };\n'
+			  'heartbeat = { interval_ms = 250; liveness = 5; };\n'
+			  'dishes = { max_attempts = 5; timeout_ms = 0x7fff; };\n'
+			  'orders = { max_queued = 1000L; };\nstore = { synchronous = "normal"; };\n',
+		"endpoints": 'runtime_dir = "/tmp/k";\nstate_dir = "/tmp/s";\n'
+			     'endpoints = { control = "tcp://127.0.0.1:5555"; sink = "ipc:///tmp/k/x.sock"; };\n',
+		"include": '@include "other.conf"\nchefs = { local = 1; };\n',
+		"bad-int": "chefs = { local = 10000000000; };\n",
+		"bad-key": "chefs = { locl = 1; };\n",
+		"comments": "# hash\n// slashes\n/* block\n */ drain_timeout_ms = -1;\n",
+		# found by the fuzzer: a value quoted back in the error put a newline in it
+		"newline-in-value": 'log_level = "de\nbug";\n',
+		# found by the fuzzer: libconfig exit()ed on an @include of a directory
+		"include-dir": '@include ""\nchefs = { local = 1; };\n',
+		# fuzz-config names its file kitchen.conf: this includes itself
+		"include-self": '@include "kitchen.conf"\n',
+	}
+
+
+def write_dir(name, files):
+	d = os.path.join(HERE, "corpus", name)
+	shutil.rmtree(d, ignore_errors=True)
+	os.makedirs(d)
+	for k, data in files.items():
+		with open(os.path.join(d, k), "wb") as f:
+			f.write(data if isinstance(data, bytes) else data.encode())
+
+
+write_dir("proto", {k: encode(*v) for k, v in PROTO.items()})
+write_dir("config", config_variants())
+print(f"wrote {len(PROTO)} proto seeds, {len(config_variants())} config seeds")

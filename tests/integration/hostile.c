@@ -1,0 +1,724 @@
+/*
+ * hostile — a peer that speaks broken KIT1 to a running kitchend, for
+ * test_hostile.py.
+ *
+ *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
+ *	        [--fake-chef NAME]
+ *
+ * For --seconds it sends, as fast as kitchend takes them (never blocking:
+ * a full pipe drops the message), random and crafted malformed messages to
+ * all three sockets: wrong versions, unknown commands, wrong field counts,
+ * half groups, more than PROTO_MAX_FRAMES frames, frames over PROTO_MAX_FIELD
+ * (libzmq on kitchend's side drops the connection for those; we open a new
+ * socket and go on), invalid UTF-8 and control characters in names, numbers
+ * that do not fit, READYs with absurd credit, RESULTs and PROGRESS for dishes
+ * and chefs nobody knows, and floods of WAIT long polls. It never sends a
+ * message that would change kitchend's state for real: no valid ORDER of a
+ * menu dish, no DRAIN or RELOAD, no valid READY but one:
+ *
+ * With --fake-chef NAME it also joins as a chef: a valid READY with the
+ * largest credit kitchend takes, from the routing id "NAME.PID.0badc0de";
+ * then it reads the DISH messages (counting the dishes) and never answers,
+ * not even a HEARTBEAT, so kitchend must declare it dead after its liveness
+ * and cook those dishes elsewhere.
+ *
+ * The same --seed sends the same sequence. At the end it prints what it did,
+ * one "key value" line each (sent_control, oversized, reconnects,
+ * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
+ * not be made.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "proto.h"
+
+#define ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_BUILT 1400  /* frames in one crafted message: past PROTO_MAX_FRAMES */
+#define OVERSIZED_EVERY_MS 200  /* each costs a reconnect: not too often */
+
+enum target { CONTROL, DISPATCH, SINK, _TARGET_MAX };
+
+static const int target_types[_TARGET_MAX] = { ZMQ_DEALER, ZMQ_DEALER, ZMQ_PUSH };
+
+struct stats {
+	uint64_t sent[_TARGET_MAX];
+	uint64_t dropped;       /* pipe full: not sent */
+	uint64_t oversized;     /* frames over PROTO_MAX_FIELD */
+	uint64_t too_many;      /* messages over PROTO_MAX_FRAMES */
+	uint64_t reconnects;
+	uint64_t waits;
+	uint64_t readies;       /* crafted bad READYs from a text routing id */
+	uint64_t replies;       /* what control answered */
+	uint64_t full;          /* of which ERR full: WAITs past the limit */
+	uint64_t fake_dishes;
+};
+
+static void *zctx;
+static const char *endpoints[_TARGET_MAX];
+static void *socks[_TARGET_MAX];
+static void *prober;    /* DEALER with a text routing id: its READYs pass the id check */
+static struct stats st;
+static uint64_t rng;
+
+/* xorshift64*: small, and the same on every machine. */
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ull;
+}
+
+static size_t below(size_t n)
+{
+	return n ? (size_t) (rnd() % n) : 0;
+}
+
+/* One message being made: frames point into a scratch arena. */
+struct msg {
+	size_t n;
+	const void *data[MAX_BUILT];
+	size_t len[MAX_BUILT];
+	char arena[1 << 20];
+	size_t used;
+};
+
+static struct msg M;
+
+static void add(const void *data, size_t len)
+{
+	if (M.n == MAX_BUILT || M.used + len > sizeof(M.arena))
+		return;
+	memcpy(M.arena + M.used, data, len);
+	M.data[M.n] = M.arena + M.used;
+	M.len[M.n++] = len;
+	M.used += len;
+}
+
+static void adds(const char *s)
+{
+	add(s, strlen(s));
+}
+
+static void begin(void)
+{
+	M.n = 0;
+	M.used = 0;
+}
+
+static void add_random_bytes(size_t len)
+{
+	char buf[4096];
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char) rnd();
+	add(buf, len);
+}
+
+/* Text that is not: broken UTF-8, controls, or a name far too long. */
+static void add_bad_text(void)
+{
+	static const char *const bad[] = {
+		"\xc0\xaf",              /* overlong '/' */
+		"\xe0\x80\xaf",          /* overlong, 3 bytes */
+		"\xed\xa0\x80",          /* a surrogate */
+		"\xf4\x90\x80\x80",      /* beyond U+10FFFF */
+		"\xf5\x80\x80\x80",
+		"\xc2\x85",              /* C1 control NEL */
+		"\xe2\x82",              /* cut short */
+		"\x80",                  /* a lone continuation */
+		"Pi\x7fzza",             /* DEL */
+		"Piz\tza",
+		"Pizza\n",               /* a newline in a name */
+		"\x1b[31mred",
+		"\xff\xfe",
+	};
+	char buf[512];
+	size_t n;
+
+	const char *pick = bad[below(ELEMS(bad))];
+
+	switch (below(4)) {
+	case 0:
+		adds(pick);
+		return;
+	case 1:  /* NUL inside */
+		add("Piz\0za", 6);
+		return;
+	case 2:  /* too long for a name, but valid text */
+		n = PROTO_MAX_NAME + 1 + below(300);
+		memset(buf, 'x', n);
+		add(buf, n);
+		return;
+	default:
+		n = (size_t) snprintf(buf, sizeof(buf), "Sushi%s", pick);
+		add(buf, n);
+		return;
+	}
+}
+
+/* A number that is not one, or does not fit. */
+static void add_bad_number(void)
+{
+	static const char *const bad[] = {
+		"", "00", "007", "-1", "+1", " 1", "1 ", "1e3", "0x10", "1.5", "12a",
+		"18446744073709551616", "99999999999999999999", "100000000000000000000",
+		"999999999999999999999999999999999999999999",
+	};
+
+	adds(bad[below(ELEMS(bad))]);
+}
+
+static void add_number(void)
+{
+	char buf[24];
+
+	switch (below(4)) {
+	case 0:
+		adds("0");
+		return;
+	case 1:
+		adds("18446744073709551615");
+		return;
+	default:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long) (rnd() % 100000));
+		adds(buf);
+		return;
+	}
+}
+
+static void add_random_field(void)
+{
+	switch (below(6)) {
+	case 0:
+		add_bad_text();
+		return;
+	case 1:
+		add_bad_number();
+		return;
+	case 2:
+		add_number();
+		return;
+	case 3:
+		add("", 0);
+		return;
+	case 4:
+		adds("Served Sushi");
+		return;
+	default:
+		add_random_bytes(below(64));
+		return;
+	}
+}
+
+static const char *const commands[] = {
+	"ORDER", "WAIT", "SHOW", "STATUS", "MENU", "CHEFS", "OK", "ERR", "READY", "HEARTBEAT",
+	"DISH", "CANCEL", "PROGRESS", "RESULT", "ORDERED", "STAGE", "SERVED", "FAILED", "DONE",
+	"CHEF", "DRAIN", "RELOAD",
+};
+#define N_SAFE_CONTROL (ELEMS(commands) - 2)  /* DRAIN and RELOAD change kitchend for real */
+
+static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT1", "READY ", "WAIT " };
+
+static void add_command(enum target t)
+{
+	size_t n = t == CONTROL ? N_SAFE_CONTROL : ELEMS(commands);
+
+	adds(commands[below(n)]);
+}
+
+/* Send M on @t without blocking; a full pipe drops it. */
+static void send_on(void *s, enum target t)
+{
+	for (size_t i = 0; i < M.n; i++) {
+		if (zmq_send(s, M.data[i], M.len[i], (i + 1 < M.n ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0) {
+			/* Nothing of it went if the first frame did not; a later
+			 * frame cannot fail alone on these socket types. */
+			st.dropped++;
+			return;
+		}
+	}
+	st.sent[t]++;
+}
+
+static int open_target(enum target t)
+{
+	int linger = 0, hwm = 1000;
+
+	socks[t] = zmq_socket(zctx, target_types[t]);
+	if (!socks[t])
+		return -errno;
+	zmq_setsockopt(socks[t], ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(socks[t], ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	if (zmq_connect(socks[t], endpoints[t]) < 0)
+		return -errno;
+	return 0;
+}
+
+/* kitchend's libzmq drops a connection that sent an oversized frame: start over. */
+static int reopen(enum target t)
+{
+	zmq_close(socks[t]);
+	socks[t] = NULL;
+	st.reconnects++;
+	return open_target(t);
+}
+
+/* The REQ envelope a ROUTER expects on control: our DEALER adds the id. */
+static void control_head(void)
+{
+	if (below(10))
+		add("", 0);  /* else: no delimiter at all */
+}
+
+static void craft_version(enum target t)
+{
+	static const char *const versions[] = { "KIT2", "KIT0", "kit1", "KIT", "KIT11", "", "ZMTP" };
+
+	begin();
+	if (t == CONTROL)
+		control_head();
+	if (below(4))
+		adds(versions[below(ELEMS(versions))]);
+	else
+		add("KIT1\0", 5);
+	add_command(t);
+	for (size_t i = below(4); i > 0; i--)
+		add_random_field();
+}
+
+static void craft_unknown(enum target t)
+{
+	begin();
+	if (t == CONTROL)
+		control_head();
+	adds("KIT1");
+	if (below(2))
+		adds(unknown[below(ELEMS(unknown))]);
+	else
+		add_random_bytes(1 + below(12));
+	for (size_t i = below(4); i > 0; i--)
+		add_random_field();
+}
+
+/* A known command with whatever number of fields; most counts are wrong. */
+static void craft_counts(enum target t)
+{
+	begin();
+	if (t == CONTROL)
+		control_head();
+	adds("KIT1");
+	add_command(t);
+	for (size_t i = below(14); i > 0; i--)
+		add_random_field();
+}
+
+/* Group commands one field short or long of a whole group. */
+static void craft_groups(enum target t)
+{
+	static const char *const grouped[] = { "RESULT", "DISH", "ORDER", "OK" };
+	const char *cmd = grouped[below(ELEMS(grouped))];
+	size_t fixed = strcmp(cmd, "RESULT") == 0 ? 1 : strcmp(cmd, "ORDER") == 0 ? 2 : 0;
+	size_t group = strcmp(cmd, "RESULT") == 0 ? 5 : strcmp(cmd, "DISH") == 0 ? 9 : 1;
+	size_t n = fixed + group * below(4) + (group > 1 ? 1 + below(group - 1) : 0);
+
+	begin();
+	if (t == CONTROL)
+		control_head();
+	adds("KIT1");
+	adds(cmd);
+	if (group == 1 && fixed == 2)
+		n = 1;  /* ORDER with flags alone */
+	for (size_t i = 0; i < n; i++)
+		add_random_field();
+}
+
+static void craft_too_many(enum target t)
+{
+	size_t n = PROTO_MAX_FRAMES + 1 + below(MAX_BUILT - PROTO_MAX_FRAMES - 1);
+
+	begin();
+	if (t == CONTROL)
+		control_head();
+	adds("KIT1");
+	adds(t == CONTROL ? "ORDER" : t == SINK ? "RESULT" : "READY");
+	while (M.n < n)
+		add(M.n % 2 ? "1" : "", M.n % 2);
+	st.too_many++;
+}
+
+/* Valid text, a frame of exactly PROTO_MAX_FIELD: allowed through, then refused by content. */
+static void craft_max_field(enum target t)
+{
+	static char big[PROTO_MAX_FIELD];
+
+	memset(big, 'y', sizeof(big));
+	begin();
+	if (t == CONTROL) {
+		control_head();
+		adds("KIT1");
+		adds("ORDER");
+		add("", 0);
+		add(big, sizeof(big));  /* a key far too long */
+		adds("Sushi");
+	} else if (t == SINK) {
+		adds("KIT1");
+		adds("PROGRESS");
+		adds("nochef.1.00000000");
+		adds("1");
+		adds("1");
+		add(big, sizeof(big));
+	} else {
+		adds("KIT1");
+		adds("READY");
+		add(big, sizeof(big));
+		adds("h");
+		adds("1");
+		adds("1");
+		adds("1");
+	}
+}
+
+/* Over PROTO_MAX_FIELD: ZMQ_MAXMSGSIZE makes kitchend's libzmq hang up. */
+static int send_oversized(enum target t)
+{
+	static char huge[PROTO_MAX_FIELD + 4096];
+	size_t len = PROTO_MAX_FIELD + 1 + below(4096);
+
+	memset(huge, 'z', sizeof(huge));
+	begin();
+	if (t == CONTROL)
+		add("", 0);
+	adds("KIT1");
+	adds(t == SINK ? "PROGRESS" : "SHOW");
+	add(huge, len);
+	send_on(socks[t], t);
+	st.oversized++;
+	/* Give it time to reach kitchend before the socket goes (LINGER is 0). */
+	usleep(20000);
+	return reopen(t);
+}
+
+static void craft_garbage(void)
+{
+	begin();
+	for (size_t i = 1 + below(10); i > 0; i--)
+		add_random_bytes(below(200));
+}
+
+/* Control: WAITs with long time-outs for orders that may exist, and huge ids. */
+static void craft_wait(void)
+{
+	char buf[24];
+
+	begin();
+	add("", 0);
+	adds("KIT1");
+	adds("WAIT");
+	if (below(4)) {
+		snprintf(buf, sizeof(buf), "%zu", 1 + below(40));
+		adds(buf);
+		adds(below(2) ? "60000" : "18446744073709551615");
+	} else {
+		add_bad_number();
+		add_number();
+	}
+	st.waits++;
+}
+
+/* Sink: well-formed RESULTs and PROGRESS from nobody, or with bad fields. */
+static void craft_sink_lies(void)
+{
+	char id[32];
+
+	begin();
+	adds("KIT1");
+	snprintf(id, sizeof(id), "nochef.%zu.%08zx", below(100), below(1u << 30));
+	if (below(2)) {
+		adds("RESULT");
+		adds(below(4) ? id : "");
+		for (size_t g = 1 + below(3); g > 0; g--) {
+			if (below(3))
+				add_number();
+			else
+				add_bad_number();
+			add_number();
+			adds(below(3) ? "served" : below(2) ? "failed" : "burnt");
+			if (below(3))
+				adds("Served Sushi");
+			else
+				add_bad_text();
+			if (below(3))
+				adds("Served Cooked Rice with a pinch of magic\nx");
+			else
+				add_bad_text();
+		}
+	} else {
+		adds("PROGRESS");
+		adds(id);
+		add_number();
+		add_number();
+		if (below(2))
+			adds("Cooking ingredient Rice...");
+		else
+			add_bad_text();
+	}
+}
+
+/* From a text routing id, so only the field that is wrong makes it malformed. */
+static void craft_bad_ready(void)
+{
+	static const char *const credit[] = {
+		"0", "1025", "18446744073709551615", "99999999999999999999", "-4", "", "1e6",
+	};
+	int which = (int) below(5);
+
+	begin();
+	adds("KIT1");
+	adds("READY");
+	if (which == 0)
+		add_bad_text();
+	else
+		adds("prober");
+	if (which == 1)
+		add_bad_text();
+	else
+		adds("hostile-host");
+	if (which == 2)
+		add_bad_number();
+	else
+		add_number();
+	adds(which == 3 ? credit[below(ELEMS(credit))] : "1");
+	adds(which == 3 || which == 2 ? "1" : credit[below(ELEMS(credit))]);
+	send_on(prober, DISPATCH);
+	st.readies++;
+}
+
+static void drain_replies(void)
+{
+	static size_t frame;   /* of the reply being read: ["", KIT1, ERR, code, ...] */
+	static bool is_err;
+	char buf[64];
+	int n;
+
+	while ((n = zmq_recv(socks[CONTROL], buf, sizeof(buf), ZMQ_DONTWAIT)) >= 0) {
+		int more = 0;
+		size_t len = sizeof(more);
+
+		if (frame == 2)
+			is_err = n == 3 && memcmp(buf, "ERR", 3) == 0;
+		if (frame == 3 && is_err && n == 4 && memcmp(buf, "full", 4) == 0)
+			st.full++;
+		frame++;
+		zmq_getsockopt(socks[CONTROL], ZMQ_RCVMORE, &more, &len);
+		if (!more) {
+			st.replies++;
+			frame = 0;
+			is_err = false;
+		}
+	}
+	while (zmq_recv(prober, buf, sizeof(buf), ZMQ_DONTWAIT) >= 0)
+		;
+	for (enum target t = CONTROL; t < _TARGET_MAX; t++)
+		if (t == DISPATCH)
+			while (zmq_recv(socks[t], buf, sizeof(buf), ZMQ_DONTWAIT) >= 0)
+				;
+}
+
+/* The fake chef: join, then only listen. Counts the dish groups it is handed. */
+static void fake_read(void *fake)
+{
+	char buf[256];
+	size_t frames = 0;
+	bool is_dish = false;
+
+	for (;;) {
+		int n = zmq_recv(fake, buf, sizeof(buf), ZMQ_DONTWAIT);
+		int more = 0;
+		size_t len = sizeof(more);
+
+		if (n < 0)
+			return;
+		if (frames == 1)
+			is_dish = n == 4 && memcmp(buf, "DISH", 4) == 0;
+		frames++;
+		zmq_getsockopt(fake, ZMQ_RCVMORE, &more, &len);
+		if (!more) {
+			if (is_dish && frames >= 2)
+				st.fake_dishes += (frames - 2) / 9;
+			frames = 0;
+			is_dish = false;
+		}
+	}
+}
+
+static void *fake_join(const char *name)
+{
+	char id[160], pid[24];
+	int linger = 0;
+	void *s = zmq_socket(zctx, ZMQ_DEALER);
+
+	if (!s)
+		return NULL;
+	snprintf(id, sizeof(id), "%s.%d.0badc0de", name, (int) getpid());
+	snprintf(pid, sizeof(pid), "%d", (int) getpid());
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_ROUTING_ID, id, strlen(id));
+	if (zmq_connect(s, endpoints[DISPATCH]) < 0) {
+		zmq_close(s);
+		return NULL;
+	}
+	begin();
+	adds("KIT1");
+	adds("READY");
+	adds(name);
+	adds("hostile");
+	adds(pid);
+	adds("1024");
+	adds("1024");
+	for (size_t i = 0; i < M.n; i++)
+		zmq_send(s, M.data[i], M.len[i], i + 1 < M.n ? ZMQ_SNDMORE : 0);
+	return s;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static void one_round(void)
+{
+	enum target t = (enum target) below(_TARGET_MAX);
+	size_t kind = below(100);
+
+	if (kind < 5)
+		craft_too_many(t);
+	else if (kind < 7)
+		craft_max_field(t);
+	else if (kind < 20)
+		craft_version(t);
+	else if (kind < 33)
+		craft_unknown(t);
+	else if (kind < 50)
+		craft_counts(t);
+	else if (kind < 60)
+		craft_groups(t);
+	else if (kind < 66)
+		craft_garbage();
+	else if (kind < 78) {
+		craft_wait();
+		t = CONTROL;
+	} else if (kind < 90) {
+		craft_sink_lies();
+		t = SINK;
+	} else {
+		craft_bad_ready();
+		return;
+	}
+	send_on(socks[t], t);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "control", required_argument, NULL, 'c' },
+		{ "dispatch", required_argument, NULL, 'd' },
+		{ "sink", required_argument, NULL, 's' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 'r' },
+		{ "fake-chef", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+	const char *fake_name = NULL;
+	double seconds = 5;
+	uint64_t seed = 1, end, next_oversized;
+	void *fake = NULL;
+	int c, linger = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c': endpoints[CONTROL] = optarg; break;
+		case 'd': endpoints[DISPATCH] = optarg; break;
+		case 's': endpoints[SINK] = optarg; break;
+		case 't': seconds = atof(optarg); break;
+		case 'r': seed = strtoull(optarg, NULL, 10); break;
+		case 'f': fake_name = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!endpoints[CONTROL] || !endpoints[DISPATCH] || !endpoints[SINK] || seconds <= 0) {
+		fprintf(stderr, "usage: hostile --control EP --dispatch EP --sink EP [--seconds S] "
+			"[--seed N] [--fake-chef NAME]\n");
+		return 2;
+	}
+	rng = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	zctx = zmq_ctx_new();
+	prober = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+	if (!prober)
+		return 1;
+	zmq_setsockopt(prober, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(prober, ZMQ_ROUTING_ID, "prober.1.00000000", 17);
+	if (zmq_connect(prober, endpoints[DISPATCH]) < 0)
+		return 1;
+	for (enum target t = CONTROL; t < _TARGET_MAX; t++)
+		if (open_target(t) < 0) {
+			fprintf(stderr, "hostile: cannot connect to %s: %s\n", endpoints[t], zmq_strerror(errno));
+			return 1;
+		}
+	if (fake_name && !(fake = fake_join(fake_name))) {
+		fprintf(stderr, "hostile: cannot join as chef %s\n", fake_name);
+		return 1;
+	}
+
+	end = mono_ms() + (uint64_t) (seconds * 1000);
+	next_oversized = mono_ms() + OVERSIZED_EVERY_MS;
+	for (uint64_t round = 0; mono_ms() < end; round++) {
+		one_round();
+		if (mono_ms() >= next_oversized) {
+			if (send_oversized((enum target) (st.oversized % _TARGET_MAX)) < 0)
+				return 1;
+			next_oversized = mono_ms() + OVERSIZED_EVERY_MS;
+		}
+		if (round % 64 == 0) {
+			drain_replies();
+			if (fake)
+				fake_read(fake);
+		}
+	}
+	drain_replies();
+	if (fake)
+		fake_read(fake);
+
+	printf("sent_control %llu\nsent_dispatch %llu\nsent_sink %llu\n",
+	       (unsigned long long) st.sent[CONTROL], (unsigned long long) st.sent[DISPATCH],
+	       (unsigned long long) st.sent[SINK]);
+	printf("dropped %llu\noversized %llu\ntoo_many_frames %llu\nreconnects %llu\nwaits %llu\n"
+	       "bad_readies %llu\nreplies %llu\nreplies_full %llu\nfake_dishes %llu\n",
+	       (unsigned long long) st.dropped, (unsigned long long) st.oversized,
+	       (unsigned long long) st.too_many, (unsigned long long) st.reconnects,
+	       (unsigned long long) st.waits, (unsigned long long) st.readies,
+	       (unsigned long long) st.replies, (unsigned long long) st.full,
+	       (unsigned long long) st.fake_dishes);
+
+	if (fake)
+		zmq_close(fake);
+	zmq_close(prober);
+	for (enum target t = CONTROL; t < _TARGET_MAX; t++)
+		zmq_close(socks[t]);
+	zmq_ctx_term(zctx);
+	return 0;
+}

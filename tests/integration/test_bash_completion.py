@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""
+kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
+with the bash-completion library as bash would): verbs, options, the options
+of order, and for `order` the dishes on the running kitchen's menu, quoted
+for the shell (they hold spaces).
+
+Skipped (77) without bash-completion (Debian package bash-completion).
+"""
+
+import os
+import subprocess
+
+from harness import KITCHENCTL, REPO, Kitchen, TestSkip, check_eq, clean_env, main, note
+
+LIBRARY = "/usr/share/bash-completion/bash_completion"
+SCRIPT = os.path.join(REPO, "packaging", "bash-completion", "kitchenctl")
+
+# complete WORD...: what _kitchenctl offers for the last word, one a line.
+DRIVER = r'''
+source "$LIBRARY"
+source "$SCRIPT"
+complete_words() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(($# - 1))
+	COMP_LINE="$*"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_kitchenctl kitchenctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	printf '%s\n' "${COMPREPLY[@]}" | sort
+}
+'''
+
+
+def complete(k, *words):
+	script = DRIVER + "complete_words " + " ".join(f"'{w}'" for w in words) + "\n"
+	env = clean_env(LIBRARY=LIBRARY, SCRIPT=SCRIPT, KITCHEN_CONTROL=k.control,
+			PATH=os.path.dirname(KITCHENCTL) + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+	p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+			   text=True, env=env, timeout=30)
+	got = [l for l in p.stdout.split("\n") if l]
+	note(f"$ complete {' '.join(words)!r}\n  -> {got!r}" + (f"\n  stderr: {p.stderr}" if p.stderr else ""))
+	return got
+
+
+def test():
+	if not os.path.exists(LIBRARY):
+		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
+	with Kitchen(chefs={"local": 1}) as k:
+		check_eq(complete(k, "kitchenctl", ""),
+			 ["chefs", "drain", "menu", "order", "reload", "show", "status"], "verbs")
+		check_eq(complete(k, "kitchenctl", "re"), ["reload"], "a verb begun")
+		check_eq(complete(k, "kitchenctl", "--ti"), ["--timeout"], "a global option")
+		check_eq(complete(k, "kitchenctl", "--json", "order", "--w"), ["--wait"], "an option of order")
+		check_eq(complete(k, "kitchenctl", "order", "Chi"),
+			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "dishes, quoted")
+		check_eq(complete(k, "kitchenctl", "--timeout", "900", "order", "Pizza", "S"),
+			 ["Salad", "Spaghetti"], "more dishes")
+		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
+
+
+main(test)

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Chaos: 2000 dishes (200 orders of 10, each with an idempotency key) on 4
+chefs (3 local, 2 stations each; 1 "remote", started by the test as systemd
+would, 2 stations) while the test kill -9s a random chef every few hundred ms
+and kill -9s kitchend twice, starting it again each time.
+
+Acknowledged = an order for which kitchenctl printed an id (exit 0). A
+kitchenctl that exited 3 (kitchend gone mid-request) acknowledged nothing; it
+is retried with the same key until it is acknowledged, and must then name the
+order the first try stored, if it stored one.
+
+Afterwards every acknowledged dish is served, exactly once in the record:
+`kitchenctl show --json` of each order shows each dish served (attempts >= 1),
+status counts served == acknowledged and failed == 0, and the SQLite store
+(read after kitchend stopped) holds exactly one row per acknowledged dish, all
+served, and one order per key, the one kitchenctl printed. The remote chef,
+never restarted by anyone for kitchend's sake, rejoins after each kitchend
+restart by itself and serves dishes after the last one."""
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import threading
+import time
+
+from harness import DEFAULT_DISHES, SCALE, Kitchen, check, check_eq, main, note, poll
+
+N_ORDERS = 200
+PER_ORDER = 10
+SUBMITTERS = 4
+HEARTBEAT_MS = 250
+CHEF_KILL_EVERY = 0.35     # s between chef kills
+PACE = 0.12                # s a submitter waits between orders: they come over ~6 s
+KITCHEND_KILLS_AT = (0.25, 0.6)   # fractions of the orders acknowledged when kitchend is killed
+
+
+class Submitter:
+	"""Place orders[i] for the indexes given, retrying exit 3 with the same key."""
+
+	def __init__(self, k, orders, indexes, deadline):
+		self.k, self.orders, self.indexes, self.deadline = k, orders, indexes, deadline
+		self.acked = {}      # index -> order id
+		self.retried = {}    # index -> tries that exited 3
+		self.error = None
+		self.thread = threading.Thread(target=self.run, daemon=True)
+
+	def run(self):
+		try:
+			for i in self.indexes:
+				self.place(i)
+		except BaseException as e:  # reported by the main thread
+			self.error = e
+
+	def place(self, i):
+		while True:
+			rc, out, err = self.k.ctl("--timeout", "2000", "order", "--key", f"chaos-{i}",
+						  *self.orders[i], quiet=True, timeout=30)
+			if rc == 0:
+				check(out.strip().isdigit(), f"order chaos-{i}: exit 0 without an id", out, err)
+				self.acked[i] = int(out)
+				time.sleep(PACE)
+				return
+			check(rc == 3, f"order chaos-{i}: exit {rc} (only 3, kitchend unreachable, may be retried)",
+			      out, err)
+			self.retried[i] = self.retried.get(i, 0) + 1
+			check(time.monotonic() < self.deadline, f"order chaos-{i} still unacknowledged at the deadline",
+			      err)
+			time.sleep(0.1)
+
+
+def test():
+	rng = random.Random(int(os.environ.get("KITCHEN_CHAOS_SEED", "0")) or None)
+	seed = rng.randrange(1 << 30)
+	rng.seed(seed)
+	note(f"# chaos seed {seed} (KITCHEN_CHAOS_SEED={seed} repeats the orders and the kills)")
+	orders = [[rng.choice(DEFAULT_DISHES) for _ in range(PER_ORDER)] for _ in range(N_ORDERS)]
+	total = N_ORDERS * PER_ORDER
+
+	with Kitchen(chefs={"local": 3, "threads": 2}, chefs_ready=4, start=False,
+		     timing={"cook_ms": 4, "season_ms": 1},
+		     heartbeat={"interval_ms": HEARTBEAT_MS, "liveness": 3},
+		     log_level="info") as k:
+		remote = []
+
+		def start_remote():
+			remote.append(k.start_chef("remote-1", stations=2, heartbeat_ms=HEARTBEAT_MS, liveness=3))
+
+		k.start(wait=False)
+		start_remote()
+		k.wait_ready()
+
+		deadline = time.monotonic() + 90 * SCALE
+		subs = [Submitter(k, orders, range(s, N_ORDERS, SUBMITTERS), deadline) for s in range(SUBMITTERS)]
+		for s in subs:
+			s.thread.start()
+
+		def acked():
+			return sum(len(s.acked) for s in subs)
+
+		chef_kills = kitchend_kills = 0
+		next_kitchend = list(KITCHEND_KILLS_AT)
+		remote_down_until = None
+		while any(s.thread.is_alive() for s in subs) or chef_kills < 12:
+			check(time.monotonic() < deadline, "the chaos did not finish in time",
+			      f"acknowledged {acked()} of {N_ORDERS}")
+			time.sleep(CHEF_KILL_EVERY * rng.uniform(0.5, 1.5))
+			if remote_down_until and time.monotonic() >= remote_down_until:
+				start_remote()  # its supervisor (systemd) restarts it
+				remote_down_until = None
+
+			if next_kitchend and acked() >= next_kitchend[0] * N_ORDERS:
+				next_kitchend.pop(0)
+				note(f"# kill -9 kitchend (pid {k.proc.pid}) with {acked()} orders acknowledged")
+				k.kill()
+				kitchend_kills += 1
+				time.sleep(rng.uniform(0.1, 0.5))
+				k.start(wait=False)
+				continue
+
+			chefs = [p for p in k.proc_chef_pids() if p != k.proc.pid]
+			if len(chefs) < 2:
+				continue
+			victim = rng.choice(chefs)
+			try:
+				os.kill(victim, signal.SIGKILL)
+			except ProcessLookupError:
+				continue
+			chef_kills += 1
+			if remote and victim == remote[-1].pid:
+				remote[-1].wait()
+				remote_down_until = time.monotonic() + 0.3
+
+		for s in subs:
+			s.thread.join()
+			if s.error:
+				raise s.error
+		if remote_down_until:
+			start_remote()
+		check_eq(kitchend_kills, 2, "kitchend should have been killed twice")
+		check(chef_kills >= 12, f"only {chef_kills} chef kills")
+		ids = {}
+		for s in subs:
+			ids.update(s.acked)
+		check_eq(len(ids), N_ORDERS, "every order should be acknowledged in the end")
+		check_eq(len(set(ids.values())), N_ORDERS, "every key should name its own order")
+		retried = sum(len(s.retried) for s in subs)
+		print(f"chaos: seed {seed}, {chef_kills} chefs and {kitchend_kills} kitchends killed, "
+		      f"{retried} orders retried after exit 3")
+
+		# Everything acknowledged gets served, with no operator action.
+		def all_served():
+			st = k.ctl("--json", "status", quiet=True)
+			if st[0] != 0:
+				return None
+			d = json.loads(st[1])["dishes"]
+			return d if d["served"] + d["failed"] >= total and d["queued"] + d["cooking"] == 0 else None
+
+		counts = poll(all_served, 60, f"all {total} dishes to be served", interval=0.2)
+		check_eq(counts, {"queued": 0, "cooking": 0, "served": total, "failed": 0},
+			 "status: acknowledged = served + failed, failed = 0, nothing served twice")
+
+		# The remote chef rejoined after the last restart by itself, and cooks.
+		remote_chefs = [c for c in k.chefs() if c["name"] == "remote-1"]
+		check(remote_chefs and remote_chefs[0]["local"] is False and k.chef_ready(remote_chefs[0]),
+		      "the remote chef should be back by itself", remote_chefs)
+		late = k.order(*["Salad"] * 20)
+		report = k.wait_order(late, timeout=30)
+		check("remote-1" in [d["chef"] for d in report["dishes"]],
+		      "the remote chef should serve dishes after the restarts", report)
+
+		for i, order_id in sorted(ids.items()):
+			report = k.show(order_id)
+			check_eq(report["state"], "served", f"order {order_id} (chaos-{i})")
+			check_eq([d["name"] for d in report["dishes"]], orders[i], f"order {order_id}'s dishes")
+			bad = [d for d in report["dishes"]
+			       if d["state"] != "served" or d["attempts"] < 1 or d["result"] != f"Served {d['name']}"]
+			check(not bad, f"order {order_id}: every dish served, attempts >= 1", bad)
+
+		check_eq(k.stop(timeout=20), 0, "kitchend's exit status on SIGTERM after the chaos")
+		for p in remote:
+			p.kill()
+			p.wait()
+
+		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
+		try:
+			rows = db.execute("SELECT key, id, dishes, done FROM orders WHERE key LIKE 'chaos-%'").fetchall()
+			check_eq(len(rows), N_ORDERS, "orders with a chaos key in the store")
+			check_eq({key: oid for key, oid, _, _ in rows}, {f"chaos-{i}": oid for i, oid in ids.items()},
+				 "each key names the order kitchenctl printed for it")
+			check(all(n == PER_ORDER and done == 2 for _, _, n, done in rows),
+			      "every chaos order holds 10 dishes and is done, served")
+			check_eq(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0], N_ORDERS + 1,
+				 "orders in the store: the chaos ones and the late one, nothing unacknowledged")
+			q = ",".join(str(oid) for oid in ids.values())
+			dishes = db.execute(f"SELECT order_id, idx, name, state, attempts FROM dishes "
+					    f"WHERE order_id IN ({q})").fetchall()
+			check_eq(len(dishes), total, "dish rows of the acknowledged orders")
+			check_eq(len({(o, i) for o, i, _, _, _ in dishes}), total, "no dish row twice")
+			by_order = {oid: i for i, oid in ids.items()}
+			wrong = [r for r in dishes if r[3] != 2 or r[4] < 1 or orders[by_order[r[0]]][r[1]] != r[2]]
+			check(not wrong, "every dish row served once, as ordered", wrong[:5])
+			check_eq(db.execute("SELECT COUNT(*) FROM dishes").fetchone()[0], total + 20,
+				 "dish rows in the store: acknowledged ones only")
+		finally:
+			db.close()
+
+
+main(test)

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Idempotent submit: `kitchenctl order --key KEY ...` placed again with the
+same key returns the same order id and orders nothing new, also after kitchend
+was SIGKILLed and started again; another key makes a new order. A key
+submitted with other dishes names the same order and kitchenctl says so (exit
+1). Keys expire after orders.key_retention_s: the same key then makes a new
+order. The store holds one row per order: nothing is ordered twice."""
+
+import sqlite3
+import time
+
+from harness import Kitchen, check, check_eq, main, menu
+
+
+def counts(k):
+	st = k.status()
+	return st["dishes"]["queued"] + st["dishes"]["cooking"] + st["dishes"]["served"] + st["dishes"]["failed"]
+
+
+def order_key(k, key, *dishes):
+	out = k.ctl_ok("order", "--key", key, *dishes)
+	check(out.strip().isdigit(), f"order --key {key} should print the order id", out)
+	return int(out)
+
+
+def test():
+	with Kitchen(chefs={"local": 1}, orders={"key_retention_s": 3},
+		     menu=menu(("Tea", ["Leaves"]), ("Toast", ["Bread"]))) as k:
+		a = order_key(k, "retry-1", "Tea", "Toast")
+		check_eq(k.wait_order(a)["state"], "served", "the first order")
+		total = counts(k)
+
+		again = order_key(k, "retry-1", "Tea", "Toast")
+		check_eq(again, a, "the same key again should return the same order")
+		check_eq(counts(k), total, "a retried key should order no new dish")
+
+		# --json tells the same order too.
+		j = k.ctl_json("order", "--key", "retry-1", "Tea", "Toast")
+		check_eq(j.get("order"), a, "order --json --key with a known key", j)
+
+		# Same key, other dishes: the key names order a, which kitchenctl says.
+		rc, out, err = k.ctl("order", "--key", "retry-1", "Tea")
+		check_eq(rc, 1, "a known key with other dishes should be refused by kitchenctl", out, err)
+		check(str(a) in err and "retry-1" in err and "malformed" not in err,
+		      "the refusal should name the key and its order", err)
+		check_eq(counts(k), total, "a known key with other dishes should order nothing")
+
+		b = order_key(k, "retry-2", "Tea")
+		check(b != a, "another key should make another order", a, b)
+		k.wait_order(b)
+
+		# SIGKILL: the keys are in the store, not only in memory.
+		k.kill()
+		k.kill_all()
+		k.start()
+		check_eq(order_key(k, "retry-1", "Tea", "Toast"), a, "retry-1 after a restart")
+		check_eq(order_key(k, "retry-2", "Tea"), b, "retry-2 after a restart")
+		c = order_key(k, "retry-3", "Toast")
+		check(c not in (a, b), "a new key after a restart should make a new order", a, b, c)
+		k.wait_order(c)
+
+		# Past the retention period a key is forgotten: a new order.
+		time.sleep(3.5)
+		d = order_key(k, "retry-1", "Tea")
+		check(d not in (a, b, c), "a key older than orders.key_retention_s should make a new order",
+		      a, b, c, d)
+		check_eq(order_key(k, "retry-1", "Tea"), d, "the renewed key returns its new order")
+		check_eq(k.wait_order(d)["state"], "served", "the order of the renewed key")
+		check_eq(k.show(a)["state"], "served", "the old order of the expired key is still there")
+
+		rc = k.stop()
+		check_eq(rc, 0, "kitchend's exit status on SIGTERM")
+		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
+		try:
+			rows = db.execute("SELECT id FROM orders ORDER BY id").fetchall()
+			check_eq([r[0] for r in rows], sorted([a, b, c, d]), "orders in the store")
+			n = db.execute("SELECT COUNT(*) FROM dishes").fetchone()[0]
+			check_eq(n, 2 + 1 + 1 + 1, "dishes in the store")
+		finally:
+			db.close()
+
+
+main(test)
