@@ -283,6 +283,21 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
 }
 
 /* RESULT for the dish being cooked; waits while the sink is full, unless interrupted. */
+/* Put one RESULT on the sink without waiting: 0 or -errno (-EAGAIN when full). */
+static int result_try(struct station *st, const char *outcome, const char *result, const char *items)
+{
+	struct proto_out o;
+
+	proto_out_begin(&o, st->push, PROTO_RESULT);
+	proto_out_str(&o, st->chef_id);
+	proto_out_u64(&o, st->dish->id);
+	proto_out_u64(&o, st->dish->attempt);
+	proto_out_str(&o, outcome);
+	proto_out_str(&o, result);
+	proto_out_str(&o, items);
+	return proto_out_end(&o, ZMQ_DONTWAIT);
+}
+
 static enum interrupt send_result(struct station *st, const char *outcome, const char *result, const char *items)
 {
 	for (;;) {
@@ -290,17 +305,8 @@ static enum interrupt send_result(struct station *st, const char *outcome, const
 			{ .socket = st->push, .events = ZMQ_POLLOUT },
 			{ .socket = st->pipe, .events = ZMQ_POLLIN },
 		};
-		struct proto_out o;
-		int r;
+		int r = result_try(st, outcome, result, items);
 
-		proto_out_begin(&o, st->push, PROTO_RESULT);
-		proto_out_str(&o, st->chef_id);
-		proto_out_u64(&o, st->dish->id);
-		proto_out_u64(&o, st->dish->attempt);
-		proto_out_str(&o, outcome);
-		proto_out_str(&o, result);
-		proto_out_str(&o, items);
-		r = proto_out_end(&o, ZMQ_DONTWAIT);
 		if (r == 0)
 			return GO_ON;
 		if (r != -EAGAIN && r != -EINTR) {
@@ -321,6 +327,22 @@ static enum interrupt send_result(struct station *st, const char *outcome, const
 				return ev;
 		}
 	}
+}
+
+/*
+ * Answer a CANCEL, if the sink takes it now. The answer gives kitchend its
+ * credit back sooner; when the sink cannot take it (kitchend is away, the
+ * link is down) waiting would leave the station stuck on a dish nobody wants,
+ * and kitchend takes the dish back anyway when it gives this chef up.
+ */
+static enum interrupt send_cancelled(struct station *st)
+{
+	int r = result_try(st, "failed", STATION_CANCELLED, "");
+
+	if (r < 0)
+		log_debug_errno(r, "station %u: not answering the CANCEL of dish %llu: %m", st->index,
+				(unsigned long long) st->dish->id);
+	return GO_ON;
 }
 
 /* Block until STOP, deaf to CANCEL: a stuck dish, as a test asked for. */
@@ -496,7 +518,7 @@ static void *station_main(void *arg)
 		told = false;
 		ev = cook(st);
 		if (ev == CANCELLED)
-			ev = send_result(st, "failed", STATION_CANCELLED, "");
+			ev = send_cancelled(st);
 		dish_free(&st->dish);
 		if (ev == STOPPED)
 			break;
