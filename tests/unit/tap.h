@@ -6,16 +6,52 @@
  *	int main(void) { return tap_run(cases, ELEMENTSOF(cases)); }
  *
  * A case returns 0, or the line of its first failed CHECK.
+ *
+ * Cases that should go on after a failure (to report every wrong field of a
+ * table row, say) use EXPECT instead, which marks the case failed in
+ * tap_failed and carries on; the test's main() prints the verdict.
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #define CHECK(cond) do { \
 		if (!(cond)) { \
 			printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
 			return __LINE__; \
+		} \
+	} while (0)
+
+static bool tap_failed __attribute__((unused));
+
+static inline void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+#define EXPECT(cond) do { \
+		if (!(cond)) { \
+			tap_diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond); \
+			tap_failed = true; \
+		} \
+	} while (0)
+
+#define EXPECT_STR(a, b) do { \
+		const char *a_ = (a), *b_ = (b); \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0) { \
+			tap_diag("%s:%d: \"%s\" != \"%s\"", __FILE__, __LINE__, a_ ? a_ : "(null)", \
+				 b_ ? b_ : "(null)"); \
+			tap_failed = true; \
 		} \
 	} while (0)
 

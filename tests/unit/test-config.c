@@ -18,42 +18,13 @@
 
 #include "paths.h"
 #include "proto.h"
+#include "tap.h"
 #include "util.h"
 
 static const char *shipped_conf;
 static char tmpdir[] = "/tmp/test-config.XXXXXX";
 static char conf_path[PATH_MAX];
-static bool case_failed;
 
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
-
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond);             \
-			case_failed = true;                                               \
-		}                                                                         \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                                   \
-	do {                                                                              \
-		const char *a_ = (a), *b_ = (b);                                          \
-		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                  \
-			diag("%s:%d: \"%s\" != \"%s\"", __FILE__, __LINE__, a_ ? a_ : "(null)", \
-			     b_ ? b_ : "(null)");                                         \
-			case_failed = true;                                               \
-		}                                                                         \
-	} while (0)
 
 static void write_file(const char *path, const char *text)
 {
@@ -76,7 +47,7 @@ static bool str_equal(const char *what, const char *a, const char *b)
 {
 	if ((!a && !b) || (a && b && strcmp(a, b) == 0))
 		return true;
-	diag("%s differs: \"%s\" vs \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
+	tap_diag("%s differs: \"%s\" vs \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
 	return false;
 }
 
@@ -84,7 +55,7 @@ static bool u64_equal(const char *what, uint64_t a, uint64_t b)
 {
 	if (a == b)
 		return true;
-	diag("%s differs: %llu vs %llu", what, (unsigned long long) a, (unsigned long long) b);
+	tap_diag("%s differs: %llu vs %llu", what, (unsigned long long) a, (unsigned long long) b);
 	return false;
 }
 
@@ -139,7 +110,7 @@ static struct kitchen_config *load_defaults(void)
 	int r = config_load(NULL, &c, err, sizeof(err));
 
 	if (r < 0) {
-		diag("defaults: %s", err);
+		tap_diag("defaults: %s", err);
 		exit(99);
 	}
 	return c;
@@ -157,50 +128,50 @@ static void test_defaults(void)
 	struct kitchen_config *c = load_defaults();
 	char *runtime_dir = NULL, *state_dir = NULL, ep[PATH_MAX];
 
-	CHECK(paths_default_runtime_dir(&runtime_dir) == 0);
-	CHECK(paths_default_state_dir(&state_dir) == 0);
-	CHECK(c->path == NULL);
-	CHECK_STR(c->log_level, "info");
-	CHECK_STR(c->runtime_dir, runtime_dir);
-	CHECK_STR(c->state_dir, state_dir);
+	EXPECT(paths_default_runtime_dir(&runtime_dir) == 0);
+	EXPECT(paths_default_state_dir(&state_dir) == 0);
+	EXPECT(c->path == NULL);
+	EXPECT_STR(c->log_level, "info");
+	EXPECT_STR(c->runtime_dir, runtime_dir);
+	EXPECT_STR(c->state_dir, state_dir);
 	snprintf(ep, sizeof(ep), "ipc://%s/control.sock", runtime_dir);
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], ep);
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], ep);
 	snprintf(ep, sizeof(ep), "ipc://%s/events.sock", runtime_dir);
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], ep);
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], ep);
 	snprintf(ep, sizeof(ep), "ipc://%s/dispatch.sock", runtime_dir);
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], ep);
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], ep);
 	snprintf(ep, sizeof(ep), "ipc://%s/sink.sock", runtime_dir);
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], ep);
-	CHECK(c->chefs_local == 3);
-	CHECK(c->chefs_threads == 1);
-	CHECK(c->chefs_command == NULL);
-	CHECK(c->timing.prep_ms == 0);
-	CHECK(c->timing.cook_ms == 0);
-	CHECK(c->timing.season_ms == 0);
-	CHECK(c->timing.cpu_work == 0);
-	CHECK(c->heartbeat_interval_ms == 1000);
-	CHECK(c->heartbeat_liveness == 3);
-	CHECK(c->dishes_max_attempts == 3);
-	CHECK(c->dishes_timeout_ms == 0);
-	CHECK(c->orders_max_queued == 1000000);
-	CHECK(c->orders_key_retention_s == 86400);
-	CHECK(c->drain_timeout_ms == 30000);
-	CHECK_STR(c->store_synchronous, "full");
-	CHECK_STR(c->control_mode, "0660");
-	CHECK(c->control_group == NULL);
-	CHECK(c->curve_secret_key == NULL);
-	CHECK(c->curve_chefs_allow == NULL);
-	CHECK(c->curve_clients_allow == NULL);
-	CHECK(c->n_menu == 5);
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_SINK], ep);
+	EXPECT(c->chefs_local == 3);
+	EXPECT(c->chefs_threads == 1);
+	EXPECT(c->chefs_command == NULL);
+	EXPECT(c->timing.prep_ms == 0);
+	EXPECT(c->timing.cook_ms == 0);
+	EXPECT(c->timing.season_ms == 0);
+	EXPECT(c->timing.cpu_work == 0);
+	EXPECT(c->heartbeat_interval_ms == 1000);
+	EXPECT(c->heartbeat_liveness == 3);
+	EXPECT(c->dishes_max_attempts == 3);
+	EXPECT(c->dishes_timeout_ms == 0);
+	EXPECT(c->orders_max_queued == 1000000);
+	EXPECT(c->orders_key_retention_s == 86400);
+	EXPECT(c->drain_timeout_ms == 30000);
+	EXPECT_STR(c->store_synchronous, "full");
+	EXPECT_STR(c->control_mode, "0660");
+	EXPECT(c->control_group == NULL);
+	EXPECT(c->curve_secret_key == NULL);
+	EXPECT(c->curve_chefs_allow == NULL);
+	EXPECT(c->curve_clients_allow == NULL);
+	EXPECT(c->n_menu == 5);
 	for (size_t i = 0; i < 5 && i < c->n_menu; i++) {
 		size_t n = 0;
 
-		CHECK_STR(c->menu[i].name, menu[i][0]);
+		EXPECT_STR(c->menu[i].name, menu[i][0]);
 		while (menu[i][n + 1])
 			n++;
-		CHECK(c->menu[i].n_ingredients == n);
+		EXPECT(c->menu[i].n_ingredients == n);
 		for (size_t k = 0; k < n && k < c->menu[i].n_ingredients; k++)
-			CHECK_STR(c->menu[i].ingredients[k], menu[i][k + 1]);
+			EXPECT_STR(c->menu[i].ingredients[k], menu[i][k + 1]);
 	}
 	free(runtime_dir);
 	free(state_dir);
@@ -246,48 +217,48 @@ static void test_full_file(void)
 	struct kitchen_config *c = NULL;
 	char err[512] = "";
 
-	CHECK(load_text(full_conf, &c, err, sizeof(err)) == 0);
+	EXPECT(load_text(full_conf, &c, err, sizeof(err)) == 0);
 	if (!c) {
-		diag("%s", err);
-		case_failed = true;
+		tap_diag("%s", err);
+		tap_failed = true;
 		return;
 	}
-	CHECK_STR(c->path, conf_path);
-	CHECK_STR(c->log_level, "debug");
-	CHECK_STR(c->runtime_dir, "/tmp/kt-run");
-	CHECK_STR(c->state_dir, "/tmp/kt-state");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///tmp/kt/ctl.sock");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "tcp://127.0.0.1:5556");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "tcp://*:5557");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:5558");
-	CHECK(c->chefs_local == 0);
-	CHECK(c->chefs_threads == 256);
-	CHECK_STR(c->chefs_command, "/opt/kitchen/bin/chef");
-	CHECK(c->timing.prep_ms == 3600000);
-	CHECK(c->timing.cook_ms == 1);
-	CHECK(c->timing.season_ms == 25);
-	CHECK(c->timing.cpu_work == 10000000000ull);
-	CHECK(c->heartbeat_interval_ms == 10);
-	CHECK(c->heartbeat_liveness == 100);
-	CHECK(c->dishes_max_attempts == 1);
-	CHECK(c->dishes_timeout_ms == 86400000);
-	CHECK(c->orders_max_queued == 16);
-	CHECK(c->orders_key_retention_s == 60);
-	CHECK(c->drain_timeout_ms == 0);
-	CHECK_STR(c->store_synchronous, "normal");
-	CHECK_STR(c->control_mode, "600");
-	CHECK_STR(c->control_group, "kitchen");
-	CHECK_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
-	CHECK_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
-	CHECK_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
-	CHECK(c->n_menu == 2);
+	EXPECT_STR(c->path, conf_path);
+	EXPECT_STR(c->log_level, "debug");
+	EXPECT_STR(c->runtime_dir, "/tmp/kt-run");
+	EXPECT_STR(c->state_dir, "/tmp/kt-state");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///tmp/kt/ctl.sock");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "tcp://127.0.0.1:5556");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "tcp://*:5557");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:5558");
+	EXPECT(c->chefs_local == 0);
+	EXPECT(c->chefs_threads == 256);
+	EXPECT_STR(c->chefs_command, "/opt/kitchen/bin/chef");
+	EXPECT(c->timing.prep_ms == 3600000);
+	EXPECT(c->timing.cook_ms == 1);
+	EXPECT(c->timing.season_ms == 25);
+	EXPECT(c->timing.cpu_work == 10000000000ull);
+	EXPECT(c->heartbeat_interval_ms == 10);
+	EXPECT(c->heartbeat_liveness == 100);
+	EXPECT(c->dishes_max_attempts == 1);
+	EXPECT(c->dishes_timeout_ms == 86400000);
+	EXPECT(c->orders_max_queued == 16);
+	EXPECT(c->orders_key_retention_s == 60);
+	EXPECT(c->drain_timeout_ms == 0);
+	EXPECT_STR(c->store_synchronous, "normal");
+	EXPECT_STR(c->control_mode, "600");
+	EXPECT_STR(c->control_group, "kitchen");
+	EXPECT_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
+	EXPECT_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
+	EXPECT_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
+	EXPECT(c->n_menu == 2);
 	if (c->n_menu == 2) {
-		CHECK_STR(c->menu[0].name, "Crème brûlée");
-		CHECK(c->menu[0].n_ingredients == 3);
-		CHECK_STR(c->menu[0].ingredients[2], "Vanilla");
-		CHECK_STR(c->menu[1].name, "Toast");
-		CHECK(c->menu[1].n_ingredients == 1);
-		CHECK_STR(c->menu[1].ingredients[0], "Bread");
+		EXPECT_STR(c->menu[0].name, "Crème brûlée");
+		EXPECT(c->menu[0].n_ingredients == 3);
+		EXPECT_STR(c->menu[0].ingredients[2], "Vanilla");
+		EXPECT_STR(c->menu[1].name, "Toast");
+		EXPECT(c->menu[1].n_ingredients == 1);
+		EXPECT_STR(c->menu[1].ingredients[0], "Bread");
 	}
 	config_free(c);
 }
@@ -297,12 +268,12 @@ static void test_empty_file(void)
 	struct kitchen_config *c = NULL, *d = load_defaults();
 	char err[512] = "";
 
-	CHECK(load_text("", &c, err, sizeof(err)) == 0);
-	CHECK(c && config_equal(c, d));
+	EXPECT(load_text("", &c, err, sizeof(err)) == 0);
+	EXPECT(c && config_equal(c, d));
 	config_free(c);
 	c = NULL;
-	CHECK(load_text("# only a comment\n\n// and another\n/* and a block */\n", &c, err, sizeof(err)) == 0);
-	CHECK(c && config_equal(c, d));
+	EXPECT(load_text("# only a comment\n\n// and another\n/* and a block */\n", &c, err, sizeof(err)) == 0);
+	EXPECT(c && config_equal(c, d));
 	config_free(c);
 	config_free(d);
 }
@@ -314,16 +285,16 @@ static void test_shipped_conf(void)
 	int r;
 
 	if (!shipped_conf) {
-		diag("no path to etc/kitchen.conf given");
-		case_failed = true;
+		tap_diag("no path to etc/kitchen.conf given");
+		tap_failed = true;
 		config_free(d);
 		return;
 	}
 	r = config_load(shipped_conf, &c, err, sizeof(err));
 	if (r < 0)
-		diag("%s", err);
-	CHECK(r == 0);
-	CHECK(c && config_equal(c, d));
+		tap_diag("%s", err);
+	EXPECT(r == 0);
+	EXPECT(c && config_equal(c, d));
 	config_free(c);
 	config_free(d);
 }
@@ -343,8 +314,8 @@ static void test_shipped_conf_uncommented(void)
 
 	in = shipped_conf ? fopen(shipped_conf, "re") : NULL;
 	if (!in) {
-		diag("cannot open %s", shipped_conf ? shipped_conf : "(null)");
-		case_failed = true;
+		tap_diag("cannot open %s", shipped_conf ? shipped_conf : "(null)");
+		tap_failed = true;
 		config_free(d);
 		return;
 	}
@@ -363,21 +334,21 @@ static void test_shipped_conf_uncommented(void)
 
 	r = load_text(text, &c, err, sizeof(err));
 	if (r < 0)
-		diag("%s", err);
-	CHECK(r == 0);
+		tap_diag("%s", err);
+	EXPECT(r == 0);
 	if (c) {
-		CHECK_STR(c->runtime_dir, "/run/kitchen");
-		CHECK_STR(c->state_dir, "/var/lib/kitchen");
-		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///run/kitchen/control.sock");
-		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///run/kitchen/events.sock");
-		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///run/kitchen/dispatch.sock");
-		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "ipc:///run/kitchen/sink.sock");
-		CHECK(c->chefs_command != NULL);
+		EXPECT_STR(c->runtime_dir, "/run/kitchen");
+		EXPECT_STR(c->state_dir, "/var/lib/kitchen");
+		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///run/kitchen/control.sock");
+		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///run/kitchen/events.sock");
+		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///run/kitchen/dispatch.sock");
+		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "ipc:///run/kitchen/sink.sock");
+		EXPECT(c->chefs_command != NULL);
 		/* examples, like chefs.command: they have no default */
-		CHECK_STR(c->control_group, "kitchen");
-		CHECK_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
-		CHECK_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
-		CHECK_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
+		EXPECT_STR(c->control_group, "kitchen");
+		EXPECT_STR(c->curve_secret_key, "/etc/kitchen/kitchend.key");
+		EXPECT_STR(c->curve_chefs_allow, "/etc/kitchen/chefs.d");
+		EXPECT_STR(c->curve_clients_allow, "/etc/kitchen/clients.d");
 		free(c->control_group);
 		free(c->curve_secret_key);
 		free(c->curve_chefs_allow);
@@ -394,7 +365,7 @@ static void test_shipped_conf_uncommented(void)
 			free(c->endpoints[i]);
 			c->endpoints[i] = strdup(d->endpoints[i]);
 		}
-		CHECK(config_equal(c, d));
+		EXPECT(config_equal(c, d));
 	}
 	free(text);
 	config_free(c);
@@ -407,25 +378,25 @@ static void test_runtime_dir_moves_endpoints(void)
 	char err[512] = "";
 
 	/* set last, still used for every endpoint not set */
-	CHECK(load_text("endpoints = { sink = \"tcp://*:7000\"; };\n"
+	EXPECT(load_text("endpoints = { sink = \"tcp://*:7000\"; };\n"
 			"runtime_dir = \"/srv/kitchen/run\";\n",
 			&c, err, sizeof(err)) == 0);
 	if (!c) {
-		diag("%s", err);
-		case_failed = true;
+		tap_diag("%s", err);
+		tap_failed = true;
 		return;
 	}
-	CHECK_STR(c->runtime_dir, "/srv/kitchen/run");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///srv/kitchen/run/control.sock");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///srv/kitchen/run/events.sock");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///srv/kitchen/run/dispatch.sock");
-	CHECK_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:7000");
+	EXPECT_STR(c->runtime_dir, "/srv/kitchen/run");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///srv/kitchen/run/control.sock");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///srv/kitchen/run/events.sock");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///srv/kitchen/run/dispatch.sock");
+	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:7000");
 	config_free(c);
 	c = NULL;
 
-	CHECK(load_text("runtime_dir = \"/x\";\n", &c, err, sizeof(err)) == 0);
+	EXPECT(load_text("runtime_dir = \"/x\";\n", &c, err, sizeof(err)) == 0);
 	if (c)
-		CHECK_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///x/control.sock");
+		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///x/control.sock");
 	config_free(c);
 }
 
@@ -478,8 +449,8 @@ static void test_accepted_values(void)
 		int r = load_text(cases[i].text, &c, err, sizeof(err));
 
 		if (r < 0) {
-			diag("'%s' refused: %s", cases[i].text, err);
-			case_failed = true;
+			tap_diag("'%s' refused: %s", cases[i].text, err);
+			tap_failed = true;
 			continue;
 		}
 		if (cases[i].width == sizeof(unsigned))
@@ -487,8 +458,8 @@ static void test_accepted_values(void)
 		else
 			v = *(uint64_t *) ((char *) c + cases[i].offset);
 		if (v != cases[i].value) {
-			diag("'%s' gave %llu", cases[i].text, (unsigned long long) v);
-			case_failed = true;
+			tap_diag("'%s' gave %llu", cases[i].text, (unsigned long long) v);
+			tap_failed = true;
 		}
 		config_free(c);
 	}
@@ -515,13 +486,13 @@ static void test_accepted_names(void)
 
 	r = load_text(text, &c, err, sizeof(err));
 	if (r < 0)
-		diag("%s", err);
-	CHECK(r == 0);
+		tap_diag("%s", err);
+	EXPECT(r == 0);
 	if (c) {
-		CHECK(c->n_menu == 2);
-		CHECK(c->menu[0].n_ingredients == 32);
-		CHECK_STR(c->menu[0].name, name64);
-		CHECK_STR(c->menu[1].name, utf64);
+		EXPECT(c->n_menu == 2);
+		EXPECT(c->menu[0].n_ingredients == 32);
+		EXPECT_STR(c->menu[0].name, name64);
+		EXPECT_STR(c->menu[1].name, utf64);
 	}
 	config_free(c);
 }
@@ -544,13 +515,13 @@ static void test_max_dishes(void)
 		r = load_text(text, &c, err, sizeof(err));
 		if (n == 256) {
 			if (r < 0)
-				diag("%s", err);
-			CHECK(r == 0);
-			CHECK(c && c->n_menu == 256);
-			CHECK(c && config_find_dish(c, "dish 255") == &c->menu[255]);
+				tap_diag("%s", err);
+			EXPECT(r == 0);
+			EXPECT(c && c->n_menu == 256);
+			EXPECT(c && config_find_dish(c, "dish 255") == &c->menu[255]);
 		} else {
-			CHECK(r == -EINVAL);
-			CHECK(strstr(err, ":1: menu: a menu has 1..256 dishes, not 257") != NULL);
+			EXPECT(r == -EINVAL);
+			EXPECT(strstr(err, ":1: menu: a menu has 1..256 dishes, not 257") != NULL);
 		}
 		config_free(c);
 		c = NULL;
@@ -565,13 +536,13 @@ static void test_missing_file(void)
 	char err[512] = "", path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
-	CHECK(config_load(path, &c, err, sizeof(err)) == -ENOENT);
-	CHECK(c == NULL);
-	CHECK(strncmp(err, path, strlen(path)) == 0);
+	EXPECT(config_load(path, &c, err, sizeof(err)) == -ENOENT);
+	EXPECT(c == NULL);
+	EXPECT(strncmp(err, path, strlen(path)) == 0);
 	/* a directory is not a file */
-	CHECK(config_load(tmpdir, &c, err, sizeof(err)) == -EISDIR);
-	CHECK(c == NULL);
-	CHECK(strncmp(err, tmpdir, strlen(tmpdir)) == 0);
+	EXPECT(config_load(tmpdir, &c, err, sizeof(err)) == -EISDIR);
+	EXPECT(c == NULL);
+	EXPECT(strncmp(err, tmpdir, strlen(tmpdir)) == 0);
 }
 
 static void test_nul_byte(void)
@@ -581,13 +552,13 @@ static void test_nul_byte(void)
 	char err[512] = "", expect[PATH_MAX + 16];
 	FILE *f = fopen(conf_path, "we");
 
-	CHECK(f && fwrite(text, 1, sizeof(text) - 1, f) == sizeof(text) - 1);
+	EXPECT(f && fwrite(text, 1, sizeof(text) - 1, f) == sizeof(text) - 1);
 	if (f)
 		fclose(f);
-	CHECK(config_load(conf_path, &c, err, sizeof(err)) == -EINVAL);
-	CHECK(c == NULL);
+	EXPECT(config_load(conf_path, &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(c == NULL);
 	snprintf(expect, sizeof(expect), "%s:2: ", conf_path);
-	CHECK(strncmp(err, expect, strlen(expect)) == 0);
+	EXPECT(strncmp(err, expect, strlen(expect)) == 0);
 }
 
 static void test_small_error_buffer(void)
@@ -596,12 +567,12 @@ static void test_small_error_buffer(void)
 	char err[8];
 
 	memset(err, 'x', sizeof(err));
-	CHECK(load_text("chefs = { local = 65; };\n", &c, err, sizeof(err)) == -EINVAL);
-	CHECK(memchr(err, '\0', sizeof(err)) != NULL);
-	CHECK(load_text("chefs = { local = 65; };\n", &c, NULL, 0) == -EINVAL);
-	CHECK(load_text("chefs = { local = 65 };\n", &c, err, 1) == -EINVAL);
-	CHECK(err[0] == '\0');
-	CHECK(c == NULL);
+	EXPECT(load_text("chefs = { local = 65; };\n", &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(memchr(err, '\0', sizeof(err)) != NULL);
+	EXPECT(load_text("chefs = { local = 65; };\n", &c, NULL, 0) == -EINVAL);
+	EXPECT(load_text("chefs = { local = 65 };\n", &c, err, 1) == -EINVAL);
+	EXPECT(err[0] == '\0');
+	EXPECT(c == NULL);
 }
 
 static void test_include(void)
@@ -615,48 +586,48 @@ static void test_include(void)
 	write_file(inc, "menu = ( { name = \"Soup\"; ingredients = [ \"Water\", \"Stone\" ]; } );\n");
 	r = load_text("chefs = { local = 1; };\n@include \"menu.inc\"\n", &c, err, sizeof(err));
 	if (r < 0)
-		diag("%s", err);
-	CHECK(r == 0);
-	CHECK(c && c->n_menu == 1 && strcmp(c->menu[0].name, "Soup") == 0);
+		tap_diag("%s", err);
+	EXPECT(r == 0);
+	EXPECT(c && c->n_menu == 1 && strcmp(c->menu[0].name, "Soup") == 0);
 	config_free(c);
 	c = NULL;
 
 	/* libconfig 1.5 puts include_dir before an absolute name too: refused, at its line */
 	snprintf(expect, sizeof(expect), "\n\n@include \"%s\"\n", inc);
-	CHECK(load_text(expect, &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(load_text(expect, &c, err, sizeof(err)) == -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:3: cannot open include file", conf_path);
 	if (strncmp(err, expect, strlen(expect)) != 0) {
-		diag("got '%s', want '%s...'", err, expect);
-		case_failed = true;
+		tap_diag("got '%s', want '%s...'", err, expect);
+		tap_failed = true;
 	}
 
 	/* errors in it name it */
 	write_file(inc, "\n\nmenu = ( { name = \"Soup\"; ingredients = [ ]; } );\n");
-	CHECK(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:3: menu[0].ingredients", inc);
 	if (strncmp(err, expect, strlen(expect)) != 0) {
-		diag("got '%s', want '%s...'", err, expect);
-		case_failed = true;
+		tap_diag("got '%s', want '%s...'", err, expect);
+		tap_failed = true;
 	}
 
 	/* so do syntax errors */
 	write_file(inc, "\nchefs = { local = = 1; };\n");
-	CHECK(load_text("\n\n@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(load_text("\n\n@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:2: syntax error", inc);
 	if (strncmp(err, expect, strlen(expect)) != 0) {
-		diag("got '%s', want '%s...'", err, expect);
-		case_failed = true;
+		tap_diag("got '%s', want '%s...'", err, expect);
+		tap_failed = true;
 	}
 
 	/* and a 32-bit int wrapping in it is caught too */
 	write_file(inc, "\n\ntiming = { cpu_work = 10000000000; };\n");
-	CHECK(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(load_text("@include \"menu.inc\"\n", &c, err, sizeof(err)) == -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:3: 10000000000 does not fit", inc);
 	if (strncmp(err, expect, strlen(expect)) != 0) {
-		diag("got '%s', want '%s...'", err, expect);
-		case_failed = true;
+		tap_diag("got '%s', want '%s...'", err, expect);
+		tap_failed = true;
 	}
-	CHECK(c == NULL);
+	EXPECT(c == NULL);
 	unlink(inc);
 }
 
@@ -664,16 +635,16 @@ static void test_find_dish(void)
 {
 	struct kitchen_config *c = load_defaults();
 
-	CHECK(config_find_dish(c, "Pizza") == &c->menu[0]);
-	CHECK(config_find_dish(c, "pizza") == &c->menu[0]);
-	CHECK(config_find_dish(c, "PIZZA") == &c->menu[0]);
-	CHECK(config_find_dish(c, "chicken STIR fry") == &c->menu[2]);
-	CHECK(config_find_dish(c, "Salad") == &c->menu[4]);
-	CHECK(config_find_dish(c, "Pizz") == NULL);
-	CHECK(config_find_dish(c, "Pizzas") == NULL);
-	CHECK(config_find_dish(c, "") == NULL);
-	CHECK(config_find_dish(c, NULL) == NULL);
-	CHECK(config_find_dish(NULL, "Pizza") == NULL);
+	EXPECT(config_find_dish(c, "Pizza") == &c->menu[0]);
+	EXPECT(config_find_dish(c, "pizza") == &c->menu[0]);
+	EXPECT(config_find_dish(c, "PIZZA") == &c->menu[0]);
+	EXPECT(config_find_dish(c, "chicken STIR fry") == &c->menu[2]);
+	EXPECT(config_find_dish(c, "Salad") == &c->menu[4]);
+	EXPECT(config_find_dish(c, "Pizz") == NULL);
+	EXPECT(config_find_dish(c, "Pizzas") == NULL);
+	EXPECT(config_find_dish(c, "") == NULL);
+	EXPECT(config_find_dish(c, NULL) == NULL);
+	EXPECT(config_find_dish(NULL, "Pizza") == NULL);
 	config_free(c);
 	config_free(NULL);
 }
@@ -688,22 +659,22 @@ static void check_dump_round_trip(const struct kitchen_config *c)
 	int r;
 
 	f = open_memstream(&one, &n1);
-	CHECK(config_dump(c, f) == 0);
+	EXPECT(config_dump(c, f) == 0);
 	fclose(f);
 	r = load_text(one, &back, err, sizeof(err));
 	if (r < 0) {
-		diag("dump does not load: %s", err);
+		tap_diag("dump does not load: %s", err);
 		fputs(one, stdout);
-		case_failed = true;
+		tap_failed = true;
 		free(one);
 		return;
 	}
-	CHECK(config_equal(c, back));
+	EXPECT(config_equal(c, back));
 	f = open_memstream(&two, &n2);
-	CHECK(config_dump(back, f) == 0);
+	EXPECT(config_dump(back, f) == 0);
 	fclose(f);
 	/* the first line names the source, the rest must be identical */
-	CHECK(strchr(one, '\n') && strchr(two, '\n') && strcmp(strchr(one, '\n'), strchr(two, '\n')) == 0);
+	EXPECT(strchr(one, '\n') && strchr(two, '\n') && strcmp(strchr(one, '\n'), strchr(two, '\n')) == 0);
 	free(one);
 	free(two);
 	config_free(back);
@@ -718,19 +689,19 @@ static void test_dump_round_trip(void)
 	config_free(c);
 	c = NULL;
 
-	CHECK(load_text(full_conf, &c, err, sizeof(err)) == 0);
+	EXPECT(load_text(full_conf, &c, err, sizeof(err)) == 0);
 	if (c)
 		check_dump_round_trip(c);
 	config_free(c);
 	c = NULL;
 
 	/* characters libconfig strings must escape */
-	CHECK(load_text("chefs = { command = \"/opt/a \\\"b\\\"\\\\c\"; };\n"
+	EXPECT(load_text("chefs = { command = \"/opt/a \\\"b\\\"\\\\c\"; };\n"
 			"menu = ( { name = \"Quote \\\" Dish\"; ingredients = [ \"Back\\\\slash\", \"日本\" ]; } );\n",
 			&c, err, sizeof(err)) == 0);
 	if (c) {
-		CHECK_STR(c->chefs_command, "/opt/a \"b\"\\c");
-		CHECK_STR(c->menu[0].name, "Quote \" Dish");
+		EXPECT_STR(c->chefs_command, "/opt/a \"b\"\\c");
+		EXPECT_STR(c->menu[0].name, "Quote \" Dish");
 		check_dump_round_trip(c);
 	}
 	config_free(c);
@@ -871,13 +842,13 @@ static bool run_bad_case(const struct bad_case *b)
 
 	snprintf(prefix, sizeof(prefix), "%s:%u: ", conf_path, b->line);
 	if (r != -EINVAL || c) {
-		diag("got %d (%s), want -EINVAL", r, err);
+		tap_diag("got %d (%s), want -EINVAL", r, err);
 		config_free(c);
 		return false;
 	}
 	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err + strlen(prefix), b->what)) {
-		diag("got '%s'", err);
-		diag("want '%s...%s...'", prefix, b->what);
+		tap_diag("got '%s'", err);
+		tap_diag("want '%s...%s...'", prefix, b->what);
 		return false;
 	}
 	return true;
@@ -919,10 +890,10 @@ int main(int argc, char **argv)
 
 	printf("1..%zu\n", n_cases + n_bad);
 	for (size_t i = 0; i < n_cases; i++) {
-		case_failed = false;
+		tap_failed = false;
 		cases[i].run();
-		printf("%s %u - %s\n", case_failed ? "not ok" : "ok", ++k, cases[i].name);
-		failed += case_failed;
+		printf("%s %u - %s\n", tap_failed ? "not ok" : "ok", ++k, cases[i].name);
+		failed += tap_failed;
 	}
 	for (size_t i = 0; i < n_bad; i++) {
 		bool ok = run_bad_case(&bad_cases[i]);

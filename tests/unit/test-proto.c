@@ -17,32 +17,13 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "tap.h"
 #include "util.h"
 
 static void *ctx;
 static void *tx, *rx;  /* the PAIR: tx sends, rx receives */
 static struct proto_msg *m;
-static bool case_failed;
 
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond);     \
-			case_failed = true;                                       \
-		}                                                                 \
-	} while (0)
 
 /* Receive on @sock (1 s at most, so a bug fails rather than hangs). */
 static int recv_on(void *sock, size_t n_env)
@@ -60,7 +41,7 @@ static void send_raw(void *sock, size_t n, const char *const *frames)
 {
 	for (size_t i = 0; i < n; i++)
 		if (zmq_send(sock, frames[i], strlen(frames[i]), i + 1 < n ? ZMQ_SNDMORE : 0) < 0) {
-			diag("zmq_send: %s", zmq_strerror(errno));
+			tap_diag("zmq_send: %s", zmq_strerror(errno));
 			exit(99);
 		}
 }
@@ -77,9 +58,9 @@ static void check_in_step(void)
 	struct proto_out o;
 
 	proto_out_begin(&o, tx, PROTO_HEARTBEAT);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == 0);
-	CHECK(m->cmd == PROTO_HEARTBEAT && m->n_fields == 0);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->cmd == PROTO_HEARTBEAT && m->n_fields == 0);
 }
 
 static bool field_eq(size_t i, const char *s)
@@ -135,13 +116,13 @@ static void expect_refused(const struct schema *s, size_t n, const char *why)
 {
 	int r;
 
-	CHECK(send_fields(s->cmd, n) == 0);
+	EXPECT(send_fields(s->cmd, n) == 0);
 	r = recv_msg(0);
 	if (r != -EPROTO) {
-		diag("%s with %zu fields (%s): got %d, want -EPROTO", s->name, n, why, r);
-		case_failed = true;
+		tap_diag("%s with %zu fields (%s): got %d, want -EPROTO", s->name, n, why, r);
+		tap_failed = true;
 	}
-	CHECK(m->n_fields == 0 && m->fields == NULL);
+	EXPECT(m->n_fields == 0 && m->fields == NULL);
 }
 
 static void expect_accepted(const struct schema *s, size_t n)
@@ -149,38 +130,38 @@ static void expect_accepted(const struct schema *s, size_t n)
 	char buf[32];
 	int r;
 
-	CHECK(send_fields(s->cmd, n) == 0);
+	EXPECT(send_fields(s->cmd, n) == 0);
 	r = recv_msg(0);
 	if (r != 0) {
-		diag("%s with %zu fields: got %d, want 0", s->name, n, r);
-		case_failed = true;
+		tap_diag("%s with %zu fields: got %d, want 0", s->name, n, r);
+		tap_failed = true;
 		return;
 	}
-	CHECK(m->cmd == s->cmd);
-	CHECK(m->n_env == 0);
-	CHECK(m->n_fields == n);
+	EXPECT(m->cmd == s->cmd);
+	EXPECT(m->n_env == 0);
+	EXPECT(m->n_fields == n);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(buf, sizeof(buf), "f%zu", i);
-		CHECK(field_eq(i, buf));
+		EXPECT(field_eq(i, buf));
 	}
 	if (s->group) {
 		size_t groups = (n - s->fixed) / s->group;
 
-		CHECK(proto_groups(m) == groups);
+		EXPECT(proto_groups(m) == groups);
 		/* the last field of the last group is where proto_group_field says */
 		if (groups > 0) {
 			snprintf(buf, sizeof(buf), "f%zu", n - 1);
-			CHECK(field_eq(proto_group_field(m, groups - 1, s->group - 1), buf));
+			EXPECT(field_eq(proto_group_field(m, groups - 1, s->group - 1), buf));
 		}
 	} else
-		CHECK(proto_groups(m) == 0);
+		EXPECT(proto_groups(m) == 0);
 }
 
 static void check_schema(const struct schema *s)
 {
 	size_t least = s->fixed + (size_t) s->min_groups * s->group;
 
-	CHECK(strcmp(proto_cmd_name(s->cmd), s->name) == 0);
+	EXPECT(strcmp(proto_cmd_name(s->cmd), s->name) == 0);
 	expect_accepted(s, least);
 	if (s->group) {
 		expect_accepted(s, least + s->group);
@@ -201,77 +182,77 @@ static void check_schema(const struct schema *s)
 
 static void test_table_complete(void)
 {
-	CHECK(ELEMENTSOF(table) == _PROTO_CMD_MAX);
+	EXPECT(ELEMENTSOF(table) == _PROTO_CMD_MAX);
 	for (unsigned i = 0; i < _PROTO_CMD_MAX; i++)
-		CHECK(table[i].cmd == i);
-	CHECK(strcmp(proto_cmd_name(_PROTO_CMD_MAX), "?") == 0);
-	CHECK(strcmp(proto_cmd_name((enum proto_cmd) -1), "?") == 0);
+		EXPECT(table[i].cmd == i);
+	EXPECT(strcmp(proto_cmd_name(_PROTO_CMD_MAX), "?") == 0);
+	EXPECT(strcmp(proto_cmd_name((enum proto_cmd) -1), "?") == 0);
 }
 
 static void test_nothing_waiting(void)
 {
-	CHECK(proto_recv(rx, 0, m, ZMQ_DONTWAIT) == -EAGAIN);
-	CHECK(m->n_fields == 0 && m->n_env == 0);
+	EXPECT(proto_recv(rx, 0, m, ZMQ_DONTWAIT) == -EAGAIN);
+	EXPECT(m->n_fields == 0 && m->n_env == 0);
 }
 
 static void test_wrong_version(void)
 {
 	SEND_RAW("KIT2", "HEARTBEAT");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("kit1", "HEARTBEAT");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT10", "HEARTBEAT");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("HEARTBEAT", "KIT1");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
 	SEND_RAW("KIT1");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_unknown_command(void)
 {
 	SEND_RAW("KIT1", "FOO");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "order", "", "", "Pizza");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "OKAY");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "O");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "HEARTBEAT ");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
 	SEND_RAW("KIT1", "WAIT", "42");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "READY", "chef-1", "host", "123", "1");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "ORDER", "", "");  /* flags, key, but no dish */
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
 	SEND_RAW("KIT1", "HEARTBEAT", "");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "SHOW", "1", "2");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "CANCEL", "1", "1", "1");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
@@ -279,13 +260,13 @@ static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
 	SEND_RAW("KIT1", "RESULT", "chef", "1", "1", "served", "Served Pizza", "", "2", "1");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish */
 	SEND_RAW("KIT1", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0");
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT1", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
-	CHECK(recv_msg(0) == 0);
-	CHECK(m->cmd == PROTO_DISH && proto_groups(m) == 1);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 1);
 	check_in_step();
 }
 
@@ -297,22 +278,22 @@ static void test_oversized_frame(void)
 	memset(big, 'x', PROTO_MAX_FIELD + 1);
 	proto_out_begin(&o, tx, PROTO_SHOW);
 	proto_out_mem(&o, big, PROTO_MAX_FIELD);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == 0);
-	CHECK(m->n_fields == 1 && m->fields[0].len == PROTO_MAX_FIELD);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->n_fields == 1 && m->fields[0].len == PROTO_MAX_FIELD);
 
 	proto_out_begin(&o, tx, PROTO_SHOW);
 	proto_out_mem(&o, big, PROTO_MAX_FIELD + 1);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == -EPROTO);
 
 	/* in the middle of a message too */
 	proto_out_begin(&o, tx, PROTO_OK);
 	proto_out_str(&o, "a");
 	proto_out_mem(&o, big, PROTO_MAX_FIELD + 1);
 	proto_out_str(&o, "c");
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == -EPROTO);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 	free(big);
 }
@@ -323,18 +304,18 @@ static void test_too_many_frames(void)
 	for (size_t n = PROTO_MAX_FRAMES - 2; n <= PROTO_MAX_FRAMES; n++) {
 		int r;
 
-		CHECK(send_fields(PROTO_OK, n) == 0);
+		EXPECT(send_fields(PROTO_OK, n) == 0);
 		r = recv_msg(0);
 		if (n == PROTO_MAX_FRAMES - 2) {
 			char last[32];
 
 			snprintf(last, sizeof(last), "f%zu", n - 1);
-			CHECK(r == 0);
-			CHECK(m->n_fields == n);
-			CHECK(field_eq(n - 1, last));
+			EXPECT(r == 0);
+			EXPECT(m->n_fields == n);
+			EXPECT(field_eq(n - 1, last));
 		} else {
-			CHECK(r == -EPROTO);
-			CHECK(m->n_fields == 0 && m->n_env == 0);
+			EXPECT(r == -EPROTO);
+			EXPECT(m->n_fields == 0 && m->n_env == 0);
 		}
 		/* the rest of a refused message was read too: the next one is whole */
 		check_in_step();
@@ -350,36 +331,36 @@ static void test_envelope(void)
 	proto_out_env(&o, "chef-1.42.0badf00d", 18);
 	proto_out_u64(&o, 7);
 	proto_out_u64(&o, 2);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(1) == 0);
-	CHECK(m->cmd == PROTO_CANCEL);
-	CHECK(m->n_env == 1 && m->env[0].len == 18 && memcmp(m->env[0].data, "chef-1.42.0badf00d", 18) == 0);
-	CHECK(m->n_fields == 2 && field_eq(0, "7") && field_eq(1, "2"));
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(1) == 0);
+	EXPECT(m->cmd == PROTO_CANCEL);
+	EXPECT(m->n_env == 1 && m->env[0].len == 18 && memcmp(m->env[0].data, "chef-1.42.0badf00d", 18) == 0);
+	EXPECT(m->n_fields == 2 && field_eq(0, "7") && field_eq(1, "2"));
 
 	/* two frames: a REQ's id and empty delimiter; binary ids are fine */
 	proto_out_begin(&o, tx, PROTO_OK);
 	proto_out_env(&o, "\0\x80\xff", 3);
 	proto_out_env(&o, "", 0);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(2) == 0);
-	CHECK(m->cmd == PROTO_OK && m->n_fields == 0);
-	CHECK(m->n_env == 2 && m->env[0].len == 3 && memcmp(m->env[0].data, "\0\x80\xff", 3) == 0);
-	CHECK(m->env[1].len == 0);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(2) == 0);
+	EXPECT(m->cmd == PROTO_OK && m->n_fields == 0);
+	EXPECT(m->n_env == 2 && m->env[0].len == 3 && memcmp(m->env[0].data, "\0\x80\xff", 3) == 0);
+	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
 	SEND_RAW("id", "KIT1");
-	CHECK(recv_msg(1) == -EPROTO);
+	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
-	CHECK(recv_msg(2) == -EPROTO);
+	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
 	SEND_RAW("KIT1", "HEARTBEAT");
-	CHECK(recv_msg(1) == -EPROTO);
+	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
 	SEND_RAW("a", "b", "c", "KIT1", "HEARTBEAT");
-	CHECK(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
-	CHECK(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
+	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
+	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
 }
 
@@ -403,13 +384,13 @@ static void test_envelope_kept_when_malformed(void)
 		for (size_t k = 0; k < 3 && bodies[i][k]; k++)
 			frames[n++] = bodies[i][k][0] || k < 2 ? bodies[i][k] : big;
 		send_raw(tx, n, frames);
-		CHECK(recv_msg(2) == -EPROTO);
+		EXPECT(recv_msg(2) == -EPROTO);
 		if (m->n_env != 2 || m->env[0].len != 6 || memcmp(m->env[0].data, "peer-7", 6) != 0 ||
 		    m->env[1].len != 0) {
-			diag("body %zu: envelope not kept (n_env %zu)", i, m->n_env);
-			case_failed = true;
+			tap_diag("body %zu: envelope not kept (n_env %zu)", i, m->n_env);
+			tap_failed = true;
 		}
-		CHECK(m->n_fields == 0);
+		EXPECT(m->n_fields == 0);
 	}
 	free(big);
 	check_in_step();
@@ -431,9 +412,9 @@ static void test_router_envelopes(void)
 	zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "chef-1.99.cafe0123", 18);
-	CHECK(zmq_bind(router, "inproc://test-proto-router") == 0);
-	CHECK(zmq_connect(dealer, "inproc://test-proto-router") == 0);
-	CHECK(zmq_connect(req, "inproc://test-proto-router") == 0);
+	EXPECT(zmq_bind(router, "inproc://test-proto-router") == 0);
+	EXPECT(zmq_connect(dealer, "inproc://test-proto-router") == 0);
+	EXPECT(zmq_connect(req, "inproc://test-proto-router") == 0);
 
 	/* dealer -> router: the router sees one frame, the chef's id */
 	proto_out_begin(&o, dealer, PROTO_READY);
@@ -442,40 +423,40 @@ static void test_router_envelopes(void)
 	proto_out_u64(&o, 99);
 	proto_out_u64(&o, 2);
 	proto_out_u64(&o, 2);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_on(router, 1) == 0);
-	CHECK(m->cmd == PROTO_READY && m->n_fields == 5);
-	CHECK(m->n_env == 1 && m->env[0].len == 18 && memcmp(m->env[0].data, "chef-1.99.cafe0123", 18) == 0);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_on(router, 1) == 0);
+	EXPECT(m->cmd == PROTO_READY && m->n_fields == 5);
+	EXPECT(m->n_env == 1 && m->env[0].len == 18 && memcmp(m->env[0].data, "chef-1.99.cafe0123", 18) == 0);
 
 	/* router -> dealer by that id: the dealer sees no envelope */
 	proto_out_begin(&o, router, PROTO_HEARTBEAT);
 	proto_out_env(&o, "chef-1.99.cafe0123", 18);
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
-	CHECK(recv_on(dealer, 0) == 0);
-	CHECK(m->cmd == PROTO_HEARTBEAT && m->n_env == 0);
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
+	EXPECT(recv_on(dealer, 0) == 0);
+	EXPECT(m->cmd == PROTO_HEARTBEAT && m->n_env == 0);
 
 	/* to an id nobody has: refused at the first frame, and nothing half-sent */
 	proto_out_begin(&o, router, PROTO_HEARTBEAT);
 	proto_out_env(&o, "nobody", 6);
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == -EHOSTUNREACH);
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == -EHOSTUNREACH);
 	proto_out_begin(&o, router, PROTO_CANCEL);
 	proto_out_env(&o, "nobody", 6);
 	proto_out_u64(&o, 1);
 	proto_out_u64(&o, 1);
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == -EHOSTUNREACH);
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == -EHOSTUNREACH);
 	proto_out_begin(&o, router, PROTO_HEARTBEAT);
 	proto_out_env(&o, "chef-1.99.cafe0123", 18);
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
-	CHECK(recv_on(dealer, 0) == 0);
-	CHECK(m->cmd == PROTO_HEARTBEAT && m->n_fields == 0);
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
+	EXPECT(recv_on(dealer, 0) == 0);
+	EXPECT(m->cmd == PROTO_HEARTBEAT && m->n_fields == 0);
 
 	/* req -> router: two envelope frames, answered with the same two */
 	proto_out_begin(&o, req, PROTO_SHOW);
 	proto_out_u64(&o, 42);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_on(router, 2) == 0);
-	CHECK(m->cmd == PROTO_SHOW && proto_field_is(m, 0, "42"));
-	CHECK(m->n_env == 2 && m->env[1].len == 0);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_on(router, 2) == 0);
+	EXPECT(m->cmd == PROTO_SHOW && proto_field_is(m, 0, "42"));
+	EXPECT(m->n_env == 2 && m->env[1].len == 0);
 	id_len = m->env[0].len < sizeof(id) ? m->env[0].len : sizeof(id);
 	memcpy(id, m->env[0].data, id_len);
 	proto_out_begin(&o, router, PROTO_ERR);
@@ -483,9 +464,9 @@ static void test_router_envelopes(void)
 	proto_out_env(&o, "", 0);
 	proto_out_str(&o, PROTO_ERR_NOT_FOUND);
 	proto_out_str(&o, "No order 42.");
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
-	CHECK(recv_on(req, 0) == 0);
-	CHECK(m->cmd == PROTO_ERR && proto_field_is(m, 0, "not-found") && proto_field_is(m, 1, "No order 42."));
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == 0);
+	EXPECT(recv_on(req, 0) == 0);
+	EXPECT(m->cmd == PROTO_ERR && proto_field_is(m, 0, "not-found") && proto_field_is(m, 1, "No order 42."));
 
 	zmq_setsockopt(router, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
@@ -533,32 +514,32 @@ static void test_u64(void)
 	for (size_t i = 0; i < n; i++)
 		proto_out_str(&o, cases[i].text);
 	proto_out_mem(&o, "1\0", 2);  /* a NUL inside */
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == 0);
-	CHECK(m->n_fields == n + 1);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->n_fields == n + 1);
 	for (size_t i = 0; i < n && i < m->n_fields; i++) {
 		int r;
 
 		v = 12345;
 		r = proto_u64(m, i, &v);
 		if (cases[i].ok ? r != 0 || v != cases[i].value : r != -EINVAL || v != 12345) {
-			diag("proto_u64(\"%s\") = %d, %llu", cases[i].text, r, (unsigned long long) v);
-			case_failed = true;
+			tap_diag("proto_u64(\"%s\") = %d, %llu", cases[i].text, r, (unsigned long long) v);
+			tap_failed = true;
 		}
 	}
-	CHECK(proto_u64(m, n, &v) == -EINVAL);
-	CHECK(proto_u64(m, n + 1, &v) == -EINVAL);  /* no such field */
+	EXPECT(proto_u64(m, n, &v) == -EINVAL);
+	EXPECT(proto_u64(m, n + 1, &v) == -EINVAL);  /* no such field */
 
 	/* what proto_out_u64 writes, proto_u64 reads */
 	proto_out_begin(&o, tx, PROTO_OK);
 	proto_out_u64(&o, 0);
 	proto_out_u64(&o, UINT64_MAX);
 	proto_out_u64(&o, 1000000);
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == 0);
-	CHECK(field_eq(0, "0") && field_eq(1, "18446744073709551615") && field_eq(2, "1000000"));
-	CHECK(proto_u64(m, 1, &v) == 0 && v == UINT64_MAX);
-	CHECK(proto_u64(m, 2, &v) == 0 && v == 1000000);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(field_eq(0, "0") && field_eq(1, "18446744073709551615") && field_eq(2, "1000000"));
+	EXPECT(proto_u64(m, 1, &v) == 0 && v == UINT64_MAX);
+	EXPECT(proto_u64(m, 2, &v) == 0 && v == 1000000);
 }
 
 static void test_str(void)
@@ -574,24 +555,24 @@ static void test_str(void)
 	proto_out_mem(&o, "a\0b", 3);     /* 4: NUL */
 	proto_out_str(&o, "\xc3\x28");    /* 5: bad UTF-8 */
 	proto_out_str(&o, "");            /* 6 */
-	CHECK(proto_out_end(&o, 0) == 0);
-	CHECK(recv_msg(0) == 0);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
 
-	CHECK(proto_str(m, 0, buf, sizeof(buf)) == 0 && strcmp(buf, "Pizza") == 0);
-	CHECK(proto_str(m, 1, buf, sizeof(buf)) == 0 && strcmp(buf, "Pizzas!") == 0);
-	CHECK(proto_str(m, 2, buf, sizeof(buf)) == -ENAMETOOLONG);
-	CHECK(proto_str(m, 3, buf, sizeof(buf)) == 0 && strcmp(buf, "a\nb") == 0);
-	CHECK(proto_str(m, 4, buf, sizeof(buf)) == -EINVAL);
-	CHECK(proto_str(m, 5, buf, sizeof(buf)) == -EINVAL);
-	CHECK(proto_str(m, 6, buf, sizeof(buf)) == 0 && buf[0] == '\0');
-	CHECK(proto_str(m, 7, buf, sizeof(buf)) == -EINVAL);
+	EXPECT(proto_str(m, 0, buf, sizeof(buf)) == 0 && strcmp(buf, "Pizza") == 0);
+	EXPECT(proto_str(m, 1, buf, sizeof(buf)) == 0 && strcmp(buf, "Pizzas!") == 0);
+	EXPECT(proto_str(m, 2, buf, sizeof(buf)) == -ENAMETOOLONG);
+	EXPECT(proto_str(m, 3, buf, sizeof(buf)) == 0 && strcmp(buf, "a\nb") == 0);
+	EXPECT(proto_str(m, 4, buf, sizeof(buf)) == -EINVAL);
+	EXPECT(proto_str(m, 5, buf, sizeof(buf)) == -EINVAL);
+	EXPECT(proto_str(m, 6, buf, sizeof(buf)) == 0 && buf[0] == '\0');
+	EXPECT(proto_str(m, 7, buf, sizeof(buf)) == -EINVAL);
 
-	CHECK(proto_field_is(m, 0, "Pizza"));
-	CHECK(!proto_field_is(m, 0, "Pizz"));
-	CHECK(!proto_field_is(m, 0, "pizza"));
-	CHECK(!proto_field_is(m, 0, "Pizzas"));
-	CHECK(proto_field_is(m, 6, ""));
-	CHECK(!proto_field_is(m, 7, ""));
+	EXPECT(proto_field_is(m, 0, "Pizza"));
+	EXPECT(!proto_field_is(m, 0, "Pizz"));
+	EXPECT(!proto_field_is(m, 0, "pizza"));
+	EXPECT(!proto_field_is(m, 0, "Pizzas"));
+	EXPECT(proto_field_is(m, 6, ""));
+	EXPECT(!proto_field_is(m, 7, ""));
 }
 
 static void test_text_valid(void)
@@ -651,8 +632,8 @@ static void test_text_valid(void)
 		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].s);
 
 		if (proto_text_valid(cases[i].s, len, cases[i].multiline) != cases[i].valid) {
-			diag("%s: want %s", cases[i].name, cases[i].valid ? "valid" : "invalid");
-			case_failed = true;
+			tap_diag("%s: want %s", cases[i].name, cases[i].valid ? "valid" : "invalid");
+			tap_failed = true;
 		}
 	}
 }
@@ -661,14 +642,14 @@ static void test_order_topic(void)
 {
 	char buf[32];
 
-	CHECK(proto_order_topic(42, buf, sizeof(buf)) == 9 && strcmp(buf, "order.42.") == 0);
-	CHECK(proto_order_topic(0, buf, sizeof(buf)) == 8 && strcmp(buf, "order.0.") == 0);
-	CHECK(proto_order_topic(UINT64_MAX, buf, sizeof(buf)) == 27 &&
+	EXPECT(proto_order_topic(42, buf, sizeof(buf)) == 9 && strcmp(buf, "order.42.") == 0);
+	EXPECT(proto_order_topic(0, buf, sizeof(buf)) == 8 && strcmp(buf, "order.0.") == 0);
+	EXPECT(proto_order_topic(UINT64_MAX, buf, sizeof(buf)) == 27 &&
 	      strcmp(buf, "order.18446744073709551615.") == 0);
 	/* a subscriber to order 4 must not match order 42 */
-	CHECK(proto_order_topic(4, buf, sizeof(buf)) == 8 && strncmp("order.42.", buf, 8) != 0);
+	EXPECT(proto_order_topic(4, buf, sizeof(buf)) == 8 && strncmp("order.42.", buf, 8) != 0);
 	/* truncated, it still says how long it is */
-	CHECK(proto_order_topic(42, buf, 4) == 9 && strcmp(buf, "ord") == 0);
+	EXPECT(proto_order_topic(42, buf, 4) == 9 && strcmp(buf, "ord") == 0);
 }
 
 static void test_out_env_after_field(void)
@@ -689,7 +670,7 @@ static void test_out_env_after_field(void)
 	proto_out_u64(&o, 1);
 	proto_out_env(&o, "late", 4);
 	proto_out_u64(&o, 1);
-	CHECK(proto_out_end(&o, ZMQ_DONTWAIT) == -EINVAL);
+	EXPECT(proto_out_end(&o, ZMQ_DONTWAIT) == -EINVAL);
 	zmq_setsockopt(a, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(b, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_close(a);
@@ -700,9 +681,9 @@ static void test_msg_free(void)
 {
 	struct proto_msg *x = proto_msg_new(), *none = NULL;
 
-	CHECK(x != NULL);
+	EXPECT(x != NULL);
 	proto_msg_free(&x);
-	CHECK(x == NULL);
+	EXPECT(x == NULL);
 	proto_msg_free(&x);
 	proto_msg_free(&none);
 	proto_msg_free(NULL);
@@ -719,23 +700,23 @@ static void test_parse(void)
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
 
-	CHECK(proto_parse(m, 1, ok, ELEMENTSOF(ok)) == 0);
-	CHECK(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 6 && proto_groups(m) == 1);
-	CHECK(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
-	CHECK(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
-	CHECK(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* half a group */
-	CHECK(m->n_fields == 0 && m->n_env == 1);
-	CHECK(proto_parse(m, 2, bad, ELEMENTSOF(bad)) == -EPROTO);   /* SHOW without its id */
-	CHECK(m->n_env == 2 && m->env[1].len == 0);
-	CHECK(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
+	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok)) == 0);
+	EXPECT(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 6 && proto_groups(m) == 1);
+	EXPECT(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
+	EXPECT(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
+	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* half a group */
+	EXPECT(m->n_fields == 0 && m->n_env == 1);
+	EXPECT(proto_parse(m, 2, bad, ELEMENTSOF(bad)) == -EPROTO);   /* SHOW without its id */
+	EXPECT(m->n_env == 2 && m->env[1].len == 0);
+	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
 	many[0] = (struct proto_field) { "KIT1", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
-	CHECK(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
-	CHECK(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
+	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
+	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
 	many[2].len = PROTO_MAX_FIELD + 1;
-	CHECK(proto_parse(m, 0, many, 3) == -EPROTO);
+	EXPECT(proto_parse(m, 0, many, 3) == -EPROTO);
 }
 
 static const struct {
@@ -782,17 +763,17 @@ int main(void)
 
 	printf("1..%zu\n", n_table + n_cases);
 	for (size_t i = 0; i < n_table; i++) {
-		case_failed = false;
+		tap_failed = false;
 		check_schema(&table[i]);
-		printf("%s %u - %s: %u fixed, groups of %u, at least %u\n", case_failed ? "not ok" : "ok", ++k,
+		printf("%s %u - %s: %u fixed, groups of %u, at least %u\n", tap_failed ? "not ok" : "ok", ++k,
 		       table[i].name, table[i].fixed, table[i].group, table[i].min_groups);
-		failed += case_failed;
+		failed += tap_failed;
 	}
 	for (size_t i = 0; i < n_cases; i++) {
-		case_failed = false;
+		tap_failed = false;
 		cases[i].run();
-		printf("%s %u - %s\n", case_failed ? "not ok" : "ok", ++k, cases[i].name);
-		failed += case_failed;
+		printf("%s %u - %s\n", tap_failed ? "not ok" : "ok", ++k, cases[i].name);
+		failed += tap_failed;
 	}
 
 	proto_msg_free(&m);
