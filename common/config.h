@@ -4,8 +4,9 @@
  * The file is libconfig syntax; every key is optional, so no file at all is a
  * complete configuration (the five-dish menu of the tutorial, 3 local chefs
  * of 1 station, ipc sockets in runtime_dir, the store in state_dir).
- * libconfig stays inside config.c: what comes out is this plain struct, with
- * every string copied and owned by it.
+ * libconfig stays inside config.c (and conftab.c, which reads the file against
+ * its table): what comes out is this plain struct, with every string copied
+ * and owned by it.
  *
  *	struct kitchen_config *c;
  *	char err[256];
