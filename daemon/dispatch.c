@@ -281,37 +281,32 @@ void dispatch_retire(struct kitchen *k, uint64_t now)
 #define WINDOW_US 1000
 #define CPU_ROUNDS_PER_US 1000  /* pipeline_digest_run, about a nanosecond a round */
 
-static unsigned window_for(const struct kitchen *k, unsigned stations)
+/* How long the longest dish on the menu takes at the current timing, in µs. */
+static uint64_t longest_dish_us(const struct kitchen *k)
 {
 	const struct config_timing *t = &k->config->timing;
-	uint64_t n = 1, dish_us;
+	uint64_t n = 1;
 
 	for (size_t i = 0; i < k->config->n_menu; i++)
 		if (k->config->menu[i].n_ingredients > n)
 			n = k->config->menu[i].n_ingredients;
-	/* The longest dish on the menu, so the window never holds more than it should. */
-	dish_us = (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
-	if (dish_us == 0)
-		return CHEF_MAX_CREDIT;
-	return (uint64_t) stations * WINDOW_US / dish_us;
+	return (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
 }
 
-/* Dishes @c may be sent now: its free credit, within stations + window. */
-static unsigned usable_credit(const struct kitchen *k, const struct chef *c)
+/* Dishes @c may be sent now: its free credit, within its stations and the
+ * part of its window that holds WINDOW_US of dishes of @dish_us per station. */
+static unsigned usable_credit(const struct chef *c, uint64_t dish_us)
 {
-	unsigned free = chef_free_credit(c), held, limit;
-	uint64_t window;
+	unsigned free = chef_free_credit(c), held;
+	uint64_t limit;
 
 	if (free == 0)
 		return 0;
 	held = c->credit - free;
-	window = window_for(k, c->stations);
-	limit = window >= c->credit ? c->credit : c->stations + (unsigned) window;
+	limit = dish_us ? c->stations + (uint64_t) c->stations * WINDOW_US / dish_us : c->credit;
 	if (limit > c->credit)
 		limit = c->credit;
-	if (limit < c->stations)
-		limit = c->stations;
-	return held >= limit ? 0 : limit - held < free ? limit - held : free;
+	return held >= limit ? 0 : limit - held < free ? (unsigned) (limit - held) : free;
 }
 
 bool dispatch_has_credit(const struct kitchen *k)
@@ -319,8 +314,10 @@ bool dispatch_has_credit(const struct kitchen *k)
 	const struct dish *first = dish_queue_front(&k->queue);
 	bool alone = first && first->suspect;
 
+	uint64_t dish_us = longest_dish_us(k);
+
 	for (const struct chef *c = k->chefs.head; c; c = c->next)
-		if (usable_credit(k, c) > 0 && !(alone && c->n_inflight > 0))
+		if (usable_credit(c, dish_us) > 0 && !(alone && c->n_inflight > 0))
 			return true;
 	return false;
 }
@@ -395,6 +392,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 void dispatch_cook(struct kitchen *k)
 {
 	size_t n_chefs = k->chefs.len;
+	uint64_t dish_us = longest_dish_us(k);
 	bool progress = true;
 
 	if (k->stopping || n_chefs == 0)
@@ -414,7 +412,7 @@ void dispatch_cook(struct kitchen *k)
 			if (!c)
 				c = k->chefs.head;
 			next = c->next;
-			unsigned credit = usable_credit(k, c);
+			unsigned credit = usable_credit(c, dish_us);
 			if (credit > 0) {
 				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
 					progress = true;

@@ -8,7 +8,8 @@
  *	read:   sink results, chef READY/HEARTBEAT, control requests, subscriptions
  *	timers: heartbeats and dead chefs, chef restarts, held orders, waits
  *	cook:   hand queued dishes to chefs with free credit
- *	commit: one store transaction for everything above
+ *	commit: one store transaction for everything above, when a client
+ *	        waits for it; else within COMMIT_DEFER_MS (kitchen.c)
  *	answer: acknowledge the orders just committed (they join the queue only
  *	        now, so nothing is cooked that is not durable), and finished waits
  *

@@ -2,8 +2,9 @@
  * store — the order book on disk: state_dir/kitchen.db, SQLite in WAL mode.
  *
  * An order and its dishes are written in one transaction; kitchend opens a
- * transaction lazily with the first write of a loop turn and commits once at
- * the end of the turn (store_commit), so a burst of orders costs one fsync.
+ * transaction lazily with the first write of a loop turn and commits it at
+ * the end of a turn in which a client waits for it, else a few ms later
+ * (store_commit; store_dirty says one is open), so a burst costs one fsync.
  * Nothing is acknowledged to a client before the commit that holds it.
  *
  * Ids are chosen by the caller (kitchend keeps the counters, seeded from

@@ -234,18 +234,18 @@ static enum interrupt station_wait(struct station *st, uint64_t ms)
 static enum interrupt station_cpu(struct station *st, const char *ingredient, uint64_t rounds, uint64_t *ret)
 {
 	uint64_t state = pipeline_digest_seed(ingredient);
+	enum interrupt ev;
 
 	if (rounds == 0) {
 		*ret = state;
 		return GO_ON;
 	}
 	/* The waits before the work come first. */
-	enum interrupt first = sleep_until_due(st);
-	if (first != GO_ON)
-		return first;
+	ev = sleep_until_due(st);
+	if (ev != GO_ON)
+		return ev;
 	while (rounds > 0) {
 		uint64_t n = rounds < CPU_SLICE ? rounds : CPU_SLICE;
-		enum interrupt ev;
 
 		state = pipeline_digest_run(state, n);
 		rounds -= n;
