@@ -103,7 +103,7 @@ struct kitchen {
 	struct proto_msg *msg;          /* receive buffer, reused */
 };
 
-/* kitchen.c */
+/* kitchen.c: set-up and tear-down; loop.c: the loop; reload.c */
 /* Takes @config, also on failure. @log_level: the command line's, which
  * outlives reloads; NULL for the file's. */
 int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret);
@@ -113,6 +113,18 @@ int kitchen_run(struct kitchen *k);  /* until stopped; returns the exit code */
  * one and put the reason (FILE:LINE: ...) in @err. 0 or -errno. */
 int kitchen_reload(struct kitchen *k, char *err, size_t err_size);
 void kitchen_order_finished(struct kitchen *k, struct order *o);
+
+/* sockets.c */
+int kitchen_open_curve(struct kitchen *k);
+int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret);
+/* control.mode and control.group on the ipc control and events sockets. */
+int kitchen_socket_access(const struct kitchen_config *c, enum config_endpoint which);
+
+/* recovery.c: resume the open orders of the store. */
+int kitchen_recover(struct kitchen *k);
+
+/* reload.c: what local chefs are started with, from @c. */
+void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a);
 
 /* dispatch.c */
 bool dispatch_read(struct kitchen *k);  /* true: stopped at its budget */

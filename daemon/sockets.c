@@ -1,0 +1,168 @@
+/*
+ * sockets — kitchend's four sockets: options, CURVE, bind, and who may
+ * connect to the ipc ones. See kitchen.h.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "kitchen.h"
+#include "log.h"
+#include "socket_limits.h"
+#include "util.h"
+#include "zap.h"
+
+static int set_int(void *sock, int option, int value)
+{
+	return zmq_setsockopt(sock, option, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+/* Resolve a group name (or number) to its gid: 0 or -errno (-ENOENT: no such group). */
+static int group_id(const char *name, gid_t *ret)
+{
+	char buf[16384];
+	struct group g, *found = NULL;
+	uint64_t id;
+	int r;
+
+	r = getgrnam_r(name, &g, buf, sizeof(buf), &found);
+	if (r == 0 && found) {
+		*ret = found->gr_gid;
+		return 0;
+	}
+	if (parse_u64(name, 0, UINT32_MAX - 1, &id) == 0) {
+		*ret = (gid_t) id;
+		return 0;
+	}
+	return r > 0 ? -r : -ENOENT;
+}
+
+/*
+ * control.mode and control.group on the ipc control and events sockets:
+ * who may connect is who may order, reload and drain. The other two stay as
+ * the umask made them (local chefs run as kitchend's own user).
+ */
+int kitchen_socket_access(const struct kitchen_config *c, enum config_endpoint which)
+{
+	const char *ep = c->endpoints[which];
+	unsigned long mode = strtoul(c->control_mode, NULL, 8);
+	gid_t gid;
+	int r;
+
+	if ((which != CONFIG_ENDPOINT_CONTROL && which != CONFIG_ENDPOINT_EVENTS) ||
+	    strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@')
+		return 0;
+	if (c->control_group) {
+		r = group_id(c->control_group, &gid);
+		if (r < 0)
+			return log_error_errno(r, "Failed to find group '%s' for %s: %m", c->control_group, ep + 6);
+		if (chown(ep + 6, (uid_t) -1, gid) < 0)
+			return log_error_errno(-errno, "Failed to give %s to group '%s': %m", ep + 6, c->control_group);
+	}
+	if (chmod(ep + 6, (mode_t) mode) < 0)
+		return log_error_errno(-errno, "Failed to set mode %s on %s: %m", c->control_mode, ep + 6);
+	return 0;
+}
+
+static const char *const socket_names[_CONFIG_ENDPOINT_MAX] = {
+	[CONFIG_ENDPOINT_CONTROL] = "control",
+	[CONFIG_ENDPOINT_EVENTS] = "events",
+	[CONFIG_ENDPOINT_DISPATCH] = "dispatch",
+	[CONFIG_ENDPOINT_SINK] = "sink",
+};
+
+/* CURVE on a tcp:// endpoint when kitchend has a key pair, with its ZAP domain. */
+static int secure_socket(struct kitchen *k, void *s, enum config_endpoint which)
+{
+	const char *ep = k->config->endpoints[which];
+	bool chefs = which == CONFIG_ENDPOINT_DISPATCH || which == CONFIG_ENDPOINT_SINK;
+	int r;
+
+	if (!keys_endpoint_secured(ep))
+		return 0;
+	if (!k->curve) {
+		log_warning("%s endpoint %s is plaintext TCP: anyone who reaches it is %s "
+			    "(set curve.secret_key in the configuration)", socket_names[which], ep,
+			    chefs ? "a chef" : "a kitchenctl");
+		return 0;
+	}
+	r = keys_set_server(s, k->curve, chefs ? ZAP_DOMAIN_CHEFS : ZAP_DOMAIN_CONTROL);
+	if (r >= 0)
+		r = zap_watch(k->zap, s, socket_names[which]);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up CURVE on '%s': %m", ep);
+	return 0;
+}
+
+int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
+{
+	const char *ep = k->config->endpoints[which];
+	int64_t max = PROTO_MAX_FIELD;
+	void *s = zmq_socket(k->zctx, type);
+	int r = 0;
+
+	if (!s)
+		return -errno;
+	r = set_int(s, ZMQ_LINGER, 0);
+	if (r >= 0 && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0)
+		r = -errno;
+	if (r >= 0 && type == ZMQ_ROUTER)
+		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
+	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)
+		r = set_int(s, ZMQ_ROUTER_HANDOVER, 1);
+	if (r >= 0 && type == ZMQ_XPUB) {
+		r = set_int(s, ZMQ_XPUB_VERBOSER, 1);
+		if (r >= 0)
+			r = set_int(s, ZMQ_SNDHWM, 100000);
+	}
+	if (r >= 0)
+		r = socket_limits_apply(s, which);
+	if (r >= 0 && (r = secure_socket(k, s, which)) < 0) {
+		zmq_close(s);
+		return r;
+	}
+	if (r >= 0 && zmq_bind(s, ep) < 0)
+		r = -errno;
+	if (r < 0) {
+		log_error_errno(r, "Failed to bind '%s': %m", ep);
+		zmq_close(s);
+		return r;
+	}
+	r = kitchen_socket_access(k->config, which);
+	if (r < 0) {
+		zmq_close(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+/* kitchend's key pair and the ZAP handler, when curve.secret_key is set. */
+int kitchen_open_curve(struct kitchen *k)
+{
+	const char *path = k->config->curve_secret_key;
+	int r;
+
+	if (!path)
+		return 0;
+	k->curve = calloc(1, sizeof(*k->curve));
+	if (!k->curve)
+		return log_error_errno(-ENOMEM, "Failed to allocate: %m");
+	r = keys_load(path, k->curve);
+	if (r == -EPERM)
+		return log_error_errno(r, "Failed to read the key pair '%s': others may read it (chmod 0600 it)", path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the key pair '%s': %m", path);
+	if (!k->curve->secret_key[0])
+		return log_error_errno(-EINVAL, "Failed to read the key pair '%s': it holds no secret-key "
+				       "(curve.secret_key names NAME.key, not NAME.pub)", path);
+	r = zap_new(k->zctx, k->config, k->curve, &k->zap);
+	if (r < 0)
+		return r;  /* logged */
+	log_info("CURVE on the tcp endpoints, public key %s", k->curve->public_key);
+	return 0;
+}
