@@ -76,6 +76,22 @@ void client_free(struct client **c)
 	*c = NULL;
 }
 
+int client_connect(void *sock, const char *endpoint, const struct keys_client *curve)
+{
+	int r = keys_client_for(sock, endpoint, curve);
+
+	if (r < 0)
+		return r;
+	if (zmq_connect(sock, endpoint) < 0) {
+		r = -errno;
+		/* Unknown transport or a malformed address: the caller's mistake. */
+		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)
+			r = -EINVAL;
+		return r;
+	}
+	return 0;
+}
+
 int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const struct keys_client *curve,
 	       struct client **ret)
 {
@@ -110,16 +126,9 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 		r = -errno;
 		goto fail;
 	}
-	r = keys_client_for(c->sock, endpoint, curve);
+	r = client_connect(c->sock, endpoint, curve);
 	if (r < 0)
 		goto fail;
-	if (zmq_connect(c->sock, endpoint) < 0) {
-		r = -errno;
-		/* Unknown transport or a malformed address: the caller's mistake. */
-		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)
-			r = -EINVAL;
-		goto fail;
-	}
 	*ret = c;
 	return 0;
 

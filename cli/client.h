@@ -63,3 +63,7 @@ const char *client_ipc_path(const char *endpoint);
 /* For an ipc:// endpoint with a path, whether something listens there:
  * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */
 int client_check_ipc(const char *endpoint);
+
+/* Connect @sock to @endpoint, with CURVE client keys first when @curve is set
+ * and @endpoint is tcp://; a malformed endpoint is -EINVAL. 0 or -errno. */
+int client_connect(void *sock, const char *endpoint, const struct keys_client *curve);

@@ -62,15 +62,9 @@ int follow_new(void *zctx, const char *endpoint, const struct keys_client *curve
 		r = -errno;
 		goto fail;
 	}
-	r = keys_client_for(f->sock, endpoint, curve);
+	r = client_connect(f->sock, endpoint, curve);
 	if (r < 0)
 		goto fail;
-	if (zmq_connect(f->sock, endpoint) < 0) {
-		r = -errno;
-		if (r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO)
-			r = -EINVAL;
-		goto fail;
-	}
 	*ret = f;
 	return 0;
 
