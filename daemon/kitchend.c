@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "kitchen-build.h"
+#include "keys.h"
 #include "kitchen.h"
 #include "log.h"
 #include "util.h"
@@ -80,6 +81,49 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 	return 0;
 }
 
+static void allow_skipped(const char *path, int r, void *u)
+{
+	bool *ok = u;
+
+	*ok = false;
+	log_error_errno(r, "Failed to read allowed key '%s': %m", path);
+}
+
+/* What --check-config can see beyond the file: the files it names. */
+static bool check_files(const struct kitchen_config *c)
+{
+	const char *dirs[] = { c->curve_chefs_allow, c->curve_clients_allow };
+	struct keys_pair pair = { 0 };
+	bool ok = true;
+	int r;
+
+	if (c->curve_secret_key) {
+		r = keys_load(c->curve_secret_key, &pair);
+		if (r == -EPERM)
+			log_error("Failed to read the key pair '%s': others may read it (chmod 0600 it)",
+				  c->curve_secret_key);
+		else if (r < 0)
+			log_error_errno(r, "Failed to read the key pair '%s': %m", c->curve_secret_key);
+		else if (!pair.secret_key[0])
+			log_error("Failed to read the key pair '%s': it holds no secret-key", c->curve_secret_key);
+		ok = r >= 0 && pair.secret_key[0];
+		explicit_bzero(&pair, sizeof(pair));
+	}
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		struct keys_allow allow = { 0 };
+
+		if (!dirs[i])
+			continue;
+		r = keys_allow_load(dirs[i], &allow, allow_skipped, &ok);
+		if (r < 0) {
+			log_error_errno(r, "Failed to read the allowlist '%s': %m", dirs[i]);
+			ok = false;
+		}
+		keys_allow_finish(&allow);
+	}
+	return ok;
+}
+
 static int run(const struct args *a)
 {
 	struct kitchen_config *config = NULL;
@@ -114,10 +158,13 @@ static int run(const struct args *a)
 	if (a->check_config || a->dump_config) {
 		if (a->dump_config)
 			config_dump(config, stdout);
-		else
-			printf("%s: OK (%zu dishes on the menu, %u local chefs of %u stations)\n",
+		else if (!check_files(config)) {
+			config_free(config);
+			return 1;
+		} else
+			printf("%s: OK (%zu dishes on the menu, %u local chefs of %u station%s)\n",
 			       a->config ? a->config : "embedded defaults", config->n_menu,
-			       config->chefs_local, config->chefs_threads);
+			       config->chefs_local, config->chefs_threads, config->chefs_threads == 1 ? "" : "s");
 		config_free(config);
 		return 0;
 	}

@@ -96,6 +96,17 @@ def test():
 		missing = os.path.join(d, "missing.conf")
 		rc, out, err = check_config(missing, "missing")
 		check(rc != 0 and missing in err, "--check-config of a missing file: refuse, naming it", rc, err)
+
+		# The files the configuration names are checked too: a key pair and
+		# an allowlist that are not there are refused, each named.
+		no_key = os.path.join(d, "nokey.key")
+		no_dir = os.path.join(d, "chefs.d")
+		curve = os.path.join(d, "curve.conf")
+		with open(curve, "w") as f:
+			f.write(f'curve = {{ secret_key = "{no_key}"; chefs_allow = "{no_dir}"; }};\n')
+		rc, out, err = check_config(curve, "curve")
+		check(rc != 0 and no_key in err and no_dir in err,
+		      "--check-config should refuse a missing key pair and allowlist, naming both", rc, err)
 		check_eq(pids_mentioning(d), [], "no process should be left")
 	finally:
 		for pid in pids_mentioning(d):
