@@ -40,8 +40,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_FAILED] = "UPDATE dishes SET state = 3, result = ?, detail = detail || ? WHERE id = ?",
 	[STMT_ORDER_DONE] = "UPDATE orders SET done = ? WHERE id = ?",
 	[STMT_GET_ORDER] = "SELECT created_ms, dishes FROM orders WHERE id = ?",
-	[STMT_GET_DISHES] = "SELECT id, idx, attempts, state, name, chef, result, detail "
-			    "FROM dishes WHERE order_id = ? ORDER BY idx",
+	[STMT_GET_DISHES] = ("SELECT id, idx, attempts, state, name, chef, result, detail "
+			     "FROM dishes WHERE order_id = ? ORDER BY idx"),
 	[STMT_OPEN_ORDERS] = "SELECT id, created_ms, dishes FROM orders WHERE done = 0 ORDER BY id",
 };
 
