@@ -34,7 +34,18 @@ static int chef_decode(const struct proto_msg *m, size_t k, struct chef_report *
 	return 0;
 }
 
-/* The chef groups from field @first on. */
+/* By name, in natural order (chef-2 before chef-10), then by pid. */
+static int chef_cmp(const void *a, const void *b)
+{
+	const struct chef_report *x = a, *y = b;
+	int c = strverscmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The chef groups from field @first on, sorted for reading. */
 static int chefs_decode(const struct proto_msg *m, size_t first, struct chef_list *l)
 {
 	size_t n;
@@ -52,6 +63,7 @@ static int chefs_decode(const struct proto_msg *m, size_t first, struct chef_lis
 		if (r < 0)
 			return r;
 	}
+	qsort(l->chefs, n, sizeof(*l->chefs), chef_cmp);
 	return 0;
 }
 
