@@ -107,26 +107,16 @@ static int event_decode(const struct proto_msg *m, struct follow_event *ev)
 	case PROTO_ORDERED:
 		return text(m, 1, true, &ev->dish);
 	case PROTO_STAGE:
-		if ((r = u64(m, 1, &ev->index)) < 0 ||
-		    (r = text(m, 2, false, &ev->dish)) < 0 ||
-		    (r = text(m, 3, false, &ev->chef)) < 0 ||
-		    (r = text(m, 4, false, &ev->text)) < 0)
-			return r;
-		return 0;
 	case PROTO_SERVED:
-		if ((r = u64(m, 1, &ev->index)) < 0 ||
-		    (r = text(m, 2, false, &ev->dish)) < 0 ||
-		    (r = text(m, 3, false, &ev->chef)) < 0 ||
-		    (r = text(m, 4, false, &ev->text)) < 0 ||
-		    (r = text(m, 5, true, &ev->items)) < 0)
-			return r;
-		return 0;
 	case PROTO_FAILED:
+		/* index dish chef text, and a served dish's items after them */
 		if ((r = u64(m, 1, &ev->index)) < 0 ||
 		    (r = text(m, 2, false, &ev->dish)) < 0 ||
 		    (r = text(m, 3, false, &ev->chef)) < 0 ||
 		    (r = text(m, 4, false, &ev->text)) < 0)
 			return r;
+		if (m->cmd == PROTO_SERVED)
+			return text(m, 5, true, &ev->items);
 		return 0;
 	case PROTO_DONE:
 		if ((r = text(m, 1, false, &ev->text)) < 0 ||
