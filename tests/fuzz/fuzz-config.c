@@ -15,14 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-#define ASSERT(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: broken: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
+#include "fuzz.h"
 
 static FILE *devnull;
 

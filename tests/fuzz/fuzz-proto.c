@@ -24,20 +24,13 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "fuzz.h"
 #include "proto.h"
 
 #define MAX_FRAMES (PROTO_MAX_FRAMES + 2)
 
 static struct proto_msg *parsed, *received;
 static void *ctx, *tx, *rx;
-
-#define ASSERT(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: broken: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
 
 static void setup(void)
 {
