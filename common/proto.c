@@ -247,6 +247,25 @@ int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret)
 	return 0;
 }
 
+/*
+ * Whether the 8 bytes at @p are all printable ASCII (0x20..0x7e): the common
+ * case, checked a word at a time. Bytes with the top bit set, below 0x20
+ * ('\n' included) or 0x7f make it false; the caller looks at them one by one.
+ */
+static bool word_printable(const unsigned char *p)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	uint64_t x, del;
+
+	memcpy(&x, p, sizeof(x));
+	if (x & highs)
+		return false;
+	del = x ^ (ones * 0x7f);  /* 0 where x has 0x7f */
+	/* No byte has its top bit set, so a byte's top bit comes up in v - k
+	 * only when that byte (or one below it) is less than k. */
+	return (((x - ones * 0x20) | (del - ones)) & highs) == 0;
+}
+
 bool proto_text_valid(const char *s, size_t len, bool multiline)
 {
 	const unsigned char *p = (const unsigned char *) s;
@@ -257,6 +276,10 @@ bool proto_text_valid(const char *s, size_t len, bool multiline)
 		size_t n;
 		uint32_t cp;
 
+		if (i + 8 <= len && word_printable(p + i)) {
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			if (c == '\n' && multiline) {
 				i++;

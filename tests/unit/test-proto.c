@@ -638,6 +638,30 @@ static void test_text_valid(void)
 	}
 }
 
+/*
+ * The word-at-a-time path: every byte value at every position of a line long
+ * enough for three words, in both modes, against the rule byte by byte (a
+ * byte of 0x80 and above is a UTF-8 error on its own here).
+ */
+static void test_text_valid_words(void)
+{
+	char line[24];
+
+	for (size_t pos = 0; pos < sizeof(line); pos++)
+		for (unsigned c = 0; c < 256; c++)
+			for (int multiline = 0; multiline <= 1; multiline++) {
+				bool want = (c >= 0x20 && c < 0x7f) || (c == '\n' && multiline);
+
+				memset(line, 'a', sizeof(line));
+				line[pos] = (char) c;
+				if (proto_text_valid(line, sizeof(line), multiline) != want) {
+					tap_diag("byte 0x%02x at %zu%s: want %s", c, pos,
+						 multiline ? ", multiline" : "", want ? "valid" : "invalid");
+					tap_failed = true;
+				}
+			}
+}
+
 static void test_order_topic(void)
 {
 	char buf[32];
@@ -738,6 +762,7 @@ static const struct {
 	{ "proto_u64 edge cases", test_u64 },
 	{ "proto_str and proto_field_is", test_str },
 	{ "proto_text_valid", test_text_valid },
+	{ "proto_text_valid, a word at a time", test_text_valid_words },
 	{ "proto_order_topic", test_order_topic },
 	{ "proto_out_env after a field is refused", test_out_env_after_field },
 	{ "proto_msg_free", test_msg_free },
