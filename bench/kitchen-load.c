@@ -9,8 +9,10 @@
  *
  *	bench-kitchen-load throughput EP --dishes N [--per-order 100] [--window 32] [--dish NAME]
  *		orders of --per-order dishes, --window of them outstanding; then
- *		STATUS every millisecond until all are served: dishes/s from the
- *		first ORDER sent to the STATUS that shows the last one served
+ *		STATUS until all are served: dishes/s from the first ORDER sent to
+ *		the STATUS that shows the last one served. STATUS goes every
+ *		thousandth of the time run so far (1 to 20 ms): the figure is
+ *		within 0.1 %, and the polls cost kitchend little CPU
  *	bench-kitchen-load latency EP --rate R --count N [--warmup W] [--dish NAME]
  *		open loop: a one-dish ORDER every 1/R s whatever came back, from
  *		64 clients (DEALERs) in turn; on its OK a WAIT; latency = WAIT's
@@ -45,6 +47,7 @@
 
 #define TIMEOUT_MS 60000
 #define STATUS_POLL_MS 1
+#define STATUS_POLL_MAX_MS 20
 
 static const char *const default_dishes[] = {
 	"Pizza", "Spaghetti", "Chicken Stir Fry", "Chicken Biryani", "Salad",
@@ -249,7 +252,12 @@ static int run_throughput(void)
 		if (now_ns() > deadline)
 			die("only %" PRIu64 " of %" PRIu64 " dishes served after %d ms",
 			    s.served - before.served, arg_dishes, TIMEOUT_MS);
-		(void) recv_reply(STATUS_POLL_MS);  /* a sleep that a stray reply would end */
+		uint64_t poll_ms = (now_ns() - t0) / 1000000 / 1000;
+		if (poll_ms < STATUS_POLL_MS)
+			poll_ms = STATUS_POLL_MS;
+		if (poll_ms > STATUS_POLL_MAX_MS)
+			poll_ms = STATUS_POLL_MAX_MS;
+		(void) recv_reply((long) poll_ms);  /* a sleep that a stray reply would end */
 	}
 	t_end = now_ns();
 	printf("{\"dishes\": %" PRIu64 ", \"seconds\": %.6f, \"rate\": %.1f, \"submit_seconds\": %.6f}\n",
