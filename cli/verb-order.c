@@ -13,7 +13,7 @@
 #include "util.h"
 #include "verbs.h"
 
-/* What fits in one ORDER: the frames but [id][""][KIT1][ORDER][flags][key]. */
+/* What fits in one ORDER: the frames but [id][""][KIT2][ORDER][flags][key]. */
 #define MAX_DISHES (PROTO_MAX_FRAMES - 6)
 
 void order_batch_clear(struct order_batch *b)

@@ -10,32 +10,35 @@ struct proto_schema {
 	unsigned fixed;  /* fields before any group */
 	unsigned group;  /* size of a repeated group; 0: none allowed */
 	unsigned min_groups;
+	bool packed;     /* each group is one frame, its fields joined by '\t' */
 };
+
+#define PACKED_SEPARATOR '\t' 
 
 /* The one table the code enforces; docs/protocol.md describes each entry. */
 static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
-	[PROTO_ORDER]     = { "ORDER",     2, 1, 1 },
-	[PROTO_WAIT]      = { "WAIT",      2, 0, 0 },
-	[PROTO_SHOW]      = { "SHOW",      1, 0, 0 },
-	[PROTO_STATUS]    = { "STATUS",    0, 0, 0 },
-	[PROTO_MENU]      = { "MENU",      0, 0, 0 },
-	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0 },
-	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0 },
-	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0 },
-	[PROTO_OK]        = { "OK",        0, 1, 0 },
-	[PROTO_ERR]       = { "ERR",       2, 0, 0 },
-	[PROTO_READY]     = { "READY",     5, 0, 0 },
-	[PROTO_HEARTBEAT] = { "HEARTBEAT", 0, 0, 0 },
-	[PROTO_DISH]      = { "DISH",      0, 9, 1 },
-	[PROTO_CANCEL]    = { "CANCEL",    2, 0, 0 },
-	[PROTO_PROGRESS]  = { "PROGRESS",  4, 0, 0 },
-	[PROTO_RESULT]    = { "RESULT",    1, 5, 1 },
-	[PROTO_ORDERED]   = { "ORDERED",   2, 0, 0 },
-	[PROTO_STAGE]     = { "STAGE",     5, 0, 0 },
-	[PROTO_SERVED]    = { "SERVED",    6, 0, 0 },
-	[PROTO_FAILED]    = { "FAILED",    5, 0, 0 },
-	[PROTO_DONE]      = { "DONE",      4, 0, 0 },
-	[PROTO_CHEF]      = { "CHEF",      3, 0, 0 },
+	[PROTO_ORDER]     = { "ORDER",     2, 1, 1, false },
+	[PROTO_WAIT]      = { "WAIT",      2, 0, 0, false },
+	[PROTO_SHOW]      = { "SHOW",      1, 0, 0, false },
+	[PROTO_STATUS]    = { "STATUS",    0, 0, 0, false },
+	[PROTO_MENU]      = { "MENU",      0, 0, 0, false },
+	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0, false },
+	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0, false },
+	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0, false },
+	[PROTO_OK]        = { "OK",        0, 1, 0, false },
+	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
+	[PROTO_READY]     = { "READY",     5, 0, 0, false },
+	[PROTO_HEARTBEAT] = { "HEARTBEAT", 0, 0, 0, false },
+	[PROTO_DISH]      = { "DISH",      0, 9, 1, true  },
+	[PROTO_CANCEL]    = { "CANCEL",    2, 0, 0, false },
+	[PROTO_PROGRESS]  = { "PROGRESS",  4, 0, 0, false },
+	[PROTO_RESULT]    = { "RESULT",    1, 5, 1, true  },
+	[PROTO_ORDERED]   = { "ORDERED",   2, 0, 0, false },
+	[PROTO_STAGE]     = { "STAGE",     5, 0, 0, false },
+	[PROTO_SERVED]    = { "SERVED",    6, 0, 0, false },
+	[PROTO_FAILED]    = { "FAILED",    5, 0, 0, false },
+	[PROTO_DONE]      = { "DONE",      4, 0, 0, false },
+	[PROTO_CHEF]      = { "CHEF",      3, 0, 0, false },
 };
 
 const char *proto_cmd_name(enum proto_cmd cmd)
@@ -110,41 +113,77 @@ static void drain_rest(void *sock)
 	}
 }
 
-/* Check field_store[0..@n) as a message with @n_env envelope frames. */
+/* Split packed group @f into exactly @want fields at *@n of field_store. */
+static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsigned want, size_t *n)
+{
+	const char *p = f->data, *end = f->data + f->len;
+
+	if (*n + want > PROTO_MAX_FIELDS)
+		return -EPROTO;
+	for (unsigned k = 0; k < want; k++) {
+		const char *sep = k + 1 < want ? memchr(p, PACKED_SEPARATOR, (size_t) (end - p)) : end;
+
+		if (!sep)
+			return -EPROTO;
+		m->field_store[(*n)++] = (struct proto_field) { p, (size_t) (sep - p) };
+		p = sep + 1;
+	}
+	/* The last field runs to the end: a separator in it is one too many. */
+	if (memchr(m->field_store[*n - 1].data, PACKED_SEPARATOR, m->field_store[*n - 1].len))
+		return -EPROTO;
+	return 0;
+}
+
+/* Check frame_store[0..@n) as a message with @n_env envelope frames. */
 static int validate(struct proto_msg *m, size_t n_env, size_t n)
 {
+	const struct proto_field *frames = m->frame_store;
 	const struct proto_schema *s;
-	size_t rest;
+	size_t rest, n_fields;
 
 	/* The envelope first, so whoever sent a malformed message can be answered. */
 	if (n < n_env)
 		return -EPROTO;
 	for (size_t i = 0; i < n_env; i++)
-		m->env[i] = m->field_store[i];
+		m->env[i] = frames[i];
 	m->n_env = n_env;
 	if (n < n_env + 2)
 		return -EPROTO;
 	for (size_t i = n_env; i < n; i++)
-		if (m->field_store[i].len > PROTO_MAX_FIELD)
+		if (frames[i].len > PROTO_MAX_FIELD)
 			return -EPROTO;
 
-	const struct proto_field *ver = &m->field_store[n_env];
+	const struct proto_field *ver = &frames[n_env];
 	if (ver->len != strlen(PROTO_VERSION) || memcmp(ver->data, PROTO_VERSION, ver->len) != 0)
 		return -EPROTO;
-	if (cmd_from_field(&m->field_store[n_env + 1], &m->cmd) < 0)
+	if (cmd_from_field(&frames[n_env + 1], &m->cmd) < 0)
 		return -EPROTO;
-
-	m->fields = &m->field_store[n_env + 2];
-	m->n_fields = n - n_env - 2;
 
 	s = &schemas[m->cmd];
-	if (m->n_fields < s->fixed)
+	frames += n_env + 2;
+	n -= n_env + 2;
+	if (n < s->fixed)
 		return -EPROTO;
-	rest = m->n_fields - s->fixed;
-	if (s->group == 0)
-		return rest == 0 ? 0 : -EPROTO;
-	if (rest % s->group != 0 || rest / s->group < s->min_groups)
+	rest = n - s->fixed;
+	if (s->group == 0 && rest > 0)
 		return -EPROTO;
+	if (s->group > 0 && (s->packed ? rest : rest / s->group) < s->min_groups)
+		return -EPROTO;
+
+	if (!s->packed) {
+		if (s->group > 0 && rest % s->group != 0)
+			return -EPROTO;
+		m->fields = (struct proto_field *) frames;
+		m->n_fields = n;
+		return 0;
+	}
+	memcpy(m->field_store, frames, s->fixed * sizeof(*frames));
+	n_fields = s->fixed;
+	for (size_t g = 0; g < rest; g++)
+		if (unpack_group(m, &frames[s->fixed + g], s->group, &n_fields) < 0)
+			return -EPROTO;
+	m->fields = m->field_store;
+	m->n_fields = n_fields;
 	return 0;
 }
 
@@ -167,7 +206,7 @@ int proto_parse(struct proto_msg *m, size_t n_env, const struct proto_field *fra
 	msg_release(m);
 	if (n > PROTO_MAX_FRAMES)
 		return -EPROTO;
-	memcpy(m->field_store, frames, n * sizeof(*frames));
+	memcpy(m->frame_store, frames, n * sizeof(*frames));
 	return check(m, n_env, n);
 }
 
@@ -201,8 +240,8 @@ int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags)
 	}
 
 	for (size_t i = 0; i < m->n_parts; i++) {
-		m->field_store[i].data = zmq_msg_data(&m->parts[i]);
-		m->field_store[i].len = zmq_msg_size(&m->parts[i]);
+		m->frame_store[i].data = zmq_msg_data(&m->parts[i]);
+		m->frame_store[i].len = zmq_msg_size(&m->parts[i]);
 	}
 	return check(m, n_env, m->n_parts);
 }
@@ -389,10 +428,59 @@ void proto_out_env(struct proto_out *o, const void *data, size_t len)
 	out_push(o, data, len);
 }
 
+/*
+ * Add a field to the packed group being built; send the group once it is
+ * whole. A group that cannot be built still goes out, empty, so the message
+ * stays whole on the wire (the receiver refuses it); proto_out_end() says why.
+ */
+static void out_packed(struct proto_out *o, const struct proto_schema *s, const void *data, size_t len)
+{
+	size_t k = (o->n_fields - s->fixed) % s->group;
+	size_t need = o->group_len + (k > 0) + len;
+	int r = 0;
+
+	if (memchr(data, PACKED_SEPARATOR, len))
+		r = -EINVAL;
+	else if (need > PROTO_MAX_FIELD)
+		r = -EMSGSIZE;
+	else if (need > o->group_size) {
+		size_t size = o->group_size ? o->group_size : 512;
+		char *p;
+
+		while (size < need)
+			size *= 2;
+		p = realloc(o->group, size);
+		if (p) {
+			o->group = p;
+			o->group_size = size;
+		} else
+			r = -ENOMEM;
+	}
+	if (r < 0 && o->group_r == 0)
+		o->group_r = r;
+	if (o->group_r == 0) {
+		if (k > 0)
+			o->group[o->group_len++] = PACKED_SEPARATOR;
+		if (len > 0)
+			memcpy(o->group + o->group_len, data, len);
+		o->group_len += len;
+	}
+	if (k + 1 == s->group) {
+		out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
+		o->group_len = 0;
+	}
+}
+
 void proto_out_mem(struct proto_out *o, const void *data, size_t len)
 {
+	const struct proto_schema *s = &schemas[o->cmd];
+
 	out_head(o);
-	out_push(o, data, len);
+	if (s->packed && o->n_fields >= s->fixed)
+		out_packed(o, s, data, len);
+	else
+		out_push(o, data, len);
+	o->n_fields++;
 }
 
 void proto_out_str(struct proto_out *o, const char *s)
@@ -410,7 +498,17 @@ void proto_out_u64(struct proto_out *o, uint64_t v)
 
 int proto_out_end(struct proto_out *o, int flags)
 {
+	const struct proto_schema *s = &schemas[o->cmd];
+
 	out_head(o);
+	if (s->packed && o->n_fields > s->fixed && (o->n_fields - s->fixed) % s->group != 0) {
+		/* Half a group: it goes as it is, short of fields, and is refused. */
+		out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
+		if (o->group_r == 0)
+			o->group_r = -EINVAL;
+	}
+	free(o->group);
+	o->group = NULL;
 	if (o->r == 0 && o->pending) {
 		if (zmq_msg_send(&o->last, o->sock, flags) < 0)
 			o->r = -errno;
@@ -421,7 +519,7 @@ int proto_out_end(struct proto_out *o, int flags)
 		zmq_msg_close(&o->last);
 		o->pending = false;
 	}
-	return o->r;
+	return o->r < 0 ? o->r : o->group_r;
 }
 
 int proto_order_topic(uint64_t order_id, char *buf, size_t size)

@@ -1,18 +1,24 @@
 /*
- * proto — kitchen's wire protocol, version "KIT1".
+ * proto — kitchen's wire protocol, version "KIT2".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT1"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT2"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
  * docs/protocol.md is the readable specification; the table in proto.c is the
  * one the code enforces: for each command, a number of fixed fields, then
  * optionally repeated groups of a fixed size.
+ *
+ * The groups of DISH and RESULT, one per dish, are packed: each group is one
+ * frame, its fields joined by '\t' (which no field can hold), so a dish costs
+ * one frame each way instead of nine and five. Only the wire differs: a
+ * received message has its packed groups split into fields, and the sender
+ * adds fields one by one as for any command.
  *
  * Receiving:
  *
@@ -44,10 +50,11 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT1"
+#define PROTO_VERSION "KIT2"
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
 #define PROTO_MAX_FRAMES 1100   /* whole message, envelope included */
+#define PROTO_MAX_FIELDS 1100   /* after splitting packed groups, envelope included */
 #define PROTO_MAX_FIELD  65536  /* bytes in one frame */
 #define PROTO_MAX_NAME   64     /* bytes in a dish, ingredient or chef name */
 #define PROTO_MAX_ENVELOPE 2
@@ -118,7 +125,8 @@ struct proto_msg {
 	/* private */
 	size_t n_parts;
 	zmq_msg_t parts[PROTO_MAX_FRAMES];
-	struct proto_field field_store[PROTO_MAX_FRAMES];
+	struct proto_field frame_store[PROTO_MAX_FRAMES];
+	struct proto_field field_store[PROTO_MAX_FIELDS];
 };
 
 struct proto_msg *proto_msg_new(void);
@@ -128,8 +136,8 @@ void proto_msg_free(struct proto_msg **m);  /* NULL and *m == NULL are fine */
  * Receive one whole message with @n_env envelope frames from @sock.
  * Returns 0 with @m filled; -EAGAIN when nothing is waiting (ZMQ_DONTWAIT);
  * -EPROTO for a malformed message (wrong version, unknown command, field
- * counts outside the command's table entry, oversized frame): it has been
- * read whole and dropped. Other -errno from zmq_msg_recv.
+ * counts outside the command's table entry, a packed group without exactly
+ * its fields, oversized frame): it has been read whole and dropped. Other -errno from zmq_msg_recv.
  * The fields stay valid until the next proto_recv() on @m.
  */
 int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags);
@@ -164,6 +172,10 @@ struct proto_out {
 	bool head_sent;
 	enum proto_cmd cmd;
 	zmq_msg_t last;
+	size_t n_fields;      /* added so far */
+	char *group;          /* the packed group being built; freed by proto_out_end() */
+	size_t group_len, group_size;
+	int group_r;          /* why a packed group went out empty */
 };
 
 void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd);
@@ -171,7 +183,13 @@ void proto_out_env(struct proto_out *o, const void *data, size_t len);
 void proto_out_mem(struct proto_out *o, const void *data, size_t len);
 void proto_out_str(struct proto_out *o, const char *s);
 void proto_out_u64(struct proto_out *o, uint64_t v);
-/* Send the last frame with @flags (ZMQ_DONTWAIT or 0); 0 or -errno. */
+/*
+ * Send the last frame with @flags (ZMQ_DONTWAIT or 0); 0 or -errno. Always
+ * call it. A packed group that cannot be built — a field holding '\t' or a
+ * group left half (-EINVAL), over PROTO_MAX_FIELD bytes (-EMSGSIZE) — still
+ * goes out, as a frame the receiver refuses, so the message stays whole on
+ * the wire; the error is returned here.
+ */
 int proto_out_end(struct proto_out *o, int flags);
 
 /* A PUB topic for an order's events: "order.<id>." (the trailing dot keeps

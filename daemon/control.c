@@ -437,7 +437,7 @@ bool control_read(struct kitchen *k)
 		if (r == -EAGAIN)
 			return false;
 		if (r < 0) {
-			kitchen_malformed(k, "control", "not a KIT1 request");
+			kitchen_malformed(k, "control", "not a KIT2 request");
 			/* A REQ client waits for an answer: give it one if we can. */
 			if (m->n_env == 2 && m->env[1].len == 0)
 				reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_BAD_REQUEST,

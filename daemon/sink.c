@@ -144,7 +144,7 @@ bool sink_read(struct kitchen *k)
 		if (r == -EAGAIN)
 			return false;
 		if (r < 0) {
-			kitchen_malformed(k, "sink", "not a KIT1 message");
+			kitchen_malformed(k, "sink", "not a KIT2 message");
 			continue;
 		}
 		switch (m->cmd) {

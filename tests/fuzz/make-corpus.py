@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
 make-corpus — write the seed corpora of tests/fuzz/corpus/: proto/ (one valid
-message of every KIT1 command, with the envelopes kitchend reads, and a few
+message of every KIT2 command, with the envelopes kitchend reads, and a few
 malformed ones) in fuzz-proto.c's input format, and config/ (etc/kitchen.conf
 and variants). Run it again after a protocol or config change; libFuzzer adds
 what it finds to a copy in build-fuzz/, never here.
@@ -24,47 +24,49 @@ def encode(n_env, frames):
 
 
 CHEF = "chef-1.4242.9f3a61c0"
-DISH = ["31", "1", "1", "Salad", "Mixed Greens\nTomatoes", "0", "10", "0", "0"]
+# DISH and RESULT groups are packed: one frame a group, fields joined by tabs.
+DISH = "\t".join(["31", "1", "1", "Salad", "Mixed Greens\nTomatoes", "0", "10", "0", "0"])
 PROTO = {
 	# control requests as kitchend's ROUTER sees them: [rid][""]
-	"order": (2, ["\0\x80\0\0\x29", "", "KIT1", "ORDER", "", "", "Pizza", "salad"]),
-	"order-follow-key": (2, ["rid", "", "KIT1", "ORDER", "follow", "nightly-7", "Pizza"]),
-	"wait": (2, ["rid", "", "KIT1", "WAIT", "7", "60000"]),
-	"show": (2, ["rid", "", "KIT1", "SHOW", "18446744073709551615"]),
-	"status": (2, ["rid", "", "KIT1", "STATUS"]),
-	"menu": (2, ["rid", "", "KIT1", "MENU"]),
-	"chefs": (2, ["rid", "", "KIT1", "CHEFS"]),
-	"drain": (2, ["rid", "", "KIT1", "DRAIN"]),
-	"reload": (2, ["rid", "", "KIT1", "RELOAD"]),
+	"order": (2, ["\0\x80\0\0\x29", "", "KIT2", "ORDER", "", "", "Pizza", "salad"]),
+	"order-follow-key": (2, ["rid", "", "KIT2", "ORDER", "follow", "nightly-7", "Pizza"]),
+	"wait": (2, ["rid", "", "KIT2", "WAIT", "7", "60000"]),
+	"show": (2, ["rid", "", "KIT2", "SHOW", "18446744073709551615"]),
+	"status": (2, ["rid", "", "KIT2", "STATUS"]),
+	"menu": (2, ["rid", "", "KIT2", "MENU"]),
+	"chefs": (2, ["rid", "", "KIT2", "CHEFS"]),
+	"drain": (2, ["rid", "", "KIT2", "DRAIN"]),
+	"reload": (2, ["rid", "", "KIT2", "RELOAD"]),
 	# replies as kitchenctl's REQ sees them
-	"ok-order": (0, ["KIT1", "OK", "7", "2"]),
-	"ok-report": (0, ["KIT1", "OK", "7", "served", "1700000000000", "1", "1", "0",
+	"ok-order": (0, ["KIT2", "OK", "7", "2"]),
+	"ok-report": (0, ["KIT2", "OK", "7", "served", "1700000000000", "1", "1", "0",
 			  "0", "Salad", "served", "1", "chef-1", "Served Salad",
 			  "Served Cooked Tomatoes with a pinch of magic"]),
-	"err": (0, ["KIT1", "ERR", "unknown-dish", "'Sushi' is not on the menu"]),
+	"err": (0, ["KIT2", "ERR", "unknown-dish", "'Sushi' is not on the menu"]),
 	# dispatch: [chef_id] on kitchend's ROUTER, nothing on the chef's DEALER
-	"ready": (1, [CHEF, "KIT1", "READY", "chef-1", "host", "4242", "2", "2"]),
-	"heartbeat": (1, [CHEF, "KIT1", "HEARTBEAT"]),
-	"dish": (0, ["KIT1", "DISH"] + DISH + DISH),
-	"cancel": (0, ["KIT1", "CANCEL", "31", "1"]),
+	"ready": (1, [CHEF, "KIT2", "READY", "chef-1", "host", "4242", "2", "2"]),
+	"heartbeat": (1, [CHEF, "KIT2", "HEARTBEAT"]),
+	"dish": (0, ["KIT2", "DISH", DISH, DISH]),
+	"cancel": (0, ["KIT2", "CANCEL", "31", "1"]),
 	# sink
-	"progress": (0, ["KIT1", "PROGRESS", CHEF, "31", "1", "Cooking ingredient Tomatoes..."]),
-	"result": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served", "Served Salad",
+	"progress": (0, ["KIT2", "PROGRESS", CHEF, "31", "1", "Cooking ingredient Tomatoes..."]),
+	"result": (0, ["KIT2", "RESULT", CHEF, "31\t1\tserved\tServed Salad\t"
 		       "Served Cooked Mixed Greens with a pinch of magic\nServed Cooked Tomatoes with a pinch of magic"]),
-	"result-failed": (0, ["KIT1", "RESULT", CHEF, "31", "2", "failed", "malformed dish: bad cook_ms", ""]),
+	"result-failed": (0, ["KIT2", "RESULT", CHEF, "31\t2\tfailed\tmalformed dish: bad cook_ms\t"]),
 	# events: [topic]
-	"ordered": (1, ["order.7.", "KIT1", "ORDERED", "7", "Pizza\nSalad"]),
-	"stage": (1, ["order.7.", "KIT1", "STAGE", "7", "0", "Salad", "chef-1", "Seasoning Cooked Tomatoes..."]),
-	"served": (1, ["order.7.", "KIT1", "SERVED", "7", "0", "Salad", "chef-1", "Served Salad", "x\ny"]),
-	"failed": (1, ["order.7.", "KIT1", "FAILED", "7", "0", "Salad", "", "gave up after 3 attempts"]),
-	"done": (1, ["order.7.", "KIT1", "DONE", "7", "served", "1", "0"]),
-	"chef": (1, ["chef.", "KIT1", "CHEF", "chef-1", "joined", "host"]),
+	"ordered": (1, ["order.7.", "KIT2", "ORDERED", "7", "Pizza\nSalad"]),
+	"stage": (1, ["order.7.", "KIT2", "STAGE", "7", "0", "Salad", "chef-1", "Seasoning Cooked Tomatoes..."]),
+	"served": (1, ["order.7.", "KIT2", "SERVED", "7", "0", "Salad", "chef-1", "Served Salad", "x\ny"]),
+	"failed": (1, ["order.7.", "KIT2", "FAILED", "7", "0", "Salad", "", "gave up after 3 attempts"]),
+	"done": (1, ["order.7.", "KIT2", "DONE", "7", "served", "1", "0"]),
+	"chef": (1, ["chef.", "KIT2", "CHEF", "chef-1", "joined", "host"]),
 	# malformed
 	"bad-version": (2, ["rid", "", "KIT2", "STATUS"]),
-	"bad-utf8": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served", b"\xc0\xaf\xed\xa0\x80", "\x85"]),
-	"bad-groups": (0, ["KIT1", "RESULT", CHEF, "31", "1", "served"]),
-	"no-envelope": (3, ["KIT1", "STATUS"]),
-	"too-many-frames": (0, ["KIT1", "OK"] + ["1"] * 1099),
+	"bad-utf8": (0, ["KIT2", "RESULT", CHEF, b"31\t1\tserved\t\xc0\xaf\xed\xa0\x80\t\x85"]),
+	"bad-groups": (0, ["KIT2", "RESULT", CHEF, "31\t1\tserved"]),
+	"unpacked-group": (0, ["KIT2", "RESULT", CHEF, "31", "1", "served", "Served Salad", ""]),
+	"no-envelope": (3, ["KIT2", "STATUS"]),
+	"too-many-frames": (0, ["KIT2", "OK"] + ["1"] * 1099),
 }
 
 

@@ -1,5 +1,5 @@
 /*
- * hostile — a peer that speaks broken KIT1 to a running kitchend, for
+ * hostile — a peer that speaks broken KIT2 to a running kitchend, for
  * test_hostile.py.
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
@@ -106,6 +106,28 @@ static void add(const void *data, size_t len)
 static void adds(const char *s)
 {
 	add(s, strlen(s));
+}
+
+/* Join the last @k frames into one, '\t' between them: a packed group. */
+static void pack_last(size_t k)
+{
+	char buf[16384];
+	size_t len = 0, first;
+
+	if (k == 0 || k > M.n)
+		return;
+	first = M.n - k;
+	for (size_t i = first; i < M.n; i++) {
+		if (len + 1 + M.len[i] > sizeof(buf))
+			break;
+		if (i > first)
+			buf[len++] = '\t';
+		memcpy(buf + len, M.data[i], M.len[i]);
+		len += M.len[i];
+	}
+	M.used = (size_t) ((const char *) M.data[first] - M.arena);
+	M.n = first;
+	add(buf, len);
 }
 
 static void begin(void)
@@ -228,7 +250,7 @@ static const char *const commands[] = {
 };
 #define N_SAFE_CONTROL (ELEMS(commands) - 2)  /* DRAIN and RELOAD change kitchend for real */
 
-static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT1", "READY ", "WAIT " };
+static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT2", "READY ", "WAIT " };
 
 static void add_command(enum target t)
 {
@@ -283,7 +305,7 @@ static void control_head(void)
 
 static void craft_version(enum target t)
 {
-	static const char *const versions[] = { "KIT2", "KIT0", "kit1", "KIT", "KIT11", "", "ZMTP" };
+	static const char *const versions[] = { "KIT1", "KIT3", "kit2", "KIT", "KIT21", "", "ZMTP" };
 
 	begin();
 	if (t == CONTROL)
@@ -291,7 +313,7 @@ static void craft_version(enum target t)
 	if (below(4))
 		adds(versions[below(ELEMS(versions))]);
 	else
-		add("KIT1\0", 5);
+		add(PROTO_VERSION "\0", sizeof(PROTO_VERSION));
 	add_command(t);
 	for (size_t i = below(4); i > 0; i--)
 		add_random_field();
@@ -302,7 +324,7 @@ static void craft_unknown(enum target t)
 	begin();
 	if (t == CONTROL)
 		control_head();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	if (below(2))
 		adds(unknown[below(ELEMS(unknown))]);
 	else
@@ -317,13 +339,17 @@ static void craft_counts(enum target t)
 	begin();
 	if (t == CONTROL)
 		control_head();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	add_command(t);
 	for (size_t i = below(14); i > 0; i--)
 		add_random_field();
 }
 
-/* Group commands one field short or long of a whole group. */
+/*
+ * Group commands one field short or long of a whole group; for the packed
+ * ones (DISH, RESULT: one frame a group) the odd group is one frame with a
+ * field too few or too many.
+ */
 static void craft_groups(enum target t)
 {
 	static const char *const grouped[] = { "RESULT", "DISH", "ORDER", "OK" };
@@ -335,9 +361,24 @@ static void craft_groups(enum target t)
 	begin();
 	if (t == CONTROL)
 		control_head();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds(cmd);
-	if (group == 1 && fixed == 2)
+	if (group > 1) {
+		size_t odd = below(2) ? group - 1 - below(group - 1) : group + 1 + below(3);
+
+		for (size_t i = 0; i < fixed; i++)
+			add_random_field();
+		for (size_t g = below(4); g > 0; g--) {
+			for (size_t i = 0; i < group; i++)
+				add_random_field();
+			pack_last(group);
+		}
+		for (size_t i = 0; i < odd; i++)
+			add_random_field();
+		pack_last(odd);
+		return;
+	}
+	if (fixed == 2)
 		n = 1;  /* ORDER with flags alone */
 	for (size_t i = 0; i < n; i++)
 		add_random_field();
@@ -350,7 +391,7 @@ static void craft_too_many(enum target t)
 	begin();
 	if (t == CONTROL)
 		control_head();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds(t == CONTROL ? "ORDER" : t == SINK ? "RESULT" : "READY");
 	while (M.n < n)
 		add(M.n % 2 ? "1" : "", M.n % 2);
@@ -366,20 +407,20 @@ static void craft_max_field(enum target t)
 	begin();
 	if (t == CONTROL) {
 		control_head();
-		adds("KIT1");
+		adds(PROTO_VERSION);
 		adds("ORDER");
 		add("", 0);
 		add(big, sizeof(big));  /* a key far too long */
 		adds("Sushi");
 	} else if (t == SINK) {
-		adds("KIT1");
+		adds(PROTO_VERSION);
 		adds("PROGRESS");
 		adds("nochef.1.00000000");
 		adds("1");
 		adds("1");
 		add(big, sizeof(big));
 	} else {
-		adds("KIT1");
+		adds(PROTO_VERSION);
 		adds("READY");
 		add(big, sizeof(big));
 		adds("h");
@@ -399,7 +440,7 @@ static int send_oversized(enum target t)
 	begin();
 	if (t == CONTROL)
 		add("", 0);
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds(t == SINK ? "PROGRESS" : "SHOW");
 	add(huge, len);
 	send_on(socks[t], t);
@@ -423,7 +464,7 @@ static void craft_wait(void)
 
 	begin();
 	add("", 0);
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds("WAIT");
 	if (below(4)) {
 		snprintf(buf, sizeof(buf), "%zu", 1 + below(40));
@@ -442,7 +483,7 @@ static void craft_sink_lies(void)
 	char id[32];
 
 	begin();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	snprintf(id, sizeof(id), "nochef.%zu.%08zx", below(100), below(1u << 30));
 	if (below(2)) {
 		adds("RESULT");
@@ -462,6 +503,7 @@ static void craft_sink_lies(void)
 				adds("Served Cooked Rice with a pinch of magic\nx");
 			else
 				add_bad_text();
+			pack_last(5);
 		}
 	} else {
 		adds("PROGRESS");
@@ -484,7 +526,7 @@ static void craft_bad_ready(void)
 	int which = (int) below(5);
 
 	begin();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds("READY");
 	if (which == 0)
 		add_bad_text();
@@ -506,7 +548,7 @@ static void craft_bad_ready(void)
 
 static void drain_replies(void)
 {
-	static size_t frame;   /* of the reply being read: ["", KIT1, ERR, code, ...] */
+	static size_t frame;   /* of the reply being read: ["", KIT2, ERR, code, ...] */
 	static bool is_err;
 	char buf[64];
 	int n;
@@ -555,7 +597,7 @@ static void fake_read(void *fake)
 		zmq_getsockopt(fake, ZMQ_RCVMORE, &more, &len);
 		if (!more) {
 			if (is_dish && frames >= 2)
-				st.fake_dishes += (frames - 2) / 9;
+				st.fake_dishes += frames - 2;  /* one packed group a dish */
 			frames = 0;
 			is_dish = false;
 		}
@@ -579,7 +621,7 @@ static void *fake_join(const char *name)
 		return NULL;
 	}
 	begin();
-	adds("KIT1");
+	adds(PROTO_VERSION);
 	adds("READY");
 	adds(name);
 	adds("hostile");

@@ -2,7 +2,7 @@
 """A hostile peer cannot crash kitchend, starve real orders or run it out of memory.
 
 hostile (tests/integration/hostile.c, $HOSTILE) sends, for 5 s and from a
-fixed seed, random and crafted malformed KIT1 to control, dispatch and sink:
+fixed seed, random and crafted malformed KIT2 to control, dispatch and sink:
 wrong versions and commands, wrong field counts, half groups, messages over
 PROTO_MAX_FRAMES, frames over PROTO_MAX_FIELD (libzmq drops the connection;
 hostile reconnects), invalid UTF-8, numbers that overflow, READYs with absurd

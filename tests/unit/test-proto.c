@@ -73,29 +73,30 @@ static const struct schema {
 	enum proto_cmd cmd;
 	const char *name;
 	unsigned fixed, group, min_groups;
+	bool packed;
 } table[] = {
-	{ PROTO_ORDER, "ORDER", 2, 1, 1 },
-	{ PROTO_WAIT, "WAIT", 2, 0, 0 },
-	{ PROTO_SHOW, "SHOW", 1, 0, 0 },
-	{ PROTO_STATUS, "STATUS", 0, 0, 0 },
-	{ PROTO_MENU, "MENU", 0, 0, 0 },
-	{ PROTO_CHEFS, "CHEFS", 0, 0, 0 },
-	{ PROTO_DRAIN, "DRAIN", 0, 0, 0 },
-	{ PROTO_RELOAD, "RELOAD", 0, 0, 0 },
-	{ PROTO_OK, "OK", 0, 1, 0 },
-	{ PROTO_ERR, "ERR", 2, 0, 0 },
-	{ PROTO_READY, "READY", 5, 0, 0 },
-	{ PROTO_HEARTBEAT, "HEARTBEAT", 0, 0, 0 },
-	{ PROTO_DISH, "DISH", 0, 9, 1 },
-	{ PROTO_CANCEL, "CANCEL", 2, 0, 0 },
-	{ PROTO_PROGRESS, "PROGRESS", 4, 0, 0 },
-	{ PROTO_RESULT, "RESULT", 1, 5, 1 },
-	{ PROTO_ORDERED, "ORDERED", 2, 0, 0 },
-	{ PROTO_STAGE, "STAGE", 5, 0, 0 },
-	{ PROTO_SERVED, "SERVED", 6, 0, 0 },
-	{ PROTO_FAILED, "FAILED", 5, 0, 0 },
-	{ PROTO_DONE, "DONE", 4, 0, 0 },
-	{ PROTO_CHEF, "CHEF", 3, 0, 0 },
+	{ PROTO_ORDER, "ORDER", 2, 1, 1, false },
+	{ PROTO_WAIT, "WAIT", 2, 0, 0, false },
+	{ PROTO_SHOW, "SHOW", 1, 0, 0, false },
+	{ PROTO_STATUS, "STATUS", 0, 0, 0, false },
+	{ PROTO_MENU, "MENU", 0, 0, 0, false },
+	{ PROTO_CHEFS, "CHEFS", 0, 0, 0, false },
+	{ PROTO_DRAIN, "DRAIN", 0, 0, 0, false },
+	{ PROTO_RELOAD, "RELOAD", 0, 0, 0, false },
+	{ PROTO_OK, "OK", 0, 1, 0, false },
+	{ PROTO_ERR, "ERR", 2, 0, 0, false },
+	{ PROTO_READY, "READY", 5, 0, 0, false },
+	{ PROTO_HEARTBEAT, "HEARTBEAT", 0, 0, 0, false },
+	{ PROTO_DISH, "DISH", 0, 9, 1, true },
+	{ PROTO_CANCEL, "CANCEL", 2, 0, 0, false },
+	{ PROTO_PROGRESS, "PROGRESS", 4, 0, 0, false },
+	{ PROTO_RESULT, "RESULT", 1, 5, 1, true },
+	{ PROTO_ORDERED, "ORDERED", 2, 0, 0, false },
+	{ PROTO_STAGE, "STAGE", 5, 0, 0, false },
+	{ PROTO_SERVED, "SERVED", 6, 0, 0, false },
+	{ PROTO_FAILED, "FAILED", 5, 0, 0, false },
+	{ PROTO_DONE, "DONE", 4, 0, 0, false },
+	{ PROTO_CHEF, "CHEF", 3, 0, 0, false },
 };
 
 /* Send @cmd with @n fields named "f<i>"; 0 or -errno from proto_out_end. */
@@ -114,9 +115,11 @@ static int send_fields(enum proto_cmd cmd, size_t n)
 
 static void expect_refused(const struct schema *s, size_t n, const char *why)
 {
+	bool half = s->packed && n > s->fixed && (n - s->fixed) % s->group != 0;
 	int r;
 
-	EXPECT(send_fields(s->cmd, n) == 0);
+	/* proto_out_end says a packed group was left half; it still went out. */
+	EXPECT(send_fields(s->cmd, n) == (half ? -EINVAL : 0));
 	r = recv_msg(0);
 	if (r != -EPROTO) {
 		tap_diag("%s with %zu fields (%s): got %d, want -EPROTO", s->name, n, why, r);
@@ -197,20 +200,22 @@ static void test_nothing_waiting(void)
 
 static void test_wrong_version(void)
 {
-	SEND_RAW("KIT2", "HEARTBEAT");
+	SEND_RAW("KIT1", "HEARTBEAT");  /* the version before packed groups */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit1", "HEARTBEAT");
+	SEND_RAW("KIT3", "HEARTBEAT");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("kit2", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT10", "HEARTBEAT");
+	SEND_RAW("KIT20", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT1");
+	SEND_RAW("HEARTBEAT", "KIT2");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT1");
+	SEND_RAW("KIT2");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -219,39 +224,39 @@ static void test_wrong_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT1", "FOO");
+	SEND_RAW("KIT2", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "order", "", "", "Pizza");
+	SEND_RAW("KIT2", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "");
+	SEND_RAW("KIT2", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "OKAY");
+	SEND_RAW("KIT2", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "O");
+	SEND_RAW("KIT2", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "HEARTBEAT ");
+	SEND_RAW("KIT2", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT1", "WAIT", "42");
+	SEND_RAW("KIT2", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT2", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "ORDER", "", "");  /* flags, key, but no dish */
+	SEND_RAW("KIT2", "ORDER", "", "");  /* flags, key, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT1", "HEARTBEAT", "");
+	SEND_RAW("KIT2", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "SHOW", "1", "2");
+	SEND_RAW("KIT2", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT2", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -259,15 +264,74 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT1", "RESULT", "chef", "1", "1", "served", "Served Pizza", "", "2", "1");
+	SEND_RAW("KIT2", "RESULT", "chef", "1\t1\tserved\tServed Pizza\t", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	/* one field short of a dish */
-	SEND_RAW("KIT1", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0");
+	/* one field short of a dish, and one too many */
+	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT1", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
+	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
+	EXPECT(recv_msg(0) == -EPROTO);
+	/* a group's fields as frames of their own, as KIT1 had them */
+	SEND_RAW("KIT2", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
 	EXPECT(recv_msg(0) == 0);
-	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 1);
+	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 18);
+	EXPECT(field_eq(proto_group_field(m, 0, 4), "Flour\nYeast"));
+	EXPECT(field_eq(proto_group_field(m, 1, 3), "Salad"));
+	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
+	EXPECT(field_eq(proto_group_field(m, 1, 8), "0"));
 	check_in_step();
+}
+
+/* Packing on the way out: fields join into one frame per group. */
+static void test_packed_out(void)
+{
+	struct proto_out o;
+	size_t half_max = PROTO_MAX_FIELD / 2 + 1;
+	char *big = malloc(half_max);
+
+	proto_out_begin(&o, tx, PROTO_RESULT);
+	proto_out_str(&o, "chef-1");
+	for (int g = 0; g < 2; g++) {
+		proto_out_u64(&o, 7 + (uint64_t) g);
+		proto_out_u64(&o, 1);
+		proto_out_str(&o, "served");
+		proto_out_str(&o, "Served Salad");
+		proto_out_str(&o, g ? "" : "Served Cooked Tomatoes\nServed Cooked Carrots");
+	}
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->n_parts == 5);  /* version, command, chef_id, one frame a group */
+	EXPECT(m->n_fields == 11 && proto_groups(m) == 2);
+	EXPECT(field_eq(0, "chef-1") && field_eq(proto_group_field(m, 1, 0), "8"));
+	EXPECT(field_eq(proto_group_field(m, 0, 4), "Served Cooked Tomatoes\nServed Cooked Carrots"));
+	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
+
+	/* A field holding the separator: refused, and the message stays whole. */
+	proto_out_begin(&o, tx, PROTO_RESULT);
+	proto_out_str(&o, "chef-1");
+	proto_out_u64(&o, 7);
+	proto_out_u64(&o, 1);
+	proto_out_str(&o, "served");
+	proto_out_str(&o, "Served\tSalad");
+	proto_out_str(&o, "");
+	EXPECT(proto_out_end(&o, 0) == -EINVAL);
+	EXPECT(recv_msg(0) == -EPROTO);
+
+	/* A group over PROTO_MAX_FIELD, though each field fits: refused the same way. */
+	memset(big, 'x', half_max);
+	proto_out_begin(&o, tx, PROTO_RESULT);
+	proto_out_str(&o, "chef-1");
+	proto_out_u64(&o, 7);
+	proto_out_u64(&o, 1);
+	proto_out_str(&o, "served");
+	proto_out_mem(&o, big, half_max);
+	proto_out_mem(&o, big, half_max);
+	EXPECT(proto_out_end(&o, 0) == -EMSGSIZE);
+	EXPECT(recv_msg(0) == -EPROTO);
+	check_in_step();
+	free(big);
 }
 
 static void test_oversized_frame(void)
@@ -348,17 +412,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT1");
+	SEND_RAW("id", "KIT2");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT1", "HEARTBEAT");
+	SEND_RAW("KIT2", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT1", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT2", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -368,11 +432,11 @@ static void test_envelope(void)
 static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
-		{ "KIT2", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT1", "NOPE", NULL },        /* unknown command */
-		{ "KIT1", "SHOW", NULL },        /* too few fields */
-		{ "KIT1", NULL, NULL },          /* no command */
-		{ "KIT1", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
+		{ "KIT2", "NOPE", NULL },        /* unknown command */
+		{ "KIT2", "SHOW", NULL },        /* too few fields */
+		{ "KIT2", NULL, NULL },          /* no command */
+		{ "KIT2", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -717,9 +781,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT1"), F("RESULT"), F("chef-1.1.0"),
-		F("7"), F("1"), F("served"), F("Served Salad"), F("") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT1"), F("SHOW") };
+	static const struct proto_field ok[] = { F("rid"), F("KIT2"), F("RESULT"), F("chef-1.1.0"),
+		F("7\t1\tserved\tServed Salad\t") };
+	static const struct proto_field half[] = { F("rid"), F("KIT2"), F("RESULT"), F("chef-1.1.0"),
+		F("7\t1\tserved\tServed Salad") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT2"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -728,14 +794,16 @@ static void test_parse(void)
 	EXPECT(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 6 && proto_groups(m) == 1);
 	EXPECT(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
 	EXPECT(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
-	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* half a group */
+	EXPECT(proto_group_field(m, 0, 4) == 5 && m->fields[5].len == 0);
+	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* no group */
+	EXPECT(proto_parse(m, 1, half, ELEMENTSOF(half)) == -EPROTO);  /* half a group */
 	EXPECT(m->n_fields == 0 && m->n_env == 1);
 	EXPECT(proto_parse(m, 2, bad, ELEMENTSOF(bad)) == -EPROTO);   /* SHOW without its id */
 	EXPECT(m->n_env == 2 && m->env[1].len == 0);
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT1", 4 };
+	many[0] = (struct proto_field) { "KIT2", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
@@ -754,6 +822,7 @@ static const struct {
 	{ "too few fields", test_too_few_fields },
 	{ "too many fields", test_too_many_fields },
 	{ "wrong group multiple", test_wrong_group_multiple },
+	{ "packed groups on the way out", test_packed_out },
 	{ "oversized frame", test_oversized_frame },
 	{ "too many frames", test_too_many_frames },
 	{ "envelope frames", test_envelope },
