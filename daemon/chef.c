@@ -97,9 +97,11 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
 			continue;
 		if (d->attempts != attempt)
 			return NULL;
+		/* Keep the list in the order dishes went out: results come back
+		 * in about that order, so the next one is found first. */
 		c->n_inflight--;
-		c->inflight[i] = c->inflight[c->n_inflight];
-		c->since_ms[i] = c->since_ms[c->n_inflight];
+		memmove(&c->inflight[i], &c->inflight[i + 1], (c->n_inflight - i) * sizeof(*c->inflight));
+		memmove(&c->since_ms[i], &c->since_ms[i + 1], (c->n_inflight - i) * sizeof(*c->since_ms));
 		d->chef = NULL;
 		if (d->suspect)
 			c->holds_suspect = false;

@@ -42,7 +42,7 @@ struct chef {
 	unsigned stations;
 	unsigned credit;                /* dishes it may hold */
 	unsigned n_inflight;
-	struct dish **inflight;         /* @credit slots, first n_inflight used */
+	struct dish **inflight;         /* @credit slots, first n_inflight used, oldest first */
 	uint64_t *since_ms;             /* when each in-flight dish was handed over */
 	unsigned n_cancelled;
 	struct chef_cancelled *cancelled;  /* @credit slots: CANCELled, not yet let go */
