@@ -60,69 +60,87 @@ static void reply_err(struct kitchen *k, const void *rid, size_t rid_len, const 
 	reply_end(&out);
 }
 
+/*
+ * A report of an order (SHOW, WAIT): the store's record, overlaid for an
+ * order still open with what kitchend holds in memory, since handing a
+ * dish to a chef is not stored (store.h): a dish at a chef shows cooking,
+ * with its chef and the attempt under way.
+ */
 struct report_ctx {
-	struct proto_out *out;
-	const struct store_order *order;
+	struct kitchen *k;
+	const void *rid;
+	size_t rid_len;
+	struct proto_out out;
+	struct store_order order;
+	const struct order *open;  /* NULL once done */
 	bool head_sent;
 };
 
+/* Begin the OK with the order's fields: at the first dish, or after the last. */
 static void report_head(struct report_ctx *ctx)
 {
-	const struct store_order *o = ctx->order;
+	const struct store_order *o = &ctx->order;
+	struct proto_out *out = &ctx->out;
 
 	if (ctx->head_sent)
 		return;
 	ctx->head_sent = true;
-	proto_out_u64(ctx->out, o->id);
-	proto_out_str(ctx->out, dish_state_name(o->state));
-	proto_out_u64(ctx->out, o->created_ms);
-	proto_out_u64(ctx->out, o->n_dishes);
-	proto_out_u64(ctx->out, o->served);
-	proto_out_u64(ctx->out, o->failed);
+	reply_begin(ctx->k, out, PROTO_OK, ctx->rid, ctx->rid_len);
+	proto_out_u64(out, o->id);
+	proto_out_str(out, dish_state_name(ctx->open ? order_state(ctx->open) : o->state));
+	proto_out_u64(out, o->created_ms);
+	proto_out_u64(out, o->n_dishes);
+	proto_out_u64(out, o->served);
+	proto_out_u64(out, o->failed);
 }
 
 static int report_dish(const struct store_dish *d, void *userdata)
 {
 	struct report_ctx *ctx = userdata;
-	const char *detail = d->detail;
+	struct proto_out *out = &ctx->out;
+	const char *detail = d->detail, *chef = d->chef;
+	enum dish_state state = d->state;
+	unsigned attempts = d->attempts;
 	size_t len = strlen(detail);
 
+	if (ctx->open && d->index < ctx->open->n_dishes) {
+		const struct dish *m = &ctx->open->dishes[d->index];
+		state = (enum dish_state) m->state;
+		attempts = m->attempts;
+		if (m->state == DISH_STATE_COOKING && m->chef)
+			chef = m->chef->name;
+	}
 	report_head(ctx);
-	proto_out_u64(ctx->out, d->index);
-	proto_out_str(ctx->out, d->name);
-	proto_out_str(ctx->out, dish_state_name(d->state));
-	proto_out_u64(ctx->out, d->attempts);
-	proto_out_str(ctx->out, d->chef);
-	proto_out_str(ctx->out, d->result);
+	proto_out_u64(out, d->index);
+	proto_out_str(out, d->name);
+	proto_out_str(out, dish_state_name(state));
+	proto_out_u64(out, attempts);
+	proto_out_str(out, chef);
+	proto_out_str(out, d->result);
 	/* Reasons are stored one per line, each ending in '\n'. */
 	if (len > 0 && detail[len - 1] == '\n')
 		len--;
-	proto_out_mem(ctx->out, detail, len);
+	proto_out_mem(out, detail, len);
 	return 0;
 }
 
 /* Answer with the report of order @id, as SHOW and WAIT do. */
 static void reply_report(struct kitchen *k, const void *rid, size_t rid_len, uint64_t id)
 {
-	struct store_order o;
-	struct proto_out out;
-	struct report_ctx ctx = { .out = &out, .order = &o };
+	struct report_ctx ctx = { .k = k, .rid = rid, .rid_len = rid_len, .open = idmap_get(&k->orders, id) };
 	int r;
 
-	/* Look before answering: an ERR must not follow a half-sent OK. */
-	r = store_get_order(k->store, id, &o, NULL, NULL);
-	if (r == -ENOENT)
+	/* The store reads everything before the first dish goes out, so an
+	 * ERR never has to follow a half-sent OK. */
+	r = store_get_order(k->store, id, &ctx.order, report_dish, &ctx);
+	if (r == -ENOENT && !ctx.head_sent)
 		return reply_err(k, rid, rid_len, PROTO_ERR_NOT_FOUND, "no order %llu", (unsigned long long) id);
-	if (r < 0) {
-		log_error_errno(r, "Failed to read order %llu: %m", (unsigned long long) id);
-		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the order");
-	}
-	reply_begin(k, &out, PROTO_OK, rid, rid_len);
-	r = store_get_order(k->store, id, &o, report_dish, &ctx);
-	report_head(&ctx);
 	if (r < 0)
-		log_error_errno(r, "Failed to read the dishes of order %llu: %m", (unsigned long long) id);
-	reply_end(&out);
+		log_error_errno(r, "Failed to read order %llu: %m", (unsigned long long) id);
+	if (r < 0 && !ctx.head_sent)
+		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the order");
+	report_head(&ctx);
+	reply_end(&ctx.out);
 }
 
 static struct pending_reply *pending_new(const struct proto_msg *m, uint64_t order_id)

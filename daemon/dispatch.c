@@ -131,7 +131,7 @@ static void take_back(struct kitchen *k, struct dish *d, const char *chef, const
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
 		   "Order %llu: %s #%u back in the queue: %s", (unsigned long long) d->order->id,
 		   d->item->name, d->index, reason);
-	r = store_dish_requeued(k->store, d->id, reason);
+	r = store_dish_requeued(k->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
 				(unsigned long long) d->id);
@@ -349,10 +349,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		d->attempts++;
 		d->state = DISH_STATE_COOKING;
 		k->n_cooking++;
-		chef_hold(c, d, now);
-		r = store_dish_cooking(k->store, d->id, d->attempts, c->name);
-		if (r < 0)
-			log_error_errno(r, "Failed to record dish %llu cooking: %m", (unsigned long long) d->id);
+		chef_hold(c, d, now);  /* not stored: see store.h */
 		batch[n++] = d;
 		if (d->suspect)
 			break;

@@ -183,6 +183,16 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	}
 
 	r = store_open(config->state_dir, config->store_synchronous, &k->store);
+	if (r == -EPROTONOSUPPORT) {
+		log_error("The order store in '%s' was written by a newer kitchend (a schema newer than "
+			  "version %d); leaving it untouched", config->state_dir, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (r == -EBADMSG) {
+		log_error("The order store in '%s' is of version 1 with dishes numbered in a way this "
+			  "kitchend cannot convert; leaving it untouched", config->state_dir);
+		goto fail;
+	}
 	if (r < 0) {
 		log_error_errno(r, "Failed to open the order store in '%s': %m", config->state_dir);
 		goto fail;

@@ -17,7 +17,7 @@ static int recover_order(const struct store_order *so, void *userdata)
 {
 	struct recovery *rec = userdata;
 	struct kitchen *k = rec->k;
-	struct order *o = order_new(so->id, so->created_ms, so->n_dishes, 0);
+	struct order *o = order_new(so->id, so->created_ms, so->n_dishes, so->first_dish);
 
 	if (!o || idmap_put(&k->orders, o->id, o) < 0) {
 		order_free(&o);

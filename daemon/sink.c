@@ -24,7 +24,7 @@ void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const
 	o->n_failed++;
 	log_fields(LOG_WARNING, 0, &(struct log_about) { .order = o->id, .dish = d->id, .chef = chef },
 		   "Order %llu: %s #%u failed: %s", (unsigned long long) o->id, d->item->name, d->index, reason);
-	r = store_dish_failed(k->store, d->id, reason);
+	r = store_dish_failed(k->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu failing: %m", (unsigned long long) d->id);
 	events_failed(k, d, chef, reason);
@@ -72,7 +72,7 @@ static void served(struct kitchen *k, struct chef *c, struct dish *d, const char
 	k->n_served++;
 	o->n_served++;
 	c->served++;
-	r = store_dish_served(k->store, d->id, c->name, result, items);
+	r = store_dish_served(k->store, d->id, d->attempts, c->name, result, items);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu served: %m", (unsigned long long) d->id);
 	events_served(k, d, c->name, result, items);
@@ -129,7 +129,7 @@ static void result(struct kitchen *k, const struct proto_msg *m)
 			continue;
 		}
 		k->n_queued++;
-		(void) store_dish_requeued(k->store, d->id, reason);
+		(void) store_dish_requeued(k->store, d->id, d->attempts, c->name, reason);
 		if (dish_queue_push_front(&k->queue, d) < 0)
 			log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
 	}

@@ -13,10 +13,8 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ADD_ORDER,
-	STMT_ADD_DISH,
 	STMT_FIND_KEY,
 	STMT_FORGET_KEY,
-	STMT_COOKING,
 	STMT_REQUEUED,
 	STMT_SERVED,
 	STMT_FAILED,
@@ -30,48 +28,71 @@ enum stmt {
 static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
-	[STMT_ADD_ORDER] = "INSERT INTO orders(id, key, created_ms, dishes, done) VALUES (?, ?, ?, ?, 0)",
-	[STMT_ADD_DISH] = "INSERT INTO dishes(id, order_id, idx, name) VALUES (?, ?, ?, ?)",
+	[STMT_ADD_ORDER] = ("INSERT INTO orders(id, key, created_ms, dishes, first_dish, names) "
+			    "VALUES (?, ?, ?, ?, ?, ?)"),
 	[STMT_FIND_KEY] = "SELECT id, created_ms FROM orders WHERE key = ?",
 	[STMT_FORGET_KEY] = "UPDATE orders SET key = NULL WHERE id = ?",
-	[STMT_COOKING] = "UPDATE dishes SET state = 1, attempts = ?, chef = ? WHERE id = ?",
-	[STMT_REQUEUED] = "UPDATE dishes SET state = 0, detail = detail || ? WHERE id = ?",
-	[STMT_SERVED] = "UPDATE dishes SET state = 2, chef = ?, result = ?, detail = ? WHERE id = ?",
-	[STMT_FAILED] = "UPDATE dishes SET state = 3, result = ?, detail = detail || ? WHERE id = ?",
+	/* ?1 id, ?2 attempts, ?3 chef, then result and/or detail. */
+	[STMT_REQUEUED] = ("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?3, ?4) "
+			   "ON CONFLICT(id) DO UPDATE SET state = 0, attempts = excluded.attempts, "
+			   "chef = excluded.chef, detail = detail || excluded.detail"),
+	[STMT_SERVED] = ("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 2, ?2, ?3, ?4, ?5) "
+			 "ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, "
+			 "chef = excluded.chef, result = excluded.result, detail = excluded.detail"),
+	[STMT_FAILED] = ("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 3, ?2, ?3, ?4, ?5) "
+			 "ON CONFLICT(id) DO UPDATE SET state = 3, attempts = excluded.attempts, "
+			 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
+			 "result = excluded.result, detail = detail || excluded.detail"),
 	[STMT_ORDER_DONE] = "UPDATE orders SET done = ? WHERE id = ?",
-	[STMT_GET_ORDER] = "SELECT created_ms, dishes FROM orders WHERE id = ?",
-	[STMT_GET_DISHES] = ("SELECT id, idx, attempts, state, name, chef, result, detail "
-			     "FROM dishes WHERE order_id = ? ORDER BY idx"),
-	[STMT_OPEN_ORDERS] = "SELECT id, created_ms, dishes FROM orders WHERE done = 0 ORDER BY id",
+	[STMT_GET_ORDER] = "SELECT id, created_ms, dishes, first_dish, names FROM orders WHERE id = ?",
+	/* The rowid range of an order's dishes: no index needed, already in order. */
+	[STMT_GET_DISHES] = ("SELECT id, state, attempts, chef, result, detail FROM dishes "
+			     "WHERE id >= ?1 AND id < ?2 ORDER BY id"),
+	[STMT_OPEN_ORDERS] = ("SELECT id, created_ms, dishes, first_dish, names FROM orders "
+			      "WHERE done = 0 ORDER BY id"),
 };
 
+/* Schema 2, see store.h. Created on an empty file, or by the conversion. */
 static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS orders ("
+	"CREATE TABLE orders ("
 	"  id INTEGER PRIMARY KEY,"
 	"  key TEXT UNIQUE,"
 	"  created_ms INTEGER NOT NULL,"
 	"  dishes INTEGER NOT NULL,"
-	"  done INTEGER NOT NULL DEFAULT 0"  /* 0 open, else the final dish_state */
+	"  first_dish INTEGER NOT NULL,"
+	"  done INTEGER NOT NULL DEFAULT 0,"  /* 0 open, else the final dish_state */
+	"  names TEXT NOT NULL"               /* '\n'-joined, in index order */
 	");"
-	"CREATE INDEX IF NOT EXISTS orders_open ON orders(done) WHERE done = 0;"
-	"CREATE TABLE IF NOT EXISTS dishes ("
+	"CREATE INDEX orders_open ON orders(done) WHERE done = 0;"
+	"CREATE TABLE dishes ("
 	"  id INTEGER PRIMARY KEY,"
-	"  order_id INTEGER NOT NULL,"
-	"  idx INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  state INTEGER NOT NULL DEFAULT 0,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  state INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
 	"  chef TEXT NOT NULL DEFAULT '',"
 	"  result TEXT NOT NULL DEFAULT '',"
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");"
-	"CREATE INDEX IF NOT EXISTS dishes_order ON dishes(order_id, idx);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+_Static_assert(STORE_SCHEMA_VERSION == 2, "schema_sql and migrate() write version 2");
+
+/* A dish row read back; its strings are offsets into store.text. */
+struct row {
+	uint64_t id;
+	unsigned attempts;
+	enum dish_state state;
+	size_t chef, result, detail;
+};
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[_STMT_MAX];
 	bool in_tx;
+	/* Scratch for reading an order back, kept for the next one. */
+	struct row *rows;
+	size_t rows_cap;
+	char *text;
+	size_t text_len, text_cap;
 };
 
 static const char *const state_names[_DISH_STATE_MAX] = {
@@ -107,16 +128,20 @@ static int exec(struct store *s, const char *sql)
 }
 
 /* Run a prepared statement that returns no rows; reset it for the next use. */
-static int step_done(struct store *s, enum stmt k)
+static int step_stmt(struct store *s, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = s->stmt[k];
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return db_error(s, stmt_sql[k]);
+		return db_error(s, sqlite3_sql(st));
 	return 0;
+}
+
+static int step_done(struct store *s, enum stmt k)
+{
+	return step_stmt(s, s->stmt[k]);
 }
 
 static int begin(struct store *s)
@@ -157,6 +182,221 @@ void store_rollback(struct store *s)
 	s->in_tx = false;
 }
 
+static sqlite3_int64 column_i64(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_int64(st, col);
+}
+
+static const char *column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *) t : "";
+}
+
+static int query_u64(struct store *s, const char *sql, uint64_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, sql);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = (uint64_t) column_i64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_error(s, sql);
+}
+
+/* ---- version 1 → 2 ---- */
+
+/*
+ * Version 1 had a row per dish (id, order_id, idx, name, state, attempts,
+ * chef, result, detail), "cooking" stored at each dispatch. Its dishes were
+ * numbered first_dish_id + idx as they are now: that is checked, since
+ * version 2 relies on it. A dish that was cooking is kept as queued with
+ * its attempts, as version 1 would have cooked it again; a dish never tried
+ * gets no row.
+ */
+struct migration {
+	sqlite3_stmt *orders, *dishes, *add_order, *add_dish;
+	char *names;
+	size_t names_cap;
+};
+
+static int names_append(struct migration *m, size_t *len, bool first, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strchr(name, '\n'))
+		return -EBADMSG;
+	if (*len + n + 2 > m->names_cap) {
+		size_t cap = (*len + n + 2) * 2;
+		char *p = realloc(m->names, cap);
+		if (!p)
+			return -ENOMEM;
+		m->names = p;
+		m->names_cap = cap;
+	}
+	if (!first)
+		m->names[(*len)++] = '\n';
+	memcpy(m->names + *len, name, n + 1);
+	*len += n;
+	return 0;
+}
+
+static int migrate_order(struct store *s, struct migration *m, uint64_t *next_dish)
+{
+	sqlite3_stmt *o = m->orders, *d = m->dishes;
+	uint64_t order_id = (uint64_t) column_i64(o, 0), n_dishes = (uint64_t) column_i64(o, 3);
+	uint64_t first = *next_dish, i = 0;
+	size_t names_len = 0;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(d, 1, (sqlite3_int64) order_id);
+	while ((rc = sqlite3_step(d)) == SQLITE_ROW) {
+		uint64_t id = (uint64_t) column_i64(d, 0);
+		int state = sqlite3_column_int(d, 3), attempts = sqlite3_column_int(d, 4);
+		const char *chef = column_text(d, 5), *result = column_text(d, 6), *detail = column_text(d, 7);
+
+		if (i == 0)
+			first = id;
+		if ((uint64_t) column_i64(d, 1) != i || id != first + i) {
+			log_debug("store: version 1 order %llu: dish %llu is not #%llu",
+				  (unsigned long long) order_id, (unsigned long long) id, (unsigned long long) i);
+			r = -EBADMSG;
+			break;
+		}
+		r = names_append(m, &names_len, i == 0, column_text(d, 2));
+		if (r < 0)
+			break;
+		i++;
+		if (state == DISH_STATE_COOKING)
+			state = DISH_STATE_QUEUED;  /* cut short by the stop: cooked again */
+		if (state < 0 || state >= _DISH_STATE_MAX) {
+			r = -EBADMSG;
+			break;
+		}
+		if (state == DISH_STATE_QUEUED && attempts == 0 && !*chef && !*result && !*detail)
+			continue;  /* never tried: version 2 keeps no row */
+		sqlite3_bind_int64(m->add_dish, 1, (sqlite3_int64) id);
+		sqlite3_bind_int(m->add_dish, 2, state);
+		sqlite3_bind_int(m->add_dish, 3, attempts);
+		sqlite3_bind_text(m->add_dish, 4, chef, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m->add_dish, 5, result, -1, SQLITE_STATIC);
+		sqlite3_bind_text(m->add_dish, 6, detail, -1, SQLITE_STATIC);
+		r = step_stmt(s, m->add_dish);
+		if (r < 0)
+			break;
+	}
+	sqlite3_reset(d);
+	sqlite3_clear_bindings(d);
+	if (r < 0)
+		return r;
+	if (rc != SQLITE_DONE)
+		return db_error(s, sqlite3_sql(d));
+	if (i != n_dishes) {
+		log_debug("store: version 1 order %llu: %llu dishes, %llu rows", (unsigned long long) order_id,
+			  (unsigned long long) n_dishes, (unsigned long long) i);
+		return -EBADMSG;
+	}
+
+	for (int c = 0; c < 3; c++)  /* id, key, created_ms */
+		sqlite3_bind_value(m->add_order, c + 1, sqlite3_column_value(o, c));
+	sqlite3_bind_int64(m->add_order, 4, (sqlite3_int64) n_dishes);
+	sqlite3_bind_int64(m->add_order, 5, (sqlite3_int64) first);
+	sqlite3_bind_value(m->add_order, 6, sqlite3_column_value(o, 4));  /* done */
+	sqlite3_bind_text(m->add_order, 7, i ? m->names : "", (int) names_len, SQLITE_STATIC);
+	r = step_stmt(s, m->add_order);
+	if (r < 0)
+		return r;
+	if (first + n_dishes > *next_dish)
+		*next_dish = first + n_dishes;
+	return 0;
+}
+
+static int migrate(struct store *s)
+{
+	static const char *const sql[] = {
+		"SELECT id, key, created_ms, dishes, done FROM orders_v1 ORDER BY id",
+		("SELECT id, idx, name, state, attempts, chef, result, detail FROM dishes_v1 "
+		 "WHERE order_id = ? ORDER BY idx"),
+		"INSERT INTO orders(id, key, created_ms, dishes, first_dish, done, names) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
+	};
+	struct migration m = { 0 };
+	sqlite3_stmt **st[] = { &m.orders, &m.dishes, &m.add_order, &m.add_dish };
+	uint64_t next_dish = 1, n_orders = 0;
+	int rc = SQLITE_DONE, r;
+
+	/* The old tables step aside (their index orders_open with them, as
+	 * version 2 has one of that name); dishes_order serves the reading. */
+	r = exec(s, "DROP INDEX orders_open;"
+		    "ALTER TABLE orders RENAME TO orders_v1;"
+		    "ALTER TABLE dishes RENAME TO dishes_v1;");
+	if (r >= 0)
+		r = exec(s, schema_sql);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sql); i++)
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, st[i], NULL) != SQLITE_OK)
+			r = db_error(s, sql[i]);
+	while (r >= 0 && (rc = sqlite3_step(m.orders)) == SQLITE_ROW) {
+		r = migrate_order(s, &m, &next_dish);
+		n_orders++;
+	}
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = db_error(s, sql[0]);
+	for (size_t i = 0; i < ELEMENTSOF(sql); i++)
+		sqlite3_finalize(*st[i]);
+	free(m.names);
+	if (r >= 0)
+		r = exec(s, "DROP TABLE dishes_v1; DROP TABLE orders_v1;");
+	if (r >= 0)
+		log_debug("store: converted %llu orders from version 1", (unsigned long long) n_orders);
+	return r;
+}
+
+/* Refuse a newer schema before anything is written (even the journal mode). */
+static int check_version(struct store *s)
+{
+	uint64_t version;
+	int r = query_u64(s, "PRAGMA user_version", &version);
+
+	if (r < 0)
+		return r;
+	if (version > STORE_SCHEMA_VERSION) {
+		log_debug("store: schema version %llu, this kitchend knows up to %d",
+			  (unsigned long long) version, STORE_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/* Bring the file to STORE_SCHEMA_VERSION, in one transaction. */
+static int set_up_schema(struct store *s)
+{
+	uint64_t version;
+	int r;
+
+	/* IMMEDIATE: what the version says stays true until the commit. */
+	r = exec(s, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = query_u64(s, "PRAGMA user_version", &version);
+	if (r >= 0) {
+		if (version == 0)
+			r = exec(s, schema_sql);
+		else if (version == 1)
+			r = migrate(s);
+		else if (version > STORE_SCHEMA_VERSION)
+			r = -EPROTONOSUPPORT;  /* written meanwhile */
+	}
+	if (r >= 0)
+		r = exec(s, "COMMIT");
+	if (r < 0)
+		(void) exec(s, "ROLLBACK");
+	return r;
+}
+
 int store_open(const char *dir, const char *synchronous, struct store **ret_store)
 {
 	_cleanup_free_ char *path = NULL;
@@ -185,13 +425,15 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 	 * survives a crash of kitchend itself. */
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s;",
 		 strcmp(synchronous, "normal") == 0 ? "NORMAL" : "FULL");
-	r = exec(s, "PRAGMA journal_mode = WAL;");
+	r = check_version(s);
+	if (r >= 0)
+		r = exec(s, "PRAGMA journal_mode = WAL;");
 	if (r >= 0)
 		r = exec(s, pragma);
 	if (r >= 0)
 		r = exec(s, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
 	if (r >= 0)
-		r = exec(s, schema_sql);
+		r = set_up_schema(s);
 	if (r < 0)
 		goto fail;
 
@@ -221,43 +463,34 @@ void store_close(struct store **sp)
 	for (int k = 0; k < _STMT_MAX; k++)
 		sqlite3_finalize(s->stmt[k]);
 	sqlite3_close(s->db);
+	free(s->rows);
+	free(s->text);
 	free(s);
 	*sp = NULL;
 }
 
-static int query_u64(struct store *s, const char *sql, uint64_t *ret)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_error(s, sql);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = (uint64_t) sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_error(s, sql);
-}
-
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id)
 {
-	uint64_t o, d;
+	uint64_t o, d, after_rows;
 	int r;
 
+	/* Ids only grow, orders' and dishes' together: the last order holds
+	 * the highest dish ids. The dishes table is asked too, in case. */
 	r = query_u64(s, "SELECT IFNULL(MAX(id), 0) + 1 FROM orders", &o);
-	if (r < 0)
-		return r;
-	r = query_u64(s, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &d);
+	if (r >= 0)
+		r = query_u64(s, "SELECT IFNULL((SELECT first_dish + dishes FROM orders ORDER BY id DESC LIMIT 1), 1)", &d);
+	if (r >= 0)
+		r = query_u64(s, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &after_rows);
 	if (r < 0)
 		return r;
 	*ret_order_id = o;
-	*ret_dish_id = d;
+	*ret_dish_id = d > after_rows ? d : after_rows;
 	return 0;
 }
 
 int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX])
 {
-	const char *sql = "SELECT state, COUNT(*) FROM dishes GROUP BY state";
+	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -267,8 +500,8 @@ int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX])
 		return db_error(s, sql);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
-		if (state >= 0 && state < _DISH_STATE_MAX)
-			counts[state] = (uint64_t) sqlite3_column_int64(st, 1);
+		if (state == DISH_STATE_SERVED || state == DISH_STATE_FAILED)
+			counts[state] = (uint64_t) column_i64(st, 1);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(s, sql);
@@ -278,7 +511,27 @@ int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t crea
 		    uint64_t first_dish_id, size_t n, const char *const *names)
 {
 	sqlite3_stmt *st = s->stmt[STMT_ADD_ORDER];
+	_cleanup_free_ char *joined = NULL;
+	size_t len = 0;
 	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(names[i], '\n'))
+			return -EINVAL;
+		len += strlen(names[i]) + 1;
+	}
+	joined = malloc(len + 1);
+	if (!joined)
+		return -ENOMEM;
+	len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(names[i]);
+		if (i > 0)
+			joined[len++] = '\n';
+		memcpy(joined + len, names[i], l);
+		len += l;
+	}
+	joined[len] = '\0';
 
 	r = begin(s);
 	if (r < 0)
@@ -290,21 +543,9 @@ int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t crea
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64) created_ms);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64) n);
-	r = step_done(s, STMT_ADD_ORDER);
-	if (r < 0)
-		return r;
-
-	st = s->stmt[STMT_ADD_DISH];
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64) (first_dish_id + i));
-		sqlite3_bind_int64(st, 2, (sqlite3_int64) id);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64) i);
-		sqlite3_bind_text(st, 4, names[i], -1, SQLITE_STATIC);
-		r = step_done(s, STMT_ADD_DISH);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	sqlite3_bind_int64(st, 5, (sqlite3_int64) first_dish_id);
+	sqlite3_bind_text(st, 6, joined, (int) len, SQLITE_STATIC);
+	return step_done(s, STMT_ADD_ORDER);
 }
 
 int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id)
@@ -316,8 +557,8 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		id = (uint64_t) sqlite3_column_int64(st, 0);
-		created_ms = (uint64_t) sqlite3_column_int64(st, 1);
+		id = (uint64_t) column_i64(st, 0);
+		created_ms = (uint64_t) column_i64(st, 1);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -340,17 +581,18 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 	return r < 0 ? r : -ENOENT;
 }
 
-int store_dish_cooking(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef)
+/* Bind ?1 id, ?2 attempts, ?3 chef of a dish statement, in a transaction. */
+static int dish_begin(struct store *s, enum stmt k, uint64_t dish_id, unsigned attempts, const char *chef)
 {
-	sqlite3_stmt *st = s->stmt[STMT_COOKING];
+	sqlite3_stmt *st = s->stmt[k];
 	int r = begin(s);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_int(st, 1, (int) attempts);
-	sqlite3_bind_text(st, 2, chef, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64) dish_id);
-	return step_done(s, STMT_COOKING);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) dish_id);
+	sqlite3_bind_int(st, 2, (int) attempts);
+	sqlite3_bind_text(st, 3, chef, -1, SQLITE_STATIC);
+	return 0;
 }
 
 /* Reasons accumulate in detail, one line per attempt that did not serve. */
@@ -364,47 +606,48 @@ static int bind_reason_line(sqlite3_stmt *st, int col, const char *reason)
 	return 0;
 }
 
-int store_dish_requeued(struct store *s, uint64_t dish_id, const char *reason)
+int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+			const char *reason)
 {
 	sqlite3_stmt *st = s->stmt[STMT_REQUEUED];
-	int r = begin(s);
+	int r = dish_begin(s, STMT_REQUEUED, dish_id, attempts, chef);
 
-	if (r < 0)
+	if (r >= 0)
+		r = bind_reason_line(st, 4, reason);
+	if (r < 0) {
+		sqlite3_clear_bindings(st);
 		return r;
-	r = bind_reason_line(st, 1, reason);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 2, (sqlite3_int64) dish_id);
+	}
 	return step_done(s, STMT_REQUEUED);
 }
 
-int store_dish_served(struct store *s, uint64_t dish_id, const char *chef,
+int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *result, const char *items)
 {
 	sqlite3_stmt *st = s->stmt[STMT_SERVED];
-	int r = begin(s);
+	int r = dish_begin(s, STMT_SERVED, dish_id, attempts, chef);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, chef, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, items, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64) dish_id);
+	sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, items, -1, SQLITE_STATIC);
 	return step_done(s, STMT_SERVED);
 }
 
-int store_dish_failed(struct store *s, uint64_t dish_id, const char *reason)
+int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+		      const char *reason)
 {
 	sqlite3_stmt *st = s->stmt[STMT_FAILED];
-	int r = begin(s);
+	int r = dish_begin(s, STMT_FAILED, dish_id, attempts, chef);
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
-	r = bind_reason_line(st, 2, reason);
-	if (r < 0)
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	r = bind_reason_line(st, 5, reason);
+	if (r < 0) {
+		sqlite3_clear_bindings(st);
 		return r;
-	sqlite3_bind_int64(st, 3, (sqlite3_int64) dish_id);
+	}
 	return step_done(s, STMT_FAILED);
 }
 
@@ -420,51 +663,105 @@ int store_order_done(struct store *s, uint64_t order_id, enum dish_state state)
 	return step_done(s, STMT_ORDER_DONE);
 }
 
-static const char *column_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
+/* ---- reading orders back ---- */
 
-	return t ? (const char *) t : "";
+/* Copy @len bytes of @p and a NUL into the scratch text; its offset in *ret. */
+static int text_add(struct store *s, const char *p, size_t len, size_t *ret)
+{
+	if (s->text_len + len + 1 > s->text_cap) {
+		size_t cap = (s->text_len + len + 1) * 2;
+		char *t = realloc(s->text, cap);
+		if (!t)
+			return -ENOMEM;
+		s->text = t;
+		s->text_cap = cap;
+	}
+	memcpy(s->text + s->text_len, p, len);
+	s->text[s->text_len + len] = '\0';
+	*ret = s->text_len;
+	s->text_len += len + 1;
+	return 0;
 }
 
-/* Walk the dishes of order @o: count them into @o, and call @cb if given. */
-static int walk_dishes(struct store *s, struct store_order *o, store_dish_cb cb, void *userdata)
+static int column_add(struct store *s, sqlite3_stmt *st, int col, size_t *ret)
 {
-	sqlite3_stmt *st = s->stmt[STMT_GET_DISHES];
+	const char *t = column_text(st, col);
+
+	return text_add(s, t, (size_t) sqlite3_column_bytes(st, col), ret);
+}
+
+/* An order read back: its row, and its dish rows in the scratch. */
+struct reading {
+	struct store_order o;
+	size_t n_rows;
+	size_t names;       /* offset of the names in the scratch text */
+};
+
+/*
+ * Order @st's current row (id, created_ms, dishes, first_dish, names): read
+ * its dish rows, once, into the scratch (their strings too if @text), and
+ * count them into rd->o.
+ */
+static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct reading *rd)
+{
+	sqlite3_stmt *ds = s->stmt[STMT_GET_DISHES];
+	struct store_order *o = &rd->o;
 	unsigned started = 0;
 	int rc, r = 0;
 
-	o->served = o->failed = 0;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) o->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_dish d = {
-			.id = (uint64_t) sqlite3_column_int64(st, 0),
-			.order_id = o->id,
-			.index = (unsigned) sqlite3_column_int(st, 1),
-			.attempts = (unsigned) sqlite3_column_int(st, 2),
-			.state = (enum dish_state) sqlite3_column_int(st, 3),
-			.name = column_text(st, 4),
-			.chef = column_text(st, 5),
-			.result = column_text(st, 6),
-			.detail = column_text(st, 7),
-		};
-		if (d.state == DISH_STATE_SERVED)
-			o->served++;
-		else if (d.state == DISH_STATE_FAILED)
-			o->failed++;
-		if (d.state != DISH_STATE_QUEUED || d.attempts > 0)
-			started++;
-		if (cb) {
-			r = cb(&d, userdata);
-			if (r < 0)
+	*rd = (struct reading) {
+		.o = {
+			.id = (uint64_t) column_i64(st, 0),
+			.created_ms = (uint64_t) column_i64(st, 1),
+			.n_dishes = (unsigned) column_i64(st, 2),
+			.first_dish = (uint64_t) column_i64(st, 3),
+		},
+	};
+	s->text_len = 0;
+	if (text)
+		r = column_add(s, st, 4, &rd->names);
+
+	sqlite3_bind_int64(ds, 1, (sqlite3_int64) o->first_dish);
+	sqlite3_bind_int64(ds, 2, (sqlite3_int64) (o->first_dish + o->n_dishes));
+	while (r >= 0 && (rc = sqlite3_step(ds)) == SQLITE_ROW) {
+		struct row *w;
+		int state = sqlite3_column_int(ds, 1);
+
+		if (rd->n_rows == s->rows_cap) {
+			size_t cap = s->rows_cap ? s->rows_cap * 2 : 64;
+			w = reallocarray(s->rows, cap, sizeof(*w));
+			if (!w) {
+				r = -ENOMEM;
 				break;
+			}
+			s->rows = w;
+			s->rows_cap = cap;
+		}
+		w = &s->rows[rd->n_rows++];
+		*w = (struct row) {
+			.id = (uint64_t) column_i64(ds, 0),
+			.attempts = (unsigned) sqlite3_column_int(ds, 2),
+			.state = state >= 0 && state < _DISH_STATE_MAX ? (enum dish_state) state : DISH_STATE_QUEUED,
+		};
+		if (w->state == DISH_STATE_SERVED)
+			o->served++;
+		else if (w->state == DISH_STATE_FAILED)
+			o->failed++;
+		if (w->state != DISH_STATE_QUEUED || w->attempts > 0)
+			started++;
+		if (text) {
+			r = column_add(s, ds, 3, &w->chef);
+			if (r >= 0)
+				r = column_add(s, ds, 4, &w->result);
+			if (r >= 0)
+				r = column_add(s, ds, 5, &w->detail);
 		}
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(ds);
+	sqlite3_clear_bindings(ds);
 	if (r < 0)
 		return r;
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SQLITE_DONE)
 		return db_error(s, stmt_sql[STMT_GET_DISHES]);
 
 	if (o->served + o->failed == o->n_dishes)
@@ -474,60 +771,82 @@ static int walk_dishes(struct store *s, struct store_order *o, store_dish_cb cb,
 	return 0;
 }
 
+/* Hand the dishes of @rd (read with their text) to @cb in index order. */
+static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, void *userdata)
+{
+	const struct store_order *o = &rd->o;
+	char *name = s->text + rd->names;  /* the text moves no more: split in place */
+	size_t next = 0;
+	int r;
+
+	for (unsigned i = 0; i < o->n_dishes; i++) {
+		char *nl = name ? strchr(name, '\n') : NULL;
+		struct store_dish d = {
+			.id = o->first_dish + i,
+			.order_id = o->id,
+			.index = i,
+			.state = DISH_STATE_QUEUED,  /* no row: never tried */
+			.name = name ? name : "",
+			.chef = "",
+			.result = "",
+			.detail = "",
+		};
+
+		if (nl)
+			*nl = '\0';
+		name = nl ? nl + 1 : NULL;
+		if (next < rd->n_rows && s->rows[next].id == d.id) {
+			const struct row *w = &s->rows[next++];
+			d.state = w->state;
+			d.attempts = w->attempts;
+			d.chef = s->text + w->chef;
+			d.result = s->text + w->result;
+			d.detail = s->text + w->detail;
+		}
+		r = cb(&d, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 		    store_dish_cb dish_cb, void *userdata)
 {
 	sqlite3_stmt *st = s->stmt[STMT_GET_ORDER];
-	struct store_order o = { .id = id };
-	int rc;
+	struct reading rd;
+	int rc, r;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		o.created_ms = (uint64_t) sqlite3_column_int64(st, 0);
-		o.n_dishes = (unsigned) sqlite3_column_int(st, 1);
-	}
+	if (rc == SQLITE_ROW)
+		r = read_order(s, st, dish_cb != NULL, &rd);
+	else
+		r = rc == SQLITE_DONE ? -ENOENT : db_error(s, stmt_sql[STMT_GET_ORDER]);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return db_error(s, stmt_sql[STMT_GET_ORDER]);
-
-	/* Counting needs the dishes first; a caller that streams them gets
-	 * the totals from a first pass. */
-	int r = walk_dishes(s, &o, NULL, NULL);
 	if (r < 0)
 		return r;
-	*ret_order = o;
-	if (dish_cb)
-		return walk_dishes(s, &o, dish_cb, userdata);
-	return 0;
+	*ret_order = rd.o;
+	return dish_cb ? emit_dishes(s, &rd, dish_cb, userdata) : 0;
 }
 
 int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish_cb, void *userdata)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = s->stmt[STMT_OPEN_ORDERS];
+	struct reading rd;
 	int rc, r = 0;
 
-	/* A separate statement: walk_dishes uses the shared one meanwhile. */
-	if (sqlite3_prepare_v2(s->db, stmt_sql[STMT_OPEN_ORDERS], -1, &st, NULL) != SQLITE_OK)
-		return db_error(s, stmt_sql[STMT_OPEN_ORDERS]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_order o = {
-			.id = (uint64_t) sqlite3_column_int64(st, 0),
-			.created_ms = (uint64_t) sqlite3_column_int64(st, 1),
-			.n_dishes = (unsigned) sqlite3_column_int(st, 2),
-		};
-		r = walk_dishes(s, &o, NULL, NULL);
+		r = read_order(s, st, true, &rd);
 		if (r >= 0)
-			r = order_cb(&o, userdata);
+			r = order_cb(&rd.o, userdata);
 		if (r >= 0)
-			r = walk_dishes(s, &o, dish_cb, userdata);
+			r = emit_dishes(s, &rd, dish_cb, userdata);
 		if (r < 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r < 0)
 		return r;
 	return rc == SQLITE_DONE ? 0 : db_error(s, stmt_sql[STMT_OPEN_ORDERS]);

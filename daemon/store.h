@@ -1,11 +1,35 @@
 /*
  * store — the order book on disk: state_dir/kitchen.db, SQLite in WAL mode.
  *
- * An order and its dishes are written in one transaction; kitchend opens a
- * transaction lazily with the first write of a loop turn and commits it at
- * the end of a turn in which a client waits for it, else a few ms later
- * (store_commit; store_dirty says one is open), so a burst costs one fsync.
- * Nothing is acknowledged to a client before the commit that holds it.
+ * kitchend opens a transaction lazily with the first write of a loop turn
+ * and commits it at the end of a turn in which a client waits for it, else a
+ * few ms later (store_commit; store_dirty says one is open), so a burst costs
+ * one fsync. Nothing is acknowledged to a client before the commit that
+ * holds it.
+ *
+ * Schema version 2 (PRAGMA user_version) writes per order, not per dish:
+ *
+ *   orders(id, key, created_ms, dishes, first_dish, done, names)
+ *     one row per order, written once by store_add_order(): its dishes are
+ *     ids first_dish .. first_dish + dishes - 1, their names '\n'-joined in
+ *     index order in names (dish names never hold a '\n': menu names are
+ *     text without control characters); done is 0 while open, else the
+ *     order's final enum dish_state.
+ *   dishes(id, state, attempts, chef, result, detail)
+ *     only dishes with something to remember: taken back (queued again with
+ *     a reason), served or failed; written by one upsert each. A dish
+ *     without a row is queued, never tried. There is no secondary index: an
+ *     order's rows are the rowid range of its dishes.
+ *
+ * "cooking" is never stored: handing a dish to a chef writes nothing, so
+ * the store reports a dish at a chef as it was before (queued, its attempts
+ * not counting the one under way); kitchend overlays what it holds in
+ * memory for open orders. A dish that was at a chef when kitchend died is
+ * cooked again on the next start, and that interrupted attempt is not
+ * counted (a chef's own time-out, death or crash is: those are recorded).
+ *
+ * A version-1 store (a dish row per dish, "cooking" stored) is converted to
+ * version 2 by store_open() in one transaction; a newer one is refused.
  *
  * Ids are chosen by the caller (kitchend keeps the counters, seeded from
  * store_next_ids()), so an order's dishes are numbered before they are
@@ -31,15 +55,21 @@ enum dish_state {
 /* "queued", "cooking", "served", "failed". */
 const char *dish_state_name(enum dish_state s);
 
+/* The schema this code writes; store_open() converts older ones. */
+#define STORE_SCHEMA_VERSION 2
+
 struct store;
 
 struct store_order {
 	uint64_t id;
 	uint64_t created_ms;
+	uint64_t first_dish;    /* dish ids first_dish .. first_dish + n_dishes - 1 */
 	unsigned n_dishes;
 	unsigned served;
 	unsigned failed;
-	enum dish_state state;  /* of the order as a whole */
+	/* Of the order as a whole: served or failed when every dish is done,
+	 * cooking when any dish has a record (see above), else queued. */
+	enum dish_state state;
 };
 
 struct store_dish {
@@ -47,14 +77,20 @@ struct store_dish {
 	uint64_t order_id;
 	unsigned index;
 	unsigned attempts;
-	enum dish_state state;
+	enum dish_state state;  /* never cooking: see above */
 	const char *name;
-	const char *chef;     /* "" when never dispatched */
+	const char *chef;     /* the chef that last had it, as recorded; "" without a record */
 	const char *result;   /* "Served Pizza", or the failure reason; "" */
-	const char *detail;   /* items or reasons, '\n'-joined; "" */
+	const char *detail;   /* items when served, else the reasons, one per line ending in '\n'; "" */
 };
 
-/* Open (creating if needed) DIR/kitchen.db. @synchronous: "full" | "normal". */
+/*
+ * Open (creating if needed) DIR/kitchen.db. @synchronous: "full" | "normal".
+ * A version-1 store is converted first (all or nothing); -EPROTONOSUPPORT
+ * for a store of a schema newer than STORE_SCHEMA_VERSION (written by a
+ * newer kitchend: it is left untouched), -EBADMSG for a version-1 store
+ * whose dish ids are not numbered as kitchend numbers them.
+ */
 int store_open(const char *dir, const char *synchronous, struct store **ret_store);
 void store_close(struct store **s);  /* commits what is open; NULL is fine */
 
@@ -68,10 +104,13 @@ bool store_dirty(const struct store *s);
 /* The next free order and dish ids (1 on an empty store). */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
 
-/* Totals over every dish ever stored, by state. */
+/* Dishes ever served and failed, in counts[DISH_STATE_SERVED] and
+ * counts[DISH_STATE_FAILED]; the other counts are 0 (queued dishes are
+ * counted as store_load_open() hands them over). */
 int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX]);
 
-/* Record order @id with @n dishes named @names, dish ids first_dish_id.. */
+/* Record order @id with @n dishes named @names, dish ids first_dish_id..,
+ * as one row. -EINVAL for a name holding a '\n'. */
 int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
 		    uint64_t first_dish_id, size_t n, const char *const *names);
 
@@ -82,16 +121,29 @@ int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t crea
  */
 int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id);
 
-int store_dish_cooking(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef);
-int store_dish_requeued(struct store *s, uint64_t dish_id, const char *reason);
-int store_dish_served(struct store *s, uint64_t dish_id, const char *chef,
+/*
+ * What happened to dish @dish_id at its attempt number @attempts, which
+ * @chef had (a name; "" for none).
+ * requeued: back in the queue; @reason is appended to detail as a line.
+ * served: detail becomes @items.
+ * failed for good: result is @reason, also appended to detail as a line;
+ *   with @chef "" the chef recorded before stays.
+ */
+int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+			const char *reason);
+int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *result, const char *items);
-int store_dish_failed(struct store *s, uint64_t dish_id, const char *reason);
+int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+		      const char *reason);
 int store_order_done(struct store *s, uint64_t order_id, enum dish_state state);
 
 /*
- * Read order @id and call @dish_cb for each of its dishes in index order
- * (the strings live until the callback returns). -ENOENT for no such order.
+ * Read order @id and call @dish_cb (may be NULL) for each of its dishes in
+ * index order; -ENOENT for no such order. The order and its dish rows are
+ * read (once) before anything is handed over: *ret_order is filled before
+ * the first @dish_cb, and an error other than the callback's own comes
+ * before it. The strings live until the callback returns; a callback must
+ * not call into the store.
  */
 typedef int (*store_dish_cb)(const struct store_dish *d, void *userdata);
 int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
@@ -99,7 +151,7 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 
 /*
  * For recovery: call @order_cb for every order not yet done, oldest first,
- * then @dish_cb for each of its dishes.
+ * then @dish_cb for each of its dishes, as store_get_order() does.
  */
 typedef int (*store_order_cb)(const struct store_order *o, void *userdata);
 int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish_cb, void *userdata);

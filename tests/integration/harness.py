@@ -557,6 +557,29 @@ class Kitchen:
 		print("--- end of kitchend log ---", file=sys.stderr)
 
 
+def store_dishes(path):
+	"""Every dish in the order store at @path (read-only; best after kitchend
+	stopped), as tuples (order_id, idx, name, state, attempts) in dish id
+	order. The store (schema 2, daemon/store.h) keeps one row per order with
+	its dish names, and a dish row only for a dish served, failed or taken
+	back: a dish without one is queued (state 0), never tried."""
+	import sqlite3
+	db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+	try:
+		check_eq(db.execute("PRAGMA user_version").fetchone()[0], 2, f"the schema version of {path}")
+		rows = dict((i, (s, a)) for i, s, a in db.execute("SELECT id, state, attempts FROM dishes"))
+		out = []
+		for oid, first, n, names in db.execute("SELECT id, first_dish, dishes, names FROM orders ORDER BY id"):
+			names = names.split("\n") if n else []
+			check_eq(len(names), n, f"dish names of order {oid} in the store")
+			for i, name in enumerate(names):
+				out.append((oid, i, name) + rows.pop(first + i, (0, 0)))
+		check_eq(rows, {}, "dish rows in the store that belong to no order")
+		return out
+	finally:
+		db.close()
+
+
 def order_lines(out):
 	"""The "I- ..." and "O- ..." lines of kitchenctl's output."""
 	return [l for l in out.splitlines() if l.startswith(("I- ", "O- "))]

@@ -7,10 +7,9 @@ cooking when drain_timeout_ms runs out does not hold kitchend up: it is cooked
 again on the next start."""
 
 import signal
-import sqlite3
 import time
 
-from harness import Kitchen, check, check_eq, main, menu, pids_mentioning, poll
+from harness import Kitchen, check, check_eq, main, menu, pids_mentioning, poll, store_dishes
 
 # Two ingredients of 600 ms: a dish cooks for about 1.2 s.
 STEW = ("Stew", ["Beef", "Carrot"])
@@ -18,12 +17,7 @@ TEA = ("Tea", ["Leaves"])
 
 
 def dish_rows(k, order):
-	db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
-	try:
-		return db.execute("SELECT idx, state, attempts FROM dishes WHERE order_id = ? ORDER BY idx",
-				  (order,)).fetchall()
-	finally:
-		db.close()
+	return [(i, s, a) for o, i, _, s, a in store_dishes(k.store_path()) if o == order]
 
 
 def drain(k, how, order):

@@ -33,7 +33,7 @@ import tempfile
 import time
 
 from harness import (CHEF, KITCHENCTL, KITCHEND, SCALE, TestSkip, check, check_eq, clean_env, conf_text,
-		     main, note, poll, run)
+		     main, note, poll, run, store_dishes)
 
 NET = "10.77.1"
 HOSTS = {"kitchen": f"{NET}.1", "a": f"{NET}.2", "b": f"{NET}.3"}
@@ -288,7 +288,7 @@ def scenario(lab):
 	check_eq(kitchend.wait(timeout=20 * SCALE), 0, "kitchend's exit status on SIGTERM")
 	db = sqlite3.connect(f"file:{lab.state}/kitchen.db?mode=ro", uri=True)
 	try:
-		rows = db.execute("SELECT order_id, idx, name, state, attempts FROM dishes").fetchall()
+		rows = store_dishes(f"{lab.state}/kitchen.db")
 		check_eq(len(rows), total, "dish rows in the store")
 		check_eq(len({(o, i) for o, i, *_ in rows}), total, "no dish row twice")
 		expected = {(o, i, name) for o, n in orders.items() for i, name in enumerate(many(n))}

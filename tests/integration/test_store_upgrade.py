@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""The order store's schema: kitchend started on a store of version 1 (a row
+per dish, "cooking" stored) converts it to version 2 and carries on with what
+version 1 meant: a done order stays as it was, its key still names it; an
+open order's queued and cooking dishes are cooked (the cooking one at its
+second attempt, as version 1 counted the first), its reasons kept. A store
+of a newer version is refused with a clear error and left untouched."""
+
+import os
+import sqlite3
+import time
+
+from harness import Kitchen, check, check_eq, main, menu, store_dishes
+
+MENU = menu(("Tea", ["Leaves"]), ("Toast", ["Bread"]))
+
+V1_SCHEMA = """
+CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,
+	dishes INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX orders_open ON orders(done) WHERE done = 0;
+CREATE TABLE dishes (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, idx INTEGER NOT NULL,
+	name TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+	chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX dishes_order ON dishes(order_id, idx);
+PRAGMA user_version = 1;
+"""
+
+
+def write_db(path, script, rows=()):
+	db = sqlite3.connect(path)
+	try:
+		db.executescript(script)
+		for sql, args in rows:
+			db.execute(sql, args)
+		db.commit()
+	finally:
+		db.close()
+
+
+def user_version(path):
+	db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+	try:
+		return db.execute("PRAGMA user_version").fetchone()[0]
+	finally:
+		db.close()
+
+
+def file_bytes(path):
+	with open(path, "rb") as f:
+		return f.read()
+
+
+def upgrade():
+	now = int(time.time() * 1000)
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
+		o = "INSERT INTO orders VALUES (?, ?, ?, ?, ?)"
+		d = "INSERT INTO dishes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		write_db(k.store_path(), V1_SCHEMA, [
+			(o, (1, "up-1", now, 1, 2)),
+			(d, (1, 1, 0, "Tea", 2, 1, "chef-x", "Served Tea", "Brewed Leaves")),
+			(o, (2, None, now, 3, 0)),
+			(d, (2, 2, 0, "Toast", 0, 0, "", "", "")),
+			(d, (3, 2, 1, "Tea", 1, 1, "chef-x", "", "")),
+			(d, (4, 2, 2, "Toast", 0, 1, "chef-x", "", "chef chef-x died\n")),
+		])
+		k.start()
+		check_eq(user_version(k.store_path()), 2, "the store's version once kitchend runs")
+
+		report = k.wait_order(2)
+		check_eq(report["state"], "served", "the open order of the version-1 store", report)
+		check_eq([(x["name"], x["state"], x["attempts"]) for x in report["dishes"]],
+			 [("Toast", "served", 1), ("Tea", "served", 2), ("Toast", "served", 2)],
+			 "its dishes: each served, counting version 1's attempts", report)
+
+		done = k.show(1)
+		check_eq((done["state"], [(x["name"], x["chef"], x["result"]) for x in done["dishes"]]),
+			 ("served", [("Tea", "chef-x", "Served Tea")]), "the done order, as version 1 had it", done)
+		out = k.ctl_ok("order", "--key", "up-1", "Tea")
+		check_eq(out.strip(), "1", "the key of version 1's order still names it")
+
+		new = k.order("Toast")
+		check_eq(new, 3, "a new order after the conversion takes the next id")
+		check_eq(k.wait_order(new)["dishes"][0]["state"], "served", "the new order")
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+		check_eq(store_dishes(k.store_path()),
+			 [(1, 0, "Tea", 2, 1), (2, 0, "Toast", 2, 1), (2, 1, "Tea", 2, 2), (2, 2, "Toast", 2, 2),
+			  (3, 0, "Toast", 2, 1)], "every dish in the store after the run")
+
+
+def newer():
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
+		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
+		before = file_bytes(k.store_path())
+		k.start(wait=False)
+		try:
+			rc = k.proc.wait(timeout=10)
+		except Exception:
+			check(False, "kitchend did not exit within 10 s on a store of a newer version")
+		check(rc != 0, f"kitchend's exit status on a store of a newer version: {rc}")
+		log = k.log()
+		check("written by a newer kitchend" in log, "kitchend should say the store is newer", log[-2000:])
+		check(file_bytes(k.store_path()) == before, "the newer store should be left as it was")
+		check_eq(sorted(f for f in os.listdir(k.state_dir) if f.startswith("kitchen.db")), ["kitchen.db"],
+			 "files of the newer store: no journal made")
+
+
+def test():
+	upgrade()
+	newer()
+
+
+main(test)
