@@ -18,16 +18,24 @@
 #define BRIGADE_ENDPOINT "inproc://brigade"
 #define START_TIMEOUT_MS 5000
 
+/* A dish a station holds. */
+struct held {
+	uint64_t id;
+	uint64_t attempt;
+	bool cancelled;      /* CANCEL sent for it */
+};
+
 struct slot {
 	pthread_t thread;
 	bool started;        /* the thread runs, or ran and is not joined yet */
 	bool spoke;          /* said FREE at least once */
 	bool free;
-	bool cancelling;     /* CANCEL sent for the dish below */
-	uint64_t cancelled_ms;  /* when */
+	bool cancelling;     /* CANCEL sent for every dish it holds */
+	uint64_t cancelled_ms;  /* when the last of them was */
 	bool gone;           /* could not take a dish: the thread has ended */
-	uint64_t dish_id;    /* the dish it cooks, when !free */
-	uint64_t attempt;
+	unsigned n_held;     /* the dishes of its batch, when !free */
+	unsigned n_cancelled;
+	struct held held[STATION_BATCH_MAX];
 };
 
 struct brigade {
@@ -95,6 +103,7 @@ static void station_is_free(struct brigade *b, unsigned i)
 	}
 	s->free = true;
 	s->cancelling = false;
+	s->n_held = s->n_cancelled = 0;
 	lru_push(b, i);
 }
 
@@ -163,28 +172,56 @@ static int recv_all(struct brigade *b)
 	}
 }
 
-/* Give queued dishes to free stations, the one free longest first. */
+/*
+ * Short: well under a millisecond of work, so that dishes batched behind it
+ * do not wait. A dish that waits nothing and does no CPU work, nobody
+ * follows (its stage lines go out as they happen) and no fault is injected
+ * into; or one that is only answered (rejected, or cancelled while queued).
+ */
+static bool dish_short(const struct dish *d)
+{
+	if (d->reject)
+		return true;
+	return d->fault == FAULT_NONE && !(d->flags & PROTO_DISH_FOLLOWED) &&
+	       d->prep_ms == 0 && d->cook_ms == 0 && d->season_ms == 0 && d->cpu_work == 0;
+}
+
+/*
+ * Give queued dishes to free stations, the one free longest first: a long
+ * dish alone, short ones in a batch, each free station a fair share of the
+ * queue (rounded up, at most STATION_BATCH_MAX), up to the next long dish.
+ */
 static void hand_out(struct brigade *b)
 {
 	while (b->lru_len > 0 && b->queue.n > 0) {
-		struct dish *d = dish_queue_pop(&b->queue);
-		unsigned i = lru_pop(b);
+		size_t share = (b->queue.n + b->lru_len - 1) / b->lru_len;
+		struct dish *batch[STATION_BATCH_MAX];
+		unsigned n = 0, i = lru_pop(b);
 		struct slot *s = &b->slots[i];
 		int r;
 
+		if (share > STATION_BATCH_MAX)
+			share = STATION_BATCH_MAX;
+		batch[n++] = dish_queue_pop(&b->queue);
+		while (n < share && dish_short(batch[0]) && b->queue.head && dish_short(b->queue.head))
+			batch[n++] = dish_queue_pop(&b->queue);
+
 		s->free = false;
 		s->cancelling = false;
-		/* Once sent, d is the station's: it may be freed before send_to() returns. */
-		s->dish_id = d->id;
-		s->attempt = d->attempt;
-		r = send_to(b, i, STATION_DISH, &d, sizeof(d), NULL, 0);
+		s->n_cancelled = 0;
+		/* Once sent, the dishes are the station's: they may be freed before send_to() returns. */
+		for (unsigned k = 0; k < n; k++)
+			s->held[k] = (struct held) { .id = batch[k]->id, .attempt = batch[k]->attempt };
+		s->n_held = n;
+		r = send_to(b, i, STATION_DISH, batch, n * sizeof(batch[0]), NULL, 0);
 		if (r < 0) {
 			/* The station is gone (it logged why); it gets no more dishes. */
-			log_error_errno(r, "Failed to hand dish %llu to station %u, dropping it: %m",
-					(unsigned long long) s->dish_id, i);
-			s->dish_id = s->attempt = UINT64_MAX;
+			log_error_errno(r, "Failed to hand %u dishes from dish %llu to station %u, dropping them: %m",
+					n, (unsigned long long) s->held[0].id, i);
+			s->n_held = 0;
 			s->gone = true;
-			dish_free(&d);
+			for (unsigned k = 0; k < n; k++)
+				dish_free(&batch[k]);
 		}
 	}
 }
@@ -331,23 +368,31 @@ int brigade_add(struct brigade *b, struct dish **d)
 		return -ENOBUFS;
 	}
 	dish_queue_push(&b->queue, d);
-	hand_out(b);
 	return 0;
 }
 
-/* CANCEL the dish station @i cooks, once. */
-static void cancel_slot(struct brigade *b, unsigned i)
+void brigade_hand_out(struct brigade *b)
+{
+	hand_out(b);
+}
+
+/* CANCEL dish @k of station @i's batch, once. */
+static void cancel_held(struct brigade *b, unsigned i, unsigned k)
 {
 	struct slot *s = &b->slots[i];
+	struct held *h = &s->held[k];
 	int r;
 
-	if (s->free || s->gone || s->cancelling)
+	if (s->free || s->gone || h->cancelled)
 		return;
-	r = send_to(b, i, STATION_CANCEL, &s->dish_id, sizeof(s->dish_id), &s->attempt, sizeof(s->attempt));
-	if (r < 0)
+	r = send_to(b, i, STATION_CANCEL, &h->id, sizeof(h->id), &h->attempt, sizeof(h->attempt));
+	if (r < 0) {
 		log_warning_errno(r, "Failed to cancel dish %llu on station %u, ignoring: %m",
-				  (unsigned long long) s->dish_id, i);
-	else {
+				  (unsigned long long) h->id, i);
+		return;
+	}
+	h->cancelled = true;
+	if (++s->n_cancelled == s->n_held) {
 		s->cancelling = true;
 		s->cancelled_ms = now_ms();
 	}
@@ -367,10 +412,13 @@ int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
 	for (unsigned i = 0; i < b->n; i++) {
 		struct slot *s = &b->slots[i];
 
-		if (s->free || s->gone || s->dish_id != id || s->attempt != attempt)
+		if (s->free || s->gone)
 			continue;
-		cancel_slot(b, i);
-		return 1;
+		for (unsigned k = 0; k < s->n_held; k++)
+			if (s->held[k].id == id && s->held[k].attempt == attempt) {
+				cancel_held(b, i, k);
+				return 1;
+			}
 	}
 	return 0;
 }
@@ -379,7 +427,8 @@ void brigade_abort(struct brigade *b)
 {
 	dish_queue_clear(&b->queue);
 	for (unsigned i = 0; i < b->n; i++)
-		cancel_slot(b, i);
+		for (unsigned k = 0; k < b->slots[i].n_held; k++)
+			cancel_held(b, i, k);
 }
 
 unsigned brigade_free_stations(const struct brigade *b)

@@ -3,13 +3,24 @@
  *
  * The brigade owns an inproc ROUTER, the station threads connected to it
  * (station.h), and the chef's local queue: dishes kitchend sent that no
- * station cooks yet. A dish goes only to a station that said FREE, the one
- * free the longest first (the zguide's load-balancing broker), so T stations
- * cook T dishes at once and none holds a second one.
+ * station cooks yet. Dishes go only to a station that said FREE, the one
+ * free the longest first (the zguide's load-balancing broker), and a station
+ * says FREE again only when it has answered all it was given.
+ *
+ * A station gets one dish at a time, unless dishes are short: a dish that
+ * waits nothing, does no CPU work, is not followed and has no fault injected,
+ * or one that is only answered (rejected, or cancelled while queued). Short
+ * dishes at the head of the queue go in batches: each free station gets its
+ * share of the queue (queued / free stations, rounded up, at most
+ * STATION_BATCH_MAX), up to the next long dish, which goes alone. A batch is
+ * answered with one RESULT (station.h): for no-op dishes that is one
+ * handover each way and one message to kitchend per batch instead of per
+ * dish, and no long dish ever waits behind another.
  *
  *	r = brigade_new(ctx, stations, sink, chef_id, curve, &b);  // all stations FREE, or an error
  *	... zmq_poll on brigade_socket(b), then brigade_process(b)
- *	brigade_add(b, &dish);                               // queue it, hand out what can be
+ *	brigade_add(b, &dish); ...                           // queue the dishes of a DISH message,
+ *	brigade_hand_out(b);                                 // then hand out what can be
  *	brigade_abort(b);                                    // session lost: drop and CANCEL all
  *	brigade_free(&b);                                    // STOP every station, join it
  *
@@ -45,29 +56,38 @@ void *brigade_socket(struct brigade *b);
 /* Read what the stations said, then hand queued dishes to free ones. 0 or -errno. */
 int brigade_process(struct brigade *b);
 
-/* Take *d (set to NULL) and give it to a free station, or queue it; -ENOBUFS
- * when BRIGADE_QUEUE_MAX dishes already wait (*d freed). */
+/* Take *d (set to NULL) and queue it; -ENOBUFS when BRIGADE_QUEUE_MAX dishes
+ * already wait (*d freed). Call brigade_hand_out() once the dishes that came
+ * together are queued, so that they are shared out together. */
 int brigade_add(struct brigade *b, struct dish **d);
 
-/* Drop the dish (@id, @attempt) if it is queued, or stop the station cooking
- * it; either way a station answers it with RESULT "failed" STATION_CANCELLED.
- * Returns 1 when the dish was here, 0 when not. */
+/* Give queued dishes to free stations (brigade_process() does it too). */
+void brigade_hand_out(struct brigade *b);
+
+/* Drop the dish (@id, @attempt) if it is queued, or tell the station that
+ * holds it (waiting in its batch or cooking) to drop it; either way a
+ * station answers it with RESULT "failed" STATION_CANCELLED. Returns 1 when
+ * the dish was here, 0 when not. */
 int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt);
 
 /*
  * The session the dishes came with is gone: free every queued dish and
- * CANCEL every dish a station cooks, as brigade_cancel() does (the station
- * drops it and sends nothing for it). The stations say FREE within about a
- * millisecond; brigade_busy() tells when they all have.
+ * CANCEL every dish a station holds, as brigade_cancel() does (the station
+ * drops it; its answer, if the sink takes it, is stale to kitchend). The
+ * stations say FREE within about a millisecond; brigade_busy() tells when
+ * they all have.
  */
 void brigade_abort(struct brigade *b);
 
-/* Stations free right now; dishes waiting for one; stations cooking (or
- * still dropping a cancelled dish). A station that is gone counts in none. */
+/* Stations free right now; dishes waiting for one; stations holding a dish
+ * or a batch (cooking, answering, or still dropping cancelled dishes). A
+ * station that is gone counts in none. */
 unsigned brigade_free_stations(const struct brigade *b);
 size_t brigade_queued(const struct brigade *b);
 unsigned brigade_busy(const struct brigade *b);
 
-/* Stations told to CANCEL at least @after_ms ago that have not said FREE:
- * stuck on their dish (a healthy one answers within about a millisecond). */
+/* Stations told to CANCEL every dish they hold, the last at least @after_ms
+ * ago, that have not said FREE: stuck on a dish (a healthy one answers
+ * within about a millisecond). A station with a dish not cancelled is not
+ * stuck: it cooks, or waits for the sink to take its RESULT. */
 unsigned brigade_stuck(const struct brigade *b, uint64_t now, uint64_t after_ms);

@@ -280,6 +280,7 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 			log_warning_errno(r, "Dropping dish %llu: %zu dishes wait already: %m",
 					  (unsigned long long) id, brigade_queued(b));
 	}
+	brigade_hand_out(b);
 	log_debug("Took %zu dishes, %u stations free, %zu dishes waiting",
 		  n, brigade_free_stations(b), brigade_queued(b));
 }

@@ -23,11 +23,22 @@
 /* How long a closing sink socket may still try to deliver results. */
 #define SINK_LINGER_MS 1000
 
+/* Room kept in the answers' text for one more dish: its result and items. */
+#define TEXT_PER_DISH ((DISH_MAX_INGREDIENTS + 1) * PIPELINE_TEXT_MAX)
+
 /* What a message from the brigade means for the dish being cooked. */
 enum interrupt {
 	GO_ON,
 	CANCELLED,
 	STOPPED,
+};
+
+/* How a dish of the batch is answered in the batch's RESULT. */
+struct answer {
+	bool cancelled;        /* a CANCEL came: "failed" STATION_CANCELLED, whatever else */
+	const char *outcome;   /* "served" or "failed"; NULL while not cooked */
+	const char *reason;    /* static text of a "failed" one, items ""; else NULL and */
+	size_t result, items;  /* where its texts start in the station's text */
 };
 
 struct station {
@@ -40,7 +51,14 @@ struct station {
 	bool secured;          /* curve is set */
 	void *pipe;            /* DEALER to the brigade */
 	void *push;            /* PUSH to kitchend's sink */
+	struct dish *batch[STATION_BATCH_MAX];  /* the dishes given, cooked in this order */
+	struct answer answers[STATION_BATCH_MAX];
+	size_t n_batch;        /* 0: idle */
+	size_t cooking;        /* index of the dish below in batch[] */
 	struct dish *dish;     /* the one being cooked, or NULL */
+	char *text;            /* the answers' results and items, NUL-terminated each */
+	size_t text_len;
+	size_t text_size;
 	uint64_t due_ns;       /* when the dish's current wait ends (CLOCK_MONOTONIC) */
 	bool pipe_quiet;       /* nothing came on pipe since it was last drained */
 };
@@ -53,11 +71,22 @@ static uint64_t now_ns(void)
 	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+/* Free the batch's dishes and forget their answers. */
+static void batch_clear(struct station *st)
+{
+	for (size_t i = 0; i < st->n_batch; i++)
+		dish_free(&st->batch[i]);
+	st->n_batch = 0;
+	st->dish = NULL;
+	st->text_len = 0;
+}
+
 static void station_free(struct station **s)
 {
 	if (!s || !*s)
 		return;
-	dish_free(&(*s)->dish);
+	batch_clear(*s);
+	free((*s)->text);
 	if ((*s)->push)
 		zmq_close((*s)->push);
 	if ((*s)->pipe)
@@ -83,6 +112,46 @@ static bool frame_is(const char *data, int len, const char *word)
 	return len >= 0 && (size_t) len == strlen(word) && memcmp(data, word, (size_t) len) == 0;
 }
 
+/* CANCEL of (@id, @attempt): mark its answer; CANCELLED when it is the one cooking. */
+static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
+{
+	for (size_t i = 0; i < st->n_batch; i++) {
+		const struct dish *d = st->batch[i];
+
+		if (d->id != id || d->attempt != attempt)
+			continue;
+		log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
+			  (unsigned long long) id, (unsigned long long) attempt);
+		st->answers[i].cancelled = true;
+		return st->dish && i == st->cooking ? CANCELLED : GO_ON;
+	}
+	return GO_ON;  /* answered already: the brigade has not seen our FREE yet */
+}
+
+/* An idle station adopts the @len bytes of dish pointers of a DISH. */
+static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
+{
+	size_t n = len / sizeof(struct dish *);
+
+	if (st->n_batch > 0) {
+		/* The brigade hands dishes to free stations only. */
+		log_error("station %u: got %zu dishes while cooking dish %llu, dropping them",
+			  st->index, n, (unsigned long long) st->batch[0]->id);
+		for (size_t i = 0; i < n; i++) {
+			struct dish *d;
+
+			memcpy(&d, ptrs + i * sizeof(d), sizeof(d));
+			dish_free(&d);
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&st->batch[i], ptrs + i * sizeof(st->batch[i]), sizeof(st->batch[i]));
+		st->answers[i] = (struct answer) {};
+	}
+	st->n_batch = n;
+}
+
 /*
  * Read one message from the brigade (-EAGAIN when none waits and @flags has
  * ZMQ_DONTWAIT) and act on it: an idle station adopts a DISH; *ret says
@@ -91,7 +160,7 @@ static bool frame_is(const char *data, int len, const char *word)
 static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 {
 	char cmd[16];
-	unsigned char arg[2][16];
+	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct dish *)], arg1[16];
 	int n, alen[2] = { -1, -1 };
 	size_t k = 0;
 
@@ -100,7 +169,8 @@ static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 		return -errno;
 	while (rcvmore(st->pipe)) {
 		unsigned char junk[16];
-		int m = zmq_recv(st->pipe, k < 2 ? arg[k] : junk, sizeof(junk), 0);
+		int m = k == 0 ? zmq_recv(st->pipe, arg0, sizeof(arg0), 0)
+			: zmq_recv(st->pipe, k == 1 ? arg1 : junk, sizeof(junk), 0);
 
 		if (m < 0)
 			return -errno;
@@ -115,24 +185,12 @@ static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 	} else if (frame_is(cmd, n, STATION_CANCEL) && k == 2 && alen[0] == 8 && alen[1] == 8) {
 		uint64_t id, attempt;
 
-		memcpy(&id, arg[0], sizeof(id));
-		memcpy(&attempt, arg[1], sizeof(attempt));
-		if (st->dish && st->dish->id == id && st->dish->attempt == attempt) {
-			log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
-				  (unsigned long long) id, (unsigned long long) attempt);
-			*ret = CANCELLED;
-		}
-	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] == (int) sizeof(struct dish *)) {
-		struct dish *d;
-
-		memcpy(&d, arg[0], sizeof(d));
-		if (st->dish) {
-			/* The brigade hands dishes to free stations only. */
-			log_error("station %u: got dish %llu while cooking dish %llu, dropping it",
-				  st->index, (unsigned long long) d->id, (unsigned long long) st->dish->id);
-			dish_free(&d);
-		} else
-			st->dish = d;
+		memcpy(&id, arg0, sizeof(id));
+		memcpy(&attempt, arg1, sizeof(attempt));
+		*ret = cancel(st, id, attempt);
+	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] > 0 &&
+		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct dish *) == 0) {
+		adopt(st, arg0, (size_t) alen[0]);
 	} else
 		log_error("station %u: unknown message from the brigade, ignoring", st->index);
 	return 0;
@@ -282,36 +340,98 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
 				st->index, (unsigned long long) st->dish->id);
 }
 
-/* RESULT for the dish being cooked; waits while the sink is full, unless interrupted. */
-/* Put one RESULT on the sink without waiting: 0 or -errno (-EAGAIN when full). */
-static int result_try(struct station *st, const char *outcome, const char *result, const char *items)
+/* Answer the dish being cooked "failed" with the static @reason. */
+static enum interrupt answer_failed(struct station *st, const char *reason)
+{
+	st->answers[st->cooking].outcome = "failed";
+	st->answers[st->cooking].reason = reason;
+	return GO_ON;
+}
+
+/* Room for TEXT_PER_DISH more bytes of answers' text. 0 or -ENOMEM. */
+static int text_reserve(struct station *st)
+{
+	size_t size = st->text_size ? st->text_size : 2 * TEXT_PER_DISH;
+	char *p;
+
+	if (st->text_size - st->text_len >= TEXT_PER_DISH)
+		return 0;
+	while (size - st->text_len < TEXT_PER_DISH)
+		size *= 2;
+	p = realloc(st->text, size);
+	if (!p)
+		return -ENOMEM;
+	st->text = p;
+	st->text_size = size;
+	return 0;
+}
+
+/* Put the batch's RESULT on the sink without waiting: 0 or -errno (-EAGAIN when full). */
+static int result_try(struct station *st)
 {
 	struct proto_out o;
 
 	proto_out_begin(&o, st->push, PROTO_RESULT);
 	proto_out_str(&o, st->chef_id);
-	proto_out_u64(&o, st->dish->id);
-	proto_out_u64(&o, st->dish->attempt);
-	proto_out_str(&o, outcome);
-	proto_out_str(&o, result);
-	proto_out_str(&o, items);
+	for (size_t i = 0; i < st->n_batch; i++) {
+		const struct answer *a = &st->answers[i];
+
+		proto_out_u64(&o, st->batch[i]->id);
+		proto_out_u64(&o, st->batch[i]->attempt);
+		if (a->cancelled || !a->outcome) {  /* not cooked: only a CANCEL does that */
+			proto_out_str(&o, "failed");
+			proto_out_str(&o, STATION_CANCELLED);
+			proto_out_str(&o, "");
+		} else if (a->reason) {
+			proto_out_str(&o, a->outcome);
+			proto_out_str(&o, a->reason);
+			proto_out_str(&o, "");
+		} else {
+			proto_out_str(&o, a->outcome);
+			proto_out_str(&o, st->text + a->result);
+			proto_out_str(&o, st->text + a->items);
+		}
+	}
 	return proto_out_end(&o, ZMQ_DONTWAIT);
 }
 
-static enum interrupt send_result(struct station *st, const char *outcome, const char *result, const char *items)
+static bool all_cancelled(const struct station *st)
+{
+	for (size_t i = 0; i < st->n_batch; i++)
+		if (!st->answers[i].cancelled)
+			return false;
+	return true;
+}
+
+/*
+ * Send the batch's RESULT; wait while the sink is full, acting on what the
+ * brigade says meanwhile (a CANCEL turns that dish's group into "failed"
+ * STATION_CANCELLED). Once every dish is cancelled, one try is enough: the
+ * answers give kitchend its credit back sooner, but when the sink cannot take
+ * them (kitchend is away, the link is down) waiting would leave the station
+ * stuck on dishes nobody wants, and kitchend takes them back anyway when it
+ * gives this chef up.
+ */
+static enum interrupt send_results(struct station *st)
 {
 	for (;;) {
 		zmq_pollitem_t poll[] = {
 			{ .socket = st->push, .events = ZMQ_POLLOUT },
 			{ .socket = st->pipe, .events = ZMQ_POLLIN },
 		};
-		int r = result_try(st, outcome, result, items);
+		bool cancelled = all_cancelled(st);
+		int r = result_try(st);
 
 		if (r == 0)
 			return GO_ON;
+		if (cancelled) {
+			log_debug_errno(r, "station %u: not answering the CANCEL of %zu dishes from dish %llu: %m",
+					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
+			return GO_ON;
+		}
 		if (r != -EAGAIN && r != -EINTR) {
-			log_error_errno(r, "station %u: failed to send the result of dish %llu: %m",
-					st->index, (unsigned long long) st->dish->id);
+			log_error_errno(r, "station %u: failed to send the results of %zu dishes from dish %llu: %m",
+					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
 			return GO_ON;
 		}
 
@@ -320,29 +440,10 @@ static enum interrupt send_result(struct station *st, const char *outcome, const
 			log_error_errno(-errno, "station %u: failed to poll: %m", st->index);
 			return STOPPED;
 		}
-		if (poll[1].revents & ZMQ_POLLIN) {
-			enum interrupt ev = pipe_drain(st);
-
-			if (ev != GO_ON)
-				return ev;
-		}
+		/* Not cooking: CANCEL only marks an answer; STOP ends it all. */
+		if ((poll[1].revents & ZMQ_POLLIN) && pipe_drain(st) == STOPPED)
+			return STOPPED;
 	}
-}
-
-/*
- * Answer a CANCEL, if the sink takes it now. The answer gives kitchend its
- * credit back sooner; when the sink cannot take it (kitchend is away, the
- * link is down) waiting would leave the station stuck on a dish nobody wants,
- * and kitchend takes the dish back anyway when it gives this chef up.
- */
-static enum interrupt send_cancelled(struct station *st)
-{
-	int r = result_try(st, "failed", STATION_CANCELLED, "");
-
-	if (r < 0)
-		log_debug_errno(r, "station %u: not answering the CANCEL of dish %llu: %m", st->index,
-				(unsigned long long) st->dish->id);
-	return GO_ON;
 }
 
 /* Block until STOP, deaf to CANCEL: a stuck dish, as a test asked for. */
@@ -374,7 +475,7 @@ static enum interrupt inject_fault(struct station *st)
 	case FAULT_HANG:
 		return hang(st);
 	case FAULT_FAIL:
-		return send_result(st, "failed", FAULT_FAIL_REASON, "");
+		return answer_failed(st, FAULT_FAIL_REASON);
 	case FAULT_NONE:
 	case _FAULT_KIND_MAX:
 		break;
@@ -382,20 +483,20 @@ static enum interrupt inject_fault(struct station *st)
 	return GO_ON;
 }
 
-/* Cook st->dish through the pipeline and send its result. */
+/* Cook st->dish through the pipeline and note its answer. */
 static enum interrupt cook(struct station *st)
 {
 	const struct dish *d = st->dish;
+	struct answer *a = &st->answers[st->cooking];
 	uint64_t digests[DISH_MAX_INGREDIENTS];
-	char items[DISH_MAX_INGREDIENTS * PIPELINE_TEXT_MAX];
-	char result[PIPELINE_TEXT_MAX];
+	char *items, *result;
 	size_t len = 0;
 	enum interrupt ev;
 
 	if (d->reject) {
 		log_warning("station %u: failing dish %llu attempt %llu: %s", st->index,
 			    (unsigned long long) d->id, (unsigned long long) d->attempt, d->reject);
-		return send_result(st, "failed", d->reject, "");
+		return answer_failed(st, d->reject);
 	}
 	if (d->fault != FAULT_NONE)
 		return inject_fault(st);
@@ -418,6 +519,11 @@ static enum interrupt cook(struct station *st)
 			return ev;
 	}
 
+	/* The texts go where the batch's RESULT reads them: the result, then the items. */
+	if (text_reserve(st) < 0)
+		return answer_failed(st, "internal error: out of memory");
+	result = st->text + st->text_len;
+	items = result + PIPELINE_TEXT_MAX;
 	items[0] = '\0';
 	for (size_t i = 0; i < d->n_ingredients; i++) {
 		stage(st, PIPELINE_SEASONING, d->ingredients[i]);
@@ -430,16 +536,54 @@ static enum interrupt cook(struct station *st)
 		if (i > 0)
 			items[len++] = '\n';
 		if (pipeline_item(d->ingredients[i], d->cpu_work, digests[i], items + len, PIPELINE_TEXT_MAX) < 0)
-			return send_result(st, "failed", "internal error: item too long", "");
+			return answer_failed(st, "internal error: item too long");
 		len += strlen(items + len);
 	}
 
-	if (pipeline_result(d->name, result, sizeof(result)) < 0)
-		return send_result(st, "failed", "internal error: result too long", "");
-	ev = sleep_until_due(st);  /* what station_wait() left to sleep */
-	if (ev != GO_ON)
-		return ev;
-	return send_result(st, "served", result, items);
+	if (pipeline_result(d->name, result, PIPELINE_TEXT_MAX) < 0)
+		return answer_failed(st, "internal error: result too long");
+	/* What station_wait() left to sleep. A dish with nothing left does not
+	 * look at the brigade here: cook_batch() does, once for the batch. */
+	if (st->due_ns > now_ns()) {
+		ev = sleep_until_due(st);
+		if (ev != GO_ON)
+			return ev;
+	}
+	a->outcome = "served";
+	a->result = st->text_len;
+	a->items = st->text_len + PIPELINE_TEXT_MAX;
+	st->text_len = a->items + len + 1;
+	return GO_ON;
+}
+
+/*
+ * Cook every dish of the batch in order, then send their RESULT. A dish
+ * cancelled before its turn is not cooked, one cancelled mid-dish not
+ * further; both are answered STATION_CANCELLED. STOPPED when told to STOP.
+ */
+static enum interrupt cook_batch(struct station *st)
+{
+	if (st->n_batch > 1)
+		log_debug("station %u: a batch of %zu dishes, from dish %llu", st->index, st->n_batch,
+			  (unsigned long long) st->batch[0]->id);
+	st->text_len = 0;
+	for (size_t i = 0; i < st->n_batch; i++) {
+		enum interrupt ev;
+
+		if (st->answers[i].cancelled)
+			continue;
+		st->cooking = i;
+		st->dish = st->batch[i];
+		ev = cook(st);
+		st->dish = NULL;
+		if (ev == STOPPED)
+			return STOPPED;
+	}
+	/* A STOP, or CANCELs of dishes cooked already, before the answers go
+	 * (unless the last wait timed out with nothing come since). */
+	if (!st->pipe_quiet && pipe_drain(st) == STOPPED)
+		return STOPPED;
+	return send_results(st);
 }
 
 static int station_open(struct station *st)
@@ -513,13 +657,11 @@ static void *station_main(void *arg)
 		}
 		if (ev == STOPPED)
 			break;
-		if (!st->dish)
+		if (st->n_batch == 0)
 			continue;
 		told = false;
-		ev = cook(st);
-		if (ev == CANCELLED)
-			ev = send_cancelled(st);
-		dish_free(&st->dish);
+		ev = cook_batch(st);
+		batch_clear(st);
 		if (ev == STOPPED)
 			break;
 	}

@@ -1,0 +1,386 @@
+/*
+ * test-brigade — the chef's brigade and its stations (workers/brigade.c,
+ * station.c) on real threads and sockets, with the test as kitchend's sink:
+ * an inproc PULL it reads, or leaves full, as a case needs.
+ *
+ * Short dishes go to a station in batches, answered with one RESULT in
+ * order; free stations share the queue; long, followed, faulty dishes go
+ * alone. With the sink full the station holds its answered batch, so a
+ * CANCEL or an abort reaches dishes waiting in a station's batch at a moment
+ * the test chooses: the cancelled dish is answered "failed" "cancelled" and
+ * the rest of its batch "served"; once every dish of a batch is cancelled
+ * the station lets it go.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "brigade.h"
+#include "dish.h"
+#include "proto.h"
+#include "station.h"
+#include "tap.h"
+#include "util.h"
+
+#define SINK "inproc://test-sink"
+#define CHEF_ID "test-chef.1.00000000"
+#define MAX_ID 8192
+/* A station that has not said FREE this long after a batch of no-op
+ * dishes is held by the full sink (it answers in microseconds otherwise). */
+#define BLOCKED_MS 3000
+
+static void *ctx;
+static void *sink;
+static struct proto_msg *msg;
+static unsigned answered[MAX_ID];   /* groups seen per dish id */
+static char outcome[MAX_ID][8];     /* the last group's outcome and result */
+static char result[MAX_ID][64];
+
+/* A dish as dish_from_group() makes it: @ingredients '\n'-joined. */
+static struct dish *make_dish(uint64_t id, const char *name, const char *ingredients)
+{
+	size_t len = strlen(ingredients);
+	struct dish *d = calloc(1, sizeof(*d) + len + 1);
+
+	if (!d)
+		abort();
+	d->id = id;
+	d->attempt = 1;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	memcpy(d->text, ingredients, len + 1);
+	for (char *p = d->text; p; ) {
+		char *nl = strchr(p, '\n');
+
+		d->ingredients[d->n_ingredients++] = p;
+		if (nl)
+			*nl++ = '\0';
+		p = nl;
+	}
+	return d;
+}
+
+static int add(struct brigade *b, struct dish *d)
+{
+	return brigade_add(b, &d);
+}
+
+static int add_tea(struct brigade *b, uint64_t id)
+{
+	return add(b, make_dish(id, "Tea", "Leaves"));
+}
+
+/* Read every RESULT waiting on the sink (PROGRESS is skipped); record each
+ * group; store the group count of each message in @sizes (up to @max).
+ * Returns how many RESULT messages, or -1 for a malformed one. */
+static int read_sink(int timeout_ms, size_t *sizes, size_t max, size_t *n_sizes)
+{
+	int n = 0;
+
+	for (;;) {
+		zmq_pollitem_t item = { .socket = sink, .events = ZMQ_POLLIN };
+
+		if (zmq_poll(&item, 1, timeout_ms) <= 0)
+			return n;
+		timeout_ms = 0;
+		if (proto_recv(sink, 0, msg, ZMQ_DONTWAIT) < 0)
+			return -1;
+		if (msg->cmd == PROTO_PROGRESS)
+			continue;
+		if (msg->cmd != PROTO_RESULT || !proto_field_is(msg, 0, CHEF_ID))
+			return -1;
+		if (sizes && *n_sizes < max)
+			sizes[(*n_sizes)++] = proto_groups(msg);
+		for (size_t g = 0; g < proto_groups(msg); g++) {
+			size_t f = proto_group_field(msg, g, 0);
+			uint64_t id, attempt;
+
+			if (proto_u64(msg, f, &id) < 0 || id >= MAX_ID || proto_u64(msg, f + 1, &attempt) < 0 ||
+			    attempt != 1 || proto_str(msg, f + 2, outcome[id], sizeof(outcome[id])) < 0 ||
+			    proto_str(msg, f + 3, result[id], sizeof(result[id])) < 0)
+				return -1;
+			answered[id]++;
+		}
+		n++;
+	}
+}
+
+/* Let the brigade hear its stations for up to @ms, until @free stations are free. */
+static bool wait_free(struct brigade *b, unsigned free, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t) ms;
+
+	while (brigade_free_stations(b) < free) {
+		zmq_pollitem_t item = { .socket = brigade_socket(b), .events = ZMQ_POLLIN };
+		uint64_t now = now_ms();
+
+		if (now >= deadline)
+			return false;
+		zmq_poll(&item, 1, (long) (deadline - now));
+		if (brigade_process(b) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Serve the brigade and read the sink until dishes @first..@last are answered. */
+static int run_until_answered(struct brigade *b, uint64_t first, uint64_t last,
+			      size_t *sizes, size_t max, size_t *n_sizes)
+{
+	uint64_t deadline = now_ms() + 10000;
+
+	for (;;) {
+		bool all = true;
+
+		for (uint64_t id = first; id <= last; id++)
+			all = all && answered[id] > 0;
+		if (all)
+			return 0;
+		if (now_ms() > deadline)
+			return -ETIMEDOUT;
+		if (brigade_process(b) < 0 || read_sink(1, sizes, max, n_sizes) < 0)
+			return -EIO;
+	}
+}
+
+static int setup(unsigned stations, struct brigade **b)
+{
+	int hwm = 1;
+
+	memset(answered, 0, sizeof(answered));
+	ctx = zmq_ctx_new();
+	msg = proto_msg_new();
+	sink = zmq_socket(ctx, ZMQ_PULL);
+	if (!ctx || !msg || !sink || zmq_setsockopt(sink, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
+	    zmq_bind(sink, SINK) < 0)
+		return -1;
+	return brigade_new(ctx, stations, SINK, CHEF_ID, NULL, b);
+}
+
+static void teardown(struct brigade **b)
+{
+	brigade_free(b);
+	zmq_close(sink);
+	zmq_ctx_term(ctx);
+	proto_msg_free(&msg);
+}
+
+static int test_one_station_batches(void)
+{
+	const unsigned n = 100;
+	size_t sizes[16], n_sizes = 0, expect = 0;
+	struct brigade *b;
+
+	CHECK(setup(1, &b) == 0);
+	for (uint64_t id = 1; id <= n; id++)
+		CHECK(add(b, id % 2 ? make_dish(id, "Tea", "Leaves") : make_dish(id, "Toast", "Bread\nButter")) == 0);
+	brigade_hand_out(b);
+	CHECK(brigade_busy(b) == 1);
+	CHECK(brigade_queued(b) == n - STATION_BATCH_MAX);
+	CHECK(run_until_answered(b, 1, n, sizes, ELEMENTSOF(sizes), &n_sizes) == 0);
+
+	/* Whole batches, in order: one RESULT each. */
+	CHECK(n_sizes == (n + STATION_BATCH_MAX - 1) / STATION_BATCH_MAX);
+	for (size_t i = 0; i < n_sizes; i++) {
+		CHECK(sizes[i] == (n - expect < STATION_BATCH_MAX ? n - expect : STATION_BATCH_MAX));
+		expect += sizes[i];
+	}
+	for (uint64_t id = 1; id <= n; id++) {
+		CHECK(answered[id] == 1);
+		CHECK(strcmp(outcome[id], "served") == 0);
+		CHECK(strcmp(result[id], id % 2 ? "Served Tea" : "Served Toast") == 0);
+	}
+	CHECK(wait_free(b, 1, 5000));
+	CHECK(brigade_busy(b) == 0);
+	teardown(&b);
+	return 0;
+}
+
+static int test_free_stations_share(void)
+{
+	size_t sizes[8], n_sizes = 0;
+	unsigned twos = 0, threes = 0;
+	struct brigade *b;
+
+	CHECK(setup(4, &b) == 0);
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(add_tea(b, id) == 0);
+	brigade_hand_out(b);
+	/* 10 over 4: 3, then 7 over 3: 3, then 2 and 2. */
+	CHECK(brigade_busy(b) == 4);
+	CHECK(brigade_queued(b) == 0);
+	CHECK(run_until_answered(b, 1, 10, sizes, ELEMENTSOF(sizes), &n_sizes) == 0);
+	CHECK(n_sizes == 4);
+	for (size_t i = 0; i < n_sizes; i++) {
+		twos += sizes[i] == 2;
+		threes += sizes[i] == 3;
+	}
+	CHECK(twos == 2 && threes == 2);
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(answered[id] == 1 && strcmp(outcome[id], "served") == 0);
+	CHECK(wait_free(b, 4, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_long_dishes_alone(void)
+{
+	size_t sizes[16], n_sizes = 0;
+	struct brigade *b;
+	struct dish *d;
+
+	CHECK(setup(1, &b) == 0);
+	CHECK(add_tea(b, 1) == 0);
+	d = make_dish(2, "Tea", "Leaves");
+	d->reject = "malformed dish: test";     /* only answered: short */
+	CHECK(add(b, d) == 0);
+	d = make_dish(3, "Tea", "Leaves");
+	d->cook_ms = 1;                          /* waits: alone */
+	CHECK(add(b, d) == 0);
+	CHECK(add_tea(b, 4) == 0);
+	d = make_dish(5, "Tea", "Leaves");
+	d->flags = PROTO_DISH_FOLLOWED;          /* stage lines as they happen: alone */
+	CHECK(add(b, d) == 0);
+	CHECK(add_tea(b, 6) == 0);
+	CHECK(add_tea(b, 7) == 0);
+	d = make_dish(8, "Tea", "Leaves");
+	d->fault = FAULT_FAIL;                   /* a fault: alone */
+	CHECK(add(b, d) == 0);
+	d = make_dish(9, "Tea", "Leaves");
+	d->cpu_work = 10;                        /* CPU work: alone */
+	CHECK(add(b, d) == 0);
+	CHECK(add_tea(b, 10) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, 1, 10, sizes, ELEMENTSOF(sizes), &n_sizes) == 0);
+
+	/* [1 2] [3] [4] [5] [6 7] [8] [9] [10] */
+	CHECK(n_sizes == 8);
+	CHECK(sizes[0] == 2 && sizes[1] == 1 && sizes[2] == 1 && sizes[3] == 1 && sizes[4] == 2 &&
+	      sizes[5] == 1 && sizes[6] == 1 && sizes[7] == 1);
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(answered[id] == 1);
+	CHECK(strcmp(outcome[2], "failed") == 0 && strcmp(result[2], "malformed dish: test") == 0);
+	CHECK(strcmp(outcome[8], "failed") == 0 && strcmp(result[8], FAULT_FAIL_REASON) == 0);
+	CHECK(strcmp(outcome[3], "served") == 0 && strcmp(outcome[5], "served") == 0 &&
+	      strcmp(outcome[9], "served") == 0 && strcmp(outcome[10], "served") == 0);
+	CHECK(wait_free(b, 1, 5000));
+	teardown(&b);
+	return 0;
+}
+
+/*
+ * Batches of three until the station holds one it cannot answer: the sink
+ * is full. Returns the first id of that batch, or 0; *next is the next id.
+ */
+static uint64_t fill_sink(struct brigade *b, uint64_t *next)
+{
+	for (unsigned n = 0; n < 3000; n++) {
+		uint64_t first = *next;
+
+		if (first + 3 >= MAX_ID)
+			return 0;
+		for (unsigned k = 0; k < 3; k++)
+			if (add_tea(b, (*next)++) < 0)
+				return 0;
+		brigade_hand_out(b);
+		if (brigade_busy(b) != 1 || brigade_queued(b) != 0)
+			return 0;
+		if (!wait_free(b, 1, BLOCKED_MS))
+			return first;
+	}
+	return 0;
+}
+
+static int test_cancel_in_batch(void)
+{
+	uint64_t next = 1, x, queued;
+	struct brigade *b;
+
+	CHECK(setup(1, &b) == 0);
+	x = fill_sink(b, &next);
+	CHECK(x > 0);
+	tap_diag("the sink took %llu batches before it was full", (unsigned long long) (x - 1) / 3);
+
+	/* The middle dish of the batch the station holds, answered but not sent. */
+	CHECK(brigade_cancel(b, x + 1, 1) == 1);
+	CHECK(brigade_cancel(b, x + 1, 2) == 0);   /* another attempt: not here */
+	CHECK(brigade_stuck(b, now_ms() + 600000, 1) == 0);   /* it holds dishes not cancelled */
+	/* And one queued behind it. */
+	queued = next++;
+	CHECK(add_tea(b, queued) == 0);
+	brigade_hand_out(b);
+	CHECK(brigade_queued(b) == 1);
+	CHECK(brigade_cancel(b, queued, 1) == 1);
+	CHECK(brigade_queued(b) == 1);              /* to be answered, not cooked */
+
+	/* Still held: the rest of the batch waits for the sink. */
+	CHECK(!wait_free(b, 1, 200));
+	CHECK(brigade_busy(b) == 1);
+
+	CHECK(run_until_answered(b, 1, queued, NULL, 0, NULL) == 0);
+	for (uint64_t id = 1; id <= queued; id++) {
+		CHECK(answered[id] == 1);
+		if (id == x + 1 || id == queued)
+			CHECK(strcmp(outcome[id], "failed") == 0 && strcmp(result[id], STATION_CANCELLED) == 0);
+		else
+			CHECK(strcmp(outcome[id], "served") == 0 && strcmp(result[id], "Served Tea") == 0);
+	}
+	CHECK(wait_free(b, 1, 5000));
+	CHECK(brigade_busy(b) == 0 && brigade_queued(b) == 0);
+	teardown(&b);
+	return 0;
+}
+
+static int test_abort_lets_batch_go(void)
+{
+	uint64_t next = 1, x;
+	struct brigade *b;
+
+	CHECK(setup(1, &b) == 0);
+	x = fill_sink(b, &next);
+	CHECK(x > 0);
+	for (unsigned k = 0; k < 5; k++)
+		CHECK(add_tea(b, next++) == 0);
+	brigade_hand_out(b);
+	CHECK(brigade_queued(b) == 5);
+
+	brigade_abort(b);
+	CHECK(brigade_queued(b) == 0);
+	/* Every dish it holds is cancelled: stuck unless it says FREE. */
+	CHECK(brigade_stuck(b, now_ms() + 600000, 1) == 1);
+	CHECK(brigade_busy(b) == 1);
+	/* It lets the batch go although the sink cannot take its answer. */
+	CHECK(wait_free(b, 1, 5000));
+	CHECK(brigade_busy(b) == 0);
+	CHECK(brigade_stuck(b, now_ms() + 600000, 1) == 0);
+
+	/* Everything before the batch is served once; the batch and the queued
+	 * dishes are not answered at all. */
+	CHECK(read_sink(100, NULL, 0, NULL) >= 0);
+	CHECK(run_until_answered(b, 1, x - 1, NULL, 0, NULL) == 0);
+	CHECK(read_sink(100, NULL, 0, NULL) >= 0);
+	for (uint64_t id = 1; id < next; id++)
+		CHECK(answered[id] == (id < x ? 1u : 0u));
+
+	/* And the station cooks again. */
+	CHECK(add_tea(b, next) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, next, next, NULL, 0, NULL) == 0);
+	CHECK(strcmp(outcome[next], "served") == 0);
+	teardown(&b);
+	return 0;
+}
+
+static const struct tap_case cases[] = {
+	{ "one station: short dishes in batches, answered in order", test_one_station_batches },
+	{ "free stations share the queue", test_free_stations_share },
+	{ "long, followed, faulty dishes go alone", test_long_dishes_alone },
+	{ "CANCEL of a dish in a batch waiting for the sink", test_cancel_in_batch },
+	{ "abort lets a batch go without the sink", test_abort_lets_batch_go },
+};
+
+int main(void)
+{
+	return tap_run(cases, ELEMENTSOF(cases));
+}
