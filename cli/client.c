@@ -168,6 +168,8 @@ static int recv_reply(struct client *c, uint64_t deadline)
 	}
 	if (r == -EAGAIN)
 		return -ETIMEDOUT;
+	if (r == -EPROTO && c->reply->other_version[0])
+		return -EPROTONOSUPPORT;  /* kitchend of another release */
 	if (r == -EPROTO)
 		return -EBADMSG;
 	return r;

@@ -50,8 +50,9 @@ void client_free(struct client **c);   /* NULL and *c == NULL are fine */
  * @extra_ms (a WAIT long poll holds the reply back for its own timeout).
  * 0: an OK reply, in c->reply. -EREMOTEIO: an ERR reply, in c->err_code and
  * c->err_message. -ETIMEDOUT: no reply in time. -EBADMSG: a reply that is
- * not a valid OK/ERR message. -EMSGSIZE: a field over PROTO_MAX_FIELD (not
- * sent). Other -errno from libzmq.
+ * not a valid OK/ERR message. -EPROTONOSUPPORT: a reply in another protocol
+ * version, named in c->reply->other_version (kitchend of another release).
+ * -EMSGSIZE: a field over PROTO_MAX_FIELD (not sent). Other -errno from libzmq.
  */
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t extra_ms);

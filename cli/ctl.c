@@ -168,6 +168,9 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
 	case -EBADMSG:
 		return ctl_bad_reply(r, cmd);
+	case -EPROTONOSUPPORT:
+		return ctl_error(r, "kitchend speaks protocol %s, this kitchenctl %s: upgrade them together",
+				 ctl->client->reply->other_version, PROTO_VERSION);
 	default:
 		return ctl_error(r, "%s request to kitchend failed: %m", proto_cmd_name(cmd));
 	}

@@ -81,6 +81,7 @@ static void msg_release(struct proto_msg *m)
 	m->n_env = 0;
 	m->n_fields = 0;
 	m->fields = NULL;
+	m->other_version[0] = '\0';
 }
 
 void proto_msg_free(struct proto_msg **m)
@@ -134,6 +135,17 @@ static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsign
 	return 0;
 }
 
+/* Whether @f is a version frame of kitchen's, "KIT" and digits, if not ours. */
+static bool is_other_version(const struct proto_field *f)
+{
+	if (f->len <= 3 || f->len > PROTO_VERSION_MAX || memcmp(f->data, "KIT", 3) != 0)
+		return false;
+	for (size_t i = 3; i < f->len; i++)
+		if (f->data[i] < '0' || f->data[i] > '9')
+			return false;
+	return true;
+}
+
 /* Check frame_store[0..@n) as a message with @n_env envelope frames. */
 static int validate(struct proto_msg *m, size_t n_env, size_t n)
 {
@@ -154,8 +166,13 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 			return -EPROTO;
 
 	const struct proto_field *ver = &frames[n_env];
-	if (ver->len != strlen(PROTO_VERSION) || memcmp(ver->data, PROTO_VERSION, ver->len) != 0)
+	if (ver->len != strlen(PROTO_VERSION) || memcmp(ver->data, PROTO_VERSION, ver->len) != 0) {
+		if (is_other_version(ver)) {
+			memcpy(m->other_version, ver->data, ver->len);
+			m->other_version[ver->len] = '\0';
+		}
 		return -EPROTO;
+	}
 	if (cmd_from_field(&frames[n_env + 1], &m->cmd) < 0)
 		return -EPROTO;
 
@@ -287,22 +304,24 @@ int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret)
 }
 
 /*
- * Whether the 8 bytes at @p are all printable ASCII (0x20..0x7e): the common
- * case, checked a word at a time. Bytes with the top bit set, below 0x20
- * ('\n' included) or 0x7f make it false; the caller looks at them one by one.
+ * Whether the 8 bytes at @p are all printable ASCII (0x20..0x7e), or '\n'
+ * when @multiline: the common case, checked a word at a time. A byte with
+ * its top bit set makes it false; the caller looks at that word byte by byte.
  */
-static bool word_printable(const unsigned char *p)
+static bool word_plain(const unsigned char *p, bool multiline)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	uint64_t x, del;
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones * 0x80;
+	uint64_t x, below, del, nl;
 
 	memcpy(&x, p, sizeof(x));
 	if (x & highs)
 		return false;
-	del = x ^ (ones * 0x7f);  /* 0 where x has 0x7f */
-	/* No byte has its top bit set, so a byte's top bit comes up in v - k
-	 * only when that byte (or one below it) is less than k. */
-	return (((x - ones * 0x20) | (del - ones)) & highs) == 0;
+	/* With every byte below 0x80, adding k < 0x80 to each byte carries
+	 * into no other: a byte's top bit then says whether byte + k >= 0x80. */
+	below = ~(x + ones * (0x80 - 0x20)) & highs;          /* bytes < 0x20 */
+	del = ~((x ^ (ones * 0x7f)) + ones * 0x7f) & highs;   /* bytes == 0x7f */
+	nl = multiline ? ~((x ^ (ones * '\n')) + ones * 0x7f) & highs : 0;  /* bytes == '\n' */
+	return ((below & ~nl) | del) == 0;
 }
 
 bool proto_text_valid(const char *s, size_t len, bool multiline)
@@ -315,7 +334,7 @@ bool proto_text_valid(const char *s, size_t len, bool multiline)
 		size_t n;
 		uint32_t cp;
 
-		if (i + 8 <= len && word_printable(p + i)) {
+		if (i + 8 <= len && word_plain(p + i, multiline)) {
 			i += 8;
 			continue;
 		}
@@ -412,13 +431,18 @@ static void out_head(struct proto_out *o)
 	if (o->head_sent)
 		return;
 	o->head_sent = true;
-	out_push(o, PROTO_VERSION, strlen(PROTO_VERSION));
+	out_push(o, o->version, strlen(o->version));
 	out_push(o, name, strlen(name));
 }
 
 void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd)
 {
-	*o = (struct proto_out) { .sock = sock, .cmd = cmd };
+	proto_out_begin_version(o, sock, cmd, PROTO_VERSION);
+}
+
+void proto_out_begin_version(struct proto_out *o, void *sock, enum proto_cmd cmd, const char *version)
+{
+	*o = (struct proto_out) { .sock = sock, .cmd = cmd, .version = version };
 }
 
 void proto_out_env(struct proto_out *o, const void *data, size_t len)
@@ -490,10 +514,12 @@ void proto_out_str(struct proto_out *o, const char *s)
 
 void proto_out_u64(struct proto_out *o, uint64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long) v);
+	char buf[20], *p = buf + sizeof(buf);  /* UINT64_MAX has 20 digits */
 
-	proto_out_mem(o, buf, (size_t) n);
+	do
+		*--p = (char) ('0' + v % 10);
+	while ((v /= 10) > 0);
+	proto_out_mem(o, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 int proto_out_end(struct proto_out *o, int flags)

@@ -51,6 +51,7 @@
 #include <zmq.h>
 
 #define PROTO_VERSION "KIT2"
+#define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
 #define PROTO_MAX_FRAMES 1100   /* whole message, envelope included */
@@ -122,6 +123,9 @@ struct proto_msg {
 	struct proto_field env[PROTO_MAX_ENVELOPE];
 	size_t n_fields;
 	struct proto_field *fields;
+	/* After -EPROTO: the version the message said it was when that is
+	 * another KIT version ("KIT1": a peer of another release), else "". */
+	char other_version[PROTO_VERSION_MAX + 1];
 	/* private */
 	size_t n_parts;
 	zmq_msg_t parts[PROTO_MAX_FRAMES];
@@ -171,6 +175,7 @@ struct proto_out {
 	bool pending;
 	bool head_sent;
 	enum proto_cmd cmd;
+	const char *version;
 	zmq_msg_t last;
 	size_t n_fields;      /* added so far */
 	char *group;          /* the packed group being built; freed by proto_out_end() */
@@ -179,6 +184,9 @@ struct proto_out {
 };
 
 void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd);
+/* The same, with @version in the version frame: to answer a peer of another
+ * version in its own, with an ERR (whose fields every version shares). */
+void proto_out_begin_version(struct proto_out *o, void *sock, enum proto_cmd cmd, const char *version);
 void proto_out_env(struct proto_out *o, const void *data, size_t len);
 void proto_out_mem(struct proto_out *o, const void *data, size_t len);
 void proto_out_str(struct proto_out *o, const char *s);

@@ -446,6 +446,27 @@ static void request(struct kitchen *k, const struct proto_msg *m)
 		  proto_cmd_name(m->cmd));
 }
 
+/*
+ * ERR bad-request for a request proto_recv() refused. A client of another
+ * protocol version gets it in its own version (ERR is the same in every
+ * one), so that it can say what is wrong instead of "malformed reply".
+ */
+static void reply_refused(struct kitchen *k, const struct proto_msg *m)
+{
+	struct proto_out out;
+	char text[128];
+
+	snprintf(text, sizeof(text), "malformed request (this kitchend speaks %s%s%s)", PROTO_VERSION,
+		 m->other_version[0] ? ", not " : "", m->other_version);
+	proto_out_begin_version(&out, k->control, PROTO_ERR,
+				m->other_version[0] ? m->other_version : PROTO_VERSION);
+	proto_out_env(&out, m->env[0].data, m->env[0].len);
+	proto_out_env(&out, "", 0);
+	proto_out_str(&out, PROTO_ERR_BAD_REQUEST);
+	proto_out_str(&out, text);
+	reply_end(&out);
+}
+
 bool control_read(struct kitchen *k)
 {
 	for (int n = 0; n < CONTROL_READS_PER_TURN; n++) {
@@ -455,11 +476,10 @@ bool control_read(struct kitchen *k)
 		if (r == -EAGAIN)
 			return false;
 		if (r < 0) {
-			kitchen_malformed(k, "control", "not a KIT2 request");
+			kitchen_refused(k, "control", m);
 			/* A REQ client waits for an answer: give it one if we can. */
 			if (m->n_env == 2 && m->env[1].len == 0)
-				reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_BAD_REQUEST,
-					  "malformed request (this kitchend speaks %s)", PROTO_VERSION);
+				reply_refused(k, m);
 			continue;
 		}
 		if (m->env[1].len != 0) {

@@ -70,7 +70,7 @@ bool dispatch_read(struct kitchen *k)
 		if (r == -EAGAIN)
 			return false;
 		if (r < 0) {
-			kitchen_malformed(k, "dispatch", "not a KIT2 message");
+			kitchen_refused(k, "dispatch", m);
 			continue;
 		}
 		switch (m->cmd) {

@@ -40,6 +40,23 @@ void kitchen_malformed(struct kitchen *k, const char *where, const char *why)
 	suppressed = 0;
 }
 
+void kitchen_refused(struct kitchen *k, const char *where, const struct proto_msg *m)
+{
+	static uint64_t last_log_ms;
+	uint64_t now = now_ms();
+	char why[32];
+
+	/* A peer of another release is worth a line of its own, whatever
+	 * else is being dropped (still at most one a second). */
+	if (m->other_version[0] && (!last_log_ms || now - last_log_ms >= MALFORMED_LOG_INTERVAL_MS)) {
+		log_warning("A peer on %s speaks protocol %s, this kitchend speaks %s (upgrade them together)",
+			    where, m->other_version, PROTO_VERSION);
+		last_log_ms = now;
+	}
+	snprintf(why, sizeof(why), "not a %s message", PROTO_VERSION);
+	kitchen_malformed(k, where, why);
+}
+
 void kitchen_enqueue(struct kitchen *k, struct order *o)
 {
 	if (o->held && o->followers > 0)

@@ -165,3 +165,6 @@ void kitchen_enqueue(struct kitchen *k, struct order *o);
 
 /* Count a malformed message from @where and log it (rate-limited). */
 void kitchen_malformed(struct kitchen *k, const char *where, const char *why);
+/* The same for a message proto_recv() refused: says so when it was of
+ * another protocol version (a peer of another release). */
+void kitchen_refused(struct kitchen *k, const char *where, const struct proto_msg *m);

@@ -12,7 +12,9 @@
 #include "log.h"
 #include "util.h"
 
-#define SINK_READS_PER_TURN 1024
+/* Results (RESULT groups, one a dish) and PROGRESS lines read in one loop
+ * turn at most, so that a burst never keeps the loop from its timers. */
+#define SINK_DISHES_PER_TURN 1024
 
 void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const char *reason)
 {
@@ -137,14 +139,14 @@ static void result(struct kitchen *k, const struct proto_msg *m)
 
 bool sink_read(struct kitchen *k)
 {
-	for (int n = 0; n < SINK_READS_PER_TURN; n++) {
+	for (size_t n = 0; n < SINK_DISHES_PER_TURN; n++) {
 		struct proto_msg *m = k->msg;
 		int r = proto_recv(k->sink, 0, m, ZMQ_DONTWAIT);
 
 		if (r == -EAGAIN)
 			return false;
 		if (r < 0) {
-			kitchen_malformed(k, "sink", "not a KIT2 message");
+			kitchen_refused(k, "sink", m);
 			continue;
 		}
 		switch (m->cmd) {
@@ -153,6 +155,7 @@ bool sink_read(struct kitchen *k)
 			break;
 		case PROTO_RESULT:
 			result(k, m);
+			n += proto_groups(m) - 1;  /* a chef's batch: one group a dish */
 			break;
 		case PROTO_ORDER: case PROTO_WAIT: case PROTO_SHOW: case PROTO_STATUS:
 		case PROTO_MENU: case PROTO_CHEFS: case PROTO_DRAIN: case PROTO_RELOAD:

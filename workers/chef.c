@@ -343,6 +343,12 @@ static void from_kitchend(struct brigade *b, struct dispatch *d, struct proto_ms
 			return;
 		if (r == -EINTR)
 			continue;
+		if (r == -EPROTO && m->other_version[0]) {
+			log_warning("Dropping a message from kitchend in protocol %s, this chef speaks %s: "
+				    "upgrade them together (%llu dropped so far)", m->other_version, PROTO_VERSION,
+				    (unsigned long long) dispatch_malformed(d));
+			continue;
+		}
 		if (r == -EPROTO) {
 			log_warning("Dropping a malformed message from kitchend (%llu so far)",
 				    (unsigned long long) dispatch_malformed(d));

@@ -22,6 +22,10 @@
  * not even a HEARTBEAT, so kitchend must declare it dead after its liveness
  * and cook those dishes elsewhere.
  *
+ * Last, it asks STATUS in KIT1, as a kitchenctl of the release before would,
+ * and reads the answer (old_version_answered 1: an ERR bad-request in KIT1
+ * that names the version kitchend speaks).
+ *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
  * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
@@ -604,6 +608,45 @@ static void fake_read(void *fake)
 	}
 }
 
+/* STATUS from a client of the version before; 1 when answered as above. */
+static int old_client(void)
+{
+	static const char *const want[] = { "", "KIT1", "ERR", "bad-request" };
+	void *s = zmq_socket(zctx, ZMQ_DEALER);
+	int linger = 0, timeout = 5000, ok = 0;
+	char buf[256];
+	size_t k = 0;
+	int more = 1;
+
+	if (!s)
+		return 0;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	if (zmq_connect(s, endpoints[CONTROL]) < 0 || zmq_send(s, "", 0, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(s, "KIT1", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
+		goto out;
+	for (ok = 1; more; k++) {
+		size_t len = sizeof(more);
+		int n = zmq_recv(s, buf, sizeof(buf) - 1, 0);
+
+		if (n < 0) {
+			ok = 0;
+			break;
+		}
+		buf[n < (int) sizeof(buf) ? n : (int) sizeof(buf) - 1] = '\0';
+		if (k < ELEMS(want) && strcmp(buf, want[k]) != 0)
+			ok = 0;
+		if (k == ELEMS(want) && !strstr(buf, PROTO_VERSION))
+			ok = 0;
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len);
+	}
+	if (k != ELEMS(want) + 1)
+		ok = 0;
+out:
+	zmq_close(s);
+	return ok;
+}
+
 static void *fake_join(const char *name)
 {
 	char id[160], pid[24];
@@ -744,6 +787,7 @@ int main(int argc, char **argv)
 	drain_replies();
 	if (fake)
 		fake_read(fake);
+	int old = old_client();
 
 	printf("sent_control %llu\nsent_dispatch %llu\nsent_sink %llu\n",
 	       (unsigned long long) st.sent[CONTROL], (unsigned long long) st.sent[DISPATCH],
@@ -755,6 +799,7 @@ int main(int argc, char **argv)
 	       (unsigned long long) st.waits, (unsigned long long) st.readies,
 	       (unsigned long long) st.replies, (unsigned long long) st.full,
 	       (unsigned long long) st.fake_dishes);
+	printf("old_version_answered %d\n", old);
 
 	if (fake)
 		zmq_close(fake);

@@ -115,6 +115,8 @@ def test():
 		check(stats["replies"] > 0, "control should have answered hostile's malformed requests", stats)
 		check(stats["replies_full"] > 0,
 		      "kitchend should refuse one client's WAITs past its share (ERR full)", stats)
+		check_eq(stats["old_version_answered"], 1,
+			 "a KIT1 client should get ERR bad-request in KIT1, naming KIT2", stats)
 
 		# Every real order served, none failed, none timed out.
 		check(all(not t.is_alive() for t in threads), "a client is still waiting for its order")
@@ -129,6 +131,8 @@ def test():
 		# The fake chef took dishes, fell silent, and kitchend took them back.
 		check(stats["fake_dishes"] > 0, "the fake chef should have been handed dishes", stats)
 		log = k.log()
+		check("speaks protocol KIT1, this kitchend speaks KIT2 (upgrade them together)" in log,
+		      "kitchend should say when a peer speaks another protocol version")
 		check("Chef fake is gone (silent for" in log,
 		      "kitchend should have declared the silent fake chef gone")
 		check(all(c["name"] != "fake" for c in after["chefs"]), "the fake chef is still listed",

@@ -222,6 +222,40 @@ static void test_wrong_version(void)
 	check_in_step();
 }
 
+/* A refused message names another KIT version it was in, and only that. */
+static void test_other_version(void)
+{
+	static const struct {
+		const char *version;
+		const char *other;
+	} cases[] = {
+		{ "KIT1", "KIT1" }, { "KIT3", "KIT3" }, { "KIT10", "KIT10" }, { "KIT12345", "KIT12345" },
+		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
+		{ "", "" }, { "ZMTP", "" },
+	};
+	struct proto_out o;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		SEND_RAW(cases[i].version, "STATUS");
+		EXPECT(recv_msg(0) == -EPROTO);
+		if (strcmp(m->other_version, cases[i].other) != 0) {
+			tap_diag("version \"%s\": other_version \"%s\", want \"%s\"", cases[i].version,
+				 m->other_version, cases[i].other);
+			tap_failed = true;
+		}
+	}
+	SEND_RAW("KIT2", "STATUS");
+	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
+
+	/* Answering in the peer's version: its ERR, which we cannot read back. */
+	proto_out_begin_version(&o, tx, PROTO_ERR, "KIT1");
+	proto_out_str(&o, PROTO_ERR_BAD_REQUEST);
+	proto_out_str(&o, "malformed request");
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == -EPROTO && strcmp(m->other_version, "KIT1") == 0);
+	check_in_step();
+}
+
 static void test_unknown_command(void)
 {
 	SEND_RAW("KIT2", "FOO");
@@ -540,6 +574,32 @@ static void test_router_envelopes(void)
 	zmq_close(router);
 }
 
+/* proto_out_u64 writes what proto_u64 reads, at the edges of every digit count. */
+static void test_out_u64(void)
+{
+	uint64_t values[64], back;
+	size_t n = 0;
+	struct proto_out o;
+	char want[24];
+
+	values[n++] = 0;
+	values[n++] = UINT64_MAX;
+	for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10) {
+		values[n++] = p;
+		values[n++] = p * 10 - 1;
+	}
+	proto_out_begin(&o, tx, PROTO_OK);
+	for (size_t i = 0; i < n; i++)
+		proto_out_u64(&o, values[i]);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0 && m->n_fields == n);
+	for (size_t i = 0; i < n && i < m->n_fields; i++) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long) values[i]);
+		EXPECT(field_eq(i, want));
+		EXPECT(proto_u64(m, i, &back) == 0 && back == values[i]);
+	}
+}
+
 static void test_u64(void)
 {
 	static const struct {
@@ -818,6 +878,7 @@ static const struct {
 	{ "the command table is complete", test_table_complete },
 	{ "nothing waiting is -EAGAIN", test_nothing_waiting },
 	{ "wrong version", test_wrong_version },
+	{ "another KIT version is named", test_other_version },
 	{ "unknown command", test_unknown_command },
 	{ "too few fields", test_too_few_fields },
 	{ "too many fields", test_too_many_fields },
@@ -829,6 +890,7 @@ static const struct {
 	{ "envelope kept when malformed", test_envelope_kept_when_malformed },
 	{ "ROUTER, DEALER and REQ envelopes", test_router_envelopes },
 	{ "proto_u64 edge cases", test_u64 },
+	{ "proto_out_u64 as proto_u64 reads it", test_out_u64 },
 	{ "proto_str and proto_field_is", test_str },
 	{ "proto_text_valid", test_text_valid },
 	{ "proto_text_valid, a word at a time", test_text_valid_words },
