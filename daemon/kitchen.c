@@ -138,6 +138,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 {
 	_cleanup_free_ char *chef_path = NULL;
 	struct kitchen *k;
+	uint64_t n_converted = 0;
 	int r;
 
 	k = calloc(1, sizeof(*k));
@@ -214,6 +215,9 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		log_error_errno(r, "Failed to open the order store in '%s': %m", config->state_dir);
 		goto fail;
 	}
+	if (store_converted(k->store, &n_converted))
+		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu orders)",
+			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted);
 	r = kitchen_recover(k);
 	if (r < 0) {
 		log_error_errno(r, "Failed to resume orders from the store: %m");

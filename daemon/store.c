@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "sql.h"
+#include "store_v1.h"
 #include "util.h"
 
 enum stmt {
@@ -74,7 +76,7 @@ static const char schema_sql[] =
 	");"
 	"PRAGMA user_version = 2;";
 
-_Static_assert(STORE_SCHEMA_VERSION == 2, "schema_sql and migrate() write version 2");
+_Static_assert(STORE_SCHEMA_VERSION == 2, "schema_sql and store_v1_convert() write version 2");
 
 /* A dish row read back; its strings are offsets into store.text. */
 struct row {
@@ -88,6 +90,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[_STMT_MAX];
 	bool in_tx;
+	bool converted;            /* by store_open(), from version 1 */
+	uint64_t converted_orders;
 	/* Scratch for reading an order back, kept for the next one. */
 	struct row *rows;
 	size_t rows_cap;
@@ -109,39 +113,9 @@ const char *dish_state_name(enum dish_state s)
 	return state_names[s];
 }
 
-static int db_error(struct store *s, const char *what)
-{
-	log_debug("store: %s: %s", what, sqlite3_errmsg(s->db));
-	return -EIO;
-}
-
-static int exec(struct store *s, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_debug("store: %s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* Run a prepared statement that returns no rows; reset it for the next use. */
-static int step_stmt(struct store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return db_error(s, sqlite3_sql(st));
-	return 0;
-}
-
 static int step_done(struct store *s, enum stmt k)
 {
-	return step_stmt(s, s->stmt[k]);
+	return sql_step(s->db, s->stmt[k]);
 }
 
 static int begin(struct store *s)
@@ -178,188 +152,22 @@ bool store_dirty(const struct store *s)
 void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		(void) exec(s, "ROLLBACK");
+		(void) sql_exec(s->db, "ROLLBACK");
 	s->in_tx = false;
 }
 
-static sqlite3_int64 column_i64(sqlite3_stmt *st, int col)
+bool store_converted(const struct store *s, uint64_t *ret_orders)
 {
-	return sqlite3_column_int64(st, col);
-}
-
-static const char *column_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return t ? (const char *) t : "";
-}
-
-static int query_u64(struct store *s, const char *sql, uint64_t *ret)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_error(s, sql);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret = (uint64_t) column_i64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_error(s, sql);
-}
-
-/* ---- version 1 → 2 ---- */
-
-/*
- * Version 1 had a row per dish (id, order_id, idx, name, state, attempts,
- * chef, result, detail), "cooking" stored at each dispatch. Its dishes were
- * numbered first_dish_id + idx as they are now: that is checked, since
- * version 2 relies on it. A dish that was cooking is kept as queued with
- * its attempts, as version 1 would have cooked it again; a dish never tried
- * gets no row.
- */
-struct migration {
-	sqlite3_stmt *orders, *dishes, *add_order, *add_dish;
-	char *names;
-	size_t names_cap;
-};
-
-static int names_append(struct migration *m, size_t *len, bool first, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strchr(name, '\n'))
-		return -EBADMSG;
-	if (*len + n + 2 > m->names_cap) {
-		size_t cap = (*len + n + 2) * 2;
-		char *p = realloc(m->names, cap);
-		if (!p)
-			return -ENOMEM;
-		m->names = p;
-		m->names_cap = cap;
-	}
-	if (!first)
-		m->names[(*len)++] = '\n';
-	memcpy(m->names + *len, name, n + 1);
-	*len += n;
-	return 0;
-}
-
-static int migrate_order(struct store *s, struct migration *m, uint64_t *next_dish)
-{
-	sqlite3_stmt *o = m->orders, *d = m->dishes;
-	uint64_t order_id = (uint64_t) column_i64(o, 0), n_dishes = (uint64_t) column_i64(o, 3);
-	uint64_t first = *next_dish, i = 0;
-	size_t names_len = 0;
-	int rc, r = 0;
-
-	sqlite3_bind_int64(d, 1, (sqlite3_int64) order_id);
-	while ((rc = sqlite3_step(d)) == SQLITE_ROW) {
-		uint64_t id = (uint64_t) column_i64(d, 0);
-		int state = sqlite3_column_int(d, 3), attempts = sqlite3_column_int(d, 4);
-		const char *chef = column_text(d, 5), *result = column_text(d, 6), *detail = column_text(d, 7);
-
-		if (i == 0)
-			first = id;
-		if ((uint64_t) column_i64(d, 1) != i || id != first + i) {
-			log_debug("store: version 1 order %llu: dish %llu is not #%llu",
-				  (unsigned long long) order_id, (unsigned long long) id, (unsigned long long) i);
-			r = -EBADMSG;
-			break;
-		}
-		r = names_append(m, &names_len, i == 0, column_text(d, 2));
-		if (r < 0)
-			break;
-		i++;
-		if (state == DISH_STATE_COOKING)
-			state = DISH_STATE_QUEUED;  /* cut short by the stop: cooked again */
-		if (state < 0 || state >= _DISH_STATE_MAX) {
-			r = -EBADMSG;
-			break;
-		}
-		if (state == DISH_STATE_QUEUED && attempts == 0 && !*chef && !*result && !*detail)
-			continue;  /* never tried: version 2 keeps no row */
-		sqlite3_bind_int64(m->add_dish, 1, (sqlite3_int64) id);
-		sqlite3_bind_int(m->add_dish, 2, state);
-		sqlite3_bind_int(m->add_dish, 3, attempts);
-		sqlite3_bind_text(m->add_dish, 4, chef, -1, SQLITE_STATIC);
-		sqlite3_bind_text(m->add_dish, 5, result, -1, SQLITE_STATIC);
-		sqlite3_bind_text(m->add_dish, 6, detail, -1, SQLITE_STATIC);
-		r = step_stmt(s, m->add_dish);
-		if (r < 0)
-			break;
-	}
-	sqlite3_reset(d);
-	sqlite3_clear_bindings(d);
-	if (r < 0)
-		return r;
-	if (rc != SQLITE_DONE)
-		return db_error(s, sqlite3_sql(d));
-	if (i != n_dishes) {
-		log_debug("store: version 1 order %llu: %llu dishes, %llu rows", (unsigned long long) order_id,
-			  (unsigned long long) n_dishes, (unsigned long long) i);
-		return -EBADMSG;
-	}
-
-	for (int c = 0; c < 3; c++)  /* id, key, created_ms */
-		sqlite3_bind_value(m->add_order, c + 1, sqlite3_column_value(o, c));
-	sqlite3_bind_int64(m->add_order, 4, (sqlite3_int64) n_dishes);
-	sqlite3_bind_int64(m->add_order, 5, (sqlite3_int64) first);
-	sqlite3_bind_value(m->add_order, 6, sqlite3_column_value(o, 4));  /* done */
-	sqlite3_bind_text(m->add_order, 7, i ? m->names : "", (int) names_len, SQLITE_STATIC);
-	r = step_stmt(s, m->add_order);
-	if (r < 0)
-		return r;
-	if (first + n_dishes > *next_dish)
-		*next_dish = first + n_dishes;
-	return 0;
-}
-
-static int migrate(struct store *s)
-{
-	static const char *const sql[] = {
-		"SELECT id, key, created_ms, dishes, done FROM orders_v1 ORDER BY id",
-		("SELECT id, idx, name, state, attempts, chef, result, detail FROM dishes_v1 "
-		 "WHERE order_id = ? ORDER BY idx"),
-		"INSERT INTO orders(id, key, created_ms, dishes, first_dish, done, names) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		"INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?, ?, ?, ?, ?, ?)",
-	};
-	struct migration m = { 0 };
-	sqlite3_stmt **st[] = { &m.orders, &m.dishes, &m.add_order, &m.add_dish };
-	uint64_t next_dish = 1, n_orders = 0;
-	int rc = SQLITE_DONE, r;
-
-	/* The old tables step aside (their index orders_open with them, as
-	 * version 2 has one of that name); dishes_order serves the reading. */
-	r = exec(s, "DROP INDEX orders_open;"
-		    "ALTER TABLE orders RENAME TO orders_v1;"
-		    "ALTER TABLE dishes RENAME TO dishes_v1;");
-	if (r >= 0)
-		r = exec(s, schema_sql);
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sql); i++)
-		if (sqlite3_prepare_v2(s->db, sql[i], -1, st[i], NULL) != SQLITE_OK)
-			r = db_error(s, sql[i]);
-	while (r >= 0 && (rc = sqlite3_step(m.orders)) == SQLITE_ROW) {
-		r = migrate_order(s, &m, &next_dish);
-		n_orders++;
-	}
-	if (r >= 0 && rc != SQLITE_DONE)
-		r = db_error(s, sql[0]);
-	for (size_t i = 0; i < ELEMENTSOF(sql); i++)
-		sqlite3_finalize(*st[i]);
-	free(m.names);
-	if (r >= 0)
-		r = exec(s, "DROP TABLE dishes_v1; DROP TABLE orders_v1;");
-	if (r >= 0)
-		log_debug("store: converted %llu orders from version 1", (unsigned long long) n_orders);
-	return r;
+	if (s->converted && ret_orders)
+		*ret_orders = s->converted_orders;
+	return s->converted;
 }
 
 /* Refuse a newer schema before anything is written (even the journal mode). */
 static int check_version(struct store *s)
 {
 	uint64_t version;
-	int r = query_u64(s, "PRAGMA user_version", &version);
+	int r = sql_query_u64(s->db, "PRAGMA user_version", &version);
 
 	if (r < 0)
 		return r;
@@ -374,27 +182,33 @@ static int check_version(struct store *s)
 /* Bring the file to STORE_SCHEMA_VERSION, in one transaction. */
 static int set_up_schema(struct store *s)
 {
-	uint64_t version;
+	uint64_t version = 0, n_orders = 0;
 	int r;
 
 	/* IMMEDIATE: what the version says stays true until the commit. */
-	r = exec(s, "BEGIN IMMEDIATE");
+	r = sql_exec(s->db, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	r = query_u64(s, "PRAGMA user_version", &version);
+	r = sql_query_u64(s->db, "PRAGMA user_version", &version);
 	if (r >= 0) {
 		if (version == 0)
-			r = exec(s, schema_sql);
+			r = sql_exec(s->db, schema_sql);
 		else if (version == 1)
-			r = migrate(s);
+			r = store_v1_convert(s->db, schema_sql, &n_orders);
 		else if (version > STORE_SCHEMA_VERSION)
 			r = -EPROTONOSUPPORT;  /* written meanwhile */
 	}
 	if (r >= 0)
-		r = exec(s, "COMMIT");
-	if (r < 0)
-		(void) exec(s, "ROLLBACK");
-	return r;
+		r = sql_exec(s->db, "COMMIT");
+	if (r < 0) {
+		(void) sql_exec(s->db, "ROLLBACK");
+		return r;
+	}
+	if (version == 1) {
+		s->converted = true;
+		s->converted_orders = n_orders;
+	}
+	return 0;
 }
 
 int store_open(const char *dir, const char *synchronous, struct store **ret_store)
@@ -412,7 +226,7 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		r = s->db ? db_error(s, path) : -ENOMEM;
+		r = s->db ? sql_error(s->db, path) : -ENOMEM;
 		if (sqlite3_errcode(s->db) == SQLITE_CANTOPEN)
 			r = -EACCES;
 		goto fail;
@@ -427,11 +241,11 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 		 strcmp(synchronous, "normal") == 0 ? "NORMAL" : "FULL");
 	r = check_version(s);
 	if (r >= 0)
-		r = exec(s, "PRAGMA journal_mode = WAL;");
+		r = sql_exec(s->db, "PRAGMA journal_mode = WAL;");
 	if (r >= 0)
-		r = exec(s, pragma);
+		r = sql_exec(s->db, pragma);
 	if (r >= 0)
-		r = exec(s, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
+		r = sql_exec(s->db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
 	if (r >= 0)
 		r = set_up_schema(s);
 	if (r < 0)
@@ -440,7 +254,7 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 	for (int k = 0; k < _STMT_MAX; k++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->stmt[k], NULL) != SQLITE_OK) {
-			r = db_error(s, stmt_sql[k]);
+			r = sql_error(s->db, stmt_sql[k]);
 			goto fail;
 		}
 
@@ -476,11 +290,11 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 
 	/* Ids only grow, orders' and dishes' together: the last order holds
 	 * the highest dish ids. The dishes table is asked too, in case. */
-	r = query_u64(s, "SELECT IFNULL(MAX(id), 0) + 1 FROM orders", &o);
+	r = sql_query_u64(s->db, "SELECT IFNULL(MAX(id), 0) + 1 FROM orders", &o);
 	if (r >= 0)
-		r = query_u64(s, "SELECT IFNULL((SELECT first_dish + dishes FROM orders ORDER BY id DESC LIMIT 1), 1)", &d);
+		r = sql_query_u64(s->db, "SELECT IFNULL((SELECT first_dish + dishes FROM orders ORDER BY id DESC LIMIT 1), 1)", &d);
 	if (r >= 0)
-		r = query_u64(s, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &after_rows);
+		r = sql_query_u64(s->db, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &after_rows);
 	if (r < 0)
 		return r;
 	*ret_order_id = o;
@@ -497,14 +311,14 @@ int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX])
 	for (int i = 0; i < _DISH_STATE_MAX; i++)
 		counts[i] = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_error(s, sql);
+		return sql_error(s->db, sql);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 		if (state == DISH_STATE_SERVED || state == DISH_STATE_FAILED)
-			counts[state] = (uint64_t) column_i64(st, 1);
+			counts[state] = (uint64_t) sql_column_i64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_error(s, sql);
+	return rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
 }
 
 int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
@@ -557,15 +371,15 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		id = (uint64_t) column_i64(st, 0);
-		created_ms = (uint64_t) column_i64(st, 1);
+		id = (uint64_t) sql_column_i64(st, 0);
+		created_ms = (uint64_t) sql_column_i64(st, 1);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
-		return db_error(s, stmt_sql[STMT_FIND_KEY]);
+		return sql_error(s->db, stmt_sql[STMT_FIND_KEY]);
 	if (created_ms >= since_ms) {
 		*ret_order_id = id;
 		return 0;
@@ -685,7 +499,7 @@ static int text_add(struct store *s, const char *p, size_t len, size_t *ret)
 
 static int column_add(struct store *s, sqlite3_stmt *st, int col, size_t *ret)
 {
-	const char *t = column_text(st, col);
+	const char *t = sql_column_text(st, col);
 
 	return text_add(s, t, (size_t) sqlite3_column_bytes(st, col), ret);
 }
@@ -711,10 +525,10 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 
 	*rd = (struct reading) {
 		.o = {
-			.id = (uint64_t) column_i64(st, 0),
-			.created_ms = (uint64_t) column_i64(st, 1),
-			.n_dishes = (unsigned) column_i64(st, 2),
-			.first_dish = (uint64_t) column_i64(st, 3),
+			.id = (uint64_t) sql_column_i64(st, 0),
+			.created_ms = (uint64_t) sql_column_i64(st, 1),
+			.n_dishes = (unsigned) sql_column_i64(st, 2),
+			.first_dish = (uint64_t) sql_column_i64(st, 3),
 		},
 	};
 	s->text_len = 0;
@@ -739,7 +553,7 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 		}
 		w = &s->rows[rd->n_rows++];
 		*w = (struct row) {
-			.id = (uint64_t) column_i64(ds, 0),
+			.id = (uint64_t) sql_column_i64(ds, 0),
 			.attempts = (unsigned) sqlite3_column_int(ds, 2),
 			.state = state >= 0 && state < _DISH_STATE_MAX ? (enum dish_state) state : DISH_STATE_QUEUED,
 		};
@@ -762,7 +576,7 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 	if (r < 0)
 		return r;
 	if (rc != SQLITE_DONE)
-		return db_error(s, stmt_sql[STMT_GET_DISHES]);
+		return sql_error(s->db, stmt_sql[STMT_GET_DISHES]);
 
 	if (o->served + o->failed == o->n_dishes)
 		o->state = o->failed ? DISH_STATE_FAILED : DISH_STATE_SERVED;
@@ -822,7 +636,7 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 	if (rc == SQLITE_ROW)
 		r = read_order(s, st, dish_cb != NULL, &rd);
 	else
-		r = rc == SQLITE_DONE ? -ENOENT : db_error(s, stmt_sql[STMT_GET_ORDER]);
+		r = rc == SQLITE_DONE ? -ENOENT : sql_error(s->db, stmt_sql[STMT_GET_ORDER]);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r < 0)
@@ -849,5 +663,5 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
 	sqlite3_reset(st);
 	if (r < 0)
 		return r;
-	return rc == SQLITE_DONE ? 0 : db_error(s, stmt_sql[STMT_OPEN_ORDERS]);
+	return rc == SQLITE_DONE ? 0 : sql_error(s->db, stmt_sql[STMT_OPEN_ORDERS]);
 }

@@ -29,7 +29,8 @@
  * counted (a chef's own time-out, death or crash is: those are recorded).
  *
  * A version-1 store (a dish row per dish, "cooking" stored) is converted to
- * version 2 by store_open() in one transaction; a newer one is refused.
+ * version 2 by store_open() in one transaction (store_v1.h); a newer one is
+ * refused. store_converted() tells the caller, which may say so.
  *
  * Ids are chosen by the caller (kitchend keeps the counters, seeded from
  * store_next_ids()), so an order's dishes are numbered before they are
@@ -100,6 +101,10 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /* Whether a transaction is open: something written is not committed yet. */
 bool store_dirty(const struct store *s);
+
+/* Whether store_open() converted @s from version 1; if so and @ret_orders
+ * is not NULL, how many orders it converted. */
+bool store_converted(const struct store *s, uint64_t *ret_orders);
 
 /* The next free order and dish ids (1 on an empty store). */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);

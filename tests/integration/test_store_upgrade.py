@@ -3,8 +3,9 @@
 per dish, "cooking" stored) converts it to version 2 and carries on with what
 version 1 meant: a done order stays as it was, its key still names it; an
 open order's queued and cooking dishes are cooked (the cooking one at its
-second attempt, as version 1 counted the first), its reasons kept. A store
-of a newer version is refused with a clear error and left untouched."""
+second attempt, as version 1 counted the first), its reasons kept; kitchend
+says once, above debug level, that it converted the store. A store of a
+newer version is refused with a clear error and left untouched."""
 
 import os
 import sqlite3
@@ -50,6 +51,10 @@ def file_bytes(path):
 		return f.read()
 
 
+def converted_lines(k):
+	return [line for line in k.log().splitlines() if "Converted the order store" in line]
+
+
 def upgrade():
 	now = int(time.time() * 1000)
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
@@ -65,6 +70,9 @@ def upgrade():
 		])
 		k.start()
 		check_eq(user_version(k.store_path()), 2, "the store's version once kitchend runs")
+		check_eq(converted_lines(k),
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 2 (2 orders)"],
+			 "what kitchend says of the conversion")
 
 		report = k.wait_order(2)
 		check_eq(report["state"], "served", "the open order of the version-1 store", report)
@@ -87,6 +95,22 @@ def upgrade():
 			  (3, 0, "Toast", 2, 1)], "every dish in the store after the run")
 
 
+def said_once():
+	"""The line is not debug (kitchend at log level notice says it), and a
+	store already converted is not converted again."""
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU, log_level="notice") as k:
+		write_db(k.store_path(), V1_SCHEMA)
+		k.start()
+		check_eq(len(converted_lines(k)), 1, "conversion lines at log level notice", k.log()[-2000:])
+		check(converted_lines(k)[0].endswith("(0 orders)"), "an empty version-1 store: 0 orders",
+		      converted_lines(k))
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+		k.start()
+		check_eq(user_version(k.store_path()), 2, "the store's version after a second start")
+		check_eq(len(converted_lines(k)), 1, "conversion lines after a second start on the converted store",
+			 k.log()[-2000:])
+
+
 def newer():
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
 		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
@@ -100,12 +124,14 @@ def newer():
 		log = k.log()
 		check("written by a newer kitchend" in log, "kitchend should say the store is newer", log[-2000:])
 		check(file_bytes(k.store_path()) == before, "the newer store should be left as it was")
+		check_eq(converted_lines(k), [], "a newer store is not said to be converted")
 		check_eq(sorted(f for f in os.listdir(k.state_dir) if f.startswith("kitchen.db")), ["kitchen.db"],
 			 "files of the newer store: no journal made")
 
 
 def test():
 	upgrade()
+	said_once()
 	newer()
 
 

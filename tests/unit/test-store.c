@@ -55,6 +55,7 @@ static int test_empty(void)
 	uint64_t o, d, counts[_DISH_STATE_MAX];
 
 	CHECK(open_fresh(&s) == 0);
+	CHECK(!store_converted(s, NULL));  /* created, not converted */
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 1 && d == 1);
 	CHECK(store_count(s, counts) == 0);
@@ -388,13 +389,14 @@ static int test_v1_converted(void)
 	struct store_order o;
 	struct seen seen = { 0 };
 	struct loaded l = { 0 };
-	uint64_t counts[_DISH_STATE_MAX], id = 0, next_o, next_d;
+	uint64_t counts[_DISH_STATE_MAX], id = 0, next_o, next_d, converted = 0;
 	char sql[sizeof(v1_schema) + sizeof(v1_rows)];
 
 	snprintf(sql, sizeof(sql), "%s%s", v1_schema, v1_rows);
 	CHECK(write_raw(sql) == 0);
 	CHECK(raw_number("PRAGMA user_version") == 1);
 	CHECK(store_open(dir, "full", &s) == 0);
+	CHECK(store_converted(s, &converted) && converted == 3);
 	CHECK(raw_number("PRAGMA user_version") == 2);
 	/* The old tables and their index are gone; no row for a dish never tried. */
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%v1%' OR name = 'dishes_order'") == 0);
@@ -441,6 +443,7 @@ static int test_v1_converted(void)
 
 	/* Opened again: already version 2, nothing changes. */
 	CHECK(store_open(dir, "full", &s) == 0);
+	CHECK(!store_converted(s, &converted));
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 5 && next_d == 10);
 	store_close(&s);
