@@ -216,8 +216,9 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 	if (store_converted(k->store, &n_converted))
-		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu orders)",
-			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted);
+		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu order%s)",
+			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,
+			   n_converted == 1 ? "" : "s");
 	r = kitchen_recover(k);
 	if (r < 0) {
 		log_error_errno(r, "Failed to resume orders from the store: %m");

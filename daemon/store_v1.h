@@ -1,5 +1,5 @@
 /*
- * store-v1 — converting an order store of schema version 1 to version 2
+ * store_v1 — converting an order store of schema version 1 to version 2
  * (store.h describes version 2).
  *
  * Version 1 had a row per dish:
