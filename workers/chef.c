@@ -515,8 +515,8 @@ static int run(void)
 		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
 		goto finish;
 	}
-	log_info("Chef %s ready with %u stations, dispatch %s, sink %s%s%s",
-		 chef_id, arg_stations, arg_dispatch, arg_sink,
+	log_info("Chef %s ready with %u station%s, dispatch %s, sink %s%s%s",
+		 chef_id, arg_stations, arg_stations == 1 ? "" : "s", arg_dispatch, arg_sink,
 		 secured ? ", CURVE public key " : "", secured ? curve.pair.public_key : "");
 
 	r = loop(sfd, b, d, m);

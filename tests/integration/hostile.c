@@ -4,6 +4,7 @@
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
  *	        [--fake-chef NAME]
+ *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -25,6 +26,12 @@
  * Last, it asks STATUS in KIT1, as a kitchenctl of the release before would,
  * and reads the answer (old_version_answered 1: an ERR bad-request in KIT1
  * that names the version kitchend speaks).
+ *
+ * With --old-kitchend it is a kitchend of the release before instead, for
+ * test_versions.py: it binds ROUTERs on --control and --dispatch and answers
+ * in KIT1 for --seconds — every control request with ERR bad-request as that
+ * kitchend would (it cannot read KIT2), every message of a chef with a KIT1
+ * HEARTBEAT — then prints "answered N" and exits 0.
  *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
@@ -716,6 +723,66 @@ static void one_round(void)
 	send_on(socks[t], t);
 }
 
+/* --old-kitchend: answer whatever comes in KIT1 until @end_ms. */
+static int old_kitchend(uint64_t end_ms)
+{
+	void *control = zmq_socket(zctx, ZMQ_ROUTER), *dispatch = zmq_socket(zctx, ZMQ_ROUTER);
+	uint64_t answered = 0;
+	int linger = 0;
+
+	if (!control || !dispatch)
+		return 1;
+	zmq_setsockopt(control, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(dispatch, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(control, endpoints[CONTROL]) < 0 || zmq_bind(dispatch, endpoints[DISPATCH]) < 0) {
+		fprintf(stderr, "hostile: cannot bind: %s\n", zmq_strerror(errno));
+		return 1;
+	}
+	while (mono_ms() < end_ms) {
+		zmq_pollitem_t items[] = {
+			{ .socket = control, .events = ZMQ_POLLIN },
+			{ .socket = dispatch, .events = ZMQ_POLLIN },
+		};
+
+		if (zmq_poll(items, 2, 50) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			void *s = items[i].socket;
+			char id[256], junk[256];
+			int n, more = 1;
+			size_t len = sizeof(more);
+
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			n = zmq_recv(s, id, sizeof(id), 0);
+			while (more && zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len) == 0 && more)
+				(void) zmq_recv(s, junk, sizeof(junk), 0);
+			if (n < 0 || n > (int) sizeof(id))
+				continue;
+			begin();
+			add(id, (size_t) n);
+			if (s == control) {
+				add("", 0);
+				adds("KIT1");
+				adds("ERR");
+				adds("bad-request");
+				adds("malformed request (this kitchend speaks KIT1)");
+			} else {
+				adds("KIT1");
+				adds("HEARTBEAT");
+			}
+			for (size_t k = 0; k < M.n; k++)
+				(void) zmq_send(s, M.data[k], M.len[k], k + 1 < M.n ? ZMQ_SNDMORE : 0);
+			answered++;
+		}
+	}
+	printf("answered %llu\n", (unsigned long long) answered);
+	zmq_close(control);
+	zmq_close(dispatch);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -725,12 +792,14 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "fake-chef", required_argument, NULL, 'f' },
+		{ "old-kitchend", no_argument, NULL, 'o' },
 		{ 0 },
 	};
 	const char *fake_name = NULL;
 	double seconds = 5;
 	uint64_t seed = 1, end, next_oversized;
 	void *fake = NULL;
+	bool old = false;
 	int c, linger = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
@@ -741,12 +810,18 @@ int main(int argc, char **argv)
 		case 't': seconds = atof(optarg); break;
 		case 'r': seed = strtoull(optarg, NULL, 10); break;
 		case 'f': fake_name = optarg; break;
+		case 'o': old = true; break;
 		default: return 2;
 		}
 	}
+	if (old && endpoints[CONTROL] && endpoints[DISPATCH] && seconds > 0) {
+		zctx = zmq_ctx_new();
+		return zctx ? old_kitchend(mono_ms() + (uint64_t) (seconds * 1000)) : 1;
+	}
 	if (!endpoints[CONTROL] || !endpoints[DISPATCH] || !endpoints[SINK] || seconds <= 0) {
 		fprintf(stderr, "usage: hostile --control EP --dispatch EP --sink EP [--seconds S] "
-			"[--seed N] [--fake-chef NAME]\n");
+			"[--seed N] [--fake-chef NAME]\n"
+			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n");
 		return 2;
 	}
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -787,7 +862,7 @@ int main(int argc, char **argv)
 	drain_replies();
 	if (fake)
 		fake_read(fake);
-	int old = old_client();
+	int old_answered = old_client();
 
 	printf("sent_control %llu\nsent_dispatch %llu\nsent_sink %llu\n",
 	       (unsigned long long) st.sent[CONTROL], (unsigned long long) st.sent[DISPATCH],
@@ -799,7 +874,7 @@ int main(int argc, char **argv)
 	       (unsigned long long) st.waits, (unsigned long long) st.readies,
 	       (unsigned long long) st.replies, (unsigned long long) st.full,
 	       (unsigned long long) st.fake_dishes);
-	printf("old_version_answered %d\n", old);
+	printf("old_version_answered %d\n", old_answered);
 
 	if (fake)
 		zmq_close(fake);
