@@ -4,7 +4,10 @@
  * Every request gets exactly one reply (a REQ client waits for it): OK with
  * the request's fields, or ERR with a code and a sentence for a person.
  * ORDER is answered only after the commit that made the order durable; WAIT
- * is a long poll answered when the order is done or its time is up.
+ * is a long poll answered when the order is done or its time is up. A
+ * report (SHOW, WAIT) is read from the store, which shows what is
+ * committed: it waits for the batch that holds everything kitchend did
+ * before (store.h), unless that is committed already.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -166,6 +169,30 @@ static void pending_append(struct pending_reply **list, struct pending_reply *p)
 	*list = p;
 }
 
+/*
+ * Queue @p for after the commit of the last batch written so far. Batch
+ * numbers only grow, so k->acks stays in batch order.
+ */
+static void pending_commit(struct kitchen *k, struct pending_reply *p)
+{
+	p->batch = store_written(k->store);
+	pending_append(&k->acks, p);
+}
+
+/* SHOW: at once if everything written is committed, else after the commit. */
+static void show(struct kitchen *k, const struct proto_msg *m, uint64_t id)
+{
+	struct pending_reply *p;
+
+	if (store_written(k->store) <= store_committed(k->store))
+		return reply_report(k, m->env[0].data, m->env[0].len, id);
+	p = pending_new(m, id);
+	if (!p)
+		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_INTERNAL, "out of memory");
+	p->report = true;
+	pending_commit(k, p);
+}
+
 static int parse_flags(const struct proto_msg *m, bool *ret_follow)
 {
 	char flags[64];
@@ -214,14 +241,20 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 
 		r = store_find_key(k->store, key, now > retention_ms ? now - retention_ms : 0, &existing);
 		if (r >= 0) {
+			/* Open in memory (perhaps not committed yet), else in the store. */
+			const struct order *open = idmap_get(&k->orders, existing);
 			struct store_order so;
 			ack = pending_new(m, existing);
-			if (!ack || store_get_order(k->store, existing, &so, NULL, NULL) < 0) {
+			if (ack && open)
+				so.n_dishes = open->n_dishes;
+			if (!ack || (!open && store_get_order(k->store, existing, &so, NULL, NULL) < 0)) {
 				free(ack);
 				return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the order");
 			}
 			ack->n_dishes = so.n_dishes;
-			pending_append(&k->acks, ack);
+			/* After the commit of the first order with the key (and
+			 * of the key taken off an older one). */
+			pending_commit(k, ack);
 			return;
 		}
 		if (r != -ENOENT)
@@ -273,10 +306,14 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 		o->dishes[i].item = items[i];
 	o->held = follow;
 	k->n_queued += n;
-	o->next_new = k->new_orders;
-	k->new_orders = o;
+	o->batch = store_written(k->store);
+	if (k->new_orders_tail)
+		k->new_orders_tail->next_new = o;
+	else
+		k->new_orders = o;
+	k->new_orders_tail = o;
 	ack->n_dishes = (uint32_t) n;
-	pending_append(&k->acks, ack);
+	pending_commit(k, ack);
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
 		   (unsigned long long) o->id, n, key[0] ? " (with a key)" : "");
 }
@@ -305,7 +342,8 @@ static void wait_for(struct kitchen *k, const struct proto_msg *m)
 	if (!w)
 		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_INTERNAL, "out of memory");
 	w->deadline_ms = now_ms() + (timeout_ms < WAIT_MAX_MS ? timeout_ms : WAIT_MAX_MS);
-	/* Answered after this turn's commit, at once if the order is done. */
+	/* Answered when the order is done (or the time is up) and that is
+	 * committed: control_expire_waits(). */
 	pending_append(&k->waits, w);
 }
 
@@ -424,7 +462,7 @@ static void request(struct kitchen *k, const struct proto_msg *m)
 		if (proto_u64(m, 0, &id) < 0)
 			return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_BAD_REQUEST,
 					 "SHOW takes an order id");
-		return reply_report(k, m->env[0].data, m->env[0].len, id);
+		return show(k, m, id);
 	case PROTO_STATUS:
 		return status(k, m);
 	case PROTO_MENU:
@@ -507,20 +545,12 @@ void control_expire_waits(struct kitchen *k, uint64_t now)
 		struct pending_reply *w = *p;
 		if (wait_ready(k, w, now)) {
 			*p = w->next;
-			reply_report(k, w->rid, w->rid_len, w->order_id);
-			free(w);
+			w->next = NULL;
+			w->report = true;
+			pending_commit(k, w);
 		} else
 			p = &w->next;
 	}
-}
-
-bool control_replies_due(struct kitchen *k, uint64_t now)
-{
-	/* now + 1: control_after_commit() reads the clock again, a tick later at most. */
-	for (const struct pending_reply *w = k->waits; w; w = w->next)
-		if (wait_ready(k, w, now + 1))
-			return true;
-	return false;
 }
 
 uint64_t control_next_deadline(const struct kitchen *k)
@@ -533,14 +563,23 @@ uint64_t control_next_deadline(const struct kitchen *k)
 	return next;
 }
 
-void control_after_commit(struct kitchen *k, bool committed)
+bool control_idle(const struct kitchen *k)
 {
-	struct order *o, *next;
+	return !k->acks && !k->new_orders;
+}
 
-	for (o = k->new_orders; o; o = next) {
-		next = o->next_new;
+void control_after_commit(struct kitchen *k, uint64_t committed, bool failed)
+{
+	control_expire_waits(k, now_ms());
+
+	while (k->new_orders && (k->new_orders->batch <= committed || failed)) {
+		struct order *o = k->new_orders;
+
+		k->new_orders = o->next_new;
+		if (!k->new_orders)
+			k->new_orders_tail = NULL;
 		o->next_new = NULL;
-		if (committed) {
+		if (o->batch <= committed) {
 			o->committed = true;
 			events_ordered(k, o);
 			kitchen_enqueue(k, o);
@@ -550,23 +589,25 @@ void control_after_commit(struct kitchen *k, bool committed)
 			order_free(&o);
 		}
 	}
-	k->new_orders = NULL;
 
-	while (k->acks) {
+	while (k->acks && (k->acks->batch <= committed || failed)) {
 		struct pending_reply *a = k->acks;
 		struct proto_out out;
 
 		k->acks = a->next;
-		if (committed) {
+		if (a->batch <= committed && a->report)
+			reply_report(k, a->rid, a->rid_len, a->order_id);
+		else if (a->batch <= committed) {
 			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);
 			proto_out_u64(&out, a->order_id);
 			proto_out_u64(&out, a->n_dishes);
 			reply_end(&out);
-		} else
+		} else if (a->report)
+			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
+				  "the order store failed; kitchend is stopping");
+		else
 			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
 				  "the order could not be stored; nothing was accepted");
 		free(a);
 	}
-
-	control_expire_waits(k, now_ms());
 }

@@ -1,17 +1,20 @@
 /*
  * kitchen — kitchend's state and its event loop.
  *
- * One thread, one zmq_poll loop over the four sockets and a signalfd; nothing
- * in it blocks except the store's commit at the end of a turn. A turn:
+ * One thread, one zmq_poll loop over the four sockets, a signalfd and the
+ * store's fd; nothing in it blocks: the store writes and commits on a
+ * thread of its own (store.h). A turn:
  *
- *	poll (until a socket or signal is ready, or the next timer is due)
+ *	poll (until a socket, signal or commit is ready, or the next timer is due)
  *	read:   sink results, chef READY/HEARTBEAT, control requests, subscriptions
  *	timers: heartbeats and dead chefs, chef restarts, held orders, waits
  *	cook:   hand queued dishes to chefs with free credit
- *	commit: one store transaction for everything above, when a client
- *	        waits for it; else within COMMIT_DEFER_MS (kitchen.c)
- *	answer: acknowledge the orders just committed (they join the queue only
- *	        now, so nothing is cooked that is not durable), and finished waits
+ *	answer: for every store batch committed since the last turn, the orders
+ *	        it holds join the queue (nothing is cooked that is not durable)
+ *	        and their ORDERs are acknowledged; SHOWs and finished WAITs that
+ *	        waited for it are answered
+ *	store:  hand this turn's writes to the store's writer, if it is idle
+ *	        (else they join the next batch)
  *
  * The files of daemon/ share this header: dispatch.c (chefs and credit),
  * sink.c (what chefs report), control.c (kitchenctl's requests), events.c
@@ -39,12 +42,18 @@ struct zap;
 #define FOLLOW_HOLD_MS 2000
 #define POISON_CRASHES 2           /* chefs a dish may crash before it is failed */
 
-/* A kitchenctl request answered later: an order ack after the commit, or a WAIT. */
+/*
+ * A kitchenctl request answered later: an ORDER's OK or a report (SHOW, a
+ * finished WAIT) once store batch @batch is committed, or a WAIT not yet
+ * finished.
+ */
 struct pending_reply {
 	uint8_t rid[ROUTING_ID_MAX];
 	size_t rid_len;
 	uint64_t order_id;
 	uint32_t n_dishes;
+	bool report;                    /* a report of the order, not an ORDER's OK */
+	uint64_t batch;
 	uint64_t deadline_ms;           /* WAIT: answer by then even if not done */
 	struct pending_reply *next;
 };
@@ -68,8 +77,9 @@ struct kitchen {
 	struct chef_list chefs;
 	struct dish_queue queue;        /* committed, waiting for a chef */
 	struct idmap orders;            /* open orders by id */
-	struct order *new_orders;       /* accepted this turn, not yet committed */
-	struct pending_reply *acks;     /* ORDER replies for after the commit */
+	struct order *new_orders;       /* accepted, not yet committed; oldest first */
+	struct order *new_orders_tail;
+	struct pending_reply *acks;     /* replies waiting for a commit, by batch */
 	struct pending_reply *waits;    /* WAIT long polls */
 
 	uint64_t next_order_id;
@@ -91,7 +101,6 @@ struct kitchen {
 	uint64_t started_ms;
 	uint64_t next_heartbeat_ms;
 	uint64_t next_expiry_ms;
-	uint64_t dirty_since_ms;        /* first write not yet committed, or 0 */
 	uint64_t watchdog_ms;           /* half of WatchdogSec, or 0 */
 	uint64_t next_watchdog_ms;
 	uint64_t stop_deadline_ms;
@@ -142,10 +151,14 @@ void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const
 
 /* control.c */
 bool control_read(struct kitchen *k);  /* true: stopped at its budget */
-void control_after_commit(struct kitchen *k, bool committed);
+/* Release what waits for store batches up to @committed; with @failed, what
+ * waits for a later one is refused (the commit failed, kitchend stops). */
+void control_after_commit(struct kitchen *k, uint64_t committed, bool failed);
+/* WAITs due an answer (done, or out of time) wait for the batch holding
+ * what they report. */
 void control_expire_waits(struct kitchen *k, uint64_t now);
-/* Whether a WAIT is due an answer at @now (so the turn must commit first). */
-bool control_replies_due(struct kitchen *k, uint64_t now);
+/* Whether no reply waits for a commit. */
+bool control_idle(const struct kitchen *k);
 uint64_t control_next_deadline(const struct kitchen *k);
 
 /* events.c */

@@ -1,6 +1,7 @@
 /*
- * loop — kitchend's event loop: one zmq_poll over the sockets and a
- * signalfd, one turn at a time (see kitchen.h), and what it tells systemd.
+ * loop — kitchend's event loop: one zmq_poll over the sockets, a signalfd and
+ * the store's eventfd, one turn at a time (see kitchen.h), and what it tells
+ * systemd.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,16 +17,6 @@
 #include "zap.h"
 
 #define STOP_GRACE_MS 5000
-/*
- * Writes that nobody waits for (dishes handed out, results) may wait for the
- * next commit up to this long, so that a busy kitchen pays one fsync per
- * COMMIT_DEFER_MS rather than one per loop turn, and a turn that only hands
- * out dishes does not stall the loop in fsync while results come in. What a
- * client waits for is committed in its own turn: an order's OK, a WAIT's
- * answer. A crash loses at most this much bookkeeping of dishes, which are
- * then cooked again (cooking is at least once; no acknowledged order is lost).
- */
-#define COMMIT_DEFER_MS 10
 
 static void on_chef_exit(struct pool_slot *slot, int status, void *u)
 {
@@ -86,7 +77,9 @@ static void read_signals(struct kitchen *k)
 
 /*
  * Stopping: first the cooking dishes finish (or drain_timeout_ms passes),
- * then the local chefs are told to go, then killed if they linger.
+ * then the local chefs are told to go, then killed if they linger; kitchend
+ * stops once they are gone and everything written is committed, its
+ * replies sent.
  */
 static void advance_stop(struct kitchen *k, uint64_t now)
 {
@@ -105,7 +98,8 @@ static void advance_stop(struct kitchen *k, uint64_t now)
 		k->stop_deadline_ms = now + STOP_GRACE_MS;
 	}
 	if (pool_running(&k->pool) == 0) {
-		k->done = true;
+		if (store_written(k->store) <= store_committed(k->store) && control_idle(k))
+			k->done = true;
 		return;
 	}
 	if (now >= k->stop_deadline_ms) {
@@ -158,8 +152,6 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = now + 100;
 	if ((k->stopping || k->config->dishes_timeout_ms) && now + 100 < next)
 		next = now + 100;
-	if (k->dirty_since_ms && k->dirty_since_ms + COMMIT_DEFER_MS < next)
-		next = k->dirty_since_ms + COMMIT_DEFER_MS;
 	if (now + 1000 < next)
 		next = now + 1000;
 	return next > now ? (long) (next - now) : 0;
@@ -188,21 +180,6 @@ static void notify_ready(struct kitchen *k, uint64_t now)
 		 k->config->endpoints[CONFIG_ENDPOINT_CONTROL]);
 }
 
-/* Whether this turn commits: see COMMIT_DEFER_MS. */
-static bool commit_due(struct kitchen *k)
-{
-	uint64_t now = now_ms();
-
-	if (!store_dirty(k->store)) {
-		k->dirty_since_ms = 0;
-		return false;
-	}
-	if (!k->dirty_since_ms)
-		k->dirty_since_ms = now;
-	return k->new_orders || k->acks || k->stopping || now >= k->dirty_since_ms + COMMIT_DEFER_MS ||
-	       control_replies_due(k, now);
-}
-
 int kitchen_run(struct kitchen *k)
 {
 	bool busy = false;
@@ -213,15 +190,16 @@ int kitchen_run(struct kitchen *k)
 		k->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
 
 	while (!k->done) {
-		zmq_pollitem_t items[5 + ZAP_POLL_MAX] = {
+		zmq_pollitem_t items[6 + ZAP_POLL_MAX] = {
 			{ .socket = k->sink, .events = ZMQ_POLLIN },
 			{ .socket = k->dispatch, .events = ZMQ_POLLIN },
 			{ .socket = k->control, .events = ZMQ_POLLIN },
 			{ .socket = k->events, .events = ZMQ_POLLIN },
 			{ .fd = k->signal_fd, .events = ZMQ_POLLIN },
+			{ .fd = store_fd(k->store), .events = ZMQ_POLLIN },
 		};
-		size_t n_items = 5 + zap_poll_items(k->zap, items + 5);
-		uint64_t now = now_ms();
+		size_t n_items = 6 + zap_poll_items(k->zap, items + 6);
+		uint64_t now = now_ms(), committed;
 		int r;
 
 		r = zmq_poll(items, (int) n_items, poll_timeout(k, now, busy));
@@ -243,21 +221,19 @@ int kitchen_run(struct kitchen *k)
 		dispatch_retire(k, now);
 		dispatch_cook(k);
 
-		r = 0;
-		if (commit_due(k)) {
-			r = store_commit(k->store);
-			k->dirty_since_ms = 0;
-		}
-		if (r < 0) {
+		/* What the store's writer committed since: answer what waited
+		 * for it, then hand it this turn's writes if it is idle. */
+		r = store_poll(k->store, &committed);
+		if (r < 0 && !k->exit_code) {
 			/* Memory is now ahead of the store. Stop, so that the next
 			 * start resumes from the last commit; nothing acknowledged
 			 * is lost, and cooking is at-least-once anyway. */
 			log_error_errno(r, "Failed to commit to the order store, stopping: %m");
-			store_rollback(k->store);
 			k->done = true;
 			k->exit_code = 1;
 		}
-		control_after_commit(k, r >= 0);
+		control_after_commit(k, committed, r < 0);
+		store_hand_over(k->store);
 
 		advance_stop(k, now);
 		notify_ready(k, now);

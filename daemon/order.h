@@ -39,6 +39,7 @@ struct order {
 	uint32_t followers;         /* subscriptions to this order's topic */
 	bool held;                  /* not queued until its follower subscribed */
 	bool committed;             /* in the store, may be cooked */
+	uint64_t batch;             /* the store batch that writes it (store.h) */
 	struct order *next_new;     /* kitchend's list of orders awaiting commit */
 	struct dish dishes[];
 };

@@ -92,5 +92,5 @@ int kitchen_recover(struct kitchen *k)
 	if (k->orders.len)
 		log_info("Resuming %llu dishes of %zu orders from the store",
 			 (unsigned long long) k->n_queued, k->orders.len);
-	return store_commit(k->store);
+	return store_sync(k->store);
 }

@@ -9,18 +9,12 @@
 #include "log.h"
 #include "sql.h"
 #include "store_v1.h"
+#include "store_writer.h"
 #include "util.h"
 
+/* The read connection's statements; the writes are store_writer.c's. */
 enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ADD_ORDER,
 	STMT_FIND_KEY,
-	STMT_FORGET_KEY,
-	STMT_REQUEUED,
-	STMT_SERVED,
-	STMT_FAILED,
-	STMT_ORDER_DONE,
 	STMT_GET_ORDER,
 	STMT_GET_DISHES,
 	STMT_OPEN_ORDERS,
@@ -28,24 +22,7 @@ enum stmt {
 };
 
 static const char *const stmt_sql[_STMT_MAX] = {
-	[STMT_BEGIN] = "BEGIN",
-	[STMT_COMMIT] = "COMMIT",
-	[STMT_ADD_ORDER] = ("INSERT INTO orders(id, key, created_ms, dishes, first_dish, names) "
-			    "VALUES (?, ?, ?, ?, ?, ?)"),
 	[STMT_FIND_KEY] = "SELECT id, created_ms FROM orders WHERE key = ?",
-	[STMT_FORGET_KEY] = "UPDATE orders SET key = NULL WHERE id = ?",
-	/* ?1 id, ?2 attempts, ?3 chef, then result and/or detail. */
-	[STMT_REQUEUED] = ("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?3, ?4) "
-			   "ON CONFLICT(id) DO UPDATE SET state = 0, attempts = excluded.attempts, "
-			   "chef = excluded.chef, detail = detail || excluded.detail"),
-	[STMT_SERVED] = ("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 2, ?2, ?3, ?4, ?5) "
-			 "ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, "
-			 "chef = excluded.chef, result = excluded.result, detail = excluded.detail"),
-	[STMT_FAILED] = ("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 3, ?2, ?3, ?4, ?5) "
-			 "ON CONFLICT(id) DO UPDATE SET state = 3, attempts = excluded.attempts, "
-			 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
-			 "result = excluded.result, detail = detail || excluded.detail"),
-	[STMT_ORDER_DONE] = "UPDATE orders SET done = ? WHERE id = ?",
 	[STMT_GET_ORDER] = "SELECT id, created_ms, dishes, first_dish, names FROM orders WHERE id = ?",
 	/* The rowid range of an order's dishes: no index needed, already in order. */
 	[STMT_GET_DISHES] = ("SELECT id, state, attempts, chef, result, detail FROM dishes "
@@ -86,12 +63,28 @@ struct row {
 	size_t chef, result, detail;
 };
 
+/*
+ * The idempotency key of an order not yet committed, which the read
+ * connection cannot see: in a hash chain for store_find_key(), and in a
+ * list in batch order, to be dropped once its batch is committed.
+ */
+struct mem_key {
+	char *key;
+	uint64_t order_id, created_ms, batch;
+	bool forgotten;                 /* expired: the record taking it off follows */
+	struct mem_key *chain, *next;
+};
+
+#define KEY_BUCKETS 1024
+
 struct store {
-	sqlite3 *db;
+	sqlite3 *db;                    /* the read connection, the caller's thread */
 	sqlite3_stmt *stmt[_STMT_MAX];
-	bool in_tx;
-	bool converted;            /* by store_open(), from version 1 */
+	struct store_writer *writer;    /* the writes, on their own thread and connection */
+	bool converted;                 /* by store_open(), from version 1 */
 	uint64_t converted_orders;
+	struct mem_key *keys[KEY_BUCKETS];
+	struct mem_key *keys_head, *keys_tail;
 	/* Scratch for reading an order back, kept for the next one. */
 	struct row *rows;
 	size_t rows_cap;
@@ -113,49 +106,6 @@ const char *dish_state_name(enum dish_state s)
 	return state_names[s];
 }
 
-static int step_done(struct store *s, enum stmt k)
-{
-	return sql_step(s->db, s->stmt[k]);
-}
-
-static int begin(struct store *s)
-{
-	int r;
-
-	if (s->in_tx)
-		return 0;
-	r = step_done(s, STMT_BEGIN);
-	if (r < 0)
-		return r;
-	s->in_tx = true;
-	return 0;
-}
-
-int store_commit(struct store *s)
-{
-	int r;
-
-	if (!s->in_tx)
-		return 0;
-	r = step_done(s, STMT_COMMIT);
-	if (r < 0)
-		return r;
-	s->in_tx = false;
-	return 0;
-}
-
-bool store_dirty(const struct store *s)
-{
-	return s->in_tx;
-}
-
-void store_rollback(struct store *s)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		(void) sql_exec(s->db, "ROLLBACK");
-	s->in_tx = false;
-}
-
 bool store_converted(const struct store *s, uint64_t *ret_orders)
 {
 	if (s->converted && ret_orders)
@@ -163,11 +113,109 @@ bool store_converted(const struct store *s, uint64_t *ret_orders)
 	return s->converted;
 }
 
+/* ---- keys of orders not yet committed ---- */
+
+static size_t key_bucket(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;  /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *) key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t) (h % KEY_BUCKETS);
+}
+
+static int key_remember(struct store *s, const char *key, uint64_t order_id, uint64_t created_ms)
+{
+	struct mem_key *e = calloc(1, sizeof(*e));
+	size_t b = key_bucket(key);
+
+	if (!e || !(e->key = strdup(key))) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->order_id = order_id;
+	e->created_ms = created_ms;
+	e->batch = store_writer_current(s->writer);
+	e->chain = s->keys[b];
+	s->keys[b] = e;
+	if (s->keys_tail)
+		s->keys_tail->next = e;
+	else
+		s->keys_head = e;
+	s->keys_tail = e;
+	return 0;
+}
+
+static struct mem_key *key_lookup(struct store *s, const char *key)
+{
+	for (struct mem_key *e = s->keys[key_bucket(key)]; e; e = e->chain)
+		if (!e->forgotten && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Drop the keys of batches up to @committed: the read connection sees them. */
+static void keys_committed(struct store *s, uint64_t committed)
+{
+	while (s->keys_head && s->keys_head->batch <= committed) {
+		struct mem_key *e = s->keys_head, **p = &s->keys[key_bucket(e->key)];
+
+		while (*p != e)
+			p = &(*p)->chain;
+		*p = e->chain;
+		s->keys_head = e->next;
+		if (!s->keys_head)
+			s->keys_tail = NULL;
+		free(e->key);
+		free(e);
+	}
+}
+
+/* ---- the batches ---- */
+
+int store_fd(const struct store *s)
+{
+	return store_writer_fd(s->writer);
+}
+
+void store_hand_over(struct store *s)
+{
+	store_writer_hand_over(s->writer);
+}
+
+int store_poll(struct store *s, uint64_t *ret_committed)
+{
+	int r = store_writer_poll(s->writer, ret_committed);
+
+	keys_committed(s, *ret_committed);
+	return r;
+}
+
+int store_sync(struct store *s)
+{
+	int r = store_writer_sync(s->writer);
+
+	keys_committed(s, store_writer_committed(s->writer));
+	return r;
+}
+
+uint64_t store_written(const struct store *s)
+{
+	return store_writer_written(s->writer);
+}
+
+uint64_t store_committed(const struct store *s)
+{
+	return store_writer_committed(s->writer);
+}
+
+/* ---- opening ---- */
+
 /* Refuse a newer schema before anything is written (even the journal mode). */
-static int check_version(struct store *s)
+static int check_version(sqlite3 *db)
 {
 	uint64_t version;
-	int r = sql_query_u64(s->db, "PRAGMA user_version", &version);
+	int r = sql_query_u64(db, "PRAGMA user_version", &version);
 
 	if (r < 0)
 		return r;
@@ -180,28 +228,28 @@ static int check_version(struct store *s)
 }
 
 /* Bring the file to STORE_SCHEMA_VERSION, in one transaction. */
-static int set_up_schema(struct store *s)
+static int set_up_schema(struct store *s, sqlite3 *db)
 {
 	uint64_t version = 0, n_orders = 0;
 	int r;
 
 	/* IMMEDIATE: what the version says stays true until the commit. */
-	r = sql_exec(s->db, "BEGIN IMMEDIATE");
+	r = sql_exec(db, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	r = sql_query_u64(s->db, "PRAGMA user_version", &version);
+	r = sql_query_u64(db, "PRAGMA user_version", &version);
 	if (r >= 0) {
 		if (version == 0)
-			r = sql_exec(s->db, schema_sql);
+			r = sql_exec(db, schema_sql);
 		else if (version == 1)
-			r = store_v1_convert(s->db, schema_sql, &n_orders);
+			r = store_v1_convert(db, schema_sql, &n_orders);
 		else if (version > STORE_SCHEMA_VERSION)
 			r = -EPROTONOSUPPORT;  /* written meanwhile */
 	}
 	if (r >= 0)
-		r = sql_exec(s->db, "COMMIT");
+		r = sql_exec(db, "COMMIT");
 	if (r < 0) {
-		(void) sql_exec(s->db, "ROLLBACK");
+		(void) sql_exec(db, "ROLLBACK");
 		return r;
 	}
 	if (version == 1) {
@@ -211,10 +259,55 @@ static int set_up_schema(struct store *s)
 	return 0;
 }
 
+static int open_db(const char *path, sqlite3 **ret)
+{
+	int r;
+
+	if (sqlite3_open_v2(path, ret, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		r = *ret ? sql_error(*ret, path) : -ENOMEM;
+		if (sqlite3_errcode(*ret) == SQLITE_CANTOPEN)
+			r = -EACCES;
+		return r;
+	}
+	sqlite3_busy_timeout(*ret, 5000);
+	return 0;
+}
+
+/* The writer's connection: the file brought to the schema, then the thread. */
+static int open_writer(struct store *s, const char *path, const char *synchronous)
+{
+	sqlite3 *db = NULL;
+	char pragma[64];
+	int r;
+
+	r = open_db(path, &db);
+	/* WAL: the reads never block the writer nor it them, and a commit
+	 * appends instead of rewriting pages. synchronous=FULL syncs the WAL at
+	 * each commit, so an acknowledged order survives a power cut; NORMAL
+	 * only survives a crash of kitchend itself. */
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s;",
+		 strcmp(synchronous, "normal") == 0 ? "NORMAL" : "FULL");
+	if (r >= 0)
+		r = check_version(db);
+	if (r >= 0)
+		r = sql_exec(db, "PRAGMA journal_mode = WAL;");
+	if (r >= 0)
+		r = sql_exec(db, pragma);
+	if (r >= 0)
+		r = sql_exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
+	if (r >= 0)
+		r = set_up_schema(s, db);
+	if (r < 0) {
+		sqlite3_close(db);
+		return r;
+	}
+	return store_writer_new(db, &s->writer);  /* takes db */
+}
+
 int store_open(const char *dir, const char *synchronous, struct store **ret_store)
 {
 	_cleanup_free_ char *path = NULL;
-	char pragma[64];
 	struct store *s;
 	int r;
 
@@ -224,33 +317,11 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 	if (!s)
 		return -ENOMEM;
 
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		r = s->db ? sql_error(s->db, path) : -ENOMEM;
-		if (sqlite3_errcode(s->db) == SQLITE_CANTOPEN)
-			r = -EACCES;
-		goto fail;
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-
-	/* WAL: readers never block the loop's writer, and a commit appends
-	 * instead of rewriting pages. synchronous=FULL syncs the WAL at each
-	 * commit, so an acknowledged order survives a power cut; NORMAL only
-	 * survives a crash of kitchend itself. */
-	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s;",
-		 strcmp(synchronous, "normal") == 0 ? "NORMAL" : "FULL");
-	r = check_version(s);
+	r = open_writer(s, path, synchronous);
 	if (r >= 0)
-		r = sql_exec(s->db, "PRAGMA journal_mode = WAL;");
-	if (r >= 0)
-		r = sql_exec(s->db, pragma);
-	if (r >= 0)
-		r = sql_exec(s->db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
-	if (r >= 0)
-		r = set_up_schema(s);
+		r = open_db(path, &s->db);
 	if (r < 0)
 		goto fail;
-
 	for (int k = 0; k < _STMT_MAX; k++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->stmt[k], NULL) != SQLITE_OK) {
@@ -272,11 +343,12 @@ void store_close(struct store **sp)
 	if (!sp || !*sp)
 		return;
 	s = *sp;
-	if (s->in_tx)
-		(void) store_commit(s);
+	/* Reverse order of store_open(). */
 	for (int k = 0; k < _STMT_MAX; k++)
 		sqlite3_finalize(s->stmt[k]);
 	sqlite3_close(s->db);
+	store_writer_free(&s->writer);  /* commits what remains first */
+	keys_committed(s, UINT64_MAX);
 	free(s->rows);
 	free(s->text);
 	free(s);
@@ -321,52 +393,98 @@ int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX])
 	return rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
 }
 
+/* ---- writing: records for the writer ---- */
+
+/* @p as a record's string (STORE_NO_TEXT for NULL), a '\n' appended if @line. */
+static int text(struct store *s, const char *p, bool line, size_t *ret)
+{
+	size_t off = store_writer_text_begin(s->writer);
+	int r = 0;
+
+	if (!p) {
+		*ret = STORE_NO_TEXT;
+		return 0;
+	}
+	r = store_writer_text_put(s->writer, p, strlen(p));
+	if (r >= 0 && line)
+		r = store_writer_text_put(s->writer, "\n", 1);
+	if (r >= 0)
+		r = store_writer_text_end(s->writer);
+	*ret = off;
+	return r;
+}
+
 int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
 		    uint64_t first_dish_id, size_t n, const char *const *names)
 {
-	sqlite3_stmt *st = s->stmt[STMT_ADD_ORDER];
-	_cleanup_free_ char *joined = NULL;
-	size_t len = 0;
+	struct store_rec rec = {
+		.kind = STORE_REC_ADD_ORDER,
+		.id = id,
+		.n = { created_ms, n, first_dish_id },
+	};
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (strchr(names[i], '\n'))
 			return -EINVAL;
-		len += strlen(names[i]) + 1;
-	}
-	joined = malloc(len + 1);
-	if (!joined)
-		return -ENOMEM;
-	len = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(names[i]);
-		if (i > 0)
-			joined[len++] = '\n';
-		memcpy(joined + len, names[i], l);
-		len += l;
-	}
-	joined[len] = '\0';
 
-	r = begin(s);
+	if (key && !*key)
+		key = NULL;
+	r = text(s, key, false, &rec.str[0]);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
-	if (key && *key)
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64) created_ms);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64) n);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64) first_dish_id);
-	sqlite3_bind_text(st, 6, joined, (int) len, SQLITE_STATIC);
-	return step_done(s, STMT_ADD_ORDER);
+	rec.str[1] = store_writer_text_begin(s->writer);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (i > 0)
+			r = store_writer_text_put(s->writer, "\n", 1);
+		if (r >= 0)
+			r = store_writer_text_put(s->writer, names[i], strlen(names[i]));
+	}
+	if (r >= 0)
+		r = store_writer_text_end(s->writer);
+	rec.str[2] = STORE_NO_TEXT;
+	if (r >= 0 && key)
+		r = key_remember(s, key, id, created_ms);
+	if (r < 0)
+		return r;
+	r = store_writer_add(s->writer, &rec);
+	if (r < 0 && key) {
+		/* Not written after all: the key just remembered goes. */
+		struct mem_key *e = key_lookup(s, key);
+		if (e && e->order_id == id)
+			e->forgotten = true;
+	}
+	return r;
+}
+
+static int forget_key(struct store *s, uint64_t order_id)
+{
+	return store_writer_add(s->writer, &(struct store_rec) {
+		.kind = STORE_REC_FORGET_KEY,
+		.id = order_id,
+		.str = { STORE_NO_TEXT, STORE_NO_TEXT, STORE_NO_TEXT },
+	});
 }
 
 int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id)
 {
 	sqlite3_stmt *st = s->stmt[STMT_FIND_KEY];
+	struct mem_key *e = key_lookup(s, key);
 	uint64_t id = 0, created_ms = 0;
 	int rc, r;
+
+	/* An order not yet committed first: the read connection cannot see it. */
+	if (e) {
+		if (e->created_ms >= since_ms) {
+			*ret_order_id = e->order_id;
+			return 0;
+		}
+		r = forget_key(s, e->order_id);
+		if (r < 0)
+			return r;
+		e->forgotten = true;
+		return -ENOENT;
+	}
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -385,96 +503,55 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 		return 0;
 	}
 
-	/* Expired: the order stays, the key (UNIQUE) goes free. */
-	r = begin(s);
-	if (r < 0)
-		return r;
-	st = s->stmt[STMT_FORGET_KEY];
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
-	r = step_done(s, STMT_FORGET_KEY);
+	/* Expired: the order stays, the key (UNIQUE) goes free. A record
+	 * taking it off may already be on its way: a second one is harmless. */
+	r = forget_key(s, id);
 	return r < 0 ? r : -ENOENT;
 }
 
-/* Bind ?1 id, ?2 attempts, ?3 chef of a dish statement, in a transaction. */
-static int dish_begin(struct store *s, enum stmt k, uint64_t dish_id, unsigned attempts, const char *chef)
+static int dish_rec(struct store *s, enum store_rec_kind kind, uint64_t dish_id, unsigned attempts,
+		    const char *chef, const char *str1, bool line1, const char *str2, bool line2)
 {
-	sqlite3_stmt *st = s->stmt[k];
-	int r = begin(s);
+	struct store_rec rec = { .kind = kind, .id = dish_id, .n = { attempts } };
+	int r;
 
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) dish_id);
-	sqlite3_bind_int(st, 2, (int) attempts);
-	sqlite3_bind_text(st, 3, chef, -1, SQLITE_STATIC);
-	return 0;
+	r = text(s, chef, false, &rec.str[0]);
+	if (r >= 0)
+		r = text(s, str1, line1, &rec.str[1]);
+	if (r >= 0)
+		r = text(s, str2, line2, &rec.str[2]);
+	if (r >= 0)
+		r = store_writer_add(s->writer, &rec);
+	return r;
 }
 
 /* Reasons accumulate in detail, one line per attempt that did not serve. */
-static int bind_reason_line(sqlite3_stmt *st, int col, const char *reason)
-{
-	_cleanup_free_ char *line = NULL;
-
-	if (asprintf(&line, "%s\n", reason) < 0)
-		return -ENOMEM;
-	sqlite3_bind_text(st, col, line, -1, SQLITE_TRANSIENT);
-	return 0;
-}
-
 int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 			const char *reason)
 {
-	sqlite3_stmt *st = s->stmt[STMT_REQUEUED];
-	int r = dish_begin(s, STMT_REQUEUED, dish_id, attempts, chef);
-
-	if (r >= 0)
-		r = bind_reason_line(st, 4, reason);
-	if (r < 0) {
-		sqlite3_clear_bindings(st);
-		return r;
-	}
-	return step_done(s, STMT_REQUEUED);
+	return dish_rec(s, STORE_REC_REQUEUED, dish_id, attempts, chef, reason, true, NULL, false);
 }
 
 int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *result, const char *items)
 {
-	sqlite3_stmt *st = s->stmt[STMT_SERVED];
-	int r = dish_begin(s, STMT_SERVED, dish_id, attempts, chef);
-
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, items, -1, SQLITE_STATIC);
-	return step_done(s, STMT_SERVED);
+	return dish_rec(s, STORE_REC_SERVED, dish_id, attempts, chef, result, false, items, false);
 }
 
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *reason)
 {
-	sqlite3_stmt *st = s->stmt[STMT_FAILED];
-	int r = dish_begin(s, STMT_FAILED, dish_id, attempts, chef);
-
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
-	r = bind_reason_line(st, 5, reason);
-	if (r < 0) {
-		sqlite3_clear_bindings(st);
-		return r;
-	}
-	return step_done(s, STMT_FAILED);
+	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, chef, reason, false, reason, true);
 }
 
 int store_order_done(struct store *s, uint64_t order_id, enum dish_state state)
 {
-	sqlite3_stmt *st = s->stmt[STMT_ORDER_DONE];
-	int r = begin(s);
-
-	if (r < 0)
-		return r;
-	sqlite3_bind_int(st, 1, (int) state);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64) order_id);
-	return step_done(s, STMT_ORDER_DONE);
+	return store_writer_add(s->writer, &(struct store_rec) {
+		.kind = STORE_REC_ORDER_DONE,
+		.id = order_id,
+		.n = { (uint64_t) state },
+		.str = { STORE_NO_TEXT, STORE_NO_TEXT, STORE_NO_TEXT },
+	});
 }
 
 /* ---- reading orders back ---- */

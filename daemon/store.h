@@ -1,11 +1,33 @@
 /*
  * store — the order book on disk: state_dir/kitchen.db, SQLite in WAL mode.
  *
- * kitchend opens a transaction lazily with the first write of a loop turn
- * and commits it at the end of a turn in which a client waits for it, else a
- * few ms later (store_commit; store_dirty says one is open), so a burst costs
- * one fsync. Nothing is acknowledged to a client before the commit that
- * holds it.
+ * Writes are not made on the caller's thread. Each write function appends a
+ * record (its strings copied) to the current batch in memory and returns at
+ * once; a writer thread of the store's own, on a connection of its own,
+ * applies a batch in one transaction and commits it (an fdatasync with
+ * store.synchronous=full). Whenever the writer is idle, store_hand_over()
+ * gives it the current batch (if it holds anything) and a new batch starts;
+ * while the writer is busy the next batch accumulates, so a burst costs one
+ * fsync per batch, not per write (group commit, with no deferral).
+ *
+ * Batches are numbered from 1 in the order they are written:
+ * store_written() is the last one holding a write. When the writer has
+ * committed one it makes store_fd() readable; store_poll() then says the
+ * highest number committed, which is what store_committed() says until the
+ * next poll. Whatever must not be promised before it is durable (an order's
+ * acknowledgement) waits for the batch holding it: store_written() right
+ * after the write. After a failed commit nothing more is committed and
+ * store_poll() and store_sync() return -EIO (the caller stops: memory is
+ * then ahead of the store).
+ *
+ * Reads (store_get_order, store_find_key, store_load_open, store_count,
+ * store_next_ids) go through a second connection on the caller's thread
+ * and see only what is committed; threads never share a connection. The
+ * one exception is an idempotency key: the store keeps the keys of orders
+ * not yet committed in memory, and store_find_key() looks there first.
+ *
+ * All functions are for one thread (kitchend's loop); only the writer runs
+ * on its own.
  *
  * Schema version 2 (PRAGMA user_version) writes per order, not per dish:
  *
@@ -93,14 +115,26 @@ struct store_dish {
  * whose dish ids are not numbered as kitchend numbers them.
  */
 int store_open(const char *dir, const char *synchronous, struct store **ret_store);
-void store_close(struct store **s);  /* commits what is open; NULL is fine */
+/* Commits what is written (store_sync), stops the writer, closes both
+ * connections; NULL is fine. */
+void store_close(struct store **s);
 
-/* Commit the open transaction, if any. */
-int store_commit(struct store *s);
-/* Give up the open transaction, if any (after a failed commit). */
-void store_rollback(struct store *s);
-/* Whether a transaction is open: something written is not committed yet. */
-bool store_dirty(const struct store *s);
+/* Readable when a batch was committed (or a commit failed): for poll(). */
+int store_fd(const struct store *s);
+/* Hand the current batch to the writer, if it is idle and the batch holds
+ * something; never waits. */
+void store_hand_over(struct store *s);
+/* Clear store_fd(); the highest committed batch in *ret_committed, or -EIO
+ * once a commit failed. */
+int store_poll(struct store *s, uint64_t *ret_committed);
+/* Hand over and wait until everything written so far is committed (or a
+ * commit failed: -EIO). For recovery, tests and store_close(). */
+int store_sync(struct store *s);
+/* The last batch holding a write (0: none yet), and the highest one known
+ * committed (by store_poll() or store_sync()): everything written is
+ * committed when store_written() <= store_committed(). */
+uint64_t store_written(const struct store *s);
+uint64_t store_committed(const struct store *s);
 
 /* Whether store_open() converted @s from version 1; if so and @ret_orders
  * is not NULL, how many orders it converted. */
@@ -121,8 +155,10 @@ int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t crea
 
 /*
  * The order submitted with idempotency @key at or after @since_ms (wall
- * clock), or -ENOENT. A key older than that has expired: it is taken off its
- * order (in the open transaction), so that a new order may carry it.
+ * clock), or -ENOENT; an order not yet committed is found too. A key older
+ * than that has expired: a record taking it off its order is written (to
+ * the current batch, ahead of any new order's), so that a new order may
+ * carry it.
  */
 int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t *ret_order_id);
 
@@ -143,7 +179,7 @@ int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, cons
 int store_order_done(struct store *s, uint64_t order_id, enum dish_state state);
 
 /*
- * Read order @id and call @dish_cb (may be NULL) for each of its dishes in
+ * Read order @id (as committed) and call @dish_cb (may be NULL) for each of its dishes in
  * index order; -ENOENT for no such order. The order and its dish rows are
  * read (once) before anything is handed over: *ret_order is filled before
  * the first @dish_cb, and an error other than the callback's own comes

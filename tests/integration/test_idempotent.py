@@ -59,6 +59,26 @@ def test():
 		check(c not in (a, b), "a new key after a restart should make a new order", a, b, c)
 		k.wait_order(c)
 
+		# The same key a few times at once: the first order may not be
+		# committed yet when the others come (the store knows its key in
+		# memory until then). One order, and all are told its id.
+		procs = [k.ctl_popen("order", "--key", "burst-1", "Tea") for _ in range(4)]
+		ids = []
+		try:
+			for p in procs:
+				out, err = p.communicate(timeout=30)
+				check_eq(p.returncode, 0, "kitchenctl order --key burst-1 (at once)", out, err)
+				ids.append(int(out))
+		finally:
+			for p in procs:
+				if p.poll() is None:
+					p.kill()
+					p.wait()
+		check_eq(len(set(ids)), 1, "the same key at once should name one order", ids)
+		e = ids[0]
+		check(e not in (a, b, c), "the burst's key is new: a new order", a, b, c, e)
+		k.wait_order(e)
+
 		# Past the retention period a key is forgotten: a new order.
 		time.sleep(3.5)
 		d = order_key(k, "retry-1", "Tea")
@@ -73,9 +93,9 @@ def test():
 		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
 		try:
 			rows = db.execute("SELECT id FROM orders ORDER BY id").fetchall()
-			check_eq([r[0] for r in rows], sorted([a, b, c, d]), "orders in the store")
+			check_eq([r[0] for r in rows], sorted([a, b, c, d, e]), "orders in the store")
 			n = db.execute("SELECT COUNT(*) FROM dishes").fetchone()[0]
-			check_eq(n, 2 + 1 + 1 + 1, "dishes in the store")
+			check_eq(n, 2 + 1 + 1 + 1 + 1, "dishes in the store")
 		finally:
 			db.close()
 

@@ -2,6 +2,7 @@
  * test-store — the order store on a real SQLite file (daemon/store.c).
  */
 #include <errno.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,7 @@ static int test_life_of_an_order(void)
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 5, "key-1", 1234, 10, 3, names) == 0);
-	CHECK(store_commit(s) == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "key-1", 1234, &id) == 0 && id == 5);
 	CHECK(store_find_key(s, "key-1", 0, &id) == 0 && id == 5);
 	CHECK(store_find_key(s, "key-2", 0, &id) == -ENOENT);
@@ -96,9 +97,11 @@ static int test_life_of_an_order(void)
 
 	/* Taken back: the order has started, though nothing is done. */
 	CHECK(store_dish_requeued(s, 10, 1, "chef-1", "chef chef-1 died") == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
 	CHECK(o.state == DISH_STATE_COOKING && o.served == 0 && o.failed == 0);
 	CHECK(store_dish_requeued(s, 10, 2, "chef-2", "chef chef-2 timed out") == 0);
+	CHECK(store_sync(s) == 0);
 	seen.n = 0;
 	CHECK(store_get_order(s, 5, &o, collect, &seen) == 0);
 	CHECK(seen.d[0].state == DISH_STATE_QUEUED && seen.d[0].attempts == 2);
@@ -109,12 +112,13 @@ static int test_life_of_an_order(void)
 	CHECK(store_dish_requeued(s, 11, 1, "chef-1", "chef chef-1 died") == 0);
 	/* No chef at the end (a dish that left the menu): the last one stays. */
 	CHECK(store_dish_failed(s, 11, 1, "", "no longer on the menu") == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
 	CHECK(o.state == DISH_STATE_COOKING && o.served == 1 && o.failed == 1);
 
 	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", "") == 0);
 	CHECK(store_order_done(s, 5, DISH_STATE_FAILED) == 0);
-	CHECK(store_commit(s) == 0);
+	CHECK(store_sync(s) == 0);
 
 	seen.n = 0;
 	CHECK(store_get_order(s, 5, &o, collect, &seen) == 0);
@@ -173,12 +177,7 @@ static int test_reopen(void)
 	CHECK(store_order_done(s, 2, DISH_STATE_SERVED) == 0);
 	/* Dish 1 is at a chef when kitchend dies: nothing says so. */
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
-	CHECK(store_commit(s) == 0);
-	/* Never committed: gone after the reopen. */
-	CHECK(store_add_order(s, 3, NULL, 3, 4, 1, names) == 0);
-	CHECK(store_dish_served(s, 1, 1, "chef-1", "Served Pizza", "") == 0);
-	store_rollback(s);
-	store_close(&s);
+	store_close(&s);  /* commits what is written */
 
 	CHECK(store_open(dir, "normal", &s) == 0);
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
@@ -205,9 +204,11 @@ static int test_next_ids(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 1, NULL, 1, 1, 10, many) == 0);
 	CHECK(store_add_order(s, 2, NULL, 1, 11, 1, many) == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 12);
 	CHECK(store_dish_served(s, 40, 1, "x", "y", "") == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 41);
 	store_close(&s);
@@ -232,6 +233,7 @@ static int test_big_order(void)
 	for (unsigned i = 0; i < 150; i += 3)
 		CHECK(store_dish_served(s, 1000 + i, 1, "c", "r", many[i]) == 0);
 	CHECK(store_dish_failed(s, 1149, 2, "c", "bad") == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 7, &o, NULL, NULL) == 0);
 	CHECK(o.served == 50 && o.failed == 1 && o.state == DISH_STATE_COOKING);
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
@@ -266,8 +268,15 @@ static int test_duplicate_key(void)
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 1, "k", 1, 1, 1, names) == 0);
-	CHECK(store_add_order(s, 2, "k", 1, 2, 1, names) == -EIO);
-	store_rollback(s);
+	/* Written at once; the writer's commit fails, and nothing after it
+	 * is committed either. */
+	CHECK(store_add_order(s, 2, "k", 1, 2, 1, names) == 0);
+	CHECK(store_sync(s) == -EIO);
+	CHECK(store_committed(s) == 0);
+	CHECK(store_add_order(s, 3, NULL, 1, 3, 1, names) == 0);
+	CHECK(store_sync(s) == -EIO);
+	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
+	CHECK(store_get_order(s, 3, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
 	store_close(&s);
 	return 0;
 }
@@ -279,14 +288,86 @@ static int test_expired_key(void)
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 1, "k", 1000, 1, 1, names) == 0);
-	CHECK(store_commit(s) == 0);
+	CHECK(store_sync(s) == 0);
 	/* Past its retention the key is forgotten and may name a new order. */
 	CHECK(store_find_key(s, "k", 1001, &id) == -ENOENT);
 	CHECK(store_add_order(s, 2, "k", 2000, 2, 1, names) == 0);
-	CHECK(store_commit(s) == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "k", 1001, &id) == 0 && id == 2);
 	/* The old order itself stays. */
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	store_close(&s);
+	return 0;
+}
+
+/* Wait (5 s at most) until the writer commits batch @batch. */
+static int wait_committed(struct store *s, uint64_t batch)
+{
+	for (int i = 0; i < 500; i++) {
+		struct pollfd p = { .fd = store_fd(s), .events = POLLIN };
+		uint64_t committed = 0;
+		int r;
+
+		(void) poll(&p, 1, 10);
+		r = store_poll(s, &committed);
+		if (r < 0)
+			return r;
+		if (committed >= batch)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+/* Reads see committed batches only; keys of orders not committed are known. */
+static int test_batches(void)
+{
+	struct store *s = NULL;
+	uint64_t id = 0, committed = 1;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_written(s) == 0 && store_committed(s) == 0);
+	CHECK(store_add_order(s, 1, "k", 1000, 1, 2, names) == 0);
+	CHECK(store_written(s) == 1);
+	/* Not handed over: the read connection cannot see it ... */
+	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
+	CHECK(store_poll(s, &committed) == 0 && committed == 0);
+	/* ... but its key is known: a second ORDER with it is the same order. */
+	CHECK(store_find_key(s, "k", 1000, &id) == 0 && id == 1);
+
+	store_hand_over(s);
+	/* Written while the writer has batch 1: batch 2. */
+	CHECK(store_dish_served(s, 1, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_written(s) == 2);
+	CHECK(wait_committed(s, 1) == 0);
+	CHECK(store_committed(s) >= 1);
+	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	/* The key from the store now. */
+	CHECK(store_find_key(s, "k", 1000, &id) == 0 && id == 1);
+	if (store_committed(s) < 2) {
+		struct store_order o;
+		CHECK(store_get_order(s, 1, &o, NULL, NULL) == 0 && o.served == 0);
+		store_hand_over(s);
+		CHECK(wait_committed(s, 2) == 0);
+	}
+	{
+		struct store_order o;
+		CHECK(store_get_order(s, 1, &o, NULL, NULL) == 0 && o.served == 1);
+	}
+
+	/* A key expiring before its order is committed: taken off it first,
+	 * so that the next order may carry it. */
+	CHECK(store_add_order(s, 2, "m", 1000, 3, 1, names) == 0);
+	CHECK(store_find_key(s, "m", 1001, &id) == -ENOENT);
+	CHECK(store_add_order(s, 3, "m", 2000, 4, 1, names) == 0);
+	CHECK(store_find_key(s, "m", 1001, &id) == 0 && id == 3);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_written(s) == store_committed(s));
+	CHECK(store_find_key(s, "m", 1001, &id) == 0 && id == 3);
+	CHECK(store_get_order(s, 2, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	/* Nothing written: nothing to hand over, nothing changes. */
+	committed = store_committed(s);
+	store_hand_over(s);
+	CHECK(store_sync(s) == 0 && store_committed(s) == committed);
 	store_close(&s);
 	return 0;
 }
@@ -437,7 +518,7 @@ static int test_v1_converted(void)
 	CHECK(store_find_key(s, "k1", 1000, &id) == 0 && id == 1);
 	CHECK(store_find_key(s, "old", 1000, &id) == -ENOENT);
 	CHECK(store_add_order(s, 4, "old", 7000, 9, 1, names) == 0);
-	CHECK(store_commit(s) == 0);
+	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "old", 1000, &id) == 0 && id == 4);
 	store_close(&s);
 
@@ -500,6 +581,7 @@ static const struct tap_case cases[] = {
 	{ "a name with a newline refused", test_newline_refused },
 	{ "duplicate key refused", test_duplicate_key },
 	{ "expired key forgotten", test_expired_key },
+	{ "reads see committed batches", test_batches },
 	{ "unwritable directory", test_unwritable },
 	{ "version 1 converted", test_v1_converted },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },

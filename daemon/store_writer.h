@@ -1,0 +1,83 @@
+/*
+ * store_writer — the order store's writes, applied on a thread of its own
+ * (store.h says what its callers see; this is store.c's side).
+ *
+ * The caller (the loop thread, through store.c) appends records to the
+ * current batch, their strings copied into the batch's text, and returns at
+ * once. store_writer_hand_over() gives the current batch to the writer
+ * thread when that is idle; the next one accumulates meanwhile. The thread
+ * applies a batch in one transaction on its own connection (the one given
+ * to store_writer_new(), used by no other thread from then on), commits it,
+ * and says so on an eventfd (store_writer_fd()). The thread blocks every
+ * signal: kitchend's loop takes them from its signalfd.
+ *
+ * Batches are numbered from 1, in the order they are written; the caller
+ * learns the highest committed number from store_writer_poll(). After a
+ * failed commit nothing more is applied: every later call reports -EIO.
+ *
+ * Two batches take turns (one written to, one applied), so a busy store
+ * allocates nothing once they have grown to size.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_writer;
+
+enum store_rec_kind {
+	STORE_REC_ADD_ORDER,     /* id; n: created_ms, dishes, first_dish; str: key, names */
+	STORE_REC_FORGET_KEY,    /* id: the order whose key goes */
+	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
+	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
+	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
+	STORE_REC_ORDER_DONE,    /* id: order; n[0] its final enum dish_state */
+	_STORE_REC_MAX,
+};
+
+/* A string of a record: none (SQL NULL), else an offset into the batch's text. */
+#define STORE_NO_TEXT SIZE_MAX
+
+struct store_rec {
+	enum store_rec_kind kind;
+	uint64_t id;
+	uint64_t n[3];
+	size_t str[3];
+};
+
+/*
+ * Start the writer thread on @db (a connection to a store already set up),
+ * which it takes, also on failure.
+ */
+int store_writer_new(sqlite3 *db, struct store_writer **ret);
+/* Apply what is written, stop the thread, close its connection; NULL is fine. */
+void store_writer_free(struct store_writer **w);
+
+/*
+ * A string for the next record, in pieces: store_writer_text_begin() gives
+ * its offset, store_writer_text_put() appends bytes, store_writer_text_end()
+ * closes it (a NUL). -ENOMEM leaves the batch as it was for records.
+ */
+size_t store_writer_text_begin(struct store_writer *w);
+int store_writer_text_put(struct store_writer *w, const char *p, size_t len);
+int store_writer_text_end(struct store_writer *w);
+/* Append @rec to the current batch. */
+int store_writer_add(struct store_writer *w, const struct store_rec *rec);
+
+/* The batch records go into now; the last one holding a record (0: none). */
+uint64_t store_writer_current(const struct store_writer *w);
+uint64_t store_writer_written(const struct store_writer *w);
+/* The highest committed batch the caller has learnt (poll, sync). */
+uint64_t store_writer_committed(const struct store_writer *w);
+
+/* Readable when a batch was committed (or failed). */
+int store_writer_fd(const struct store_writer *w);
+/* Give the current batch to the writer if it is idle and the batch holds
+ * something; never waits. */
+void store_writer_hand_over(struct store_writer *w);
+/* Read the eventfd; the highest committed batch in *ret, or -EIO after a
+ * failed commit. */
+int store_writer_poll(struct store_writer *w, uint64_t *ret_committed);
+/* Hand over and wait until everything written so far is committed. */
+int store_writer_sync(struct store_writer *w);
