@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 struct proto_schema {
 	const char *name;
 	unsigned fixed;  /* fields before any group */
@@ -467,19 +469,8 @@ static void out_packed(struct proto_out *o, const struct proto_schema *s, const 
 		r = -EINVAL;
 	else if (need > PROTO_MAX_FIELD)
 		r = -EMSGSIZE;
-	else if (need > o->group_size) {
-		size_t size = o->group_size ? o->group_size : 512;
-		char *p;
-
-		while (size < need)
-			size *= 2;
-		p = realloc(o->group, size);
-		if (p) {
-			o->group = p;
-			o->group_size = size;
-		} else
-			r = -ENOMEM;
-	}
+	else
+		r = buf_reserve(&o->group, &o->group_size, need);
 	if (r < 0 && o->group_r == 0)
 		o->group_r = r;
 	if (o->group_r == 0) {

@@ -40,3 +40,20 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	*ret = v;
 	return 0;
 }
+
+int buf_reserve(char **buf, size_t *size, size_t need)
+{
+	size_t grown = need < 128 ? 256 : 2 * need;
+	char *p;
+
+	if (need <= *size)
+		return 0;
+	if (grown < need)  /* overflow */
+		return -ENOMEM;
+	p = realloc(*buf, grown);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*size = grown;
+	return 0;
+}

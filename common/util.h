@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -23,6 +24,13 @@ static inline void freep(void *p)
 #define _cleanup_free_ _cleanup_(freep)
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Make *@buf (of *@size bytes allocated) hold at least @need bytes, growing
+ * it to twice what is needed (at least 256 bytes). 0, or -ENOMEM with *@buf
+ * and *@size as they were.
+ */
+int buf_reserve(char **buf, size_t *size, size_t need);
 
 /* Parse a whole decimal number in [min, max] into *ret; 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);

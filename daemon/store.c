@@ -559,14 +559,8 @@ int store_order_done(struct store *s, uint64_t order_id, enum dish_state state)
 /* Copy @len bytes of @p and a NUL into the scratch text; its offset in *ret. */
 static int text_add(struct store *s, const char *p, size_t len, size_t *ret)
 {
-	if (s->text_len + len + 1 > s->text_cap) {
-		size_t cap = (s->text_len + len + 1) * 2;
-		char *t = realloc(s->text, cap);
-		if (!t)
-			return -ENOMEM;
-		s->text = t;
-		s->text_cap = cap;
-	}
+	if (buf_reserve(&s->text, &s->text_cap, s->text_len + len + 1) < 0)
+		return -ENOMEM;
 	memcpy(s->text + s->text_len, p, len);
 	s->text[s->text_len + len] = '\0';
 	*ret = s->text_len;

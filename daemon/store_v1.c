@@ -25,14 +25,8 @@ static int names_append(struct migration *m, size_t *len, bool first, const char
 
 	if (strchr(name, '\n'))
 		return -EBADMSG;
-	if (*len + n + 2 > m->names_cap) {
-		size_t cap = (*len + n + 2) * 2;
-		char *p = realloc(m->names, cap);
-		if (!p)
-			return -ENOMEM;
-		m->names = p;
-		m->names_cap = cap;
-	}
+	if (buf_reserve(&m->names, &m->names_cap, *len + n + 2) < 0)
+		return -ENOMEM;
 	if (!first)
 		m->names[(*len)++] = '\n';
 	memcpy(m->names + *len, name, n + 1);

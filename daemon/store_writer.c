@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "sql.h"
+#include "util.h"
 
 enum wstmt {
 	WSTMT_BEGIN,
@@ -223,14 +224,8 @@ int store_writer_text_put(struct store_writer *w, const char *p, size_t len)
 {
 	struct batch *b = w->current;
 
-	if (b->text_len + len + 1 > b->text_cap) {
-		size_t cap = (b->text_len + len + 1) * 2;
-		char *t = realloc(b->text, cap);
-		if (!t)
-			return -ENOMEM;
-		b->text = t;
-		b->text_cap = cap;
-	}
+	if (buf_reserve(&b->text, &b->text_cap, b->text_len + len + 1) < 0)
+		return -ENOMEM;
 	memcpy(b->text + b->text_len, p, len);
 	b->text_len += len;
 	return 0;

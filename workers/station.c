@@ -351,19 +351,7 @@ static enum interrupt answer_failed(struct station *st, const char *reason)
 /* Room for TEXT_PER_DISH more bytes of answers' text. 0 or -ENOMEM. */
 static int text_reserve(struct station *st)
 {
-	size_t size = st->text_size ? st->text_size : 2 * TEXT_PER_DISH;
-	char *p;
-
-	if (st->text_size - st->text_len >= TEXT_PER_DISH)
-		return 0;
-	while (size - st->text_len < TEXT_PER_DISH)
-		size *= 2;
-	p = realloc(st->text, size);
-	if (!p)
-		return -ENOMEM;
-	st->text = p;
-	st->text_size = size;
-	return 0;
+	return buf_reserve(&st->text, &st->text_size, st->text_len + TEXT_PER_DISH);
 }
 
 /* Put the batch's RESULT on the sink without waiting: 0 or -errno (-EAGAIN when full). */
