@@ -40,10 +40,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "proto.h"
+#include "util.h"
 
 #define TIMEOUT_MS 60000
 #define STATUS_POLL_MS 1
@@ -70,14 +70,6 @@ static uint64_t arg_timeout_ms = 30000;
 static void *zctx;
 static void *sock;                 /* the one the helpers below use */
 static struct proto_msg *msg;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)

@@ -16,6 +16,14 @@ uint64_t now_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 uint64_t wall_ms(void)
 {
 	return clock_ms(CLOCK_REALTIME);

@@ -9,6 +9,8 @@
 
 /* Milliseconds on CLOCK_MONOTONIC, and on CLOCK_REALTIME (for the record). */
 uint64_t now_ms(void);
+/* Nanoseconds on CLOCK_MONOTONIC. */
+uint64_t now_ns(void);
 uint64_t wall_ms(void);
 
 /* free(*p) and NULL it: ownership moves stay visible at the call site. */

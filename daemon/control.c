@@ -28,12 +28,19 @@
 #define WAITS_MAX 10000
 #define WAITS_PER_CLIENT 16  /* a REQ client has one; a DEALER may pipeline a few */
 
+/* Begin a reply in protocol @version (PROTO_VERSION but to a peer of another). */
+static void reply_begin_version(struct kitchen *k, struct proto_out *out, enum proto_cmd cmd,
+				const void *rid, size_t rid_len, const char *version)
+{
+	proto_out_begin_version(out, k->control, cmd, version);
+	proto_out_env(out, rid, rid_len);
+	proto_out_env(out, "", 0);
+}
+
 static void reply_begin(struct kitchen *k, struct proto_out *out, enum proto_cmd cmd,
 			const void *rid, size_t rid_len)
 {
-	proto_out_begin(out, k->control, cmd);
-	proto_out_env(out, rid, rid_len);
-	proto_out_env(out, "", 0);
+	reply_begin_version(k, out, cmd, rid, rid_len, PROTO_VERSION);
 }
 
 static void reply_end(struct proto_out *out)
@@ -496,10 +503,8 @@ static void reply_refused(struct kitchen *k, const struct proto_msg *m)
 
 	snprintf(text, sizeof(text), "malformed request (this kitchend speaks %s%s%s)", PROTO_VERSION,
 		 m->other_version[0] ? ", not " : "", m->other_version);
-	proto_out_begin_version(&out, k->control, PROTO_ERR,
-				m->other_version[0] ? m->other_version : PROTO_VERSION);
-	proto_out_env(&out, m->env[0].data, m->env[0].len);
-	proto_out_env(&out, "", 0);
+	reply_begin_version(k, &out, PROTO_ERR, m->env[0].data, m->env[0].len,
+			    m->other_version[0] ? m->other_version : PROTO_VERSION);
 	proto_out_str(&out, PROTO_ERR_BAD_REQUEST);
 	proto_out_str(&out, text);
 	reply_end(&out);

@@ -30,8 +30,7 @@ struct slot {
 	bool started;        /* the thread runs, or ran and is not joined yet */
 	bool spoke;          /* said FREE at least once */
 	bool free;
-	bool cancelling;     /* CANCEL sent for every dish it holds */
-	uint64_t cancelled_ms;  /* when the last of them was */
+	uint64_t cancelled_ms;  /* when every dish it holds had been sent CANCEL */
 	bool gone;           /* could not take a dish: the thread has ended */
 	unsigned n_held;     /* the dishes of its batch, when !free */
 	unsigned n_cancelled;
@@ -102,7 +101,6 @@ static void station_is_free(struct brigade *b, unsigned i)
 		return;
 	}
 	s->free = true;
-	s->cancelling = false;
 	s->n_held = s->n_cancelled = 0;
 	lru_push(b, i);
 }
@@ -207,7 +205,6 @@ static void hand_out(struct brigade *b)
 			batch[n++] = dish_queue_pop(&b->queue);
 
 		s->free = false;
-		s->cancelling = false;
 		s->n_cancelled = 0;
 		/* Once sent, the dishes are the station's: they may be freed before send_to() returns. */
 		for (unsigned k = 0; k < n; k++)
@@ -392,10 +389,8 @@ static void cancel_held(struct brigade *b, unsigned i, unsigned k)
 		return;
 	}
 	h->cancelled = true;
-	if (++s->n_cancelled == s->n_held) {
-		s->cancelling = true;
+	if (++s->n_cancelled == s->n_held)
 		s->cancelled_ms = now_ms();
-	}
 }
 
 int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
@@ -449,7 +444,8 @@ unsigned brigade_stuck(const struct brigade *b, uint64_t now, uint64_t after_ms)
 		const struct slot *s = &b->slots[i];
 
 		/* @now may be older than a CANCEL sent since. */
-		if (!s->free && !s->gone && s->cancelling && now >= s->cancelled_ms + after_ms)
+		if (!s->free && !s->gone && s->n_held > 0 && s->n_cancelled == s->n_held &&
+		    now >= s->cancelled_ms + after_ms)
 			n++;
 	}
 	return n;

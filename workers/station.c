@@ -63,14 +63,6 @@ struct station {
 	bool pipe_quiet;       /* nothing came on pipe since it was last drained */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 /* Free the batch's dishes and forget their answers. */
 static void batch_clear(struct station *st)
 {
