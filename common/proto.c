@@ -543,3 +543,51 @@ int proto_order_topic(uint64_t order_id, char *buf, size_t size)
 {
 	return snprintf(buf, size, "order.%llu.", (unsigned long long) order_id);
 }
+
+static const char *const state_names[_PROTO_STATE_MAX] = {
+	[PROTO_STATE_QUEUED] = "queued",
+	[PROTO_STATE_COOKING] = "cooking",
+	[PROTO_STATE_SERVED] = "served",
+	[PROTO_STATE_FAILED] = "failed",
+};
+
+const char *proto_state_name(enum proto_state s)
+{
+	return (unsigned) s < _PROTO_STATE_MAX ? state_names[s] : "?";
+}
+
+int proto_state_from_name(const char *s, size_t len)
+{
+	for (unsigned i = 0; i < _PROTO_STATE_MAX; i++)
+		if (strlen(state_names[i]) == len && memcmp(s, state_names[i], len) == 0)
+			return (int) i;
+	return -EINVAL;
+}
+
+int proto_order_refusal(const struct proto_field *key, const struct proto_field *names, size_t n,
+			char *err, size_t size)
+{
+	if (key->len > PROTO_KEY_MAX || !proto_text_valid(key->data, key->len, false)) {
+		snprintf(err, size, "the order key must be text of at most %d bytes", PROTO_KEY_MAX);
+		return -EINVAL;
+	}
+	if (n == 0) {
+		snprintf(err, size, "an order needs at least one dish");
+		return -EINVAL;
+	}
+	if (n > PROTO_ORDER_MAX_DISHES) {
+		snprintf(err, size, "an order holds at most %d dishes, not %zu", PROTO_ORDER_MAX_DISHES, n);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (names[i].len > PROTO_MAX_NAME) {
+			snprintf(err, size, "dish %zu: a dish name is at most %d bytes", i + 1, PROTO_MAX_NAME);
+			return -EINVAL;
+		}
+		if (names[i].len == 0 || !proto_text_valid(names[i].data, names[i].len, false)) {
+			snprintf(err, size, "dish %zu: the name is not valid UTF-8 text on one line", i + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -80,7 +80,7 @@ enum proto_cmd {
 	PROTO_CANCEL,   /* kitchend -> chef: dish_id attempt */
 	/* sink, chef (PUSH) -> kitchend (PULL) */
 	PROTO_PROGRESS, /* chef_id dish_id attempt text: one stage line, only for followed dishes */
-	PROTO_RESULT,   /* chef_id (dish_id attempt outcome result items)...; outcome "served" or "failed" */
+	PROTO_RESULT,   /* chef_id (dish_id attempt outcome result items)...; outcome PROTO_OUTCOME_* */
 	/* events, kitchend (PUB) -> kitchenctl (SUB); the envelope is the topic */
 	PROTO_ORDERED,  /* order_id dishes ('\n'-joined names) */
 	PROTO_STAGE,    /* order_id index dish chef text */
@@ -94,9 +94,41 @@ enum proto_cmd {
 /* Flags of a PROTO_DISH group (decimal bit set). */
 #define PROTO_DISH_FOLLOWED 1u  /* someone follows: send PROGRESS lines */
 
+/*
+ * What kitchend accepts in a request. kitchenctl refuses the same before it
+ * sends, in the same words: both call proto_order_refusal().
+ */
+#define PROTO_ORDER_MAX_DISHES 150  /* a report of the order fits one message (see below) */
+#define PROTO_KEY_MAX 128           /* bytes of an idempotency key */
+#define PROTO_WAIT_MAX_MS 60000     /* the longest kitchend holds a WAIT */
+
+/*
+ * The state of a dish, and of an order as a whole, in reports and events
+ * ("queued", ...). The numbers are also what the order store keeps: new
+ * states are appended, never renumbered.
+ */
+enum proto_state {
+	PROTO_STATE_QUEUED,
+	PROTO_STATE_COOKING,
+	PROTO_STATE_SERVED,
+	PROTO_STATE_FAILED,
+	_PROTO_STATE_MAX,
+};
+
+/* "queued", "cooking", "served", "failed"; "?" out of range. */
+const char *proto_state_name(enum proto_state s);
+/* The state named by @len bytes at @s, or -EINVAL. */
+int proto_state_from_name(const char *s, size_t len);
+
+/* A RESULT group's outcome. */
+#define PROTO_OUTCOME_SERVED "served"
+#define PROTO_OUTCOME_FAILED "failed"
+
 /* Field counts of the report replies, so both sides agree. */
 #define PROTO_ORDER_REPORT_FIXED 6  /* order_id state created_ms dishes served failed */
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
+_Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
+	       "a report of the largest order fits one message");
 #define PROTO_STATUS_FIXED 8        /* version uptime_ms queued cooking served failed orders malformed */
 #define PROTO_CHEF_GROUP 8          /* name host pid stations busy state served local */
 
@@ -168,6 +200,15 @@ bool proto_field_is(const struct proto_msg *m, size_t i, const char *s);
 
 /* Valid UTF-8, no NUL, no control characters except '\n' when @multiline. */
 bool proto_text_valid(const char *s, size_t len, bool multiline);
+
+/*
+ * Why kitchend would refuse an ORDER with idempotency key @key ("" for
+ * none) and the @n dish names @names before it looks at its menu: a
+ * sentence in @err (ERR code PROTO_ERR_BAD_REQUEST), returning -EINVAL;
+ * 0 when nothing is wrong with it.
+ */
+int proto_order_refusal(const struct proto_field *key, const struct proto_field *names, size_t n,
+			char *err, size_t size);
 
 struct proto_out {
 	void *sock;

@@ -21,10 +21,6 @@
 #include "util.h"
 
 #define CONTROL_READS_PER_TURN 256
-/* A report of the order must fit one message: 6 + 7 per dish < PROTO_MAX_FRAMES. */
-#define ORDER_MAX_DISHES 150
-#define ORDER_KEY_MAX 128
-#define WAIT_MAX_MS 60000
 #define WAITS_MAX 10000
 #define WAITS_PER_CLIENT 16  /* a REQ client has one; a DEALER may pipeline a few */
 
@@ -97,7 +93,7 @@ static void report_head(struct report_ctx *ctx)
 	ctx->head_sent = true;
 	reply_begin(ctx->k, out, PROTO_OK, ctx->rid, ctx->rid_len);
 	proto_out_u64(out, o->id);
-	proto_out_str(out, dish_state_name(ctx->open ? order_state(ctx->open) : o->state));
+	proto_out_str(out, proto_state_name(ctx->open ? order_state(ctx->open) : o->state));
 	proto_out_u64(out, o->created_ms);
 	proto_out_u64(out, o->n_dishes);
 	proto_out_u64(out, o->served);
@@ -109,21 +105,21 @@ static int report_dish(const struct store_dish *d, void *userdata)
 	struct report_ctx *ctx = userdata;
 	struct proto_out *out = &ctx->out;
 	const char *detail = d->detail, *chef = d->chef;
-	enum dish_state state = d->state;
+	enum proto_state state = d->state;
 	unsigned attempts = d->attempts;
 	size_t len = strlen(detail);
 
 	if (ctx->open && d->index < ctx->open->n_dishes) {
 		const struct dish *m = &ctx->open->dishes[d->index];
-		state = (enum dish_state) m->state;
+		state = (enum proto_state) m->state;
 		attempts = m->attempts;
-		if (m->state == DISH_STATE_COOKING && m->chef)
+		if (m->state == PROTO_STATE_COOKING && m->chef)
 			chef = m->chef->name;
 	}
 	report_head(ctx);
 	proto_out_u64(out, d->index);
 	proto_out_str(out, d->name);
-	proto_out_str(out, dish_state_name(state));
+	proto_out_str(out, proto_state_name(state));
 	proto_out_u64(out, attempts);
 	proto_out_str(out, chef);
 	proto_out_str(out, d->result);
@@ -221,9 +217,9 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 	const void *rid = m->env[0].data;
 	size_t rid_len = m->env[0].len;
 	size_t n = m->n_fields - 2;
-	char key[ORDER_KEY_MAX + 1], name[PROTO_MAX_NAME + 1];
-	struct menu_item *items[ORDER_MAX_DISHES];
-	const char *names[ORDER_MAX_DISHES];
+	char key[PROTO_KEY_MAX + 1], name[PROTO_MAX_NAME + 1], err[128];
+	struct menu_item *items[PROTO_ORDER_MAX_DISHES];
+	const char *names[PROTO_ORDER_MAX_DISHES];
 	struct pending_reply *ack;
 	struct order *o;
 	uint64_t existing;
@@ -232,13 +228,9 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 
 	if (parse_flags(m, &follow) < 0)
 		return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST, "unknown order flags");
-	r = proto_str(m, 1, key, sizeof(key));
-	if (r < 0 || strchr(key, '\n'))
-		return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST,
-				 "the order key must be text of at most %d bytes", ORDER_KEY_MAX);
-	if (n > ORDER_MAX_DISHES)
-		return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST,
-				 "an order holds at most %d dishes", ORDER_MAX_DISHES);
+	if (proto_order_refusal(&m->fields[1], &m->fields[2], n, err, sizeof(err)) < 0)
+		return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST, "%s", err);
+	(void) proto_str(m, 1, key, sizeof(key));
 	if (k->stopping)
 		return reply_err(k, rid, rid_len, PROTO_ERR_CLOSING,
 				 "the kitchen is closing and takes no new orders; try again when it is back");
@@ -269,13 +261,7 @@ static void order(struct kitchen *k, const struct proto_msg *m)
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		r = proto_str(m, 2 + i, name, sizeof(name));
-		if (r == -ENAMETOOLONG)
-			return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST,
-					 "dish %zu: a dish name is at most %d bytes", i + 1, PROTO_MAX_NAME);
-		if (r < 0 || strchr(name, '\n'))
-			return reply_err(k, rid, rid_len, PROTO_ERR_BAD_REQUEST,
-					 "dish %zu: the name is not valid UTF-8 text", i + 1);
+		(void) proto_str(m, 2 + i, name, sizeof(name));  /* checked above */
 		items[i] = menu_lookup(&k->menu, name);
 		if (!items[i]) {
 			_cleanup_free_ char *list = menu_list(&k->menu);
@@ -348,7 +334,7 @@ static void wait_for(struct kitchen *k, const struct proto_msg *m)
 	w = pending_new(m, id);
 	if (!w)
 		return reply_err(k, m->env[0].data, m->env[0].len, PROTO_ERR_INTERNAL, "out of memory");
-	w->deadline_ms = now_ms() + (timeout_ms < WAIT_MAX_MS ? timeout_ms : WAIT_MAX_MS);
+	w->deadline_ms = now_ms() + (timeout_ms < PROTO_WAIT_MAX_MS ? timeout_ms : PROTO_WAIT_MAX_MS);
 	/* Answered when the order is done (or the time is up) and that is
 	 * committed: control_expire_waits(). */
 	pending_append(&k->waits, w);

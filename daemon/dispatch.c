@@ -126,7 +126,7 @@ static void take_back(struct kitchen *k, struct dish *d, const char *chef, const
 		sink_dish_failed(k, d, chef, why);
 		return;
 	}
-	d->state = DISH_STATE_QUEUED;
+	d->state = PROTO_STATE_QUEUED;
 	k->n_queued++;
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
 		   "Order %llu: %s #%u back in the queue: %s", (unsigned long long) d->order->id,
@@ -347,7 +347,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 			continue;
 		}
 		d->attempts++;
-		d->state = DISH_STATE_COOKING;
+		d->state = PROTO_STATE_COOKING;
 		k->n_cooking++;
 		chef_hold(c, d, now);  /* not stored: see store.h */
 		batch[n++] = d;

@@ -204,7 +204,7 @@ void events_done(struct kitchen *k, const struct order *o)
 
 	if (!begin(k, &out, PROTO_DONE, o->id))
 		return;
-	proto_out_str(&out, dish_state_name(order_state(o)));
+	proto_out_str(&out, proto_state_name(order_state(o)));
 	proto_out_u64(&out, o->n_served);
 	proto_out_u64(&out, o->n_failed);
 	end(&out);

@@ -67,21 +67,21 @@ void kitchen_enqueue(struct kitchen *k, struct order *o)
 		return;
 	}
 	for (uint32_t i = 0; i < o->n_dishes; i++)
-		if (o->dishes[i].state == DISH_STATE_QUEUED &&
+		if (o->dishes[i].state == PROTO_STATE_QUEUED &&
 		    dish_queue_push_back(&k->queue, &o->dishes[i]) < 0)
 			log_error("Failed to queue dish %llu: out of memory", (unsigned long long) o->dishes[i].id);
 }
 
 void kitchen_order_finished(struct kitchen *k, struct order *o)
 {
-	enum dish_state state = order_state(o);
+	enum proto_state state = order_state(o);
 	int r;
 
 	r = store_order_done(k->store, o->id, state);
 	if (r < 0)
 		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
-		   (unsigned long long) o->id, dish_state_name(state));
+		   (unsigned long long) o->id, proto_state_name(state));
 	events_done(k, o);
 	if (o->held) {
 		o->held = false;

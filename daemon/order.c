@@ -15,7 +15,7 @@ struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t f
 		o->dishes[i].id = first_dish_id + i;
 		o->dishes[i].order = o;
 		o->dishes[i].index = i;
-		o->dishes[i].state = DISH_STATE_QUEUED;
+		o->dishes[i].state = PROTO_STATE_QUEUED;
 	}
 	return o;
 }
@@ -28,14 +28,14 @@ void order_free(struct order **o)
 	*o = NULL;
 }
 
-enum dish_state order_state(const struct order *o)
+enum proto_state order_state(const struct order *o)
 {
 	if (order_done(o))
-		return o->n_failed ? DISH_STATE_FAILED : DISH_STATE_SERVED;
+		return o->n_failed ? PROTO_STATE_FAILED : PROTO_STATE_SERVED;
 	if (o->n_served + o->n_failed > 0)
-		return DISH_STATE_COOKING;
+		return PROTO_STATE_COOKING;
 	for (uint32_t i = 0; i < o->n_dishes; i++)
-		if (o->dishes[i].state != DISH_STATE_QUEUED || o->dishes[i].attempts > 0)
-			return DISH_STATE_COOKING;
-	return DISH_STATE_QUEUED;
+		if (o->dishes[i].state != PROTO_STATE_QUEUED || o->dishes[i].attempts > 0)
+			return PROTO_STATE_COOKING;
+	return PROTO_STATE_QUEUED;
 }

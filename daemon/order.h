@@ -24,7 +24,7 @@ struct dish {
 	struct chef *chef;          /* while cooking */
 	uint32_t index;             /* position in the order */
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
-	uint8_t state;              /* enum dish_state */
+	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
 	bool suspect;               /* crashed a chef or outlived dishes.timeout_ms: cooked alone */
 };
@@ -54,4 +54,4 @@ static inline bool order_done(const struct order *o)
 }
 
 /* The order's state as a whole: queued, cooking, served or failed. */
-enum dish_state order_state(const struct order *o);
+enum proto_state order_state(const struct order *o);

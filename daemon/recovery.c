@@ -43,20 +43,20 @@ static int recover_dish(const struct store_dish *sd, void *userdata)
 	d->item = menu_intern(&k->menu, sd->name);
 	if (!d->item)
 		return -ENOMEM;
-	switch ((enum dish_state) sd->state) {
-	case DISH_STATE_SERVED:
-		d->state = DISH_STATE_SERVED;
+	switch ((enum proto_state) sd->state) {
+	case PROTO_STATE_SERVED:
+		d->state = PROTO_STATE_SERVED;
 		o->n_served++;
 		break;
-	case DISH_STATE_FAILED:
-		d->state = DISH_STATE_FAILED;
+	case PROTO_STATE_FAILED:
+		d->state = PROTO_STATE_FAILED;
 		o->n_failed++;
 		break;
-	case DISH_STATE_QUEUED:
-	case DISH_STATE_COOKING:
-	case _DISH_STATE_MAX:
+	case PROTO_STATE_QUEUED:
+	case PROTO_STATE_COOKING:
+	case _PROTO_STATE_MAX:
 		/* Whatever was cooking when kitchend stopped is cooked again. */
-		d->state = DISH_STATE_QUEUED;
+		d->state = PROTO_STATE_QUEUED;
 		k->n_queued++;
 		if (dish_queue_push_back(&k->queue, d) < 0)
 			return -ENOMEM;
@@ -68,7 +68,7 @@ static int recover_dish(const struct store_dish *sd, void *userdata)
 int kitchen_recover(struct kitchen *k)
 {
 	struct recovery rec = { .k = k };
-	uint64_t counts[_DISH_STATE_MAX];
+	uint64_t counts[_PROTO_STATE_MAX];
 	int r;
 
 	r = store_next_ids(k->store, &k->next_order_id, &k->next_dish_id);
@@ -78,8 +78,8 @@ int kitchen_recover(struct kitchen *k)
 		r = store_load_open(k->store, recover_order, recover_dish, &rec);
 	if (r < 0)
 		return r;
-	k->n_served = counts[DISH_STATE_SERVED];
-	k->n_failed = counts[DISH_STATE_FAILED];
+	k->n_served = counts[PROTO_STATE_SERVED];
+	k->n_failed = counts[PROTO_STATE_FAILED];
 
 	/* An order whose last dish finished just as kitchend died. */
 	for (size_t i = 0; i < k->orders.cap; i++) {

@@ -21,7 +21,7 @@ void sink_dish_failed(struct kitchen *k, struct dish *d, const char *chef, const
 	struct order *o = d->order;
 	int r;
 
-	d->state = DISH_STATE_FAILED;
+	d->state = PROTO_STATE_FAILED;
 	k->n_failed++;
 	o->n_failed++;
 	log_fields(LOG_WARNING, 0, &(struct log_about) { .order = o->id, .dish = d->id, .chef = chef },
@@ -69,7 +69,7 @@ static void served(struct kitchen *k, struct chef *c, struct dish *d, const char
 	struct order *o = d->order;
 	int r;
 
-	d->state = DISH_STATE_SERVED;
+	d->state = PROTO_STATE_SERVED;
 	k->n_cooking--;
 	k->n_served++;
 	o->n_served++;
@@ -95,13 +95,13 @@ static void result(struct kitchen *k, const struct proto_msg *m)
 		bool ok;
 
 		if (proto_u64(m, f, &dish_id) < 0 || proto_u64(m, f + 1, &attempt) < 0 ||
-		    !(proto_field_is(m, f + 2, "served") || proto_field_is(m, f + 2, "failed")) ||
+		    !(proto_field_is(m, f + 2, PROTO_OUTCOME_SERVED) || proto_field_is(m, f + 2, PROTO_OUTCOME_FAILED)) ||
 		    proto_str(m, f + 3, res, PROTO_MAX_FIELD + 1) < 0 ||
 		    proto_str(m, f + 4, items, PROTO_MAX_FIELD + 1) < 0) {
 			kitchen_malformed(k, "sink", "bad RESULT");
 			continue;
 		}
-		ok = proto_field_is(m, f + 2, "served");
+		ok = proto_field_is(m, f + 2, PROTO_OUTCOME_SERVED);
 		d = c ? chef_release(c, dish_id, (unsigned) attempt) : NULL;
 		if (!d && c && chef_dropped(c, dish_id, (unsigned) attempt)) {
 			log_debug("Chef %s let go of dish %llu attempt %llu as told", c->name,
@@ -123,7 +123,7 @@ static void result(struct kitchen *k, const struct proto_msg *m)
 		char reason[PROTO_MAX_NAME + 300];
 		snprintf(reason, sizeof(reason), "chef %s: %.256s", c->name, res);
 		k->n_cooking--;
-		d->state = DISH_STATE_QUEUED;
+		d->state = PROTO_STATE_QUEUED;
 		if (d->attempts >= k->config->dishes_max_attempts) {
 			char why[sizeof(reason) + 64];
 			snprintf(why, sizeof(why), "gave up after %u attempts; last: %s", d->attempts, reason);

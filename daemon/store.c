@@ -59,7 +59,7 @@ _Static_assert(STORE_SCHEMA_VERSION == 2, "schema_sql and store_v1_convert() wri
 struct row {
 	uint64_t id;
 	unsigned attempts;
-	enum dish_state state;
+	enum proto_state state;
 	size_t chef, result, detail;
 };
 
@@ -92,19 +92,6 @@ struct store {
 	size_t text_len, text_cap;
 };
 
-static const char *const state_names[_DISH_STATE_MAX] = {
-	[DISH_STATE_QUEUED] = "queued",
-	[DISH_STATE_COOKING] = "cooking",
-	[DISH_STATE_SERVED] = "served",
-	[DISH_STATE_FAILED] = "failed",
-};
-
-const char *dish_state_name(enum dish_state s)
-{
-	if ((unsigned) s >= _DISH_STATE_MAX)
-		return "unknown";
-	return state_names[s];
-}
 
 bool store_converted(const struct store *s, uint64_t *ret_orders)
 {
@@ -374,19 +361,19 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 	return 0;
 }
 
-int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX])
+int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
 	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";
 	sqlite3_stmt *st;
 	int rc;
 
-	for (int i = 0; i < _DISH_STATE_MAX; i++)
+	for (int i = 0; i < _PROTO_STATE_MAX; i++)
 		counts[i] = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_error(s->db, sql);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
-		if (state == DISH_STATE_SERVED || state == DISH_STATE_FAILED)
+		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED)
 			counts[state] = (uint64_t) sql_column_i64(st, 1);
 	}
 	sqlite3_finalize(st);
@@ -544,7 +531,7 @@ int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, cons
 	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, chef, reason, false, reason, true);
 }
 
-int store_order_done(struct store *s, uint64_t order_id, enum dish_state state)
+int store_order_done(struct store *s, uint64_t order_id, enum proto_state state)
 {
 	return store_writer_add(s->writer, &(struct store_rec) {
 		.kind = STORE_REC_ORDER_DONE,
@@ -626,13 +613,13 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 		*w = (struct row) {
 			.id = (uint64_t) sql_column_i64(ds, 0),
 			.attempts = (unsigned) sqlite3_column_int(ds, 2),
-			.state = state >= 0 && state < _DISH_STATE_MAX ? (enum dish_state) state : DISH_STATE_QUEUED,
+			.state = state >= 0 && state < _PROTO_STATE_MAX ? (enum proto_state) state : PROTO_STATE_QUEUED,
 		};
-		if (w->state == DISH_STATE_SERVED)
+		if (w->state == PROTO_STATE_SERVED)
 			o->served++;
-		else if (w->state == DISH_STATE_FAILED)
+		else if (w->state == PROTO_STATE_FAILED)
 			o->failed++;
-		if (w->state != DISH_STATE_QUEUED || w->attempts > 0)
+		if (w->state != PROTO_STATE_QUEUED || w->attempts > 0)
 			started++;
 		if (text) {
 			r = column_add(s, ds, 3, &w->chef);
@@ -650,9 +637,9 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 		return sql_error(s->db, stmt_sql[STMT_GET_DISHES]);
 
 	if (o->served + o->failed == o->n_dishes)
-		o->state = o->failed ? DISH_STATE_FAILED : DISH_STATE_SERVED;
+		o->state = o->failed ? PROTO_STATE_FAILED : PROTO_STATE_SERVED;
 	else
-		o->state = started ? DISH_STATE_COOKING : DISH_STATE_QUEUED;
+		o->state = started ? PROTO_STATE_COOKING : PROTO_STATE_QUEUED;
 	return 0;
 }
 
@@ -670,7 +657,7 @@ static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, vo
 			.id = o->first_dish + i,
 			.order_id = o->id,
 			.index = i,
-			.state = DISH_STATE_QUEUED,  /* no row: never tried */
+			.state = PROTO_STATE_QUEUED,  /* no row: never tried */
 			.name = name ? name : "",
 			.chef = "",
 			.result = "",

@@ -36,7 +36,7 @@
  *     ids first_dish .. first_dish + dishes - 1, their names '\n'-joined in
  *     index order in names (dish names never hold a '\n': menu names are
  *     text without control characters); done is 0 while open, else the
- *     order's final enum dish_state.
+ *     order's final enum proto_state.
  *   dishes(id, state, attempts, chef, result, detail)
  *     only dishes with something to remember: taken back (queued again with
  *     a reason), served or failed; written by one upsert each. A dish
@@ -56,7 +56,7 @@
  *
  * Ids are chosen by the caller (kitchend keeps the counters, seeded from
  * store_next_ids()), so an order's dishes are numbered before they are
- * written. Dish and order states are the enum dish_state values below.
+ * written. Dish and order states are enum proto_state values (proto.h).
  *
  * Every function returns 0 or -errno (-EIO for an SQLite failure, with the
  * SQLite message at debug level); nothing here logs above debug.
@@ -67,16 +67,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum dish_state {
-	DISH_STATE_QUEUED,
-	DISH_STATE_COOKING,
-	DISH_STATE_SERVED,
-	DISH_STATE_FAILED,
-	_DISH_STATE_MAX,
-};
+#include "proto.h"
 
-/* "queued", "cooking", "served", "failed". */
-const char *dish_state_name(enum dish_state s);
 
 /* The schema this code writes; store_open() converts older ones. */
 #define STORE_SCHEMA_VERSION 2
@@ -92,7 +84,7 @@ struct store_order {
 	unsigned failed;
 	/* Of the order as a whole: served or failed when every dish is done,
 	 * cooking when any dish has a record (see above), else queued. */
-	enum dish_state state;
+	enum proto_state state;
 };
 
 struct store_dish {
@@ -100,7 +92,7 @@ struct store_dish {
 	uint64_t order_id;
 	unsigned index;
 	unsigned attempts;
-	enum dish_state state;  /* never cooking: see above */
+	enum proto_state state;  /* never cooking: see above */
 	const char *name;
 	const char *chef;     /* the chef that last had it, as recorded; "" without a record */
 	const char *result;   /* "Served Pizza", or the failure reason; "" */
@@ -143,10 +135,10 @@ bool store_converted(const struct store *s, uint64_t *ret_orders);
 /* The next free order and dish ids (1 on an empty store). */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
 
-/* Dishes ever served and failed, in counts[DISH_STATE_SERVED] and
- * counts[DISH_STATE_FAILED]; the other counts are 0 (queued dishes are
+/* Dishes ever served and failed, in counts[PROTO_STATE_SERVED] and
+ * counts[PROTO_STATE_FAILED]; the other counts are 0 (queued dishes are
  * counted as store_load_open() hands them over). */
-int store_count(struct store *s, uint64_t counts[_DISH_STATE_MAX]);
+int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX]);
 
 /* Record order @id with @n dishes named @names, dish ids first_dish_id..,
  * as one row. -EINVAL for a name holding a '\n'. */
@@ -176,7 +168,7 @@ int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, cons
 		      const char *result, const char *items);
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *reason);
-int store_order_done(struct store *s, uint64_t order_id, enum dish_state state);
+int store_order_done(struct store *s, uint64_t order_id, enum proto_state state);
 
 /*
  * Read order @id (as committed) and call @dish_cb (may be NULL) for each of its dishes in

@@ -61,13 +61,13 @@ static int migrate_order(struct migration *m, uint64_t *next_dish)
 		if (r < 0)
 			break;
 		i++;
-		if (state == DISH_STATE_COOKING)
-			state = DISH_STATE_QUEUED;  /* cut short by the stop: cooked again */
-		if (state < 0 || state >= _DISH_STATE_MAX) {
+		if (state == PROTO_STATE_COOKING)
+			state = PROTO_STATE_QUEUED;  /* cut short by the stop: cooked again */
+		if (state < 0 || state >= _PROTO_STATE_MAX) {
 			r = -EBADMSG;
 			break;
 		}
-		if (state == DISH_STATE_QUEUED && attempts == 0 && !*chef && !*result && !*detail)
+		if (state == PROTO_STATE_QUEUED && attempts == 0 && !*chef && !*result && !*detail)
 			continue;  /* never tried: version 2 keeps no row */
 		sqlite3_bind_int64(m->add_dish, 1, (sqlite3_int64) id);
 		sqlite3_bind_int(m->add_dish, 2, state);

@@ -32,7 +32,7 @@ enum store_rec_kind {
 	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
 	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
 	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
-	STORE_REC_ORDER_DONE,    /* id: order; n[0] its final enum dish_state */
+	STORE_REC_ORDER_DONE,    /* id: order; n[0] its final enum proto_state */
 	_STORE_REC_MAX,
 };
 

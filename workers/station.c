@@ -36,7 +36,7 @@ enum interrupt {
 /* How a dish of the batch is answered in the batch's RESULT. */
 struct answer {
 	bool cancelled;        /* a CANCEL came: "failed" STATION_CANCELLED, whatever else */
-	const char *outcome;   /* "served" or "failed"; NULL while not cooked */
+	const char *outcome;   /* PROTO_OUTCOME_SERVED or _FAILED; NULL while not cooked */
 	const char *reason;    /* static text of a "failed" one, items ""; else NULL and */
 	size_t result, items;  /* where its texts start in the station's text */
 };
@@ -335,7 +335,7 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
 /* Answer the dish being cooked "failed" with the static @reason. */
 static enum interrupt answer_failed(struct station *st, const char *reason)
 {
-	st->answers[st->cooking].outcome = "failed";
+	st->answers[st->cooking].outcome = PROTO_OUTCOME_FAILED;
 	st->answers[st->cooking].reason = reason;
 	return GO_ON;
 }
@@ -359,7 +359,7 @@ static int result_try(struct station *st)
 		proto_out_u64(&o, st->batch[i]->id);
 		proto_out_u64(&o, st->batch[i]->attempt);
 		if (a->cancelled || !a->outcome) {  /* not cooked: only a CANCEL does that */
-			proto_out_str(&o, "failed");
+			proto_out_str(&o, PROTO_OUTCOME_FAILED);
 			proto_out_str(&o, STATION_CANCELLED);
 			proto_out_str(&o, "");
 		} else if (a->reason) {
@@ -529,7 +529,7 @@ static enum interrupt cook(struct station *st)
 		if (ev != GO_ON)
 			return ev;
 	}
-	a->outcome = "served";
+	a->outcome = PROTO_OUTCOME_SERVED;
 	a->result = st->text_len;
 	a->items = st->text_len + PIPELINE_TEXT_MAX;
 	st->text_len = a->items + len + 1;

@@ -116,17 +116,17 @@ static int test_order_state(void)
 {
 	struct order *o = order_new(1, 0, 2, 1);
 
-	CHECK(order_state(o) == DISH_STATE_QUEUED);
-	o->dishes[0].state = DISH_STATE_COOKING;
+	CHECK(order_state(o) == PROTO_STATE_QUEUED);
+	o->dishes[0].state = PROTO_STATE_COOKING;
 	o->dishes[0].attempts = 1;
-	CHECK(order_state(o) == DISH_STATE_COOKING);
-	o->dishes[0].state = DISH_STATE_SERVED;
+	CHECK(order_state(o) == PROTO_STATE_COOKING);
+	o->dishes[0].state = PROTO_STATE_SERVED;
 	o->n_served = 1;
 	CHECK(!order_done(o));
-	o->dishes[1].state = DISH_STATE_FAILED;
+	o->dishes[1].state = PROTO_STATE_FAILED;
 	o->n_failed = 1;
 	CHECK(order_done(o));
-	CHECK(order_state(o) == DISH_STATE_FAILED);
+	CHECK(order_state(o) == PROTO_STATE_FAILED);
 	order_free(&o);
 	return 0;
 }

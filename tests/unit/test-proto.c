@@ -871,6 +871,56 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, 0, many, 3) == -EPROTO);
 }
 
+static void test_state_names(void)
+{
+	for (int i = 0; i < _PROTO_STATE_MAX; i++) {
+		const char *name = proto_state_name(i);
+		EXPECT(strcmp(name, "?") != 0);
+		EXPECT(proto_state_from_name(name, strlen(name)) == i);
+	}
+	EXPECT_STR(proto_state_name(_PROTO_STATE_MAX), "?");
+	EXPECT(proto_state_from_name("serve", 5) == -EINVAL);
+	EXPECT(proto_state_from_name("served!", 7) == -EINVAL);
+	/* The store keeps the numbers: they never change. */
+	EXPECT(PROTO_STATE_QUEUED == 0 && PROTO_STATE_COOKING == 1);
+	EXPECT(PROTO_STATE_SERVED == 2 && PROTO_STATE_FAILED == 3);
+}
+
+static void test_order_refusal(void)
+{
+	static char long_key[PROTO_KEY_MAX + 2], long_name[PROTO_MAX_NAME + 2];
+	struct proto_field names[PROTO_ORDER_MAX_DISHES + 1], key = { "", 0 };
+	char err[128];
+
+	memset(long_key, 'k', PROTO_KEY_MAX + 1);
+	memset(long_name, 'n', PROTO_MAX_NAME + 1);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		names[i] = (struct proto_field) { "Pizza", 5 };
+
+	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == 0);
+	EXPECT(proto_order_refusal(&key, names, PROTO_ORDER_MAX_DISHES, err, sizeof(err)) == 0);
+	EXPECT(proto_order_refusal(&key, names, PROTO_ORDER_MAX_DISHES + 1, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, "at most 150 dishes"));
+	EXPECT(proto_order_refusal(&key, names, 0, err, sizeof(err)) == -EINVAL);
+
+	key = (struct proto_field) { long_key, PROTO_KEY_MAX };
+	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == 0);
+	key.len++;
+	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, "order key"));
+	key = (struct proto_field) { "a\nb", 3 };
+	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == -EINVAL);
+
+	key = (struct proto_field) { "", 0 };
+	names[1] = (struct proto_field) { long_name, PROTO_MAX_NAME + 1 };
+	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, "dish 2:"));
+	names[1] = (struct proto_field) { "\xc3\x28", 2 };
+	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+	names[1] = (struct proto_field) { "", 0 };
+	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -898,6 +948,8 @@ static const struct {
 	{ "proto_out_env after a field is refused", test_out_env_after_field },
 	{ "proto_msg_free", test_msg_free },
 	{ "proto_parse", test_parse },
+	{ "state names", test_state_names },
+	{ "order refusals", test_order_refusal },
 };
 
 int main(void)

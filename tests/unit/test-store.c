@@ -53,14 +53,14 @@ static int collect(const struct store_dish *d, void *u)
 static int test_empty(void)
 {
 	struct store *s = NULL;
-	uint64_t o, d, counts[_DISH_STATE_MAX];
+	uint64_t o, d, counts[_PROTO_STATE_MAX];
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(!store_converted(s, NULL));  /* created, not converted */
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 1 && d == 1);
 	CHECK(store_count(s, counts) == 0);
-	CHECK(counts[DISH_STATE_SERVED] == 0);
+	CHECK(counts[PROTO_STATE_SERVED] == 0);
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
 	store_close(&s);
 	CHECK(s == NULL);
@@ -85,12 +85,12 @@ static int test_life_of_an_order(void)
 	CHECK(next_o == 6 && next_d == 13);
 
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
-	CHECK(o.state == DISH_STATE_QUEUED && o.n_dishes == 3 && o.created_ms == 1234 && o.first_dish == 10);
+	CHECK(o.state == PROTO_STATE_QUEUED && o.n_dishes == 3 && o.created_ms == 1234 && o.first_dish == 10);
 	CHECK(store_get_order(s, 5, &o, collect, &seen) == 0);
 	CHECK(seen.n == 3);
 	for (unsigned i = 0; i < 3; i++) {
 		CHECK(seen.d[i].id == 10 + i && seen.d[i].index == i && seen.d[i].order_id == 5);
-		CHECK(seen.d[i].state == DISH_STATE_QUEUED && seen.d[i].attempts == 0);
+		CHECK(seen.d[i].state == PROTO_STATE_QUEUED && seen.d[i].attempts == 0);
 		CHECK(strcmp(seen.name[i], names[i]) == 0);
 		CHECK(!seen.chef[i][0] && !seen.result[i][0] && !seen.detail[i][0]);
 	}
@@ -99,12 +99,12 @@ static int test_life_of_an_order(void)
 	CHECK(store_dish_requeued(s, 10, 1, "chef-1", "chef chef-1 died") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
-	CHECK(o.state == DISH_STATE_COOKING && o.served == 0 && o.failed == 0);
+	CHECK(o.state == PROTO_STATE_COOKING && o.served == 0 && o.failed == 0);
 	CHECK(store_dish_requeued(s, 10, 2, "chef-2", "chef chef-2 timed out") == 0);
 	CHECK(store_sync(s) == 0);
 	seen.n = 0;
 	CHECK(store_get_order(s, 5, &o, collect, &seen) == 0);
-	CHECK(seen.d[0].state == DISH_STATE_QUEUED && seen.d[0].attempts == 2);
+	CHECK(seen.d[0].state == PROTO_STATE_QUEUED && seen.d[0].attempts == 2);
 	CHECK(strcmp(seen.chef[0], "chef-2") == 0);
 	CHECK(strcmp(seen.detail[0], "chef chef-1 died\nchef chef-2 timed out\n") == 0);
 
@@ -114,26 +114,26 @@ static int test_life_of_an_order(void)
 	CHECK(store_dish_failed(s, 11, 1, "", "no longer on the menu") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
-	CHECK(o.state == DISH_STATE_COOKING && o.served == 1 && o.failed == 1);
+	CHECK(o.state == PROTO_STATE_COOKING && o.served == 1 && o.failed == 1);
 
 	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", "") == 0);
-	CHECK(store_order_done(s, 5, DISH_STATE_FAILED) == 0);
+	CHECK(store_order_done(s, 5, PROTO_STATE_FAILED) == 0);
 	CHECK(store_sync(s) == 0);
 
 	seen.n = 0;
 	CHECK(store_get_order(s, 5, &o, collect, &seen) == 0);
-	CHECK(o.state == DISH_STATE_FAILED && o.served == 2 && o.failed == 1);
+	CHECK(o.state == PROTO_STATE_FAILED && o.served == 2 && o.failed == 1);
 	CHECK(seen.n == 3);
-	CHECK(seen.d[0].index == 0 && seen.d[0].attempts == 3 && seen.d[0].state == DISH_STATE_SERVED);
+	CHECK(seen.d[0].index == 0 && seen.d[0].attempts == 3 && seen.d[0].state == PROTO_STATE_SERVED);
 	CHECK(strcmp(seen.chef[0], "chef-2") == 0);
 	CHECK(strcmp(seen.result[0], "Served Pizza") == 0);
 	/* Served replaces the reasons of earlier attempts with the items. */
 	CHECK(strcmp(seen.detail[0], "a\nb") == 0);
-	CHECK(seen.d[1].state == DISH_STATE_FAILED && seen.d[1].attempts == 1);
+	CHECK(seen.d[1].state == PROTO_STATE_FAILED && seen.d[1].attempts == 1);
 	CHECK(strcmp(seen.chef[1], "chef-1") == 0);
 	CHECK(strcmp(seen.result[1], "no longer on the menu") == 0);
 	CHECK(strcmp(seen.detail[1], "chef chef-1 died\nno longer on the menu\n") == 0);
-	CHECK(strcmp(seen.name[2], "Spaghetti") == 0 && seen.d[2].state == DISH_STATE_SERVED);
+	CHECK(strcmp(seen.name[2], "Spaghetti") == 0 && seen.d[2].state == PROTO_STATE_SERVED);
 	store_close(&s);
 	return 0;
 }
@@ -159,7 +159,7 @@ static int count_dish(const struct store_dish *d, void *u)
 	struct loaded *l = u;
 
 	l->dishes++;
-	l->queued += d->state == DISH_STATE_QUEUED || d->state == DISH_STATE_COOKING;
+	l->queued += d->state == PROTO_STATE_QUEUED || d->state == PROTO_STATE_COOKING;
 	return collect(d, &l->seen);
 }
 
@@ -168,13 +168,13 @@ static int test_reopen(void)
 {
 	struct store *s = NULL;
 	struct loaded l = { 0 };
-	uint64_t counts[_DISH_STATE_MAX], next_o, next_d;
+	uint64_t counts[_PROTO_STATE_MAX], next_o, next_d;
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_add_order(s, 1, NULL, 1, 1, 2, names) == 0);
 	CHECK(store_add_order(s, 2, NULL, 2, 3, 1, names) == 0);
 	CHECK(store_dish_served(s, 3, 1, "chef-1", "Served Pizza", "") == 0);
-	CHECK(store_order_done(s, 2, DISH_STATE_SERVED) == 0);
+	CHECK(store_order_done(s, 2, PROTO_STATE_SERVED) == 0);
 	/* Dish 1 is at a chef when kitchend dies: nothing says so. */
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
 	store_close(&s);  /* commits what is written */
@@ -186,7 +186,7 @@ static int test_reopen(void)
 	CHECK(l.seen.d[1].id == 2 && l.seen.d[1].attempts == 1 && strcmp(l.seen.chef[1], "chef-2") == 0);
 	CHECK(strcmp(l.seen.name[1], "Salad") == 0);
 	CHECK(store_count(s, counts) == 0);
-	CHECK(counts[DISH_STATE_SERVED] == 1 && counts[DISH_STATE_FAILED] == 0);
+	CHECK(counts[PROTO_STATE_SERVED] == 1 && counts[PROTO_STATE_FAILED] == 0);
 	CHECK(store_get_order(s, 3, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 3 && next_d == 4);
@@ -235,16 +235,16 @@ static int test_big_order(void)
 	CHECK(store_dish_failed(s, 1149, 2, "c", "bad") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 7, &o, NULL, NULL) == 0);
-	CHECK(o.served == 50 && o.failed == 1 && o.state == DISH_STATE_COOKING);
+	CHECK(o.served == 50 && o.failed == 1 && o.state == PROTO_STATE_COOKING);
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
 	CHECK(l.orders == 1 && l.dishes == 150 && l.queued == 99);
 	for (unsigned i = 0; i < 150; i++) {
 		const struct store_dish *d = &l.seen.d[i];
-		enum dish_state want = i == 149 ? DISH_STATE_FAILED : i % 3 ? DISH_STATE_QUEUED : DISH_STATE_SERVED;
+		enum proto_state want = i == 149 ? PROTO_STATE_FAILED : i % 3 ? PROTO_STATE_QUEUED : PROTO_STATE_SERVED;
 		CHECK(d->index == i && d->id == 1000 + i && d->state == want);
 		CHECK(strcmp(l.seen.name[i], many[i]) == 0);
-		CHECK(d->attempts == (want == DISH_STATE_FAILED ? 2u : want == DISH_STATE_SERVED ? 1u : 0u));
-		CHECK(strcmp(l.seen.detail[i], want == DISH_STATE_SERVED ? many[i] : want == DISH_STATE_FAILED ? "bad\n" : "") == 0);
+		CHECK(d->attempts == (want == PROTO_STATE_FAILED ? 2u : want == PROTO_STATE_SERVED ? 1u : 0u));
+		CHECK(strcmp(l.seen.detail[i], want == PROTO_STATE_SERVED ? many[i] : want == PROTO_STATE_FAILED ? "bad\n" : "") == 0);
 	}
 	store_close(&s);
 	return 0;
@@ -451,7 +451,7 @@ static long long raw_number(const char *sql)
 	return v;
 }
 
-static int check_dish(const struct seen *seen, unsigned i, uint64_t id, const char *name, enum dish_state state,
+static int check_dish(const struct seen *seen, unsigned i, uint64_t id, const char *name, enum proto_state state,
 		      unsigned attempts, const char *chef, const char *result, const char *detail)
 {
 	CHECK(i < seen->n);
@@ -470,7 +470,7 @@ static int test_v1_converted(void)
 	struct store_order o;
 	struct seen seen = { 0 };
 	struct loaded l = { 0 };
-	uint64_t counts[_DISH_STATE_MAX], id = 0, next_o, next_d, converted = 0;
+	uint64_t counts[_PROTO_STATE_MAX], id = 0, next_o, next_d, converted = 0;
 	char sql[sizeof(v1_schema) + sizeof(v1_rows)];
 
 	snprintf(sql, sizeof(sql), "%s%s", v1_schema, v1_rows);
@@ -487,31 +487,31 @@ static int test_v1_converted(void)
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 4 && next_d == 9);
 	CHECK(store_count(s, counts) == 0);
-	CHECK(counts[DISH_STATE_SERVED] == 2 && counts[DISH_STATE_FAILED] == 1);
+	CHECK(counts[PROTO_STATE_SERVED] == 2 && counts[PROTO_STATE_FAILED] == 1);
 
 	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
 	CHECK(o.id == 1 && o.created_ms == 5000 && o.n_dishes == 5 && o.first_dish == 1);
-	CHECK(o.state == DISH_STATE_COOKING && o.served == 1 && o.failed == 1);
+	CHECK(o.state == PROTO_STATE_COOKING && o.served == 1 && o.failed == 1);
 	CHECK(seen.n == 5);
 	for (unsigned i = 0; i < 5; i++)
 		CHECK(seen.d[i].index == i && seen.d[i].order_id == 1);
-	CHECK(check_dish(&seen, 0, 1, "Pizza", DISH_STATE_QUEUED, 0, "", "", "") == 0);
+	CHECK(check_dish(&seen, 0, 1, "Pizza", PROTO_STATE_QUEUED, 0, "", "", "") == 0);
 	/* Cooking when version 1 stopped: cooked again, that attempt counted. */
-	CHECK(check_dish(&seen, 1, 2, "Salad", DISH_STATE_QUEUED, 1, "chef-1", "", "") == 0);
-	CHECK(check_dish(&seen, 2, 3, "Spaghetti", DISH_STATE_QUEUED, 2, "chef-2", "",
+	CHECK(check_dish(&seen, 1, 2, "Salad", PROTO_STATE_QUEUED, 1, "chef-1", "", "") == 0);
+	CHECK(check_dish(&seen, 2, 3, "Spaghetti", PROTO_STATE_QUEUED, 2, "chef-2", "",
 			 "chef chef-1 died\nchef chef-2 died\n") == 0);
-	CHECK(check_dish(&seen, 3, 4, "Pizza", DISH_STATE_SERVED, 2, "chef-1", "Served Pizza", "dough\ncheese") == 0);
-	CHECK(check_dish(&seen, 4, 5, "Salad", DISH_STATE_FAILED, 3, "chef-2", "gave up", "x\ny\ngave up\n") == 0);
+	CHECK(check_dish(&seen, 3, 4, "Pizza", PROTO_STATE_SERVED, 2, "chef-1", "Served Pizza", "dough\ncheese") == 0);
+	CHECK(check_dish(&seen, 4, 5, "Salad", PROTO_STATE_FAILED, 3, "chef-2", "gave up", "x\ny\ngave up\n") == 0);
 
 	seen.n = 0;
 	CHECK(store_get_order(s, 2, &o, collect, &seen) == 0);
-	CHECK(o.state == DISH_STATE_SERVED && o.served == 1 && o.first_dish == 6);
-	CHECK(check_dish(&seen, 0, 6, "Pizza", DISH_STATE_SERVED, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(o.state == PROTO_STATE_SERVED && o.served == 1 && o.first_dish == 6);
+	CHECK(check_dish(&seen, 0, 6, "Pizza", PROTO_STATE_SERVED, 1, "chef-1", "Served Pizza", "") == 0);
 
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
 	CHECK(l.orders == 2 && l.order_ids[0] == 1 && l.order_ids[1] == 3);
 	CHECK(l.dishes == 7 && l.queued == 5);
-	CHECK(check_dish(&l.seen, 5, 7, "Spaghetti", DISH_STATE_QUEUED, 0, "", "", "") == 0);
+	CHECK(check_dish(&l.seen, 5, 7, "Spaghetti", PROTO_STATE_QUEUED, 0, "", "", "") == 0);
 	CHECK(l.seen.d[5].index == 0 && l.seen.d[5].order_id == 3 && l.seen.d[6].index == 1);
 
 	/* Keys kept: a live one still names its order, an old one expires. */
