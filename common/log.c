@@ -141,3 +141,19 @@ int log_fields(int priority, int r, const struct log_about *about, const char *f
 	va_end(ap);
 	return r;
 }
+
+bool log_ratelimit(struct log_ratelimit *rl, uint64_t now, uint64_t *ret_held)
+{
+	if (!rl->window_ms || now - rl->window_ms >= rl->interval_ms) {
+		rl->window_ms = now ? now : 1;
+		rl->written = 0;
+	}
+	if (rl->written >= rl->burst) {
+		rl->held++;
+		return false;
+	}
+	rl->written++;
+	*ret_held = rl->held;
+	rl->held = 0;
+	return true;
+}

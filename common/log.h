@@ -26,6 +26,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* Call once, first thing in main(). @ident names the program in lines. */
@@ -63,3 +65,25 @@ int log_fields(int priority, int r, const struct log_about *about, const char *f
 #define log_notice_errno(r, ...)  log_full_errno(LOG_NOTICE, (r), __VA_ARGS__)
 #define log_info_errno(r, ...)    log_full_errno(LOG_INFO, (r), __VA_ARGS__)
 #define log_debug_errno(r, ...)   log_full_errno(LOG_DEBUG, (r), __VA_ARGS__)
+
+/*
+ * A line a peer could make a program write at any rate (a malformed
+ * message, a chef joining) goes out at most @burst times per @interval_ms:
+ *
+ *	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(1000, 1);
+ *	uint64_t held;
+ *	if (log_ratelimit(&rl, now_ms(), &held))
+ *		log_warning("Dropped ... (%llu more not logged)", held);
+ *
+ * true: write this one; *ret_held is how many were held back since the
+ * last one written.
+ */
+struct log_ratelimit {
+	uint64_t interval_ms;
+	unsigned burst;
+	uint64_t window_ms;   /* when the current window began; 0: none yet */
+	unsigned written;     /* in the current window */
+	uint64_t held;
+};
+#define LOG_RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
+bool log_ratelimit(struct log_ratelimit *rl, uint64_t now, uint64_t *ret_held);

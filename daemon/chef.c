@@ -84,12 +84,11 @@ void chef_hold(struct chef *c, struct dish *d, uint64_t now)
 {
 	c->since_ms[c->n_inflight] = now;
 	c->inflight[c->n_inflight++] = d;
-	d->chef = c;
 	if (d->suspect)
 		c->holds_suspect = true;
 }
 
-struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
+struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt)
 {
 	for (unsigned i = 0; i < c->n_inflight; i++) {
 		struct dish *d = c->inflight[i];
@@ -102,7 +101,6 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
 		c->n_inflight--;
 		memmove(&c->inflight[i], &c->inflight[i + 1], (c->n_inflight - i) * sizeof(*c->inflight));
 		memmove(&c->since_ms[i], &c->since_ms[i + 1], (c->n_inflight - i) * sizeof(*c->since_ms));
-		d->chef = NULL;
 		if (d->suspect)
 			c->holds_suspect = false;
 		return d;
@@ -110,7 +108,7 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt)
 	return NULL;
 }
 
-struct dish *chef_cancel(struct chef *c, uint64_t dish_id, unsigned attempt)
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt)
 {
 	struct dish *d = chef_release(c, dish_id, attempt);
 
@@ -120,7 +118,7 @@ struct dish *chef_cancel(struct chef *c, uint64_t dish_id, unsigned attempt)
 	return d;
 }
 
-bool chef_dropped(struct chef *c, uint64_t dish_id, unsigned attempt)
+bool chef_dropped(struct chef *c, uint64_t dish_id, uint64_t attempt)
 {
 	for (unsigned i = 0; i < c->n_cancelled; i++)
 		if (c->cancelled[i].dish_id == dish_id && c->cancelled[i].attempt == attempt) {
@@ -128,4 +126,18 @@ bool chef_dropped(struct chef *c, uint64_t dish_id, unsigned attempt)
 			return true;
 		}
 	return false;
+}
+
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us)
+{
+	unsigned free = chef_free_credit(c), held;
+	uint64_t limit;
+
+	if (free == 0)
+		return 0;
+	held = c->credit - free;
+	limit = dish_us ? c->stations + (uint64_t) c->stations * CHEF_WINDOW_US / dish_us : c->credit;
+	if (limit > c->credit)
+		limit = c->credit;
+	return held >= limit ? 0 : limit - held < free ? (unsigned) (limit - held) : free;
 }

@@ -30,7 +30,7 @@ struct dish;
 
 struct chef_cancelled {
 	uint64_t dish_id;
-	unsigned attempt;
+	uint64_t attempt;
 };
 
 struct chef {
@@ -73,13 +73,27 @@ static inline unsigned chef_free_credit(const struct chef *c)
 	return c->holds_suspect || c->retiring || c->n_cancelled ? 0 : c->credit - c->n_inflight;
 }
 
-void chef_hold(struct chef *c, struct dish *d, uint64_t now);  /* needs free credit */
+/*
+ * The credit window (design brief, decision 1). A chef announces credit for
+ * its stations plus a window of dishes that wait at the chef, so that short
+ * dishes do not each wait for a round trip to kitchend. Only as much of the
+ * window is used as holds about CHEF_WINDOW_US of work per station for
+ * dishes of @dish_us: all of it for no-op dishes (0), none for dishes longer
+ * than that, so an idle chef is never starved while another holds a queue.
+ * The dishes @c may be sent now.
+ */
+#define CHEF_WINDOW_US 1000
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us);
+
+/* @d goes to @c (orders_hand() made it cooking there); needs free credit. */
+void chef_hold(struct chef *c, struct dish *d, uint64_t now);
 /* Take the dish @dish_id back from the in-flight list if its current attempt
- * is @attempt; NULL when it is not there (a stale or unknown result). */
-struct dish *chef_release(struct chef *c, uint64_t dish_id, unsigned attempt);
+ * is @attempt (compared whole: a chef cannot alias attempts); NULL when it
+ * is not there (a stale or unknown result). */
+struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt);
 /* As chef_release, for a dish the chef is told to CANCEL: its credit stays
  * taken until chef_dropped() hears the chef let it go. */
-struct dish *chef_cancel(struct chef *c, uint64_t dish_id, unsigned attempt);
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt);
 /* The chef answered for a CANCELled dish: give its credit back. false when
  * (@dish_id, @attempt) was not cancelled at @c. */
-bool chef_dropped(struct chef *c, uint64_t dish_id, unsigned attempt);
+bool chef_dropped(struct chef *c, uint64_t dish_id, uint64_t attempt);

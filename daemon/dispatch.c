@@ -1,20 +1,98 @@
 /*
  * dispatch — chefs on the dispatch socket: who they are, what they hold,
  * whether they live, and handing them dishes against their credit.
+ * See dispatch.h.
  */
+#include "dispatch.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "kitchen.h"
 #include "log.h"
+#include "orders.h"
+#include "reader.h"
 #include "util.h"
 
 #define DISPATCH_READS_PER_TURN 1024
 #define DISHES_PER_MESSAGE 100
+/* A local chef off the line this long while its process lives is killed
+ * (at least; twice the time kitchend gives a silent chef, if longer). */
+#define ABSENT_GRACE_MS 10000
 
-static void chef_ready(struct kitchen *k, const struct proto_msg *m)
+static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m);
+static unsigned chef_heartbeat(struct kitchen *k, const struct proto_msg *m);
+
+static const struct reader dispatch_reader = {
+	.name = "dispatch",
+	.n_env = 1,
+	.budget = DISPATCH_READS_PER_TURN,
+	.handlers = {
+		[PROTO_HEARTBEAT] = chef_heartbeat,
+		[PROTO_READY] = chef_ready,
+	},
+};
+
+bool dispatch_read(struct kitchen *k)
+{
+	return reader_run(k, k->dispatch, &dispatch_reader);
+}
+
+/*
+ * Whether a line about a chef joining or leaving may be written: a peer
+ * that says READY in a loop must not flood the journal (CHEF_LOG_BURST
+ * lines a second, then a count of what was not written).
+ */
+static bool chef_log(struct kitchen *k)
+{
+	uint64_t held;
+
+	if (!log_ratelimit(&k->chef_log, now_ms(), &held))
+		return false;
+	if (held)
+		log_notice("%llu lines about chefs joining and leaving were not logged",
+			   (unsigned long long) held);
+	return true;
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+	const struct dish *x = *(struct dish *const *) a, *y = *(struct dish *const *) b;
+
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* @c is off the line: its dishes go back (oldest at the front), it is freed. */
+static void chef_gone(struct kitchen *k, struct chef *c, const char *why, bool crashed)
+{
+	bool say = chef_log(k);
+	char reason[256];
+
+	snprintf(reason, sizeof(reason), "chef %s %s", c->name, why);
+	if (say && c->n_inflight)
+		log_fields(LOG_WARNING, 0, &(struct log_about) { .chef = c->name },
+			   "Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
+	else if (say)
+		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name }, "Chef %s left (%s)", c->name, why);
+
+	/* Oldest first at the front: take back the newest first. */
+	qsort(c->inflight, c->n_inflight, sizeof(*c->inflight), by_id_desc);
+	for (unsigned i = 0; i < c->n_inflight; i++)
+		orders_take_back(k->orders, c->inflight[i], c->name, reason,
+				 crashed ? ORDERS_BACK_CRASHED : ORDERS_BACK_GONE);
+	c->n_inflight = 0;
+
+	if (c->local)
+		pool_chef_left(&k->pool, c->name, (pid_t) c->pid, now_ms());
+	events_chef(k->events, c->name, "gone", why);
+	chef_list_remove(&k->chefs, c);
+	chef_free(&c);
+}
+
+static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 {
 	char name[PROTO_MAX_NAME + 1], host[PROTO_MAX_NAME + 1];
 	uint64_t pid, stations, credit;
@@ -27,22 +105,25 @@ static void chef_ready(struct kitchen *k, const struct proto_msg *m)
 	    proto_u64(m, 3, &stations) < 0 || stations == 0 || stations > CHEF_MAX_CREDIT ||
 	    proto_u64(m, 4, &credit) < 0 || credit == 0 || credit > CHEF_MAX_CREDIT ||
 	    rid->len == 0 || rid->len > CHEF_ID_MAX ||
-	    !proto_text_valid(rid->data, rid->len, false))
-		return kitchen_malformed(k, "dispatch", "bad READY");
+	    !proto_text_valid(rid->data, rid->len, false)) {
+		malformed_count(&k->malformed, "dispatch", "bad READY");
+		return 1;
+	}
 
 	c = chef_list_find(&k->chefs, rid->data, rid->len);
 	if (c)
 		/* It started over: whatever it held is lost with its old life. */
-		dispatch_chef_dead(k, c, "announced itself again", false);
+		chef_gone(k, c, "announced itself again", false);
 	if (k->chefs.len >= CHEF_MAX_COUNT) {
-		log_warning("Refusing chef %s from %s: already %zu chefs", name, host, k->chefs.len);
-		return;
+		if (chef_log(k))
+			log_warning("Refusing chef %s from %s: already %zu chefs", name, host, k->chefs.len);
+		return 1;
 	}
 
 	c = chef_new(rid->data, rid->len, (unsigned) credit);
 	if (!c) {
 		log_error("Failed to register chef %s: out of memory", name);
-		return;
+		return 1;
 	}
 	memcpy(c->name, name, sizeof(name));
 	memcpy(c->host, host, sizeof(host));
@@ -53,121 +134,42 @@ static void chef_ready(struct kitchen *k, const struct proto_msg *m)
 		if (strcmp(k->pool.slots[i].name, name) == 0 && (uint64_t) k->pool.slots[i].pid == pid)
 			c->local = true;
 	chef_list_add(&k->chefs, c);
+	if (c->local)
+		pool_chef_joined(&k->pool, c->name, (pid_t) c->pid);
 
-	log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name },
-		   "Chef %s joined: %s, pid %llu, %u station%s", c->name, c->host[0] ? c->host : "?",
-		   (unsigned long long) c->pid, c->stations, c->stations == 1 ? "" : "s");
-	events_chef(k, c->name, "joined", c->host);
+	if (chef_log(k))
+		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name },
+			   "Chef %s joined: %s, pid %llu, %u station%s", c->name, c->host[0] ? c->host : "?",
+			   (unsigned long long) c->pid, c->stations, c->stations == 1 ? "" : "s");
+	events_chef(k->events, c->name, "joined", c->host);
+	return 1;
 }
 
-bool dispatch_read(struct kitchen *k)
+static unsigned chef_heartbeat(struct kitchen *k, const struct proto_msg *m)
 {
-	for (int n = 0; n < DISPATCH_READS_PER_TURN; n++) {
-		struct proto_msg *m = k->msg;
-		struct chef *c;
-		int r = proto_recv(k->dispatch, 1, m, ZMQ_DONTWAIT);
+	struct chef *c = chef_list_find(&k->chefs, m->env[0].data, m->env[0].len);
 
-		if (r == -EAGAIN)
-			return false;
-		if (r < 0) {
-			kitchen_refused(k, "dispatch", m);
-			continue;
-		}
-		switch (m->cmd) {
-		case PROTO_READY:
-			chef_ready(k, m);
-			break;
-		case PROTO_HEARTBEAT:
-			c = chef_list_find(&k->chefs, m->env[0].data, m->env[0].len);
-			if (c)
-				c->last_seen_ms = now_ms();
-			break;
-		case PROTO_ORDER: case PROTO_WAIT: case PROTO_SHOW: case PROTO_STATUS:
-		case PROTO_MENU: case PROTO_CHEFS: case PROTO_DRAIN: case PROTO_RELOAD:
-		case PROTO_OK: case PROTO_ERR: case PROTO_DISH: case PROTO_CANCEL:
-		case PROTO_PROGRESS: case PROTO_RESULT: case PROTO_ORDERED: case PROTO_STAGE:
-		case PROTO_SERVED: case PROTO_FAILED: case PROTO_DONE: case PROTO_CHEF:
-		case _PROTO_CMD_MAX:
-			kitchen_malformed(k, "dispatch", "unexpected command");
-			break;
-		}
-	}
-	return true;  /* budget spent: there may be more */
-}
-
-static int by_id_desc(const void *a, const void *b)
-{
-	const struct dish *x = *(struct dish *const *) a, *y = *(struct dish *const *) b;
-
-	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
-}
-
-/*
- * Put a dish that did not finish back at the front, or fail it for good:
- * when its attempts are spent, or when chefs keep crashing on it (a poison
- * dish must not take the whole kitchen down one chef after another).
- */
-static void take_back(struct kitchen *k, struct dish *d, const char *chef, const char *reason, bool crashed)
-{
-	char why[512];
-	int r;
-
-	d->chef = NULL;
-	k->n_cooking--;
-	if (crashed)
-		d->suspect = true;
-	if (crashed && ++d->crashes >= POISON_CRASHES) {
-		snprintf(why, sizeof(why), "poison: %u chefs crashed cooking it; last: %s", d->crashes, reason);
-		sink_dish_failed(k, d, chef, why);
-		return;
-	}
-	if (d->attempts >= k->config->dishes_max_attempts) {
-		snprintf(why, sizeof(why), "gave up after %u attempts; last: %s", d->attempts, reason);
-		sink_dish_failed(k, d, chef, why);
-		return;
-	}
-	d->state = PROTO_STATE_QUEUED;
-	k->n_queued++;
-	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
-		   "Order %llu: %s #%u back in the queue: %s", (unsigned long long) d->order->id,
-		   d->item->name, d->index, reason);
-	r = store_dish_requeued(k->store, d->id, d->attempts, chef, reason);
-	if (r < 0)
-		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
-				(unsigned long long) d->id);
-	if (dish_queue_push_front(&k->queue, d) < 0)
-		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
-}
-
-void dispatch_chef_dead(struct kitchen *k, struct chef *c, const char *why, bool crashed)
-{
-	char reason[256];
-
-	snprintf(reason, sizeof(reason), "chef %s %s", c->name, why);
-	if (c->n_inflight)
-		log_fields(LOG_WARNING, 0, &(struct log_about) { .chef = c->name },
-			   "Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
-	else
-		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name }, "Chef %s left (%s)", c->name, why);
-
-	/* Oldest first at the front: push the newest first. */
-	qsort(c->inflight, c->n_inflight, sizeof(*c->inflight), by_id_desc);
-	for (unsigned i = 0; i < c->n_inflight; i++)
-		take_back(k, c->inflight[i], c->name, reason, crashed);
-	c->n_inflight = 0;
-
-	events_chef(k, c->name, "gone", why);
-	chef_list_remove(&k->chefs, c);
-	chef_free(&c);
+	if (c)
+		c->last_seen_ms = now_ms();
+	return 1;
 }
 
 void dispatch_local_exit(struct kitchen *k, const char *name, uint64_t pid, const char *why, bool crashed)
 {
 	for (struct chef *c = k->chefs.head; c; c = c->next)
 		if (c->local && c->pid == pid && strcmp(c->name, name) == 0) {
-			dispatch_chef_dead(k, c, why, crashed);
+			chef_gone(k, c, why, crashed);
 			return;
 		}
+}
+
+void dispatch_finish(struct kitchen *k)
+{
+	while (k->chefs.head) {
+		struct chef *c = k->chefs.head;
+		chef_list_remove(&k->chefs, c);
+		chef_free(&c);
+	}
 }
 
 void dispatch_heartbeat(struct kitchen *k, uint64_t now)
@@ -189,14 +191,14 @@ void dispatch_heartbeat(struct kitchen *k, uint64_t now)
 		if (now - c->last_seen_ms > limit) {
 			snprintf(why, sizeof(why), "silent for %llu ms",
 				 (unsigned long long) (now - c->last_seen_ms));
-			dispatch_chef_dead(k, c, why, false);
+			chef_gone(k, c, why, false);
 			continue;
 		}
 		proto_out_begin(&out, k->dispatch, PROTO_HEARTBEAT);
 		proto_out_env(&out, c->id, c->id_len);
 		r = proto_out_end(&out, ZMQ_DONTWAIT);
 		if (r == -EHOSTUNREACH)
-			dispatch_chef_dead(k, c, "disconnected", false);
+			chef_gone(k, c, "disconnected", false);
 	}
 }
 
@@ -230,8 +232,7 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
 				   d->item->name, d->index, reason);
 			d = chef_cancel(c, d->id, d->attempts);
-			d->suspect = true;
-			take_back(k, d, c->name, reason, false);
+			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */
 		}
 }
@@ -270,15 +271,20 @@ void dispatch_retire(struct kitchen *k, uint64_t now)
 	k->pool.retiring = waiting;
 }
 
-/*
- * The credit window (design brief, decision 1). A chef announces credit for
- * its stations plus a window of dishes that wait at the chef, so that short
- * dishes do not each wait for a round trip to kitchend. Only as much of the
- * window is used as holds about WINDOW_US of work per station at the current
- * timing: all of it for no-op dishes, none for dishes longer than that, so
- * an idle chef is never starved while another holds a queue.
- */
-#define WINDOW_US 1000
+static void absent_killed(const struct pool_slot *s, uint64_t absent_ms, void *u)
+{
+	log_fields(LOG_WARNING, 0, &(struct log_about) { .chef = s->name },
+		   "%s (pid %d) has not been on the line for %llu ms although its process lives: "
+		   "killing it, another one starts", s->name, (int) s->pid, (unsigned long long) absent_ms);
+}
+
+void dispatch_supervise(struct kitchen *k, uint64_t now)
+{
+	uint64_t grace = 2 * k->config->heartbeat_interval_ms * k->config->heartbeat_liveness;
+
+	pool_kill_absent(&k->pool, now, grace > ABSENT_GRACE_MS ? grace : ABSENT_GRACE_MS, absent_killed, k);
+}
+
 #define CPU_ROUNDS_PER_US 1000  /* pipeline_digest_run, about a nanosecond a round */
 
 /* How long the longest dish on the menu takes at the current timing, in µs. */
@@ -293,31 +299,14 @@ static uint64_t longest_dish_us(const struct kitchen *k)
 	return (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
 }
 
-/* Dishes @c may be sent now: its free credit, within its stations and the
- * part of its window that holds WINDOW_US of dishes of @dish_us per station. */
-static unsigned usable_credit(const struct chef *c, uint64_t dish_us)
-{
-	unsigned free = chef_free_credit(c), held;
-	uint64_t limit;
-
-	if (free == 0)
-		return 0;
-	held = c->credit - free;
-	limit = dish_us ? c->stations + (uint64_t) c->stations * WINDOW_US / dish_us : c->credit;
-	if (limit > c->credit)
-		limit = c->credit;
-	return held >= limit ? 0 : limit - held < free ? (unsigned) (limit - held) : free;
-}
-
 bool dispatch_has_credit(const struct kitchen *k)
 {
-	const struct dish *first = dish_queue_front(&k->queue);
+	const struct dish *first = orders_next(k->orders);
 	bool alone = first && first->suspect;
-
 	uint64_t dish_us = longest_dish_us(k);
 
 	for (const struct chef *c = k->chefs.head; c; c = c->next)
-		if (usable_credit(c, dish_us) > 0 && !(alone && c->n_inflight > 0))
+		if (chef_usable_credit(c, dish_us) > 0 && !(alone && c->n_inflight > 0))
 			return true;
 	return false;
 }
@@ -333,22 +322,18 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	int r;
 
 	while (n < max) {
-		struct dish *d = dish_queue_front(&k->queue);
+		struct dish *d = orders_next(k->orders);
 		if (!d)
 			break;
 		/* A suspect goes alone to a chef that holds nothing (see chef.h). */
 		if (d->suspect && (n > 0 || c->n_inflight > 0))
 			break;
-		(void) dish_queue_pop_front(&k->queue);
-		k->n_queued--;
 		if (!d->item->recipe) {
 			/* The menu changed under it: no retry can help. */
-			sink_dish_failed(k, d, "", "no longer on the menu");
+			orders_unservable(k->orders, "no longer on the menu");
 			continue;
 		}
-		d->attempts++;
-		d->state = PROTO_STATE_COOKING;
-		k->n_cooking++;
+		d = orders_hand(k->orders, c);
 		chef_hold(c, d, now);  /* not stored: see store.h */
 		batch[n++] = d;
 		if (d->suspect)
@@ -372,7 +357,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 
 		proto_out_u64(&out, d->id);
 		proto_out_u64(&out, d->attempts);
-		proto_out_str(&out, events_followed(k, d->order) ? "1" : "0");  /* PROTO_DISH_FOLLOWED */
+		proto_out_str(&out, orders_followed(k->orders, d->order) ? "1" : "0");  /* PROTO_DISH_FOLLOWED */
 		proto_out_str(&out, d->item->name);
 		proto_out_str(&out, d->item->ingredients);
 		for (unsigned f = 0; f < 4; f++)
@@ -381,7 +366,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	r = proto_out_end(&out, ZMQ_DONTWAIT);
 	if (r < 0) {
 		log_warning_errno(r, "Failed to hand %u dishes to chef %s: %m", n, c->name);
-		dispatch_chef_dead(k, c, r == -EHOSTUNREACH ? "disconnected" : "unreachable", false);
+		chef_gone(k, c, r == -EHOSTUNREACH ? "disconnected" : "unreachable", false);
 	}
 	return n;
 }
@@ -397,19 +382,19 @@ void dispatch_cook(struct kitchen *k)
 
 	/* Fill chefs in turn, starting one further each time, so short queues
 	 * spread over the kitchen instead of piling on the first chef. */
-	while (progress && dish_queue_len(&k->queue) > 0) {
+	while (progress && orders_next(k->orders)) {
 		struct chef *c = k->chefs.head;
 
 		progress = false;
 		for (size_t i = 0; i < k->dispatch_rotate % n_chefs && c; i++)
 			c = c->next;
-		for (size_t i = 0; i < n_chefs && dish_queue_len(&k->queue) > 0; i++) {
+		for (size_t i = 0; i < n_chefs && orders_next(k->orders); i++) {
 			struct chef *next;
 
 			if (!c)
 				c = k->chefs.head;
 			next = c->next;
-			unsigned credit = usable_credit(c, dish_us);
+			unsigned credit = chef_usable_credit(c, dish_us);
 			if (credit > 0) {
 				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
 					progress = true;
@@ -422,4 +407,30 @@ void dispatch_cook(struct kitchen *k)
 		}
 		k->dispatch_rotate++;
 	}
+}
+
+int dispatch_check(const struct kitchen *k)
+{
+	struct orders_counts counts;
+	uint64_t held = 0;
+
+	for (const struct chef *c = k->chefs.head; c; c = c->next) {
+		held += c->n_inflight;
+		for (unsigned i = 0; i < c->n_inflight; i++) {
+			const struct dish *d = c->inflight[i];
+			if (d->state != PROTO_STATE_COOKING || d->chef != c) {
+				log_debug("dispatch_check: dish %llu at chef %s is %s, with chef %s",
+					  (unsigned long long) d->id, c->name, proto_state_name(d->state),
+					  d->chef ? d->chef->name : "none");
+				return -EUCLEAN;
+			}
+		}
+	}
+	orders_counts(k->orders, &counts);
+	if (held != counts.cooking) {
+		log_debug("dispatch_check: chefs hold %llu dishes, %llu are cooking",
+			  (unsigned long long) held, (unsigned long long) counts.cooking);
+		return -EUCLEAN;
+	}
+	return 0;
 }

@@ -1,22 +1,49 @@
 /*
- * events — the PUB side: what kitchend tells followers, and who follows.
- *
- * The socket is an XPUB with XPUB_VERBOSER, so every subscribe and
- * unsubscribe reaches us. That serves two ends: a dish is cooked with stage
- * lines only when someone follows its order (a dish has ~17 stages; nobody
- * pays for them otherwise), and an order submitted with "follow" is held
- * until its follower's subscription has arrived, so the follower sees every
- * stage. libzmq adds a subscription to its filter before handing it to us, so
- * whatever we publish after reading it reaches that subscriber.
+ * events — the XPUB side: what kitchend tells followers, and who follows.
+ * See events.h.
  */
+#include "events.h"
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "kitchen.h"
 #include "log.h"
-#include "util.h"
+#include "malformed.h"
+#include "menu.h"
+#include "order.h"
+#include "proto.h"
+#include "socket_limits.h"
 
 #define SUBSCRIPTIONS_PER_TURN 256
+
+struct events {
+	void *sock;
+	struct malformed *malformed;
+	uint64_t follow_all;      /* subscriptions that match every order's topic */
+	uint64_t follow_chefs;    /* subscriptions that match the chefs' topic */
+	char names[PROTO_MAX_FIELD + 1];  /* ORDERED's dish list */
+};
+
+int events_new(void *sock, struct malformed *malformed, struct events **ret)
+{
+	struct events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->sock = sock;
+	e->malformed = malformed;
+	*ret = e;
+	return 0;
+}
+
+void events_free(struct events **e)
+{
+	if (!e)
+		return;
+	free(*e);
+	*e = NULL;
+}
 
 /* "order.<id>." exactly: the id; else 0. */
 static uint64_t topic_order(const char *t, size_t len)
@@ -36,94 +63,66 @@ static uint64_t topic_order(const char *t, size_t len)
 	return id;
 }
 
-/* A subscription that is a prefix of every order topic: "", "o", "order.". */
-static bool topic_matches_all_orders(const char *t, size_t len)
+/* Whether a subscription to @t matches every topic starting with @prefix
+ * ("", "o", ..., "order." all match every order's). */
+static bool matches_all(const char *t, size_t len, const char *prefix)
 {
-	static const char prefix[] = "order.";
-
-	return len < sizeof(prefix) && memcmp(t, prefix, len) == 0;
+	return len <= strlen(prefix) && memcmp(t, prefix, len) == 0;
 }
 
-static void release(struct kitchen *k, struct order *o)
+static void count(uint64_t *n, bool subscribe)
 {
-	o->held = false;
-	k->n_held_orders--;
-	kitchen_enqueue(k, o);
+	if (subscribe)
+		(*n)++;
+	else if (*n > 0)
+		(*n)--;
 }
 
-bool events_read(struct kitchen *k)
+bool events_read(struct events *e, void (*on_follow)(uint64_t order_id, void *u), void *u)
 {
 	for (int n = 0; n < SUBSCRIPTIONS_PER_TURN; n++) {
-		char buf[256];
-		int len = zmq_recv(k->events, buf, sizeof(buf), ZMQ_DONTWAIT);
+		char buf[SUBSCRIPTION_MAX];
+		int len = zmq_recv(e->sock, buf, sizeof(buf), ZMQ_DONTWAIT);
 		bool subscribe;
 		uint64_t id;
 
 		if (len < 0)
 			return false;
 		if (len < 1 || (size_t) len > sizeof(buf) || (buf[0] != 0 && buf[0] != 1)) {
-			kitchen_malformed(k, "events", "not a subscription");
+			malformed_count(e->malformed, "events", "not a subscription");
 			continue;
 		}
 		subscribe = buf[0] == 1;
-		if (subscribe)
-			k->subscriptions++;
-		else if (k->subscriptions > 0)
-			k->subscriptions--;
-
 		id = topic_order(buf + 1, (size_t) len - 1);
-		if (id) {
-			struct order *o = idmap_get(&k->orders, id);
-			if (!o)
-				continue;
-			if (subscribe) {
-				o->followers++;
-				/* Not yet committed: kitchen_enqueue sees the follower. */
-				if (o->held && o->committed)
-					release(k, o);
-			} else if (o->followers > 0)
-				o->followers--;
-		} else if (topic_matches_all_orders(buf + 1, (size_t) len - 1)) {
-			if (subscribe)
-				k->follow_all++;
-			else if (k->follow_all > 0)
-				k->follow_all--;
-		}
+		/* An order stays followed once it was: an unsubscribe (anyone's)
+		 * only saves the stage lines nobody may read any more. */
+		if (id && subscribe)
+			on_follow(id, u);
+		if (!id && matches_all(buf + 1, (size_t) len - 1, "order."))
+			count(&e->follow_all, subscribe);
+		if (!id && matches_all(buf + 1, (size_t) len - 1, PROTO_TOPIC_CHEFS))
+			count(&e->follow_chefs, subscribe);
 	}
 	return true;  /* budget spent: there may be more */
 }
 
-void events_release_held(struct kitchen *k, uint64_t now)
+bool events_follow_all(const struct events *e)
 {
-	/* Rare: only orders submitted with "follow" are ever held. */
-	if (k->n_held_orders == 0)
-		return;
-	for (size_t i = 0; i < k->orders.cap; i++) {
-		struct order *o = k->orders.values[i];
-		if (k->orders.keys[i] && o->held && o->hold_until_ms <= now) {
-			log_debug("Order %llu: no follower subscribed in time, cooking anyway",
-				  (unsigned long long) o->id);
-			release(k, o);
-		}
-	}
+	return e->follow_all > 0;
 }
 
-bool events_followed(const struct kitchen *k, const struct order *o)
-{
-	return o->followers > 0 || k->follow_all > 0;
-}
-
-static bool begin(struct kitchen *k, struct proto_out *out, enum proto_cmd cmd, uint64_t order_id)
+/* Begin an event about @o, unless nobody can be listening. */
+static bool begin(struct events *e, struct proto_out *out, enum proto_cmd cmd, const struct order *o)
 {
 	char topic[48];
 	int n;
 
-	if (k->subscriptions == 0)
+	if (!o->followed && !e->follow_all)
 		return false;
-	proto_out_begin(out, k->events, cmd);
-	n = proto_order_topic(order_id, topic, sizeof(topic));
+	proto_out_begin(out, e->sock, cmd);
+	n = proto_order_topic(o->id, topic, sizeof(topic));
 	proto_out_env(out, topic, (size_t) n);
-	proto_out_u64(out, order_id);
+	proto_out_u64(out, o->id);
 	return true;
 }
 
@@ -135,22 +134,21 @@ static void end(struct proto_out *out)
 		log_debug_errno(r, "Failed to publish an event: %m");
 }
 
-void events_ordered(struct kitchen *k, const struct order *o)
+void events_ordered(struct events *e, const struct order *o)
 {
 	struct proto_out out;
-	char *names = k->scratch[0];
 	size_t off = 0;
 
-	if (!begin(k, &out, PROTO_ORDERED, o->id))
+	if (!begin(e, &out, PROTO_ORDERED, o))
 		return;
 	for (uint32_t i = 0; i < o->n_dishes && off + PROTO_MAX_NAME + 2 < PROTO_MAX_FIELD; i++) {
 		size_t n = strlen(o->dishes[i].item->name);
 		if (i > 0)
-			names[off++] = '\n';
-		memcpy(names + off, o->dishes[i].item->name, n);
+			e->names[off++] = '\n';
+		memcpy(e->names + off, o->dishes[i].item->name, n);
 		off += n;
 	}
-	proto_out_mem(&out, names, off);
+	proto_out_mem(&out, e->names, off);
 	end(&out);
 }
 
@@ -160,11 +158,11 @@ static void dish_head(struct proto_out *out, const struct dish *d)
 	proto_out_str(out, d->item->name);
 }
 
-void events_stage(struct kitchen *k, const struct dish *d, const char *chef, const char *text)
+void events_stage(struct events *e, const struct dish *d, const char *chef, const char *text)
 {
 	struct proto_out out;
 
-	if (!begin(k, &out, PROTO_STAGE, d->order->id))
+	if (!begin(e, &out, PROTO_STAGE, d->order))
 		return;
 	dish_head(&out, d);
 	proto_out_str(&out, chef);
@@ -172,12 +170,12 @@ void events_stage(struct kitchen *k, const struct dish *d, const char *chef, con
 	end(&out);
 }
 
-void events_served(struct kitchen *k, const struct dish *d, const char *chef,
-		   const char *result, const char *items)
+void events_served(struct events *e, const struct dish *d, const char *chef, const char *result,
+		   const char *items)
 {
 	struct proto_out out;
 
-	if (!begin(k, &out, PROTO_SERVED, d->order->id))
+	if (!begin(e, &out, PROTO_SERVED, d->order))
 		return;
 	dish_head(&out, d);
 	proto_out_str(&out, chef);
@@ -186,11 +184,11 @@ void events_served(struct kitchen *k, const struct dish *d, const char *chef,
 	end(&out);
 }
 
-void events_failed(struct kitchen *k, const struct dish *d, const char *chef, const char *reason)
+void events_failed(struct events *e, const struct dish *d, const char *chef, const char *reason)
 {
 	struct proto_out out;
 
-	if (!begin(k, &out, PROTO_FAILED, d->order->id))
+	if (!begin(e, &out, PROTO_FAILED, d->order))
 		return;
 	dish_head(&out, d);
 	proto_out_str(&out, chef);
@@ -198,11 +196,11 @@ void events_failed(struct kitchen *k, const struct dish *d, const char *chef, co
 	end(&out);
 }
 
-void events_done(struct kitchen *k, const struct order *o)
+void events_done(struct events *e, const struct order *o)
 {
 	struct proto_out out;
 
-	if (!begin(k, &out, PROTO_DONE, o->id))
+	if (!begin(e, &out, PROTO_DONE, o))
 		return;
 	proto_out_str(&out, proto_state_name(order_state(o)));
 	proto_out_u64(&out, o->n_served);
@@ -210,13 +208,13 @@ void events_done(struct kitchen *k, const struct order *o)
 	end(&out);
 }
 
-void events_chef(struct kitchen *k, const char *chef, const char *state, const char *detail)
+void events_chef(struct events *e, const char *chef, const char *state, const char *detail)
 {
 	struct proto_out out;
 
-	if (k->subscriptions == 0)
+	if (!e->follow_chefs)
 		return;
-	proto_out_begin(&out, k->events, PROTO_CHEF);
+	proto_out_begin(&out, e->sock, PROTO_CHEF);
 	proto_out_env(&out, PROTO_TOPIC_CHEFS, strlen(PROTO_TOPIC_CHEFS));
 	proto_out_str(&out, chef);
 	proto_out_str(&out, state);

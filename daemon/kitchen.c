@@ -1,8 +1,6 @@
 /*
- * kitchen — set-up and tear-down of kitchend, and the few steps every part
- * shares (an order queued, an order finished, a malformed message counted).
- * The loop is in loop.c, the sockets in sockets.c, recovery and reload in
- * their own files. See kitchen.h for the turn.
+ * kitchen — set-up and tear-down of kitchend: each part in order, undone in
+ * the reverse order. See kitchen.h.
  */
 #include "kitchen.h"
 
@@ -16,80 +14,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "dispatch.h"
+#include "events.h"
 #include "log.h"
+#include "orders.h"
 #include "paths.h"
+#include "pending.h"
+#include "reload.h"
+#include "sockets.h"
+#include "store.h"
 #include "util.h"
 #include "zap.h"
-
-#define MALFORMED_LOG_INTERVAL_MS 1000
-
-void kitchen_malformed(struct kitchen *k, const char *where, const char *why)
-{
-	static uint64_t last_log_ms, suppressed;
-	uint64_t now = now_ms();
-
-	k->n_malformed++;
-	/* A hostile peer must not flood the journal: one line a second. */
-	if (now - last_log_ms < MALFORMED_LOG_INTERVAL_MS && last_log_ms) {
-		suppressed++;
-		return;
-	}
-	log_warning("Dropped a malformed message on %s: %s (%llu dropped in all%s)", where, why,
-		    (unsigned long long) k->n_malformed, suppressed ? ", some not logged" : "");
-	last_log_ms = now;
-	suppressed = 0;
-}
-
-void kitchen_refused(struct kitchen *k, const char *where, const struct proto_msg *m)
-{
-	static uint64_t last_log_ms;
-	uint64_t now = now_ms();
-	char why[32];
-
-	/* A peer of another release is worth a line of its own, whatever
-	 * else is being dropped (still at most one a second). */
-	if (m->other_version[0] && (!last_log_ms || now - last_log_ms >= MALFORMED_LOG_INTERVAL_MS)) {
-		log_warning("A peer on %s speaks protocol %s, this kitchend speaks %s (upgrade them together)",
-			    where, m->other_version, PROTO_VERSION);
-		last_log_ms = now;
-	}
-	snprintf(why, sizeof(why), "not a %s message", PROTO_VERSION);
-	kitchen_malformed(k, where, why);
-}
-
-void kitchen_enqueue(struct kitchen *k, struct order *o)
-{
-	if (o->held && o->followers > 0)
-		o->held = false;  /* its follower is already here */
-	if (o->held) {
-		o->hold_until_ms = now_ms() + FOLLOW_HOLD_MS;
-		k->n_held_orders++;
-		return;
-	}
-	for (uint32_t i = 0; i < o->n_dishes; i++)
-		if (o->dishes[i].state == PROTO_STATE_QUEUED &&
-		    dish_queue_push_back(&k->queue, &o->dishes[i]) < 0)
-			log_error("Failed to queue dish %llu: out of memory", (unsigned long long) o->dishes[i].id);
-}
-
-void kitchen_order_finished(struct kitchen *k, struct order *o)
-{
-	enum proto_state state = order_state(o);
-	int r;
-
-	r = store_order_done(k->store, o->id, state);
-	if (r < 0)
-		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
-	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
-		   (unsigned long long) o->id, proto_state_name(state));
-	events_done(k, o);
-	if (o->held) {
-		o->held = false;
-		k->n_held_orders--;
-	}
-	idmap_remove(&k->orders, o->id);
-	order_free(&o);
-}
 
 /* ---- set-up ---- */
 
@@ -132,13 +67,12 @@ static int open_signals(struct kitchen *k)
 
 static int lock_fds[2] = { -1, -1 };
 
-void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a);
-
 int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret)
 {
 	_cleanup_free_ char *chef_path = NULL;
+	uint64_t n_converted = 0, n_dishes;
 	struct kitchen *k;
-	uint64_t n_converted = 0;
+	size_t n_orders;
 	int r;
 
 	k = calloc(1, sizeof(*k));
@@ -161,9 +95,9 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		}
 	}
 	k->started_ms = now_ms();
+	k->chef_log = (struct log_ratelimit) LOG_RATELIMIT_INIT(1000, 20);
+	malformed_init(&k->malformed);
 	menu_init(&k->menu);
-	dish_queue_init(&k->queue);
-	idmap_init(&k->orders);
 
 	k->msg = proto_msg_new();
 	for (size_t i = 0; i < ELEMENTSOF(k->scratch); i++)
@@ -219,11 +153,6 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu order%s)",
 			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,
 			   n_converted == 1 ? "" : "s");
-	r = kitchen_recover(k);
-	if (r < 0) {
-		log_error_errno(r, "Failed to resume orders from the store: %m");
-		goto fail;
-	}
 
 	r = open_signals(k);
 	if (r < 0) {
@@ -239,9 +168,23 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	if ((r = kitchen_open_curve(k)) < 0 ||
 	    (r = kitchen_open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_DISPATCH, &k->dispatch)) < 0 ||
 	    (r = kitchen_open_socket(k, ZMQ_PULL, CONFIG_ENDPOINT_SINK, &k->sink)) < 0 ||
-	    (r = kitchen_open_socket(k, ZMQ_XPUB, CONFIG_ENDPOINT_EVENTS, &k->events)) < 0 ||
+	    (r = kitchen_open_socket(k, ZMQ_XPUB, CONFIG_ENDPOINT_EVENTS, &k->events_sock)) < 0 ||
 	    (r = kitchen_open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_CONTROL, &k->control)) < 0)
 		goto fail;
+
+	if ((r = events_new(k->events_sock, &k->malformed, &k->events)) < 0 ||
+	    (r = pending_new(&k->pending)) < 0 ||
+	    (r = orders_new(k->store, k->events, config->dishes_max_attempts, &k->orders)) < 0) {
+		log_error_errno(r, "Failed to allocate: %m");
+		goto fail;
+	}
+	r = orders_resume(k->orders, &k->menu, &n_orders, &n_dishes);
+	if (r < 0) {
+		log_error_errno(r, "Failed to resume orders from the store: %m");
+		goto fail;
+	}
+	if (n_orders)
+		log_info("Resuming %llu dishes of %zu orders from the store", (unsigned long long) n_dishes, n_orders);
 
 	r = pool_find_chef(config->chefs_command, &chef_path);
 	if (r < 0) {
@@ -281,13 +224,12 @@ void kitchen_free(struct kitchen **kp)
 		free(k->pool.chef_path);
 		pool_finish(&k->pool);
 	}
-	while (k->chefs.head) {
-		struct chef *c = k->chefs.head;
-		chef_list_remove(&k->chefs, c);
-		chef_free(&c);
-	}
+	dispatch_finish(k);
+	orders_free(&k->orders);
+	pending_free(&k->pending);
+	events_free(&k->events);
 	zmq_close(k->control);
-	zmq_close(k->events);
+	zmq_close(k->events_sock);
 	zmq_close(k->sink);
 	zmq_close(k->dispatch);
 	zap_free(&k->zap);
@@ -310,21 +252,6 @@ void kitchen_free(struct kitchen **kp)
 			close(lock_fds[i]);
 			lock_fds[i] = -1;
 		}
-	while (k->acks) {
-		struct pending_reply *p = k->acks;
-		k->acks = p->next;
-		free(p);
-	}
-	while (k->waits) {
-		struct pending_reply *p = k->waits;
-		k->waits = p->next;
-		free(p);
-	}
-	for (size_t i = 0; i < k->orders.cap; i++)
-		if (k->orders.keys[i])
-			free(k->orders.values[i]);
-	idmap_finish(&k->orders);
-	dish_queue_finish(&k->queue);
 	menu_finish(&k->menu);
 	for (size_t i = 0; i < ELEMENTSOF(k->scratch); i++)
 		free(k->scratch[i]);

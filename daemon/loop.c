@@ -5,14 +5,23 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "control.h"
+#include "dispatch.h"
+#include "events.h"
 #include "kitchen.h"
 #include "log.h"
+#include "orders.h"
+#include "pending.h"
+#include "reload.h"
+#include "sink.h"
+#include "store.h"
 #include "util.h"
 #include "zap.h"
 
@@ -32,15 +41,18 @@ static void on_chef_exit(struct pool_slot *slot, int status, void *u)
 		log_warning("%s (pid %d) %s; restarting it in %llu ms", slot->name, (int) slot->pid, how,
 			    (unsigned long long) (slot->restart_at_ms - now_ms()));
 	dispatch_local_exit(k, slot->name, (uint64_t) slot->pid, how, pool_status_crashed(status));
-	events_chef(k, slot->name, "exited", how);
+	events_chef(k->events, slot->name, "exited", how);
 }
 
 static void begin_stop(struct kitchen *k, const char *why)
 {
+	struct orders_counts n;
+
 	if (k->stop_deadline_ms)
 		return;
+	orders_counts(k->orders, &n);
 	log_notice("Stopping (%s): no new orders; %llu cooking dishes may finish, %llu queued ones stay in the store",
-		   why, (unsigned long long) k->n_cooking, (unsigned long long) k->n_queued);
+		   why, (unsigned long long) n.cooking, (unsigned long long) n.queued);
 	sd_notify(0, "STOPPING=1");
 	k->stopping = true;
 	k->stop_deadline_ms = now_ms() + k->config->drain_timeout_ms;
@@ -83,22 +95,25 @@ static void read_signals(struct kitchen *k)
  */
 static void advance_stop(struct kitchen *k, uint64_t now)
 {
+	struct orders_counts n;
+
 	if (!k->stopping)
 		return;
 	if (!k->stop_deadline_ms)
 		begin_stop(k, "drain requested");
+	orders_counts(k->orders, &n);
 	if (!k->pool.stopping) {
-		if (k->n_cooking > 0 && now < k->stop_deadline_ms)
+		if (n.cooking > 0 && now < k->stop_deadline_ms)
 			return;
-		if (k->n_cooking > 0)
+		if (n.cooking > 0)
 			log_warning("%llu dishes still cooking after %llu ms; they will be cooked again on the next start",
-				    (unsigned long long) k->n_cooking,
+				    (unsigned long long) n.cooking,
 				    (unsigned long long) k->config->drain_timeout_ms);
 		pool_stop(&k->pool, SIGTERM);
 		k->stop_deadline_ms = now + STOP_GRACE_MS;
 	}
 	if (pool_running(&k->pool) == 0) {
-		if (store_written(k->store) <= store_committed(k->store) && control_idle(k))
+		if (store_written(k->store) <= store_committed(k->store) && pending_idle(k->pending))
 			k->done = true;
 		return;
 	}
@@ -112,13 +127,15 @@ static void advance_stop(struct kitchen *k, uint64_t now)
 static void notify_status(struct kitchen *k, uint64_t now)
 {
 	static uint64_t last_ms;
+	struct orders_counts n;
 
 	if (now - last_ms < 1000)
 		return;
 	last_ms = now;
+	orders_counts(k->orders, &n);
 	sd_notifyf(0, "STATUS=%zu chefs; %llu queued, %llu cooking, %llu served, %llu failed",
-		   k->chefs.len, (unsigned long long) k->n_queued, (unsigned long long) k->n_cooking,
-		   (unsigned long long) k->n_served, (unsigned long long) k->n_failed);
+		   k->chefs.len, (unsigned long long) n.queued, (unsigned long long) n.cooking,
+		   (unsigned long long) n.served, (unsigned long long) n.failed);
 }
 
 /* WATCHDOG=1 from the loop itself: a loop that stalls stops the pings,
@@ -140,15 +157,18 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = k->next_watchdog_ms;
 	if (busy)
 		return 0;
-	if (!k->stopping && dish_queue_len(&k->queue) > 0 && dispatch_has_credit(k))
+	if (!k->stopping && orders_next(k->orders) && dispatch_has_credit(k))
 		return 0;
 	t = pool_next_start(&k->pool);
 	if (t < next)
 		next = t;
-	t = control_next_deadline(k);
+	t = pending_next_deadline(k->pending);
 	if (t < next)
 		next = t;
-	if ((k->n_held_orders > 0 || !k->ready_sent) && now + 100 < next)
+	t = orders_next_release(k->orders);
+	if (t < next)
+		next = t;
+	if (!k->ready_sent && now + 100 < next)
 		next = now + 100;
 	if ((k->stopping || k->config->dishes_timeout_ms) && now + 100 < next)
 		next = now + 100;
@@ -180,8 +200,45 @@ static void notify_ready(struct kitchen *k, uint64_t now)
 		 k->config->endpoints[CONFIG_ENDPOINT_CONTROL]);
 }
 
+static void on_follow(uint64_t order_id, void *u)
+{
+	orders_follow(u, order_id);
+}
+
+/*
+ * The recount of orders.h and dispatch.h, in builds with KITCHEN_CHECKS
+ * (debug ones): every turn while the kitchen holds few dishes, else once a
+ * second (a recount is linear in the open dishes). A disagreement is a bug:
+ * abort, so that the tests see it where it happened.
+ */
+#define CHECK_EVERY_TURN_DISHES 20000
+
+static void check(struct kitchen *k, uint64_t now)
+{
+#ifdef KITCHEN_CHECKS
+	static uint64_t last_ms;
+	struct orders_counts n;
+
+	orders_counts(k->orders, &n);
+	if (n.queued + n.cooking > CHECK_EVERY_TURN_DISHES && now - last_ms < 1000)
+		return;
+	last_ms = now;
+	if (orders_check(k->orders) < 0 || dispatch_check(k) < 0) {
+		log_set_max_priority(LOG_DEBUG);
+		(void) orders_check(k->orders);  /* again, to say what disagrees */
+		(void) dispatch_check(k);
+		log_error("The order book disagrees with its counters: a bug; aborting");
+		abort();
+	}
+#else
+	(void) k;
+	(void) now;
+#endif
+}
+
 int kitchen_run(struct kitchen *k)
 {
+	struct orders_counts n;
 	bool busy = false;
 	uint64_t usec;
 
@@ -194,7 +251,7 @@ int kitchen_run(struct kitchen *k)
 			{ .socket = k->sink, .events = ZMQ_POLLIN },
 			{ .socket = k->dispatch, .events = ZMQ_POLLIN },
 			{ .socket = k->control, .events = ZMQ_POLLIN },
-			{ .socket = k->events, .events = ZMQ_POLLIN },
+			{ .socket = k->events_sock, .events = ZMQ_POLLIN },
 			{ .fd = k->signal_fd, .events = ZMQ_POLLIN },
 			{ .fd = store_fd(k->store), .events = ZMQ_POLLIN },
 		};
@@ -211,14 +268,15 @@ int kitchen_run(struct kitchen *k)
 		busy |= sink_read(k);
 		busy |= dispatch_read(k);
 		busy |= control_read(k);
-		busy |= events_read(k);
+		busy |= events_read(k->events, on_follow, k->orders);
 
 		now = now_ms();
 		dispatch_heartbeat(k, now);
 		dispatch_expire(k, now);
 		pool_start_due(&k->pool, now);
-		events_release_held(k, now);
+		orders_release_due(k->orders, now);
 		dispatch_retire(k, now);
+		dispatch_supervise(k, now);
 		dispatch_cook(k);
 
 		/* What the store's writer committed since: answer what waited
@@ -232,8 +290,12 @@ int kitchen_run(struct kitchen *k)
 			k->done = true;
 			k->exit_code = 1;
 		}
-		control_after_commit(k, committed, r < 0);
+		orders_committed(k->orders, committed, now);
+		if (r < 0)
+			orders_drop_admitted(k->orders, NULL, NULL);
+		pending_after_commit(k, committed, r < 0);
 		store_hand_over(k->store);
+		check(k, now);
 
 		advance_stop(k, now);
 		notify_ready(k, now);
@@ -244,8 +306,8 @@ int kitchen_run(struct kitchen *k)
 
 	if (k->exit_code)
 		return k->exit_code;
+	orders_counts(k->orders, &n);
 	log_info("Stopped: %llu served, %llu failed, %llu queued dishes kept for the next start",
-		 (unsigned long long) k->n_served, (unsigned long long) k->n_failed,
-		 (unsigned long long) k->n_queued);
+		 (unsigned long long) n.served, (unsigned long long) n.failed, (unsigned long long) n.queued);
 	return 0;
 }

@@ -5,13 +5,16 @@
  * a queued dish costs the queue's pointer plus struct dish. An order leaves
  * memory when its last dish is served or failed; from then on the store
  * answers for it.
+ *
+ * These are plain records. Their fields change only in orders.c, which owns
+ * the life of every order and dish (orders.h); everyone else reads them.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "proto.h"
 
 struct chef;
 struct menu_item;
@@ -27,24 +30,32 @@ struct dish {
 	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
 	bool suspect;               /* crashed a chef or outlived dishes.timeout_ms: cooked alone */
+	bool in_queue;              /* on the queue of orders.c (checked at every push and pop) */
+};
+
+/* Where an order is in its life (orders.h draws it). */
+enum order_phase {
+	ORDER_WRITTEN,              /* admitted, its store batch not yet committed */
+	ORDER_HELD,                 /* committed, waiting for its follower */
+	ORDER_OPEN,                 /* committed; its dishes queued, cooking or done */
 };
 
 struct order {
 	uint64_t id;
 	uint64_t created_ms;        /* wall clock */
-	uint64_t hold_until_ms;     /* monotonic; while held for a follower */
+	uint64_t batch;             /* the store batch that writes it (store.h) */
+	uint64_t hold_until_ms;     /* monotonic; while held */
 	uint32_t n_dishes;
 	uint32_t n_served;
 	uint32_t n_failed;
-	uint32_t followers;         /* subscriptions to this order's topic */
-	bool held;                  /* not queued until its follower subscribed */
-	bool committed;             /* in the store, may be cooked */
-	uint64_t batch;             /* the store batch that writes it (store.h) */
-	struct order *next_new;     /* kitchend's list of orders awaiting commit */
+	uint8_t phase;              /* enum order_phase */
+	bool follow;                /* submitted with "follow": held until followed */
+	bool followed;              /* its topic has had a subscriber */
+	struct order *prev, *next;  /* on the written or the held list of orders.c */
 	struct dish dishes[];
 };
 
-/* A new order @id of @n dishes with ids first_dish_id..; NULL on ENOMEM. */
+/* A new order @id of @n queued dishes with ids first_dish_id..; NULL on ENOMEM. */
 struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t first_dish_id);
 void order_free(struct order **o);  /* NULL is fine */
 

@@ -228,6 +228,7 @@ unsigned pool_start_due(struct pool *p, uint64_t now)
 			continue;
 		}
 		s->started_ms = now;
+		s->absent_since_ms = now;
 		s->told_to_go = false;
 		log_debug("Started %s, pid %d", s->name, (int) s->pid);
 	}
@@ -259,6 +260,47 @@ void pool_reap(struct pool *p, uint64_t now,
 			s->pid = 0;
 			break;
 		}
+	}
+}
+
+static struct pool_slot *slot_of(struct pool *p, const char *name, pid_t pid)
+{
+	for (size_t i = 0; i < p->n_slots; i++)
+		if (p->slots[i].pid == pid && pid && strcmp(p->slots[i].name, name) == 0)
+			return &p->slots[i];
+	return NULL;
+}
+
+void pool_chef_joined(struct pool *p, const char *name, pid_t pid)
+{
+	struct pool_slot *s = slot_of(p, name, pid);
+
+	if (s)
+		s->absent_since_ms = 0;
+}
+
+void pool_chef_left(struct pool *p, const char *name, pid_t pid, uint64_t now)
+{
+	struct pool_slot *s = slot_of(p, name, pid);
+
+	if (s && !s->absent_since_ms)
+		s->absent_since_ms = now ? now : 1;
+}
+
+void pool_kill_absent(struct pool *p, uint64_t now, uint64_t grace_ms,
+		      void (*killed)(const struct pool_slot *s, uint64_t absent_ms, void *u), void *u)
+{
+	if (p->stopping)
+		return;
+	for (size_t i = 0; i < p->n_slots; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (!s->pid || !s->absent_since_ms || s->retired || now - s->absent_since_ms < grace_ms)
+			continue;
+		if (killed)
+			killed(s, now - s->absent_since_ms, u);
+		kill(s->pid, SIGKILL);
+		s->absent_since_ms = 0;  /* once: the reaper takes it from here */
 	}
 }
 

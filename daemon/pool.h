@@ -25,6 +25,8 @@ struct pool_slot {
 	bool retired;              /* scaled away: not restarted */
 	bool told_to_go;           /* retired, and sent SIGTERM */
 	uint64_t retired_ms;       /* when it was retired */
+	uint64_t absent_since_ms;  /* its chef not on the line since then (started, or its
+				      session ended); 0 while it is on the line */
 };
 
 struct pool_args {
@@ -86,6 +88,18 @@ unsigned pool_start_due(struct pool *p, uint64_t now);
  */
 void pool_reap(struct pool *p, uint64_t now,
 	       void (*on_exit)(struct pool_slot *slot, int status, void *u), void *u);
+
+/*
+ * Whether each slot's chef is on the line (dispatch.c tells): a chef joined,
+ * or left it while its process may live on. pool_kill_absent() SIGKILLs the
+ * process of every slot absent for @grace_ms or more (hung, stopped, or
+ * unable to reach kitchend), calling @killed for each; it is restarted once
+ * reaped, like any chef that exits.
+ */
+void pool_chef_joined(struct pool *p, const char *name, pid_t pid);
+void pool_chef_left(struct pool *p, const char *name, pid_t pid, uint64_t now);
+void pool_kill_absent(struct pool *p, uint64_t now, uint64_t grace_ms,
+		      void (*killed)(const struct pool_slot *s, uint64_t absent_ms, void *u), void *u);
 
 /* Send @sig to every running chef and stop restarting them. */
 void pool_stop(struct pool *p, int sig);

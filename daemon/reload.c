@@ -1,7 +1,8 @@
 /*
- * reload — SIGHUP and kitchenctl reload: the configuration file read again
- * and applied, or refused whole with the running one kept.
+ * reload — SIGHUP and kitchenctl reload. See reload.h.
  */
+#include "reload.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "kitchen.h"
 #include "log.h"
+#include "orders.h"
+#include "sockets.h"
 #include "util.h"
 #include "zap.h"
 
@@ -102,6 +105,7 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	r = pool_resize(&k->pool, new->chefs_local);
 	if (r < 0)
 		log_error_errno(r, "Failed to change the number of local chefs: %m");
+	orders_set_max_attempts(k->orders, new->dishes_max_attempts);
 	if (prio >= 0)
 		log_set_max_priority(prio);
 	config_free(old);

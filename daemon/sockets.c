@@ -1,7 +1,8 @@
 /*
- * sockets — kitchend's four sockets: options, CURVE, bind, and who may
- * connect to the ipc ones. See kitchen.h.
+ * sockets — kitchend's four sockets. See sockets.h.
  */
+#include "sockets.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
  *	        [--fake-chef NAME]
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
+ *	hostile --wait-flood N --clients C --order ID --control EP [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -33,6 +34,12 @@
  * kitchend would (it cannot read KIT2), every message of a chef with a KIT1
  * HEARTBEAT — then prints "answered N" and exits 0.
  *
+ * With --wait-flood it is C clients (DEALERs) that each send N WAITs of a
+ * minute for order ID, then counts for --seconds the replies that come: OK
+ * (a WAIT answered before its order is done or its minute is up was
+ * answered early, to make room for others) and ERR; prints "answered K" and
+ * "refused K", and exits 0.
+ *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
  * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
@@ -45,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -783,6 +791,65 @@ static int old_kitchend(uint64_t end_ms)
 	return 0;
 }
 
+/* C clients of N WAITs each for order @order; the replies they get by @end. */
+static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t end)
+{
+	struct rlimit rl;
+	void **socks_ = calloc(clients, sizeof(*socks_));
+	unsigned long long answered = 0, refused = 0;
+	int linger = 0;
+
+	/* Two descriptors a socket: room for every client. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	zctx = zmq_ctx_new();
+	if (!zctx || !socks_ || zmq_ctx_set(zctx, ZMQ_MAX_SOCKETS, (int) clients + 16) < 0)
+		return 1;
+	for (unsigned c = 0; c < clients; c++) {
+		void *s = socks_[c] = zmq_socket(zctx, ZMQ_DEALER);
+		if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+		    zmq_connect(s, endpoints[CONTROL]) < 0) {
+			fprintf(stderr, "hostile: client %u: %s\n", c, zmq_strerror(errno));
+			return 1;
+		}
+		for (unsigned i = 0; i < n; i++)
+			if (zmq_send(s, "", 0, ZMQ_SNDMORE) < 0 ||
+			    zmq_send(s, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE) < 0 ||
+			    zmq_send(s, "WAIT", 4, ZMQ_SNDMORE) < 0 ||
+			    zmq_send(s, order, strlen(order), ZMQ_SNDMORE) < 0 || zmq_send(s, "60000", 5, 0) < 0)
+				return 1;
+	}
+	while (mono_ms() < end) {
+		for (unsigned c = 0; c < clients; c++) {
+			static size_t frame;  /* of the reply: ["", KIT2, OK|ERR, ...] */
+			static bool is_ok;
+			char buf[64];
+			int more = 1, got;
+			size_t len = sizeof(more);
+
+			while ((got = zmq_recv(socks_[c], buf, sizeof(buf), ZMQ_DONTWAIT)) >= 0) {
+				if (frame++ == 2)
+					is_ok = got == 2 && memcmp(buf, "OK", 2) == 0;
+				zmq_getsockopt(socks_[c], ZMQ_RCVMORE, &more, &len);
+				if (!more) {
+					answered += is_ok;
+					refused += !is_ok;
+					frame = 0;
+				}
+			}
+		}
+		usleep(1000);
+	}
+	printf("answered %llu\nrefused %llu\n", answered, refused);
+	for (unsigned c = 0; c < clients; c++)
+		zmq_close(socks_[c]);
+	free(socks_);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -793,8 +860,13 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "fake-chef", required_argument, NULL, 'f' },
 		{ "old-kitchend", no_argument, NULL, 'o' },
+		{ "wait-flood", required_argument, NULL, 'w' },
+		{ "clients", required_argument, NULL, 'n' },
+		{ "order", required_argument, NULL, 'i' },
 		{ 0 },
 	};
+	const char *flood_order = NULL;
+	unsigned flood = 0, clients = 1;
 	const char *fake_name = NULL;
 	double seconds = 5;
 	uint64_t seed = 1, end, next_oversized;
@@ -811,9 +883,14 @@ int main(int argc, char **argv)
 		case 'r': seed = strtoull(optarg, NULL, 10); break;
 		case 'f': fake_name = optarg; break;
 		case 'o': old = true; break;
+		case 'w': flood = (unsigned) strtoul(optarg, NULL, 10); break;
+		case 'n': clients = (unsigned) strtoul(optarg, NULL, 10); break;
+		case 'i': flood_order = optarg; break;
 		default: return 2;
 		}
 	}
+	if (flood && clients && flood_order && endpoints[CONTROL] && seconds > 0)
+		return wait_flood(flood, clients, flood_order, mono_ms() + (uint64_t) (seconds * 1000));
 	if (old && endpoints[CONTROL] && endpoints[DISPATCH] && seconds > 0) {
 		zctx = zmq_ctx_new();
 		return zctx ? old_kitchend(mono_ms() + (uint64_t) (seconds * 1000)) : 1;

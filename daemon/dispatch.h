@@ -1,0 +1,45 @@
+/*
+ * dispatch — chefs on the dispatch socket: who they are, what they hold,
+ * whether they live, and handing them dishes against their credit.
+ *
+ * A chef joins with READY and is on the line (k->chefs, chef.h) until it is
+ * declared gone: silent for heartbeat.liveness intervals, unroutable,
+ * announced again, or (a local chef) its process exited. The dishes a gone
+ * chef held go back to the queue, oldest at the front (orders.h decides
+ * their fate). A local chef whose process lives on after it was declared
+ * gone (hung, stopped) and does not join again is killed, so that the pool
+ * starts another (pool.h).
+ *
+ * dispatch_cook() fills chefs in turn with what orders_next() offers, as far
+ * as each one's usable credit goes (chef_usable_credit()).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct chef;
+struct kitchen;
+
+/* Read READYs and heartbeats. true: stopped at its budget. */
+bool dispatch_read(struct kitchen *k);
+/* Hand queued dishes to chefs with usable credit (none while stopping). */
+void dispatch_cook(struct kitchen *k);
+/* Whether the first queued dish could go out now. */
+bool dispatch_has_credit(const struct kitchen *k);
+
+/* Timers of a loop turn: heartbeats and silent chefs; dishes past
+ * dishes.timeout_ms; local chefs scaled away (retire) or hung (supervise). */
+void dispatch_heartbeat(struct kitchen *k, uint64_t now);
+void dispatch_expire(struct kitchen *k, uint64_t now);
+void dispatch_retire(struct kitchen *k, uint64_t now);
+void dispatch_supervise(struct kitchen *k, uint64_t now);
+
+/* Local chef @name's process @pid exited (@why; @crashed: by a crash). */
+void dispatch_local_exit(struct kitchen *k, const char *name, uint64_t pid, const char *why, bool crashed);
+/* Take every chef off the line as kitchend stops; their dishes stay as they are. */
+void dispatch_finish(struct kitchen *k);
+
+/* The chefs' in-flight lists against orders.c's cooking dishes: 0, or
+ * -EUCLEAN with what disagrees at debug level (orders_check()'s partner). */
+int dispatch_check(const struct kitchen *k);

@@ -1,0 +1,582 @@
+/*
+ * orders — the life of every order and dish kitchend holds. See orders.h.
+ */
+#include "orders.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dish_queue.h"
+#include "events.h"
+#include "idmap.h"
+#include "log.h"
+#include "menu.h"
+#include "store.h"
+#include "util.h"
+
+/* A list of orders linked through prev/next: the admitted ones (oldest,
+ * so lowest batch, first) or the held ones (soonest released first). */
+struct order_list {
+	struct order *head, *tail;
+	size_t len;
+};
+
+struct orders {
+	struct store *store;
+	struct events *events;
+	unsigned max_attempts;
+
+	struct idmap open;              /* every order admitted and not finished, by id */
+	struct order_list admitted;     /* ORDER_WRITTEN */
+	struct order_list held;         /* ORDER_HELD */
+	struct dish_queue queue;        /* queued dishes of open orders, front first */
+
+	uint64_t next_order_id;
+	uint64_t next_dish_id;
+	uint64_t n_queued;
+	uint64_t n_cooking;
+	uint64_t n_served;
+	uint64_t n_failed;
+};
+
+static void list_append(struct order_list *l, struct order *o)
+{
+	o->prev = l->tail;
+	o->next = NULL;
+	if (l->tail)
+		l->tail->next = o;
+	else
+		l->head = o;
+	l->tail = o;
+	l->len++;
+}
+
+static void list_remove(struct order_list *l, struct order *o)
+{
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		l->head = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	else
+		l->tail = o->prev;
+	o->prev = o->next = NULL;
+	l->len--;
+}
+
+static void log_dish(int prio, const struct dish *d, const char *chef, const char *what, const char *why)
+{
+	log_fields(prio, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
+		   "Order %llu: %s #%u %s: %s", (unsigned long long) d->order->id, d->item->name, d->index,
+		   what, why);
+}
+
+/* ---- the queue ---- */
+
+static void queue_back(struct orders *os, struct dish *d)
+{
+	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
+	if (dish_queue_push_back(&os->queue, d) < 0) {
+		log_error("Failed to queue dish %llu: out of memory", (unsigned long long) d->id);
+		return;
+	}
+	d->in_queue = true;
+}
+
+static void queue_front(struct orders *os, struct dish *d)
+{
+	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
+	if (dish_queue_push_front(&os->queue, d) < 0) {
+		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
+		return;
+	}
+	d->in_queue = true;
+}
+
+static struct dish *queue_pop(struct orders *os)
+{
+	struct dish *d = dish_queue_pop_front(&os->queue);
+
+	assert(d && d->in_queue && d->state == PROTO_STATE_QUEUED);
+	d->in_queue = false;
+	return d;
+}
+
+/* ---- orders ---- */
+
+/* @o's dishes join the queue: it is open from now on. */
+static void open_order(struct orders *os, struct order *o)
+{
+	o->phase = ORDER_OPEN;
+	for (uint32_t i = 0; i < o->n_dishes; i++)
+		if (o->dishes[i].state == PROTO_STATE_QUEUED)
+			queue_back(os, &o->dishes[i]);
+}
+
+static void release(struct orders *os, struct order *o)
+{
+	assert(o->phase == ORDER_HELD);
+	list_remove(&os->held, o);
+	open_order(os, o);
+}
+
+/* Its last dish is done: record and tell it, and let it go. */
+static void finish(struct orders *os, struct order *o)
+{
+	enum proto_state state = order_state(o);
+	int r;
+
+	assert(order_done(o) && o->phase == ORDER_OPEN);
+	r = store_order_done(os->store, o->id, state);
+	if (r < 0)
+		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
+		   (unsigned long long) o->id, proto_state_name(state));
+	events_done(os->events, o);
+	idmap_remove(&os->open, o->id);
+	order_free(&o);
+}
+
+/* ---- set-up ---- */
+
+int orders_new(struct store *store, struct events *events, unsigned max_attempts, struct orders **ret)
+{
+	struct orders *os = calloc(1, sizeof(*os));
+
+	if (!os)
+		return -ENOMEM;
+	os->store = store;
+	os->events = events;
+	os->max_attempts = max_attempts;
+	idmap_init(&os->open);
+	dish_queue_init(&os->queue);
+	os->next_order_id = os->next_dish_id = 1;
+	*ret = os;
+	return 0;
+}
+
+static void free_order(void *value, void *u)
+{
+	struct order *o = value;
+
+	order_free(&o);
+}
+
+void orders_free(struct orders **osp)
+{
+	struct orders *os;
+
+	if (!osp || !*osp)
+		return;
+	os = *osp;
+	dish_queue_finish(&os->queue);
+	idmap_foreach(&os->open, free_order, NULL);
+	idmap_finish(&os->open);
+	free(os);
+	*osp = NULL;
+}
+
+void orders_set_max_attempts(struct orders *os, unsigned max_attempts)
+{
+	os->max_attempts = max_attempts;
+}
+
+/* ---- resume ---- */
+
+struct resume {
+	struct orders *os;
+	struct menu *menu;
+	struct order *order;
+	uint64_t dishes;
+};
+
+static int resume_order(const struct store_order *so, void *userdata)
+{
+	struct resume *res = userdata;
+	struct order *o = order_new(so->id, so->created_ms, so->n_dishes, so->first_dish);
+
+	if (!o || idmap_put(&res->os->open, o->id, o) < 0) {
+		order_free(&o);
+		return -ENOMEM;
+	}
+	o->phase = ORDER_OPEN;  /* committed long ago */
+	res->os->n_queued += o->n_dishes;  /* less the done ones, as they are read */
+	res->order = o;
+	return 0;
+}
+
+static int resume_dish(const struct store_dish *sd, void *userdata)
+{
+	struct resume *res = userdata;
+	struct orders *os = res->os;
+	struct order *o = res->order;
+	struct dish *d;
+
+	if (sd->index >= o->n_dishes)
+		return 0;
+	d = &o->dishes[sd->index];
+	d->id = sd->id;
+	d->attempts = (uint16_t) sd->attempts;
+	d->item = menu_intern(res->menu, sd->name);
+	if (!d->item)
+		return -ENOMEM;
+	switch (sd->state) {
+	case PROTO_STATE_SERVED:
+		d->state = PROTO_STATE_SERVED;
+		o->n_served++;
+		os->n_queued--;
+		break;
+	case PROTO_STATE_FAILED:
+		d->state = PROTO_STATE_FAILED;
+		o->n_failed++;
+		os->n_queued--;
+		break;
+	case PROTO_STATE_QUEUED:
+	case PROTO_STATE_COOKING:
+	case _PROTO_STATE_MAX:
+		/* Whatever was cooking when kitchend stopped is cooked again. */
+		res->dishes++;
+		queue_back(os, d);
+		break;
+	}
+	return 0;
+}
+
+int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes)
+{
+	struct resume res = { .os = os, .menu = menu };
+	uint64_t counts[_PROTO_STATE_MAX];
+	struct order **done = NULL;
+	size_t n_done = 0;
+	int r;
+
+	r = store_next_ids(os->store, &os->next_order_id, &os->next_dish_id);
+	if (r >= 0)
+		r = store_count(os->store, counts);
+	if (r >= 0)
+		r = store_load_open(os->store, resume_order, resume_dish, &res);
+	if (r < 0)
+		return r;
+	os->n_served = counts[PROTO_STATE_SERVED];
+	os->n_failed = counts[PROTO_STATE_FAILED];
+
+	/* An order whose last dish finished just as kitchend died. */
+	for (size_t i = 0; i < os->open.cap; i++) {
+		struct order *o = os->open.values[i];
+		if (os->open.keys[i] && order_done(o)) {
+			struct order **grown = realloc(done, (n_done + 1) * sizeof(*done));
+			if (!grown) {
+				free(done);
+				return -ENOMEM;
+			}
+			done = grown;
+			done[n_done++] = o;
+		}
+	}
+	for (size_t i = 0; i < n_done; i++)
+		finish(os, done[i]);
+	free(done);
+
+	*ret_orders = os->open.len;
+	*ret_dishes = res.dishes;
+	return store_sync(os->store);
+}
+
+/* ---- admission ---- */
+
+int orders_admit(struct orders *os, const char *key, struct menu_item *const *items, size_t n,
+		 bool follow, struct order **ret)
+{
+	const char *names[PROTO_ORDER_MAX_DISHES];
+	struct order *o;
+	int r;
+
+	assert(n > 0 && n <= PROTO_ORDER_MAX_DISHES);
+	o = order_new(os->next_order_id, wall_ms(), (uint32_t) n, os->next_dish_id);
+	if (!o)
+		return -ENOMEM;
+	r = idmap_put(&os->open, o->id, o);
+	if (r < 0) {
+		order_free(&o);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		o->dishes[i].item = items[i];
+		names[i] = items[i]->name;
+	}
+	r = store_add_order(os->store, o->id, key, o->created_ms, o->dishes[0].id, n, names);
+	/* Ids are spent even on failure: a half-written row must never be reused. */
+	os->next_order_id++;
+	os->next_dish_id += n;
+	if (r < 0) {
+		idmap_remove(&os->open, o->id);
+		order_free(&o);
+		return r;
+	}
+	o->phase = ORDER_WRITTEN;
+	o->follow = follow;
+	o->batch = store_written(os->store);
+	list_append(&os->admitted, o);
+	os->n_queued += n;
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
+		   (unsigned long long) o->id, n, key[0] ? " (with a key)" : "");
+	*ret = o;
+	return 0;
+}
+
+void orders_committed(struct orders *os, uint64_t committed, uint64_t now)
+{
+	struct order *o;
+
+	while ((o = os->admitted.head) && o->batch <= committed) {
+		list_remove(&os->admitted, o);
+		events_ordered(os->events, o);
+		if (o->follow && !o->followed) {
+			o->phase = ORDER_HELD;
+			o->hold_until_ms = now + ORDERS_HOLD_MS;
+			list_append(&os->held, o);
+		} else
+			open_order(os, o);
+	}
+}
+
+void orders_drop_admitted(struct orders *os, void (*dropped)(const struct order *o, void *u), void *u)
+{
+	struct order *o;
+
+	while ((o = os->admitted.head)) {
+		list_remove(&os->admitted, o);
+		if (dropped)
+			dropped(o, u);
+		os->n_queued -= o->n_dishes;
+		idmap_remove(&os->open, o->id);
+		order_free(&o);
+	}
+}
+
+struct order *orders_get(const struct orders *os, uint64_t id)
+{
+	return idmap_get(&os->open, id);
+}
+
+/* ---- followers ---- */
+
+void orders_follow(struct orders *os, uint64_t id)
+{
+	struct order *o = idmap_get(&os->open, id);
+
+	if (!o)
+		return;
+	o->followed = true;
+	if (o->phase == ORDER_HELD)
+		release(os, o);
+}
+
+void orders_release_due(struct orders *os, uint64_t now)
+{
+	struct order *o;
+
+	while ((o = os->held.head) && o->hold_until_ms <= now) {
+		log_debug("Order %llu: no follower subscribed in time, cooking anyway",
+			  (unsigned long long) o->id);
+		release(os, o);
+	}
+}
+
+uint64_t orders_next_release(const struct orders *os)
+{
+	return os->held.head ? os->held.head->hold_until_ms : UINT64_MAX;
+}
+
+bool orders_followed(const struct orders *os, const struct order *o)
+{
+	return o->followed || events_follow_all(os->events);
+}
+
+/* ---- cooking ---- */
+
+struct dish *orders_next(const struct orders *os)
+{
+	return dish_queue_front(&os->queue);
+}
+
+struct dish *orders_hand(struct orders *os, struct chef *c)
+{
+	struct dish *d = queue_pop(os);
+
+	d->state = PROTO_STATE_COOKING;
+	d->attempts++;
+	d->chef = c;
+	os->n_queued--;
+	os->n_cooking++;
+	return d;
+}
+
+/* @d, queued or cooking, fails for good. */
+static void fail(struct orders *os, struct dish *d, const char *chef, const char *reason)
+{
+	struct order *o = d->order;
+	int r;
+
+	d->state = PROTO_STATE_FAILED;
+	d->chef = NULL;
+	os->n_failed++;
+	o->n_failed++;
+	log_dish(LOG_WARNING, d, chef, "failed", reason);
+	r = store_dish_failed(os->store, d->id, d->attempts, chef, reason);
+	if (r < 0)
+		log_error_errno(r, "Failed to record dish %llu failing: %m", (unsigned long long) d->id);
+	events_failed(os->events, d, chef, reason);
+	if (order_done(o))
+		finish(os, o);
+}
+
+void orders_unservable(struct orders *os, const char *reason)
+{
+	struct dish *d = queue_pop(os);
+
+	os->n_queued--;
+	fail(os, d, "", reason);
+}
+
+void orders_served(struct orders *os, struct dish *d, const char *chef, const char *result,
+		   const char *items)
+{
+	struct order *o = d->order;
+	int r;
+
+	assert(d->state == PROTO_STATE_COOKING);
+	d->state = PROTO_STATE_SERVED;
+	d->chef = NULL;
+	os->n_cooking--;
+	os->n_served++;
+	o->n_served++;
+	r = store_dish_served(os->store, d->id, d->attempts, chef, result, items);
+	if (r < 0)
+		log_error_errno(r, "Failed to record dish %llu served: %m", (unsigned long long) d->id);
+	events_served(os->events, d, chef, result, items);
+	if (order_done(o))
+		finish(os, o);
+}
+
+void orders_take_back(struct orders *os, struct dish *d, const char *chef, const char *reason,
+		      enum orders_back why)
+{
+	char final[512];
+	int r;
+
+	assert(d->state == PROTO_STATE_COOKING);
+	d->chef = NULL;
+	os->n_cooking--;
+	if (why == ORDERS_BACK_CRASHED || why == ORDERS_BACK_TIMED_OUT)
+		d->suspect = true;
+	if (why == ORDERS_BACK_CRASHED && ++d->crashes >= ORDERS_POISON_CRASHES) {
+		snprintf(final, sizeof(final), "poison: %u chefs crashed cooking it; last: %s", d->crashes, reason);
+		return fail(os, d, chef, final);
+	}
+	if (d->attempts >= os->max_attempts) {
+		snprintf(final, sizeof(final), "gave up after %u attempts; last: %s", d->attempts, reason);
+		return fail(os, d, chef, final);
+	}
+	d->state = PROTO_STATE_QUEUED;
+	os->n_queued++;
+	log_dish(LOG_DEBUG, d, chef, "back in the queue", reason);
+	r = store_dish_requeued(os->store, d->id, d->attempts, chef, reason);
+	if (r < 0)
+		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
+				(unsigned long long) d->id);
+	queue_front(os, d);
+}
+
+void orders_counts(const struct orders *os, struct orders_counts *ret)
+{
+	*ret = (struct orders_counts) {
+		.queued = os->n_queued,
+		.cooking = os->n_cooking,
+		.served = os->n_served,
+		.failed = os->n_failed,
+		.open = os->open.len,
+		.held = os->held.len,
+	};
+}
+
+/* ---- the recount ---- */
+
+#define DISAGREE(...) do { log_debug("orders_check: " __VA_ARGS__); return -EUCLEAN; } while (0)
+
+static int check_list(const struct order_list *l, enum order_phase phase, const struct idmap *open)
+{
+	size_t n = 0;
+
+	for (const struct order *o = l->head; o; o = o->next, n++) {
+		if (o->phase != phase || idmap_get(open, o->id) != o)
+			DISAGREE("order %llu on the list of phase %d is of phase %d or not open",
+				 (unsigned long long) o->id, phase, o->phase);
+		if (o->next && o->next->prev != o)
+			DISAGREE("list broken after order %llu", (unsigned long long) o->id);
+	}
+	if (n != l->len)
+		DISAGREE("a list holds %zu orders, counts %zu", n, l->len);
+	return 0;
+}
+
+int orders_check(const struct orders *os)
+{
+	uint64_t queued = 0, cooking = 0, in_queue = 0;
+	size_t admitted = 0, held = 0;
+	int r;
+
+	for (size_t i = 0; i < os->open.cap; i++) {
+		const struct order *o = os->open.values[i];
+		uint32_t served = 0, failed = 0;
+
+		if (!os->open.keys[i])
+			continue;
+		admitted += o->phase == ORDER_WRITTEN;
+		held += o->phase == ORDER_HELD;
+		for (uint32_t j = 0; j < o->n_dishes; j++) {
+			const struct dish *d = &o->dishes[j];
+
+			if (d->order != o || d->index != j)
+				DISAGREE("dish %llu does not point at its order", (unsigned long long) d->id);
+			if (d->in_queue && (d->state != PROTO_STATE_QUEUED || o->phase != ORDER_OPEN))
+				DISAGREE("dish %llu is on the queue while %s, its order in phase %d",
+					 (unsigned long long) d->id, proto_state_name(d->state), o->phase);
+			if ((d->state == PROTO_STATE_COOKING) != (d->chef != NULL))
+				DISAGREE("dish %llu is %s with%s a chef", (unsigned long long) d->id,
+					 proto_state_name(d->state), d->chef ? "" : "out");
+			if (o->phase != ORDER_OPEN && d->state != PROTO_STATE_QUEUED)
+				DISAGREE("dish %llu of a %s order is %s", (unsigned long long) d->id,
+					 o->phase == ORDER_HELD ? "held" : "written", proto_state_name(d->state));
+			if (o->phase == ORDER_OPEN && d->state == PROTO_STATE_QUEUED && !d->in_queue)
+				DISAGREE("dish %llu is queued but not on the queue", (unsigned long long) d->id);
+			queued += d->state == PROTO_STATE_QUEUED;
+			cooking += d->state == PROTO_STATE_COOKING;
+			served += d->state == PROTO_STATE_SERVED;
+			failed += d->state == PROTO_STATE_FAILED;
+			in_queue += d->in_queue;
+		}
+		if (served != o->n_served || failed != o->n_failed)
+			DISAGREE("order %llu counts %u served, %u failed; its dishes say %u, %u",
+				 (unsigned long long) o->id, o->n_served, o->n_failed, served, failed);
+		if (order_done(o))
+			DISAGREE("order %llu is done but still open", (unsigned long long) o->id);
+	}
+	if (queued != os->n_queued || cooking != os->n_cooking)
+		DISAGREE("counters say %llu queued, %llu cooking; the dishes %llu, %llu",
+			 (unsigned long long) os->n_queued, (unsigned long long) os->n_cooking,
+			 (unsigned long long) queued, (unsigned long long) cooking);
+	if (in_queue != dish_queue_len(&os->queue))
+		DISAGREE("%llu dishes marked queued, the queue holds %zu",
+			 (unsigned long long) in_queue, dish_queue_len(&os->queue));
+	if (admitted != os->admitted.len || held != os->held.len)
+		DISAGREE("%zu written and %zu held orders, lists of %zu and %zu", admitted, held,
+			 os->admitted.len, os->held.len);
+	if ((r = check_list(&os->admitted, ORDER_WRITTEN, &os->open)) < 0 ||
+	    (r = check_list(&os->held, ORDER_HELD, &os->open)) < 0)
+		return r;
+	return 0;
+}

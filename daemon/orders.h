@@ -1,0 +1,148 @@
+/*
+ * orders — the one home of every order and dish kitchend holds: the queue,
+ * the open orders, the counters, and each state change, by name.
+ *
+ * An order is admitted (written to the store, not yet durable), then its
+ * store batch commits and it opens: its dishes join the queue, unless it was
+ * submitted with "follow" and nobody follows it yet, in which case it is
+ * held until its follower subscribes or ORDERS_HOLD_MS pass (so the follower
+ * sees every stage). Nothing is queued before its commit.
+ *
+ *	admitted ──commit──▶ held ──followed / hold over──▶ open
+ *	   └──────────commit, followed or not "follow"───────▲
+ *
+ * A dish of an open order:
+ *
+ *	queued ──handed to a chef──▶ cooking ──served──▶ served
+ *	  ▲  │                          │
+ *	  │  └─off the menu─▶ failed ◀──┤ taken back, attempts spent or poison
+ *	  └─────────taken back──────────┘ (chef failed it, left, crashed, timed out)
+ *
+ * When an order's last dish is served or failed the order is finished: its
+ * final state is written, DONE is published and the order leaves memory.
+ *
+ * Every transition writes what it must to the store (store.h) and publishes
+ * its event (events.h); the callers (control, dispatch, sink, recovery) do
+ * neither for orders and dishes, and never change a dish's state or a
+ * counter. The accounting identity: every dish admitted is queued, cooking,
+ * served or failed, exactly one of them; orders_check() recounts it.
+ *
+ *	r = orders_admit(os, key, items, n, follow, &o);   // then wait for o->batch
+ *	orders_committed(os, committed, now);              // every loop turn
+ *	while ((d = orders_next(os)) && credit) { orders_hand(os, chef); ... }
+ *	orders_served(os, d, chef, result, items);  orders_take_back(os, d, ...);
+ *
+ * Failures to record a transition in the store are logged here (they are
+ * -ENOMEM: the commit itself fails later, and kitchend stops or waits).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "order.h"
+
+struct chef;
+struct events;
+struct menu;
+struct menu_item;
+struct store;
+
+#define ORDERS_HOLD_MS 2000    /* how long an order waits for its follower */
+#define ORDERS_POISON_CRASHES 2  /* chefs a dish may crash before it fails */
+
+struct orders;
+
+struct orders_counts {
+	uint64_t queued;        /* not at a chef yet: admitted, held and queued dishes */
+	uint64_t cooking;
+	uint64_t served;        /* ever, as the store counts them */
+	uint64_t failed;
+	size_t open;            /* orders not finished, admitted ones too */
+	size_t held;
+};
+
+/* Why a dish comes back from a chef. */
+enum orders_back {
+	ORDERS_BACK_FAILED,     /* the chef could not cook it */
+	ORDERS_BACK_GONE,       /* the chef left or went silent holding it */
+	ORDERS_BACK_CRASHED,    /* the chef's process crashed holding it: counts for poison */
+	ORDERS_BACK_TIMED_OUT,  /* it outlived dishes.timeout_ms */
+};
+
+/* Records go to @store and events to @events; both must outlive @ret. */
+int orders_new(struct store *store, struct events *events, unsigned max_attempts, struct orders **ret);
+/* Frees every order still held; NULL is fine. */
+void orders_free(struct orders **os);
+/* dishes.max_attempts after a reload: applies from the next take back. */
+void orders_set_max_attempts(struct orders *os, unsigned max_attempts);
+
+/*
+ * Take up the open orders of the store, at start: ids continue after the
+ * store's, queued and cooking dishes (cooking ones are cooked again) join
+ * the queue, oldest order first, and an order whose last dish finished as
+ * kitchend died is finished now. Names leave through @menu (menu_intern).
+ * The number of orders and dishes resumed in *ret_orders, *ret_dishes.
+ */
+int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes);
+
+/*
+ * Admit an order of the @n dishes @items, with idempotency @key ("" for
+ * none): its ids are taken and it is written to the store's current batch;
+ * it is not queued until that batch commits (orders_committed). *ret stays
+ * valid while the order is open. -ENOMEM, or the store's error (nothing is
+ * kept then; the ids are spent).
+ */
+int orders_admit(struct orders *os, const char *key, struct menu_item *const *items, size_t n,
+		 bool follow, struct order **ret);
+/* Open the admitted orders whose store batch is at most @committed. */
+void orders_committed(struct orders *os, uint64_t committed, uint64_t now);
+/*
+ * Drop every admitted order not committed (their batch failed): calls
+ * @dropped for each, then frees it. For a store that can take them out of
+ * what waits to be committed, the caller does that in @dropped.
+ */
+void orders_drop_admitted(struct orders *os, void (*dropped)(const struct order *o, void *u), void *u);
+
+/* The open (or admitted) order @id, or NULL. */
+struct order *orders_get(const struct orders *os, uint64_t id);
+
+/* Someone subscribed to order @id's events: it is followed from now on
+ * (released if held). Unknown ids are ignored. */
+void orders_follow(struct orders *os, uint64_t id);
+/* Release held orders whose hold is over. */
+void orders_release_due(struct orders *os, uint64_t now);
+/* When the first hold ends (monotonic ms), UINT64_MAX with none held. */
+uint64_t orders_next_release(const struct orders *os);
+/* Whether @o's dishes are cooked with stage lines: it, or every order, is followed. */
+bool orders_followed(const struct orders *os, const struct order *o);
+
+/* The dish at the front of the queue, left there; NULL when none waits. */
+struct dish *orders_next(const struct orders *os);
+/* Hand the front dish to chef @c: it is cooking, as its next attempt. */
+struct dish *orders_hand(struct orders *os, struct chef *c);
+/* The front dish cannot be cooked by anyone (@reason): it fails at once. */
+void orders_unservable(struct orders *os, const char *reason);
+
+/* Cooking dish @d was served by chef @chef. */
+void orders_served(struct orders *os, struct dish *d, const char *chef, const char *result,
+		   const char *items);
+/*
+ * Cooking dish @d comes back from chef @chef for @reason: to the front of
+ * the queue as a new attempt, or failed for good when its attempts are spent
+ * or (ORDERS_BACK_CRASHED) it crashed ORDERS_POISON_CRASHES chefs. Crashed
+ * and timed-out dishes are cooked alone from then on (chef.h).
+ */
+void orders_take_back(struct orders *os, struct dish *d, const char *chef, const char *reason,
+		      enum orders_back why);
+
+void orders_counts(const struct orders *os, struct orders_counts *ret);
+
+/*
+ * Recount every open order and dish and compare with the counters, the
+ * queue and the held list: 0, or -EUCLEAN with what disagrees at debug
+ * level. Linear in the open dishes: debug builds run it every loop turn
+ * (loop.c), the unit tests after every step.
+ */
+int orders_check(const struct orders *os);

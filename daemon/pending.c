@@ -1,0 +1,294 @@
+/*
+ * pending — kitchenctl requests answered later. See pending.h.
+ */
+#include "pending.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "kitchen.h"
+#include "orders.h"
+#include "reply.h"
+#include "reports.h"
+#include "store.h"
+#include "util.h"
+
+#define ROUTING_ID_MAX 255
+
+struct client;
+
+struct reply {
+	uint8_t rid[ROUTING_ID_MAX];
+	size_t rid_len;
+	uint64_t order_id;
+	uint32_t n_dishes;
+	bool report;                    /* a report of the order, not an ORDER's OK */
+	uint64_t batch;                 /* answered once it is committed */
+	uint64_t deadline_ms;           /* a WAIT: answered by then, done or not */
+	struct client *client;          /* a WAIT: whose */
+	struct reply *prev, *next;      /* on the acks (next only) or the waits list */
+	struct reply *client_prev, *client_next;  /* a WAIT: among its client's, oldest first */
+};
+
+/* The WAITs of one routing id. */
+struct client {
+	uint64_t key;                   /* hash of the routing id, never 0 */
+	unsigned n;
+	struct reply *head, *tail;
+};
+
+struct pending {
+	struct reply *acks, *acks_tail;   /* waiting for a commit, by batch */
+	struct reply *waits, *waits_tail; /* WAITs, oldest first */
+	size_t n_waits;
+	struct idmap clients;             /* struct client by key */
+};
+
+int pending_new(struct pending **ret)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	idmap_init(&p->clients);
+	*ret = p;
+	return 0;
+}
+
+static void free_client(void *value, void *u)
+{
+	free(value);
+}
+
+void pending_free(struct pending **pp)
+{
+	struct pending *p;
+
+	if (!pp || !*pp)
+		return;
+	p = *pp;
+	while (p->acks) {
+		struct reply *r = p->acks;
+		p->acks = r->next;
+		free(r);
+	}
+	while (p->waits) {
+		struct reply *r = p->waits;
+		p->waits = r->next;
+		free(r);
+	}
+	idmap_foreach(&p->clients, free_client, NULL);
+	idmap_finish(&p->clients);
+	free(p);
+	*pp = NULL;
+}
+
+static struct reply *reply_new(const struct proto_field *rid, uint64_t order_id)
+{
+	struct reply *r;
+
+	if (rid->len > ROUTING_ID_MAX)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	memcpy(r->rid, rid->data, rid->len);
+	r->rid_len = rid->len;
+	r->order_id = order_id;
+	return r;
+}
+
+/* Queue @r for after the commit of the last batch written so far (or
+ * @batch, if later). Batch numbers only grow, so acks stay in batch order. */
+static void after_commit(struct kitchen *k, struct reply *r, uint64_t batch)
+{
+	struct pending *p = k->pending;
+	uint64_t written = store_written(k->store);
+
+	r->batch = batch > written ? batch : written;
+	r->next = NULL;
+	if (p->acks_tail)
+		p->acks_tail->next = r;
+	else
+		p->acks = r;
+	p->acks_tail = r;
+}
+
+int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order_id, uint32_t n_dishes,
+		uint64_t batch)
+{
+	struct reply *r = reply_new(rid, order_id);
+
+	if (!r)
+		return -ENOMEM;
+	r->n_dishes = n_dishes;
+	after_commit(k, r, batch);
+	return 0;
+}
+
+int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id)
+{
+	struct reply *r;
+
+	if (store_written(k->store) <= store_committed(k->store)) {
+		reports_order(k, rid->data, rid->len, id);
+		return 0;
+	}
+	r = reply_new(rid, id);
+	if (!r)
+		return -ENOMEM;
+	r->report = true;
+	after_commit(k, r, 0);
+	return 0;
+}
+
+/* ---- WAITs ---- */
+
+static uint64_t client_key(const uint8_t *rid, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ rid[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* Take WAIT @w off both lists; it is then due: a report after the commit. */
+static void wait_due(struct kitchen *k, struct reply *w)
+{
+	struct pending *p = k->pending;
+	struct client *c = w->client;
+
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		p->waits = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		p->waits_tail = w->prev;
+	p->n_waits--;
+
+	if (w->client_prev)
+		w->client_prev->client_next = w->client_next;
+	else
+		c->head = w->client_next;
+	if (w->client_next)
+		w->client_next->client_prev = w->client_prev;
+	else
+		c->tail = w->client_prev;
+	if (--c->n == 0) {
+		idmap_remove(&p->clients, c->key);
+		free(c);
+	}
+	w->client = NULL;
+	w->report = true;
+	after_commit(k, w, 0);
+}
+
+int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, uint64_t deadline_ms)
+{
+	struct pending *p = k->pending;
+	struct reply *w = reply_new(rid, id);
+	struct client *c;
+	uint64_t key;
+
+	if (!w)
+		return -ENOMEM;
+	key = client_key(w->rid, w->rid_len);
+	/* Full: end the oldest long poll of this client, or of all, early. */
+	c = idmap_get(&p->clients, key);
+	if (c && c->n >= PENDING_WAITS_PER_CLIENT)
+		wait_due(k, c->head);
+	else if (p->n_waits >= PENDING_WAITS_MAX)
+		wait_due(k, p->waits);
+
+	c = idmap_get(&p->clients, key);  /* wait_due() may have freed it */
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || idmap_put(&p->clients, key, c) < 0) {
+			free(c);
+			free(w);
+			return -ENOMEM;
+		}
+		c->key = key;
+	}
+	w->deadline_ms = deadline_ms;
+	w->client = c;
+	w->prev = p->waits_tail;
+	if (p->waits_tail)
+		p->waits_tail->next = w;
+	else
+		p->waits = w;
+	p->waits_tail = w;
+	p->n_waits++;
+	w->client_prev = c->tail;
+	if (c->tail)
+		c->tail->client_next = w;
+	else
+		c->head = w;
+	c->tail = w;
+	c->n++;
+	return 0;
+}
+
+void pending_expire_waits(struct kitchen *k, uint64_t now)
+{
+	struct reply *w, *next;
+
+	for (w = k->pending->waits; w; w = next) {
+		struct order *o = orders_get(k->orders, w->order_id);
+
+		next = w->next;
+		/* Not open: done (or never was, which the report says). */
+		if (!o || order_done(o) || w->deadline_ms <= now)
+			wait_due(k, w);
+	}
+}
+
+uint64_t pending_next_deadline(const struct pending *p)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (const struct reply *w = p->waits; w; w = w->next)
+		if (w->deadline_ms < next)
+			next = w->deadline_ms;
+	return next;
+}
+
+bool pending_idle(const struct pending *p)
+{
+	return !p->acks;
+}
+
+void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
+{
+	struct pending *p = k->pending;
+
+	pending_expire_waits(k, now_ms());
+
+	while (p->acks && (p->acks->batch <= committed || failed)) {
+		struct reply *a = p->acks;
+		struct proto_out out;
+
+		p->acks = a->next;
+		if (!p->acks)
+			p->acks_tail = NULL;
+		if (a->batch <= committed && a->report)
+			reports_order(k, a->rid, a->rid_len, a->order_id);
+		else if (a->batch <= committed) {
+			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);
+			proto_out_u64(&out, a->order_id);
+			proto_out_u64(&out, a->n_dishes);
+			reply_end(&out);
+		} else if (a->report)
+			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
+				  "the order store failed; kitchend is stopping");
+		else
+			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
+				  "the order could not be stored; nothing was accepted");
+		free(a);
+	}
+}

@@ -1,0 +1,59 @@
+/*
+ * pending — kitchenctl requests answered later.
+ *
+ * An ORDER's OK waits for the commit of the store batch that holds the
+ * order: accepted means durable. A report (SHOW, a WAIT that is due) waits
+ * for the batch holding everything kitchend did before it, unless that is
+ * committed already, so that it never shows less than a reply before it
+ * said. A WAIT is a long poll: it is due when its order is done or its time
+ * (at most PROTO_WAIT_MAX_MS) is up, and is then answered as a report.
+ * Replies waiting for commits go out in the order their requests came.
+ *
+ * WAIT slots are shared: at most PENDING_WAITS_MAX in all and
+ * PENDING_WAITS_PER_CLIENT per client (routing id). A WAIT beyond either is
+ * not refused: the oldest WAIT of that client, or of all, is answered at
+ * once instead (a long poll may always end early: its client asks again),
+ * so no client can lock others out.
+ *
+ * When a commit fails, every ORDER waiting for it is refused ("nothing was
+ * accepted") and reports waiting for it are answered with an error.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define PENDING_WAITS_MAX 10000
+#define PENDING_WAITS_PER_CLIENT 16  /* a REQ client has one; a DEALER may pipeline a few */
+
+struct kitchen;
+struct pending;
+
+int pending_new(struct pending **ret);
+void pending_free(struct pending **p);  /* drops what waits, unanswered; NULL is fine */
+
+/* Send OK order_id n_dishes to @rid once store batch @batch is committed. */
+int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order_id, uint32_t n_dishes,
+		uint64_t batch);
+/* Send the report of order @id to @rid once everything written so far is
+ * committed (at once when it is). */
+int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id);
+/* Long-poll order @id for @rid until it is done or @deadline_ms (monotonic). */
+int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, uint64_t deadline_ms);
+
+/*
+ * Answer what waited for store batches up to @committed, after moving the
+ * WAITs that are due to them. With @failed, what waits for a later batch
+ * gets an error instead (the commit failed).
+ */
+void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed);
+/* Move the WAITs that are due (order done or out of time) to the reports. */
+void pending_expire_waits(struct kitchen *k, uint64_t now);
+
+/* The earliest WAIT deadline, UINT64_MAX without one. */
+uint64_t pending_next_deadline(const struct pending *p);
+/* Whether no reply waits for a commit. */
+bool pending_idle(const struct pending *p);

@@ -1,0 +1,172 @@
+/*
+ * reports — order, status, chef and menu reports. See reports.h.
+ */
+#include "reports.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "kitchen-build.h"
+#include "kitchen.h"
+#include "log.h"
+#include "orders.h"
+#include "reply.h"
+#include "store.h"
+#include "util.h"
+
+struct order_report {
+	struct kitchen *k;
+	const void *rid;
+	size_t rid_len;
+	struct proto_out out;
+	struct store_order order;
+	const struct order *open;  /* NULL once done */
+	bool head_sent;
+};
+
+/* Begin the OK with the order's fields: at the first dish, or after the last. */
+static void order_head(struct order_report *rep)
+{
+	const struct store_order *o = &rep->order;
+	struct proto_out *out = &rep->out;
+
+	if (rep->head_sent)
+		return;
+	rep->head_sent = true;
+	reply_begin(rep->k, out, PROTO_OK, rep->rid, rep->rid_len);
+	proto_out_u64(out, o->id);
+	proto_out_str(out, proto_state_name(rep->open ? order_state(rep->open) : o->state));
+	proto_out_u64(out, o->created_ms);
+	proto_out_u64(out, o->n_dishes);
+	proto_out_u64(out, o->served);
+	proto_out_u64(out, o->failed);
+}
+
+static int order_dish(const struct store_dish *d, void *userdata)
+{
+	struct order_report *rep = userdata;
+	struct proto_out *out = &rep->out;
+	const char *detail = d->detail, *chef = d->chef;
+	enum proto_state state = d->state;
+	unsigned attempts = d->attempts;
+	size_t len = strlen(detail);
+
+	if (rep->open && d->index < rep->open->n_dishes) {
+		const struct dish *m = &rep->open->dishes[d->index];
+		state = (enum proto_state) m->state;
+		attempts = m->attempts;
+		if (m->state == PROTO_STATE_COOKING && m->chef)
+			chef = m->chef->name;
+	}
+	order_head(rep);
+	proto_out_u64(out, d->index);
+	proto_out_str(out, d->name);
+	proto_out_str(out, proto_state_name(state));
+	proto_out_u64(out, attempts);
+	proto_out_str(out, chef);
+	proto_out_str(out, d->result);
+	/* Reasons are stored one per line, each ending in '\n'. */
+	if (len > 0 && detail[len - 1] == '\n')
+		len--;
+	proto_out_mem(out, detail, len);
+	return 0;
+}
+
+void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t id)
+{
+	struct order_report rep = { .k = k, .rid = rid, .rid_len = rid_len, .open = orders_get(k->orders, id) };
+	int r;
+
+	/* The store reads everything before the first dish goes out, so an
+	 * ERR never has to follow a half-sent OK. */
+	r = store_get_order(k->store, id, &rep.order, order_dish, &rep);
+	if (r == -ENOENT && !rep.head_sent)
+		return reply_err(k, rid, rid_len, PROTO_ERR_NOT_FOUND, "no order %llu", (unsigned long long) id);
+	if (r < 0)
+		log_error_errno(r, "Failed to read order %llu: %m", (unsigned long long) id);
+	if (r < 0 && !rep.head_sent)
+		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the order");
+	order_head(&rep);
+	reply_end(&rep.out);
+}
+
+static void chef_group(struct proto_out *out, const char *name, const char *host, uint64_t pid,
+		       unsigned stations, unsigned busy, const char *state, uint64_t served, bool local)
+{
+	proto_out_str(out, name);
+	proto_out_str(out, host);
+	proto_out_u64(out, pid);
+	proto_out_u64(out, stations);
+	proto_out_u64(out, busy);
+	proto_out_str(out, state);
+	proto_out_u64(out, served);
+	proto_out_u64(out, local);
+}
+
+/* A reply is one message of at most PROTO_MAX_FRAMES: list this many. */
+#define CHEFS_LISTED_MAX ((PROTO_MAX_FRAMES - 4 - PROTO_STATUS_FIXED) / PROTO_CHEF_GROUP)
+
+static void chef_groups(struct kitchen *k, struct proto_out *out)
+{
+	size_t listed = 0;
+
+	for (struct chef *c = k->chefs.head; c && listed < CHEFS_LISTED_MAX; c = c->next, listed++)
+		chef_group(out, c->name, c->host, c->pid, c->stations, c->n_inflight + c->n_cancelled,
+			   c->n_inflight + c->n_cancelled ? "cooking" : "ready", c->served, c->local);
+
+	/* Local chefs that are not (or no longer) on the line. */
+	for (size_t i = 0; i < k->pool.n_slots; i++) {
+		const struct pool_slot *s = &k->pool.slots[i];
+		bool joined = false;
+
+		if (s->retired)
+			continue;
+		for (struct chef *c = k->chefs.head; c; c = c->next)
+			if (c->local && strcmp(c->name, s->name) == 0 && c->pid == (uint64_t) s->pid)
+				joined = true;
+		if (!joined && listed++ < CHEFS_LISTED_MAX)
+			chef_group(out, s->name, "", (uint64_t) s->pid, k->config->chefs_threads, 0,
+				   s->pid ? "starting" : "restarting", 0, true);
+	}
+}
+
+void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
+{
+	struct orders_counts n;
+	struct proto_out out;
+
+	orders_counts(k->orders, &n);
+	reply_begin(k, &out, PROTO_OK, rid, rid_len);
+	proto_out_str(&out, KITCHEN_VERSION);
+	proto_out_u64(&out, now_ms() - k->started_ms);
+	proto_out_u64(&out, n.queued);
+	proto_out_u64(&out, n.cooking);
+	proto_out_u64(&out, n.served);
+	proto_out_u64(&out, n.failed);
+	proto_out_u64(&out, n.open);
+	proto_out_u64(&out, k->malformed.count);
+	chef_groups(k, &out);
+	reply_end(&out);
+}
+
+void reports_chefs(struct kitchen *k, const void *rid, size_t rid_len)
+{
+	struct proto_out out;
+
+	reply_begin(k, &out, PROTO_OK, rid, rid_len);
+	chef_groups(k, &out);
+	reply_end(&out);
+}
+
+void reports_menu(struct kitchen *k, const void *rid, size_t rid_len)
+{
+	struct proto_out out;
+
+	reply_begin(k, &out, PROTO_OK, rid, rid_len);
+	for (size_t i = 0; i < k->config->n_menu; i++) {
+		const struct menu_item *it = menu_lookup(&k->menu, k->config->menu[i].name);
+		proto_out_str(&out, k->config->menu[i].name);
+		proto_out_str(&out, it ? it->ingredients : "");
+	}
+	reply_end(&out);
+}

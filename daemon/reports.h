@@ -1,0 +1,22 @@
+/*
+ * reports — what kitchend says about its orders and itself, as OK replies
+ * on the control socket (their fields: proto.h, docs/protocol.md).
+ *
+ * An order's report is the store's record (what is committed), overlaid for
+ * an order still open with what kitchend holds in memory: handing a dish to
+ * a chef is not stored (store.h), so a dish at a chef shows cooking, with
+ * its chef and the attempt under way. The caller makes sure the store has
+ * committed what the report must show (pending.h).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kitchen;
+
+/* SHOW, WAIT: order @id, or ERR not-found. */
+void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t id);
+void reports_status(struct kitchen *k, const void *rid, size_t rid_len);
+void reports_chefs(struct kitchen *k, const void *rid, size_t rid_len);
+void reports_menu(struct kitchen *k, const void *rid, size_t rid_len);

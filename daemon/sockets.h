@@ -1,0 +1,17 @@
+/*
+ * sockets — kitchend's four sockets: options and limits (socket_limits.h),
+ * CURVE on tcp endpoints with the ZAP allowlists (zap.h), bind, and who may
+ * connect to the ipc ones.
+ */
+#pragma once
+
+#include "config.h"
+
+struct kitchen;
+
+/* kitchend's key pair and the ZAP handler, when curve.secret_key is set. */
+int kitchen_open_curve(struct kitchen *k);
+/* A socket of @type bound to endpoint @which, in *ret. Logs failures. */
+int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret);
+/* control.mode and control.group on the ipc control and events sockets. */
+int kitchen_socket_access(const struct kitchen_config *c, enum config_endpoint which);
