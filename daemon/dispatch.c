@@ -21,7 +21,7 @@
 #define DISHES_PER_MESSAGE 100
 /* A local chef off the line this long while its process lives is killed
  * (at least; twice the time kitchend gives a silent chef, if longer). */
-#define ABSENT_GRACE_MS 10000
+#define ABSENT_GRACE_MS 5000
 
 static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m);
 static unsigned chef_heartbeat(struct kitchen *k, const struct proto_msg *m);

@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "chef.h"
+#include "chefs.h"
 #include "config.h"
 #include "malformed.h"
 #include "menu.h"

@@ -46,7 +46,7 @@ struct brigade {
 	unsigned *lru;       /* ring of free stations, the one free longest first */
 	unsigned lru_head;
 	unsigned lru_len;
-	struct dish_queue queue;
+	struct ticket_queue queue;
 };
 
 static void lru_push(struct brigade *b, unsigned i)
@@ -176,7 +176,7 @@ static int recv_all(struct brigade *b)
  * follows (its stage lines go out as they happen) and no fault is injected
  * into; or one that is only answered (rejected, or cancelled while queued).
  */
-static bool dish_short(const struct dish *d)
+static bool dish_short(const struct ticket *d)
 {
 	if (d->reject)
 		return true;
@@ -193,16 +193,16 @@ static void hand_out(struct brigade *b)
 {
 	while (b->lru_len > 0 && b->queue.n > 0) {
 		size_t share = (b->queue.n + b->lru_len - 1) / b->lru_len;
-		struct dish *batch[STATION_BATCH_MAX];
+		struct ticket *batch[STATION_BATCH_MAX];
 		unsigned n = 0, i = lru_pop(b);
 		struct slot *s = &b->slots[i];
 		int r;
 
 		if (share > STATION_BATCH_MAX)
 			share = STATION_BATCH_MAX;
-		batch[n++] = dish_queue_pop(&b->queue);
+		batch[n++] = ticket_queue_pop(&b->queue);
 		while (n < share && dish_short(batch[0]) && b->queue.head && dish_short(b->queue.head))
-			batch[n++] = dish_queue_pop(&b->queue);
+			batch[n++] = ticket_queue_pop(&b->queue);
 
 		s->free = false;
 		s->n_cancelled = 0;
@@ -218,7 +218,7 @@ static void hand_out(struct brigade *b)
 			s->n_held = 0;
 			s->gone = true;
 			for (unsigned k = 0; k < n; k++)
-				dish_free(&batch[k]);
+				ticket_free(&batch[k]);
 		}
 	}
 }
@@ -261,7 +261,7 @@ void brigade_free(struct brigade **bp)
 
 	if (b->router)
 		zmq_close(b->router);
-	dish_queue_clear(&b->queue);
+	ticket_queue_clear(&b->queue);
 	free(b->lru);
 	free(b->slots);
 	free(b);
@@ -282,7 +282,7 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
 	if (!b)
 		return -ENOMEM;
 	b->n = n;
-	dish_queue_init(&b->queue);
+	ticket_queue_init(&b->queue);
 	b->slots = calloc(n, sizeof(*b->slots));
 	b->lru = calloc(n, sizeof(*b->lru));
 	if (!b->slots || !b->lru) {
@@ -358,13 +358,13 @@ int brigade_process(struct brigade *b)
 	return r;
 }
 
-int brigade_add(struct brigade *b, struct dish **d)
+int brigade_add(struct brigade *b, struct ticket **d)
 {
 	if (b->queue.n >= BRIGADE_QUEUE_MAX) {
-		dish_free(d);
+		ticket_free(d);
 		return -ENOBUFS;
 	}
-	dish_queue_push(&b->queue, d);
+	ticket_queue_push(&b->queue, d);
 	return 0;
 }
 
@@ -395,12 +395,12 @@ static void cancel_held(struct brigade *b, unsigned i, unsigned k)
 
 int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
 {
-	struct dish *d = dish_queue_take(&b->queue, id, attempt);
+	struct ticket *d = ticket_queue_take(&b->queue, id, attempt);
 
 	if (d) {
 		/* Not cooked: a station only answers it, so kitchend gets the credit back. */
 		d->reject = STATION_CANCELLED;
-		dish_queue_push(&b->queue, &d);
+		ticket_queue_push(&b->queue, &d);
 		hand_out(b);
 		return 1;
 	}
@@ -420,7 +420,7 @@ int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
 
 void brigade_abort(struct brigade *b)
 {
-	dish_queue_clear(&b->queue);
+	ticket_queue_clear(&b->queue);
 	for (unsigned i = 0; i < b->n; i++)
 		for (unsigned k = 0; k < b->slots[i].n_held; k++)
 			cancel_held(b, i, k);

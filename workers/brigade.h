@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dish.h"
+#include "ticket.h"
 
 /* Dishes held beyond the free stations before new ones are refused. */
 #define BRIGADE_QUEUE_MAX 4096
@@ -59,7 +59,7 @@ int brigade_process(struct brigade *b);
 /* Take *d (set to NULL) and queue it; -ENOBUFS when BRIGADE_QUEUE_MAX dishes
  * already wait (*d freed). Call brigade_hand_out() once the dishes that came
  * together are queued, so that they are shared out together. */
-int brigade_add(struct brigade *b, struct dish **d);
+int brigade_add(struct brigade *b, struct ticket **d);
 
 /* Give queued dishes to free stations (brigade_process() does it too). */
 void brigade_hand_out(struct brigade *b);

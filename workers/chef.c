@@ -3,7 +3,7 @@
  *
  * The main thread is one zmq_poll loop over a signalfd (SIGTERM, SIGINT),
  * the brigade's inproc ROUTER (stations saying FREE) and the DEALER to
- * kitchend (dispatch.h: READY, heartbeats, reconnects). kitchend sends DISH
+ * kitchend (session.h: READY, heartbeats, reconnects). kitchend sends DISH
  * against the credit the chef announced; each dish goes to a free station
  * (brigade.h), which cooks it (pipeline.h) and pushes PROGRESS and RESULT to
  * kitchend's sink itself (station.h). When the session with kitchend is lost,
@@ -29,8 +29,8 @@
 
 #include "brigade.h"
 #include "chef_config.h"
-#include "dish.h"
-#include "dispatch.h"
+#include "ticket.h"
+#include "session.h"
 #include "fault.h"
 #include "keys.h"
 #include "log.h"
@@ -260,11 +260,11 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 	size_t n = proto_groups(m);
 
 	for (size_t g = 0; g < n; g++) {
-		struct dish *d;
+		struct ticket *d;
 		uint64_t id;
 		int r;
 
-		r = dish_from_group(m, g, &d);
+		r = ticket_from_group(m, g, &d);
 		if (r == -EINVAL) {
 			log_warning("Dropping a dish from kitchend with a bad dish_id or attempt");
 			continue;
@@ -298,46 +298,29 @@ static void cancel_dish(struct brigade *b, const struct proto_msg *m)
 			  (unsigned long long) id, (unsigned long long) attempt);
 }
 
+static void heartbeat(struct brigade *b, const struct proto_msg *m)
+{
+	/* session_recv() has noted that kitchend lives. */
+}
+
+/* What kitchend may send a chef; NULL: unexpected. */
+static void (*const from_kitchend_handlers[_PROTO_CMD_MAX])(struct brigade *b, const struct proto_msg *m) = {
+	[PROTO_CANCEL] = cancel_dish,
+	[PROTO_DISH] = take_dishes,
+	[PROTO_HEARTBEAT] = heartbeat,
+};
+
 static void handle_message(struct brigade *b, const struct proto_msg *m)
 {
-	switch (m->cmd) {
-	case PROTO_HEARTBEAT:
-		return;  /* dispatch_recv() has noted that kitchend lives */
-	case PROTO_DISH:
-		take_dishes(b, m);
-		return;
-	case PROTO_CANCEL:
-		cancel_dish(b, m);
-		return;
-	case PROTO_ORDER:
-	case PROTO_WAIT:
-	case PROTO_SHOW:
-	case PROTO_STATUS:
-	case PROTO_MENU:
-	case PROTO_CHEFS:
-	case PROTO_DRAIN:
-	case PROTO_RELOAD:
-	case PROTO_OK:
-	case PROTO_ERR:
-	case PROTO_READY:
-	case PROTO_PROGRESS:
-	case PROTO_RESULT:
-	case PROTO_ORDERED:
-	case PROTO_STAGE:
-	case PROTO_SERVED:
-	case PROTO_FAILED:
-	case PROTO_DONE:
-	case PROTO_CHEF:
-	case _PROTO_CMD_MAX:
-		break;
-	}
+	if (from_kitchend_handlers[m->cmd])
+		return from_kitchend_handlers[m->cmd](b, m);
 	log_warning("Dropping an unexpected %s from kitchend", proto_cmd_name(m->cmd));
 }
 
-static void from_kitchend(struct brigade *b, struct dispatch *d, struct proto_msg *m, uint64_t now)
+static void from_kitchend(struct brigade *b, struct session *d, struct proto_msg *m, uint64_t now)
 {
 	for (unsigned k = 0; k < BATCH_MAX; k++) {
-		int r = dispatch_recv(d, m, now);
+		int r = session_recv(d, m, now);
 
 		if (r == -EAGAIN)
 			return;
@@ -346,12 +329,12 @@ static void from_kitchend(struct brigade *b, struct dispatch *d, struct proto_ms
 		if (r == -EPROTO && m->other_version[0]) {
 			log_warning("Dropping a message from kitchend in protocol %s, this chef speaks %s: "
 				    "upgrade them together (%llu dropped so far)", m->other_version, PROTO_VERSION,
-				    (unsigned long long) dispatch_malformed(d));
+				    (unsigned long long) session_malformed(d));
 			continue;
 		}
 		if (r == -EPROTO) {
 			log_warning("Dropping a malformed message from kitchend (%llu so far)",
-				    (unsigned long long) dispatch_malformed(d));
+				    (unsigned long long) session_malformed(d));
 			continue;
 		}
 		if (r < 0) {
@@ -374,19 +357,19 @@ static void abort_session(struct brigade *b)
 			    "kitchend sends them again", cooking, queued);
 }
 
-static int loop(int sfd, struct brigade *b, struct dispatch *d, struct proto_msg *m)
+static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg *m)
 {
 	for (;;) {
 		zmq_pollitem_t items[] = {
 			{ .fd = sfd, .events = ZMQ_POLLIN },
 			{ .socket = brigade_socket(b), .events = ZMQ_POLLIN },
-			{ .socket = dispatch_socket(d), .events = ZMQ_POLLIN },
+			{ .socket = session_socket(d), .events = ZMQ_POLLIN },
 		};
 		int n_items = items[2].socket ? 3 : 2;
 		uint64_t now = now_ms();
 		int r;
 
-		if (zmq_poll(items, n_items, dispatch_timeout(d, now)) < 0) {
+		if (zmq_poll(items, n_items, session_timeout(d, now)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_error_errno(-errno, "Failed to poll: %m");
@@ -409,7 +392,7 @@ static int loop(int sfd, struct brigade *b, struct dispatch *d, struct proto_msg
 		if (n_items == 3 && (items[2].revents & ZMQ_POLLIN))
 			from_kitchend(b, d, m, now);
 
-		if (dispatch_tick(d, now, brigade_busy(b)) == DISPATCH_LOST)
+		if (session_tick(d, now, brigade_busy(b)) == SESSION_LOST)
 			abort_session(b);
 
 		/* kitchend keeps a stuck station's credit, so no dish waits on it;
@@ -450,7 +433,7 @@ static int run(void)
 	struct keys_client curve, *secured = NULL;
 	struct proto_msg *m = NULL;
 	struct brigade *b = NULL;
-	struct dispatch *d = NULL;
+	struct session *d = NULL;
 	void *ctx = NULL;
 	int sfd = -1;
 	int r;
@@ -495,7 +478,7 @@ static int run(void)
 		goto finish;
 	}
 
-	r = dispatch_new(&(struct dispatch_config) {
+	r = session_new(&(struct session_config) {
 			.ctx = ctx,
 			.endpoint = arg_dispatch,
 			.chef_id = chef_id,
@@ -510,7 +493,7 @@ static int run(void)
 		log_error_errno(r, "Failed to allocate: %m");
 		goto finish;
 	}
-	r = dispatch_connect(d, now_ms());
+	r = session_connect(d, now_ms());
 	if (r < 0) {
 		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
 		goto finish;
@@ -523,7 +506,7 @@ static int run(void)
 
 finish:
 	/* Reverse order: the session, then the stations, then the context. */
-	dispatch_free(&d);
+	session_free(&d);
 	brigade_free(&b);
 	if (ctx)
 		zmq_ctx_term(ctx);

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "dish.h"
+#include "ticket.h"
 #include "fault.h"
 #include "keys.h"
 #include "log.h"
@@ -24,7 +24,7 @@
 #define SINK_LINGER_MS 1000
 
 /* Room kept in the answers' text for one more dish: its result and items. */
-#define TEXT_PER_DISH ((DISH_MAX_INGREDIENTS + 1) * PIPELINE_TEXT_MAX)
+#define TEXT_PER_DISH ((TICKET_MAX_INGREDIENTS + 1) * PIPELINE_TEXT_MAX)
 
 /* What a message from the brigade means for the dish being cooked. */
 enum interrupt {
@@ -51,11 +51,11 @@ struct station {
 	bool secured;          /* curve is set */
 	void *pipe;            /* DEALER to the brigade */
 	void *push;            /* PUSH to kitchend's sink */
-	struct dish *batch[STATION_BATCH_MAX];  /* the dishes given, cooked in this order */
+	struct ticket *batch[STATION_BATCH_MAX];  /* the dishes given, cooked in this order */
 	struct answer answers[STATION_BATCH_MAX];
 	size_t n_batch;        /* 0: idle */
 	size_t cooking;        /* index of the dish below in batch[] */
-	struct dish *dish;     /* the one being cooked, or NULL */
+	struct ticket *dish;     /* the one being cooked, or NULL */
 	char *text;            /* the answers' results and items, NUL-terminated each */
 	size_t text_len;
 	size_t text_size;
@@ -67,7 +67,7 @@ struct station {
 static void batch_clear(struct station *st)
 {
 	for (size_t i = 0; i < st->n_batch; i++)
-		dish_free(&st->batch[i]);
+		ticket_free(&st->batch[i]);
 	st->n_batch = 0;
 	st->dish = NULL;
 	st->text_len = 0;
@@ -108,7 +108,7 @@ static bool frame_is(const char *data, int len, const char *word)
 static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 {
 	for (size_t i = 0; i < st->n_batch; i++) {
-		const struct dish *d = st->batch[i];
+		const struct ticket *d = st->batch[i];
 
 		if (d->id != id || d->attempt != attempt)
 			continue;
@@ -123,17 +123,17 @@ static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 /* An idle station adopts the @len bytes of dish pointers of a DISH. */
 static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 {
-	size_t n = len / sizeof(struct dish *);
+	size_t n = len / sizeof(struct ticket *);
 
 	if (st->n_batch > 0) {
 		/* The brigade hands dishes to free stations only. */
 		log_error("station %u: got %zu dishes while cooking dish %llu, dropping them",
 			  st->index, n, (unsigned long long) st->batch[0]->id);
 		for (size_t i = 0; i < n; i++) {
-			struct dish *d;
+			struct ticket *d;
 
 			memcpy(&d, ptrs + i * sizeof(d), sizeof(d));
-			dish_free(&d);
+			ticket_free(&d);
 		}
 		return;
 	}
@@ -152,7 +152,7 @@ static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 {
 	char cmd[16];
-	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct dish *)], arg1[16];
+	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct ticket *)], arg1[16];
 	int n, alen[2] = { -1, -1 };
 	size_t k = 0;
 
@@ -181,7 +181,7 @@ static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 		memcpy(&attempt, arg1, sizeof(attempt));
 		*ret = cancel(st, id, attempt);
 	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] > 0 &&
-		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct dish *) == 0) {
+		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct ticket *) == 0) {
 		adopt(st, arg0, (size_t) alen[0]);
 	} else
 		log_error("station %u: unknown message from the brigade, ignoring", st->index);
@@ -444,7 +444,7 @@ static enum interrupt hang(struct station *st)
 /* Misbehave on purpose, as KITCHEN_CHEF_FAULTS says (fault.h). */
 static enum interrupt inject_fault(struct station *st)
 {
-	const struct dish *d = st->dish;
+	const struct ticket *d = st->dish;
 
 	log_warning("station %u: injecting a %s into dish %llu attempt %llu, %s (" FAULT_ENV ")",
 		    st->index, fault_kind_to_string(d->fault), (unsigned long long) d->id,
@@ -466,9 +466,9 @@ static enum interrupt inject_fault(struct station *st)
 /* Cook st->dish through the pipeline and note its answer. */
 static enum interrupt cook(struct station *st)
 {
-	const struct dish *d = st->dish;
+	const struct ticket *d = st->dish;
 	struct answer *a = &st->answers[st->cooking];
-	uint64_t digests[DISH_MAX_INGREDIENTS];
+	uint64_t digests[TICKET_MAX_INGREDIENTS];
 	char *items, *result;
 	size_t len = 0;
 	enum interrupt ev;

@@ -10,7 +10,7 @@
  *
  *	station -> brigade  "FREE"                  ready for dishes: at start, then after each batch
  *	station -> brigade  "FAIL" errno            could not open its sink socket; the thread ends
- *	brigade -> station  "DISH" <struct dish *>... cook them, in order; the station owns them from here
+ *	brigade -> station  "DISH" <struct ticket *>... cook them, in order; the station owns them from here
  *	brigade -> station  "CANCEL" id attempt     drop that dish of its batch (u64s, host order)
  *	brigade -> station  "STOP"                  end now, even mid-dish
  *

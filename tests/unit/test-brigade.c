@@ -18,7 +18,7 @@
 #include <zmq.h>
 
 #include "brigade.h"
-#include "dish.h"
+#include "ticket.h"
 #include "proto.h"
 #include "station.h"
 #include "tap.h"
@@ -38,11 +38,11 @@ static unsigned answered[MAX_ID];   /* groups seen per dish id */
 static char outcome[MAX_ID][8];     /* the last group's outcome and result */
 static char result[MAX_ID][64];
 
-/* A dish as dish_from_group() makes it: @ingredients '\n'-joined. */
-static struct dish *make_dish(uint64_t id, const char *name, const char *ingredients)
+/* A dish as ticket_from_group() makes it: @ingredients '\n'-joined. */
+static struct ticket *make_dish(uint64_t id, const char *name, const char *ingredients)
 {
 	size_t len = strlen(ingredients);
-	struct dish *d = calloc(1, sizeof(*d) + len + 1);
+	struct ticket *d = calloc(1, sizeof(*d) + len + 1);
 
 	if (!d)
 		abort();
@@ -61,7 +61,7 @@ static struct dish *make_dish(uint64_t id, const char *name, const char *ingredi
 	return d;
 }
 
-static int add(struct brigade *b, struct dish *d)
+static int add(struct brigade *b, struct ticket *d)
 {
 	return brigade_add(b, &d);
 }
@@ -228,7 +228,7 @@ static int test_long_dishes_alone(void)
 {
 	size_t sizes[16], n_sizes = 0;
 	struct brigade *b;
-	struct dish *d;
+	struct ticket *d;
 
 	CHECK(setup(1, &b) == 0);
 	CHECK(add_tea(b, 1) == 0);

@@ -1,4 +1,4 @@
-#include "dish.h"
+#include "ticket.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -24,7 +24,7 @@ static bool name_valid(const char *s, size_t len)
 }
 
 /* Split text[] at '\n' into d->ingredients; the reason when it is no good. */
-static const char *split_ingredients(struct dish *d, size_t len)
+static const char *split_ingredients(struct ticket *d, size_t len)
 {
 	char *p = d->text;
 	char *end = d->text + len;
@@ -37,7 +37,7 @@ static const char *split_ingredients(struct dish *d, size_t len)
 
 		if (!name_valid(p, (size_t) (stop - p)))
 			return "malformed dish: bad ingredient name";
-		if (d->n_ingredients == DISH_MAX_INGREDIENTS)
+		if (d->n_ingredients == TICKET_MAX_INGREDIENTS)
 			return "malformed dish: too many ingredients";
 		*stop = '\0';
 		d->ingredients[d->n_ingredients++] = p;
@@ -47,11 +47,11 @@ static const char *split_ingredients(struct dish *d, size_t len)
 	}
 }
 
-int dish_from_group(const struct proto_msg *m, size_t g, struct dish **ret)
+int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 {
 	const struct proto_field *name, *ingredients;
 	uint64_t id, attempt;
-	struct dish *d;
+	struct ticket *d;
 
 	if (proto_u64(m, proto_group_field(m, g, F_ID), &id) < 0 ||
 	    proto_u64(m, proto_group_field(m, g, F_ATTEMPT), &attempt) < 0)
@@ -96,7 +96,7 @@ int dish_from_group(const struct proto_msg *m, size_t g, struct dish **ret)
 	return 0;
 }
 
-void dish_free(struct dish **d)
+void ticket_free(struct ticket **d)
 {
 	if (!d)
 		return;
@@ -104,12 +104,12 @@ void dish_free(struct dish **d)
 	*d = NULL;
 }
 
-void dish_queue_init(struct dish_queue *q)
+void ticket_queue_init(struct ticket_queue *q)
 {
-	*q = (struct dish_queue) { .tail = &q->head };
+	*q = (struct ticket_queue) { .tail = &q->head };
 }
 
-void dish_queue_push(struct dish_queue *q, struct dish **d)
+void ticket_queue_push(struct ticket_queue *q, struct ticket **d)
 {
 	(*d)->next = NULL;
 	*q->tail = *d;
@@ -119,9 +119,9 @@ void dish_queue_push(struct dish_queue *q, struct dish **d)
 }
 
 /* Unlink the dish *pp points at. */
-static struct dish *unlink_at(struct dish_queue *q, struct dish **pp)
+static struct ticket *unlink_at(struct ticket_queue *q, struct ticket **pp)
 {
-	struct dish *d = *pp;
+	struct ticket *d = *pp;
 
 	*pp = d->next;
 	if (q->tail == &d->next)
@@ -131,25 +131,25 @@ static struct dish *unlink_at(struct dish_queue *q, struct dish **pp)
 	return d;
 }
 
-struct dish *dish_queue_pop(struct dish_queue *q)
+struct ticket *ticket_queue_pop(struct ticket_queue *q)
 {
 	return q->head ? unlink_at(q, &q->head) : NULL;
 }
 
-struct dish *dish_queue_take(struct dish_queue *q, uint64_t id, uint64_t attempt)
+struct ticket *ticket_queue_take(struct ticket_queue *q, uint64_t id, uint64_t attempt)
 {
-	for (struct dish **pp = &q->head; *pp; pp = &(*pp)->next)
+	for (struct ticket **pp = &q->head; *pp; pp = &(*pp)->next)
 		if ((*pp)->id == id && (*pp)->attempt == attempt)
 			return unlink_at(q, pp);
 	return NULL;
 }
 
-size_t dish_queue_clear(struct dish_queue *q)
+size_t ticket_queue_clear(struct ticket_queue *q)
 {
 	size_t n = q->n;
-	struct dish *d;
+	struct ticket *d;
 
-	while ((d = dish_queue_pop(q)))
-		dish_free(&d);
+	while ((d = ticket_queue_pop(q)))
+		ticket_free(&d);
 	return n;
 }

@@ -1,10 +1,11 @@
 /*
- * dish — one dish as a chef holds it: a DISH group from kitchend, checked.
+ * ticket — one dish as a chef holds it: a DISH group from kitchend, checked
+ * (kitchend's own record of a dish is struct dish, daemon/order.h).
  *
  * kitchend sends dishes in DISH messages, 9 fields a group:
  * dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work
- * (proto.h). dish_from_group() turns one group into a struct dish that the
- * caller owns; the main thread queues it in a dish_queue, then moves it to
+ * (proto.h). ticket_from_group() turns one group into a struct ticket that the
+ * caller owns; the main thread queues it in a ticket_queue, then moves it to
  * one station, which frees it when it is done with it.
  *
  * A group whose dish_id or attempt is not a number cannot be answered: it is
@@ -21,9 +22,9 @@
 #include "fault.h"
 #include "proto.h"
 
-#define DISH_MAX_INGREDIENTS 64
+#define TICKET_MAX_INGREDIENTS 64
 
-struct dish {
+struct ticket {
 	uint64_t id;
 	uint64_t attempt;
 	uint64_t flags;            /* PROTO_DISH_*; unknown bits are ignored */
@@ -32,11 +33,11 @@ struct dish {
 	uint64_t season_ms;
 	uint64_t cpu_work;
 	const char *reject;        /* static text, or NULL for a good dish */
-	enum fault_kind fault;     /* for tests (fault.h); FAULT_NONE from dish_from_group() */
+	enum fault_kind fault;     /* for tests (fault.h); FAULT_NONE from ticket_from_group() */
 	char name[PROTO_MAX_NAME + 1];
 	size_t n_ingredients;
-	const char *ingredients[DISH_MAX_INGREDIENTS];  /* point into text[] */
-	struct dish *next;         /* in a dish_queue */
+	const char *ingredients[TICKET_MAX_INGREDIENTS];  /* point into text[] */
+	struct ticket *next;         /* in a ticket_queue */
 	char text[];               /* the ingredients field, split at '\n' */
 };
 
@@ -44,22 +45,22 @@ struct dish {
  * Read group @g of the DISH message @m into a new dish in *ret; 0, -EINVAL
  * when dish_id or attempt is not a number (nothing stored), -ENOMEM.
  */
-int dish_from_group(const struct proto_msg *m, size_t g, struct dish **ret);
-void dish_free(struct dish **d);  /* NULL and *d == NULL are fine */
+int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret);
+void ticket_free(struct ticket **d);  /* NULL and *d == NULL are fine */
 
 /* A FIFO of dishes: the dishes a chef holds that no station cooks yet. */
-struct dish_queue {
-	struct dish *head;
-	struct dish **tail;
+struct ticket_queue {
+	struct ticket *head;
+	struct ticket **tail;
 	size_t n;
 };
 
-void dish_queue_init(struct dish_queue *q);
+void ticket_queue_init(struct ticket_queue *q);
 /* Append *d; the queue owns it and *d becomes NULL. */
-void dish_queue_push(struct dish_queue *q, struct dish **d);
+void ticket_queue_push(struct ticket_queue *q, struct ticket **d);
 /* Remove and return the first dish, or NULL when empty. */
-struct dish *dish_queue_pop(struct dish_queue *q);
+struct ticket *ticket_queue_pop(struct ticket_queue *q);
 /* Remove and return the dish (@id, @attempt), or NULL when it is not queued. */
-struct dish *dish_queue_take(struct dish_queue *q, uint64_t id, uint64_t attempt);
+struct ticket *ticket_queue_take(struct ticket_queue *q, uint64_t id, uint64_t attempt);
 /* Free every queued dish; returns how many there were. */
-size_t dish_queue_clear(struct dish_queue *q);
+size_t ticket_queue_clear(struct ticket_queue *q);

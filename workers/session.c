@@ -1,4 +1,4 @@
-#include "dispatch.h"
+#include "session.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,7 +14,7 @@
 #define BACKOFF_FACTOR_MAX 32
 #define BACKOFF_CEILING_MS 60000
 
-struct dispatch {
+struct session {
 	void *ctx;
 	void *sock;                /* NULL between sessions */
 	char *endpoint;
@@ -35,7 +35,7 @@ struct dispatch {
 	uint64_t malformed;
 };
 
-static uint64_t backoff_max(const struct dispatch *d)
+static uint64_t backoff_max(const struct session *d)
 {
 	uint64_t m = d->heartbeat_ms * BACKOFF_FACTOR_MAX;
 
@@ -44,13 +44,13 @@ static uint64_t backoff_max(const struct dispatch *d)
 	return m > d->heartbeat_ms ? m : d->heartbeat_ms;
 }
 
-int dispatch_new(const struct dispatch_config *cfg, struct dispatch **ret)
+int session_new(const struct session_config *cfg, struct session **ret)
 {
-	struct dispatch *d = calloc(1, sizeof(*d));
+	struct session *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return -ENOMEM;
-	*d = (struct dispatch) {
+	*d = (struct session) {
 		.ctx = cfg->ctx,
 		.endpoint = strdup(cfg->endpoint),
 		.chef_id = strdup(cfg->chef_id),
@@ -66,16 +66,16 @@ int dispatch_new(const struct dispatch_config *cfg, struct dispatch **ret)
 		d->secured = true;
 	}
 	if (!d->endpoint || !d->chef_id || !d->name || !d->host) {
-		dispatch_free(&d);
+		session_free(&d);
 		return -ENOMEM;
 	}
 	*ret = d;
 	return 0;
 }
 
-void dispatch_free(struct dispatch **dp)
+void session_free(struct session **dp)
 {
-	struct dispatch *d;
+	struct session *d;
 
 	if (!dp || !*dp)
 		return;
@@ -91,11 +91,11 @@ void dispatch_free(struct dispatch **dp)
 	*dp = NULL;
 }
 
-static void send_ready(struct dispatch *d)
+static void send_ready(struct session *d)
 {
 	/* Every station, plus a window of dishes that wait here for one
 	 * (kitchend uses as much of it as the dishes' length allows). */
-	unsigned credit = d->stations + DISPATCH_WINDOW;
+	unsigned credit = d->stations + SESSION_WINDOW;
 	struct proto_out o;
 	int r;
 
@@ -113,7 +113,7 @@ static void send_ready(struct dispatch *d)
 		log_debug("READY sent to %s as %s, credit %u", d->endpoint, d->chef_id, credit);
 }
 
-int dispatch_connect(struct dispatch *d, uint64_t now)
+int session_connect(struct session *d, uint64_t now)
 {
 	int linger = 0;
 	int64_t max_size = PROTO_MAX_FIELD;  /* ZMTP checks it per frame */
@@ -141,17 +141,17 @@ int dispatch_connect(struct dispatch *d, uint64_t now)
 	return 0;
 }
 
-void *dispatch_socket(struct dispatch *d)
+void *session_socket(struct session *d)
 {
 	return d->sock;
 }
 
-long dispatch_timeout(const struct dispatch *d, uint64_t now)
+long session_timeout(const struct session *d, uint64_t now)
 {
 	uint64_t at;
 
 	if (!d->sock)
-		at = now < d->reconnect_at ? d->reconnect_at : d->reconnect_at + DISPATCH_SETTLE_MS;
+		at = now < d->reconnect_at ? d->reconnect_at : d->reconnect_at + SESSION_SETTLE_MS;
 	else {
 		uint64_t dead = d->last_heard + d->heartbeat_ms * d->liveness;
 
@@ -162,7 +162,7 @@ long dispatch_timeout(const struct dispatch *d, uint64_t now)
 	return at - now > INT_MAX ? INT_MAX : (long) (at - now);
 }
 
-int dispatch_recv(struct dispatch *d, struct proto_msg *m, uint64_t now)
+int session_recv(struct session *d, struct proto_msg *m, uint64_t now)
 {
 	int r;
 
@@ -182,27 +182,27 @@ int dispatch_recv(struct dispatch *d, struct proto_msg *m, uint64_t now)
 	return r;
 }
 
-enum dispatch_event dispatch_tick(struct dispatch *d, uint64_t now, unsigned busy)
+enum session_event session_tick(struct session *d, uint64_t now, unsigned busy)
 {
 	struct proto_out o;
 	int r;
 
 	if (!d->sock) {
 		if (now < d->reconnect_at)
-			return DISPATCH_NOTHING;
-		if (busy > 0 && now < d->reconnect_at + DISPATCH_SETTLE_MS)
-			return DISPATCH_NOTHING;  /* a CANCELled station says FREE within ms */
+			return SESSION_NOTHING;
+		if (busy > 0 && now < d->reconnect_at + SESSION_SETTLE_MS)
+			return SESSION_NOTHING;  /* a CANCELled station says FREE within ms */
 		if (busy > 0)
 			log_warning("%u stations still busy with dishes of the lost session after %d ms, "
-				    "announcing all %u anyway", busy, DISPATCH_SETTLE_MS, d->stations);
+				    "announcing all %u anyway", busy, SESSION_SETTLE_MS, d->stations);
 		log_info("Reconnecting to kitchend at %s, credit %u", d->endpoint, d->stations);
-		r = dispatch_connect(d, now);
+		r = session_connect(d, now);
 		if (r < 0) {
 			log_warning_errno(r, "Failed to reconnect to kitchend at %s, retrying in %llu ms: %m",
 					  d->endpoint, (unsigned long long) d->backoff_ms);
 			d->reconnect_at = now + d->backoff_ms;
 		}
-		return DISPATCH_NOTHING;
+		return SESSION_NOTHING;
 	}
 
 	if (now - d->last_heard >= d->heartbeat_ms * d->liveness) {
@@ -216,7 +216,7 @@ enum dispatch_event dispatch_tick(struct dispatch *d, uint64_t now, unsigned bus
 		d->backoff_ms *= 2;
 		if (d->backoff_ms > backoff_max(d))
 			d->backoff_ms = backoff_max(d);
-		return DISPATCH_LOST;
+		return SESSION_LOST;
 	}
 
 	if (now >= d->next_heartbeat) {
@@ -226,10 +226,10 @@ enum dispatch_event dispatch_tick(struct dispatch *d, uint64_t now, unsigned bus
 			log_debug_errno(r, "Failed to send a heartbeat, ignoring: %m");
 		d->next_heartbeat = now + d->heartbeat_ms;
 	}
-	return DISPATCH_NOTHING;
+	return SESSION_NOTHING;
 }
 
-uint64_t dispatch_malformed(const struct dispatch *d)
+uint64_t session_malformed(const struct session *d)
 {
 	return d->malformed;
 }

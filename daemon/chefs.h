@@ -1,5 +1,5 @@
 /*
- * chef — a chef process as kitchend sees it on the dispatch socket.
+ * chefs — the chefs on the line, as kitchend sees them on the dispatch socket.
  *
  * A chef is known by its routing id (its chef_id, "<name>.<pid>.<random>"),
  * from its READY until it is declared dead: silent for liveness heartbeat

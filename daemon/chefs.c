@@ -1,4 +1,4 @@
-#include "chef.h"
+#include "chefs.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,36 +1,36 @@
 /*
- * dispatch — the chef's DEALER to kitchend: READY, heartbeats, reconnects.
+ * session — the chef's DEALER to kitchend: READY, heartbeats, reconnects.
  *
  * One session is one DEALER socket, its routing id the chef_id, that starts
  * with READY name host pid stations credit; the credit is always every
- * station plus DISPATCH_WINDOW dishes that may wait here for a station
+ * station plus SESSION_WINDOW dishes that may wait here for a station
  * (kitchend uses the window only for dishes short enough, design brief
  * decision 1), because a session starts with nothing cooking. Both sides send
  * HEARTBEAT every heartbeat interval; anything heard from kitchend keeps the
  * session alive.
  *
  * When kitchend has been silent for liveness intervals the session is lost:
- * the socket is closed (linger 0) and dispatch_tick() returns DISPATCH_LOST.
+ * the socket is closed (linger 0) and session_tick() returns SESSION_LOST.
  * That happens when kitchend is stuck or unreachable, and also when it was
  * restarted: the DEALER reconnects to the new kitchend underneath, but that
  * one ignores the heartbeats of a chef it does not know and sends none. A
  * new READY tells kitchend the chef holds nothing of the old session (it
  * sends those dishes again, and takes any result of theirs as stale), so the
- * caller must make that true: on DISPATCH_LOST it aborts every dish it holds
+ * caller must make that true: on SESSION_LOST it aborts every dish it holds
  * (brigade_abort()) and from then on passes the stations still busy to
- * dispatch_tick(). After a back-off that starts at one interval and doubles
+ * session_tick(). After a back-off that starts at one interval and doubles
  * up to 32 (at most a minute; it starts over once kitchend answers), and once
- * no station is busy (or DISPATCH_SETTLE_MS later, when one is stuck: it
+ * no station is busy (or SESSION_SETTLE_MS later, when one is stuck: it
  * says so), a new socket connects with the same chef_id and says READY with
  * every station as credit.
  *
- *	d = dispatch_new(&cfg);
- *	r = dispatch_connect(d, now_ms());
- *	loop: zmq_poll on dispatch_socket(d) (may be NULL) and the stations
- *	      for dispatch_timeout(d, now) ms;
- *	      while (dispatch_recv(d, m, now) != -EAGAIN) ...;
- *	      if (dispatch_tick(d, now, busy_stations) == DISPATCH_LOST) abort every dish;
- *	dispatch_free(&d);
+ *	d = session_new(&cfg);
+ *	r = session_connect(d, now_ms());
+ *	loop: zmq_poll on session_socket(d) (may be NULL) and the stations
+ *	      for session_timeout(d, now) ms;
+ *	      while (session_recv(d, m, now) != -EAGAIN) ...;
+ *	      if (session_tick(d, now, busy_stations) == SESSION_LOST) abort every dish;
+ *	session_free(&d);
  */
 #pragma once
 
@@ -41,9 +41,9 @@
 
 /* Dishes announced beyond the stations (brigade.h queues them; well under
  * BRIGADE_QUEUE_MAX and the ROUTER's high-water mark of 1000). */
-#define DISPATCH_WINDOW 256
+#define SESSION_WINDOW 256
 
-struct dispatch_config {
+struct session_config {
 	void *ctx;
 	const char *endpoint;
 	const char *chef_id;
@@ -56,44 +56,44 @@ struct dispatch_config {
 };
 
 /* How long a reconnect waits for busy stations beyond the back-off. */
-#define DISPATCH_SETTLE_MS 1000
+#define SESSION_SETTLE_MS 1000
 
-enum dispatch_event {
-	DISPATCH_NOTHING,
-	DISPATCH_LOST,       /* the session ended: abort every dish it brought */
+enum session_event {
+	SESSION_NOTHING,
+	SESSION_LOST,       /* the session ended: abort every dish it brought */
 };
 
-struct dispatch;
+struct session;
 
 /* Copies @cfg; does not connect yet. 0 or -ENOMEM. */
-int dispatch_new(const struct dispatch_config *cfg, struct dispatch **ret);
-void dispatch_free(struct dispatch **d);  /* NULL is fine; closes the socket */
+int session_new(const struct session_config *cfg, struct session **ret);
+void session_free(struct session **d);  /* NULL is fine; closes the socket */
 
 /* Open a session: a new DEALER, connect, READY with every station as
  * credit. 0 or -errno (a bad endpoint shows here). */
-int dispatch_connect(struct dispatch *d, uint64_t now);
+int session_connect(struct session *d, uint64_t now);
 
 /* The DEALER of the current session, NULL while waiting to reconnect. */
-void *dispatch_socket(struct dispatch *d);
+void *session_socket(struct session *d);
 
-/* Milliseconds until dispatch_tick() has something to do (for zmq_poll;
+/* Milliseconds until session_tick() has something to do (for zmq_poll;
  * while it waits for busy stations, their FREE wakes the poll sooner). */
-long dispatch_timeout(const struct dispatch *d, uint64_t now);
+long session_timeout(const struct session *d, uint64_t now);
 
 /*
  * Receive one message from kitchend into @m (proto_recv(), no envelope).
  * 0, -EAGAIN when none waits, -EPROTO for a malformed one (dropped and
  * counted; it still shows kitchend is alive), other -errno.
  */
-int dispatch_recv(struct dispatch *d, struct proto_msg *m, uint64_t now);
+int session_recv(struct session *d, struct proto_msg *m, uint64_t now);
 
 /*
- * Heartbeat when due, notice a silent kitchend (DISPATCH_LOST), reconnect
+ * Heartbeat when due, notice a silent kitchend (SESSION_LOST), reconnect
  * once the back-off has passed and @busy (stations still cooking a dish of
- * the lost session) is 0, or DISPATCH_SETTLE_MS after that regardless.
+ * the lost session) is 0, or SESSION_SETTLE_MS after that regardless.
  * Logs what it does.
  */
-enum dispatch_event dispatch_tick(struct dispatch *d, uint64_t now, unsigned busy);
+enum session_event session_tick(struct session *d, uint64_t now, unsigned busy);
 
 /* Malformed messages received so far. */
-uint64_t dispatch_malformed(const struct dispatch *d);
+uint64_t session_malformed(const struct session *d);
