@@ -61,15 +61,3 @@ struct dish *dish_queue_pop_front(struct dish_queue *q)
 	q->len--;
 	return d;
 }
-
-void dish_queue_remove_if(struct dish_queue *q, int (*pred)(struct dish *d, void *u), void *u)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < q->len; i++) {
-		struct dish *d = q->ring[(q->head + i) & (q->cap - 1)];
-		if (!pred(d, u))
-			q->ring[(q->head + kept++) & (q->cap - 1)] = d;
-	}
-	q->len = kept;
-}

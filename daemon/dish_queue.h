@@ -31,9 +31,6 @@ static inline struct dish *dish_queue_front(const struct dish_queue *q)
 	return q->len ? q->ring[q->head] : NULL;
 }
 
-/* Drop every queued dish of which @pred is true (used when an order is dropped). */
-void dish_queue_remove_if(struct dish_queue *q, int (*pred)(struct dish *d, void *u), void *u);
-
 static inline size_t dish_queue_len(const struct dish_queue *q)
 {
 	return q->len;

@@ -218,12 +218,11 @@ void kitchen_free(struct kitchen **kp)
 		return;
 	k = *kp;
 
-	/* Reverse order of kitchen_new. */
-	if (k->pool.slots) {
-		pool_stop(&k->pool, SIGKILL);
-		free(k->pool.chef_path);
-		pool_finish(&k->pool);
-	}
+	/* Reverse order of kitchen_new, but for the local chefs: they are
+	 * killed once the sockets are gone (below). A chef that dies while
+	 * libzmq tears down a session in the middle of a message makes
+	 * libzmq 4.3 abort (session_base.cpp, clean_pipes()); after a normal
+	 * stop none is left running anyway. */
 	dispatch_finish(k);
 	orders_free(&k->orders);
 	pending_free(&k->pending);
@@ -240,6 +239,11 @@ void kitchen_free(struct kitchen **kp)
 		for (int i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
 			if (strncmp(k->config->endpoints[i], "ipc://", 6) == 0)
 				(void) unlink(k->config->endpoints[i] + 6);
+	}
+	if (k->pool.slots) {
+		pool_stop(&k->pool, SIGKILL);
+		free(k->pool.chef_path);
+		pool_finish(&k->pool);
 	}
 	if (k->signal_fd >= 0)
 		close(k->signal_fd);

@@ -89,29 +89,6 @@ static int test_queue_order(void)
 	return 0;
 }
 
-static int odd_index(struct dish *d, void *u)
-{
-	(void) u;
-	return d->index % 2;
-}
-
-static int test_queue_remove_if(void)
-{
-	struct order *o = order_new(1, 0, 10, 1);
-	struct dish_queue q;
-
-	dish_queue_init(&q);
-	for (int i = 0; i < 10; i++)
-		CHECK(dish_queue_push_back(&q, &o->dishes[i]) == 0);
-	dish_queue_remove_if(&q, odd_index, NULL);
-	CHECK(dish_queue_len(&q) == 5);
-	for (int i = 0; i < 10; i += 2)
-		CHECK(dish_queue_pop_front(&q) == &o->dishes[i]);
-	dish_queue_finish(&q);
-	order_free(&o);
-	return 0;
-}
-
 static int test_order_state(void)
 {
 	struct order *o = order_new(1, 0, 2, 1);
@@ -135,7 +112,6 @@ static const struct tap_case cases[] = {
 	{ "idmap basic", test_idmap_basic },
 	{ "idmap churn", test_idmap_churn },
 	{ "queue keeps order across growth and wrap", test_queue_order },
-	{ "queue remove_if", test_queue_remove_if },
 	{ "order state", test_order_state },
 };
 
