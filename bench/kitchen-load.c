@@ -1,5 +1,5 @@
 /*
- * bench-kitchen-load — a KIT2 client that drives kitchend for bench/run.
+ * bench-kitchen-load — a KIT3 client that drives kitchend for bench/run.
  *
  * kitchenctl is one process per call, far too slow to measure a kitchen
  * that serves 100,000 dishes a second; this client keeps one DEALER on the

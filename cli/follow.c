@@ -98,30 +98,30 @@ static int u64(const struct proto_msg *m, size_t i, uint64_t *ret)
 	return proto_u64(m, i, ret) < 0 ? -EBADMSG : 0;
 }
 
-/* Fields after order_id; proto_recv() has checked the counts. */
+/* Fields after order_id and seq; proto_recv() has checked the counts. */
 static int event_decode(const struct proto_msg *m, struct follow_event *ev)
 {
 	int r = 0;
 
 	switch (m->cmd) {
 	case PROTO_ORDERED:
-		return text(m, 1, true, &ev->dish);
+		return text(m, 2, true, &ev->dish);
 	case PROTO_STAGE:
 	case PROTO_SERVED:
 	case PROTO_FAILED:
 		/* index dish chef text, and a served dish's items after them */
-		if ((r = u64(m, 1, &ev->index)) < 0 ||
-		    (r = text(m, 2, false, &ev->dish)) < 0 ||
-		    (r = text(m, 3, false, &ev->chef)) < 0 ||
-		    (r = text(m, 4, false, &ev->text)) < 0)
+		if ((r = u64(m, 2, &ev->index)) < 0 ||
+		    (r = text(m, 3, false, &ev->dish)) < 0 ||
+		    (r = text(m, 4, false, &ev->chef)) < 0 ||
+		    (r = text(m, 5, false, &ev->text)) < 0)
 			return r;
 		if (m->cmd == PROTO_SERVED)
-			return text(m, 5, true, &ev->items);
+			return text(m, 6, true, &ev->items);
 		return 0;
 	case PROTO_DONE:
-		if ((r = text(m, 1, false, &ev->text)) < 0 ||
-		    (r = u64(m, 2, &ev->served)) < 0 ||
-		    (r = u64(m, 3, &ev->failed)) < 0)
+		if ((r = text(m, 2, false, &ev->text)) < 0 ||
+		    (r = u64(m, 3, &ev->served)) < 0 ||
+		    (r = u64(m, 4, &ev->failed)) < 0)
 			return r;
 		return 0;
 	case PROTO_ORDER:
@@ -170,6 +170,8 @@ int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev)
 
 	ev->cmd = f->msg->cmd;
 	r = u64(f->msg, 0, &ev->order);
+	if (r >= 0)
+		r = u64(f->msg, 1, &ev->seq);
 	if (r >= 0) {
 		/* The topic must be the event's own order: it is what we filtered on. */
 		n = proto_order_topic(ev->order, topic, sizeof(topic));

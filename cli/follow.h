@@ -28,6 +28,7 @@ struct follow;
 struct follow_event {
 	enum proto_cmd cmd;   /* ORDERED STAGE SERVED FAILED DONE */
 	uint64_t order;
+	uint64_t seq;         /* its number among the order's events (proto.h) */
 	uint64_t index;       /* STAGE SERVED FAILED */
 	char *dish;           /* STAGE SERVED FAILED; ORDERED: '\n'-joined names */
 	char *chef;           /* STAGE SERVED FAILED */

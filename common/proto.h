@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT2".
+ * proto — kitchen's wire protocol, version "KIT3".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT2"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT3"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -50,7 +50,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT2"
+#define PROTO_VERSION "KIT3"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
@@ -76,20 +76,36 @@ enum proto_cmd {
 	/* dispatch, chef (DEALER) <-> kitchend (ROUTER) */
 	PROTO_READY,    /* chef -> kitchend: name host pid stations credit */
 	PROTO_HEARTBEAT,/* both ways, no fields */
-	PROTO_DISH,     /* kitchend -> chef: (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work)... */
+	PROTO_DISH,     /* kitchend -> chef: token (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work)... */
 	PROTO_CANCEL,   /* kitchend -> chef: dish_id attempt */
 	/* sink, chef (PUSH) -> kitchend (PULL) */
-	PROTO_PROGRESS, /* chef_id dish_id attempt text: one stage line, only for followed dishes */
-	PROTO_RESULT,   /* chef_id (dish_id attempt outcome result items)...; outcome PROTO_OUTCOME_* */
+	PROTO_PROGRESS, /* chef_id token dish_id attempt text: one stage line, only for followed dishes */
+	PROTO_RESULT,   /* chef_id token (dish_id attempt outcome result items)...; outcome PROTO_OUTCOME_* */
 	/* events, kitchend (PUB) -> kitchenctl (SUB); the envelope is the topic */
-	PROTO_ORDERED,  /* order_id dishes ('\n'-joined names) */
-	PROTO_STAGE,    /* order_id index dish chef text */
-	PROTO_SERVED,   /* order_id index dish chef result items */
-	PROTO_FAILED,   /* order_id index dish chef reason */
-	PROTO_DONE,     /* order_id state served failed */
-	PROTO_CHEF,     /* chef state detail */
+	PROTO_ORDERED,  /* order_id seq dishes ('\n'-joined names) */
+	PROTO_STAGE,    /* order_id seq index dish chef text */
+	PROTO_SERVED,   /* order_id seq index dish chef result items */
+	PROTO_FAILED,   /* order_id seq index dish chef reason */
+	PROTO_DONE,     /* order_id seq state served failed */
+	PROTO_CHEF,     /* seq chef state detail */
 	_PROTO_CMD_MAX,
 };
+
+/*
+ * A chef session's token: kitchend gives each session (READY) its own, in
+ * every DISH, and counts a PROGRESS or RESULT only when it carries the
+ * token of the session that holds the dish. 32 lowercase hex digits.
+ */
+#define PROTO_TOKEN_LEN 32
+
+/*
+ * An event's seq is its number among the events of its topic (one order's,
+ * or the chefs'), from 1, counting only events kitchend published: a
+ * follower that sees a gap between two it received missed the ones between
+ * (kitchend drops events for a subscriber more than PROTO_EVENTS_BACKLOG
+ * behind; docs/protocol.md).
+ */
+#define PROTO_EVENTS_BACKLOG 1000
 
 /* Flags of a PROTO_DISH group (decimal bit set). */
 #define PROTO_DISH_FOLLOWED 1u  /* someone follows: send PROGRESS lines */

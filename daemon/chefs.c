@@ -1,9 +1,35 @@
 #include "chefs.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "order.h"
+
+/* PROTO_TOKEN_LEN hex digits of random bytes into @token. */
+static int token_new(char token[PROTO_TOKEN_LEN + 1])
+{
+	uint8_t bytes[PROTO_TOKEN_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t) sizeof(bytes))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(token + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+bool chef_token_is(const struct chef *c, const struct proto_field *f)
+{
+	unsigned char diff = 0;
+
+	if (f->len != PROTO_TOKEN_LEN)
+		return false;
+	for (size_t i = 0; i < PROTO_TOKEN_LEN; i++)
+		diff |= (unsigned char) (c->token[i] ^ f->data[i]);
+	return diff == 0;
+}
 
 struct chef *chef_new(const char *id, size_t id_len, unsigned credit)
 {
@@ -14,6 +40,10 @@ struct chef *chef_new(const char *id, size_t id_len, unsigned credit)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	if (token_new(c->token) < 0) {
+		free(c);
+		return NULL;
+	}
 	c->inflight = calloc(credit, sizeof(*c->inflight));
 	c->since_ms = calloc(credit, sizeof(*c->since_ms));
 	c->cancelled = calloc(credit, sizeof(*c->cancelled));

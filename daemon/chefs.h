@@ -3,7 +3,10 @@
  *
  * A chef is known by its routing id (its chef_id, "<name>.<pid>.<random>"),
  * from its READY until it is declared dead: silent for liveness heartbeat
- * intervals, unroutable, or (for a local chef) its process exited. It holds
+ * intervals, unroutable, or (for a local chef) its process exited. Each
+ * READY starts a session with a token of its own, which kitchend sends in
+ * every DISH and the chef puts in every PROGRESS and RESULT: a result counts
+ * only from the session that holds the dish, whoever else knows its chef_id. It holds
  * at most @credit dishes; each is on its in-flight list until a RESULT for
  * that dish and attempt comes through the sink. A dish that was at a chef
  * that crashed, or that outlived dishes.timeout_ms, is a suspect: it is
@@ -38,6 +41,7 @@ struct chef {
 	size_t id_len;
 	char name[PROTO_MAX_NAME + 1];
 	char host[PROTO_MAX_NAME + 1];
+	char token[PROTO_TOKEN_LEN + 1];  /* this session's secret: in every DISH, back in every result */
 	uint64_t pid;
 	unsigned stations;
 	unsigned credit;                /* dishes it may hold */
@@ -59,8 +63,11 @@ struct chef_list {
 	size_t len;
 };
 
-/* A new chef with room for @credit dishes; NULL on ENOMEM. */
+/* A new chef with room for @credit dishes and a token of its own (from
+ * getrandom()); NULL on ENOMEM or when no random bytes could be had. */
 struct chef *chef_new(const char *id, size_t id_len, unsigned credit);
+/* Whether @f is @c's token (compared in constant time). */
+bool chef_token_is(const struct chef *c, const struct proto_field *f);
 void chef_free(struct chef **c);  /* NULL is fine */
 
 struct chef *chef_list_find(struct chef_list *l, const char *id, size_t id_len);

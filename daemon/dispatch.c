@@ -21,7 +21,7 @@
 #define DISHES_PER_MESSAGE 100
 /* A local chef off the line this long while its process lives is killed
  * (at least; twice the time kitchend gives a silent chef, if longer). */
-#define ABSENT_GRACE_MS 5000
+#define ABSENT_GRACE_MS 10000
 
 static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m);
 static unsigned chef_heartbeat(struct kitchen *k, const struct proto_msg *m);
@@ -122,7 +122,7 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 
 	c = chef_new(rid->data, rid->len, (unsigned) credit);
 	if (!c) {
-		log_error("Failed to register chef %s: out of memory", name);
+		log_error("Failed to register chef %s: out of memory or random bytes", name);
 		return 1;
 	}
 	memcpy(c->name, name, sizeof(name));
@@ -352,6 +352,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 
 	proto_out_begin(&out, k->dispatch, PROTO_DISH);
 	proto_out_env(&out, c->id, c->id_len);
+	proto_out_str(&out, c->token);
 	for (unsigned i = 0; i < n; i++) {
 		const struct dish *d = batch[i];
 

@@ -22,6 +22,7 @@ struct events {
 	struct malformed *malformed;
 	uint64_t follow_all;      /* subscriptions that match every order's topic */
 	uint64_t follow_chefs;    /* subscriptions that match the chefs' topic */
+	uint64_t chef_events;     /* published on the chefs' topic: their seq */
 	char names[PROTO_MAX_FIELD + 1];  /* ORDERED's dish list */
 };
 
@@ -111,8 +112,8 @@ bool events_follow_all(const struct events *e)
 	return e->follow_all > 0;
 }
 
-/* Begin an event about @o, unless nobody can be listening. */
-static bool begin(struct events *e, struct proto_out *out, enum proto_cmd cmd, const struct order *o)
+/* Begin event number n_events + 1 about @o, unless nobody can be listening. */
+static bool begin(struct events *e, struct proto_out *out, enum proto_cmd cmd, struct order *o)
 {
 	char topic[48];
 	int n;
@@ -123,6 +124,7 @@ static bool begin(struct events *e, struct proto_out *out, enum proto_cmd cmd, c
 	n = proto_order_topic(o->id, topic, sizeof(topic));
 	proto_out_env(out, topic, (size_t) n);
 	proto_out_u64(out, o->id);
+	proto_out_u64(out, ++o->n_events);
 	return true;
 }
 
@@ -134,7 +136,7 @@ static void end(struct proto_out *out)
 		log_debug_errno(r, "Failed to publish an event: %m");
 }
 
-void events_ordered(struct events *e, const struct order *o)
+void events_ordered(struct events *e, struct order *o)
 {
 	struct proto_out out;
 	size_t off = 0;
@@ -158,7 +160,7 @@ static void dish_head(struct proto_out *out, const struct dish *d)
 	proto_out_str(out, d->item->name);
 }
 
-void events_stage(struct events *e, const struct dish *d, const char *chef, const char *text)
+void events_stage(struct events *e, struct dish *d, const char *chef, const char *text)
 {
 	struct proto_out out;
 
@@ -170,7 +172,7 @@ void events_stage(struct events *e, const struct dish *d, const char *chef, cons
 	end(&out);
 }
 
-void events_served(struct events *e, const struct dish *d, const char *chef, const char *result,
+void events_served(struct events *e, struct dish *d, const char *chef, const char *result,
 		   const char *items)
 {
 	struct proto_out out;
@@ -184,7 +186,7 @@ void events_served(struct events *e, const struct dish *d, const char *chef, con
 	end(&out);
 }
 
-void events_failed(struct events *e, const struct dish *d, const char *chef, const char *reason)
+void events_failed(struct events *e, struct dish *d, const char *chef, const char *reason)
 {
 	struct proto_out out;
 
@@ -196,7 +198,7 @@ void events_failed(struct events *e, const struct dish *d, const char *chef, con
 	end(&out);
 }
 
-void events_done(struct events *e, const struct order *o)
+void events_done(struct events *e, struct order *o)
 {
 	struct proto_out out;
 
@@ -216,6 +218,7 @@ void events_chef(struct events *e, const char *chef, const char *state, const ch
 		return;
 	proto_out_begin(&out, e->sock, PROTO_CHEF);
 	proto_out_env(&out, PROTO_TOPIC_CHEFS, strlen(PROTO_TOPIC_CHEFS));
+	proto_out_u64(&out, ++e->chef_events);
 	proto_out_str(&out, chef);
 	proto_out_str(&out, state);
 	proto_out_str(&out, detail);

@@ -10,8 +10,10 @@
  * lines. libzmq adds a subscription to its filter before handing it to us,
  * so whatever is published after reading it reaches that subscriber.
  *
- * Publishing is best effort and never blocks: nothing is sent while nobody
- * subscribes, and an event a subscriber has no room for is dropped for it.
+ * Publishing is best effort and never blocks: nothing is sent about an
+ * order nobody follows, and an event a subscriber has no room for (more
+ * than PROTO_EVENTS_BACKLOG behind) is dropped for it. Each event carries
+ * its seq, its number in its topic (proto.h), so a follower sees a gap.
  */
 #pragma once
 
@@ -35,10 +37,11 @@ bool events_read(struct events *e, void (*on_follow)(uint64_t order_id, void *u)
 /* Whether someone follows every order. */
 bool events_follow_all(const struct events *e);
 
-void events_ordered(struct events *e, const struct order *o);
-void events_stage(struct events *e, const struct dish *d, const char *chef, const char *text);
-void events_served(struct events *e, const struct dish *d, const char *chef, const char *result,
+/* Events about an order; each counts in its order's n_events. */
+void events_ordered(struct events *e, struct order *o);
+void events_stage(struct events *e, struct dish *d, const char *chef, const char *text);
+void events_served(struct events *e, struct dish *d, const char *chef, const char *result,
 		   const char *items);
-void events_failed(struct events *e, const struct dish *d, const char *chef, const char *reason);
-void events_done(struct events *e, const struct order *o);
+void events_failed(struct events *e, struct dish *d, const char *chef, const char *reason);
+void events_done(struct events *e, struct order *o);
 void events_chef(struct events *e, const char *chef, const char *state, const char *detail);

@@ -7,7 +7,8 @@
  * answers for it.
  *
  * These are plain records. Their fields change only in orders.c, which owns
- * the life of every order and dish (orders.h); everyone else reads them.
+ * the life of every order and dish (orders.h), but for n_events, which
+ * events.c counts; everyone else reads them.
  */
 #pragma once
 
@@ -48,6 +49,7 @@ struct order {
 	uint32_t n_dishes;
 	uint32_t n_served;
 	uint32_t n_failed;
+	uint32_t n_events;          /* events published about it: their seq (events.c's own) */
 	uint8_t phase;              /* enum order_phase */
 	bool follow;                /* submitted with "follow": held until followed */
 	bool followed;              /* its topic has had a subscriber */

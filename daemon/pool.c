@@ -295,7 +295,7 @@ void pool_kill_absent(struct pool *p, uint64_t now, uint64_t grace_ms,
 	for (size_t i = 0; i < p->n_slots; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (!s->pid || !s->absent_since_ms || s->retired || now - s->absent_since_ms < grace_ms)
+		if (!s->pid || !s->absent_since_ms || s->retired || now < s->absent_since_ms + grace_ms)
 			continue;
 		if (killed)
 			killed(s, now - s->absent_since_ms, u);

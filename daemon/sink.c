@@ -35,13 +35,19 @@ bool sink_read(struct kitchen *k)
 	return reader_run(k, k->sink, &sink_reader);
 }
 
+/*
+ * The chef session @m comes from, by its chef_id and its token; NULL when
+ * none: what it says is then stale, whether it comes from an older session
+ * of that chef or from someone who learnt its chef_id.
+ */
 static struct chef *sender(struct kitchen *k, const struct proto_msg *m)
 {
 	const struct proto_field *id = &m->fields[0];
 	struct chef *c = chef_list_find(&k->chefs, id->data, id->len);
 
-	if (c)
-		c->last_seen_ms = now_ms();
+	if (!c || !chef_token_is(c, &m->fields[1]))
+		return NULL;
+	c->last_seen_ms = now_ms();
 	return c;
 }
 
@@ -58,14 +64,14 @@ static unsigned progress(struct kitchen *k, const struct proto_msg *m)
 	char *text = k->scratch[0];
 	struct chef *c;
 
-	if (proto_u64(m, 1, &dish_id) < 0 || proto_u64(m, 2, &attempt) < 0 ||
-	    proto_str(m, 3, text, PROTO_MAX_FIELD + 1) < 0) {
+	if (proto_u64(m, 2, &dish_id) < 0 || proto_u64(m, 3, &attempt) < 0 ||
+	    proto_str(m, 4, text, PROTO_MAX_FIELD + 1) < 0) {
 		malformed_count(&k->malformed, "sink", "bad PROGRESS");
 		return 1;
 	}
 	c = sender(k, m);
 	for (unsigned i = 0; c && i < c->n_inflight; i++) {
-		const struct dish *d = c->inflight[i];
+		struct dish *d = c->inflight[i];
 		if (d->id == dish_id && d->attempts == attempt) {
 			events_stage(k->events, d, c->name, text);
 			return 1;

@@ -322,6 +322,7 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
 		return;
 	proto_out_begin(&o, st->push, PROTO_PROGRESS);
 	proto_out_str(&o, st->chef_id);
+	proto_out_str(&o, st->dish->token);
 	proto_out_u64(&o, st->dish->id);
 	proto_out_u64(&o, st->dish->attempt);
 	proto_out_str(&o, text);
@@ -351,8 +352,11 @@ static int result_try(struct station *st)
 {
 	struct proto_out o;
 
+	/* A batch is of one session: an old session's dishes are all
+	 * cancelled before a new one brings any (session.h). */
 	proto_out_begin(&o, st->push, PROTO_RESULT);
 	proto_out_str(&o, st->chef_id);
+	proto_out_str(&o, st->batch[0]->token);
 	for (size_t i = 0; i < st->n_batch; i++) {
 		const struct answer *a = &st->answers[i];
 

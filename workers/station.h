@@ -20,10 +20,10 @@
  * another.
  *
  * Cooking follows pipeline.h. For a followed dish each stage line goes to the
- * sink as PROGRESS chef_id dish_id attempt text (dropped, not waited for,
+ * sink as PROGRESS chef_id token dish_id attempt text (dropped, not waited for,
  * when the sink cannot take it). When every dish of the batch is done, ONE
- * RESULT answers them all: chef_id, then a group dish_id attempt outcome
- * result items per dish, in the batch's order, "served" or "failed" with the
+ * RESULT answers them all: chef_id, the session token (ticket.h), then a
+ * group dish_id attempt outcome result items per dish, in the batch's order, "served" or "failed" with the
  * dish's reject reason; then the station says FREE. A dish cancelled before
  * its group went out — waiting in the batch, being cooked, or cooked and
  * waiting for the sink — is answered "failed" STATION_CANCELLED, which tells

@@ -49,12 +49,13 @@ static const char *split_ingredients(struct ticket *d, size_t len)
 
 int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 {
-	const struct proto_field *name, *ingredients;
+	const struct proto_field *name, *ingredients, *token = &m->fields[0];
 	uint64_t id, attempt;
 	struct ticket *d;
 
 	if (proto_u64(m, proto_group_field(m, g, F_ID), &id) < 0 ||
-	    proto_u64(m, proto_group_field(m, g, F_ATTEMPT), &attempt) < 0)
+	    proto_u64(m, proto_group_field(m, g, F_ATTEMPT), &attempt) < 0 ||
+	    token->len != PROTO_TOKEN_LEN || !proto_text_valid(token->data, token->len, false))
 		return -EINVAL;
 
 	ingredients = &m->fields[proto_group_field(m, g, F_INGREDIENTS)];
@@ -63,6 +64,7 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 		return -ENOMEM;
 	d->id = id;
 	d->attempt = attempt;
+	memcpy(d->token, token->data, PROTO_TOKEN_LEN);
 	*ret = d;
 
 	const struct {

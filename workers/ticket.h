@@ -2,14 +2,15 @@
  * ticket — one dish as a chef holds it: a DISH group from kitchend, checked
  * (kitchend's own record of a dish is struct dish, daemon/order.h).
  *
- * kitchend sends dishes in DISH messages, 9 fields a group:
- * dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work
- * (proto.h). ticket_from_group() turns one group into a struct ticket that the
+ * kitchend sends dishes in DISH messages: the session's token, then 9
+ * fields a group: dish_id attempt flags name ingredients prep_ms cook_ms
+ * season_ms cpu_work (proto.h). The token goes back with the dish's
+ * PROGRESS and RESULT. ticket_from_group() turns one group into a struct ticket that the
  * caller owns; the main thread queues it in a ticket_queue, then moves it to
  * one station, which frees it when it is done with it.
  *
- * A group whose dish_id or attempt is not a number cannot be answered: it is
- * refused (-EINVAL), the caller drops and logs it. Any other bad field still
+ * A group whose dish_id or attempt is not a number, or a message without a
+ * token, cannot be answered: it is refused (-EINVAL), the caller drops and logs it. Any other bad field still
  * gives a dish, with @reject set to a short reason: the station answers it
  * with a "failed" RESULT without cooking, so kitchend gets its credit back and
  * the failure is visible to whoever ordered it.
@@ -33,6 +34,7 @@ struct ticket {
 	uint64_t season_ms;
 	uint64_t cpu_work;
 	const char *reject;        /* static text, or NULL for a good dish */
+	char token[PROTO_TOKEN_LEN + 1];  /* the session's, for its PROGRESS and RESULT */
 	enum fault_kind fault;     /* for tests (fault.h); FAULT_NONE from ticket_from_group() */
 	char name[PROTO_MAX_NAME + 1];
 	size_t n_ingredients;

@@ -1,5 +1,5 @@
 /*
- * hostile — a peer that speaks broken KIT2 to a running kitchend, for
+ * hostile — a peer that speaks broken KIT3 to a running kitchend, for
  * test_hostile.py.
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
@@ -24,14 +24,14 @@
  * not even a HEARTBEAT, so kitchend must declare it dead after its liveness
  * and cook those dishes elsewhere.
  *
- * Last, it asks STATUS in KIT1, as a kitchenctl of the release before would,
- * and reads the answer (old_version_answered 1: an ERR bad-request in KIT1
+ * Last, it asks STATUS in KIT2, as a kitchenctl of the release before would,
+ * and reads the answer (old_version_answered 1: an ERR bad-request in KIT2
  * that names the version kitchend speaks).
  *
  * With --old-kitchend it is a kitchend of the release before instead, for
  * test_versions.py: it binds ROUTERs on --control and --dispatch and answers
- * in KIT1 for --seconds — every control request with ERR bad-request as that
- * kitchend would (it cannot read KIT2), every message of a chef with a KIT1
+ * in KIT2 for --seconds — every control request with ERR bad-request as that
+ * kitchend would (it cannot read KIT3), every message of a chef with a KIT2
  * HEARTBEAT — then prints "answered N" and exits 0.
  *
  * With --wait-flood it is C clients (DEALERs) that each send N WAITs of a
@@ -269,7 +269,7 @@ static const char *const commands[] = {
 };
 #define N_SAFE_CONTROL (ELEMS(commands) - 2)  /* DRAIN and RELOAD change kitchend for real */
 
-static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT2", "READY ", "WAIT " };
+static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT3", "READY ", "WAIT " };
 
 static void add_command(enum target t)
 {
@@ -324,7 +324,7 @@ static void control_head(void)
 
 static void craft_version(enum target t)
 {
-	static const char *const versions[] = { "KIT1", "KIT3", "kit2", "KIT", "KIT21", "", "ZMTP" };
+	static const char *const versions[] = { "KIT1", "KIT2", "kit3", "KIT", "KIT31", "", "ZMTP" };
 
 	begin();
 	if (t == CONTROL)
@@ -373,7 +373,7 @@ static void craft_groups(enum target t)
 {
 	static const char *const grouped[] = { "RESULT", "DISH", "ORDER", "OK" };
 	const char *cmd = grouped[below(ELEMS(grouped))];
-	size_t fixed = strcmp(cmd, "RESULT") == 0 ? 1 : strcmp(cmd, "ORDER") == 0 ? 2 : 0;
+	size_t fixed = strcmp(cmd, "RESULT") == 0 || strcmp(cmd, "ORDER") == 0 ? 2 : strcmp(cmd, "DISH") == 0;
 	size_t group = strcmp(cmd, "RESULT") == 0 ? 5 : strcmp(cmd, "DISH") == 0 ? 9 : 1;
 	size_t n = fixed + group * below(4) + (group > 1 ? 1 + below(group - 1) : 0);
 
@@ -398,7 +398,7 @@ static void craft_groups(enum target t)
 		return;
 	}
 	if (fixed == 2)
-		n = 1;  /* ORDER with flags alone */
+		n = 1;  /* ORDER with flags alone (RESULT, DISH are packed, above) */
 	for (size_t i = 0; i < n; i++)
 		add_random_field();
 }
@@ -507,6 +507,7 @@ static void craft_sink_lies(void)
 	if (below(2)) {
 		adds("RESULT");
 		adds(below(4) ? id : "");
+		adds("0badc0de0badc0de0badc0de0badc0de");  /* a token nobody was given */
 		for (size_t g = 1 + below(3); g > 0; g--) {
 			if (below(3))
 				add_number();
@@ -527,6 +528,7 @@ static void craft_sink_lies(void)
 	} else {
 		adds("PROGRESS");
 		adds(id);
+		adds("0badc0de0badc0de0badc0de0badc0de");
 		add_number();
 		add_number();
 		if (below(2))
@@ -567,7 +569,7 @@ static void craft_bad_ready(void)
 
 static void drain_replies(void)
 {
-	static size_t frame;   /* of the reply being read: ["", KIT2, ERR, code, ...] */
+	static size_t frame;   /* of the reply being read: ["", KIT3, ERR, code, ...] */
 	static bool is_err;
 	char buf[64];
 	int n;
@@ -615,8 +617,8 @@ static void fake_read(void *fake)
 		frames++;
 		zmq_getsockopt(fake, ZMQ_RCVMORE, &more, &len);
 		if (!more) {
-			if (is_dish && frames >= 2)
-				st.fake_dishes += frames - 2;  /* one packed group a dish */
+			if (is_dish && frames >= 3)
+				st.fake_dishes += frames - 3;  /* version, DISH, token; then a group a dish */
 			frames = 0;
 			is_dish = false;
 		}
@@ -626,7 +628,7 @@ static void fake_read(void *fake)
 /* STATUS from a client of the version before; 1 when answered as above. */
 static int old_client(void)
 {
-	static const char *const want[] = { "", "KIT1", "ERR", "bad-request" };
+	static const char *const want[] = { "", "KIT2", "ERR", "bad-request" };
 	void *s = zmq_socket(zctx, ZMQ_DEALER);
 	int linger = 0, timeout = 5000, ok = 0;
 	char buf[256];
@@ -638,7 +640,7 @@ static int old_client(void)
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	if (zmq_connect(s, endpoints[CONTROL]) < 0 || zmq_send(s, "", 0, ZMQ_SNDMORE) < 0 ||
-	    zmq_send(s, "KIT1", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
+	    zmq_send(s, "KIT2", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
 		goto out;
 	for (ok = 1; more; k++) {
 		size_t len = sizeof(more);
@@ -731,7 +733,7 @@ static void one_round(void)
 	send_on(socks[t], t);
 }
 
-/* --old-kitchend: answer whatever comes in KIT1 until @end_ms. */
+/* --old-kitchend: answer whatever comes in KIT2 until @end_ms. */
 static int old_kitchend(uint64_t end_ms)
 {
 	void *control = zmq_socket(zctx, ZMQ_ROUTER), *dispatch = zmq_socket(zctx, ZMQ_ROUTER);
@@ -771,12 +773,12 @@ static int old_kitchend(uint64_t end_ms)
 			add(id, (size_t) n);
 			if (s == control) {
 				add("", 0);
-				adds("KIT1");
+				adds("KIT2");
 				adds("ERR");
 				adds("bad-request");
-				adds("malformed request (this kitchend speaks KIT1)");
+				adds("malformed request (this kitchend speaks KIT2)");
 			} else {
-				adds("KIT1");
+				adds("KIT2");
 				adds("HEARTBEAT");
 			}
 			for (size_t k = 0; k < M.n; k++)
@@ -823,7 +825,7 @@ static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t 
 	}
 	while (mono_ms() < end) {
 		for (unsigned c = 0; c < clients; c++) {
-			static size_t frame;  /* of the reply: ["", KIT2, OK|ERR, ...] */
+			static size_t frame;  /* of the reply: ["", KIT3, OK|ERR, ...] */
 			static bool is_ok;
 			char buf[64];
 			int more = 1, got;

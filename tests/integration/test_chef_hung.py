@@ -5,8 +5,9 @@ A chef that stops (SIGSTOP: hung, as far as anyone can tell) goes silent;
 after heartbeat.liveness intervals kitchend declares it gone and its dishes
 are cooked elsewhere. Its process lives on, though, and used to keep its
 slot ("starting") for good: one chef less. Now kitchend kills a local chef
-that stays off the line while its process lives (after twice the liveness
-time, at least 5 s) and starts another, which joins and cooks.
+that stays off the line while its process lives (for twice the liveness
+time, at least 10 s: a chef stopped for less, as test_sigstop.py's, rejoins
+as itself) and starts another, which joins and cooks.
 
 The same happens to a chef that stops before it ever joins."""
 

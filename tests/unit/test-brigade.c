@@ -38,6 +38,9 @@ static unsigned answered[MAX_ID];   /* groups seen per dish id */
 static char outcome[MAX_ID][8];     /* the last group's outcome and result */
 static char result[MAX_ID][64];
 
+/* The session token the dishes come with, and their results go back with. */
+#define TOKEN "feedfacefeedfacefeedfacefeedface"
+
 /* A dish as ticket_from_group() makes it: @ingredients '\n'-joined. */
 static struct ticket *make_dish(uint64_t id, const char *name, const char *ingredients)
 {
@@ -48,6 +51,7 @@ static struct ticket *make_dish(uint64_t id, const char *name, const char *ingre
 		abort();
 	d->id = id;
 	d->attempt = 1;
+	memcpy(d->token, TOKEN, PROTO_TOKEN_LEN);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	memcpy(d->text, ingredients, len + 1);
 	for (char *p = d->text; p; ) {
@@ -88,7 +92,7 @@ static int read_sink(int timeout_ms, size_t *sizes, size_t max, size_t *n_sizes)
 			return -1;
 		if (msg->cmd == PROTO_PROGRESS)
 			continue;
-		if (msg->cmd != PROTO_RESULT || !proto_field_is(msg, 0, CHEF_ID))
+		if (msg->cmd != PROTO_RESULT || !proto_field_is(msg, 0, CHEF_ID) || !proto_field_is(msg, 1, TOKEN))
 			return -1;
 		if (sizes && *n_sizes < max)
 			sizes[(*n_sizes)++] = proto_groups(msg);

@@ -87,16 +87,16 @@ static const struct schema {
 	{ PROTO_ERR, "ERR", 2, 0, 0, false },
 	{ PROTO_READY, "READY", 5, 0, 0, false },
 	{ PROTO_HEARTBEAT, "HEARTBEAT", 0, 0, 0, false },
-	{ PROTO_DISH, "DISH", 0, 9, 1, true },
+	{ PROTO_DISH, "DISH", 1, 9, 1, true },
 	{ PROTO_CANCEL, "CANCEL", 2, 0, 0, false },
-	{ PROTO_PROGRESS, "PROGRESS", 4, 0, 0, false },
-	{ PROTO_RESULT, "RESULT", 1, 5, 1, true },
-	{ PROTO_ORDERED, "ORDERED", 2, 0, 0, false },
-	{ PROTO_STAGE, "STAGE", 5, 0, 0, false },
-	{ PROTO_SERVED, "SERVED", 6, 0, 0, false },
-	{ PROTO_FAILED, "FAILED", 5, 0, 0, false },
-	{ PROTO_DONE, "DONE", 4, 0, 0, false },
-	{ PROTO_CHEF, "CHEF", 3, 0, 0, false },
+	{ PROTO_PROGRESS, "PROGRESS", 5, 0, 0, false },
+	{ PROTO_RESULT, "RESULT", 2, 5, 1, true },
+	{ PROTO_ORDERED, "ORDERED", 3, 0, 0, false },
+	{ PROTO_STAGE, "STAGE", 6, 0, 0, false },
+	{ PROTO_SERVED, "SERVED", 7, 0, 0, false },
+	{ PROTO_FAILED, "FAILED", 6, 0, 0, false },
+	{ PROTO_DONE, "DONE", 5, 0, 0, false },
+	{ PROTO_CHEF, "CHEF", 4, 0, 0, false },
 };
 
 /* Send @cmd with @n fields named "f<i>"; 0 or -errno from proto_out_end. */
@@ -202,20 +202,22 @@ static void test_wrong_version(void)
 {
 	SEND_RAW("KIT1", "HEARTBEAT");  /* the version before packed groups */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "HEARTBEAT");
+	SEND_RAW("KIT2", "HEARTBEAT");  /* the version before session tokens */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit2", "HEARTBEAT");
+	SEND_RAW("KIT4", "HEARTBEAT");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("kit3", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT20", "HEARTBEAT");
+	SEND_RAW("KIT30", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT2");
+	SEND_RAW("HEARTBEAT", "KIT3");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT2");
+	SEND_RAW("KIT3");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -229,7 +231,7 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT3", "KIT3" }, { "KIT10", "KIT10" }, { "KIT12345", "KIT12345" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT10", "KIT10" }, { "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
 		{ "", "" }, { "ZMTP", "" },
 	};
@@ -244,7 +246,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT2", "STATUS");
+	SEND_RAW("KIT3", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -258,39 +260,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT2", "FOO");
+	SEND_RAW("KIT3", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "order", "", "", "Pizza");
+	SEND_RAW("KIT3", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "");
+	SEND_RAW("KIT3", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "OKAY");
+	SEND_RAW("KIT3", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "O");
+	SEND_RAW("KIT3", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "HEARTBEAT ");
+	SEND_RAW("KIT3", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT2", "WAIT", "42");
+	SEND_RAW("KIT3", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT3", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "ORDER", "", "");  /* flags, key, but no dish */
+	SEND_RAW("KIT3", "ORDER", "", "");  /* flags, key, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT2", "HEARTBEAT", "");
+	SEND_RAW("KIT3", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "SHOW", "1", "2");
+	SEND_RAW("KIT3", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT3", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -298,19 +300,19 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT2", "RESULT", "chef", "1\t1\tserved\tServed Pizza\t", "2\t1");
+	SEND_RAW("KIT3", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\tServed Pizza\t", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
+	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
+	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT2", "DISH", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
+	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT2", "DISH", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
+	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
 	EXPECT(recv_msg(0) == 0);
-	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 18);
+	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 19);
 	EXPECT(field_eq(proto_group_field(m, 0, 4), "Flour\nYeast"));
 	EXPECT(field_eq(proto_group_field(m, 1, 3), "Salad"));
 	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
@@ -327,6 +329,7 @@ static void test_packed_out(void)
 
 	proto_out_begin(&o, tx, PROTO_RESULT);
 	proto_out_str(&o, "chef-1");
+	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
 	for (int g = 0; g < 2; g++) {
 		proto_out_u64(&o, 7 + (uint64_t) g);
 		proto_out_u64(&o, 1);
@@ -336,8 +339,8 @@ static void test_packed_out(void)
 	}
 	EXPECT(proto_out_end(&o, 0) == 0);
 	EXPECT(recv_msg(0) == 0);
-	EXPECT(m->n_parts == 5);  /* version, command, chef_id, one frame a group */
-	EXPECT(m->n_fields == 11 && proto_groups(m) == 2);
+	EXPECT(m->n_parts == 6);  /* version, command, chef_id, token, one frame a group */
+	EXPECT(m->n_fields == 12 && proto_groups(m) == 2);
 	EXPECT(field_eq(0, "chef-1") && field_eq(proto_group_field(m, 1, 0), "8"));
 	EXPECT(field_eq(proto_group_field(m, 0, 4), "Served Cooked Tomatoes\nServed Cooked Carrots"));
 	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
@@ -345,6 +348,7 @@ static void test_packed_out(void)
 	/* A field holding the separator: refused, and the message stays whole. */
 	proto_out_begin(&o, tx, PROTO_RESULT);
 	proto_out_str(&o, "chef-1");
+	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
 	proto_out_u64(&o, 7);
 	proto_out_u64(&o, 1);
 	proto_out_str(&o, "served");
@@ -357,6 +361,7 @@ static void test_packed_out(void)
 	memset(big, 'x', half_max);
 	proto_out_begin(&o, tx, PROTO_RESULT);
 	proto_out_str(&o, "chef-1");
+	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
 	proto_out_u64(&o, 7);
 	proto_out_u64(&o, 1);
 	proto_out_str(&o, "served");
@@ -446,17 +451,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT2");
+	SEND_RAW("id", "KIT3");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT2", "HEARTBEAT");
+	SEND_RAW("KIT3", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT2", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT3", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -467,10 +472,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT2", "NOPE", NULL },        /* unknown command */
-		{ "KIT2", "SHOW", NULL },        /* too few fields */
-		{ "KIT2", NULL, NULL },          /* no command */
-		{ "KIT2", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT3", "NOPE", NULL },        /* unknown command */
+		{ "KIT3", "SHOW", NULL },        /* too few fields */
+		{ "KIT3", NULL, NULL },          /* no command */
+		{ "KIT3", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -841,20 +846,20 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT2"), F("RESULT"), F("chef-1.1.0"),
-		F("7\t1\tserved\tServed Salad\t") };
-	static const struct proto_field half[] = { F("rid"), F("KIT2"), F("RESULT"), F("chef-1.1.0"),
-		F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT2"), F("SHOW") };
+	static const struct proto_field ok[] = { F("rid"), F("KIT3"), F("RESULT"), F("chef-1.1.0"),
+		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad\t") };
+	static const struct proto_field half[] = { F("rid"), F("KIT3"), F("RESULT"), F("chef-1.1.0"),
+		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT3"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
 
 	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok)) == 0);
-	EXPECT(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 6 && proto_groups(m) == 1);
+	EXPECT(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 7 && proto_groups(m) == 1);
 	EXPECT(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
 	EXPECT(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
-	EXPECT(proto_group_field(m, 0, 4) == 5 && m->fields[5].len == 0);
+	EXPECT(proto_group_field(m, 0, 4) == 6 && m->fields[6].len == 0);
 	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* no group */
 	EXPECT(proto_parse(m, 1, half, ELEMENTSOF(half)) == -EPROTO);  /* half a group */
 	EXPECT(m->n_fields == 0 && m->n_env == 1);
@@ -863,7 +868,7 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT2", 4 };
+	many[0] = (struct proto_field) { "KIT3", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
