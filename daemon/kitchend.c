@@ -94,19 +94,16 @@ static bool check_files(const struct kitchen_config *c)
 {
 	const char *dirs[] = { c->curve_chefs_allow, c->curve_clients_allow };
 	struct keys_pair pair = { 0 };
+	char err[512];
 	bool ok = true;
 	int r;
 
 	if (c->curve_secret_key) {
-		r = keys_load(c->curve_secret_key, &pair);
-		if (r == -EPERM)
-			log_error("Failed to read the key pair '%s': others may read it (chmod 0600 it)",
-				  c->curve_secret_key);
-		else if (r < 0)
-			log_error_errno(r, "Failed to read the key pair '%s': %m", c->curve_secret_key);
-		else if (!pair.secret_key[0])
-			log_error("Failed to read the key pair '%s': it holds no secret-key", c->curve_secret_key);
-		ok = r >= 0 && pair.secret_key[0];
+		r = keys_load_secret(c->curve_secret_key, &pair, err, sizeof(err));
+		if (r < 0) {
+			log_error_errno(r, "Failed to read the key pair of curve.secret_key: %s", err);
+			ok = false;
+		}
 		explicit_bzero(&pair, sizeof(pair));
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -115,10 +112,12 @@ static bool check_files(const struct kitchen_config *c)
 		if (!dirs[i])
 			continue;
 		r = keys_allow_load(dirs[i], &allow, allow_skipped, &ok);
-		if (r < 0) {
+		if (r == -EPERM)
+			log_error("Failed to read the allowlist '%s': others may write it (chmod o-w %s)",
+				  dirs[i], dirs[i]);
+		else if (r < 0)
 			log_error_errno(r, "Failed to read the allowlist '%s': %m", dirs[i]);
-			ok = false;
-		}
+		ok = ok && r >= 0;
 		keys_allow_finish(&allow);
 	}
 	return ok;

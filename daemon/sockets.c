@@ -179,6 +179,7 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 int kitchen_open_curve(struct kitchen *k)
 {
 	const char *path = k->config->curve_secret_key;
+	char err[512];
 	int r;
 
 	if (!path)
@@ -186,14 +187,9 @@ int kitchen_open_curve(struct kitchen *k)
 	k->curve = calloc(1, sizeof(*k->curve));
 	if (!k->curve)
 		return log_error_errno(-ENOMEM, "Failed to allocate: %m");
-	r = keys_load(path, k->curve);
-	if (r == -EPERM)
-		return log_error_errno(r, "Failed to read the key pair '%s': others may read it (chmod 0600 it)", path);
+	r = keys_load_secret(path, k->curve, err, sizeof(err));
 	if (r < 0)
-		return log_error_errno(r, "Failed to read the key pair '%s': %m", path);
-	if (!k->curve->secret_key[0])
-		return log_error_errno(-EINVAL, "Failed to read the key pair '%s': it holds no secret-key "
-				       "(curve.secret_key names NAME.key, not NAME.pub)", path);
+		return log_error_errno(r, "Failed to read the key pair of curve.secret_key: %s", err);
 	r = zap_new(k->zctx, k->config, k->curve, &k->zap);
 	if (r < 0)
 		return r;  /* logged */

@@ -61,6 +61,9 @@ static int load_list(const char *dir, const char *domain, struct keys_allow *ret
 		return 0;
 	}
 	r = keys_allow_load(dir, ret, log_skipped, (void *) domain);
+	if (r == -EPERM)
+		return log_error_errno(r, "Failed to read the %s allowlist '%s': others may write it (chmod o-w %s)",
+				       domain, dir, dir);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the %s allowlist '%s': %m", domain, dir);
 	return 0;
