@@ -136,15 +136,12 @@ static int bind_socket(void *s, const char *ep)
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
 {
 	const char *ep = k->config->endpoints[which];
-	int64_t max = PROTO_MAX_FIELD;
 	void *s = zmq_socket(k->zctx, type);
 	int r = 0;
 
 	if (!s)
 		return -errno;
 	r = set_int(s, ZMQ_LINGER, 0);
-	if (r >= 0 && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0)
-		r = -errno;
 	if (r >= 0 && type == ZMQ_ROUTER)
 		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
 	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)
@@ -155,7 +152,7 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 			r = set_int(s, ZMQ_SNDHWM, 100000);
 	}
 	if (r >= 0)
-		r = socket_limits_apply(s, which);
+		r = socket_limits_apply(s, which, ep);
 	if (r >= 0 && (r = secure_socket(k, s, which)) < 0) {
 		zmq_close(s);
 		return r;
