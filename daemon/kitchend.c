@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "kitchen-build.h"
@@ -123,6 +124,25 @@ static bool check_files(const struct kitchen_config *c)
 	return ok;
 }
 
+/*
+ * Every connection costs kitchend a descriptor, and libzmq 4.3 aborts
+ * (errno_assert in ipc_listener_t::accept()) when accept(2) on an ipc socket
+ * fails with EMFILE. The soft limit (1024 by default) is raised to the hard
+ * one (the unit's LimitNOFILE=): idle and unauthenticated connections then
+ * run into HANDSHAKE_MS and the hard limit long before kitchend's own needs.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(-errno, "Failed to raise the limit of open files to %llu, ignoring: %m",
+				  (unsigned long long) rl.rlim_max);
+}
+
 static int run(const struct args *a)
 {
 	struct kitchen_config *config = NULL;
@@ -168,6 +188,7 @@ static int run(const struct args *a)
 		return 0;
 	}
 
+	raise_nofile();
 	r = kitchen_new(config, a->log_level, &k);  /* takes config, also on failure */
 	if (r < 0)
 		return 1;
