@@ -14,14 +14,13 @@ aborts kitchend when accept(2) on an ipc socket fails with EMFILE.
 """
 
 import os
-import re
 import resource
 import signal
 import socket
 import subprocess
 import time
 
-from harness import CHEF, KITCHENCTL, Kitchen, SCALE, check, check_eq, clean_env, main, note, poll, run, show_argv
+from harness import CHEF, Kitchen, SCALE, check, check_eq, clean_env, free_ports, keygen, main, note, show_argv
 
 IDLE = 2000
 FLOOD = 10000
@@ -38,17 +37,6 @@ def raise_own_limit(need):
 	return hard
 
 
-def free_ports(n):
-	socks = []
-	try:
-		for _ in range(n):
-			s = socket.socket()
-			s.bind(("127.0.0.1", 0))
-			socks.append(s)
-		return [s.getsockname()[1] for s in socks]
-	finally:
-		for s in socks:
-			s.close()
 
 
 def connect_many(family, address, n, wait=True):
@@ -116,8 +104,7 @@ def test_tcp_flood(hard):
 		os.mkdir(keys)
 		os.mkdir(allow)
 		for name in ("kitchend", "good"):
-			rc, out, err = run([KITCHENCTL, "keygen", name, "--dir", keys], env=clean_env())
-			check(rc == 0, f"keygen {name}", out, err)
+			keygen(name, keys)
 		os.rename(os.path.join(keys, "good.pub"), os.path.join(allow, "good.pub"))
 		with open(k.config, "a") as f:
 			f.write(f'curve = {{ secret_key = "{keys}/kitchend.key"; chefs_allow = "{allow}"; }};\n')

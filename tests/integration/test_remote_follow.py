@@ -7,24 +7,12 @@ line. (The events socket's frame limit once refused CURVE's INITIATE, so
 no subscription ever arrived and no stage line was shown.)"""
 
 import os
-import socket
 
-from harness import KITCHENCTL, Kitchen, check, check_eq, clean_env, main, run
+from harness import KITCHENCTL, Kitchen, check, check_eq, free_ports, keygen, main
 
 INGREDIENTS = ["Flour", "Yeast", "Tomato Sauce", "Mozzarella Cheese", "Pepperoni"]
 
 
-def free_ports(n):
-	socks = []
-	try:
-		for _ in range(n):
-			s = socket.socket()
-			s.bind(("127.0.0.1", 0))
-			socks.append(s)
-		return [s.getsockname()[1] for s in socks]
-	finally:
-		for s in socks:
-			s.close()
 
 
 def test():
@@ -35,8 +23,7 @@ def test():
 		os.mkdir(keys)
 		os.mkdir(allow)
 		for name in ("kitchend", "ops"):
-			rc, out, err = run([KITCHENCTL, "keygen", name, "--dir", keys], env=clean_env())
-			check(rc == 0, f"keygen {name}", out, err)
+			keygen(name, keys)
 		os.rename(os.path.join(keys, "ops.pub"), os.path.join(allow, "ops.pub"))
 		with open(k.config, "a") as f:
 			f.write(f'curve = {{ secret_key = "{keys}/kitchend.key"; clients_allow = "{allow}"; }};\n')
