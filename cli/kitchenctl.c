@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "kitchen-build.h"
@@ -111,13 +112,25 @@ static int set_string(char **dst, const char *src)
 static int default_control(char **ret)
 {
 	_cleanup_free_ char *dir = NULL;
+	char why[512];
 	int r;
 
 	r = paths_default_runtime_dir(&dir);
-	if (r >= 0)
-		r = paths_ipc_endpoint(dir, "control", ret);
 	if (r < 0)
 		return ctl_error(r, "cannot find the default runtime directory: %m");
+	/* /tmp/kitchen-UID may be anyone's: talk to a socket there only when
+	 * told to. root's /run/kitchen is the unit's (the kitchen user's). */
+	if (geteuid() != 0) {
+		r = paths_check_trusted(dir, why, sizeof(why));
+		if (r < 0 && r != -ENOENT) {
+			ctl_error(r, "not using the control socket in %s: %s; give --control or $KITCHEN_CONTROL "
+				  "to use it anyway", dir, why);
+			return -EINVAL;
+		}
+	}
+	r = paths_ipc_endpoint(dir, "control", ret);
+	if (r < 0)
+		return ctl_error(r, "%m");
 	return 0;
 }
 

@@ -54,13 +54,24 @@ static int check_ipc_length(struct conftab *t, const config_setting_t *s, const 
 			    name, ep + 6, n, CONFIG_MAX_IPC_PATH);
 }
 
+/* libzmq unlinks whatever is at an ipc path before it binds there: only a socket may be. */
+static int check_ipc_free(struct conftab *t, const config_setting_t *s, const char *name, const char *ep)
+{
+	if (strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@' || paths_check_socket(ep + 6) != -ENOTSOCK)
+		return 0;
+	return conftab_fail(t, s, "%s: %s exists and is not a socket; kitchend binds only where nothing "
+			    "or a socket is", name, ep + 6);
+}
+
 static int check_endpoint(struct conftab *t, const config_setting_t *s, const char *name, const char *v)
 {
 	int r = conftab_check_endpoint(t, s, name, v);
 
-	if (r < 0)
-		return r;
-	return check_ipc_length(t, s, name, v);
+	if (r >= 0)
+		r = check_ipc_length(t, s, name, v);
+	if (r >= 0)
+		r = check_ipc_free(t, s, name, v);
+	return r;
 }
 
 /* The sockets go inside it, so the longest of their paths must fit a unix socket. */
@@ -316,6 +327,8 @@ static int set_defaults_after(struct conftab *t, struct kitchen_config *c)
 			return conftab_fail_errno(t, r, "endpoints");
 		/* a runtime_dir from the file was checked with its line; this is the default one */
 		r = check_ipc_length(t, NULL, "runtime_dir", c->endpoints[i]);
+		if (r >= 0)
+			r = check_ipc_free(t, NULL, endpoint_names[i], c->endpoints[i]);
 		if (r < 0)
 			return r;
 	}

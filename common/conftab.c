@@ -22,6 +22,7 @@
 
 #define CONFTAB_MAX_FILE (16u << 20)
 #define CONFTAB_MAX_INCLUDE_DEPTH 10  /* libconfig 1.5's own limit */
+#define CONFTAB_MAX_INCLUDES 64       /* files read for one file, every @include on every path counted */
 
 void conftab_setting_name(const config_setting_t *s, char *buf, size_t size)
 {
@@ -285,7 +286,15 @@ static int check_include(struct conftab *t, const char *file, unsigned line, con
 		r = -EINVAL;
 	} else if (read_text(path, &text, &size) < 0)
 		r = 0;
-	else {
+	else if (++t->include_files > CONFTAB_MAX_INCLUDES || (t->include_bytes += size) > CONFTAB_MAX_FILE) {
+		/* libconfig reads a file again on every path to it: 8 levels of 10
+		 * @includes would be 10^8 reads. Bound what the whole tree costs. */
+		if (t->err && t->err_size > 0)
+			snprintf(t->err, t->err_size, "%s:%u: @include: more than %d files or %u MiB included "
+				 "in all (every @include of a file counts, on every path to it)", file, line,
+				 CONFTAB_MAX_INCLUDES, CONFTAB_MAX_FILE >> 20);
+		r = -EINVAL;
+	} else {
 		t->include_depth++;
 		r = check_int_literals(t, path, text);
 		t->include_depth--;

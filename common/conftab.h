@@ -29,7 +29,10 @@
  * @include of a directory (what is not a regular file is refused; includes
  * nest at most 10 deep). @include names are relative to the directory of the
  * file: libconfig prefixes even an absolute name with it, so one cannot be
- * included. A file is at most 16 MiB and holds no NUL byte.
+ * included. A file is at most 16 MiB and holds no NUL byte. libconfig reads
+ * an included file again on every path to it, so the whole tree is bounded:
+ * at most 64 files read in all, each read counted, and 16 MiB of them
+ * ("FILE:LINE: @include: more than 64 files or 16 MiB included in all").
  *
  * libconfig's types appear here only for the loaders inside common/: what a
  * loader hands out is its own plain struct, every string copied.
@@ -72,6 +75,8 @@ struct conftab {
 
 	const char *include_dir;   /* while conftab_read_file() runs: where @include names start */
 	unsigned include_depth;
+	unsigned include_files;    /* files @included so far, each read counted */
+	size_t include_bytes;      /* and their bytes */
 };
 
 /* Read t->path (above: the literal and @include checks, then libconfig) and

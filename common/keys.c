@@ -217,7 +217,7 @@ int keys_load(const char *path, struct keys_pair *ret)
 	}
 
 	if (k.secret_key[0]) {
-		if (mode & 0007)
+		if (mode & 0077)
 			return -EPERM;
 		r = keys_public_from_secret(k.secret_key, derived);
 		if (r < 0)
@@ -229,6 +229,60 @@ int keys_load(const char *path, struct keys_pair *ret)
 	if (!k.public_key[0])
 		return -EBADMSG;
 	*ret = k;
+	return 0;
+}
+
+static void say(char *err, size_t size, const char *path, const char *what)
+{
+	if (err && size > 0)
+		snprintf(err, size, "%s: %s", path, what);
+}
+
+int keys_check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return st.st_mode & S_IWOTH ? -EPERM : 0;
+}
+
+int keys_load_secret(const char *path, struct keys_pair *ret, char *err, size_t err_size)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	struct keys_pair k;
+	char *slash;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	r = keys_check_dir(dir);
+	if (r == -EPERM) {
+		if (err && err_size > 0)
+			snprintf(err, err_size, "%s: its directory %s is writable by others (chmod o-w %s)",
+				 path, dir, dir);
+		return r;
+	}
+	r = keys_load(path, &k);
+	if (r < 0) {
+		say(err, err_size, path, r == -EBADMSG ? "no valid key pair in it" :
+					 r == -EPERM ? "readable or writable by others than its owner (chmod 0600 it)" :
+					 strerror(-r));
+		return r;
+	}
+	if (!k.secret_key[0]) {
+		say(err, err_size, path, "no secret-key in it (a NAME.pub where NAME.key belongs?)");
+		return -EBADMSG;
+	}
+	*ret = k;
+	explicit_bzero(&k, sizeof(k));
 	return 0;
 }
 
@@ -360,12 +414,6 @@ int keys_client_for(void *sock, const char *endpoint, const struct keys_client *
 	return keys_set_client(sock, c);
 }
 
-static void say(char *err, size_t size, const char *path, const char *what)
-{
-	if (err && size > 0)
-		snprintf(err, size, "%s: %s", path, what);
-}
-
 int keys_client_load(const char *server_path, const char *secret_path, struct keys_client *ret,
 		     char *err, size_t err_size)
 {
@@ -378,17 +426,9 @@ int keys_client_load(const char *server_path, const char *secret_path, struct ke
 						r == -EPERM ? "a secret key file that others may read" : strerror(-r));
 		return r;
 	}
-	r = keys_load(secret_path, &own);
-	if (r < 0) {
-		say(err, err_size, secret_path, r == -EBADMSG ? "no valid key pair in it" :
-						r == -EPERM ? "others may read this secret key file (chmod 0600 it)" :
-						strerror(-r));
+	r = keys_load_secret(secret_path, &own, err, err_size);
+	if (r < 0)
 		return r;
-	}
-	if (!own.secret_key[0]) {
-		say(err, err_size, secret_path, "no secret-key in it (a NAME.pub where NAME.key belongs?)");
-		return -EBADMSG;
-	}
 	memcpy(ret->server_key, server.public_key, sizeof(ret->server_key));
 	ret->pair = own;
 	explicit_bzero(&own, sizeof(own));
@@ -411,6 +451,9 @@ int keys_allow_load(const char *dir, struct keys_allow *ret,
 	DIR *d;
 	int r = 0;
 
+	r = keys_check_dir(dir);
+	if (r < 0)
+		return r;
 	d = opendir(dir);
 	if (!d)
 		return -errno;

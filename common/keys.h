@@ -16,7 +16,11 @@
  *
  * keys_load() reads such a file; it also takes a file holding nothing but a
  * 40-character Z85 line, which is a public key. Lines starting with '#' are
- * comments. A secret key file that others may read (mode & 0007) is refused.
+ * comments. A secret key file that anyone but its owner may read or write
+ * (mode & 0077) is refused, and so is one in a directory others may write
+ * (keys_load_secret()), where they could put a key of their own in its place;
+ * an allowlist directory others may write, where they could add their key,
+ * is refused too.
  *
  * CURVE applies to tcp:// endpoints only: keys_endpoint_secured() says which.
  * ipc sockets stay plain; file permissions guard them.
@@ -63,9 +67,20 @@ void keys_encode(const uint8_t key[KEYS_BIN_LEN], char ret[KEYS_Z85_LEN + 1]);
  * when the file has it (the public key is then checked against it, or
  * derived when missing). 0, -ENOENT/-EACCES/... from open(2), -EFBIG beyond
  * KEYS_FILE_MAX, -EBADMSG for no key or a malformed one, -EPERM for a
- * secret key file that others may read.
+ * secret key file that anyone but its owner may read or write.
  */
 int keys_load(const char *path, struct keys_pair *ret);
+
+/* Whether @dir may hold keys: a directory others may not write. 0, -EPERM
+ * (writable by others), -ENOTDIR, or stat(2)'s -errno. */
+int keys_check_dir(const char *dir);
+
+/*
+ * Read the key pair @path whose secret key is this program's own:
+ * keys_check_dir() of its directory, keys_load(), and a secret key in it.
+ * On failure @err says which file, why, and what to chmod. 0 or -errno.
+ */
+int keys_load_secret(const char *path, struct keys_pair *ret, char *err, size_t err_size);
 
 /* A key's name: 1..KEYS_NAME_MAX bytes of [A-Za-z0-9._-], not starting with '.'. */
 bool keys_name_valid(const char *name);
@@ -127,7 +142,8 @@ struct keys_allow {
  * that cannot be read or holds no valid key is skipped and reported to
  * @skipped (may be NULL) with its path and -errno; beyond KEYS_ALLOW_MAX
  * keys the rest are skipped with -E2BIG. 0 (even with no key at all) or
- * -errno when @dir itself cannot be read; *ret is untouched then.
+ * -errno when @dir itself cannot be read or others may write it (-EPERM,
+ * keys_check_dir()); *ret is untouched then.
  */
 int keys_allow_load(const char *dir, struct keys_allow *ret,
 		    void (*skipped)(const char *path, int r, void *u), void *u);

@@ -73,6 +73,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	uint64_t n_converted = 0, n_dishes;
 	struct kitchen *k;
 	size_t n_orders;
+	char why[512];
 	int r;
 
 	k = calloc(1, sizeof(*k));
@@ -112,14 +113,14 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 
-	r = paths_mkdir_p(config->runtime_dir, 0755);
+	r = paths_make_trusted_dir(config->runtime_dir, 0755, why, sizeof(why));
 	if (r < 0) {
-		log_error_errno(r, "Failed to create runtime directory '%s': %m", config->runtime_dir);
+		log_error_errno(r, "Failed to use runtime directory '%s': %s", config->runtime_dir, why);
 		goto fail;
 	}
-	r = paths_mkdir_p(config->state_dir, 0750);
+	r = paths_make_trusted_dir(config->state_dir, 0750, why, sizeof(why));
 	if (r < 0) {
-		log_error_errno(r, "Failed to create state directory '%s': %m", config->state_dir);
+		log_error_errno(r, "Failed to use state directory '%s': %s", config->state_dir, why);
 		goto fail;
 	}
 	r = lock_dir(config->state_dir, &lock_fds[0]);
@@ -238,7 +239,7 @@ void kitchen_free(struct kitchen **kp)
 		 * the runtime_dir lock says they are ours. */
 		for (int i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
 			if (strncmp(k->config->endpoints[i], "ipc://", 6) == 0)
-				(void) unlink(k->config->endpoints[i] + 6);
+				(void) paths_socket_unlink(k->config->endpoints[i] + 6);
 	}
 	if (k->pool.slots) {
 		pool_stop(&k->pool, SIGKILL);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "kitchen-build.h"
@@ -94,19 +95,16 @@ static bool check_files(const struct kitchen_config *c)
 {
 	const char *dirs[] = { c->curve_chefs_allow, c->curve_clients_allow };
 	struct keys_pair pair = { 0 };
+	char err[512];
 	bool ok = true;
 	int r;
 
 	if (c->curve_secret_key) {
-		r = keys_load(c->curve_secret_key, &pair);
-		if (r == -EPERM)
-			log_error("Failed to read the key pair '%s': others may read it (chmod 0600 it)",
-				  c->curve_secret_key);
-		else if (r < 0)
-			log_error_errno(r, "Failed to read the key pair '%s': %m", c->curve_secret_key);
-		else if (!pair.secret_key[0])
-			log_error("Failed to read the key pair '%s': it holds no secret-key", c->curve_secret_key);
-		ok = r >= 0 && pair.secret_key[0];
+		r = keys_load_secret(c->curve_secret_key, &pair, err, sizeof(err));
+		if (r < 0) {
+			log_error_errno(r, "Failed to read the key pair of curve.secret_key: %s", err);
+			ok = false;
+		}
 		explicit_bzero(&pair, sizeof(pair));
 	}
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -115,13 +113,34 @@ static bool check_files(const struct kitchen_config *c)
 		if (!dirs[i])
 			continue;
 		r = keys_allow_load(dirs[i], &allow, allow_skipped, &ok);
-		if (r < 0) {
+		if (r == -EPERM)
+			log_error("Failed to read the allowlist '%s': others may write it (chmod o-w %s)",
+				  dirs[i], dirs[i]);
+		else if (r < 0)
 			log_error_errno(r, "Failed to read the allowlist '%s': %m", dirs[i]);
-			ok = false;
-		}
+		ok = ok && r >= 0;
 		keys_allow_finish(&allow);
 	}
 	return ok;
+}
+
+/*
+ * Every connection costs kitchend a descriptor, and libzmq 4.3 aborts
+ * (errno_assert in ipc_listener_t::accept()) when accept(2) on an ipc socket
+ * fails with EMFILE. The soft limit (1024 by default) is raised to the hard
+ * one (the unit's LimitNOFILE=): idle and unauthenticated connections then
+ * run into HANDSHAKE_MS and the hard limit long before kitchend's own needs.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(-errno, "Failed to raise the limit of open files to %llu, ignoring: %m",
+				  (unsigned long long) rl.rlim_max);
 }
 
 static int run(const struct args *a)
@@ -169,6 +188,7 @@ static int run(const struct args *a)
 		return 0;
 	}
 
+	raise_nofile();
 	r = kitchen_new(config, a->log_level, &k);  /* takes config, also on failure */
 	if (r < 0)
 		return 1;

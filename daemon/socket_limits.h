@@ -4,33 +4,50 @@
  * socket_limits_apply() sets, on each of kitchend's four sockets, before
  * bind:
  *
- *	socket    ZMQ_MAXMSGSIZE         ZMQ_RCVHWM   ZMQ_SNDHWM
- *	control   PROTO_MAX_FIELD        64           256
- *	events    SUBSCRIPTION_MAX       (default)    (kitchen.c: 100000)
- *	dispatch  PROTO_MAX_FIELD        64           (default)
- *	sink      PROTO_MAX_FIELD        64           -
+ *	socket    ZMQ_MAXMSGSIZE     ZMQ_RCVHWM   ZMQ_SNDHWM
+ *	control   CONTROL_FRAME_MAX  64           256
+ *	events    EVENTS_FRAME_MAX   (default)    (sockets.c: 100000)
+ *	dispatch  DISPATCH_FRAME_MAX 64           (default)
+ *	sink      PROTO_MAX_FIELD    64           -
  *
- * libzmq checks ZMQ_MAXMSGSIZE per frame, and hangs up on a peer that sends
- * a longer one. The high-water marks count whole messages per peer: a peer
- * that sends faster than kitchend reads is slowed down (the socket stops
- * reading from it), nothing is lost. A legitimate peer has a few messages in
- * flight: kitchenctl's REQ one request, a chef a READY and heartbeats, a
- * station's PUSH one dish's stage lines and result. On control, a reply to a
- * client that does not read its replies is dropped past SNDHWM, so a client
- * may pipeline up to 256 requests.
+ * and on every socket ZMQ_HANDSHAKE_IVL HANDSHAKE_MS (a peer that has not
+ * finished the ZMTP handshake, CURVE included, by then is cut off: a
+ * connection that never says anything holds a descriptor that long, not the
+ * default 30 s), and on tcp:// ones ZMQ_HEARTBEAT_IVL/TIMEOUT (a peer that
+ * answers no ZMTP PING for HEARTBEAT_TIMEOUT_MS, a host gone without a FIN,
+ * is cut off).
  *
- * What stays unbounded, because libzmq gives no handle on it: libzmq holds a
- * multipart message whole before kitchend sees its first frame, so a peer can
- * make kitchend hold one message of any number of frames (each at most
- * PROTO_MAX_FIELD); proto_recv() drops it as malformed once it arrives. And
- * the XPUB keeps every distinct subscription of every subscriber. Only who
- * may connect bounds those: the ipc socket files' modes, CURVE on tcp.
+ * libzmq checks ZMQ_MAXMSGSIZE per frame, in the handshake too, and hangs up
+ * on a peer that sends a longer one. Each limit is what the socket's
+ * messages need: control requests have no field over PROTO_KEY_MAX bytes,
+ * dispatch takes READY (names of PROTO_MAX_NAME) and HEARTBEAT, events only
+ * subscriptions (SUBSCRIPTION_MAX), sink results of up to PROTO_MAX_FIELD a
+ * group; and at least CURVE's INITIATE (about 270 bytes, plus the client's
+ * routing id in its metadata, at most 255). The high-water marks count whole
+ * messages per peer: a peer that sends faster than kitchend reads is slowed
+ * down (the socket stops reading from it), nothing is lost. On control, a
+ * reply to a client that does not read its replies is dropped past SNDHWM.
+ *
+ * So one connection can make kitchend hold RCVHWM whole messages plus the
+ * one being received. What stays unbounded, because libzmq 4.3 gives no
+ * handle on it: the frames of one message (libzmq keeps a multipart message
+ * in the connection's pipe until its last frame arrives, each frame
+ * counted against no limit; proto_recv() drops it once whole), and the
+ * number of subscriptions of one subscriber (the XPUB's trie keeps each).
+ * Only who may connect bounds those: the ipc socket files' modes, CURVE and
+ * the allowlists on tcp. docs/protocol.md states the figures.
  */
 #pragma once
 
 #include "config.h"
 
-#define SUBSCRIPTION_MAX 256  /* bytes: the 1-byte (un)subscribe flag and a topic of at most 255 */
+#define SUBSCRIPTION_MAX 256        /* bytes: the 1-byte (un)subscribe flag and a topic of at most 255 */
+#define CONTROL_FRAME_MAX 1024
+#define EVENTS_FRAME_MAX 512
+#define DISPATCH_FRAME_MAX 1024
+#define HANDSHAKE_MS 5000
+#define HEARTBEAT_IVL_MS 5000
+#define HEARTBEAT_TIMEOUT_MS 15000
 
-/* 0 or -errno from zmq_setsockopt(). */
-int socket_limits_apply(void *sock, enum config_endpoint which);
+/* Set @which's limits on @sock, bound to @endpoint. 0 or -errno from zmq_setsockopt(). */
+int socket_limits_apply(void *sock, enum config_endpoint which, const char *endpoint);

@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "kitchen.h"
 #include "log.h"
+#include "paths.h"
 #include "socket_limits.h"
 #include "util.h"
 #include "zap.h"
@@ -42,30 +43,41 @@ static int group_id(const char *name, gid_t *ret)
 	return r > 0 ? -r : -ENOENT;
 }
 
+/* The file of an ipc:// endpoint, or NULL (tcp, or an abstract socket "ipc://@..."). */
+static const char *ipc_path(const char *ep)
+{
+	return strncmp(ep, "ipc://", 6) == 0 && ep[6] != '@' ? ep + 6 : NULL;
+}
+
 /*
- * control.mode and control.group on the ipc control and events sockets:
- * who may connect is who may order, reload and drain. The other two stay as
- * the umask made them (local chefs run as kitchend's own user).
+ * Who may connect to an ipc socket: control.mode and control.group on
+ * control and events (who may connect may order, reload and drain), 0600 on
+ * dispatch and sink (local chefs run as kitchend's own user), whatever the
+ * umask. Never through a symlink (paths_socket_access()).
  */
 int kitchen_socket_access(const struct kitchen_config *c, enum config_endpoint which)
 {
-	const char *ep = c->endpoints[which];
-	unsigned long mode = strtoul(c->control_mode, NULL, 8);
-	gid_t gid;
+	const char *path = ipc_path(c->endpoints[which]);
+	bool public = which == CONFIG_ENDPOINT_CONTROL || which == CONFIG_ENDPOINT_EVENTS;
+	unsigned mode = public ? (unsigned) strtoul(c->control_mode, NULL, 8) : 0600;
+	gid_t gid = (gid_t) -1;
 	int r;
 
-	if ((which != CONFIG_ENDPOINT_CONTROL && which != CONFIG_ENDPOINT_EVENTS) ||
-	    strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@')
+	if (!path)
 		return 0;
-	if (c->control_group) {
+	if (public && c->control_group) {
 		r = group_id(c->control_group, &gid);
 		if (r < 0)
-			return log_error_errno(r, "Failed to find group '%s' for %s: %m", c->control_group, ep + 6);
-		if (chown(ep + 6, (uid_t) -1, gid) < 0)
-			return log_error_errno(-errno, "Failed to give %s to group '%s': %m", ep + 6, c->control_group);
+			return log_error_errno(r, "Failed to find group '%s' for %s: %m", c->control_group, path);
 	}
-	if (chmod(ep + 6, (mode_t) mode) < 0)
-		return log_error_errno(-errno, "Failed to set mode %s on %s: %m", c->control_mode, ep + 6);
+	r = paths_socket_access(path, mode, gid);
+	if (r == -ENOTSOCK)
+		return log_error_errno(r, "Failed to set the mode of %s: it is not a socket (a symlink?), "
+				       "leaving it alone", path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set mode %04o%s%s on %s: %m", mode,
+				       gid != (gid_t) -1 ? " and group " : "", gid != (gid_t) -1 ? c->control_group : "",
+				       path);
 	return 0;
 }
 
@@ -99,18 +111,38 @@ static int secure_socket(struct kitchen *k, void *s, enum config_endpoint which)
 	return 0;
 }
 
+/*
+ * zmq_bind(), refusing an ipc path where something else than a socket is
+ * (libzmq would unlink it), and with umask 0077 while libzmq makes the
+ * socket file, so that nobody else may connect before its mode is set.
+ */
+static int bind_socket(void *s, const char *ep)
+{
+	const char *path = ipc_path(ep);
+	mode_t old;
+	int r = 0;
+
+	if (path && paths_check_socket(path) == -ENOTSOCK)
+		return log_error_errno(-EEXIST, "Failed to bind '%s': %s exists and is not a socket "
+				       "(kitchend removes only sockets)", ep, path);
+	old = umask(0077);
+	if (zmq_bind(s, ep) < 0)
+		r = -errno;
+	umask(old);
+	if (r < 0)
+		return log_error_errno(r, "Failed to bind '%s': %m", ep);
+	return 0;
+}
+
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
 {
 	const char *ep = k->config->endpoints[which];
-	int64_t max = PROTO_MAX_FIELD;
 	void *s = zmq_socket(k->zctx, type);
 	int r = 0;
 
 	if (!s)
 		return -errno;
 	r = set_int(s, ZMQ_LINGER, 0);
-	if (r >= 0 && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0)
-		r = -errno;
 	if (r >= 0 && type == ZMQ_ROUTER)
 		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
 	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)
@@ -121,15 +153,14 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 			r = set_int(s, ZMQ_SNDHWM, 100000);
 	}
 	if (r >= 0)
-		r = socket_limits_apply(s, which);
+		r = socket_limits_apply(s, which, ep);
 	if (r >= 0 && (r = secure_socket(k, s, which)) < 0) {
 		zmq_close(s);
 		return r;
 	}
-	if (r >= 0 && zmq_bind(s, ep) < 0)
-		r = -errno;
+	if (r >= 0)
+		r = bind_socket(s, ep);
 	if (r < 0) {
-		log_error_errno(r, "Failed to bind '%s': %m", ep);
 		zmq_close(s);
 		return r;
 	}
@@ -146,6 +177,7 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 int kitchen_open_curve(struct kitchen *k)
 {
 	const char *path = k->config->curve_secret_key;
+	char err[512];
 	int r;
 
 	if (!path)
@@ -153,14 +185,9 @@ int kitchen_open_curve(struct kitchen *k)
 	k->curve = calloc(1, sizeof(*k->curve));
 	if (!k->curve)
 		return log_error_errno(-ENOMEM, "Failed to allocate: %m");
-	r = keys_load(path, k->curve);
-	if (r == -EPERM)
-		return log_error_errno(r, "Failed to read the key pair '%s': others may read it (chmod 0600 it)", path);
+	r = keys_load_secret(path, k->curve, err, sizeof(err));
 	if (r < 0)
-		return log_error_errno(r, "Failed to read the key pair '%s': %m", path);
-	if (!k->curve->secret_key[0])
-		return log_error_errno(-EINVAL, "Failed to read the key pair '%s': it holds no secret-key "
-				       "(curve.secret_key names NAME.key, not NAME.pub)", path);
+		return log_error_errno(r, "Failed to read the key pair of curve.secret_key: %s", err);
 	r = zap_new(k->zctx, k->config, k->curve, &k->zap);
 	if (r < 0)
 		return r;  /* logged */

@@ -17,16 +17,14 @@
  * all of them.
  *
  * A peer that does not speak CURVE at all (or has the wrong server key)
- * fails before ZAP is asked; a socket monitor on each secured socket
- * (zap_watch()) catches those handshake failures. The peer's address comes
- * from the accepted connection, looked up when kitchend reads the event: a
- * connection that is already gone by then is logged without it.
+ * fails before ZAP is asked: zap_watch() puts a monitor on the socket
+ * (handshake.h) that logs those, and the handler reads it with its own
+ * requests.
  *
  * What is logged: an admitted key at info, a refused one (key, address,
- * endpoint) at warning, each (key, address) once a minute at most and no
- * more than ZAP_LOG_BURST lines a minute in all, so a peer that retries in
- * a loop cannot flood the journal. Per-peer state is bounded: a fixed table
- * of connection addresses, a fixed ring of recently logged peers.
+ * endpoint) at warning, through peer_log.h's limit (each peer once a minute,
+ * PEER_LOG_BURST lines a minute in all), so a peer that retries in a loop
+ * cannot flood the journal. The handler keeps no per-peer state.
  *
  * zap_reload() reads the allowlists again (SIGHUP); a directory that cannot
  * be read keeps the lists in force.
@@ -38,13 +36,12 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "handshake.h"
 #include "keys.h"
 
 #define ZAP_DOMAIN_CHEFS "chefs"
 #define ZAP_DOMAIN_CONTROL "control"
-#define ZAP_WATCH_MAX 4             /* sockets watched: kitchend's four */
-#define ZAP_POLL_MAX (1 + ZAP_WATCH_MAX)
-#define ZAP_LOG_BURST 20            /* lines a minute */
+#define ZAP_POLL_MAX (1 + HANDSHAKE_WATCH_MAX)
 
 struct zap;
 
@@ -56,7 +53,8 @@ struct zap;
 int zap_new(void *zctx, const struct kitchen_config *config, const struct keys_pair *own, struct zap **ret);
 void zap_free(struct zap **z);   /* NULL and *z == NULL are fine; before zmq_ctx_term() */
 
-/* Monitor the secured socket @sock (before its bind), named @what in the log. 0 or -errno. */
+/* Monitor the secured socket @sock (before its bind), named @what in the log
+ * (handshake_watch()). 0 or -errno. */
 int zap_watch(struct zap *z, void *sock, const char *what);
 
 /* Append the handler's poll items (POLLIN) to @items; how many (0 for NULL @z). */

@@ -580,6 +580,28 @@ def store_dishes(path):
 		db.close()
 
 
+def free_ports(n):
+	"""@n TCP ports on 127.0.0.1 that nobody listens on right now."""
+	import socket
+	socks = []
+	try:
+		for _ in range(n):
+			s = socket.socket()
+			s.bind(("127.0.0.1", 0))
+			socks.append(s)
+		return [s.getsockname()[1] for s in socks]
+	finally:
+		for s in socks:
+			s.close()
+
+
+def keygen(name, directory):
+	"""kitchenctl keygen @name --dir @directory; returns the public key."""
+	rc, out, err = run([KITCHENCTL, "--json", "keygen", name, "--dir", directory], env=clean_env())
+	check(rc == 0, f"kitchenctl keygen {name} failed", out, err)
+	return re.search(r'"public_key": "([^"]+)"', out).group(1)
+
+
 def order_lines(out):
 	"""The "I- ..." and "O- ..." lines of kitchenctl's output."""
 	return [l for l in out.splitlines() if l.startswith(("I- ", "O- "))]

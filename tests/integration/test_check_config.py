@@ -60,6 +60,31 @@ def check_config(path, what):
 	return rc, out, err
 
 
+def test_include_fanout(d):
+	"""libconfig reads an @included file again on every path to it: 8 levels
+	of 10 @includes would be 10^8 reads. The tree is bounded (64 reads) and
+	refused at once, naming the @include that went past the bound."""
+	tree = os.path.join(d, "tree")
+	os.mkdir(tree)
+	for level in range(8):
+		with open(os.path.join(tree, f"level{level}.conf"), "w") as f:
+			f.write(f"# level {level}\n" + f'@include "level{level + 1}.conf"\n' * 10)
+	with open(os.path.join(tree, "level8.conf"), "w") as f:
+		f.write("# the leaf\n")
+	top = os.path.join(tree, "kitchen.conf")
+	with open(top, "w") as f:
+		f.write('log_level = "info";\n@include "level0.conf"\n')
+	rc, out, err = check_config(top, "an @include fan-out")
+	check(rc != 0 and re.search(re.escape(tree) + r"/level\d\.conf:\d+: @include: more than 64 files", err),
+	      "--check-config should refuse an @include fan-out, naming FILE:LINE", rc, err)
+
+	# A file included twice on purpose is fine below the bound.
+	with open(os.path.join(tree, "small.conf"), "w") as f:
+		f.write('@include "level7.conf"\n@include "level7.conf"\nchefs = { local = 1; };\n')
+	rc, out, err = check_config(os.path.join(tree, "small.conf"), "a small tree")
+	check_eq(rc, 0, f"--check-config of 22 included files (stderr {err!r})")
+
+
 def test():
 	d = tempfile.mkdtemp(prefix="kitchen-it-", dir="/tmp")
 	try:
@@ -108,6 +133,8 @@ def test():
 		check(rc != 0 and no_key in err and no_dir in err,
 		      "--check-config should refuse a missing key pair and allowlist, naming both", rc, err)
 		check_eq(pids_mentioning(d), [], "no process should be left")
+
+		test_include_fanout(d)
 	finally:
 		for pid in pids_mentioning(d):
 			os.kill(pid, signal.SIGKILL)

@@ -8,32 +8,15 @@ chefs on such endpoints get in with kitchend's own key."""
 import os
 import re
 import signal
-import socket
 import subprocess
 
-from harness import CHEF, KITCHENCTL, Kitchen, check, check_eq, clean_env, main, note, poll, run, show_argv
+from harness import CHEF, Kitchen, check, check_eq, clean_env, free_ports, keygen, main, note, poll, show_argv
 
 DISHES = ["Pizza", "Salad", "Spaghetti", "Salad", "Pizza", "Chicken Biryani"]
 
 
-def free_ports(n):
-	"""@n TCP ports on 127.0.0.1 that nobody listens on right now."""
-	socks = []
-	try:
-		for _ in range(n):
-			s = socket.socket()
-			s.bind(("127.0.0.1", 0))
-			socks.append(s)
-		return [s.getsockname()[1] for s in socks]
-	finally:
-		for s in socks:
-			s.close()
 
 
-def keygen(name, directory):
-	rc, out, err = run([KITCHENCTL, "--json", "keygen", name, "--dir", directory], env=clean_env())
-	check(rc == 0, f"kitchenctl keygen {name} failed", out, err)
-	return re.search(r'"public_key": "([^"]+)"', out).group(1)
 
 
 def kitchend_lines(k, pattern):

@@ -103,12 +103,36 @@ static int test_file_forms(void)
 	CHECK(strcmp(k.secret_key, g.secret_key) == 0 && strcmp(k.public_key, g.public_key) == 0);
 	/* the secret alone: the public key is derived */
 	snprintf(text, sizeof(text), "curve\n    secret-key = \"%s\"\n", g.secret_key);
-	write_file("only-secret.key", 0640, text);
+	write_file("only-secret.key", 0600, text);
 	CHECK(load("only-secret.key", &k) == 0);
 	CHECK(strcmp(k.public_key, g.public_key) == 0);
-	/* others may read it: refused */
-	write_file("open.key", 0644, text);
-	CHECK(load("open.key", &k) == -EPERM);
+	CHECK(keys_load_secret("only-secret.key", &k, NULL, 0) == -ENOENT);  /* relative: the cwd's */
+	/* anyone but its owner may read or write it: refused, group included */
+	for (size_t i = 0; i < 4; i++) {
+		static const mode_t open_modes[] = { 0644, 0640, 0660, 0620 };
+		char path[PATH_MAX], err[512] = "";
+
+		write_file("open.key", open_modes[i], text);
+		CHECK(load("open.key", &k) == -EPERM);
+		snprintf(path, sizeof(path), "%s/open.key", tmpdir);
+		CHECK(keys_load_secret(path, &k, err, sizeof(err)) == -EPERM);
+		CHECK(strstr(err, "chmod 0600") != NULL);
+	}
+	/* a secret key in a directory others may write: refused, saying what to chmod */
+	{
+		char dir[PATH_MAX / 2], path[PATH_MAX], err[512] = "";
+
+		snprintf(dir, sizeof(dir), "%s/open-dir", tmpdir);
+		CHECK(mkdir(dir, 0755) == 0 && chmod(dir, 0777) == 0);
+		write_file("open-dir/own.key", 0600, text);
+		snprintf(path, sizeof(path), "%s/own.key", dir);
+		CHECK(keys_load_secret(path, &k, err, sizeof(err)) == -EPERM);
+		CHECK(strstr(err, "chmod o-w") != NULL);
+		CHECK(chmod(dir, 0755) == 0);
+		CHECK(keys_load_secret(path, &k, err, sizeof(err)) == 0);
+		CHECK(strcmp(k.secret_key, g.secret_key) == 0);
+		CHECK(unlink(path) == 0 && rmdir(dir) == 0);
+	}
 	/* a public key that is not the secret's */
 	snprintf(text, sizeof(text), "public-key = \"%s\"\nsecret-key = \"%s\"\n", "0000000000000000000000000000000000000000",
 		 g.secret_key);
@@ -198,6 +222,10 @@ static int test_allowlist(void)
 	CHECK(keys_allow_find(&list, bin) == NULL);
 	keys_allow_finish(&list);
 	CHECK(list.n == 0 && list.entries == NULL);
+	/* a directory others may write: anyone could allow themselves */
+	CHECK(chmod(dir, 0777) == 0);
+	CHECK(keys_allow_load(dir, &list, on_skipped, NULL) == -EPERM);
+	CHECK(chmod(dir, 0755) == 0);
 	CHECK(keys_allow_load("/nonexistent-dir", &list, NULL, NULL) == -ENOENT);
 	return 0;
 }
