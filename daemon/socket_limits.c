@@ -9,10 +9,10 @@
 
 static const struct {
 	int64_t max_msg_size;
-	int rcvhwm, sndhwm;  /* 0: libzmq's default (or sockets.c's) */
+	int rcvhwm, sndhwm;  /* 0: libzmq's default */
 } limits[_CONFIG_ENDPOINT_MAX] = {
 	[CONFIG_ENDPOINT_CONTROL]  = { CONTROL_FRAME_MAX, 64, 256 },
-	[CONFIG_ENDPOINT_EVENTS]   = { EVENTS_FRAME_MAX, 0, 0 },
+	[CONFIG_ENDPOINT_EVENTS]   = { EVENTS_FRAME_MAX, 0, PROTO_EVENTS_BACKLOG },
 	[CONFIG_ENDPOINT_DISPATCH] = { DISPATCH_FRAME_MAX, 64, 0 },
 	[CONFIG_ENDPOINT_SINK]     = { PROTO_MAX_FIELD, 64, 0 },
 };

@@ -6,7 +6,7 @@
  *
  *	socket    ZMQ_MAXMSGSIZE     ZMQ_RCVHWM   ZMQ_SNDHWM
  *	control   CONTROL_FRAME_MAX  64           256
- *	events    EVENTS_FRAME_MAX   (default)    (sockets.c: 100000)
+ *	events    EVENTS_FRAME_MAX   (default)    PROTO_EVENTS_BACKLOG
  *	dispatch  DISPATCH_FRAME_MAX 64           (default)
  *	sink      PROTO_MAX_FIELD    64           -
  *
@@ -26,7 +26,9 @@
  * routing id in its metadata, at most 255). The high-water marks count whole
  * messages per peer: a peer that sends faster than kitchend reads is slowed
  * down (the socket stops reading from it), nothing is lost. On control, a
- * reply to a client that does not read its replies is dropped past SNDHWM.
+ * reply to a client that does not read its replies is dropped past SNDHWM;
+ * on events, an event for a subscriber that does not read (events carry a
+ * seq, so it can tell: proto.h).
  *
  * So one connection can make kitchend hold RCVHWM whole messages plus the
  * one being received. What stays unbounded, because libzmq 4.3 gives no

@@ -147,11 +147,8 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
 	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)
 		r = set_int(s, ZMQ_ROUTER_HANDOVER, 1);
-	if (r >= 0 && type == ZMQ_XPUB) {
+	if (r >= 0 && type == ZMQ_XPUB)
 		r = set_int(s, ZMQ_XPUB_VERBOSER, 1);
-		if (r >= 0)
-			r = set_int(s, ZMQ_SNDHWM, 100000);
-	}
 	if (r >= 0)
 		r = socket_limits_apply(s, which, ep);
 	if (r >= 0 && (r = secure_socket(k, s, which)) < 0) {

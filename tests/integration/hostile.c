@@ -6,6 +6,7 @@
  *	        [--fake-chef NAME]
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
  *	hostile --wait-flood N --clients C --order ID --control EP [--seconds 5]
+ *	hostile --stalled-follower --events EP [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -39,6 +40,14 @@
  * (a WAIT answered before its order is done or its minute is up was
  * answered early, to make room for others) and ERR; prints "answered K" and
  * "refused K", and exits 0.
+ *
+ * With --stalled-follower it subscribes to every event on --events (a SUB
+ * that holds one message and a kernel buffer as small as it gets), waits for
+ * one event and says "ready", reads nothing for --seconds, then reads until
+ * nothing comes for a second and
+ * prints "events N" and "gaps G": the events it got, and how many times an
+ * event's seq was not its topic's last seq + 1 (kitchend dropped events for
+ * it meanwhile).
  *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
@@ -793,6 +802,79 @@ static int old_kitchend(uint64_t end_ms)
 	return 0;
 }
 
+/* Per topic, the last seq seen. */
+struct topic_seq {
+	char topic[64];
+	unsigned long long seq;
+};
+
+static int stalled_follower(const char *events, double seconds)
+{
+	static struct topic_seq topics[4096];
+	size_t n_topics = 0;
+	unsigned long long n_events = 0, gaps = 0;
+	int one = 1, linger = 0, timeout = 1000;
+	void *s;
+
+	zctx = zmq_ctx_new();
+	s = zctx ? zmq_socket(zctx, ZMQ_SUB) : NULL;
+	if (!s || zmq_setsockopt(s, ZMQ_RCVHWM, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_RCVBUF, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) < 0 || zmq_connect(s, events) < 0)
+		return 1;
+	/* Subscribed for sure once an event arrives (the test makes some). */
+	for (;;) {
+		char buf[64];
+		int more = 1;
+		size_t len = sizeof(more);
+
+		if (zmq_recv(s, buf, sizeof(buf), 0) < 0)
+			continue;
+		for (zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len); more; zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len))
+			zmq_recv(s, buf, sizeof(buf), 0);
+		break;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	usleep((useconds_t) (seconds * 1e6));
+	for (;;) {
+		char topic[64], ver[8], cmd[16], seq[24];
+		int more = 1, tn, n;
+		size_t len = sizeof(more), k;
+
+		tn = zmq_recv(s, topic, sizeof(topic) - 1, 0);
+		if (tn < 0)
+			break;
+		topic[tn < (int) sizeof(topic) - 1 ? tn : (int) sizeof(topic) - 1] = '\0';
+		/* [topic][KIT3][CMD][order_id][seq]... or [chef.][KIT3][CHEF][seq]... */
+		zmq_recv(s, ver, sizeof(ver), 0);
+		zmq_recv(s, cmd, sizeof(cmd), 0);
+		if (strncmp(topic, "chef.", 5) != 0)
+			zmq_recv(s, seq, sizeof(seq) - 1, 0);
+		n = zmq_recv(s, seq, sizeof(seq) - 1, 0);
+		seq[n > 0 ? n : 0] = '\0';
+		for (zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len); more; zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len))
+			zmq_recv(s, cmd, sizeof(cmd), 0);
+		n_events++;
+		for (k = 0; k < n_topics && strcmp(topics[k].topic, topic) != 0; k++)
+			;
+		if (k == n_topics && n_topics < ELEMS(topics))
+			snprintf(topics[n_topics++].topic, sizeof(topics[0].topic), "%s", topic);
+		if (k < n_topics) {
+			unsigned long long v = strtoull(seq, NULL, 10);
+			if (topics[k].seq && v != topics[k].seq + 1)
+				gaps++;
+			topics[k].seq = v;
+		}
+	}
+	printf("events %llu\ngaps %llu\n", n_events, gaps);
+	zmq_close(s);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 /* C clients of N WAITs each for order @order; the replies they get by @end. */
 static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t end)
 {
@@ -865,8 +947,12 @@ int main(int argc, char **argv)
 		{ "wait-flood", required_argument, NULL, 'w' },
 		{ "clients", required_argument, NULL, 'n' },
 		{ "order", required_argument, NULL, 'i' },
+		{ "stalled-follower", no_argument, NULL, 'S' },
+		{ "events", required_argument, NULL, 'e' },
 		{ 0 },
 	};
+	const char *events_ep = NULL;
+	bool stalled = false;
 	const char *flood_order = NULL;
 	unsigned flood = 0, clients = 1;
 	const char *fake_name = NULL;
@@ -888,9 +974,13 @@ int main(int argc, char **argv)
 		case 'w': flood = (unsigned) strtoul(optarg, NULL, 10); break;
 		case 'n': clients = (unsigned) strtoul(optarg, NULL, 10); break;
 		case 'i': flood_order = optarg; break;
+		case 'S': stalled = true; break;
+		case 'e': events_ep = optarg; break;
 		default: return 2;
 		}
 	}
+	if (stalled && events_ep && seconds > 0)
+		return stalled_follower(events_ep, seconds);
 	if (flood && clients && flood_order && endpoints[CONTROL] && seconds > 0)
 		return wait_flood(flood, clients, flood_order, mono_ms() + (uint64_t) (seconds * 1000));
 	if (old && endpoints[CONTROL] && endpoints[DISPATCH] && seconds > 0) {
