@@ -65,3 +65,12 @@ int buf_reserve(char **buf, size_t *size, size_t need)
 	*size = grown;
 	return 0;
 }
+
+uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}

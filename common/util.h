@@ -34,6 +34,11 @@ static inline void freep(void *p)
  */
 int buf_reserve(char **buf, size_t *size, size_t need);
 
+/* FNV-1a of @n bytes at @data, going on from @h (FNV1A_SEED to start): a
+ * hash for tables and rate limits, not a cryptographic one. */
+#define FNV1A_SEED 0xcbf29ce484222325ull
+uint64_t fnv1a(uint64_t h, const void *data, size_t n);
+
 /* Parse a whole decimal number in [min, max] into *ret; 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 

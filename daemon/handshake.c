@@ -199,9 +199,9 @@ static void handle_event(struct handshake *h, struct watch *w, uint16_t event, u
 			char buf[128];
 			const char *why = failure_reason(w->failed_event, w->failed_value, buf, sizeof(buf));
 
-			hash = peer_log_hash(SEED, addr, strlen(addr));
-			hash = peer_log_hash(hash, w->what, strlen(w->what));
-			hash = peer_log_hash(hash, why, strlen(why));
+			hash = fnv1a(SEED, addr, strlen(addr));
+			hash = fnv1a(hash, w->what, strlen(w->what));
+			hash = fnv1a(hash, why, strlen(why));
 			if (peer_log_may(hash))
 				log_warning("Refused a peer on %s from %s: %s%s", w->what, addr, why,
 					    peer_log_suppressed(note, sizeof(note)));

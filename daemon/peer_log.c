@@ -20,15 +20,6 @@ static struct {
 	unsigned long long suppressed;
 } state;
 
-uint64_t peer_log_hash(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 bool peer_log_may(uint64_t hash)
 {
 	uint64_t now = now_ms();

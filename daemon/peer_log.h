@@ -8,7 +8,7 @@
  * lines in any PEER_LOG_WINDOW_MS in all; what it holds back it counts, and
  * peer_log_suppressed() says how many on the next line that is written:
  *
- *	uint64_t h = peer_log_hash(PEER_LOG_SEED, addr, strlen(addr));
+ *	uint64_t h = fnv1a(FNV1A_SEED, addr, strlen(addr));
  *	if (peer_log_may(h))
  *		log_warning("Refused %s%s", addr, peer_log_suppressed(note, sizeof(note)));
  *
@@ -25,10 +25,6 @@
 #define PEER_LOG_WINDOW_MS 60000
 #define PEER_LOG_SEEN 64            /* peers remembered */
 #define PEER_LOG_SEEN_MS 60000      /* one line a peer this often */
-#define PEER_LOG_SEED 0xcbf29ce484222325ull
-
-/* FNV-1a of @n bytes at @data, going on from @h (PEER_LOG_SEED to start). */
-uint64_t peer_log_hash(uint64_t h, const void *data, size_t n);
 
 /* Whether to write a line about the peer @hash now; counts it when not. */
 bool peer_log_may(uint64_t hash);

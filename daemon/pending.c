@@ -148,11 +148,9 @@ int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id
 
 static uint64_t client_key(const uint8_t *rid, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+	uint64_t h = fnv1a(FNV1A_SEED, rid, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ rid[i]) * 1099511628211ULL;
-	return h ? h : 1;
+	return h ? h : 1;  /* never 0: an empty slot of the map */
 }
 
 /* Take WAIT @w off both lists; it is then due: a report after the commit. */
