@@ -7,6 +7,8 @@
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
  *	hostile --wait-flood N --clients C --order ID --control EP [--seconds 5]
  *	hostile --stalled-follower --events EP [--seconds 5]
+ *	hostile --stranger-unsubscribe TOPIC --events EP [--seconds 5]
+ *	hostile --ready-flood --dispatch EP [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -49,6 +51,17 @@
  * event's seq was not its topic's last seq + 1 (kitchend dropped events for
  * it meanwhile).
  *
+ * With --stranger-unsubscribe it speaks ZMTP 3.0 itself over the ipc
+ * --events socket (libzmq's own SUB never sends an unsubscribe for a topic
+ * it did not subscribe to): a SUB that sends an unsubscribe for TOPIC, and
+ * for "", every 10 ms for --seconds, never having subscribed, then prints
+ * "unsubscribes N".
+ *
+ * With --ready-flood it is one chef (routing id "flood.1.00000000") that
+ * says a valid READY as fast as kitchend takes it for --seconds, reading and
+ * dropping whatever kitchend sends, then prints "readies N". --version V
+ * says it in protocol V instead (to try a kitchend of another release).
+ *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
  * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
@@ -62,6 +75,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -802,6 +817,99 @@ static int old_kitchend(uint64_t end_ms)
 	return 0;
 }
 
+static int read_exactly(int fd, unsigned char *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t) r;
+	}
+	return 0;
+}
+
+/* A raw ZMTP 3.0 SUB (NULL mechanism) on ipc @events: unsubscribes only. */
+static int stranger_unsubscribe(const char *events, const char *topic, double seconds)
+{
+	static const char ready[] = "\x05READY\x0bSocket-Type\x00\x00\x00\x03SUB";
+	unsigned char greeting[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L' };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	unsigned long long sent = 0;
+	uint64_t end = mono_ms() + (uint64_t) (seconds * 1000);
+	unsigned char frame[260];
+	int fd;
+
+	if (strncmp(events, "ipc://", 6) != 0 || strlen(events + 6) >= sizeof(sa.sun_path) || strlen(topic) > 250)
+		return 2;
+	strcpy(sa.sun_path, events + 6);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+		return 1;
+	frame[0] = 0x04;  /* a command */
+	frame[1] = sizeof(ready) - 1;
+	memcpy(frame + 2, ready, sizeof(ready) - 1);
+	if (write(fd, greeting, sizeof(greeting)) != sizeof(greeting) ||
+	    write(fd, frame, 2 + sizeof(ready) - 1) != (ssize_t) (2 + sizeof(ready) - 1))
+		return 1;
+	/* The handshake ends with kitchend's READY: before it, a message
+	 * would be taken for a handshake command (and refused). */
+	if (read_exactly(fd, frame, sizeof(greeting)) < 0 || read_exactly(fd, frame, 2) < 0 ||
+	    read_exactly(fd, frame + 2, frame[1]) < 0)
+		return 1;
+	while (mono_ms() < end) {
+		const char *topics[] = { topic, "" };
+
+		for (size_t i = 0; i < ELEMS(topics); i++) {
+			size_t n = strlen(topics[i]);
+
+			frame[0] = 0x00;  /* a message, the last frame */
+			frame[1] = (unsigned char) (n + 1);
+			frame[2] = 0;     /* unsubscribe */
+			memcpy(frame + 3, topics[i], n);
+			if (write(fd, frame, 3 + n) != (ssize_t) (3 + n))
+				return 1;
+			sent++;
+		}
+		usleep(10000);
+	}
+	printf("unsubscribes %llu\n", sent);
+	close(fd);
+	return 0;
+}
+
+static int ready_flood(const char *dispatch, double seconds, const char *version)
+{
+	const char *const ready[] = { version, "READY", "flood", "flood-host", "1", "1", "1" };
+	uint64_t end = mono_ms() + (uint64_t) (seconds * 1000);
+	unsigned long long sent = 0;
+	int linger = 0;
+	void *s;
+
+	zctx = zmq_ctx_new();
+	s = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+	if (!s || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_ROUTING_ID, "flood.1.00000000", 16) < 0 || zmq_connect(s, dispatch) < 0)
+		return 1;
+	while (mono_ms() < end) {
+		char buf[256];
+		size_t i;
+
+		for (i = 0; i < ELEMS(ready); i++)
+			if (zmq_send(s, ready[i], strlen(ready[i]), ZMQ_DONTWAIT | (i + 1 < ELEMS(ready) ? ZMQ_SNDMORE : 0)) < 0)
+				break;
+		if (i == ELEMS(ready))
+			sent++;
+		else
+			usleep(100);
+		while (zmq_recv(s, buf, sizeof(buf), ZMQ_DONTWAIT) >= 0)
+			;
+	}
+	printf("readies %llu\n", sent);
+	zmq_close(s);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 /* Per topic, the last seq seen. */
 struct topic_seq {
 	char topic[64];
@@ -949,8 +1057,14 @@ int main(int argc, char **argv)
 		{ "order", required_argument, NULL, 'i' },
 		{ "stalled-follower", no_argument, NULL, 'S' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "stranger-unsubscribe", required_argument, NULL, 'U' },
+		{ "ready-flood", no_argument, NULL, 'R' },
+		{ "version", required_argument, NULL, 'V' },
 		{ 0 },
 	};
+	const char *version = PROTO_VERSION;
+	bool readies = false;
+	const char *stranger_topic = NULL;
 	const char *events_ep = NULL;
 	bool stalled = false;
 	const char *flood_order = NULL;
@@ -976,9 +1090,16 @@ int main(int argc, char **argv)
 		case 'i': flood_order = optarg; break;
 		case 'S': stalled = true; break;
 		case 'e': events_ep = optarg; break;
+		case 'U': stranger_topic = optarg; break;
+		case 'R': readies = true; break;
+		case 'V': version = optarg; break;
 		default: return 2;
 		}
 	}
+	if (readies && endpoints[DISPATCH] && seconds > 0)
+		return ready_flood(endpoints[DISPATCH], seconds, version);
+	if (stranger_topic && events_ep && seconds > 0)
+		return stranger_unsubscribe(events_ep, stranger_topic, seconds);
 	if (stalled && events_ep && seconds > 0)
 		return stalled_follower(events_ep, seconds);
 	if (flood && clients && flood_order && endpoints[CONTROL] && seconds > 0)
