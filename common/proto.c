@@ -265,6 +265,15 @@ int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags)
 	return check(m, n_env, m->n_parts);
 }
 
+const char *proto_msg_property(const struct proto_msg *m, const char *name)
+{
+	/* The last frame came from the peer's connection; a ROUTER's
+	 * routing id frame (the first) is its own and may carry none. */
+	if (m->n_parts == 0)
+		return NULL;
+	return zmq_msg_gets((zmq_msg_t *) &m->parts[m->n_parts - 1], name);
+}
+
 size_t proto_groups(const struct proto_msg *m)
 {
 	const struct proto_schema *s = &schemas[m->cmd];

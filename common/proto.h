@@ -202,6 +202,14 @@ int proto_recv(void *sock, size_t n_env, struct proto_msg *m, int flags);
  */
 int proto_parse(struct proto_msg *m, size_t n_env, const struct proto_field *frames, size_t n);
 
+/*
+ * A property of the connection @m came on (zmq_msg_gets(3)): "User-Id" (set
+ * by a ZAP handler), "Peer-Address" (an IP address; for ipc
+ * "localhost:UID:GID:PID"), ...; NULL when it has none, or when @m was not
+ * received from a socket (proto_parse()).
+ */
+const char *proto_msg_property(const struct proto_msg *m, const char *name);
+
 /* Number of repeated groups after the command's fixed fields. */
 size_t proto_groups(const struct proto_msg *m);
 /* Index of field @k of group @g. */

@@ -30,6 +30,8 @@ struct dish;
 #define CHEF_ID_MAX 128
 #define CHEF_MAX_CREDIT 1024
 #define CHEF_MAX_COUNT 4096
+#define CHEF_MAX_PER_PEER 64       /* chefs of one key or address (as many as chefs.local) */
+#define CHEF_PEER_MAX 127
 
 struct chef_cancelled {
 	uint64_t dish_id;
@@ -42,6 +44,7 @@ struct chef {
 	char name[PROTO_MAX_NAME + 1];
 	char host[PROTO_MAX_NAME + 1];
 	char token[PROTO_TOKEN_LEN + 1];  /* this session's secret: in every DISH, back in every result */
+	char peer[CHEF_PEER_MAX + 1];     /* who connected it: "key NAME", "address IP", "local uid:gid" */
 	uint64_t pid;
 	unsigned stations;
 	unsigned credit;                /* dishes it may hold */

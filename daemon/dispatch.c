@@ -14,6 +14,7 @@
 #include "kitchen.h"
 #include "log.h"
 #include "orders.h"
+#include "peer_log.h"
 #include "reader.h"
 #include "util.h"
 
@@ -65,6 +66,52 @@ static int by_id_desc(const void *a, const void *b)
 	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
 }
 
+/*
+ * Who connected the chef that sent @m, in @buf: its key's name in the
+ * allowlist (CURVE), else its address; on ipc, its user (libzmq's
+ * "localhost:UID:GID:PID", the PID dropped: every chef process of a user
+ * counts as one peer).
+ */
+static void peer_of(const struct proto_msg *m, char *buf, size_t size)
+{
+	const char *user = proto_msg_property(m, "User-Id");
+	const char *addr = proto_msg_property(m, "Peer-Address");
+	const char *pid;
+
+	if (user && user[0])
+		snprintf(buf, size, "key %s", user);
+	else if (addr && strncmp(addr, "localhost:", 10) == 0 && (pid = strrchr(addr, ':')) > addr + 9)
+		snprintf(buf, size, "local %.*s", (int) (pid - addr - 10), addr + 10);
+	else
+		snprintf(buf, size, "address %s", addr ? addr : "?");
+}
+
+/* The chefs of @peer on the line, counted in k->chef_peers; -1, 0 or +1. */
+static unsigned peer_chefs(struct kitchen *k, const char *peer, int change)
+{
+	uint64_t key = fnv1a(FNV1A_SEED, peer, strlen(peer));
+	struct peer_count { unsigned chefs; } *p;
+
+	key = key ? key : 1;
+	p = idmap_get(&k->chef_peers, key);
+	if (!p && change > 0) {
+		p = calloc(1, sizeof(*p));
+		if (!p || idmap_put(&k->chef_peers, key, p) < 0) {
+			free(p);
+			return 0;
+		}
+	}
+	if (!p)
+		return 0;
+	p->chefs += change;
+	if (p->chefs == 0) {
+		idmap_remove(&k->chef_peers, key);
+		free(p);
+		return 0;
+	}
+	return p->chefs;
+}
+
 /* @c is off the line: its dishes go back (oldest at the front), it is freed. */
 static void chef_gone(struct kitchen *k, struct chef *c, const char *why, bool crashed)
 {
@@ -87,6 +134,7 @@ static void chef_gone(struct kitchen *k, struct chef *c, const char *why, bool c
 
 	if (c->local)
 		pool_chef_left(&k->pool, c->name, (pid_t) c->pid, now_ms());
+	(void) peer_chefs(k, c->peer, -1);
 	events_chef(k->events, c->name, "gone", why);
 	chef_list_remove(&k->chefs, c);
 	chef_free(&c);
@@ -94,7 +142,7 @@ static void chef_gone(struct kitchen *k, struct chef *c, const char *why, bool c
 
 static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 {
-	char name[PROTO_MAX_NAME + 1], host[PROTO_MAX_NAME + 1];
+	char name[PROTO_MAX_NAME + 1], host[PROTO_MAX_NAME + 1], peer[CHEF_PEER_MAX + 1];
 	uint64_t pid, stations, credit;
 	const struct proto_field *rid = &m->env[0];
 	struct chef *c;
@@ -119,6 +167,17 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 			log_warning("Refusing chef %s from %s: already %zu chefs", name, host, k->chefs.len);
 		return 1;
 	}
+	peer_of(m, peer, sizeof(peer));
+	/* On ipc only kitchend's own user may connect (dispatch.sock is 0600). */
+	if (strncmp(peer, "local ", 6) != 0 && peer_chefs(k, peer, 0) >= CHEF_MAX_PER_PEER) {
+		char note[64];
+
+		/* One line a peer a minute, whatever else is being said. */
+		if (peer_log_may(fnv1a(FNV1A_SEED, peer, strlen(peer))))
+			log_warning("Refusing chef %s from %s: %s has %d chefs already%s", name, host, peer,
+				    CHEF_MAX_PER_PEER, peer_log_suppressed(note, sizeof(note)));
+		return 1;
+	}
 
 	c = chef_new(rid->data, rid->len, (unsigned) credit);
 	if (!c) {
@@ -127,6 +186,8 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 	}
 	memcpy(c->name, name, sizeof(name));
 	memcpy(c->host, host, sizeof(host));
+	memcpy(c->peer, peer, sizeof(peer));
+	(void) peer_chefs(k, peer, +1);
 	c->pid = pid;
 	c->stations = (unsigned) stations;
 	c->last_seen_ms = now_ms();
@@ -163,6 +224,11 @@ void dispatch_local_exit(struct kitchen *k, const char *name, uint64_t pid, cons
 		}
 }
 
+static void free_peer(void *value, void *u)
+{
+	free(value);
+}
+
 void dispatch_finish(struct kitchen *k)
 {
 	while (k->chefs.head) {
@@ -170,6 +236,8 @@ void dispatch_finish(struct kitchen *k)
 		chef_list_remove(&k->chefs, c);
 		chef_free(&c);
 	}
+	idmap_foreach(&k->chef_peers, free_peer, NULL);
+	idmap_finish(&k->chef_peers);
 }
 
 void dispatch_heartbeat(struct kitchen *k, uint64_t now)
@@ -208,7 +276,8 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 
 	if (limit == 0 || now < k->next_expiry_ms)
 		return;
-	k->next_expiry_ms = now + (limit / 4 < 100 ? limit / 4 + 1 : 100);
+	/* A twentieth of the limit late at most, and at least once a second. */
+	k->next_expiry_ms = now + (limit / 20 < 1000 ? limit / 20 + 1 : 1000);
 
 	for (struct chef *c = k->chefs.head; c; c = c->next)
 		for (unsigned i = 0; i < c->n_inflight; i++) {

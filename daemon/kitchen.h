@@ -38,6 +38,7 @@
 
 #include "chefs.h"
 #include "config.h"
+#include "idmap.h"
 #include "malformed.h"
 #include "menu.h"
 #include "pool.h"
@@ -71,6 +72,7 @@ struct kitchen {
 
 	struct pool pool;               /* pool.h: local chef processes */
 	struct chef_list chefs;         /* dispatch.c's */
+	struct idmap chef_peers;        /* dispatch.c: chefs of each peer, by the hash of chef->peer */
 	size_t dispatch_rotate;         /* dispatch.c: which chef it fills first */
 	uint64_t next_heartbeat_ms;     /* dispatch.c */
 	uint64_t next_expiry_ms;        /* dispatch.c */

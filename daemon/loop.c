@@ -170,7 +170,9 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = t;
 	if (!k->ready_sent && now + 100 < next)
 		next = now + 100;
-	if ((k->stopping || k->config->dishes_timeout_ms) && now + 100 < next)
+	if (k->config->dishes_timeout_ms && k->next_expiry_ms < next)
+		next = k->next_expiry_ms;
+	if (k->stopping && now + 100 < next)
 		next = now + 100;
 	if (now + 1000 < next)
 		next = now + 1000;

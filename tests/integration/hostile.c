@@ -9,6 +9,7 @@
  *	hostile --stalled-follower --events EP [--seconds 5]
  *	hostile --stranger-unsubscribe TOPIC --events EP [--seconds 5]
  *	hostile --ready-flood --dispatch EP [--seconds 5]
+ *	hostile --fake-chefs N --dispatch EP [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -61,6 +62,11 @@
  * says a valid READY as fast as kitchend takes it for --seconds, reading and
  * dropping whatever kitchend sends, then prints "readies N". --version V
  * says it in protocol V instead (to try a kitchend of another release).
+ *
+ * With --fake-chefs it is N chefs of one peer (DEALERs "fake-K.1.00000000")
+ * that each say READY once and then only HEARTBEAT, for --seconds; it
+ * prints "admitted K": how many kitchend took (heard from: a HEARTBEAT or
+ * a DISH).
  *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
@@ -910,6 +916,59 @@ static int ready_flood(const char *dispatch, double seconds, const char *version
 	return 0;
 }
 
+static int fake_chefs(const char *dispatch, unsigned n, double seconds)
+{
+	uint64_t end = mono_ms() + (uint64_t) (seconds * 1000), next_beat = 0;
+	void **chefs = calloc(n, sizeof(*chefs));
+	bool *heard = calloc(n, sizeof(*heard));
+	unsigned admitted = 0;
+	int linger = 0;
+
+	zctx = zmq_ctx_new();
+	if (!zctx || !chefs || !heard || zmq_ctx_set(zctx, ZMQ_MAX_SOCKETS, (int) n + 16) < 0)
+		return 1;
+	for (unsigned i = 0; i < n; i++) {
+		char id[32], name[16];
+		const char *ready[] = { PROTO_VERSION, "READY", name, "fake-host", "1", "1", "1" };
+
+		snprintf(id, sizeof(id), "fake-%u.1.00000000", i);
+		snprintf(name, sizeof(name), "fake-%u", i);
+		chefs[i] = zmq_socket(zctx, ZMQ_DEALER);
+		if (!chefs[i] || zmq_setsockopt(chefs[i], ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+		    zmq_setsockopt(chefs[i], ZMQ_ROUTING_ID, id, strlen(id)) < 0 || zmq_connect(chefs[i], dispatch) < 0)
+			return 1;
+		for (size_t f = 0; f < ELEMS(ready); f++)
+			if (zmq_send(chefs[i], ready[f], strlen(ready[f]), f + 1 < ELEMS(ready) ? ZMQ_SNDMORE : 0) < 0)
+				return 1;
+	}
+	while (mono_ms() < end) {
+		bool beat = mono_ms() >= next_beat;
+
+		for (unsigned i = 0; i < n; i++) {
+			char buf[256];
+
+			while (zmq_recv(chefs[i], buf, sizeof(buf), ZMQ_DONTWAIT) >= 0)
+				heard[i] = true;
+			if (beat) {
+				zmq_send(chefs[i], PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+				zmq_send(chefs[i], "HEARTBEAT", 9, ZMQ_DONTWAIT);
+			}
+		}
+		if (beat)
+			next_beat = mono_ms() + 200;
+		usleep(10000);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		admitted += heard[i];
+		zmq_close(chefs[i]);
+	}
+	printf("admitted %u\n", admitted);
+	free(chefs);
+	free(heard);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 /* Per topic, the last seq seen. */
 struct topic_seq {
 	char topic[64];
@@ -1060,9 +1119,11 @@ int main(int argc, char **argv)
 		{ "stranger-unsubscribe", required_argument, NULL, 'U' },
 		{ "ready-flood", no_argument, NULL, 'R' },
 		{ "version", required_argument, NULL, 'V' },
+		{ "fake-chefs", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	const char *version = PROTO_VERSION;
+	unsigned n_fakes = 0;
 	bool readies = false;
 	const char *stranger_topic = NULL;
 	const char *events_ep = NULL;
@@ -1093,9 +1154,12 @@ int main(int argc, char **argv)
 		case 'U': stranger_topic = optarg; break;
 		case 'R': readies = true; break;
 		case 'V': version = optarg; break;
+		case 'F': n_fakes = (unsigned) strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
+	if (n_fakes && endpoints[DISPATCH] && seconds > 0)
+		return fake_chefs(endpoints[DISPATCH], n_fakes, seconds);
 	if (readies && endpoints[DISPATCH] && seconds > 0)
 		return ready_flood(endpoints[DISPATCH], seconds, version);
 	if (stranger_topic && events_ep && seconds > 0)

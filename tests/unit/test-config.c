@@ -152,7 +152,7 @@ static void test_defaults(void)
 	EXPECT(c->heartbeat_interval_ms == 1000);
 	EXPECT(c->heartbeat_liveness == 3);
 	EXPECT(c->dishes_max_attempts == 3);
-	EXPECT(c->dishes_timeout_ms == 0);
+	EXPECT(c->dishes_timeout_ms == 3600000);
 	EXPECT(c->orders_max_queued == 1000000);
 	EXPECT(c->orders_key_retention_s == 86400);
 	EXPECT(c->drain_timeout_ms == 30000);
