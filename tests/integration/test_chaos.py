@@ -15,7 +15,13 @@ status counts served == acknowledged and failed == 0, and the SQLite store
 (read after kitchend stopped) holds exactly one row per acknowledged dish, all
 served, and one order per key, the one kitchenctl printed. The remote chef,
 never restarted by anyone for kitchend's sake, rejoins after each kitchend
-restart by itself and serves dishes after the last one."""
+restart by itself and serves dishes after the last one.
+
+Meanwhile followers place orders with `order --follow` (3 dishes each, keys
+of their own), 3 at a time: a follow order is held until its follower
+subscribes, and concurrent followers once corrupted the kitchen. A follower
+whose kitchend was killed under it learns its order's id by ordering again
+with the same key; follow orders count like the others."""
 
 import json
 import os
@@ -34,6 +40,9 @@ HEARTBEAT_MS = 250
 CHEF_KILL_EVERY = 0.35     # s between chef kills
 PACE = 0.12                # s a submitter waits between orders: they come over ~6 s
 KITCHEND_KILLS_AT = (0.25, 0.6)   # fractions of the orders acknowledged when kitchend is killed
+FOLLOWERS = 3
+FOLLOWS_EACH = 8
+FOLLOW_DISHES = ["Pizza", "Salad", "Spaghetti"]
 
 
 class Submitter:
@@ -70,6 +79,43 @@ class Submitter:
 			time.sleep(0.1)
 
 
+class Follower:
+	"""Place follow orders one after another; the id of each by its key."""
+
+	def __init__(self, k, n, deadline):
+		self.k, self.n, self.deadline = k, n, deadline
+		self.acked = {}      # key -> order id
+		self.followed = 0    # order --follow that saw its order through
+		self.error = None
+		self.thread = threading.Thread(target=self.run, daemon=True)
+
+	def run(self):
+		try:
+			for j in range(FOLLOWS_EACH):
+				self.place(f"follower-{self.n}-{j}")
+		except BaseException as e:  # reported by the main thread
+			self.error = e
+
+	def place(self, key):
+		rc, out, err = self.k.ctl("--timeout", "2000", "order", "--follow", "--key", key, *FOLLOW_DISHES,
+					  quiet=True, timeout=60)
+		if rc == 0:
+			check(len([l for l in out.splitlines() if l.startswith("O- Served ")]) == len(FOLLOW_DISHES),
+			      f"order --follow {key}: every dish served", out, err)
+			self.followed += 1
+		# Its id, from the key: the order it stored, or a new one.
+		while True:
+			rc, out, err = self.k.ctl("--timeout", "2000", "order", "--key", key, *FOLLOW_DISHES,
+						  quiet=True, timeout=30)
+			if rc == 0:
+				self.acked[key] = int(out)
+				return
+			check(rc == 3, f"order {key}: exit {rc} (only 3, kitchend unreachable, may be retried)",
+			      out, err)
+			check(time.monotonic() < self.deadline, f"order {key} still unacknowledged at the deadline")
+			time.sleep(0.1)
+
+
 def test():
 	rng = random.Random(int(os.environ.get("KITCHEN_CHAOS_SEED", "0")) or None)
 	seed = rng.randrange(1 << 30)
@@ -93,7 +139,8 @@ def test():
 
 		deadline = time.monotonic() + 90 * SCALE
 		subs = [Submitter(k, orders, range(s, N_ORDERS, SUBMITTERS), deadline) for s in range(SUBMITTERS)]
-		for s in subs:
+		followers = [Follower(k, n, deadline) for n in range(FOLLOWERS)]
+		for s in subs + followers:
 			s.thread.start()
 
 		def acked():
@@ -102,7 +149,7 @@ def test():
 		chef_kills = kitchend_kills = 0
 		next_kitchend = list(KITCHEND_KILLS_AT)
 		remote_down_until = None
-		while any(s.thread.is_alive() for s in subs) or chef_kills < 12:
+		while any(s.thread.is_alive() for s in subs + followers) or chef_kills < 12:
 			check(time.monotonic() < deadline, "the chaos did not finish in time",
 			      f"acknowledged {acked()} of {N_ORDERS}")
 			time.sleep(CHEF_KILL_EVERY * rng.uniform(0.5, 1.5))
@@ -132,10 +179,16 @@ def test():
 				remote[-1].wait()
 				remote_down_until = time.monotonic() + 0.3
 
-		for s in subs:
+		for s in subs + followers:
 			s.thread.join()
 			if s.error:
 				raise s.error
+		follows = {}
+		for f in followers:
+			follows.update(f.acked)
+		check_eq(len(follows), FOLLOWERS * FOLLOWS_EACH, "every follow order acknowledged in the end")
+		check(sum(f.followed for f in followers) > 0, "no order --follow saw its order through")
+		total += len(follows) * len(FOLLOW_DISHES)
 		if remote_down_until:
 			start_remote()
 		check_eq(kitchend_kills, 2, "kitchend should have been killed twice")
@@ -147,7 +200,8 @@ def test():
 		check_eq(len(set(ids.values())), N_ORDERS, "every key should name its own order")
 		retried = sum(len(s.retried) for s in subs)
 		print(f"chaos: seed {seed}, {chef_kills} chefs and {kitchend_kills} kitchends killed, "
-		      f"{retried} orders retried after exit 3")
+		      f"{retried} orders retried after exit 3, "
+		      f"{sum(f.followed for f in followers)} of {len(follows)} follow orders followed to the end")
 
 		# Everything acknowledged gets served, with no operator action.
 		def all_served():
@@ -170,6 +224,11 @@ def test():
 		check("remote-1" in [d["chef"] for d in report["dishes"]],
 		      "the remote chef should serve dishes after the restarts", report)
 
+		for key, order_id in sorted(follows.items()):
+			report = k.show(order_id)
+			check_eq((report["state"], [d["name"] for d in report["dishes"]]), ("served", FOLLOW_DISHES),
+				 f"follow order {order_id} ({key})")
+
 		for i, order_id in sorted(ids.items()):
 			report = k.show(order_id)
 			check_eq(report["state"], "served", f"order {order_id} (chaos-{i})")
@@ -191,15 +250,18 @@ def test():
 				 "each key names the order kitchenctl printed for it")
 			check(all(n == PER_ORDER and done == 2 for _, _, n, done in rows),
 			      "every chaos order holds 10 dishes and is done, served")
-			check_eq(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0], N_ORDERS + 1,
-				 "orders in the store: the chaos ones and the late one, nothing unacknowledged")
+			check_eq(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0], N_ORDERS + len(follows) + 1,
+				 "orders in the store: the chaos ones, the follow ones and the late one, nothing unacknowledged")
 			every = store_dishes(k.store_path())
 			dishes = [r for r in every if r[0] in set(ids.values())]
-			check_eq(len(dishes), total, "dish rows of the acknowledged orders")
-			check_eq(len({(o, i) for o, i, _, _, _ in dishes}), total, "no dish row twice")
+			check_eq(len(dishes), N_ORDERS * PER_ORDER, "dish rows of the acknowledged orders")
+			check_eq(len({(o, i) for o, i, _, _, _ in dishes}), N_ORDERS * PER_ORDER, "no dish row twice")
 			by_order = {oid: i for i, oid in ids.items()}
 			wrong = [r for r in dishes if r[3] != 2 or r[4] < 1 or orders[by_order[r[0]]][r[1]] != r[2]]
 			check(not wrong, "every dish row served once, as ordered", wrong[:5])
+			follow_rows = [r for r in every if r[0] in set(follows.values())]
+			check(len(follow_rows) == len(follows) * len(FOLLOW_DISHES) and
+			      all(r[3] == 2 and r[4] >= 1 for r in follow_rows), "every follow dish row served once")
 			check_eq(len(every), total + 20, "dishes in the store: acknowledged ones only")
 		finally:
 			db.close()
