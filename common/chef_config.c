@@ -41,12 +41,13 @@ static const struct conftab_key keys[] = {
 	{ "curve.secret_key", CONFTAB_STRING, OFF(secret_key), .check = conftab_check_path },
 	{ "curve.server_key", CONFTAB_STRING, OFF(server_key), .check = conftab_check_path },
 	{ "dispatch", CONFTAB_STRING, OFF(dispatch), .check = conftab_check_endpoint },
-	{ "heartbeat.interval_ms", CONFTAB_U64, OFF(heartbeat_ms), .min = 10, .max = 3600000 },
-	{ "heartbeat.liveness", CONFTAB_UNSIGNED, OFF(liveness), .min = 1, .max = 100 },
+	{ "heartbeat.interval_ms", CONFTAB_U64, OFF(heartbeat_ms), .min = CHEF_HEARTBEAT_MS_MIN,
+	  .max = CHEF_HEARTBEAT_MS_MAX },
+	{ "heartbeat.liveness", CONFTAB_UNSIGNED, OFF(liveness), .min = CHEF_LIVENESS_MIN, .max = CHEF_LIVENESS_MAX },
 	{ "log_level", CONFTAB_STRING, OFF(log_level), .check = check_log_level },
 	{ "name", CONFTAB_STRING, OFF(name), .check = check_name },
 	{ "sink", CONFTAB_STRING, OFF(sink), .check = conftab_check_endpoint },
-	{ "stations", CONFTAB_UNSIGNED, OFF(stations), .min = 1, .max = 256 },
+	{ "stations", CONFTAB_UNSIGNED, OFF(stations), .min = CHEF_STATIONS_MIN, .max = CHEF_STATIONS_MAX },
 };
 
 int chef_config_load(const char *path, struct chef_config **ret, char *err, size_t err_size)

@@ -7,7 +7,7 @@
  *	dispatch = "tcp://kitchen.example.org:5557";   # kitchend's dispatch endpoint
  *	sink = "tcp://kitchen.example.org:5558";       # kitchend's sink endpoint
  *	name = "oven";                                 # default: the host name
- *	stations = 4;                                  # 1..256
+ *	stations = 4;                                  # CHEF_STATIONS_MIN..MAX
  *	heartbeat = { interval_ms = 1000; liveness = 3; };   # as kitchend's
  *	log_level = "info";
  *	curve = {
@@ -21,6 +21,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * What a chef may be set to, wherever it is set: kitchend's chefs.threads and
+ * heartbeat.* (for its local chefs and its own side), a chef's file, and its
+ * command line. One range each.
+ */
+#define CHEF_STATIONS_MIN 1
+#define CHEF_STATIONS_MAX 256
+#define CHEF_HEARTBEAT_MS_MIN 10
+#define CHEF_HEARTBEAT_MS_MAX 60000
+#define CHEF_LIVENESS_MIN 1
+#define CHEF_LIVENESS_MAX 100
 
 struct chef_config {
 	char *path;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "chef_config.h"
 #include "conftab.h"
 #include "paths.h"
 #include "proto.h"
@@ -254,15 +255,17 @@ static const struct conftab_key keys[] = {
 	{ "curve.clients_allow", CONFTAB_STRING, OFF(curve_clients_allow), .check = conftab_check_path,
 	  .unset = "no kitchenctl key is admitted" },
 	{ "chefs.local", CONFTAB_UNSIGNED, OFF(chefs_local), .min = 0, .max = 64 },
-	{ "chefs.threads", CONFTAB_UNSIGNED, OFF(chefs_threads), .min = 1, .max = 256 },
+	{ "chefs.threads", CONFTAB_UNSIGNED, OFF(chefs_threads), .min = CHEF_STATIONS_MIN, .max = CHEF_STATIONS_MAX },
 	{ "chefs.command", CONFTAB_STRING, OFF(chefs_command), .check = conftab_check_text,
 	  .unset = "the chef beside kitchend, else the installed one" },
 	{ "timing.prep_ms", CONFTAB_U64, OFF(timing.prep_ms), .min = 0, .max = 3600000 },
 	{ "timing.cook_ms", CONFTAB_U64, OFF(timing.cook_ms), .min = 0, .max = 3600000 },
 	{ "timing.season_ms", CONFTAB_U64, OFF(timing.season_ms), .min = 0, .max = 3600000 },
 	{ "timing.cpu_work", CONFTAB_U64, OFF(timing.cpu_work), .min = 0, .max = 10000000000ull },
-	{ "heartbeat.interval_ms", CONFTAB_U64, OFF(heartbeat_interval_ms), .min = 10, .max = 60000 },
-	{ "heartbeat.liveness", CONFTAB_UNSIGNED, OFF(heartbeat_liveness), .min = 1, .max = 100 },
+	{ "heartbeat.interval_ms", CONFTAB_U64, OFF(heartbeat_interval_ms), .min = CHEF_HEARTBEAT_MS_MIN,
+	  .max = CHEF_HEARTBEAT_MS_MAX },
+	{ "heartbeat.liveness", CONFTAB_UNSIGNED, OFF(heartbeat_liveness), .min = CHEF_LIVENESS_MIN,
+	  .max = CHEF_LIVENESS_MAX },
 	{ "dishes.max_attempts", CONFTAB_UNSIGNED, OFF(dishes_max_attempts), .min = 1, .max = 100 },
 	{ "dishes.timeout_ms", CONFTAB_U64, OFF(dishes_timeout_ms), .min = 0, .max = 86400000 },
 	{ "orders.max_queued", CONFTAB_U64, OFF(orders_max_queued), .min = 1, .max = 100000000 },
@@ -384,7 +387,7 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 	*ret_config = c;
 	return 0;
 fail:
-	config_free(c);
+	config_free(&c);
 	/* A value quoted back may hold a newline or other control: keep it one line. */
 	for (char *p = err; p && err_size > 0 && *p; p++)
 		if ((unsigned char) *p < 0x20 || *p == 0x7f)
@@ -392,10 +395,13 @@ fail:
 	return r;
 }
 
-void config_free(struct kitchen_config *c)
+void config_free(struct kitchen_config **cp)
 {
-	if (!c)
+	struct kitchen_config *c;
+
+	if (!cp || !*cp)
 		return;
+	c = *cp;
 	free(c->path);
 	free(c->log_level);
 	free(c->runtime_dir);
@@ -417,6 +423,7 @@ void config_free(struct kitchen_config *c)
 	}
 	free(c->menu);
 	free(c);
+	*cp = NULL;
 }
 
 const struct config_dish *config_find_dish(const struct kitchen_config *c, const char *name)

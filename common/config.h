@@ -86,7 +86,7 @@ struct kitchen_config {
  * file, -ENOENT when it does not exist) with a one-line reason in @err.
  */
 int config_load(const char *path, struct kitchen_config **ret_config, char *err, size_t err_size);
-void config_free(struct kitchen_config *c);  /* NULL is fine */
+void config_free(struct kitchen_config **c);  /* frees *c, sets it NULL; NULL and *c == NULL are fine */
 
 /* The menu entry called @name, or NULL. */
 const struct config_dish *config_find_dish(const struct kitchen_config *c, const char *name);

@@ -84,7 +84,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	if (log_level) {
 		k->log_level = strdup(log_level);
 		if (!k->log_level) {
-			config_free(config);
+			config_free(&config);
 			free(k);
 			return -ENOMEM;
 		}
@@ -261,7 +261,7 @@ void kitchen_free(struct kitchen **kp)
 	for (size_t i = 0; i < ELEMENTSOF(k->scratch); i++)
 		free(k->scratch[i]);
 	proto_msg_free(&k->msg);
-	config_free(k->config);
+	config_free(&k->config);
 	free(k->log_level);
 	free(k);
 	*kp = NULL;

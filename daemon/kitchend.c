@@ -169,7 +169,7 @@ static int run(const struct args *a)
 	prio = log_priority_from_name(level);
 	if (prio < 0) {
 		log_error("Unknown log level '%s'", level);
-		config_free(config);
+		config_free(&config);
 		return 1;
 	}
 	log_set_max_priority(prio);
@@ -178,13 +178,13 @@ static int run(const struct args *a)
 		if (a->dump_config)
 			config_dump(config, stdout);
 		else if (!check_files(config)) {
-			config_free(config);
+			config_free(&config);
 			return 1;
 		} else
 			printf("%s: OK (%zu dishes on the menu, %u local chefs of %u station%s)\n",
 			       a->config ? a->config : "embedded defaults", config->n_menu,
 			       config->chefs_local, config->chefs_threads, config->chefs_threads == 1 ? "" : "s");
-		config_free(config);
+		config_free(&config);
 		return 0;
 	}
 

@@ -77,7 +77,7 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 		char *level = strdup(k->log_level);
 		if (!level) {
 			snprintf(err, err_size, "out of memory");
-			config_free(new);
+			config_free(&new);
 			r = -ENOMEM;
 			goto out;
 		}
@@ -91,7 +91,7 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 		snprintf(err, err_size, "out of memory");
 		/* Point the menu back at the config that stays. */
 		(void) menu_apply(&k->menu, old);
-		config_free(new);
+		config_free(&new);
 		goto out;
 	}
 	keep_fixed(new, old);
@@ -108,7 +108,7 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	orders_set_max_attempts(k->orders, new->dishes_max_attempts);
 	if (prio >= 0)
 		log_set_max_priority(prio);
-	config_free(old);
+	config_free(&old);
 	k->next_heartbeat_ms = 0;
 
 	log_notice("Reloaded %s: %zu dishes on the menu, %u local chefs of %u stations",

@@ -72,7 +72,7 @@ static void help(void)
 	       "  --sink EP           kitchend's sink endpoint (its PULL), required\n"
 	       "  --stations N        dishes cooked at once, 1..256 (default 1)\n"
 	       "  --name NAME         the chef's name (default: the host name)\n"
-	       "  --heartbeat-ms MS   heartbeat interval, 10..3600000 (default 1000)\n"
+	       "  --heartbeat-ms MS   heartbeat interval, 10..60000 (default 1000)\n"
 	       "  --liveness N        silent intervals before reconnecting, 1..100 (default 3)\n"
 	       "  --log-level LEVEL   err, warning, notice, info or debug (default info)\n"
 	       "  --server-key FILE   kitchend's public key: CURVE on tcp:// endpoints\n"
@@ -178,21 +178,24 @@ static int parse_argv(int argc, char *argv[])
 			arg_name = optarg;
 			break;
 		case ARG_STATIONS:
-			r = parse_u64(optarg, 1, 256, &v);
+			r = parse_u64(optarg, CHEF_STATIONS_MIN, CHEF_STATIONS_MAX, &v);
 			if (r < 0)
-				return log_error_errno(r, "Bad --stations '%s', want 1..256", optarg);
+				return log_error_errno(r, "Bad --stations '%s', want %d..%d", optarg,
+						       CHEF_STATIONS_MIN, CHEF_STATIONS_MAX);
 			arg_stations = (unsigned) v;
 			break;
 		case ARG_HEARTBEAT_MS:
-			r = parse_u64(optarg, 10, 3600000, &v);
+			r = parse_u64(optarg, CHEF_HEARTBEAT_MS_MIN, CHEF_HEARTBEAT_MS_MAX, &v);
 			if (r < 0)
-				return log_error_errno(r, "Bad --heartbeat-ms '%s', want 10..3600000", optarg);
+				return log_error_errno(r, "Bad --heartbeat-ms '%s', want %d..%d", optarg,
+						       CHEF_HEARTBEAT_MS_MIN, CHEF_HEARTBEAT_MS_MAX);
 			arg_heartbeat_ms = v;
 			break;
 		case ARG_LIVENESS:
-			r = parse_u64(optarg, 1, 100, &v);
+			r = parse_u64(optarg, CHEF_LIVENESS_MIN, CHEF_LIVENESS_MAX, &v);
 			if (r < 0)
-				return log_error_errno(r, "Bad --liveness '%s', want 1..100", optarg);
+				return log_error_errno(r, "Bad --liveness '%s', want %d..%d", optarg,
+						       CHEF_LIVENESS_MIN, CHEF_LIVENESS_MAX);
 			arg_liveness = (unsigned) v;
 			break;
 		case ARG_LOG_LEVEL:

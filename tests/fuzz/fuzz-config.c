@@ -50,6 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ASSERT(c != NULL && c->n_menu > 0);
 	ASSERT(config_dump(c, devnull) >= 0);
 	(void) config_find_dish(c, c->menu[0].name);
-	config_free(c);
+	config_free(&c);
 	return 0;
 }

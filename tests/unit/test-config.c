@@ -175,7 +175,7 @@ static void test_defaults(void)
 	}
 	free(runtime_dir);
 	free(state_dir);
-	config_free(c);
+	config_free(&c);
 }
 
 static const char full_conf[] =
@@ -260,7 +260,7 @@ static void test_full_file(void)
 		EXPECT(c->menu[1].n_ingredients == 1);
 		EXPECT_STR(c->menu[1].ingredients[0], "Bread");
 	}
-	config_free(c);
+	config_free(&c);
 }
 
 static void test_empty_file(void)
@@ -270,12 +270,12 @@ static void test_empty_file(void)
 
 	EXPECT(load_text("", &c, err, sizeof(err)) == 0);
 	EXPECT(c && config_equal(c, d));
-	config_free(c);
+	config_free(&c);
 	c = NULL;
 	EXPECT(load_text("# only a comment\n\n// and another\n/* and a block */\n", &c, err, sizeof(err)) == 0);
 	EXPECT(c && config_equal(c, d));
-	config_free(c);
-	config_free(d);
+	config_free(&c);
+	config_free(&d);
 }
 
 static void test_shipped_conf(void)
@@ -287,7 +287,7 @@ static void test_shipped_conf(void)
 	if (!shipped_conf) {
 		tap_diag("no path to etc/kitchen.conf given");
 		tap_failed = true;
-		config_free(d);
+		config_free(&d);
 		return;
 	}
 	r = config_load(shipped_conf, &c, err, sizeof(err));
@@ -295,8 +295,8 @@ static void test_shipped_conf(void)
 		tap_diag("%s", err);
 	EXPECT(r == 0);
 	EXPECT(c && config_equal(c, d));
-	config_free(c);
-	config_free(d);
+	config_free(&c);
+	config_free(&d);
 }
 
 /*
@@ -316,7 +316,7 @@ static void test_shipped_conf_uncommented(void)
 	if (!in) {
 		tap_diag("cannot open %s", shipped_conf ? shipped_conf : "(null)");
 		tap_failed = true;
-		config_free(d);
+		config_free(&d);
 		return;
 	}
 	out = open_memstream(&text, &size);
@@ -368,8 +368,8 @@ static void test_shipped_conf_uncommented(void)
 		EXPECT(config_equal(c, d));
 	}
 	free(text);
-	config_free(c);
-	config_free(d);
+	config_free(&c);
+	config_free(&d);
 }
 
 static void test_runtime_dir_moves_endpoints(void)
@@ -391,13 +391,13 @@ static void test_runtime_dir_moves_endpoints(void)
 	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_EVENTS], "ipc:///srv/kitchen/run/events.sock");
 	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_DISPATCH], "ipc:///srv/kitchen/run/dispatch.sock");
 	EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_SINK], "tcp://*:7000");
-	config_free(c);
+	config_free(&c);
 	c = NULL;
 
 	EXPECT(load_text("runtime_dir = \"/x\";\n", &c, err, sizeof(err)) == 0);
 	if (c)
 		EXPECT_STR(c->endpoints[CONFIG_ENDPOINT_CONTROL], "ipc:///x/control.sock");
-	config_free(c);
+	config_free(&c);
 }
 
 /* Values at the edges of their ranges and both ways of writing integers. */
@@ -461,7 +461,7 @@ static void test_accepted_values(void)
 			tap_diag("'%s' gave %llu", cases[i].text, (unsigned long long) v);
 			tap_failed = true;
 		}
-		config_free(c);
+		config_free(&c);
 	}
 }
 
@@ -494,7 +494,7 @@ static void test_accepted_names(void)
 		EXPECT_STR(c->menu[0].name, name64);
 		EXPECT_STR(c->menu[1].name, utf64);
 	}
-	config_free(c);
+	config_free(&c);
 }
 
 static void test_max_dishes(void)
@@ -523,7 +523,7 @@ static void test_max_dishes(void)
 			EXPECT(r == -EINVAL);
 			EXPECT(strstr(err, ":1: menu: a menu has 1..256 dishes, not 257") != NULL);
 		}
-		config_free(c);
+		config_free(&c);
 		c = NULL;
 		free(text);
 		text = NULL;
@@ -589,7 +589,7 @@ static void test_include(void)
 		tap_diag("%s", err);
 	EXPECT(r == 0);
 	EXPECT(c && c->n_menu == 1 && strcmp(c->menu[0].name, "Soup") == 0);
-	config_free(c);
+	config_free(&c);
 	c = NULL;
 
 	/* libconfig 1.5 puts include_dir before an absolute name too: refused, at its line */
@@ -645,7 +645,7 @@ static void test_find_dish(void)
 	EXPECT(config_find_dish(c, "") == NULL);
 	EXPECT(config_find_dish(c, NULL) == NULL);
 	EXPECT(config_find_dish(NULL, "Pizza") == NULL);
-	config_free(c);
+	config_free(&c);
 	config_free(NULL);
 }
 
@@ -677,7 +677,7 @@ static void check_dump_round_trip(const struct kitchen_config *c)
 	EXPECT(strchr(one, '\n') && strchr(two, '\n') && strcmp(strchr(one, '\n'), strchr(two, '\n')) == 0);
 	free(one);
 	free(two);
-	config_free(back);
+	config_free(&back);
 }
 
 static void test_dump_round_trip(void)
@@ -686,13 +686,13 @@ static void test_dump_round_trip(void)
 	char err[512] = "";
 
 	check_dump_round_trip(c);
-	config_free(c);
+	config_free(&c);
 	c = NULL;
 
 	EXPECT(load_text(full_conf, &c, err, sizeof(err)) == 0);
 	if (c)
 		check_dump_round_trip(c);
-	config_free(c);
+	config_free(&c);
 	c = NULL;
 
 	/* characters libconfig strings must escape */
@@ -704,7 +704,7 @@ static void test_dump_round_trip(void)
 		EXPECT_STR(c->menu[0].name, "Quote \" Dish");
 		check_dump_round_trip(c);
 	}
-	config_free(c);
+	config_free(&c);
 }
 
 struct bad_case {
@@ -843,7 +843,7 @@ static bool run_bad_case(const struct bad_case *b)
 	snprintf(prefix, sizeof(prefix), "%s:%u: ", conf_path, b->line);
 	if (r != -EINVAL || c) {
 		tap_diag("got %d (%s), want -EINVAL", r, err);
-		config_free(c);
+		config_free(&c);
 		return false;
 	}
 	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err + strlen(prefix), b->what)) {

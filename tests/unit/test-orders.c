@@ -72,7 +72,7 @@ static void bench_close(struct bench *b)
 		zmq_close(b->xpub);
 	store_close(&b->store);
 	menu_finish(&b->menu);
-	config_free(b->config);
+	config_free(&b->config);
 }
 
 /* Commit what is written and open what it holds. */
