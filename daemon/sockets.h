@@ -13,5 +13,6 @@ struct kitchen;
 int kitchen_open_curve(struct kitchen *k);
 /* A socket of @type bound to endpoint @which, in *ret. Logs failures. */
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret);
-/* control.mode and control.group on the ipc control and events sockets. */
+/* Who may connect to the ipc socket of @which: control.mode and
+ * control.group on control and events, 0600 on dispatch and sink. */
 int kitchen_socket_access(const struct kitchen_config *c, enum config_endpoint which);
