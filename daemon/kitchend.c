@@ -36,7 +36,7 @@ static void help(void)
 	       "      --version         show the version\n");
 }
 
-/* 0 to go on, 1 to exit successfully, -EINVAL for a usage error. */
+/* >0: run; 0: exit successfully (help, version); <0: usage error, said already. */
 static int parse_argv(int argc, char *argv[], struct args *a)
 {
 	enum { ARG_CHECK = 0x100, ARG_DUMP, ARG_VERSION };
@@ -67,10 +67,10 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 			break;
 		case 'h':
 			help();
-			return 1;
+			return 0;
 		case ARG_VERSION:
 			printf("kitchend %s\n", KITCHEN_VERSION);
-			return 1;
+			return 0;
 		default:
 			return -EINVAL;
 		}
@@ -79,7 +79,7 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 		log_error("Unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	return 0;
+	return 1;
 }
 
 static void allow_skipped(const char *path, int r, void *u)
@@ -208,7 +208,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "Try 'kitchend --help'.\n");
 		return 2;
 	}
-	if (r > 0)
+	if (r == 0)
 		return 0;
 	return run(&a);
 }
