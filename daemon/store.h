@@ -54,7 +54,8 @@
  * - its integrity: PRAGMA quick_check (store_check.h), stopped after
  *   STORE_CHECK_MS (store_checked() is then false); a damaged store is
  *   refused (-EUCLEAN) with what is unreadable ("the orders table", "the
- *   index orders_open of the orders table") and SQLite's first finding, and
+ *   index orders_open of the orders table") and SQLite's first finding,
+ *   and
  *   left untouched (it is not converted either);
  * - that no committed order was lost, with the id file below.
  *

@@ -172,7 +172,7 @@ int store_check(sqlite3 *db, unsigned budget_ms, bool *ret_complete)
 			snprintf(names[n_names++], sizeof(names[0]), "%s", described);
 	}
 	join_names(what, sizeof(what), names, n_names);
-	sql_set_error("kitchen.db is damaged: %s %s unreadable (%s%s)", n_names ? what : "a page",
+	sql_set_error("%s of kitchen.db %s unreadable (%s%s)", n_names ? what : "a page",
 		      n_names > 1 ? "are" : "is", findings[0], n_findings > 1 ? "; and more" : "");
 	r = -EUCLEAN;
 out_checked:

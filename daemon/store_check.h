@@ -18,6 +18,7 @@
  * Check @db. 0 when nothing wrong was found, *ret_complete false when the
  * check was stopped after @budget_ms before its end; -EUCLEAN when the
  * store is damaged, the reason (what is unreadable, SQLite's first finding)
- * in sql_last_error(); another -errno when the check could not run.
+ * in sql_last_error() ("the orders table of kitchen.db is unreadable
+ * (Page 7: btreeInitPage() returns error code 11)"); another -errno when the check could not run.
  */
 int store_check(sqlite3 *db, unsigned budget_ms, bool *ret_complete);
