@@ -210,9 +210,10 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 	if (r == -EUCLEAN) {
-		log_error("The order store in '%s' is damaged: %s. Stop here and recover what can be read: "
-			  "sqlite3 kitchen.db .recover | sqlite3 kitchen.db.recovered, then move kitchen.db.recovered "
-			  "to kitchen.db and remove kitchen.db-wal and kitchen.db-shm", config->state_dir, err);
+		log_error("The order store in '%s' is damaged: %s. kitchend leaves it as it is: keep a copy of "
+			  "its files, then restore kitchen.db from a backup, or copy what can be read into a new "
+			  "kitchen.db as kitchend(8) shows under RECOVERY (what the damaged pages held is lost)",
+			  config->state_dir, err);
 		goto fail;
 	}
 	if (r == -EPROTONOSUPPORT) {
