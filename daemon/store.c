@@ -384,7 +384,7 @@ static int open_ids(struct store *s, const char *dir, sqlite3 *db, unsigned flag
 		ids->next_dish = next_d;
 		ids->committed_order = have;
 		r = store_ids_write(ids, true);
-		if (r == -ENOSPC || r == -EDQUOT)
+		if (r == -ENOSPC)
 			r = 0;  /* the writer makes it before its first commit */
 	} else if (r >= 0 && have < ids->committed_order) {
 		uint64_t first = have + 1, last = ids->committed_order;

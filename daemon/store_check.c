@@ -29,32 +29,19 @@ static int past_deadline(void *userdata)
 	return 1;  /* interrupts the statement */
 }
 
-/* The table or index holding page @page (dbstat), in @name; false if none does. */
-static bool page_owner(sqlite3 *db, unsigned long page, char *name, size_t len)
+/*
+ * The name of the table or index @sql (one parameter, @n) finds, in @name;
+ * false if none: the one holding page @n ("... FROM dbstat WHERE pageno = ?";
+ * also false without dbstat in this SQLite), or whose root page it is.
+ */
+static bool name_of(sqlite3 *db, const char *sql, unsigned long n, char *name, size_t len)
 {
 	sqlite3_stmt *st;
 	bool found = false;
 
-	if (sqlite3_prepare_v2(db, "SELECT name FROM dbstat WHERE pageno = ?", -1, &st, NULL) != SQLITE_OK)
-		return false;  /* no dbstat in this SQLite */
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) page);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(name, len, "%s", sql_column_text(st, 0));
-		found = true;
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* The table or index whose tree has root page @root, in @name. */
-static bool root_owner(sqlite3 *db, unsigned long root, char *name, size_t len)
-{
-	sqlite3_stmt *st;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE rootpage = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) root);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) n);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(name, len, "%s", sql_column_text(st, 0));
 		found = true;
@@ -62,6 +49,9 @@ static bool root_owner(sqlite3 *db, unsigned long root, char *name, size_t len)
 	sqlite3_finalize(st);
 	return found;
 }
+
+#define PAGE_OWNER "SELECT name FROM dbstat WHERE pageno = ?"
+#define ROOT_OWNER "SELECT name FROM sqlite_schema WHERE rootpage = ?"
 
 /* What @name is, for a person: "the orders table", "the index orders_open of the orders table". */
 static void describe(sqlite3 *db, const char *name, char *out, size_t len)
@@ -98,7 +88,7 @@ static bool finding_owner(sqlite3 *db, const char *f, char *name, size_t len)
 	char idx[128];
 
 	if (sscanf(f, "Tree %lu page", &n) == 1)
-		return root_owner(db, n, name, len);
+		return name_of(db, ROOT_OWNER, n, name, len);
 	p = strstr(f, " index ");
 	if (p && sscanf(p, " index %127s", idx) == 1) {
 		snprintf(name, len, "%s", idx);
@@ -106,7 +96,7 @@ static bool finding_owner(sqlite3 *db, const char *f, char *name, size_t len)
 	}
 	for (p = f; (p = strcasestr(p, "page ")); p += 5)
 		if (sscanf(p + 5, "%lu", &n) == 1)
-			return page_owner(db, n, name, len);
+			return name_of(db, PAGE_OWNER, n, name, len);
 	return false;
 }
 

@@ -23,11 +23,12 @@
 /* 17 + 32 + 31 + 37 + 75: every number has 20 digits */
 #define IDS_SIZE 192
 
+/* The reason in sql_last_error(); a quota exceeded is a full disk, as for SQLite. */
 static int fail(int r, const char *what, const char *path)
 {
 	sql_set_error("%s '%s': %s", what, path, strerror(-r));
 	log_debug("store: %s", sql_last_error());
-	return r;
+	return r == -EDQUOT ? -ENOSPC : r;
 }
 
 int store_ids_load(const char *dir, struct store_ids *ids)

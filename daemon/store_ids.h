@@ -43,7 +43,7 @@ struct store_ids {
  */
 int store_ids_load(const char *dir, struct store_ids *ids);
 /* Write @ids to its file, creating it (synced) if there is none yet; with
- * @sync, also fdatasync() it. */
+ * @sync, also fdatasync() it. -ENOSPC for a full disk (or quota). */
 int store_ids_write(struct store_ids *ids, bool sync);
 /* Close the file, free the path; @ids is zero after (fd -1). */
 void store_ids_close(struct store_ids *ids);
