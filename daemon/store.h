@@ -49,14 +49,14 @@
  * Every start checks:
  * - that the store can be written: store_open() proves it with the write
  *   probe, and fails (-EROFS, -EACCES, with the file that cannot be
- *   written) for a read-only kitchen.db, directory, -wal or -shm, instead
- *   of at the first commit;
+ *   written) for a read-only kitchen.db, -wal or -shm, or a read-only
+ *   directory where one of them or the id file must be made, instead of at
+ *   the first commit;
  * - its integrity: PRAGMA quick_check (store_check.h), stopped after
  *   STORE_CHECK_MS (store_checked() is then false); a damaged store is
  *   refused (-EUCLEAN) with what is unreadable ("the orders table", "the
  *   index orders_open of the orders table") and SQLite's first finding,
- *   and
- *   left untouched (it is not converted either);
+ *   and left untouched (it is not converted either);
  * - that no committed order was lost, with the id file below.
  *
  * The id file, DIR/kitchen.db-ids (mode 0600; store_ids.h has its format).
@@ -85,6 +85,11 @@
  * a lost -wal that held only dish records (their dishes are cooked again),
  * and a loss of the last commits before the highest order id committed was
  * written (the ids stay reserved all the same).
+ *
+ * None of this changes the schema (user_version stays 2): a kitchend of
+ * 0.2 opens the store as before (it ignores kitchen.db-ids, and removes the
+ * -wal and -shm at its close); opened by this one again, the ids continue
+ * after the store's and the reservation's, whichever is higher.
  *
  * Reads (store_get_order, store_find_key, store_load_open, store_count,
  * store_next_ids) go through a second connection on the caller's thread
