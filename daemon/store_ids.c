@@ -104,8 +104,9 @@ static int create(struct store_ids *ids, const char *buf)
 	 * of another user leaves it a file that user can still write. */
 	if (geteuid() == 0) {
 		_cleanup_free_ char *db = NULL;
-		if (asprintf(&db, "%s/kitchen.db", slash ? dir : ".") >= 0 && stat(db, &st) == 0)
-			(void) fchown(fd, st.st_uid, st.st_gid);
+		if (asprintf(&db, "%s/kitchen.db", slash ? dir : ".") >= 0 && stat(db, &st) == 0 &&
+		    fchown(fd, st.st_uid, st.st_gid) < 0)
+			log_debug("store: failed to give '%s' the owner of kitchen.db: %m", tmp);
 	}
 	r = write_all(fd, buf, IDS_SIZE);
 	if (r >= 0 && fsync(fd) < 0)

@@ -464,7 +464,8 @@ static int take_back_locked(struct store_writer *w)
 			if (rec->str[s] != STORE_NO_TEXT)
 				rec->str[s] += base;
 	}
-	memcpy(f->text + f->text_len, c->text, c->text_len);
+	if (c->text_len)  /* c->text may be NULL: memcpy() must not see it */
+		memcpy(f->text + f->text_len, c->text, c->text_len);
 	f->text_len += c->text_len;
 	f->number = c->number;
 	c->n_recs = 0;
