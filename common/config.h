@@ -67,6 +67,7 @@ struct kitchen_config {
 	uint64_t orders_key_retention_s; /* how long an order key is remembered, 86400 */
 	uint64_t drain_timeout_ms;       /* 30000 */
 	char *store_synchronous;         /* "full" or "normal" (SQLite PRAGMA), "full" */
+	bool store_accept_lost;          /* no key: kitchend --accept-lost-orders, this start only */
 
 	/* CURVE on the tcp:// endpoints: on when curve_secret_key is set. */
 	char *curve_secret_key;          /* kitchend's key pair file (keys.h); NULL: no CURVE */

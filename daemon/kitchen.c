@@ -70,10 +70,10 @@ static int lock_fds[2] = { -1, -1 };
 int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret)
 {
 	_cleanup_free_ char *chef_path = NULL;
-	uint64_t n_converted = 0, n_dishes;
+	uint64_t n_converted = 0, n_dishes, lost_first = 0, lost_last = 0;
 	struct kitchen *k;
 	size_t n_orders;
-	char why[512];
+	char why[512], err[512];
 	int r;
 
 	k = calloc(1, sizeof(*k));
@@ -135,21 +135,39 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 
-	r = store_open(config->state_dir, config->store_synchronous, &k->store);
+	r = store_open(config->state_dir, config->store_synchronous,
+		       config->store_accept_lost ? STORE_OPEN_ACCEPT_LOST : 0, &k->store, err, sizeof(err));
+	if (r == -ESTALE) {
+		log_error("The order store in '%s' lost acknowledged orders: %s. Restore the store from a backup, "
+			  "or start kitchend once with --accept-lost-orders to go on without them (their ids are "
+			  "not used again)", config->state_dir, err);
+		goto fail;
+	}
+	if (r == -EUCLEAN) {
+		log_error("The order store in '%s' is damaged: %s. kitchend leaves it as it is: keep a copy of "
+			  "its files, then restore kitchen.db from a backup, or copy what can be read into a new "
+			  "kitchen.db as kitchend(8) shows under RECOVERY (what the damaged pages held is lost)",
+			  config->state_dir, err);
+		goto fail;
+	}
 	if (r == -EPROTONOSUPPORT) {
 		log_error("The order store in '%s' was written by a newer kitchend (a schema newer than "
 			  "version %d); leaving it untouched", config->state_dir, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (r == -EBADMSG) {
-		log_error("The order store in '%s' is of version 1 with dishes numbered in a way this "
-			  "kitchend cannot convert; leaving it untouched", config->state_dir);
-		goto fail;
-	}
 	if (r < 0) {
-		log_error_errno(r, "Failed to open the order store in '%s': %m", config->state_dir);
+		log_error("Failed to open the order store in '%s': %s", config->state_dir, err);
 		goto fail;
 	}
+	if (store_lost_orders(k->store, &lost_first, &lost_last))
+		log_warning("Accepted the loss of orders %llu to %llu from the order store in '%s' "
+			    "(--accept-lost-orders); their ids are not used again", (unsigned long long) lost_first,
+			    (unsigned long long) lost_last, config->state_dir);
+	if (!store_checked(k->store))
+		log_notice("The integrity check of the order store in '%s' was cut short after %d ms (a big "
+			   "store); it found nothing until then", config->state_dir, STORE_CHECK_MS);
+	if (store_full(k->store))
+		log_warning("The order store in '%s' cannot be written: the disk is full", config->state_dir);
 	if (store_converted(k->store, &n_converted))
 		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu order%s)",
 			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,

@@ -18,6 +18,7 @@
 struct args {
 	const char *config;
 	const char *log_level;
+	bool accept_lost_orders;
 	bool check_config;
 	bool dump_config;
 };
@@ -29,6 +30,8 @@ static void help(void)
 	       "durable store, hands dishes to chef processes, and collects what they serve.\n"
 	       "\n"
 	       "  -c, --config FILE     read FILE (default: embedded defaults only)\n"
+	       "      --accept-lost-orders  start even if the order store lost acknowledged\n"
+	       "                        orders (kitchend(8) says when); the loss is recorded\n"
 	       "      --check-config    validate the configuration and exit\n"
 	       "      --dump-config     print the effective configuration and exit\n"
 	       "  -l, --log-level LEVEL err, warning, notice, info or debug (overrides the file)\n"
@@ -39,8 +42,9 @@ static void help(void)
 /* >0: run; 0: exit successfully (help, version); <0: usage error, said already. */
 static int parse_argv(int argc, char *argv[], struct args *a)
 {
-	enum { ARG_CHECK = 0x100, ARG_DUMP, ARG_VERSION };
+	enum { ARG_ACCEPT_LOST = 0x100, ARG_CHECK, ARG_DUMP, ARG_VERSION };
 	static const struct option options[] = {
+		{ "accept-lost-orders", no_argument, NULL, ARG_ACCEPT_LOST },
 		{ "check-config", no_argument, NULL, ARG_CHECK },
 		{ "config", required_argument, NULL, 'c' },
 		{ "dump-config", no_argument, NULL, ARG_DUMP },
@@ -58,6 +62,9 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 			break;
 		case 'l':
 			a->log_level = optarg;
+			break;
+		case ARG_ACCEPT_LOST:
+			a->accept_lost_orders = true;
 			break;
 		case ARG_CHECK:
 			a->check_config = true;
@@ -189,6 +196,7 @@ static int run(const struct args *a)
 	}
 
 	raise_nofile();
+	config->store_accept_lost = a->accept_lost_orders;
 	r = kitchen_new(config, a->log_level, &k);  /* takes config, also on failure */
 	if (r < 0)
 		return 1;

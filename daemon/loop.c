@@ -259,6 +259,7 @@ int kitchen_run(struct kitchen *k)
 		};
 		size_t n_items = 6 + zap_poll_items(k->zap, items + 6);
 		uint64_t now = now_ms(), committed;
+		bool full;
 		int r;
 
 		r = zmq_poll(items, (int) n_items, poll_timeout(k, now, busy));
@@ -283,12 +284,19 @@ int kitchen_run(struct kitchen *k)
 
 		/* What the store's writer committed since: answer what waited
 		 * for it, then hand it this turn's writes if it is idle. */
+		full = store_full(k->store);
 		r = store_poll(k->store, &committed);
+		if (r == -ENOSPC && !full)
+			log_warning("Failed to commit to the order store, trying again: %s", store_error(k->store));
+		else if (r >= 0 && full && !store_full(k->store))
+			log_notice("The order store commits again");
+		if (r == -ENOSPC)
+			r = 0;  /* what waits for the commit waits on */
 		if (r < 0 && !k->exit_code) {
 			/* Memory is now ahead of the store. Stop, so that the next
 			 * start resumes from the last commit; nothing acknowledged
 			 * is lost, and cooking is at-least-once anyway. */
-			log_error_errno(r, "Failed to commit to the order store, stopping: %m");
+			log_error("Failed to commit to the order store, stopping: %s", store_error(k->store));
 			k->done = true;
 			k->exit_code = 1;
 		}

@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sql.h"
+#include "store_check.h"
+#include "store_ids.h"
 #include "store_v1.h"
 #include "store_writer.h"
 #include "util.h"
@@ -83,6 +86,10 @@ struct store {
 	struct store_writer *writer;    /* the writes, on their own thread and connection */
 	bool converted;                 /* by store_open(), from version 1 */
 	uint64_t converted_orders;
+	bool checked;                   /* store_open()'s check ran to its end */
+	uint64_t lost_first, lost_last; /* the loss store_open() accepted; 0: none */
+	uint64_t floor_order, floor_dish;  /* ids used or reserved before this open */
+	char error[256];                /* the reason of the last failure */
 	struct mem_key *keys[KEY_BUCKETS];
 	struct mem_key *keys_head, *keys_tail;
 	/* Scratch for reading an order back, kept for the next one. */
@@ -98,6 +105,34 @@ bool store_converted(const struct store *s, uint64_t *ret_orders)
 	if (s->converted && ret_orders)
 		*ret_orders = s->converted_orders;
 	return s->converted;
+}
+
+bool store_checked(const struct store *s)
+{
+	return s->checked;
+}
+
+bool store_lost_orders(const struct store *s, uint64_t *ret_first, uint64_t *ret_last)
+{
+	if (s->lost_first && ret_first)
+		*ret_first = s->lost_first;
+	if (s->lost_first && ret_last)
+		*ret_last = s->lost_last;
+	return s->lost_first != 0;
+}
+
+const char *store_error(const struct store *s)
+{
+	return s->error;
+}
+
+/* Keep the reason of failure @r (SQLite's, else the errno's) for store_error(). */
+static int fail(struct store *s, int r)
+{
+	if (r < 0)
+		snprintf(s->error, sizeof(s->error), "%s", *sql_last_error() ? sql_last_error() : strerror(-r));
+	sql_clear_error();
+	return r;
 }
 
 /* ---- keys of orders not yet committed ---- */
@@ -141,21 +176,29 @@ static struct mem_key *key_lookup(struct store *s, const char *key)
 	return NULL;
 }
 
+/* Take @e, which follows @prev in the list (NULL: the first), out of both and free it. */
+static void key_unlink(struct store *s, struct mem_key *prev, struct mem_key *e)
+{
+	struct mem_key **p = &s->keys[key_bucket(e->key)];
+
+	while (*p != e)
+		p = &(*p)->chain;
+	*p = e->chain;
+	if (prev)
+		prev->next = e->next;
+	else
+		s->keys_head = e->next;
+	if (s->keys_tail == e)
+		s->keys_tail = prev;
+	free(e->key);
+	free(e);
+}
+
 /* Drop the keys of batches up to @committed: the read connection sees them. */
 static void keys_committed(struct store *s, uint64_t committed)
 {
-	while (s->keys_head && s->keys_head->batch <= committed) {
-		struct mem_key *e = s->keys_head, **p = &s->keys[key_bucket(e->key)];
-
-		while (*p != e)
-			p = &(*p)->chain;
-		*p = e->chain;
-		s->keys_head = e->next;
-		if (!s->keys_head)
-			s->keys_tail = NULL;
-		free(e->key);
-		free(e);
-	}
+	while (s->keys_head && s->keys_head->batch <= committed)
+		key_unlink(s, NULL, s->keys_head);
 }
 
 /* ---- the batches ---- */
@@ -175,6 +218,8 @@ int store_poll(struct store *s, uint64_t *ret_committed)
 	int r = store_writer_poll(s->writer, ret_committed);
 
 	keys_committed(s, *ret_committed);
+	if (r < 0)
+		snprintf(s->error, sizeof(s->error), "%s", store_writer_error(s->writer));
 	return r;
 }
 
@@ -183,7 +228,29 @@ int store_sync(struct store *s)
 	int r = store_writer_sync(s->writer);
 
 	keys_committed(s, store_writer_committed(s->writer));
+	if (r < 0)
+		snprintf(s->error, sizeof(s->error), "%s", store_writer_error(s->writer));
 	return r;
+}
+
+bool store_full(const struct store *s)
+{
+	return store_writer_full(s->writer);
+}
+
+int store_drop_order(struct store *s, uint64_t order_id)
+{
+	struct mem_key *prev = NULL;
+	int r = store_writer_drop_order(s->writer, order_id);
+
+	if (r < 0)
+		return r;
+	for (struct mem_key *e = s->keys_head; e; prev = e, e = e->next)
+		if (e->order_id == order_id) {
+			key_unlink(s, prev, e);
+			break;
+		}
+	return 0;
 }
 
 uint64_t store_written(const struct store *s)
@@ -207,8 +274,9 @@ static int check_version(sqlite3 *db)
 	if (r < 0)
 		return r;
 	if (version > STORE_SCHEMA_VERSION) {
-		log_debug("store: schema version %llu, this kitchend knows up to %d",
-			  (unsigned long long) version, STORE_SCHEMA_VERSION);
+		sql_set_error("kitchen.db is of schema version %llu, written by a newer kitchend "
+			      "(this one knows up to %d); it is left untouched",
+			      (unsigned long long) version, STORE_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
@@ -228,15 +296,19 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 	if (r >= 0) {
 		if (version == 0)
 			r = sql_exec(db, schema_sql);
-		else if (version == 1)
+		else if (version == 1) {
 			r = store_v1_convert(db, schema_sql, &n_orders);
+			if (r == -EBADMSG)
+				sql_set_error("kitchen.db is of schema version 1 with dishes numbered in a way this "
+					      "kitchend cannot convert; it is left untouched");
+		}
 		else if (version > STORE_SCHEMA_VERSION)
-			r = -EPROTONOSUPPORT;  /* written meanwhile */
+			r = check_version(db);  /* written meanwhile */
 	}
 	if (r >= 0)
 		r = sql_exec(db, "COMMIT");
 	if (r < 0) {
-		(void) sql_exec(db, "ROLLBACK");
+		(void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return r;
 	}
 	if (version == 1) {
@@ -248,23 +320,112 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 
 static int open_db(const char *path, sqlite3 **ret)
 {
-	int r;
+	int one = 1;
 
 	if (sqlite3_open_v2(path, ret, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		r = *ret ? sql_error(*ret, path) : -ENOMEM;
-		if (sqlite3_errcode(*ret) == SQLITE_CANTOPEN)
-			r = -EACCES;
-		return r;
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return *ret ? sql_error(*ret, path) : -ENOMEM;
+	/* SQLite falls back to reading a file it may not write. */
+	if (sqlite3_db_readonly(*ret, "main") == 1) {
+		sql_set_error("attempt to write a readonly database");
+		return -EROFS;
 	}
 	sqlite3_busy_timeout(*ret, 5000);
+	/* The -wal and -shm stay when the last connection closes: a store can
+	 * then be opened again on a full disk (the -shm needs space when it is
+	 * made); see store_writer_free() for the -wal. */
+	sqlite3_file_control(*ret, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	return 0;
 }
 
-/* The writer's connection: the file brought to the schema, then the thread. */
-static int open_writer(struct store *s, const char *path, const char *synchronous)
+/* The store's next ids and highest order id, on @db. */
+static int next_ids(sqlite3 *db, uint64_t *ret_order_id, uint64_t *ret_dish_id)
 {
+	uint64_t o, d, after_rows;
+	int r;
+
+	/* Ids only grow, orders' and dishes' together: the last order holds
+	 * the highest dish ids. The dishes table is asked too, in case. */
+	r = sql_query_u64(db, "SELECT IFNULL(MAX(id), 0) + 1 FROM orders", &o);
+	if (r >= 0)
+		r = sql_query_u64(db, "SELECT IFNULL((SELECT first_dish + dishes FROM orders ORDER BY id DESC LIMIT 1), 1)", &d);
+	if (r >= 0)
+		r = sql_query_u64(db, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &after_rows);
+	if (r < 0)
+		return r;
+	*ret_order_id = o;
+	*ret_dish_id = d > after_rows ? d : after_rows;
+	return 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The id file against the store (store.h): create it for a store that has
+ * none, refuse a store older than it (or accept that once), and set the
+ * ids this open continues from.
+ */
+static int open_ids(struct store *s, const char *dir, sqlite3 *db, unsigned flags, struct store_ids *ids)
+{
+	uint64_t next_o, next_d, have;
+	int r;
+
+	r = next_ids(db, &next_o, &next_d);
+	if (r < 0)
+		return r;
+	have = next_o - 1;
+	r = store_ids_load(dir, ids);
+	if (r == -ENOENT) {
+		/* A new store, or one of kitchen 0.2: the store says it all. */
+		ids->next_order = next_o;
+		ids->next_dish = next_d;
+		ids->committed_order = have;
+		r = store_ids_write(ids, true);
+		if (r == -ENOSPC)
+			r = 0;  /* the writer makes it before its first commit */
+	} else if (r >= 0 && have < ids->committed_order) {
+		uint64_t first = have + 1, last = ids->committed_order;
+
+		if (!(flags & STORE_OPEN_ACCEPT_LOST)) {
+			char holds[64] = "no orders";
+
+			if (have)
+				snprintf(holds, sizeof(holds), "orders up to %llu", (unsigned long long) have);
+			sql_set_error("kitchen.db holds %s, but orders up to %llu were committed: orders %llu to %llu "
+				      "are missing, and their idempotency keys with them (its -wal was lost or damaged, "
+				      "or kitchen.db was replaced, truncated or removed)", holds,
+				      (unsigned long long) last, (unsigned long long) first, (unsigned long long) last);
+			return -ESTALE;
+		}
+		ids->lost_first = first;
+		ids->lost_last = last;
+		ids->lost_ms = wall_ms();
+		ids->committed_order = have;
+		ids->next_order = max_u64(ids->next_order, last + 1);
+		r = store_ids_write(ids, true);
+		s->lost_first = first;
+		s->lost_last = last;
+	}
+	if (r < 0)
+		return r;
+	s->floor_order = max_u64(next_o, ids->next_order);
+	s->floor_dish = max_u64(next_d, ids->next_dish);
+	return 0;
+}
+
+/*
+ * The writer's connection: the file checked and brought to the schema, its
+ * writing proven, the id file checked against it, then the thread.
+ */
+static int open_writer(struct store *s, const char *dir, const char *path, const char *synchronous,
+		       unsigned flags)
+{
+	struct store_ids ids = { .fd = -1 };
 	sqlite3 *db = NULL;
+	bool full = false;
 	char pragma[64];
 	int r;
 
@@ -283,28 +444,68 @@ static int open_writer(struct store *s, const char *path, const char *synchronou
 		r = sql_exec(db, pragma);
 	if (r >= 0)
 		r = sql_exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
+	/* Before the conversion: a damaged store is left as it is. */
+	if (r >= 0)
+		r = store_check(db, STORE_CHECK_MS, &s->checked);
 	if (r >= 0)
 		r = set_up_schema(s, db);
+	if (r >= 0) {
+		/* Found now, not at the first order's commit. A full disk is
+		 * not a reason to stop: the store then waits for space. */
+		r = sql_write_probe(db, STORE_SCHEMA_VERSION);
+		full = r == -ENOSPC;
+		if (full)
+			r = 0;
+	}
+	if (r >= 0)
+		r = open_ids(s, dir, db, flags, &ids);
 	if (r < 0) {
+		store_ids_close(&ids);
 		sqlite3_close(db);
 		return r;
 	}
-	return store_writer_new(db, &s->writer);  /* takes db */
+	/* Takes db and ids. */
+	return store_writer_new(db, &ids, s->floor_order, s->floor_dish, full, &s->writer);
 }
 
-int store_open(const char *dir, const char *synchronous, struct store **ret_store)
+/*
+ * Which file of the store cannot be written, for a failure to open it
+ * with -EACCES or -EROFS (SQLite does not say which): @reason is SQLite's.
+ */
+static void explain_unwritable(const char *dir, const char *reason, char *err, size_t err_size)
+{
+	static const char *const names[] = { "kitchen.db", "kitchen.db-wal", "kitchen.db-shm", "kitchen.db-ids" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
+			break;
+		if (access(p, F_OK) == 0 && access(p, W_OK) < 0) {
+			snprintf(err, err_size, "%s: '%s' cannot be written (%m)", reason, p);
+			return;
+		}
+	}
+	if (access(dir, W_OK) < 0)
+		snprintf(err, err_size, "%s: the directory '%s' cannot be written (%m)", reason, dir);
+	else
+		snprintf(err, err_size, "%s", reason);
+}
+
+int store_open(const char *dir, const char *synchronous, unsigned flags, struct store **ret_store,
+	       char *err, size_t err_size)
 {
 	_cleanup_free_ char *path = NULL;
 	struct store *s;
 	int r;
 
-	if (asprintf(&path, "%s/kitchen.db", dir) < 0)
+	sql_clear_error();
+	if (asprintf(&path, "%s/kitchen.db", dir) < 0 || !(s = calloc(1, sizeof(*s)))) {
+		snprintf(err, err_size, "%s", strerror(ENOMEM));
 		return -ENOMEM;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
+	}
 
-	r = open_writer(s, path, synchronous);
+	r = open_writer(s, dir, path, synchronous, flags);
 	if (r >= 0)
 		r = open_db(path, &s->db);
 	if (r < 0)
@@ -319,6 +520,11 @@ int store_open(const char *dir, const char *synchronous, struct store **ret_stor
 	*ret_store = s;
 	return 0;
 fail:
+	(void) fail(s, r);
+	if (r == -EACCES || r == -EROFS)
+		explain_unwritable(dir, s->error, err, err_size);
+	else
+		snprintf(err, err_size, "%s", s->error);
 	store_close(&s);
 	return r;
 }
@@ -344,20 +550,13 @@ void store_close(struct store **sp)
 
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id)
 {
-	uint64_t o, d, after_rows;
-	int r;
+	uint64_t o, d;
+	int r = next_ids(s->db, &o, &d);
 
-	/* Ids only grow, orders' and dishes' together: the last order holds
-	 * the highest dish ids. The dishes table is asked too, in case. */
-	r = sql_query_u64(s->db, "SELECT IFNULL(MAX(id), 0) + 1 FROM orders", &o);
-	if (r >= 0)
-		r = sql_query_u64(s->db, "SELECT IFNULL((SELECT first_dish + dishes FROM orders ORDER BY id DESC LIMIT 1), 1)", &d);
-	if (r >= 0)
-		r = sql_query_u64(s->db, "SELECT IFNULL(MAX(id), 0) + 1 FROM dishes", &after_rows);
 	if (r < 0)
-		return r;
-	*ret_order_id = o;
-	*ret_dish_id = d > after_rows ? d : after_rows;
+		return fail(s, r);
+	*ret_order_id = max_u64(o, s->floor_order);
+	*ret_dish_id = max_u64(d, s->floor_dish);
 	return 0;
 }
 
@@ -365,19 +564,20 @@ int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
 	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";
 	sqlite3_stmt *st;
-	int rc;
+	int rc, r;
 
 	for (int i = 0; i < _PROTO_STATE_MAX; i++)
 		counts[i] = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sql_error(s->db, sql);
+		return fail(s, sql_error(s->db, sql));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED)
 			counts[state] = (uint64_t) sql_column_i64(st, 1);
 	}
+	r = rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
+	return fail(s, r);
 }
 
 /* ---- writing: records for the writer ---- */
@@ -479,12 +679,13 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 		id = (uint64_t) sql_column_i64(st, 0);
 		created_ms = (uint64_t) sql_column_i64(st, 1);
 	}
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_error(s->db, stmt_sql[STMT_FIND_KEY]);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (r < 0)
+		return fail(s, r);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return sql_error(s->db, stmt_sql[STMT_FIND_KEY]);
 	if (created_ms >= since_ms) {
 		*ret_order_id = id;
 		return 0;
@@ -629,12 +830,12 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 				r = column_add(s, ds, 5, &w->detail);
 		}
 	}
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = sql_error(s->db, stmt_sql[STMT_GET_DISHES]);
 	sqlite3_reset(ds);
 	sqlite3_clear_bindings(ds);
 	if (r < 0)
 		return r;
-	if (rc != SQLITE_DONE)
-		return sql_error(s->db, stmt_sql[STMT_GET_DISHES]);
 
 	if (o->served + o->failed == o->n_dishes)
 		o->state = o->failed ? PROTO_STATE_FAILED : PROTO_STATE_SERVED;
@@ -698,7 +899,7 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r < 0)
-		return r;
+		return r == -ENOENT ? r : fail(s, r);
 	*ret_order = rd.o;
 	return dish_cb ? emit_dishes(s, &rd, dish_cb, userdata) : 0;
 }
@@ -709,6 +910,7 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
 	struct reading rd;
 	int rc, r = 0;
 
+	sql_clear_error();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = read_order(s, st, true, &rd);
 		if (r >= 0)
@@ -718,8 +920,8 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
 		if (r < 0)
 			break;
 	}
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = sql_error(s->db, stmt_sql[STMT_OPEN_ORDERS]);
 	sqlite3_reset(st);
-	if (r < 0)
-		return r;
-	return rc == SQLITE_DONE ? 0 : sql_error(s->db, stmt_sql[STMT_OPEN_ORDERS]);
+	return fail(s, r);
 }

@@ -16,9 +16,80 @@
  * highest number committed, which is what store_committed() says until the
  * next poll. Whatever must not be promised before it is durable (an order's
  * acknowledgement) waits for the batch holding it: store_written() right
- * after the write. After a failed commit nothing more is committed and
- * store_poll() and store_sync() return -EIO (the caller stops: memory is
- * then ahead of the store).
+ * after the write; it is satisfied once any batch >= it is committed.
+ * After a failed commit nothing more is committed and store_poll() and
+ * store_sync() return its error (the caller stops: memory is then ahead of
+ * the store), with the exception of a full disk.
+ *
+ * A full disk. A commit that fails for lack of space (SQLITE_FULL, or an
+ * I/O error whose errno is ENOSPC or EDQUOT) is rolled back and is not
+ * fatal: the store keeps every write not yet committed (the failed batch
+ * goes back in front of what was written since, records in their order,
+ * and takes the number of the current batch), store_poll() returns -ENOSPC
+ * once per failed attempt, and store_full() is true. store_hand_over()
+ * then tries again at most every STORE_RETRY_MS, with
+ * whatever was written meanwhile, and when nothing is written with a write
+ * probe (a transaction that rewrites user_version: one page); the first
+ * commit that succeeds ends the state. While the store is full, reads work
+ * and writes are accepted into memory; store_drop_order() takes an order
+ * not yet committed back out, so that the caller can refuse it. Right
+ * after store_poll() returned -ENOSPC the writer is idle until the next
+ * try, so a drop then never meets -EBUSY.
+ *
+ * Opening on a full disk works when the store's -shm exists: SQLite makes
+ * it (32 KiB) when the first connection opens a store in WAL mode, and
+ * cannot on a full disk (SQLITE_IOERR_SHMSIZE: not even reads work). So
+ * the store keeps its -wal and -shm when it closes (SQLITE_FCNTL_PERSIST_WAL);
+ * a clean close empties the -wal (wal_checkpoint(TRUNCATE)), so that only
+ * the -shm holds space and no old -wal can ever be applied to a kitchen.db
+ * restored from a backup. store_open() then succeeds on a full disk with
+ * store_full() true. Creating a store (or the -shm of a store last closed
+ * by kitchen 0.2) needs space: -ENOSPC.
+ *
+ * Every start checks:
+ * - that the store can be written: store_open() proves it with the write
+ *   probe, and fails (-EROFS, -EACCES, with the file that cannot be
+ *   written) for a read-only kitchen.db, -wal or -shm, or a read-only
+ *   directory where one of them or the id file must be made, instead of at
+ *   the first commit;
+ * - its integrity: PRAGMA quick_check (store_check.h), stopped after
+ *   STORE_CHECK_MS (store_checked() is then false); a damaged store is
+ *   refused (-EUCLEAN) with what is unreadable ("the orders table", "the
+ *   index orders_open of the orders table") and SQLite's first finding,
+ *   and left untouched (it is not converted either);
+ * - that no committed order was lost, with the id file below.
+ *
+ * The id file, DIR/kitchen.db-ids (mode 0600; store_ids.h has its format).
+ * SQLite cannot tell that its -wal was lost or damaged (it reads the store
+ * as of the last checkpoint), nor that kitchen.db was truncated or replaced
+ * by an older copy; the ids of the lost orders would be used again and
+ * their idempotency keys would name new orders. The id file holds:
+ * - a reservation of order and dish ids: before it commits a batch using
+ *   an id beyond the reservation, the writer reserves STORE_IDS_BLOCK more
+ *   (write and fdatasync; a rename and a directory fsync when the file is
+ *   made), so a commit costs nothing more but once every 100,000 ids;
+ * - the highest order id committed, rewritten (pwrite, no sync) after each
+ *   commit that holds an order.
+ * store_open() continues the ids after both the store's and the
+ * reservation (store_next_ids()): an id is never used twice. A clean close
+ * brings the reservation back to what is used, so only a restart after a
+ * crash skips ids. When the store's highest order id is below the one
+ * committed, orders were lost: store_open() fails with -ESTALE, saying
+ * which orders are missing and what probably happened; with
+ * STORE_OPEN_ACCEPT_LOST it goes on, records the loss in the id file (the
+ * ids stay reserved; store_lost_orders()), and the next open is normal.
+ * A store without an id file (kitchen 0.2 made none) gets one made from
+ * the store; an id file beside a store without orders (a zero-length or
+ * missing kitchen.db) is a loss. A damaged id file is refused (-EBADMSG):
+ * removing it makes store_open() start it again from the store. Not seen:
+ * a lost -wal that held only dish records (their dishes are cooked again),
+ * and a loss of the last commits before the highest order id committed was
+ * written (the ids stay reserved all the same).
+ *
+ * None of this changes the schema (user_version stays 2): a kitchend of
+ * 0.2 opens the store as before (it ignores kitchen.db-ids, and removes the
+ * -wal and -shm at its close); opened by this one again, the ids continue
+ * after the store's and the reservation's, whichever is higher.
  *
  * Reads (store_get_order, store_find_key, store_load_open, store_count,
  * store_next_ids) go through a second connection on the caller's thread
@@ -58,8 +129,27 @@
  * store_next_ids()), so an order's dishes are numbered before they are
  * written. Dish and order states are enum proto_state values (proto.h).
  *
- * Every function returns 0 or -errno (-EIO for an SQLite failure, with the
- * SQLite message at debug level); nothing here logs above debug.
+ * Every function returns 0 or -errno; nothing here logs above debug. An
+ * SQLite failure becomes the errno that fits its result code:
+ *
+ *   SQLITE_FULL                      -ENOSPC
+ *   SQLITE_IOERR  with errno ENOSPC, EDQUOT   -ENOSPC
+ *                 with errno EROFS, EACCES, EPERM   that errno
+ *                 else               -EIO
+ *   SQLITE_READONLY                  -EROFS
+ *   SQLITE_CORRUPT, SQLITE_NOTADB    -EUCLEAN
+ *   SQLITE_CANTOPEN                  the system's errno (-ENOENT, -EACCES,
+ *                                    -EROFS, ...), -EACCES without one
+ *   SQLITE_PERM, SQLITE_AUTH         -EACCES
+ *   SQLITE_BUSY, SQLITE_LOCKED       -EBUSY
+ *   SQLITE_NOMEM                     -ENOMEM
+ *   SQLITE_TOOBIG                    -E2BIG
+ *   anything else (a constraint)     -EIO
+ *
+ * and its reason, SQLite's message with the system's error where there is
+ * one ("database or disk is full", "disk I/O error (No space left on
+ * device)"), is what store_error() says, so that the caller can log "Failed
+ * to commit to the order store: database or disk is full".
  */
 #pragma once
 
@@ -72,6 +162,10 @@
 
 /* The schema this code writes; store_open() converts older ones. */
 #define STORE_SCHEMA_VERSION 2
+/* How long store_open()'s integrity check may take. */
+#define STORE_CHECK_MS 2000
+/* How often a full store tries again to commit. */
+#define STORE_RETRY_MS 1000
 
 struct store;
 
@@ -99,29 +193,64 @@ struct store_dish {
 	const char *detail;   /* items when served, else the reasons, one per line ending in '\n'; "" */
 };
 
+/* store_open() @flags. */
+enum {
+	/* A store that lost committed orders is opened all the same, once. */
+	STORE_OPEN_ACCEPT_LOST = 1 << 0,
+};
+
 /*
- * Open (creating if needed) DIR/kitchen.db. @synchronous: "full" | "normal".
- * A version-1 store is converted first (all or nothing); -EPROTONOSUPPORT
- * for a store of a schema newer than STORE_SCHEMA_VERSION (written by a
- * newer kitchend: it is left untouched), -EBADMSG for a version-1 store
- * whose dish ids are not numbered as kitchend numbers them.
+ * Open (creating if needed) DIR/kitchen.db and DIR/kitchen.db-ids.
+ * @synchronous: "full" | "normal". A version-1 store is converted first
+ * (all or nothing). On failure the reason, a sentence without the
+ * directory, is in @err:
+ *   -EPROTONOSUPPORT  a schema newer than STORE_SCHEMA_VERSION (written by
+ *                     a newer kitchend: left untouched)
+ *   -EBADMSG          a version-1 store whose dish ids are not numbered as
+ *                     kitchend numbers them; or a damaged id file
+ *   -EUCLEAN          a damaged store (see above: left untouched)
+ *   -ESTALE           a store that lost committed orders (see above)
+ *   -EROFS, -EACCES   a file of the store that cannot be written
+ *   -ENOSPC           no space to create the store or its -shm
+ * A full disk otherwise is no failure: see store_full().
  */
-int store_open(const char *dir, const char *synchronous, struct store **ret_store);
-/* Commits what is written (store_sync), stops the writer, closes both
+int store_open(const char *dir, const char *synchronous, unsigned flags, struct store **ret_store,
+	       char *err, size_t err_size);
+/* Commits what is written (store_sync: a full store is tried once more,
+ * then what is not committed is given up), stops the writer, closes both
  * connections; NULL is fine. */
 void store_close(struct store **s);
+
+/* The reason of the last failure of a function of @s (see above); "" before any. */
+const char *store_error(const struct store *s);
 
 /* Readable when a batch was committed (or a commit failed): for poll(). */
 int store_fd(const struct store *s);
 /* Hand the current batch to the writer, if it is idle and the batch holds
- * something; never waits. */
+ * something; on a full store, at most every STORE_RETRY_MS, with or without
+ * something to write. Never waits: call it every turn. */
 void store_hand_over(struct store *s);
-/* Clear store_fd(); the highest committed batch in *ret_committed, or -EIO
- * once a commit failed. */
+/* Clear store_fd(); the highest committed batch in *ret_committed (also on
+ * failure). -ENOSPC when a commit failed for lack of space since the last
+ * call (not fatal: see above); the error (-EIO, ...) once a commit failed
+ * otherwise. */
 int store_poll(struct store *s, uint64_t *ret_committed);
 /* Hand over and wait until everything written so far is committed (or a
- * commit failed: -EIO). For recovery, tests and store_close(). */
+ * commit failed: its error; a full store is tried once, then -ENOSPC).
+ * For recovery, tests and store_close(). */
 int store_sync(struct store *s);
+/* Whether the last commit store_poll() or store_sync() learnt of failed
+ * for lack of space (or store_open() found the disk full), and none has
+ * succeeded since. */
+bool store_full(const struct store *s);
+/*
+ * Take order @order_id, written by store_add_order() and not yet committed,
+ * out of what waits to be committed: its row, every record of it and of its
+ * dishes, and its idempotency key (store_find_key() no longer finds it by
+ * that key). 0; -ENOENT when it does not wait (committed already, or
+ * unknown); -EBUSY when the writer is committing it at this moment.
+ */
+int store_drop_order(struct store *s, uint64_t order_id);
 /* The last batch holding a write (0: none yet), and the highest one known
  * committed (by store_poll() or store_sync()): everything written is
  * committed when store_written() <= store_committed(). */
@@ -131,8 +260,15 @@ uint64_t store_committed(const struct store *s);
 /* Whether store_open() converted @s from version 1; if so and @ret_orders
  * is not NULL, how many orders it converted. */
 bool store_converted(const struct store *s, uint64_t *ret_orders);
+/* Whether store_open()'s integrity check ran to its end (false: it was
+ * stopped after STORE_CHECK_MS, and found nothing until then). */
+bool store_checked(const struct store *s);
+/* Whether store_open() accepted a loss of orders (STORE_OPEN_ACCEPT_LOST);
+ * if so, which order ids were missing. */
+bool store_lost_orders(const struct store *s, uint64_t *ret_first, uint64_t *ret_last);
 
-/* The next free order and dish ids (1 on an empty store). */
+/* The next free order and dish ids: after every id in the store and every
+ * id used or reserved before (the id file); 1 on a new store. */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
 
 /* Dishes ever served and failed, in counts[PROTO_STATE_SERVED] and

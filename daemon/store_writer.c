@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -11,6 +12,7 @@
 
 #include "log.h"
 #include "sql.h"
+#include "store.h"
 #include "util.h"
 
 enum wstmt {
@@ -42,6 +44,7 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2 WHERE id = ?1",
+	/* STORE_REC_DROPPED: nothing. */
 };
 
 struct batch {
@@ -52,31 +55,106 @@ struct batch {
 	size_t text_len, text_cap;
 };
 
+/* The ids a batch uses: above the highest order and dish id, and its highest order id. */
+struct batch_ids {
+	uint64_t next_order, next_dish, max_order;
+};
+
 struct store_writer {
 	sqlite3 *db;                    /* the thread's, once started */
 	sqlite3_stmt *stmt[_WSTMT_MAX];
+	struct store_ids ids;           /* the thread's, once started */
+	uint64_t used_order, used_dish; /* the thread's: ids committed or used before */
 	int fd;
 	pthread_t thread;
 	bool started;
 	struct batch batches[2];
 	struct batch *current;          /* the loop's: written to */
 	uint64_t seen_committed;        /* the loop's: learnt by poll or sync */
+	uint64_t seen_failures;
+	bool seen_full;
+	char seen_error[256];
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;            /* the thread: a batch, or quit */
 	pthread_cond_t idle;            /* sync: the batch is applied */
 	/* Under lock. */
 	struct batch *todo;             /* handed over, not yet applied; NULL: idle */
+	struct batch *failed;           /* given back for lack of space, for the loop to take */
 	uint64_t committed;
+	uint64_t full_failures;         /* commits failed for lack of space, ever */
+	uint64_t retry_ms;              /* a full store: the next try, not before */
+	bool full;                      /* the last commit failed for lack of space */
 	int error;
+	char error_msg[256];
 	bool quit;
 };
+
+static void batch_ids(const struct batch *b, struct batch_ids *ret)
+{
+	*ret = (struct batch_ids) { 0 };
+	for (size_t i = 0; i < b->n_recs; i++) {
+		const struct store_rec *rec = &b->recs[i];
+		uint64_t dish_end = 0;
+
+		if (rec->kind == STORE_REC_ADD_ORDER) {
+			if (rec->id + 1 > ret->next_order)
+				ret->next_order = rec->id + 1;
+			if (rec->id > ret->max_order)
+				ret->max_order = rec->id;
+			dish_end = rec->n[2] + rec->n[1];
+		} else if (rec->kind == STORE_REC_REQUEUED || rec->kind == STORE_REC_SERVED ||
+			   rec->kind == STORE_REC_FAILED)
+			dish_end = rec->id + 1;
+		if (dish_end > ret->next_dish)
+			ret->next_dish = dish_end;
+	}
+}
+
+/* Make the ids @b uses reserved in the id file, and durably so, before they are committed. */
+static int reserve(struct store_writer *w, const struct batch_ids *used)
+{
+	struct store_ids *ids = &w->ids;
+	uint64_t o = ids->next_order, d = ids->next_dish;
+	int r;
+
+	if (used->next_order <= o && used->next_dish <= d && ids->fd >= 0)
+		return 0;
+	if (used->next_order > o)
+		ids->next_order = used->next_order + STORE_IDS_BLOCK;
+	if (used->next_dish > d)
+		ids->next_dish = used->next_dish + STORE_IDS_BLOCK;
+	r = store_ids_write(ids, true);
+	if (r < 0) {
+		ids->next_order = o;
+		ids->next_dish = d;
+	}
+	return r;
+}
+
+/* After a commit: what it used, and the highest order id committed (not synced). */
+static void committed(struct store_writer *w, const struct batch_ids *used)
+{
+	if (used->next_order > w->used_order)
+		w->used_order = used->next_order;
+	if (used->next_dish > w->used_dish)
+		w->used_dish = used->next_dish;
+	if (used->max_order > w->ids.committed_order) {
+		w->ids.committed_order = used->max_order;
+		/* Only the loss of the -wal is then missed: ids stay reserved. */
+		if (store_ids_write(&w->ids, false) < 0)
+			log_debug("store: failed to record the highest order committed: %s", sql_last_error());
+	}
+}
 
 static int apply_rec(struct store_writer *w, const struct batch *b, const struct store_rec *rec)
 {
 	sqlite3_stmt *st = w->stmt[_WSTMT_RECS + rec->kind];
-	int n_params = sqlite3_bind_parameter_count(st);
+	int n_params;
 
+	if (rec->kind == STORE_REC_DROPPED)
+		return 0;
+	n_params = sqlite3_bind_parameter_count(st);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64) rec->id);
 	for (int i = 0; i < 3 && 2 + i <= n_params; i++)
 		sqlite3_bind_int64(st, 2 + i, (sqlite3_int64) rec->n[i]);
@@ -90,16 +168,30 @@ static int apply_rec(struct store_writer *w, const struct batch *b, const struct
 }
 
 /* One batch, one transaction. */
-static int apply(struct store_writer *w, const struct batch *b)
+static int apply(struct store_writer *w, const struct batch *b, bool full)
 {
-	int r = sql_step(w->db, w->stmt[WSTMT_BEGIN]);
+	struct batch_ids used;
+	size_t live = 0;
+	int r;
 
+	for (size_t i = 0; i < b->n_recs; i++)
+		live += b->recs[i].kind != STORE_REC_DROPPED;
+	if (live == 0)
+		/* Nothing to write: on a full store, find out whether it still is. */
+		return full ? sql_write_probe(w->db, STORE_SCHEMA_VERSION) : 0;
+
+	batch_ids(b, &used);
+	r = reserve(w, &used);
+	if (r >= 0)
+		r = sql_step(w->db, w->stmt[WSTMT_BEGIN]);
 	for (size_t i = 0; r >= 0 && i < b->n_recs; i++)
 		r = apply_rec(w, b, &b->recs[i]);
 	if (r >= 0)
 		r = sql_step(w->db, w->stmt[WSTMT_COMMIT]);
 	if (r < 0 && !sqlite3_get_autocommit(w->db))
-		(void) sql_exec(w->db, "ROLLBACK");
+		(void) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	if (r >= 0)
+		committed(w, &used);
 	return r;
 }
 
@@ -111,6 +203,7 @@ static void *writer_main(void *userdata)
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct batch *b;
+		bool full, applied;
 		int r;
 
 		while (!w->todo && !w->quit)
@@ -119,16 +212,31 @@ static void *writer_main(void *userdata)
 			break;
 		b = w->todo;
 		r = w->error;
+		full = w->full;
 		pthread_mutex_unlock(&w->lock);
 
-		if (r >= 0)
-			r = apply(w, b);
+		applied = r >= 0;
+		if (applied) {
+			sql_clear_error();
+			r = apply(w, b, full);
+		}
 
 		pthread_mutex_lock(&w->lock);
-		if (r < 0)
+		if (applied && r < 0)
+			snprintf(w->error_msg, sizeof(w->error_msg), "%s",
+				 *sql_last_error() ? sql_last_error() : strerror(-r));
+		if (r == -ENOSPC) {
+			/* Rolled back, not lost: the loop puts it in front again. */
+			w->full = true;
+			w->full_failures++;
+			w->failed = b;
+			w->retry_ms = now_ms() + STORE_RETRY_MS;
+		} else if (r < 0)
 			w->error = r;
-		else
+		else {
+			w->full = false;
 			w->committed = b->number;
+		}
 		w->todo = NULL;
 		pthread_cond_broadcast(&w->idle);
 		/* Cannot fail but for a counter at its maximum, which a
@@ -140,26 +248,36 @@ static void *writer_main(void *userdata)
 	return NULL;
 }
 
-int store_writer_new(sqlite3 *db, struct store_writer **ret)
+int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, uint64_t floor_dish,
+		     bool full, struct store_writer **ret)
 {
 	struct store_writer *w = calloc(1, sizeof(*w));
 	int r;
 
 	if (!w) {
 		sqlite3_close(db);
+		store_ids_close(ids);
 		return -ENOMEM;
 	}
 	w->db = db;
+	w->ids = *ids;
+	*ids = (struct store_ids) { .fd = -1 };
+	w->used_order = floor_order;
+	w->used_dish = floor_dish;
 	w->fd = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->idle, NULL);
 	w->current = &w->batches[0];
 	w->current->number = 1;
+	if (full) {
+		w->full = w->seen_full = true;
+		w->retry_ms = now_ms() + STORE_RETRY_MS;
+	}
 
 	for (int k = 0; k < _WSTMT_MAX; k++)
-		if (sqlite3_prepare_v3(db, wstmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
-				       &w->stmt[k], NULL) != SQLITE_OK) {
+		if (wstmt_sql[k] && sqlite3_prepare_v3(db, wstmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
+						       &w->stmt[k], NULL) != SQLITE_OK) {
 			r = sql_error(db, wstmt_sql[k]);
 			goto fail;
 		}
@@ -184,6 +302,26 @@ fail:
 	return r;
 }
 
+/*
+ * The thread has stopped, everything written is committed: leave an empty
+ * -wal (so that the -wal and -shm that stay let the next open work on a
+ * full disk, and an old -wal never meets a restored kitchen.db) and bring
+ * the reservation back to the ids used.
+ */
+static void close_clean(struct store_writer *w)
+{
+	struct store_ids *ids = &w->ids;
+
+	if (sql_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
+		log_debug("store: failed to empty the -wal at close: %s", sql_last_error());
+	if (ids->fd < 0 || (ids->next_order == w->used_order && ids->next_dish == w->used_dish))
+		return;
+	ids->next_order = w->used_order;
+	ids->next_dish = w->used_dish;
+	if (store_ids_write(ids, true) < 0)
+		log_debug("store: failed to bring the reservation back: %s", sql_last_error());
+}
+
 void store_writer_free(struct store_writer **wp)
 {
 	struct store_writer *w;
@@ -192,18 +330,22 @@ void store_writer_free(struct store_writer **wp)
 		return;
 	w = *wp;
 	if (w->started) {
-		(void) store_writer_sync(w);
+		int r = store_writer_sync(w);
+
 		pthread_mutex_lock(&w->lock);
 		w->quit = true;
 		pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->thread, NULL);
+		if (r >= 0 && !w->full)
+			close_clean(w);
 	}
 	if (w->fd >= 0)
 		close(w->fd);
 	for (int k = 0; k < _WSTMT_MAX; k++)
 		sqlite3_finalize(w->stmt[k]);
 	sqlite3_close(w->db);
+	store_ids_close(&w->ids);
 	for (int i = 0; i < 2; i++) {
 		free(w->batches[i].recs);
 		free(w->batches[i].text);
@@ -220,10 +362,8 @@ size_t store_writer_text_begin(struct store_writer *w)
 	return w->current->text_len;
 }
 
-int store_writer_text_put(struct store_writer *w, const char *p, size_t len)
+static int text_put(struct batch *b, const char *p, size_t len)
 {
-	struct batch *b = w->current;
-
 	if (buf_reserve(&b->text, &b->text_cap, b->text_len + len + 1) < 0)
 		return -ENOMEM;
 	memcpy(b->text + b->text_len, p, len);
@@ -231,23 +371,39 @@ int store_writer_text_put(struct store_writer *w, const char *p, size_t len)
 	return 0;
 }
 
+int store_writer_text_put(struct store_writer *w, const char *p, size_t len)
+{
+	return text_put(w->current, p, len);
+}
+
 int store_writer_text_end(struct store_writer *w)
 {
 	return store_writer_text_put(w, "", 1);
+}
+
+static int recs_reserve(struct batch *b, size_t need)
+{
+	size_t cap = b->recs_cap ? b->recs_cap : 256;
+	struct store_rec *recs;
+
+	if (need <= b->recs_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	recs = reallocarray(b->recs, cap, sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	b->recs = recs;
+	b->recs_cap = cap;
+	return 0;
 }
 
 int store_writer_add(struct store_writer *w, const struct store_rec *rec)
 {
 	struct batch *b = w->current;
 
-	if (b->n_recs == b->recs_cap) {
-		size_t cap = b->recs_cap ? b->recs_cap * 2 : 256;
-		struct store_rec *recs = reallocarray(b->recs, cap, sizeof(*recs));
-		if (!recs)
-			return -ENOMEM;
-		b->recs = recs;
-		b->recs_cap = cap;
-	}
+	if (recs_reserve(b, b->n_recs + 1) < 0)
+		return -ENOMEM;
 	b->recs[b->n_recs++] = *rec;
 	return 0;
 }
@@ -267,9 +423,56 @@ uint64_t store_writer_committed(const struct store_writer *w)
 	return w->seen_committed;
 }
 
+bool store_writer_full(const struct store_writer *w)
+{
+	return w->seen_full;
+}
+
+const char *store_writer_error(const struct store_writer *w)
+{
+	return w->seen_error;
+}
+
 int store_writer_fd(const struct store_writer *w)
 {
 	return w->fd;
+}
+
+/*
+ * With the lock held and the writer idle: a batch given back for lack of
+ * space goes in front of the current one, which it becomes (with the
+ * current one's number: whatever waits for either is committed with it).
+ */
+static int take_back_locked(struct store_writer *w)
+{
+	struct batch *f = w->failed, *c = w->current;
+	size_t base = f ? f->text_len : 0;
+
+	if (!f)
+		return 0;
+	if (recs_reserve(f, f->n_recs + c->n_recs) < 0 ||
+	    buf_reserve(&f->text, &f->text_cap, f->text_len + c->text_len + 1) < 0) {
+		w->error = -ENOMEM;
+		snprintf(w->error_msg, sizeof(w->error_msg), "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n_recs; i++) {
+		struct store_rec *rec = &f->recs[f->n_recs++];
+
+		*rec = c->recs[i];
+		for (int s = 0; s < 3; s++)
+			if (rec->str[s] != STORE_NO_TEXT)
+				rec->str[s] += base;
+	}
+	if (c->text_len)  /* c->text may be NULL: memcpy() must not see it */
+		memcpy(f->text + f->text_len, c->text, c->text_len);
+	f->text_len += c->text_len;
+	f->number = c->number;
+	c->n_recs = 0;
+	c->text_len = 0;
+	w->current = f;
+	w->failed = NULL;
+	return 0;
 }
 
 /* With the lock held and the writer idle: the current batch goes to it. */
@@ -287,12 +490,33 @@ static void hand_over_locked(struct store_writer *w)
 
 void store_writer_hand_over(struct store_writer *w)
 {
-	if (w->current->n_recs == 0)
+	if (w->current->n_recs == 0 && !w->seen_full)
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (!w->todo)
-		hand_over_locked(w);
+	if (!w->todo && take_back_locked(w) >= 0 && w->error >= 0) {
+		if (!w->full && w->current->n_recs)
+			hand_over_locked(w);
+		else if (w->full && now_ms() >= w->retry_ms) {
+			w->retry_ms = now_ms() + STORE_RETRY_MS;
+			hand_over_locked(w);  /* if empty, as a write probe */
+		}
+	}
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* With the lock held: what the caller learns, and its result. */
+static int learn_locked(struct store_writer *w)
+{
+	int r = w->error;
+
+	w->seen_committed = w->committed;
+	w->seen_full = w->full;
+	if (r >= 0 && w->full_failures != w->seen_failures)
+		r = -ENOSPC;
+	w->seen_failures = w->full_failures;
+	if (r < 0)
+		snprintf(w->seen_error, sizeof(w->seen_error), "%s", w->error_msg);
+	return r;
 }
 
 int store_writer_poll(struct store_writer *w, uint64_t *ret_committed)
@@ -303,8 +527,9 @@ int store_writer_poll(struct store_writer *w, uint64_t *ret_committed)
 	while (read(w->fd, &n, sizeof(n)) == sizeof(n))
 		;
 	pthread_mutex_lock(&w->lock);
-	w->seen_committed = w->committed;
-	r = w->error;
+	if (!w->todo)
+		(void) take_back_locked(w);
+	r = learn_locked(w);
 	pthread_mutex_unlock(&w->lock);
 	*ret_committed = w->seen_committed;
 	return r;
@@ -312,18 +537,82 @@ int store_writer_poll(struct store_writer *w, uint64_t *ret_committed)
 
 int store_writer_sync(struct store_writer *w)
 {
+	uint64_t failures;
 	int r;
 
 	pthread_mutex_lock(&w->lock);
+	failures = w->full_failures;
 	for (;;) {
 		while (w->todo)
 			pthread_cond_wait(&w->idle, &w->lock);
-		if (w->error < 0 || w->current->n_recs == 0)
+		(void) take_back_locked(w);
+		/* Tried once more since the call, and still full: give up. */
+		if (w->error < 0 || w->full_failures != failures || w->current->n_recs == 0)
 			break;
 		hand_over_locked(w);
 	}
-	w->seen_committed = w->committed;
-	r = w->error;
+	r = learn_locked(w);
+	if (r == -ENOSPC && w->current->n_recs == 0)
+		r = 0;  /* an earlier failure, and nothing waits now */
 	pthread_mutex_unlock(&w->lock);
 	return r;
+}
+
+static bool holds_order(const struct batch *b, uint64_t order_id)
+{
+	for (size_t i = 0; i < b->n_recs; i++)
+		if (b->recs[i].kind == STORE_REC_ADD_ORDER && b->recs[i].id == order_id)
+			return true;
+	return false;
+}
+
+int store_writer_drop_order(struct store_writer *w, uint64_t order_id)
+{
+	struct batch *b;
+	uint64_t first = 0, end = 0;
+	bool found = false, busy;
+
+	pthread_mutex_lock(&w->lock);
+	if (!w->todo)
+		(void) take_back_locked(w);
+	/* The writer only reads the batch it applies: so may we. */
+	busy = w->todo && holds_order(w->todo, order_id);
+	pthread_mutex_unlock(&w->lock);
+	if (busy)
+		return -EBUSY;
+
+	b = w->current;
+	for (size_t i = 0; i < b->n_recs; i++) {
+		const struct store_rec *rec = &b->recs[i];
+		if (rec->kind == STORE_REC_ADD_ORDER && rec->id == order_id) {
+			found = true;
+			first = rec->n[2];
+			end = rec->n[2] + rec->n[1];
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	for (size_t i = 0; i < b->n_recs; i++) {
+		struct store_rec *rec = &b->recs[i];
+		bool of_order = false;
+
+		switch (rec->kind) {
+		case STORE_REC_ADD_ORDER:
+		case STORE_REC_FORGET_KEY:
+		case STORE_REC_ORDER_DONE:
+			of_order = rec->id == order_id;
+			break;
+		case STORE_REC_REQUEUED:
+		case STORE_REC_SERVED:
+		case STORE_REC_FAILED:
+			of_order = rec->id >= first && rec->id < end;
+			break;
+		case STORE_REC_DROPPED:
+		case _STORE_REC_MAX:
+			break;
+		}
+		if (of_order)
+			rec->kind = STORE_REC_DROPPED;
+	}
+	return 0;
 }

@@ -13,7 +13,20 @@
  *
  * Batches are numbered from 1, in the order they are written; the caller
  * learns the highest committed number from store_writer_poll(). After a
- * failed commit nothing more is applied: every later call reports -EIO.
+ * failed commit nothing more is applied: every later call reports the
+ * failure; but a commit that failed for lack of space (-ENOSPC) is rolled
+ * back and its batch given back: the caller's side puts it in front of the
+ * current batch (taking the current batch's number), and the writer tries
+ * again at most every STORE_RETRY_MS. While the store is full, a batch that
+ * holds no record to write is applied as a write probe (sql_write_probe()),
+ * so that the end of the full disk is noticed without a record to write.
+ *
+ * Before it commits a batch holding an order id or dish id beyond what the
+ * id file (store_ids.h) reserves, the thread reserves the next
+ * STORE_IDS_BLOCK ids there and syncs it; after a commit holding orders it
+ * records the highest order id committed (not synced). At a close after
+ * which everything is committed, the reservation is brought back to what
+ * is used, so that a clean restart continues without a gap.
  *
  * Two batches take turns (one written to, one applied), so a busy store
  * allocates nothing once they have grown to size.
@@ -21,8 +34,11 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "store_ids.h"
 
 struct store_writer;
 
@@ -33,6 +49,7 @@ enum store_rec_kind {
 	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
 	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
 	STORE_REC_ORDER_DONE,    /* id: order; n[0] its final enum proto_state */
+	STORE_REC_DROPPED,       /* taken out by store_writer_drop_order(): nothing to apply */
 	_STORE_REC_MAX,
 };
 
@@ -47,11 +64,16 @@ struct store_rec {
 };
 
 /*
- * Start the writer thread on @db (a connection to a store already set up),
- * which it takes, also on failure.
+ * Start the writer thread on @db (a connection to a store already set up)
+ * and @ids (the id file as store_open() left it, ids below @floor_order and
+ * @floor_dish used or reserved before), which it takes, also on failure;
+ * @full: the store was found full (its write probe failed for lack of
+ * space).
  */
-int store_writer_new(sqlite3 *db, struct store_writer **ret);
-/* Apply what is written, stop the thread, close its connection; NULL is fine. */
+int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, uint64_t floor_dish,
+		     bool full, struct store_writer **ret);
+/* Apply what is written (once more if the store is full), stop the thread,
+ * close its connection; NULL is fine. */
 void store_writer_free(struct store_writer **w);
 
 /*
@@ -70,14 +92,27 @@ uint64_t store_writer_current(const struct store_writer *w);
 uint64_t store_writer_written(const struct store_writer *w);
 /* The highest committed batch the caller has learnt (poll, sync). */
 uint64_t store_writer_committed(const struct store_writer *w);
+/* Whether the last commit the caller learnt of failed for lack of space. */
+bool store_writer_full(const struct store_writer *w);
+/* The reason of the last failure the caller learnt of (poll, sync); "". */
+const char *store_writer_error(const struct store_writer *w);
 
 /* Readable when a batch was committed (or failed). */
 int store_writer_fd(const struct store_writer *w);
 /* Give the current batch to the writer if it is idle and the batch holds
- * something; never waits. */
+ * something (or the store is full and STORE_RETRY_MS have passed since
+ * the last try); never waits. */
 void store_writer_hand_over(struct store_writer *w);
-/* Read the eventfd; the highest committed batch in *ret, or -EIO after a
+/* Read the eventfd; the highest committed batch in *ret. -ENOSPC when a
+ * commit failed for lack of space since the last call, the error after a
  * failed commit. */
 int store_writer_poll(struct store_writer *w, uint64_t *ret_committed);
-/* Hand over and wait until everything written so far is committed. */
+/* Hand over and wait until everything written so far is committed; tries a
+ * full store once more, then -ENOSPC. */
 int store_writer_sync(struct store_writer *w);
+/*
+ * Take order @order_id (its STORE_REC_ADD_ORDER and every record of it and
+ * of its dishes) out of what is not yet handed over. -ENOENT when no such
+ * order waits, -EBUSY when the writer is applying it now.
+ */
+int store_writer_drop_order(struct store_writer *w, uint64_t order_id);

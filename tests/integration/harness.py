@@ -288,17 +288,22 @@ def parse_json(text, what):
 
 class Kitchen:
 	def __init__(self, chefs_ready=None, start=True, log_level="debug", env=None, wrapper=None,
-		     **overrides):
+		     state_dir=None, args=None, **overrides):
 		"""@overrides are kitchen.conf keys: Kitchen(timing={"cook_ms": 100},
 		menu=menu(("Soup", ["Water"]))). @chefs_ready: how many ready chefs
 		to wait for (default chefs.local, else 3). @env: variables added to
 		kitchend's environment, which its local chefs inherit
 		(env={"KITCHEN_CHEF_FAULTS": "Poison=crash"}). @wrapper: argv put
 		before kitchend's, a program that execs it (so the PID stays):
-		wrapper=["sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"'])."""
+		wrapper=["sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"']). @state_dir: an
+		existing directory to use as state_dir instead of one in the
+		temporary directory (a mount point, say; the test cleans it up).
+		@args: arguments added to kitchend's (start() takes more)."""
 		self.overrides = overrides
 		self.env = dict(env or {})
 		self.wrapper = list(wrapper or [])
+		self.given_state_dir = state_dir
+		self.args = list(args or [])
 		self.remote_chefs = []
 		self.log_level = log_level
 		self.autostart = start
@@ -318,11 +323,12 @@ class Kitchen:
 			base = "/tmp"
 		self.dir = tempfile.mkdtemp(prefix="kitchen-it-", dir=base)
 		self.runtime_dir = os.path.join(self.dir, "runtime")
-		self.state_dir = os.path.join(self.dir, "state")
+		self.state_dir = self.given_state_dir or os.path.join(self.dir, "state")
 		self.config = os.path.join(self.dir, "kitchen.conf")
 		self.log_path = os.path.join(self.dir, "kitchend.log")
 		os.mkdir(self.runtime_dir, 0o755)
-		os.mkdir(self.state_dir, 0o755)
+		if not self.given_state_dir:
+			os.mkdir(self.state_dir, 0o755)
 		settings = _merge({
 			"log_level": self.log_level,
 			"runtime_dir": self.runtime_dir,
@@ -365,16 +371,18 @@ class Kitchen:
 			_sanitizer_check(self.final_log, f"kitchend's log ({self.log_path})")
 		return False
 
-	def start(self, wait=True):
-		"""Start kitchend (again, on the same directories and config)."""
+	def start(self, wait=True, args=()):
+		"""Start kitchend (again, on the same directories and config), with
+		@args after the constructor's."""
 		check(self.proc is None or self.proc.poll() is not None, "kitchend is already running")
+		argv = [KITCHEND, "--config", self.config] + self.args + list(args)
 		with open(self.log_path, "ab") as log:
-			log.write(f"=== harness: starting {KITCHEND} --config {self.config}\n".encode())
+			log.write(f"=== harness: starting {' '.join(argv)}\n".encode())
 			log.flush()
-			self.proc = subprocess.Popen(self.wrapper + [KITCHEND, "--config", self.config],
+			self.proc = subprocess.Popen(self.wrapper + argv,
 						     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
 						     env=clean_env(**self.env))
-		note(f"$ kitchend --config {self.config} &  [pid {self.proc.pid}]")
+		note(f"$ kitchend {' '.join(argv[1:])} &  [pid {self.proc.pid}]")
 		if wait:
 			self.wait_ready()
 
@@ -412,6 +420,15 @@ class Kitchen:
 		except subprocess.TimeoutExpired:
 			raise TestFailure(f"kitchend did not exit within {timeout * SCALE:g} s "
 					  f"of {sig.name}") from None
+		note(f"  -> kitchend exited {rc}")
+		return rc
+
+	def wait_exit(self, timeout=10):
+		"""Wait (bounded) for a kitchend expected to exit by itself; its exit code."""
+		try:
+			rc = self.proc.wait(timeout=timeout * SCALE)
+		except subprocess.TimeoutExpired:
+			raise TestFailure(f"kitchend did not exit by itself within {timeout * SCALE:g} s") from None
 		note(f"  -> kitchend exited {rc}")
 		return rc
 

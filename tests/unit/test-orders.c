@@ -54,7 +54,7 @@ static int bench_open(struct bench *b, bool fresh, unsigned max_attempts)
 	b->xpub = zmq_socket(zctx, ZMQ_XPUB);
 	b->chef = chef_new("chef-1.1.0", 10, 8);
 	if (menu_apply(&b->menu, b->config) < 0 || !b->xpub || !b->chef ||
-	    store_open(dir, "normal", &b->store) < 0 ||
+	    store_open(dir, "normal", 0, &b->store, err, sizeof(err)) < 0 ||
 	    events_new(b->xpub, &b->malformed, &b->events) < 0 ||
 	    orders_new(b->store, b->events, max_attempts, &b->os) < 0)
 		return -EIO;

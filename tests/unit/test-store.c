@@ -2,18 +2,37 @@
  * test-store — the order store on a real SQLite file (daemon/store.c).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
+#include "store_check.h"
+#include "store_ids.h"
 #include "tap.h"
 #include "util.h"
 
 static char dir[] = "/tmp/kitchen-test-store-XXXXXX";
+static char err[512];  /* store_open()'s reason, of the last sopen() */
+
+static int sopen(const char *d, const char *synchronous, unsigned flags, struct store **s)
+{
+	int r;
+
+	err[0] = '\0';
+	r = store_open(d, synchronous, flags, s, err, sizeof(err));
+	if (r < 0)
+		printf("# store_open: %s\n", err);
+	return r;
+}
 
 static int open_fresh(struct store **s)
 {
@@ -22,7 +41,7 @@ static int open_fresh(struct store **s)
 	snprintf(cmd, sizeof(cmd), "rm -f %s/kitchen.db*", dir);
 	if (system(cmd) != 0)
 		return -EIO;
-	return store_open(dir, "full", s);
+	return sopen(dir, "full", 0, s);
 }
 
 static const char *const names[] = { "Pizza", "Salad", "Spaghetti" };
@@ -179,7 +198,7 @@ static int test_reopen(void)
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
 	store_close(&s);  /* commits what is written */
 
-	CHECK(store_open(dir, "normal", &s) == 0);
+	CHECK(sopen(dir, "normal", 0, &s) == 0);
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
 	CHECK(l.orders == 1 && l.order_ids[0] == 1 && l.dishes == 2 && l.queued == 2);
 	CHECK(l.seen.d[0].id == 1 && l.seen.d[0].attempts == 0 && !l.seen.chef[0][0]);
@@ -272,6 +291,7 @@ static int test_duplicate_key(void)
 	 * is committed either. */
 	CHECK(store_add_order(s, 2, "k", 1, 2, 1, names) == 0);
 	CHECK(store_sync(s) == -EIO);
+	CHECK(strstr(store_error(s), "UNIQUE constraint failed: orders.key"));
 	CHECK(store_committed(s) == 0);
 	CHECK(store_add_order(s, 3, NULL, 1, 3, 1, names) == 0);
 	CHECK(store_sync(s) == -EIO);
@@ -476,7 +496,7 @@ static int test_v1_converted(void)
 	snprintf(sql, sizeof(sql), "%s%s", v1_schema, v1_rows);
 	CHECK(write_raw(sql) == 0);
 	CHECK(raw_number("PRAGMA user_version") == 1);
-	CHECK(store_open(dir, "full", &s) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
 	CHECK(store_converted(s, &converted) && converted == 3);
 	CHECK(raw_number("PRAGMA user_version") == 2);
 	/* The old tables and their index are gone; no row for a dish never tried. */
@@ -523,7 +543,7 @@ static int test_v1_converted(void)
 	store_close(&s);
 
 	/* Opened again: already version 2, nothing changes. */
-	CHECK(store_open(dir, "full", &s) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
 	CHECK(!store_converted(s, &converted));
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 5 && next_d == 10);
@@ -542,7 +562,7 @@ static int test_v1_misnumbered(void)
 		 "INSERT INTO dishes VALUES (1, 1, 0, 'Pizza', 0, 0, '', '', '');"
 		 "INSERT INTO dishes VALUES (3, 1, 1, 'Pizza', 0, 0, '', '', '');");
 	CHECK(write_raw(sql) == 0);
-	CHECK(store_open(dir, "full", &s) == -EBADMSG);
+	CHECK(sopen(dir, "full", 0, &s) == -EBADMSG);
 	CHECK(s == NULL);
 	CHECK(raw_number("PRAGMA user_version") == 1);
 	CHECK(raw_number("SELECT COUNT(*) FROM dishes WHERE order_id = 1") == 2);
@@ -554,7 +574,7 @@ static int test_newer_refused(void)
 	struct store *s = NULL;
 
 	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 3;") == 0);
-	CHECK(store_open(dir, "full", &s) == -EPROTONOSUPPORT);
+	CHECK(sopen(dir, "full", 0, &s) == -EPROTONOSUPPORT);
 	CHECK(s == NULL);
 	CHECK(raw_number("PRAGMA user_version") == 3);
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders'") == 0);
@@ -567,8 +587,457 @@ static int test_unwritable(void)
 
 	if (geteuid() == 0)
 		return 0;  /* root writes anywhere */
-	CHECK(store_open("/proc", "full", &s) < 0);
+	CHECK(sopen("/proc", "full", 0, &s) < 0);
 	CHECK(s == NULL);
+	return 0;
+}
+
+
+/* ---- errors, integrity, ids, a full disk ---- */
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd) == 0 ? 0 : -EIO;
+}
+
+static int path_of(char *buf, size_t len, const char *d, const char *name)
+{
+	return snprintf(buf, len, "%s/%s", d, name) < (int) len ? 0 : -ENAMETOOLONG;
+}
+
+/* @n orders of one dish each, ids from @first, keys "k<id>", committed. */
+static int add_orders(struct store *s, uint64_t first, unsigned n)
+{
+	for (uint64_t id = first; id < first + n; id++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "k%llu", (unsigned long long) id);
+		if (store_add_order(s, id, key, 1000, id, 1, names) < 0)
+			return -EIO;
+	}
+	return store_sync(s);
+}
+
+/*
+ * kitchend killed: a child process writes @n orders from id 1 and commits
+ * them, then exits without closing, as kill -9 would leave the files.
+ */
+static int crash_after_orders(unsigned n)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct store *s = NULL;
+		_exit(sopen(dir, "full", 0, &s) == 0 && add_orders(s, 1, n) == 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EIO;
+	return 0;
+}
+
+/* A damaged page of the orders table: refused, the table named, the file untouched. */
+static int test_damaged(void)
+{
+	struct store *s = NULL;
+	char path[128];
+	long long page, page_size;
+	char garbage[4096];
+	int fd;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(add_orders(s, 1, 2000) == 0);
+	store_close(&s);
+	page = raw_number("SELECT pageno FROM dbstat WHERE name = 'orders' AND pagetype = 'leaf' LIMIT 1 OFFSET 3");
+	page_size = raw_number("PRAGMA page_size");
+	CHECK(page > 1 && page_size == 4096);
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (char) (i * 7919 % 251);
+	CHECK(path_of(path, sizeof(path), dir, "kitchen.db") == 0);
+	fd = open(path, O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK(pwrite(fd, garbage, sizeof(garbage), (off_t) ((page - 1) * page_size)) == (ssize_t) sizeof(garbage));
+	close(fd);
+
+	CHECK(sopen(dir, "full", 0, &s) == -EUCLEAN);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "the orders table of kitchen.db is unreadable ("));
+	CHECK(raw_number("SELECT COUNT(*) FROM dbstat WHERE pageno = 1") == 1);  /* still a database */
+	return 0;
+}
+
+/* Not a database at all. */
+static int test_not_a_database(void)
+{
+	struct store *s = NULL;
+
+	CHECK(run("rm -f %s/kitchen.db*; head -c 8192 /dev/urandom > %s/kitchen.db", dir, dir) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == -EUCLEAN);
+	CHECK(strstr(err, "file is not a database"));
+	return 0;
+}
+
+/* The check stops at its time budget and says so. */
+static int test_check_budget(void)
+{
+	struct store *s = NULL;
+	sqlite3 *db = NULL;
+	char path[128];
+	bool complete = true;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_checked(s));
+	CHECK(add_orders(s, 1, 500) == 0);
+	store_close(&s);
+	CHECK(path_of(path, sizeof(path), dir, "kitchen.db") == 0);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(store_check(db, 0, &complete) == 0 && !complete);
+	CHECK(store_check(db, 5000, &complete) == 0 && complete);
+	sqlite3_close(db);
+	return 0;
+}
+
+/* Ids continue after a clean close, jump the reservation after a crash. */
+static int test_ids_reserved(void)
+{
+	struct store *s = NULL;
+	struct stat st;
+	char path[128];
+	uint64_t o, d;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(path_of(path, sizeof(path), dir, "kitchen.db-ids") == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(add_orders(s, 1, 3) == 0);
+	store_close(&s);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_next_ids(s, &o, &d) == 0 && o == 4 && d == 4);
+	store_close(&s);
+
+	CHECK(run("rm -f %s/kitchen.db*", dir) == 0);
+	CHECK(crash_after_orders(3) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_next_ids(s, &o, &d) == 0);
+	CHECK(o == 4 + STORE_IDS_BLOCK && d == 4 + STORE_IDS_BLOCK);
+	store_close(&s);
+	return 0;
+}
+
+/* The -wal lost after a crash: refused, naming the orders; then accepted once. */
+static int test_lost_wal(void)
+{
+	struct store *s = NULL;
+	uint64_t o, d, first = 0, last = 0, id;
+
+	CHECK(run("rm -f %s/kitchen.db*", dir) == 0);
+	CHECK(crash_after_orders(400) == 0);
+	CHECK(run("test -s %s/kitchen.db-wal && rm %s/kitchen.db-wal", dir, dir) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == -ESTALE);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "orders up to 400 were committed: orders ") && strstr(err, " to 400 are missing"));
+	CHECK(strstr(err, "idempotency keys") && strstr(err, "-wal was lost or damaged"));
+
+	CHECK(sopen(dir, "full", STORE_OPEN_ACCEPT_LOST, &s) == 0);
+	CHECK(store_lost_orders(s, &first, &last) && last == 400 && first >= 1);
+	CHECK(store_next_ids(s, &o, &d) == 0 && o > 400 && d > 400);
+	CHECK(store_find_key(s, "k400", 0, &id) == -ENOENT);
+	store_close(&s);
+	/* Recorded: the next start is a normal one, ids still beyond. */
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(!store_lost_orders(s, NULL, NULL));
+	CHECK(store_next_ids(s, &o, &d) == 0 && o > 400 && d > 400);
+	store_close(&s);
+	return 0;
+}
+
+/* kitchen.db truncated to nothing, its -wal gone: orders 1 to N are missing. */
+static int test_truncated(void)
+{
+	struct store *s = NULL;
+
+	CHECK(run("rm -f %s/kitchen.db*", dir) == 0);
+	CHECK(crash_after_orders(5) == 0);
+	CHECK(run("rm %s/kitchen.db-wal && truncate -s 0 %s/kitchen.db", dir, dir) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == -ESTALE);
+	CHECK(strstr(err, "kitchen.db holds no orders, but orders up to 5 were committed: orders 1 to 5 are missing"));
+	return 0;
+}
+
+/* A store as kitchen 0.2 left it (no id file) opens, and gets one. */
+static int test_no_ids_file(void)
+{
+	struct store *s = NULL;
+	uint64_t o, d;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(add_orders(s, 1, 7) == 0);
+	store_close(&s);
+	CHECK(run("rm %s/kitchen.db-ids", dir) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_next_ids(s, &o, &d) == 0 && o == 8 && d == 8);
+	store_close(&s);
+	CHECK(run("test -s %s/kitchen.db-ids", dir) == 0);
+
+	CHECK(run("echo garbage > %s/kitchen.db-ids", dir) == 0);
+	CHECK(sopen(dir, "full", 0, &s) == -EBADMSG);
+	CHECK(strstr(err, "kitchen.db-ids' is damaged"));
+	return 0;
+}
+
+/* An order written, not committed, taken out again: row, key and records. */
+static int test_drop_order(void)
+{
+	struct store *s = NULL;
+	uint64_t id = 0;
+	struct seen seen = { 0 };
+	struct store_order o;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_add_order(s, 1, "a", 1000, 1, 1, names) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_drop_order(s, 1) == -ENOENT);  /* committed */
+	CHECK(store_add_order(s, 2, "b", 1000, 2, 2, names) == 0);
+	CHECK(store_add_order(s, 3, "c", 1000, 4, 1, names) == 0);
+	CHECK(store_dish_requeued(s, 2, 1, "chef-1", "died") == 0);
+	CHECK(store_dish_requeued(s, 4, 1, "chef-1", "died") == 0);
+	CHECK(store_find_key(s, "b", 0, &id) == 0 && id == 2);
+	CHECK(store_drop_order(s, 2) == 0);
+	CHECK(store_drop_order(s, 2) == -ENOENT);
+	CHECK(store_drop_order(s, 9) == -ENOENT);
+	CHECK(store_find_key(s, "b", 0, &id) == -ENOENT);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_get_order(s, 2, &o, NULL, NULL) == -ENOENT);
+	CHECK(raw_number("SELECT COUNT(*) FROM dishes WHERE id IN (2, 3)") == 0);
+	CHECK(store_get_order(s, 3, &o, collect, &seen) == 0);
+	CHECK(strcmp(seen.detail[0], "died\n") == 0);
+	/* The key may name a new order. */
+	CHECK(store_add_order(s, 5, "b", 1000, 5, 1, names) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_find_key(s, "b", 0, &id) == 0 && id == 5);
+	store_close(&s);
+	return 0;
+}
+
+/*
+ * Read-only stores, found by store_open(): run as nobody (root writes
+ * anywhere) in a child, on @d prepared by the caller. The result in *ret,
+ * the reason in err.
+ */
+static int open_as_nobody(const char *d, int *ret)
+{
+	int pipefd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(pipefd) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct store *s = NULL;
+		int r;
+
+		close(pipefd[0]);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		r = sopen(d, "full", 0, &s);
+		store_close(&s);
+		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r) || write(pipefd[1], err, strlen(err) + 1) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], ret, sizeof(*ret));
+	if (n == sizeof(*ret)) {
+		n = read(pipefd[0], err, sizeof(err) - 1);
+		err[n > 0 ? n : 0] = '\0';
+	}
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EIO;
+	return 0;
+}
+
+static int test_read_only(void)
+{
+	char d[] = "/tmp/kitchen-test-ro-XXXXXX";
+	struct store *s = NULL;
+	int r = 0;
+
+	if (geteuid() != 0)
+		return TAP_SKIP("needs root to run store_open() as nobody");
+	CHECK(mkdtemp(d));
+	CHECK(sopen(d, "full", 0, &s) == 0 && add_orders(s, 1, 1) == 0);
+	store_close(&s);
+	CHECK(run("chown -R 65534:65534 %s", d) == 0);
+	CHECK(open_as_nobody(d, &r) == 0 && r == 0);  /* as it is: fine */
+
+	CHECK(run("chmod 0444 %s/kitchen.db", d) == 0);
+	CHECK(open_as_nobody(d, &r) == 0 && r == -EROFS);
+	CHECK(strstr(err, "attempt to write a readonly database") && strstr(err, "kitchen.db' cannot be written"));
+	CHECK(run("chmod 0644 %s/kitchen.db && chown 0:0 %s/kitchen.db-shm", d, d) == 0);
+	CHECK(open_as_nobody(d, &r) == 0 && (r == -EROFS || r == -EACCES));
+	CHECK(strstr(err, "kitchen.db-shm' cannot be written"));
+	CHECK(run("rm %s/kitchen.db-shm %s/kitchen.db-wal && chmod 0555 %s", d, d, d) == 0);
+	CHECK(open_as_nobody(d, &r) == 0 && (r == -EACCES || r == -EROFS));
+	CHECK(strstr(err, "cannot be written"));
+	CHECK(run("rm -rf %s", d) == 0);
+	return 0;
+}
+
+/* Hand over and poll until everything written is committed, or an error (5 s at most). */
+static int commit_all(struct store *s)
+{
+	for (int i = 0; i < 500; i++) {
+		struct pollfd p = { .fd = store_fd(s), .events = POLLIN };
+		uint64_t committed = 0;
+		int r;
+
+		store_hand_over(s);
+		(void) poll(&p, 1, 10);
+		r = store_poll(s, &committed);
+		if (r < 0)
+			return r;
+		if (committed >= store_written(s))
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+static char full_dir[] = "/tmp/kitchen-test-full-XXXXXX";
+
+/* Fill the tmpfs up to its last byte. */
+static int fill(void)
+{
+	static char block[65536];
+	char path[128];
+	int fd;
+
+	if (path_of(path, sizeof(path), full_dir, "fill") < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd < 0)
+		return -errno;
+	for (size_t len = sizeof(block); len > 0;)
+		if (write(fd, block, len) < 0)
+			len /= 2;
+	close(fd);
+	return 0;
+}
+
+static int unfill(void)
+{
+	return run("rm %s/fill", full_dir);
+}
+
+/* What the store holds of order @id: -ENOENT, else its requeue reason lines. */
+static int order_detail(struct store *s, uint64_t id, char *detail, size_t len)
+{
+	struct seen seen = { 0 };
+	struct store_order o;
+	int r = store_get_order(s, id, &o, collect, &seen);
+
+	if (r >= 0)
+		snprintf(detail, len, "%s", seen.detail[0]);
+	return r;
+}
+
+static int test_disk_full(void)
+{
+	struct store *s = NULL;
+	uint64_t id = 0, next = 1, committed_before;
+	char detail[256];
+	unsigned n_full = 0;
+	int r = 0;
+
+	if (geteuid() != 0)
+		return TAP_SKIP("needs root to mount a tmpfs");
+	CHECK(mkdtemp(full_dir));
+	CHECK(mount("tmpfs", full_dir, "tmpfs", 0, "size=1m,mode=0700") == 0);
+
+	CHECK(sopen(full_dir, "full", 0, &s) == 0);
+	CHECK(add_orders(s, next, 20) == 0);
+	next += 20;
+	CHECK(fill() == 0);
+	/* The -wal may have room left: write until a commit fails. */
+	for (int i = 0; i < 200 && r == 0; i++) {
+		CHECK(store_add_order(s, next, NULL, 1, next, 1, names) == 0);
+		next++;
+		r = commit_all(s);
+	}
+	CHECK(r == -ENOSPC);
+	CHECK(store_full(s));
+	CHECK(strstr(store_error(s), "database or disk is full") || strstr(store_error(s), "No space left"));
+	committed_before = store_committed(s);
+	CHECK(store_written(s) > committed_before);
+	/* Order next - 1 failed; more written while full, dish records too. */
+	CHECK(store_dish_requeued(s, 1, 1, "chef-1", "once") == 0);
+	CHECK(store_add_order(s, next, "kept", 1, next, 1, names) == 0);
+	CHECK(store_add_order(s, next + 1, "dropped", 1, next + 1, 1, names) == 0);
+	CHECK(store_dish_requeued(s, next + 1, 1, "chef-1", "dropped with it") == 0);
+	CHECK(store_dish_requeued(s, next, 1, "chef-1", "kept") == 0);
+	CHECK(store_drop_order(s, next + 1) == 0);
+	CHECK(store_drop_order(s, next - 1) == 0);  /* the one whose commit failed */
+	CHECK(store_drop_order(s, 1) == -ENOENT);   /* committed before */
+	CHECK(store_find_key(s, "dropped", 0, &id) == -ENOENT);
+	CHECK(store_find_key(s, "kept", 0, &id) == 0 && id == next);
+	/* Still full: each try fails again, nothing committed. */
+	for (int i = 0; i < 300 && n_full < 2; i++) {
+		struct pollfd p = { .fd = store_fd(s), .events = POLLIN };
+		uint64_t c;
+
+		store_hand_over(s);
+		(void) poll(&p, 1, 10);
+		n_full += store_poll(s, &c) == -ENOSPC;
+		CHECK(c == committed_before);
+	}
+	CHECK(n_full == 2 && store_full(s));
+
+	CHECK(unfill() == 0);
+	CHECK(commit_all(s) == 0);
+	CHECK(!store_full(s));
+	CHECK(store_committed(s) >= store_written(s));
+	/* Every kept record committed once, nothing dropped committed. */
+	CHECK(order_detail(s, 1, detail, sizeof(detail)) == 0 && strcmp(detail, "once\n") == 0);
+	CHECK(order_detail(s, next, detail, sizeof(detail)) == 0 && strcmp(detail, "kept\n") == 0);
+	CHECK(order_detail(s, next + 1, detail, sizeof(detail)) == -ENOENT);
+	CHECK(order_detail(s, next - 1, detail, sizeof(detail)) == -ENOENT);
+	for (uint64_t o = 21; o < next - 1; o++)
+		CHECK(order_detail(s, o, detail, sizeof(detail)) == 0);
+	store_close(&s);
+
+	/* Opened again on the full disk: opens, full; takes writes once there is space. */
+	CHECK(fill() == 0);
+	CHECK(sopen(full_dir, "full", 0, &s) == 0);
+	CHECK(store_full(s));
+	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	CHECK(store_add_order(s, next + 2, NULL, 1, next + 2, 1, names) == 0);
+	CHECK(commit_all(s) == -ENOSPC);
+	CHECK(unfill() == 0);
+	CHECK(commit_all(s) == 0);
+	CHECK(!store_full(s));
+	CHECK(store_get_order(s, next + 2, &(struct store_order) { 0 }, NULL, NULL) == 0);
+	/* Full at close: given up, without hanging. */
+	CHECK(fill() == 0);
+	CHECK(store_add_order(s, next + 3, NULL, 1, next + 3, 1, names) == 0);
+	store_close(&s);
+	CHECK(unfill() == 0);
+	CHECK(sopen(full_dir, "full", 0, &s) == 0);
+	CHECK(store_get_order(s, next + 3, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
+	store_close(&s);
+
+	CHECK(umount(full_dir) == 0);
+	CHECK(rmdir(full_dir) == 0);
 	return 0;
 }
 
@@ -586,6 +1055,16 @@ static const struct tap_case cases[] = {
 	{ "version 1 converted", test_v1_converted },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },
 	{ "newer version refused", test_newer_refused },
+	{ "a damaged orders page refused, named", test_damaged },
+	{ "not a database refused", test_not_a_database },
+	{ "the integrity check's time budget", test_check_budget },
+	{ "ids reserved ahead, continued after a close", test_ids_reserved },
+	{ "a lost -wal refused, then accepted once", test_lost_wal },
+	{ "a truncated kitchen.db refused", test_truncated },
+	{ "a store without id file (0.2)", test_no_ids_file },
+	{ "an order dropped before its commit", test_drop_order },
+	{ "read-only stores refused at open", test_read_only },
+	{ "a full disk: kept, retried, committed once", test_disk_full },
 };
 
 int main(void)
@@ -597,6 +1076,10 @@ int main(void)
 		return 1;
 	}
 	r = tap_run(cases, ELEMENTSOF(cases));
+	if (full_dir[sizeof(full_dir) - 2] != 'X') {  /* a failed case left it */
+		(void) umount2(full_dir, MNT_DETACH);
+		(void) rmdir(full_dir);
+	}
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
