@@ -108,6 +108,12 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		}
 	}
 
+	if (store_full(k->store)) {
+		reply_err(k, RID(m), PROTO_ERR_FULL,
+			  "the order store's disk is full: new orders are refused until it has "
+			  "space (%s); try again later", k->config->state_dir);
+		return 1;
+	}
 	orders_counts(k->orders, &counts);
 	if (counts.queued + n > k->config->orders_max_queued) {
 		reply_err(k, RID(m), PROTO_ERR_FULL,

@@ -115,6 +115,12 @@ static void advance_stop(struct kitchen *k, uint64_t now)
 	if (pool_running(&k->pool) == 0) {
 		if (store_written(k->store) <= store_committed(k->store) && pending_idle(k->pending))
 			k->done = true;
+		else if (store_full(k->store)) {
+			/* Waiting for space could take for ever. */
+			log_warning("Stopping with the order store's disk still full: the last dishes served "
+				    "are not recorded and will be cooked again on the next start");
+			k->done = true;
+		}
 		return;
 	}
 	if (now >= k->stop_deadline_ms) {
@@ -133,9 +139,10 @@ static void notify_status(struct kitchen *k, uint64_t now)
 		return;
 	last_ms = now;
 	orders_counts(k->orders, &n);
-	sd_notifyf(0, "STATUS=%zu chefs; %llu queued, %llu cooking, %llu served, %llu failed",
+	sd_notifyf(0, "STATUS=%zu chefs; %llu queued, %llu cooking, %llu served, %llu failed%s",
 		   k->chefs.len, (unsigned long long) n.queued, (unsigned long long) n.cooking,
-		   (unsigned long long) n.served, (unsigned long long) n.failed);
+		   (unsigned long long) n.served, (unsigned long long) n.failed,
+		   store_full(k->store) ? "; the disk is full: orders refused" : "");
 }
 
 /* WATCHDOG=1 from the loop itself: a loop that stalls stops the pings,
@@ -200,6 +207,33 @@ static void notify_ready(struct kitchen *k, uint64_t now)
 	sd_notify(0, "READY=1");
 	log_info("Ready: %zu of %u local chefs joined; control on %s", joined, k->config->chefs_local,
 		 k->config->endpoints[CONFIG_ENDPOINT_CONTROL]);
+}
+
+static void refuse_dropped(const struct order *o, void *u)
+{
+	struct kitchen *k = u;
+	int r = store_drop_order(k->store, o->id);
+
+	if (r < 0)
+		log_debug_errno(r, "Order %llu was not waiting to be committed: %m", (unsigned long long) o->id);
+	pending_refuse_order(k, o->id, PROTO_ERR_FULL,
+			     "the order store's disk is full: the order was not stored; try again later");
+}
+
+/*
+ * A commit failed for lack of space (store.h): the store keeps what was
+ * written and tries again every STORE_RETRY_MS. The orders not committed
+ * are taken out of it and refused, so that no client is left waiting on a
+ * disk that may stay full; new ones are refused (control.c) until a commit
+ * succeeds; cooking goes on, its records kept until then.
+ */
+static void disk_full(struct kitchen *k, bool was_full)
+{
+	if (!was_full)
+		log_error("Failed to commit to the order store: %s. New orders are refused until its disk "
+			  "in '%s' has space; cooking goes on, and kitchend tries again every %d ms",
+			  store_error(k->store), k->config->state_dir, STORE_RETRY_MS);
+	orders_drop_admitted(k->orders, refuse_dropped, k);
 }
 
 static void on_follow(uint64_t order_id, void *u)
@@ -286,24 +320,23 @@ int kitchen_run(struct kitchen *k)
 		 * for it, then hand it this turn's writes if it is idle. */
 		full = store_full(k->store);
 		r = store_poll(k->store, &committed);
-		if (r == -ENOSPC && !full)
-			log_warning("Failed to commit to the order store, trying again: %s", store_error(k->store));
-		else if (r >= 0 && full && !store_full(k->store))
-			log_notice("The order store commits again");
+		orders_committed(k->orders, committed, now);
 		if (r == -ENOSPC)
-			r = 0;  /* what waits for the commit waits on */
-		if (r < 0 && !k->exit_code) {
+			disk_full(k, full);
+		else if (r >= 0 && full && !store_full(k->store))
+			log_notice("The order store commits again: taking orders");
+		if (r < 0 && r != -ENOSPC && !k->exit_code) {
 			/* Memory is now ahead of the store. Stop, so that the next
 			 * start resumes from the last commit; nothing acknowledged
 			 * is lost, and cooking is at-least-once anyway. */
 			log_error("Failed to commit to the order store, stopping: %s", store_error(k->store));
 			k->done = true;
 			k->exit_code = 1;
-		}
-		orders_committed(k->orders, committed, now);
-		if (r < 0)
 			orders_drop_admitted(k->orders, NULL, NULL);
-		pending_after_commit(k, committed, r < 0);
+		}
+		pending_after_commit(k, committed, r < 0 && r != -ENOSPC);
+		if (store_full(k->store))
+			pending_store_full(k);  /* nothing waits for a commit that may never come */
 		store_hand_over(k->store);
 		check(k, now);
 

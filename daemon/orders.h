@@ -82,7 +82,8 @@ void orders_set_max_attempts(struct orders *os, unsigned max_attempts);
  * Take up the open orders of the store, at start: ids continue after the
  * store's, queued and cooking dishes (cooking ones are cooked again) join
  * the queue, oldest order first, and an order whose last dish finished as
- * kitchend died is finished now. Names leave through @menu (menu_intern).
+ * kitchend died is finished now (on a full disk, recorded once it has
+ * space). Names leave through @menu (menu_intern).
  * The number of orders and dishes resumed in *ret_orders, *ret_dishes.
  */
 int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes);

@@ -261,6 +261,31 @@ bool pending_idle(const struct pending *p)
 	return !p->acks;
 }
 
+void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code, const char *text)
+{
+	struct pending *p = k->pending;
+	struct reply **ap = &p->acks, *tail = NULL;
+
+	while (*ap) {
+		struct reply *a = *ap;
+
+		if (a->report || a->order_id != order_id) {
+			tail = a;
+			ap = &a->next;
+			continue;
+		}
+		*ap = a->next;
+		reply_err(k, a->rid, a->rid_len, code, "%s", text);
+		free(a);
+	}
+	p->acks_tail = tail;
+}
+
+void pending_store_full(struct kitchen *k)
+{
+	pending_after_commit(k, UINT64_MAX, false);
+}
+
 void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 {
 	struct pending *p = k->pending;

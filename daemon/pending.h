@@ -50,6 +50,17 @@ int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, 
  * gets an error instead (the commit failed).
  */
 void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed);
+/*
+ * The store's disk is full (store.h): what waits for a commit cannot wait.
+ * pending_refuse_order() answers the ORDER of @order_id, which is dropped
+ * (never to be committed), with ERR @code @text; pending_store_full()
+ * answers every other reply now: an ORDER's OK (its order is committed
+ * already: it waited for a later batch only for a key), a report from what
+ * the store holds.
+ */
+void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code, const char *text);
+void pending_store_full(struct kitchen *k);
+
 /* Move the WAITs that are due (order done or out of time) to the reports. */
 void pending_expire_waits(struct kitchen *k, uint64_t now);
 
