@@ -198,8 +198,12 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 	r = orders_resume(k->orders, &k->menu, &n_orders, &n_dishes);
-	if (r < 0) {
+	if (r == -ENOMEM) {
 		log_error_errno(r, "Failed to resume orders from the store: %m");
+		goto fail;
+	}
+	if (r < 0) {
+		log_error("Failed to resume orders from the store: %s", store_error(k->store));
 		goto fail;
 	}
 	if (n_orders)
