@@ -10,10 +10,13 @@ unavailable (src/session_base.cpp:260)"): libzmq tore a session down while
 the chef at its other end was being killed in the middle of a message.
 kitchend now closes its sockets before it kills its chefs.
 
-The test stops kitchend this way ITERATIONS times in a row (500; fewer
-under AddressSanitizer, which is slower), each time on a fresh store with
-two chefs busy, and wants exit status 1 and the reason in the log, never a
-signal or a libzmq assertion."""
+The test stops kitchend this way ITERATIONS times in a row (500; 50 under
+AddressSanitizer, which is slower; $KITCHEN_COMMIT_FAILURES to change it),
+each time on a fresh store with two chefs busy, and wants exit status 1 and
+the reason in the log, never a signal or a libzmq assertion. (The abort was
+seen elsewhere; on this machine's kind it did not show in 800 stops of
+kitchen 0.2, so this test guards the order of the tear-down rather than
+reproduces the race.)"""
 
 import glob
 import os
@@ -23,7 +26,7 @@ import time
 
 from harness import KITCHEND, Kitchen, TestSkip, _is_asan, check, check_eq, main, menu, note
 
-ITERATIONS = int(os.environ.get("KITCHEN_COMMIT_FAILURES") or (100 if _is_asan(KITCHEND) else 500))
+ITERATIONS = int(os.environ.get("KITCHEN_COMMIT_FAILURES") or (50 if _is_asan(KITCHEND) else 500))
 
 
 def chattr(flag, path):
