@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "proto.h"
 
 struct chef;
@@ -53,7 +54,7 @@ struct order {
 	uint8_t phase;              /* enum order_phase */
 	bool follow;                /* submitted with "follow": held until followed */
 	bool followed;              /* its topic has had a subscriber */
-	struct order *prev, *next;  /* on the written or the held list of orders.c */
+	struct list_link link;      /* on the written or the held list of orders.c */
 	struct dish dishes[];
 };
 

@@ -16,21 +16,14 @@
 #include "store.h"
 #include "util.h"
 
-/* A list of orders linked through prev/next: the admitted ones (oldest,
- * so lowest batch, first) or the held ones (soonest released first). */
-struct order_list {
-	struct order *head, *tail;
-	size_t len;
-};
-
 struct orders {
 	struct store *store;
 	struct events *events;
 	unsigned max_attempts;
 
 	struct idmap open;              /* every order admitted and not finished, by id */
-	struct order_list admitted;     /* ORDER_WRITTEN */
-	struct order_list held;         /* ORDER_HELD */
+	struct list admitted;           /* ORDER_WRITTEN, oldest (lowest batch) first */
+	struct list held;               /* ORDER_HELD, soonest released first */
 	struct dish_queue queue;        /* queued dishes of open orders, front first */
 
 	uint64_t next_order_id;
@@ -40,32 +33,6 @@ struct orders {
 	uint64_t n_served;
 	uint64_t n_failed;
 };
-
-static void list_append(struct order_list *l, struct order *o)
-{
-	o->prev = l->tail;
-	o->next = NULL;
-	if (l->tail)
-		l->tail->next = o;
-	else
-		l->head = o;
-	l->tail = o;
-	l->len++;
-}
-
-static void list_remove(struct order_list *l, struct order *o)
-{
-	if (o->prev)
-		o->prev->next = o->next;
-	else
-		l->head = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	else
-		l->tail = o->prev;
-	o->prev = o->next = NULL;
-	l->len--;
-}
 
 static void log_dish(int prio, const struct dish *d, const char *chef, const char *what, const char *why)
 {
@@ -119,7 +86,7 @@ static void open_order(struct orders *os, struct order *o)
 static void release(struct orders *os, struct order *o)
 {
 	assert(o->phase == ORDER_HELD);
-	list_remove(&os->held, o);
+	list_remove(&os->held, &o->link);
 	open_order(os, o);
 }
 
@@ -321,7 +288,7 @@ int orders_admit(struct orders *os, const char *key, struct menu_item *const *it
 	o->phase = ORDER_WRITTEN;
 	o->follow = follow;
 	o->batch = store_written(os->store);
-	list_append(&os->admitted, o);
+	list_append(&os->admitted, &o->link);
 	os->n_queued += n;
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
 		   (unsigned long long) o->id, n, key[0] ? " (with a key)" : "");
@@ -329,17 +296,23 @@ int orders_admit(struct orders *os, const char *key, struct menu_item *const *it
 	return 0;
 }
 
+/* The first order on @l, or NULL. */
+static struct order *first(const struct list *l)
+{
+	return l->head ? list_entry(l->head, struct order, link) : NULL;
+}
+
 void orders_committed(struct orders *os, uint64_t committed, uint64_t now)
 {
 	struct order *o;
 
-	while ((o = os->admitted.head) && o->batch <= committed) {
-		list_remove(&os->admitted, o);
+	while ((o = first(&os->admitted)) && o->batch <= committed) {
+		list_remove(&os->admitted, &o->link);
 		events_ordered(os->events, o);
 		if (o->follow && !o->followed) {
 			o->phase = ORDER_HELD;
 			o->hold_until_ms = now + ORDERS_HOLD_MS;
-			list_append(&os->held, o);
+			list_append(&os->held, &o->link);
 		} else
 			open_order(os, o);
 	}
@@ -349,8 +322,8 @@ void orders_drop_admitted(struct orders *os, void (*dropped)(const struct order 
 {
 	struct order *o;
 
-	while ((o = os->admitted.head)) {
-		list_remove(&os->admitted, o);
+	while ((o = first(&os->admitted))) {
+		list_remove(&os->admitted, &o->link);
 		if (dropped)
 			dropped(o, u);
 		os->n_queued -= o->n_dishes;
@@ -381,7 +354,7 @@ void orders_release_due(struct orders *os, uint64_t now)
 {
 	struct order *o;
 
-	while ((o = os->held.head) && o->hold_until_ms <= now) {
+	while ((o = first(&os->held)) && o->hold_until_ms <= now) {
 		log_debug("Order %llu: no follower subscribed in time, cooking anyway",
 			  (unsigned long long) o->id);
 		release(os, o);
@@ -390,7 +363,9 @@ void orders_release_due(struct orders *os, uint64_t now)
 
 uint64_t orders_next_release(const struct orders *os)
 {
-	return os->held.head ? os->held.head->hold_until_ms : UINT64_MAX;
+	const struct order *o = first(&os->held);
+
+	return o ? o->hold_until_ms : UINT64_MAX;
 }
 
 bool orders_followed(const struct orders *os, const struct order *o)
@@ -509,15 +484,17 @@ void orders_counts(const struct orders *os, struct orders_counts *ret)
 
 #define DISAGREE(...) do { log_debug("orders_check: " __VA_ARGS__); return -EUCLEAN; } while (0)
 
-static int check_list(const struct order_list *l, enum order_phase phase, const struct idmap *open)
+static int check_list(const struct list *l, enum order_phase phase, const struct idmap *open)
 {
 	size_t n = 0;
 
-	for (const struct order *o = l->head; o; o = o->next, n++) {
+	for (const struct list_link *k = l->head; k; k = k->next, n++) {
+		const struct order *o = list_entry(k, struct order, link);
+
 		if (o->phase != phase || idmap_get(open, o->id) != o)
 			DISAGREE("order %llu on the list of phase %d is of phase %d or not open",
 				 (unsigned long long) o->id, phase, o->phase);
-		if (o->next && o->next->prev != o)
+		if (k->next && k->next->prev != k)
 			DISAGREE("list broken after order %llu", (unsigned long long) o->id);
 	}
 	if (n != l->len)

@@ -9,6 +9,7 @@
 
 #include "idmap.h"
 #include "kitchen.h"
+#include "list.h"
 #include "orders.h"
 #include "reply.h"
 #include "reports.h"
@@ -28,23 +29,23 @@ struct reply {
 	uint64_t batch;                 /* answered once it is committed */
 	uint64_t deadline_ms;           /* a WAIT: answered by then, done or not */
 	struct client *client;          /* a WAIT: whose */
-	struct reply *prev, *next;      /* on the acks (next only) or the waits list */
-	struct reply *client_prev, *client_next;  /* a WAIT: among its client's, oldest first */
+	struct list_link link;          /* on the acks or the waits */
+	struct list_link client_link;   /* a WAIT: among its client's, oldest first */
 };
 
 /* The WAITs of one routing id. */
 struct client {
 	uint64_t key;                   /* hash of the routing id, never 0 */
-	unsigned n;
-	struct reply *head, *tail;
+	struct list waits;
 };
 
 struct pending {
-	struct reply *acks, *acks_tail;   /* waiting for a commit, by batch */
-	struct reply *waits, *waits_tail; /* WAITs, oldest first */
-	size_t n_waits;
-	struct idmap clients;             /* struct client by key */
+	struct list acks;               /* waiting for a commit, by batch */
+	struct list waits;              /* WAITs, oldest first */
+	struct idmap clients;           /* struct client by key */
 };
+
+#define REPLY(l) list_entry((l), struct reply, link)
 
 int pending_new(struct pending **ret)
 {
@@ -55,6 +56,15 @@ int pending_new(struct pending **ret)
 	idmap_init(&p->clients);
 	*ret = p;
 	return 0;
+}
+
+static void free_all(struct list *l)
+{
+	while (l->head) {
+		struct reply *r = REPLY(l->head);
+		list_remove(l, &r->link);
+		free(r);
+	}
 }
 
 static void free_client(void *value, void *u)
@@ -69,16 +79,8 @@ void pending_free(struct pending **pp)
 	if (!pp || !*pp)
 		return;
 	p = *pp;
-	while (p->acks) {
-		struct reply *r = p->acks;
-		p->acks = r->next;
-		free(r);
-	}
-	while (p->waits) {
-		struct reply *r = p->waits;
-		p->waits = r->next;
-		free(r);
-	}
+	free_all(&p->acks);
+	free_all(&p->waits);
 	idmap_foreach(&p->clients, free_client, NULL);
 	idmap_finish(&p->clients);
 	free(p);
@@ -104,16 +106,10 @@ static struct reply *reply_new(const struct proto_field *rid, uint64_t order_id)
  * @batch, if later). Batch numbers only grow, so acks stay in batch order. */
 static void after_commit(struct kitchen *k, struct reply *r, uint64_t batch)
 {
-	struct pending *p = k->pending;
 	uint64_t written = store_written(k->store);
 
 	r->batch = batch > written ? batch : written;
-	r->next = NULL;
-	if (p->acks_tail)
-		p->acks_tail->next = r;
-	else
-		p->acks = r;
-	p->acks_tail = r;
+	list_append(&k->pending->acks, &r->link);
 }
 
 int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order_id, uint32_t n_dishes,
@@ -159,25 +155,9 @@ static void wait_due(struct kitchen *k, struct reply *w)
 	struct pending *p = k->pending;
 	struct client *c = w->client;
 
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		p->waits = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else
-		p->waits_tail = w->prev;
-	p->n_waits--;
-
-	if (w->client_prev)
-		w->client_prev->client_next = w->client_next;
-	else
-		c->head = w->client_next;
-	if (w->client_next)
-		w->client_next->client_prev = w->client_prev;
-	else
-		c->tail = w->client_prev;
-	if (--c->n == 0) {
+	list_remove(&p->waits, &w->link);
+	list_remove(&c->waits, &w->client_link);
+	if (c->waits.len == 0) {
 		idmap_remove(&p->clients, c->key);
 		free(c);
 	}
@@ -198,10 +178,10 @@ int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, 
 	key = client_key(w->rid, w->rid_len);
 	/* Full: end the oldest long poll of this client, or of all, early. */
 	c = idmap_get(&p->clients, key);
-	if (c && c->n >= PENDING_WAITS_PER_CLIENT)
-		wait_due(k, c->head);
-	else if (p->n_waits >= PENDING_WAITS_MAX)
-		wait_due(k, p->waits);
+	if (c && c->waits.len >= PENDING_WAITS_PER_CLIENT)
+		wait_due(k, list_entry(c->waits.head, struct reply, client_link));
+	else if (p->waits.len >= PENDING_WAITS_MAX)
+		wait_due(k, REPLY(p->waits.head));
 
 	c = idmap_get(&p->clients, key);  /* wait_due() may have freed it */
 	if (!c) {
@@ -215,31 +195,20 @@ int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, 
 	}
 	w->deadline_ms = deadline_ms;
 	w->client = c;
-	w->prev = p->waits_tail;
-	if (p->waits_tail)
-		p->waits_tail->next = w;
-	else
-		p->waits = w;
-	p->waits_tail = w;
-	p->n_waits++;
-	w->client_prev = c->tail;
-	if (c->tail)
-		c->tail->client_next = w;
-	else
-		c->head = w;
-	c->tail = w;
-	c->n++;
+	list_append(&p->waits, &w->link);
+	list_append(&c->waits, &w->client_link);
 	return 0;
 }
 
 void pending_expire_waits(struct kitchen *k, uint64_t now)
 {
-	struct reply *w, *next;
+	struct list_link *l, *next;
 
-	for (w = k->pending->waits; w; w = next) {
+	for (l = k->pending->waits.head; l; l = next) {
+		struct reply *w = REPLY(l);
 		struct order *o = orders_get(k->orders, w->order_id);
 
-		next = w->next;
+		next = l->next;
 		/* Not open: done (or never was, which the report says). */
 		if (!o || order_done(o) || w->deadline_ms <= now)
 			wait_due(k, w);
@@ -250,35 +219,32 @@ uint64_t pending_next_deadline(const struct pending *p)
 {
 	uint64_t next = UINT64_MAX;
 
-	for (const struct reply *w = p->waits; w; w = w->next)
-		if (w->deadline_ms < next)
-			next = w->deadline_ms;
+	for (const struct list_link *l = p->waits.head; l; l = l->next)
+		if (REPLY(l)->deadline_ms < next)
+			next = REPLY(l)->deadline_ms;
 	return next;
 }
 
 bool pending_idle(const struct pending *p)
 {
-	return !p->acks;
+	return p->acks.len == 0;
 }
 
 void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code, const char *text)
 {
-	struct pending *p = k->pending;
-	struct reply **ap = &p->acks, *tail = NULL;
+	struct list *acks = &k->pending->acks;
+	struct list_link *l, *next;
 
-	while (*ap) {
-		struct reply *a = *ap;
+	for (l = acks->head; l; l = next) {
+		struct reply *a = REPLY(l);
 
-		if (a->report || a->order_id != order_id) {
-			tail = a;
-			ap = &a->next;
+		next = l->next;
+		if (a->report || a->order_id != order_id)
 			continue;
-		}
-		*ap = a->next;
+		list_remove(acks, &a->link);
 		reply_err(k, a->rid, a->rid_len, code, "%s", text);
 		free(a);
 	}
-	p->acks_tail = tail;
 }
 
 void pending_store_full(struct kitchen *k)
@@ -288,17 +254,15 @@ void pending_store_full(struct kitchen *k)
 
 void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 {
-	struct pending *p = k->pending;
+	struct list *acks = &k->pending->acks;
 
 	pending_expire_waits(k, now_ms());
 
-	while (p->acks && (p->acks->batch <= committed || failed)) {
-		struct reply *a = p->acks;
+	while (acks->head && (REPLY(acks->head)->batch <= committed || failed)) {
+		struct reply *a = REPLY(acks->head);
 		struct proto_out out;
 
-		p->acks = a->next;
-		if (!p->acks)
-			p->acks_tail = NULL;
+		list_remove(acks, &a->link);
 		if (a->batch <= committed && a->report)
 			reports_order(k, a->rid, a->rid_len, a->order_id);
 		else if (a->batch <= committed) {

@@ -597,6 +597,24 @@ def store_dishes(path):
 		db.close()
 
 
+def proc_status(pid, field):
+	"""The number of line @field ("VmRSS", "Threads", ...) of /proc/@pid/status; 0 if none."""
+	with open(f"/proc/{pid}/status") as f:
+		for line in f:
+			if line.startswith(field + ":"):
+				return int(line.split()[1])
+	return 0
+
+
+def measure_memory():
+	"""Call before starting a kitchend whose memory a test measures: under
+	AddressSanitizer, which keeps 256 MiB of freed memory by default (it
+	would read as growth), keep that quarantine small."""
+	if _is_asan(KITCHEND):
+		opts = os.environ.get("ASAN_OPTIONS", "")
+		os.environ["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "quarantine_size_mb=8"
+
+
 def free_ports(n):
 	"""@n TCP ports on 127.0.0.1 that nobody listens on right now."""
 	import socket

@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 
-from harness import KITCHEND, REPO, SCALE, Kitchen, _is_asan, check, check_eq, main, note
+from harness import REPO, SCALE, Kitchen, check, check_eq, main, measure_memory, note, proc_status
 
 HOSTILE = os.path.abspath(os.environ.get("HOSTILE")
 			  or os.path.join(REPO, "build", "tests", "integration", "hostile"))
@@ -38,21 +38,11 @@ DISHES = ["Pizza", "Salad"]
 RSS_GROWTH_MAX_KIB = 160 * 1024
 
 
-def rss_kib(pid):
-	with open(f"/proc/{pid}/status") as f:
-		for line in f:
-			if line.startswith("VmRSS:"):
-				return int(line.split()[1])
-	return 0
 
 
 def test():
 	check(os.access(HOSTILE, os.X_OK), f"hostile client {HOSTILE} is not built")
-	if _is_asan(KITCHEND):
-		# AddressSanitizer keeps 256 MiB of freed memory by default, which
-		# would read as growth: keep its quarantine small for this test.
-		opts = os.environ.get("ASAN_OPTIONS", "")
-		os.environ["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "quarantine_size_mb=8"
+	measure_memory()
 	with Kitchen(chefs={"local": 2, "threads": 2}, timing={"cook_ms": 10}) as k:
 		dispatch = f"ipc://{k.runtime_dir}/dispatch.sock"
 		sink = f"ipc://{k.runtime_dir}/sink.sock"
@@ -61,7 +51,7 @@ def test():
 		# Settle first, so the baseline has the store and the chefs warm.
 		k.ctl_ok("order", "--wait", "Salad")
 		before = k.status()
-		rss_before = rss_kib(pid)
+		rss_before = proc_status(pid, "VmRSS")
 
 		argv = [HOSTILE, "--control", k.control, "--dispatch", dispatch, "--sink", sink,
 			"--seconds", str(SECONDS), "--seed", str(SEED), "--fake-chef", "fake"]
@@ -91,7 +81,7 @@ def test():
 			while hostile.poll() is None:
 				check(k.proc.poll() is None,
 				      f"kitchend died under the hostile peer (exit {k.proc.returncode})")
-				rss_peak = max(rss_peak, rss_kib(pid))
+				rss_peak = max(rss_peak, proc_status(pid, "VmRSS"))
 				time.sleep(0.1)
 			out, err = hostile.communicate(timeout=30)
 		finally:
@@ -146,7 +136,7 @@ def test():
 		      f"malformed rose by only {rose}", stats)
 		check(rose > 1000, f"malformed rose by only {rose}", stats)
 
-		rss_after = rss_kib(pid)
+		rss_after = proc_status(pid, "VmRSS")
 		note(f"  kitchend VmRSS: {rss_before} KiB before, {rss_peak} KiB peak, {rss_after} KiB after")
 		check(rss_peak - rss_before < RSS_GROWTH_MAX_KIB,
 		      f"kitchend's memory grew by {rss_peak - rss_before} KiB under attack "

@@ -15,7 +15,7 @@ import os
 import subprocess
 import time
 
-from harness import KITCHEND, REPO, SCALE, Kitchen, _is_asan, check, check_eq, main, note, poll
+from harness import REPO, SCALE, Kitchen, check, check_eq, main, measure_memory, note, poll, proc_status
 
 HOSTILE = os.path.abspath(os.environ.get("HOSTILE")
 			  or os.path.join(REPO, "build", "tests", "integration", "hostile"))
@@ -24,20 +24,10 @@ ORDERS, DISHES = 14, 150
 RSS_GROWTH_MAX_KIB = 20 * 1024
 
 
-def rss_kib(pid):
-	with open(f"/proc/{pid}/status") as f:
-		for line in f:
-			if line.startswith("VmRSS:"):
-				return int(line.split()[1])
-	return 0
 
 
 def test():
-	if _is_asan(KITCHEND):
-		# AddressSanitizer keeps 256 MiB of freed memory by default, which
-		# would read as growth: keep its quarantine small for this test.
-		opts = os.environ.get("ASAN_OPTIONS", "")
-		os.environ["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "quarantine_size_mb=8"
+	measure_memory()
 	with Kitchen(chefs={"local": 2, "threads": 2}, timing={"cook_ms": 2}) as k:
 		stall = 2
 		procs = [subprocess.Popen([HOSTILE, "--stalled-follower", "--events", k.events, "--seconds", str(stall)],
@@ -61,11 +51,11 @@ def test():
 				os.set_blocking(p.stdout.fileno(), True)
 
 			pid = k.proc.pid
-			before = rss_kib(pid)
+			before = proc_status(pid, "VmRSS")
 			peak = before
 			for _ in range(ORDERS):
 				k.ctl_ok("order", *(["Salad"] * DISHES))
-				peak = max(peak, rss_kib(pid))
+				peak = max(peak, proc_status(pid, "VmRSS"))
 			# A follower that reads, meanwhile, sees every stage of its dish.
 			rc, out, err = k.ctl("order", "--follow", "Pizza")
 			check_eq(rc, 0, "order --follow beside the stalled followers", err)
@@ -74,7 +64,7 @@ def test():
 
 			def all_served():
 				nonlocal peak
-				peak = max(peak, rss_kib(pid))
+				peak = max(peak, proc_status(pid, "VmRSS"))
 				d = k.status()["dishes"]
 				return d if d["queued"] == 0 and d["cooking"] == 0 else None
 
