@@ -1,8 +1,8 @@
 /*
  * order — the orders one `kitchenctl order` placed, and how it waits for
- * them (--wait, order-wait.c) or follows them (--follow, order-follow.c).
+ * them (--wait, order_wait.c) or follows them (--follow, order_follow.c).
  *
- * verb-order.c places the orders and fills the batch: each order's id and
+ * verb_order.c places the orders and fills the batch: each order's id and
  * its first report (SHOW right after ORDER: the menu's spelling of every
  * dish, and the index of each). Both ways of waiting then print exactly one
  * outcome per dish, "O- Served <dish>" or "O- Failed <dish>: <reason>"

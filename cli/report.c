@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report-field.h"
+#include "report_field.h"
 #include "util.h"
 
 int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "report-field.h"
+#include "report_field.h"
 
 void menu_free(struct menu **m)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report-field.h"
+#include "report_field.h"
 
 static void chefs_clear(struct chef_list *l)
 {
