@@ -1,0 +1,99 @@
+/* The order helpers order.h declares: a batch, its reports, one outcome told once. */
+#include "order.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void order_batch_clear(struct order_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		order_report_free(&b->orders[i].report);
+		free(b->orders[i].told);
+	}
+	free(b->orders);
+	*b = (struct order_batch) { 0 };
+}
+
+bool order_batch_failed(const struct order_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->orders[i].report && b->orders[i].report->failed > 0)
+			return true;
+	return false;
+}
+
+int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms)
+{
+	enum proto_cmd cmd = wait_ms ? PROTO_WAIT : PROTO_SHOW;
+	char id[24], ms[24];
+	const char *args[] = { id, ms };
+	const struct proto_msg *m;
+	struct order_report *report = NULL;
+	int r;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long) wait_ms);
+	r = ctl_request(ctl, cmd, args, wait_ms ? 2 : 1, wait_ms, &m);
+	if (r < 0)
+		return r;
+	r = order_report_decode(m, &report);
+	if (r < 0)
+		return ctl_bad_reply(r, cmd);
+	/* The dishes of an order never change; a report that says otherwise is not ours. */
+	if (report->id != o->id || (o->report && report->n_dishes != o->report->n_dishes)) {
+		order_report_free(&report);
+		return ctl_bad_reply(-EBADMSG, cmd);
+	}
+	order_report_free(&o->report);
+	o->report = report;
+	return 0;
+}
+
+void order_tell(struct ctl *ctl, struct order *o, size_t i)
+{
+	const struct dish_report *d = &o->report->dishes[i];
+	struct json j;
+
+	if (o->told[i])
+		return;
+	o->told[i] = true;
+	if (ctl->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key_string(&j, "event", d->state == REPORT_SERVED ? "served" : "failed");
+		json_key_u64(&j, "order", o->id);
+		json_key_u64(&j, "index", d->index);
+		json_key_string(&j, "dish", d->name);
+		json_key_string(&j, "chef", d->chef);
+		if (d->state == REPORT_SERVED) {
+			json_key_string(&j, "result", d->result);
+			json_key_lines(&j, "items", d->detail);
+		} else
+			json_key_string(&j, "reason", d->result[0] ? d->result : report_state_name(d->state));
+		json_object_end(&j);
+		json_newline(&j);
+	} else if (d->state == REPORT_SERVED)
+		printf("O- Served %s\n", d->name);
+	else if (d->state == REPORT_FAILED)
+		printf("O- Failed %s: %s\n", d->name, d->result);
+	else
+		/* A done order with an undone dish: kitchend's bug, but say something. */
+		printf("O- Failed %s: still %s when the order was done\n", d->name,
+		       report_state_name(d->state));
+	fflush(stdout);
+}
+
+void order_batch_json(const struct order_batch *b, bool array)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (array)
+		json_array_begin(&j);
+	for (size_t i = 0; i < b->n; i++)
+		order_report_json(b->orders[i].report, &j);
+	if (array)
+		json_array_end(&j);
+	json_newline(&j);
+}
