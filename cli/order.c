@@ -61,26 +61,26 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i)
 	if (ctl->json) {
 		json_init(&j, stdout);
 		json_object_begin(&j);
-		json_key_string(&j, "event", d->state == REPORT_SERVED ? "served" : "failed");
+		json_key_string(&j, "event", d->state == PROTO_STATE_SERVED ? "served" : "failed");
 		json_key_u64(&j, "order", o->id);
 		json_key_u64(&j, "index", d->index);
 		json_key_string(&j, "dish", d->name);
 		json_key_string(&j, "chef", d->chef);
-		if (d->state == REPORT_SERVED) {
+		if (d->state == PROTO_STATE_SERVED) {
 			json_key_string(&j, "result", d->result);
 			json_key_lines(&j, "items", d->detail);
 		} else
-			json_key_string(&j, "reason", d->result[0] ? d->result : report_state_name(d->state));
+			json_key_string(&j, "reason", d->result[0] ? d->result : proto_state_name(d->state));
 		json_object_end(&j);
 		json_newline(&j);
-	} else if (d->state == REPORT_SERVED)
+	} else if (d->state == PROTO_STATE_SERVED)
 		printf("O- Served %s\n", d->name);
-	else if (d->state == REPORT_FAILED)
+	else if (d->state == PROTO_STATE_FAILED)
 		printf("O- Failed %s: %s\n", d->name, d->result);
 	else
 		/* A done order with an undone dish: kitchend's bug, but say something. */
 		printf("O- Failed %s: still %s when the order was done\n", d->name,
-		       report_state_name(d->state));
+		       proto_state_name(d->state));
 	fflush(stdout);
 }
 

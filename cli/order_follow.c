@@ -76,7 +76,7 @@ static void done_json(const struct order *o)
 	json_object_begin(&j);
 	json_key_string(&j, "event", "done");
 	json_key_u64(&j, "order", o->id);
-	json_key_string(&j, "state", report_state_name(o->report->state));
+	json_key_string(&j, "state", proto_state_name(o->report->state));
 	json_key_u64(&j, "served", o->report->served);
 	json_key_u64(&j, "failed", o->report->failed);
 	json_object_end(&j);
