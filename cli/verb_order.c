@@ -13,9 +13,6 @@
 #include "util.h"
 #include "verbs.h"
 
-/* What fits in one ORDER: the frames but [id][""][KIT2][ORDER][flags][key]. */
-#define MAX_DISHES (PROTO_MAX_FRAMES - 6)
-
 /* splitmix64, seeded from the time and the pid: N customers, each a whim. */
 static uint64_t random_next(uint64_t *state)
 {
@@ -124,24 +121,30 @@ static void placed_json(const struct order_batch *b, bool array)
 	json_newline(&j);
 }
 
+/* What kitchend would refuse as a bad request, refused before it is sent, in kitchend's words. */
+static int refusal(const char *key, char *const *dishes, size_t n)
+{
+	_cleanup_free_ struct proto_field *names = calloc(n ? n : 1, sizeof(*names));
+	struct proto_field k = { key ? key : "", key ? strlen(key) : 0 };
+	char err[256];
+
+	if (!names)
+		return ctl_error(-ENOMEM, "%m");
+	for (size_t i = 0; i < n; i++)
+		names[i] = (struct proto_field) { dishes[i], strlen(dishes[i]) };
+	if (proto_order_refusal(&k, names, n, err, sizeof(err)) < 0)
+		return ctl_error(-EINVAL, "%s", err);
+	return 0;
+}
+
 static int check_args(struct ctl *ctl, char **args, size_t n_args)
 {
 	if (ctl->random && n_args > 0)
 		return ctl_usage("order takes dishes or --random N, not both");
 	if (!ctl->random && n_args == 0)
 		return ctl_usage("order needs at least one dish (or --random N)");
-	if (n_args > MAX_DISHES)
-		return ctl_usage("too many dishes for one order (at most %d)", MAX_DISHES);
-	for (size_t i = 0; i < n_args; i++) {
-		size_t len = strlen(args[i]);
-
-		/* No menu can hold such a name: say so here, not after a round trip. */
-		if (len > PROTO_MAX_NAME)
-			return ctl_usage("dish name too long: %zu bytes (at most %d)", len, PROTO_MAX_NAME);
-		if (len == 0 || !proto_text_valid(args[i], len, false))
-			return ctl_usage("invalid dish name #%zu: it must be UTF-8 text on one line, without control characters", i + 1);
-	}
-	return 0;
+	/* --random: the keys and dishes are known once the menu is. */
+	return ctl->random ? 0 : refusal(ctl->key, args, n_args);
 }
 
 /* Place each order of the batch; stop at the first refusal (said, and *ret_refused). */
@@ -158,6 +161,14 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	b->orders = calloc(n_orders, sizeof(*b->orders));
 	if (!b->orders)
 		return ctl_error(-ENOMEM, "%m");
+	/* The last customer's key is the longest: refuse it before the first order. */
+	if (ctl->key && ctl->random) {
+		if (asprintf(&key, "%s-%zu", ctl->key, n_orders) < 0)
+			return ctl_error(-ENOMEM, "%m");
+		r = refusal(key, &menu->dishes[0].name, 1);
+		if (r < 0)
+			return r;
+	}
 
 	for (size_t k = 0; k < n_orders; k++) {
 		struct order *o = &b->orders[k];

@@ -5,6 +5,7 @@
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
  *	        [--fake-chef NAME]
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
+ *	hostile --control EP --request CMD [FIELD...]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -32,6 +33,11 @@
  * in KIT1 for --seconds — every control request with ERR bad-request as that
  * kitchend would (it cannot read KIT2), every message of a chef with a KIT1
  * HEARTBEAT — then prints "answered N" and exits 0.
+ *
+ * With --request it is a client that sends one request in KIT2 exactly as
+ * given (no check of its own: what kitchend says about it is the point, for
+ * test_refusals.py) and prints the reply, its command and then each field,
+ * one a line; exit 0, or 1 when no reply came within 5 s.
  *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
@@ -783,6 +789,41 @@ static int old_kitchend(uint64_t end_ms)
 	return 0;
 }
 
+/* --request: one request of @n fields, the reply printed. */
+static int request(const char *cmd, char **fields, int n)
+{
+	void *s = zmq_socket(zctx, ZMQ_REQ);
+	int linger = 0, timeout = 5000, more = 1;
+	size_t len = sizeof(more);
+	zmq_msg_t part;
+
+	if (!s)
+		return 1;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	if (zmq_connect(s, endpoints[CONTROL]) < 0 ||
+	    zmq_send(s, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE) < 0 ||
+	    zmq_send(s, cmd, strlen(cmd), n > 0 ? ZMQ_SNDMORE : 0) < 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (zmq_send(s, fields[i], strlen(fields[i]), i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+			return 1;
+	for (int k = 0; more; k++) {
+		zmq_msg_init(&part);
+		if (zmq_msg_recv(&part, s, 0) < 0) {
+			fprintf(stderr, "hostile: no reply: %s\n", zmq_strerror(errno));
+			return 1;
+		}
+		if (k > 0)  /* the version frame */
+			printf("%.*s\n", (int) zmq_msg_size(&part), (const char *) zmq_msg_data(&part));
+		zmq_msg_close(&part);
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len);
+	}
+	zmq_close(s);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -793,9 +834,10 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "fake-chef", required_argument, NULL, 'f' },
 		{ "old-kitchend", no_argument, NULL, 'o' },
+		{ "request", required_argument, NULL, 'q' },
 		{ 0 },
 	};
-	const char *fake_name = NULL;
+	const char *fake_name = NULL, *request_cmd = NULL;
 	double seconds = 5;
 	uint64_t seed = 1, end, next_oversized;
 	void *fake = NULL;
@@ -811,8 +853,13 @@ int main(int argc, char **argv)
 		case 'r': seed = strtoull(optarg, NULL, 10); break;
 		case 'f': fake_name = optarg; break;
 		case 'o': old = true; break;
+		case 'q': request_cmd = optarg; break;
 		default: return 2;
 		}
+	}
+	if (request_cmd && endpoints[CONTROL]) {
+		zctx = zmq_ctx_new();
+		return zctx ? request(request_cmd, argv + optind, argc - optind) : 1;
 	}
 	if (old && endpoints[CONTROL] && endpoints[DISPATCH] && seconds > 0) {
 		zctx = zmq_ctx_new();
@@ -821,7 +868,8 @@ int main(int argc, char **argv)
 	if (!endpoints[CONTROL] || !endpoints[DISPATCH] || !endpoints[SINK] || seconds <= 0) {
 		fprintf(stderr, "usage: hostile --control EP --dispatch EP --sink EP [--seconds S] "
 			"[--seed N] [--fake-chef NAME]\n"
-			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n");
+			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n"
+			"       hostile --control EP --request CMD [FIELD...]\n");
 		return 2;
 	}
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
