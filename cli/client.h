@@ -3,8 +3,10 @@
  *
  * One request, one reply, each bounded by the timeout: the socket has
  * ZMQ_LINGER 0 (closing never waits for a daemon that is gone), ZMQ_SNDTIMEO
- * and ZMQ_RCVTIMEO from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (a
- * hostile or broken peer cannot make us allocate more than a frame's worth).
+ * from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (libzmq drops a peer
+ * that sends a larger frame). What a reply of many frames costs is bounded
+ * while it is awaited (guard.h); proto_recv() drops one of more than
+ * PROTO_MAX_FRAMES.
  *
  *	r = client_new(zctx, "ipc:///run/kitchen/control.sock", 3000, NULL, &c);
  *	const char *args[] = { "42" };
@@ -50,7 +52,8 @@ void client_free(struct client **c);   /* NULL and *c == NULL are fine */
  * @extra_ms (a WAIT long poll holds the reply back for its own timeout).
  * 0: an OK reply, in c->reply. -EREMOTEIO: an ERR reply, in c->err_code and
  * c->err_message. -ETIMEDOUT: no reply in time. -EBADMSG: a reply that is
- * not a valid OK/ERR message. -EPROTONOSUPPORT: a reply in another protocol
+ * not a valid OK/ERR message. -ENOBUFS: a reply larger than any kitchend
+ * sends (guard.h): do not use the client again. -EPROTONOSUPPORT: a reply in another protocol
  * version, named in c->reply->other_version (kitchend of another release).
  * -EMSGSIZE: a field over PROTO_MAX_FIELD (not sent). Other -errno from libzmq.
  */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bar.h"
+#include "guard.h"
 #include "util.h"
 
 void ctl_finish(struct ctl *ctl)
@@ -168,6 +169,9 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
 	case -EBADMSG:
 		return ctl_bad_reply(r, cmd);
+	case -ENOBUFS:
+		return ctl_error(r, "kitchend's reply to %s is larger than the protocol allows "
+				 "(over %llu MiB): dropped", proto_cmd_name(cmd), GUARD_MAX_BYTES >> 20);
 	case -EPROTONOSUPPORT:
 		return ctl_error(r, "kitchend speaks protocol %s, this kitchenctl %s: upgrade them together",
 				 ctl->client->reply->other_version, PROTO_VERSION);

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "client.h"
+#include "guard.h"
 #include "keys.h"
 #include "util.h"
 
 struct follow {
 	void *sock;
 	struct proto_msg *msg;
+	struct guard guard;
 };
 
 void follow_event_clear(struct follow_event *ev)
@@ -65,6 +67,7 @@ int follow_new(void *zctx, const char *endpoint, const struct keys_client *curve
 	r = client_connect(f->sock, endpoint, curve);
 	if (r < 0)
 		goto fail;
+	guard_reset(&f->guard);
 	*ret = f;
 	return 0;
 
@@ -139,18 +142,22 @@ static int (*const decoders[_PROTO_CMD_MAX])(const struct proto_msg *m, struct f
 _Static_assert(_PROTO_CMD_MAX == 22,
 	       "proto.h has a new command: if it is an order event, give it a decoder above; then count it here");
 
-int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev)
+int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev)
 {
-	zmq_pollitem_t item = { .socket = f->sock, .events = ZMQ_POLLIN };
 	char topic[64];
 	int n, r;
 
 	follow_event_clear(ev);
-	r = zmq_poll(&item, 1, timeout_ms);
-	if (r < 0)
-		return errno == EINTR ? -EAGAIN : -errno;
-	if (r == 0)
+	/* Events queued: what they hold counts since the queue was last empty. */
+	r = guard_poll(f->sock, &f->guard, 0);
+	if (r == 0) {
+		guard_reset(&f->guard);
+		r = guard_poll(f->sock, &f->guard, timeout_ms);
+	}
+	if (r == 0 || r == -EINTR)
 		return -EAGAIN;
+	if (r < 0)
+		return r;
 
 	r = proto_recv(f->sock, 1, f->msg, ZMQ_DONTWAIT);
 	if (r == -EAGAIN || r == -EINTR)

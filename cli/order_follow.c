@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "guard.h"
 #include "order.h"
 #include "util.h"
 
@@ -162,7 +163,7 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		struct entry key, *e;
 		uint64_t now;
 
-		r = follow_next(f, (int) idle, &ev);
+		r = follow_next(f, idle, &ev);
 		now = now_ms();
 		if (r == 0) {
 			last_event = now;
@@ -177,6 +178,9 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 			r = 0;
 		} else if (r == -EAGAIN)
 			r = 0;
+		else if (r == -ENOBUFS)
+			r = ctl_error(r, "kitchend's events are larger than the protocol allows "
+				      "(over %llu MiB queued): dropped", GUARD_MAX_BYTES >> 20);
 		else
 			r = ctl_error(r, "failed to receive events: %m");
 		if (r < 0)
