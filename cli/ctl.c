@@ -9,6 +9,7 @@
 
 #include "bar.h"
 #include "guard.h"
+#include "term.h"
 #include "util.h"
 
 void ctl_finish(struct ctl *ctl)
@@ -36,7 +37,8 @@ static void vsay(int r, const char *fmt, va_list ap)
 	bar_clear_current();
 	fflush(stdout);
 	fputs("kitchenctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	/* Messages hold kitchend's words (ERR): shown on a terminal, they are filtered. */
+	term_vprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	errno = saved;
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "term.h"
+
 void order_batch_clear(struct order_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -74,13 +76,13 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i)
 		json_object_end(&j);
 		json_newline(&j);
 	} else if (d->state == PROTO_STATE_SERVED)
-		printf("O- Served %s\n", d->name);
+		term_printf(stdout, "O- Served %s\n", d->name);
 	else if (d->state == PROTO_STATE_FAILED)
-		printf("O- Failed %s: %s\n", d->name, d->result);
+		term_printf(stdout, "O- Failed %s: %s\n", d->name, d->result);
 	else
 		/* A done order with an undone dish: kitchend's bug, but say something. */
-		printf("O- Failed %s: still %s when the order was done\n", d->name,
-		       proto_state_name(d->state));
+		term_printf(stdout, "O- Failed %s: still %s when the order was done\n", d->name,
+			    proto_state_name(d->state));
 	fflush(stdout);
 }
 

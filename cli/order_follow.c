@@ -14,6 +14,7 @@
 
 #include "guard.h"
 #include "order.h"
+#include "term.h"
 #include "util.h"
 
 #define FOLLOW_IDLE_MS  1000   /* no event this long: ask */
@@ -39,12 +40,12 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 
 	if (!ctl->json) {
 		if (ev->cmd == PROTO_STAGE)
-			printf("%s#%llu [%s] %s\n", ev->dish, (unsigned long long) ev->index,
-			       ev->chef, ev->text);
+			term_printf(stdout, "%s#%llu [%s] %s\n", ev->dish, (unsigned long long) ev->index,
+				    ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
-			printf("O- Served %s\n", ev->dish);
+			term_printf(stdout, "O- Served %s\n", ev->dish);
 		else
-			printf("O- Failed %s: %s\n", ev->dish, ev->text);
+			term_printf(stdout, "O- Failed %s: %s\n", ev->dish, ev->text);
 		fflush(stdout);
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report_field.h"
+#include "term.h"
 
 int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
 {
@@ -151,7 +152,7 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 
 static void dish_print(const struct dish_report *d, FILE *f)
 {
-	fprintf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
+	term_printf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
 		proto_state_name(d->state));
 	switch (d->state) {
 	case PROTO_STATE_QUEUED:
@@ -163,19 +164,19 @@ static void dish_print(const struct dish_report *d, FILE *f)
 		break;
 	case PROTO_STATE_COOKING:
 		if (d->chef[0])
-			fprintf(f, " at %s", d->chef);
+			term_printf(f, " at %s", d->chef);
 		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
 		break;
 	case PROTO_STATE_SERVED:
 		if (d->chef[0])
-			fprintf(f, " by %s", d->chef);
+			term_printf(f, " by %s", d->chef);
 		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
 		break;
 	case PROTO_STATE_FAILED:
 		fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
 			plural(d->attempts, "attempt", "attempts"));
 		if (d->result[0])
-			fprintf(f, ": %s", d->result);
+			term_printf(f, ": %s", d->result);
 		break;
 	}
 	fputc('\n', f);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "order.h"
+#include "term.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -92,7 +93,7 @@ static void announce(struct ctl *ctl, const struct order *o)
 		json_newline(&j);
 	} else
 		for (size_t i = 0; i < r->n_dishes; i++)
-			printf("I- Ordered %s\n", r->dishes[i].name);
+			term_printf(stdout, "I- Ordered %s\n", r->dishes[i].name);
 	fflush(stdout);
 }
 
