@@ -107,7 +107,6 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->timeout_ms = timeout_ms;
 	c->endpoint = strdup(endpoint);
 	c->reply = proto_msg_new();
 	if (!c->endpoint || !c->reply) {
@@ -176,9 +175,9 @@ static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline
 }
 
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
-		uint64_t extra_ms)
+		uint64_t wait_ms)
 {
-	uint64_t deadline = now_ms() + c->timeout_ms + extra_ms;
+	uint64_t deadline = now_ms() + wait_ms;
 	struct proto_out o;
 	struct guard g;
 	int r;

@@ -1,6 +1,6 @@
 /*
- * order --follow: print every event of the followed orders as it comes,
- * until each is done; then the final reports (--json).
+ * order --follow (and `follow`): print every event of the followed orders as
+ * it comes, until each is done; then the final reports (--json).
  *
  * Events can be missed (a subscriber is never told), so the orders are also
  * checked with SHOW: when an order's DONE arrives, when nothing came for a
@@ -39,9 +39,10 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 	struct json j;
 
 	if (!ctl->json) {
+		/* The order first: two orders of one dish must be told apart. */
 		if (ev->cmd == PROTO_STAGE)
-			term_printf(stdout, "%s#%llu [%s] %s\n", ev->dish, (unsigned long long) ev->index,
-				    ev->chef, ev->text);
+			term_printf(stdout, "order %llu: %s#%llu [%s] %s\n", (unsigned long long) ev->order,
+				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
 			term_printf(stdout, "O- Served %s\n", ev->dish);
 		else
@@ -160,11 +161,15 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 
 	last_event = last_check = now_ms();
 	while (r >= 0 && left > 0) {
-		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS;
+		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS, until = ctl_deadline_left(ctl);
 		struct entry key, *e;
 		uint64_t now;
 
-		r = follow_next(f, idle, &ev);
+		if (until == 0) {
+			r = ctl_deadline_passed(ctl);
+			break;
+		}
+		r = follow_next(f, until < idle ? until : idle, &ev);
 		now = now_ms();
 		if (r == 0) {
 			last_event = now;
@@ -199,12 +204,6 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		return r;
 
 	if (ctl->json)
-		for (size_t i = 0; i < b->n; i++) {
-			struct json j;
-
-			json_init(&j, stdout);
-			order_report_json(b->orders[i].report, &j);
-			json_newline(&j);
-		}
+		order_batch_json(b, false);
 	return 0;
 }

@@ -42,8 +42,8 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 	return 0;
 }
 
-/* ORDER flags key dish... -> OK order_id n_dishes. An ERR (refused) is -EREMOTEIO. */
-static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint64_t *ret_id)
+/* ORDER flags key dish... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
+static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, struct order *o)
 {
 	_cleanup_free_ const char **args = NULL;
 	const struct proto_msg *m;
@@ -69,7 +69,8 @@ static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint
 				 count == 1 ? "" : "es", n);
 	if (count != n)
 		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
-	*ret_id = id;
+	o->id = id;
+	o->n_dishes = n;
 	return 0;
 }
 
@@ -183,7 +184,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 			pick = menu->dishes[random_next(&seed) % menu->n].name;
 
 		r = place(ctl, ctl->random ? &pick : args, ctl->random ? 1 : n_args,
-			  key ? key : ctl->key, &o->id);
+			  key ? key : ctl->key, o);
 		if (r == -EREMOTEIO) {
 			*ret_refused = true;
 			return 0;
@@ -191,6 +192,9 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		if (r < 0)
 			return r;
 		b->n++;
+		/* Known before anything else can go wrong: a wait cut short can say what to wait for. */
+		if (ctl->order_mode != ORDER_PLAIN)
+			ctl_note("order %llu accepted", (unsigned long long) o->id);
 
 		if (f) {
 			r = follow_add(f, o->id);
@@ -206,9 +210,6 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		r = order_refresh(ctl, o, 0);
 		if (r < 0)
 			return r;
-		o->told = calloc(o->report->n_dishes ? o->report->n_dishes : 1, sizeof(*o->told));
-		if (!o->told)
-			return ctl_error(-ENOMEM, "%m");
 		if (ctl->order_mode == ORDER_FOLLOW || (ctl->order_mode == ORDER_WAIT && !ctl->json))
 			announce(ctl, o);
 	}
@@ -243,23 +244,21 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 
 	/* Refused (full, closing, unknown dish): see the ones taken through. */
 	r = place_all(ctl, args, n_args, menu, f, &b, &refused);
-	if (r < 0 || b.n == 0)
-		goto out;
-
-	switch (ctl->order_mode) {
-	case ORDER_PLAIN:
-		if (ctl->json)
-			placed_json(&b, ctl->random > 0);
-		break;
-	case ORDER_WAIT:
-		r = order_wait(ctl, &b);
-		break;
-	case ORDER_FOLLOW:
-		r = order_follow(ctl, f, &b);
-		break;
-	}
-	if (r >= 0 && ctl->order_mode != ORDER_PLAIN && order_batch_failed(&b))
-		r = -EREMOTEIO;
+	if (r >= 0 && b.n > 0)
+		switch (ctl->order_mode) {
+		case ORDER_PLAIN:
+			if (ctl->json)
+				placed_json(&b, ctl->random > 0);
+			break;
+		case ORDER_WAIT:
+			r = order_wait(ctl, &b);
+			break;
+		case ORDER_FOLLOW:
+			r = order_follow(ctl, f, &b);
+			break;
+		}
+	if (ctl->order_mode != ORDER_PLAIN)
+		r = order_batch_end(ctl, &b, r, ctl->order_mode == ORDER_FOLLOW ? "follow" : "wait");
 
 out:
 	if (r >= 0 && refused)

@@ -3,8 +3,8 @@
 - no socket file at all: at once, "kitchend is not running (no socket at PATH)";
 - a socket file nobody answers on (a stale one, or one that accepts nothing):
   after --timeout (default 3000 ms);
-whichever verb, and whether the endpoint comes from --control or
-$KITCHEN_CONTROL."""
+whichever verb (`wait` and `follow` too: 3, not 4, when no order was ever
+seen), and whether the endpoint comes from --control or $KITCHEN_CONTROL."""
 
 import os
 import shutil
@@ -36,7 +36,8 @@ def test():
 		ep = f"ipc://{missing}"
 		events = f"ipc://{d}/events.sock"
 		for verb in (["status"], ["--json", "status"], ["order", "Pizza"], ["order", "--wait", "Pizza"],
-			     ["order", "--follow", "Pizza"], ["show", "1"], ["menu"], ["chefs"]):
+			     ["order", "--follow", "Pizza"], ["show", "1"], ["menu"], ["chefs"], ["wait", "1"],
+			     ["follow", "1"], ["wait", "--deadline", "1h", "1"]):
 			elapsed, err = unreachable([KITCHENCTL, "--control", ep, "--events", events, *verb],
 						   f"no socket: kitchenctl {' '.join(verb)}", limit=2.0, path=missing)
 			check("not running" in err, "no socket: the error should say kitchend is not running", err)
