@@ -6,6 +6,7 @@
  *	        [--fake-chef NAME]
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
  *	hostile --control EP --request CMD [FIELD...]
+ *	hostile --kitchend MODE --control EP [--events EP] [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -39,6 +40,9 @@
  * test_refusals.py) and prints the reply, its command and then each field,
  * one a line; exit 0, or 1 when no reply came within 5 s.
  *
+ * With --kitchend it is a kitchend that lies to kitchenctl in the way MODE
+ * says (hostile_kitchend.c), for --seconds.
+ *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
  * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
@@ -55,6 +59,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "hostile.h"
 #include "proto.h"
 
 #define ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -835,9 +840,11 @@ int main(int argc, char **argv)
 		{ "fake-chef", required_argument, NULL, 'f' },
 		{ "old-kitchend", no_argument, NULL, 'o' },
 		{ "request", required_argument, NULL, 'q' },
+		{ "kitchend", required_argument, NULL, 'k' },
+		{ "events", required_argument, NULL, 'e' },
 		{ 0 },
 	};
-	const char *fake_name = NULL, *request_cmd = NULL;
+	const char *fake_name = NULL, *request_cmd = NULL, *kitchend_mode = NULL, *events = NULL;
 	double seconds = 5;
 	uint64_t seed = 1, end, next_oversized;
 	void *fake = NULL;
@@ -854,8 +861,20 @@ int main(int argc, char **argv)
 		case 'f': fake_name = optarg; break;
 		case 'o': old = true; break;
 		case 'q': request_cmd = optarg; break;
+		case 'k': kitchend_mode = optarg; break;
+		case 'e': events = optarg; break;
 		default: return 2;
 		}
+	}
+	if (kitchend_mode && endpoints[CONTROL] && seconds > 0) {
+		int r;
+
+		zctx = zmq_ctx_new();
+		if (!zctx)
+			return 1;
+		r = hostile_kitchend(zctx, kitchend_mode, endpoints[CONTROL], events, seconds);
+		zmq_ctx_term(zctx);
+		return r;
 	}
 	if (request_cmd && endpoints[CONTROL]) {
 		zctx = zmq_ctx_new();
@@ -869,7 +888,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: hostile --control EP --dispatch EP --sink EP [--seconds S] "
 			"[--seed N] [--fake-chef NAME]\n"
 			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n"
-			"       hostile --control EP --request CMD [FIELD...]\n");
+			"       hostile --control EP --request CMD [FIELD...]\n"
+			"       hostile --kitchend MODE --control EP [--events EP] [--seconds S]\n");
 		return 2;
 	}
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
