@@ -104,6 +104,15 @@ static void report(struct fake *k)
 	proto_out_end(&o, 0);
 }
 
+/* The frames before an OK's fields, sent by hand: what follows is no proto_out's. */
+static void ok_head(struct fake *k)
+{
+	zmq_send(k->control, k->m->env[0].data, k->m->env[0].len, ZMQ_SNDMORE);
+	zmq_send(k->control, "", 0, ZMQ_SNDMORE);
+	zmq_send(k->control, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE);
+	zmq_send(k->control, "OK", 2, ZMQ_SNDMORE);
+}
+
 static void unmap(void *data, void *hint)
 {
 	munmap(data, HUGE_FRAME);
@@ -117,10 +126,7 @@ static void reply_huge(struct fake *k)
 
 	if (p == MAP_FAILED)
 		return;
-	zmq_send(k->control, k->m->env[0].data, k->m->env[0].len, ZMQ_SNDMORE);
-	zmq_send(k->control, "", 0, ZMQ_SNDMORE);
-	zmq_send(k->control, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE);
-	zmq_send(k->control, "OK", 2, ZMQ_SNDMORE);
+	ok_head(k);
 	zmq_msg_init_data(&big, p, HUGE_FRAME, unmap, NULL);
 	if (zmq_msg_send(&big, k->control, ZMQ_DONTWAIT) < 0)
 		zmq_msg_close(&big);
@@ -145,10 +151,7 @@ static void send_flood(void *sock, size_t n)
 
 static void reply_flood(struct fake *k)
 {
-	zmq_send(k->control, k->m->env[0].data, k->m->env[0].len, ZMQ_SNDMORE);
-	zmq_send(k->control, "", 0, ZMQ_SNDMORE);
-	zmq_send(k->control, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE);
-	zmq_send(k->control, "OK", 2, ZMQ_SNDMORE);
+	ok_head(k);
 	send_flood(k->control, FLOOD_FRAMES);
 }
 

@@ -84,6 +84,15 @@ def accepted(run, n=1):
 	return [int(m.group(1)) for m in run.lines(run.p.stderr, r"kitchenctl: order (\d+) accepted", n)]
 
 
+def finish_frozen(k, run):
+	"""SIGSTOP kitchend until @run exits: (rc, stdout, stderr)."""
+	os.kill(k.proc.pid, signal.SIGSTOP)
+	try:
+		return run.finish()[:3]
+	finally:
+		os.kill(k.proc.pid, signal.SIGCONT)
+
+
 def lost(rc, out, err, ids, verb, what):
 	check_eq(rc, 4, f"{what}: exit status of a wait that lost kitchend", out, err)
 	listed = " ".join(map(str, ids))
@@ -101,11 +110,7 @@ def sigstop_wait():
 		try:
 			ids = accepted(run, 2)
 			run.lines(run.p.stdout, "I- Ordered Stew", 2)
-			os.kill(k.proc.pid, signal.SIGSTOP)
-			try:
-				rc, out, err, took = run.finish()
-			finally:
-				os.kill(k.proc.pid, signal.SIGCONT)
+			rc, out, err = finish_frozen(k, run)
 		finally:
 			run.kill()
 		lost(rc, out, err, ids, "wait", "order --wait, kitchend SIGSTOPped")
@@ -166,11 +171,7 @@ def sigstop_follow():
 		try:
 			ids = accepted(run)
 			run.lines(run.p.stdout, rf"order {ids[0]}: Stew#0 \[chef-1\] .*")
-			os.kill(k.proc.pid, signal.SIGSTOP)
-			try:
-				rc, out, err, _ = run.finish()
-			finally:
-				os.kill(k.proc.pid, signal.SIGCONT)
+			rc, out, err = finish_frozen(k, run)
 		finally:
 			run.kill()
 		lost(rc, out, err, ids, "follow", "order --follow, kitchend SIGSTOPped")
