@@ -143,8 +143,12 @@ def restarted_wait():
 		run = Run(k, "--timeout", "1000", "order", "--wait", "Stew", "Stew")
 		try:
 			ids = accepted(run)
-			# Frozen first, so the WAIT that is on its way is lost with kitchend.
+			# Frozen first, so that the request on its way is lost with kitchend:
+			# one kitchenctl has not written out yet would reach the new kitchend
+			# (libzmq keeps what it has not sent across a reconnect). Half a
+			# second is plenty for it to go out; --timeout is 1 s beyond the poll.
 			os.kill(k.proc.pid, signal.SIGSTOP)
+			time.sleep(0.5)
 			chefs = k.proc_chef_pids()
 			k.kill()
 			for pid in chefs:
