@@ -83,6 +83,8 @@ int follow_add(struct follow *f, uint64_t order_id)
 
 	if (zmq_setsockopt(f->sock, ZMQ_SUBSCRIBE, topic, (size_t) n) < 0)
 		return -errno;
+	/* An order placed: what kitchenctl holds grew, not what the socket does. */
+	guard_reset(&f->guard);
 	return 0;
 }
 
@@ -148,11 +150,13 @@ int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev)
 	int n, r;
 
 	follow_event_clear(ev);
-	/* Events queued: what they hold counts since the queue was last empty. */
 	r = guard_poll(f->sock, &f->guard, 0);
 	if (r == 0) {
-		guard_reset(&f->guard);
+		uint64_t mark = guard_mark();
+
 		r = guard_poll(f->sock, &f->guard, timeout_ms);
+		if (r == 0)
+			guard_settle(&f->guard, mark);
 	}
 	if (r == 0 || r == -EINTR)
 		return -EAGAIN;

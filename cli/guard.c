@@ -35,6 +35,19 @@ void guard_reset(struct guard *g)
 	g->base = resident();
 }
 
+uint64_t guard_mark(void)
+{
+	return resident();
+}
+
+void guard_settle(struct guard *g, uint64_t mark)
+{
+	uint64_t now = resident();
+
+	if (now <= mark)
+		g->base = now;
+}
+
 int guard_check(const struct guard *g)
 {
 	uint64_t now = resident();

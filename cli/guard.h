@@ -8,9 +8,16 @@
  * the messages queued: a reply of 16384 frames of 64 KiB is a GiB in memory
  * before kitchenctl sees any of it. So while it waits on a socket, kitchenctl
  * watches its own resident memory: grown by more than GUARD_MAX_BYTES (twice
- * the largest message the protocol allows) since the socket last had nothing
- * queued, the peer is sending more than any kitchend would, and the wait ends
- * with -ENOBUFS. The caller then drops the socket (and exits).
+ * the largest message the protocol allows) beyond a baseline, the peer is
+ * sending more than any kitchend would, and the wait ends with -ENOBUFS. The
+ * caller then drops the socket (and exits).
+ *
+ * The baseline is taken where nothing can be queued (a REQ socket sends its
+ * request) or where kitchenctl itself grows (an order placed), and after a
+ * wait in which nothing came and memory did not grow either: a message on
+ * its way grows it, piece by piece, long before it can be read. (So a peer
+ * that sends less than that bound in every wait still gets it through, a
+ * wait at a time: --deadline bounds those.)
  *
  *	struct guard g;
  *	guard_reset(&g);                  // nothing queued: a request just went out
@@ -30,6 +37,11 @@ struct guard {
 
 /* The socket has nothing queued: memory from now on is what it brings. */
 void guard_reset(struct guard *g);
+/* Resident memory now, to begin a wait that guard_settle() ends. */
+uint64_t guard_mark(void);
+/* A wait begun at @mark ended with nothing readable: if memory did not grow
+ * meanwhile, nothing is on its way either, and that is the new baseline. */
+void guard_settle(struct guard *g, uint64_t mark);
 /* 0, or -ENOBUFS once resident memory grew past the bound. */
 int guard_check(const struct guard *g);
 /*
