@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "keys.h"
 #include "util.h"
 
@@ -106,7 +107,6 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->timeout_ms = timeout_ms;
 	c->endpoint = strdup(endpoint);
 	c->reply = proto_msg_new();
 	if (!c->endpoint || !c->reply) {
@@ -119,8 +119,7 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 		goto fail;
 	}
 	if ((r = set_int(c->sock, ZMQ_LINGER, 0)) < 0 ||
-	    (r = set_int(c->sock, ZMQ_SNDTIMEO, clamp_ms(timeout_ms))) < 0 ||
-	    (r = set_int(c->sock, ZMQ_RCVTIMEO, clamp_ms(timeout_ms))) < 0)
+	    (r = set_int(c->sock, ZMQ_SNDTIMEO, clamp_ms(timeout_ms))) < 0)
 		goto fail;
 	if (zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0) {
 		r = -errno;
@@ -151,23 +150,23 @@ static int dup_text(const struct proto_msg *m, size_t i, char **ret)
 	return 0;
 }
 
-static int recv_reply(struct client *c, uint64_t deadline)
+static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline)
 {
 	int r;
 
 	for (;;) {
 		uint64_t now = now_ms();
 
-		r = set_int(c->sock, ZMQ_RCVTIMEO, now >= deadline ? 0 : clamp_ms(deadline - now));
-		if (r < 0)
+		r = guard_poll(c->sock, g, now >= deadline ? 0 : deadline - now);
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r > 0) {
+			r = proto_recv(c->sock, 0, c->reply, ZMQ_DONTWAIT);
+			if (r != -EAGAIN && r != -EINTR)
+				break;
+		} else if (r != -EINTR)  /* stopped and continued (^Z, fg): wait out the rest */
 			return r;
-		r = proto_recv(c->sock, 0, c->reply, 0);
-		/* Stopped and continued (^Z, fg): keep waiting out the rest. */
-		if (r != -EINTR)
-			break;
 	}
-	if (r == -EAGAIN)
-		return -ETIMEDOUT;
 	if (r == -EPROTO && c->reply->other_version[0])
 		return -EPROTONOSUPPORT;  /* kitchend of another release */
 	if (r == -EPROTO)
@@ -176,10 +175,11 @@ static int recv_reply(struct client *c, uint64_t deadline)
 }
 
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
-		uint64_t extra_ms)
+		uint64_t wait_ms)
 {
-	uint64_t deadline = now_ms() + c->timeout_ms + extra_ms;
+	uint64_t deadline = now_ms() + wait_ms;
 	struct proto_out o;
+	struct guard g;
 	int r;
 
 	freep(&c->err_code);
@@ -190,6 +190,8 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 		if (strlen(args[i]) > PROTO_MAX_FIELD)
 			return -EMSGSIZE;
 
+	/* A REQ socket has nothing queued before its request. */
+	guard_reset(&g);
 	proto_out_begin(&o, c->sock, cmd);
 	for (size_t i = 0; i < n_args; i++)
 		proto_out_str(&o, args[i]);
@@ -199,7 +201,7 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 	if (r < 0)
 		return r;
 
-	r = recv_reply(c, deadline);
+	r = recv_reply(c, &g, deadline);
 	if (r < 0)
 		return r;
 

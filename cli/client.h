@@ -3,12 +3,14 @@
  *
  * One request, one reply, each bounded by the timeout: the socket has
  * ZMQ_LINGER 0 (closing never waits for a daemon that is gone), ZMQ_SNDTIMEO
- * and ZMQ_RCVTIMEO from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (a
- * hostile or broken peer cannot make us allocate more than a frame's worth).
+ * from --timeout, and ZMQ_MAXMSGSIZE PROTO_MAX_FIELD (libzmq drops a peer
+ * that sends a larger frame). What a reply of many frames costs is bounded
+ * while it is awaited (guard.h); proto_recv() drops one of more than
+ * PROTO_MAX_FRAMES.
  *
  *	r = client_new(zctx, "ipc:///run/kitchen/control.sock", 3000, NULL, &c);
  *	const char *args[] = { "42" };
- *	r = client_call(c, PROTO_SHOW, args, 1, 0);
+ *	r = client_call(c, PROTO_SHOW, args, 1, 3000);
  *	if (r == 0)
  *		... c->reply holds the OK reply's fields
  *
@@ -26,7 +28,6 @@
 struct client {
 	void *sock;
 	char *endpoint;
-	uint64_t timeout_ms;
 	struct proto_msg *reply;    /* the last OK reply */
 	char *err_code;             /* the last ERR reply, else NULL */
 	char *err_message;
@@ -46,16 +47,18 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 void client_free(struct client **c);   /* NULL and *c == NULL are fine */
 
 /*
- * Send @cmd with @n_args text fields and wait for the reply: --timeout plus
- * @extra_ms (a WAIT long poll holds the reply back for its own timeout).
- * 0: an OK reply, in c->reply. -EREMOTEIO: an ERR reply, in c->err_code and
- * c->err_message. -ETIMEDOUT: no reply in time. -EBADMSG: a reply that is
- * not a valid OK/ERR message. -EPROTONOSUPPORT: a reply in another protocol
- * version, named in c->reply->other_version (kitchend of another release).
- * -EMSGSIZE: a field over PROTO_MAX_FIELD (not sent). Other -errno from libzmq.
+ * Send @cmd with @n_args text fields and wait up to @wait_ms for the reply
+ * (the caller's --timeout, plus a WAIT long poll's own time, cut to its
+ * --deadline). 0: an OK reply, in c->reply. -EREMOTEIO: an ERR reply, in
+ * c->err_code and c->err_message. -ETIMEDOUT: no reply in time. -EBADMSG: a
+ * reply that is not a valid OK/ERR message. -ENOBUFS: a reply larger than
+ * any kitchend sends (guard.h): do not use the client again.
+ * -EPROTONOSUPPORT: a reply in another protocol version, named in
+ * c->reply->other_version (kitchend of another release). -EMSGSIZE: a field
+ * over PROTO_MAX_FIELD (not sent). Other -errno from libzmq.
  */
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
-		uint64_t extra_ms);
+		uint64_t wait_ms);
 
 /* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
  * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "bar.h"
+#include "guard.h"
+#include "term.h"
 #include "util.h"
 
 void ctl_finish(struct ctl *ctl)
@@ -35,7 +37,8 @@ static void vsay(int r, const char *fmt, va_list ap)
 	bar_clear_current();
 	fflush(stdout);
 	fputs("kitchenctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	/* Messages hold kitchend's words (ERR): shown on a terminal, they are filtered. */
+	term_vprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	errno = saved;
 }
@@ -50,6 +53,15 @@ int ctl_error(int r, const char *fmt, ...)
 	return r;
 }
 
+void ctl_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(0, fmt, ap);
+	va_end(ap);
+}
+
 int ctl_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -57,7 +69,7 @@ int ctl_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(0, fmt, ap);
 	va_end(ap);
-	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|keygen|menu|order|reload|show|status} [ARGS]...\n"
+	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|follow|keygen|menu|order|reload|show|status|wait} [ARGS]...\n"
 	      "Try 'kitchenctl --help' for more information.\n", stderr);
 	return -EINVAL;
 }
@@ -146,15 +158,35 @@ int ctl_connect(struct ctl *ctl)
 	return 0;
 }
 
+uint64_t ctl_deadline_left(const struct ctl *ctl)
+{
+	uint64_t now = now_ms();
+
+	if (!ctl->deadline_ms)
+		return UINT64_MAX;
+	return now < ctl->deadline_ms ? ctl->deadline_ms - now : 0;
+}
+
+int ctl_deadline_passed(const struct ctl *ctl)
+{
+	return ctl_error(-ETIME, "the --deadline (%s) passed", ctl->deadline);
+}
+
 int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t extra_ms, const struct proto_msg **ret_reply)
 {
+	uint64_t wait_ms = ctl->timeout_ms + extra_ms, left = ctl_deadline_left(ctl);
+	bool cut = left < wait_ms;
 	int r;
 
+	if (left == 0)
+		return ctl_deadline_passed(ctl);
 	r = ctl_connect(ctl);
 	if (r < 0)
 		return r;
-	r = client_call(ctl->client, cmd, args, n_args, extra_ms);
+	r = client_call(ctl->client, cmd, args, n_args, cut ? left : wait_ms);
+	if (r == -ETIMEDOUT && cut)
+		return ctl_deadline_passed(ctl);
 	switch (r) {
 	case 0:
 		*ret_reply = ctl->client->reply;
@@ -168,6 +200,9 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
 	case -EBADMSG:
 		return ctl_bad_reply(r, cmd);
+	case -ENOBUFS:
+		return ctl_error(r, "kitchend's reply to %s is larger than the protocol allows "
+				 "(over %llu MiB): dropped", proto_cmd_name(cmd), GUARD_MAX_BYTES >> 20);
 	case -EPROTONOSUPPORT:
 		return ctl_error(r, "kitchend speaks protocol %s, this kitchenctl %s: upgrade them together",
 				 ctl->client->reply->other_version, PROTO_VERSION);

@@ -6,10 +6,17 @@
  * ("kitchenctl: ..."). main() maps the errno to kitchenctl(1)'s exit status:
  *
  *	0             0  success
- *	-EINVAL       2  usage error: bad option, argument or endpoint
+ *	-EINVAL       2  usage error: bad option, argument or endpoint; an order
+ *	                 kitchend would refuse as a bad request
  *	-ETIMEDOUT    3  kitchend did not answer within --timeout
+ *	-ETIME        3  ... nor before the --deadline
  *	-EHOSTUNREACH 3  kitchend is not running / cannot be reached
+ *	-EINPROGRESS  4  orders accepted, not waited for to the end: kitchend was
+ *	                 lost or would not wait (ERR full, closing), or the
+ *	                 --deadline passed; they are kept, `kitchenctl wait` them
  *	anything else 1  refused (ERR reply: -EREMOTEIO), a dish failed, a bad reply
+ *
+ * 4 wins over 1: an outcome still to come may be the one that matters.
  *
  * Connections are made on first use, so `kitchenctl --help` or a usage error
  * never touches a socket.
@@ -41,6 +48,9 @@ struct ctl {
 	const char *secret_key;   /* --secret-key FILE, set with server_key */
 	/* `keygen` options. */
 	const char *key_dir;      /* --dir, or NULL: the current directory */
+	/* Waiting: `order --wait/--follow`, `wait`, `follow`. */
+	uint64_t deadline_ms;     /* --deadline, as a now_ms() time; 0: none */
+	const char *deadline;     /* as given, for messages */
 	/* `order` options. */
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
@@ -55,6 +65,8 @@ void ctl_finish(struct ctl *ctl);
 
 /* "kitchenctl: <message>\n" on stderr; %m is @r's error. Returns @r. */
 int ctl_error(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for news that is no error ("order 42 accepted"). */
+void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a hint at --help. Returns -EINVAL. */
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -63,12 +75,18 @@ int ctl_connect(struct ctl *ctl);
 
 /*
  * Send @cmd with @n_args text fields to kitchend's control endpoint (connect
- * first if need be) and wait --timeout plus @extra_ms for the reply.
+ * first if need be) and wait --timeout plus @extra_ms for the reply, or
+ * until the --deadline if that comes first (-ETIME).
  * 0 with the OK reply in *ret_reply (valid until the next request); else
  * the failure is said on stderr and returned as in the table above.
  */
 int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t extra_ms, const struct proto_msg **ret_reply);
+
+/* Milliseconds left before the --deadline: UINT64_MAX without one, 0 once passed. */
+uint64_t ctl_deadline_left(const struct ctl *ctl);
+/* Say that the --deadline passed. Returns -ETIME. */
+int ctl_deadline_passed(const struct ctl *ctl);
 
 /* Say that a reply to @cmd did not decode (r: -EBADMSG or -ENOMEM). Returns r. */
 int ctl_bad_reply(int r, enum proto_cmd cmd);

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "client.h"
+#include "guard.h"
 #include "keys.h"
 #include "util.h"
 
 struct follow {
 	void *sock;
 	struct proto_msg *msg;
+	struct guard guard;
 };
 
 void follow_event_clear(struct follow_event *ev)
@@ -65,6 +67,7 @@ int follow_new(void *zctx, const char *endpoint, const struct keys_client *curve
 	r = client_connect(f->sock, endpoint, curve);
 	if (r < 0)
 		goto fail;
+	guard_reset(&f->guard);
 	*ret = f;
 	return 0;
 
@@ -80,6 +83,8 @@ int follow_add(struct follow *f, uint64_t order_id)
 
 	if (zmq_setsockopt(f->sock, ZMQ_SUBSCRIBE, topic, (size_t) n) < 0)
 		return -errno;
+	/* An order placed: what kitchenctl holds grew, not what the socket does. */
+	guard_reset(&f->guard);
 	return 0;
 }
 
@@ -98,67 +103,65 @@ static int u64(const struct proto_msg *m, size_t i, uint64_t *ret)
 	return proto_u64(m, i, ret) < 0 ? -EBADMSG : 0;
 }
 
-/* Fields after order_id and seq; proto_recv() has checked the counts. */
-static int event_decode(const struct proto_msg *m, struct follow_event *ev)
+/* The fields after order_id and seq; proto_recv() has checked their count. */
+static int decode_ordered(const struct proto_msg *m, struct follow_event *ev)
 {
-	int r = 0;
-
-	switch (m->cmd) {
-	case PROTO_ORDERED:
-		return text(m, 2, true, &ev->dish);
-	case PROTO_STAGE:
-	case PROTO_SERVED:
-	case PROTO_FAILED:
-		/* index dish chef text, and a served dish's items after them */
-		if ((r = u64(m, 2, &ev->index)) < 0 ||
-		    (r = text(m, 3, false, &ev->dish)) < 0 ||
-		    (r = text(m, 4, false, &ev->chef)) < 0 ||
-		    (r = text(m, 5, false, &ev->text)) < 0)
-			return r;
-		if (m->cmd == PROTO_SERVED)
-			return text(m, 6, true, &ev->items);
-		return 0;
-	case PROTO_DONE:
-		if ((r = text(m, 2, false, &ev->text)) < 0 ||
-		    (r = u64(m, 3, &ev->served)) < 0 ||
-		    (r = u64(m, 4, &ev->failed)) < 0)
-			return r;
-		return 0;
-	case PROTO_ORDER:
-	case PROTO_WAIT:
-	case PROTO_SHOW:
-	case PROTO_STATUS:
-	case PROTO_MENU:
-	case PROTO_CHEFS:
-	case PROTO_DRAIN:
-	case PROTO_RELOAD:
-	case PROTO_OK:
-	case PROTO_ERR:
-	case PROTO_READY:
-	case PROTO_HEARTBEAT:
-	case PROTO_DISH:
-	case PROTO_CANCEL:
-	case PROTO_PROGRESS:
-	case PROTO_RESULT:
-	case PROTO_CHEF:   /* we never subscribe to "chef." */
-	case _PROTO_CMD_MAX:
-		break;
-	}
-	return -EBADMSG;
+	return text(m, 2, true, &ev->dish);
 }
 
-int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev)
+/* STAGE, SERVED, FAILED: index dish chef text, and a served dish's items after them. */
+static int decode_dish(const struct proto_msg *m, struct follow_event *ev)
 {
-	zmq_pollitem_t item = { .socket = f->sock, .events = ZMQ_POLLIN };
+	int r;
+
+	if ((r = u64(m, 2, &ev->index)) < 0 ||
+	    (r = text(m, 3, false, &ev->dish)) < 0 ||
+	    (r = text(m, 4, false, &ev->chef)) < 0 ||
+	    (r = text(m, 5, false, &ev->text)) < 0)
+		return r;
+	return m->cmd == PROTO_SERVED ? text(m, 6, true, &ev->items) : 0;
+}
+
+static int decode_done(const struct proto_msg *m, struct follow_event *ev)
+{
+	int r;
+
+	if ((r = text(m, 2, false, &ev->text)) < 0 ||
+	    (r = u64(m, 3, &ev->served)) < 0 ||
+	    (r = u64(m, 4, &ev->failed)) < 0)
+		return r;
+	return 0;
+}
+
+/* The order events, by command; NULL: not one (CHEF too: we never subscribe to "chef."). */
+static int (*const decoders[_PROTO_CMD_MAX])(const struct proto_msg *m, struct follow_event *ev) = {
+	[PROTO_ORDERED] = decode_ordered,
+	[PROTO_STAGE] = decode_dish,
+	[PROTO_SERVED] = decode_dish,
+	[PROTO_FAILED] = decode_dish,
+	[PROTO_DONE] = decode_done,
+};
+_Static_assert(_PROTO_CMD_MAX == 22,
+	       "proto.h has a new command: if it is an order event, give it a decoder above; then count it here");
+
+int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev)
+{
 	char topic[64];
 	int n, r;
 
 	follow_event_clear(ev);
-	r = zmq_poll(&item, 1, timeout_ms);
-	if (r < 0)
-		return errno == EINTR ? -EAGAIN : -errno;
-	if (r == 0)
+	r = guard_poll(f->sock, &f->guard, 0);
+	if (r == 0) {
+		uint64_t mark = guard_mark();
+
+		r = guard_poll(f->sock, &f->guard, timeout_ms);
+		if (r == 0)
+			guard_settle(&f->guard, mark);
+	}
+	if (r == 0 || r == -EINTR)
 		return -EAGAIN;
+	if (r < 0)
+		return r;
 
 	r = proto_recv(f->sock, 1, f->msg, ZMQ_DONTWAIT);
 	if (r == -EAGAIN || r == -EINTR)
@@ -180,7 +183,7 @@ int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev)
 			r = -EBADMSG;
 	}
 	if (r >= 0)
-		r = event_decode(f->msg, ev);
+		r = decoders[ev->cmd] ? decoders[ev->cmd](f->msg, ev) : -EBADMSG;
 	if (r < 0)
 		follow_event_clear(ev);
 	return r;

@@ -12,6 +12,9 @@
  *	while ((r = follow_next(f, 1000, &ev)) >= 0 || r == -EAGAIN || r == -EBADMSG)
  *		... ev.cmd: PROTO_STAGE, PROTO_SERVED, PROTO_FAILED, PROTO_DONE
  *
+ * The socket has ZMQ_MAXMSGSIZE PROTO_MAX_FIELD, and what the queued events
+ * hold is bounded while they are awaited (guard.h).
+ *
  * A SUB socket never reports a lost event (a slow subscriber past the
  * high-water mark, a daemon restart): the caller checks the order with SHOW
  * when events stop coming, and fills in from the report what it missed.
@@ -52,6 +55,7 @@ int follow_add(struct follow *f, uint64_t order_id);
 /*
  * Wait up to @timeout_ms for the next event into @ev (cleared first).
  * 0: an event; -EAGAIN: none in time; -EBADMSG: a malformed event, dropped
- * (call again); other -errno from libzmq.
+ * (call again); -ENOBUFS: more queued than any kitchend sends (guard.h);
+ * other -errno from libzmq.
  */
-int follow_next(struct follow *f, int timeout_ms, struct follow_event *ev);
+int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "unicode.h"
+
 void json_init(struct json *j, FILE *f)
 {
 	*j = (struct json) { .f = f };
@@ -62,38 +64,6 @@ void json_newline(struct json *j)
 	json_init(j, j->f);
 }
 
-/* Length of the valid UTF-8 sequence at @p (at most @len bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t len)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (n > len)
-		return 0;
-	for (size_t k = 1; k < n; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[k] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 void json_string_len(struct json *j, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *) s;
@@ -103,6 +73,7 @@ void json_string_len(struct json *j, const char *s, size_t len)
 	fputc('"', j->f);
 	while (i < len) {
 		unsigned c = p[i];
+		uint32_t cp;
 		size_t n;
 
 		switch (c) {
@@ -127,18 +98,20 @@ void json_string_len(struct json *j, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (c < 0x20) {
-			fprintf(j->f, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		n = utf8_len(p + i, len - i);
+		n = unicode_next(s + i, len - i, &cp);
 		if (n == 0) {
 			fputs("\\ufffd", j->f);
 			i++;
 			continue;
 		}
-		fwrite(p + i, 1, n, j->f);
+		/* Controls as RFC 8259 asks; what a screen would hide, too: the value is the same. */
+		if (unicode_hidden(cp) && cp > 0xffff)
+			fprintf(j->f, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+				0xdc00 + ((cp - 0x10000) & 0x3ff));
+		else if (unicode_hidden(cp))
+			fprintf(j->f, "\\u%04x", cp);
+		else
+			fwrite(p + i, 1, n, j->f);
 		i += n;
 	}
 	fputc('"', j->f);

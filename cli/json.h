@@ -18,8 +18,10 @@
  * The layout is one line, with ", " and ": " separators (as Python's
  * json.dumps writes it), so --follow can print one object per line.
  * Strings are escaped as RFC 8259 asks: '"', '\\' and control characters;
- * bytes that are not valid UTF-8 become U+FFFD, so the output is always valid
- * JSON whatever the input. There is no parser: kitchenctl only writes JSON.
+ * so are the characters a screen would hide (unicode_hidden(): bidirectional
+ * overrides, zero-width characters), which changes no value; bytes that are
+ * not valid UTF-8 become U+FFFD, so the output is always valid JSON whatever
+ * the input. There is no parser: kitchenctl only writes JSON.
  */
 #pragma once
 

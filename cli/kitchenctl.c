@@ -23,6 +23,7 @@
 #define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS     86400000   /* a day: anything longer is a typo */
 #define MAX_RANDOM         1000000
+#define MAX_DEADLINE_MS    (30ull * 86400000)   /* 30 days */
 
 struct verb {
 	const char *name;
@@ -35,12 +36,14 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "chefs",  0, 0,        verb_chefs },
 	{ "drain",  0, 0,        verb_drain },
+	{ "follow", 1, SIZE_MAX, verb_follow },
 	{ "keygen", 1, 1,        verb_keygen },
 	{ "menu",   0, 0,        verb_menu },
 	{ "order",  0, SIZE_MAX, verb_order },
 	{ "reload", 0, 0,        verb_reload },
 	{ "show",   1, 1,        verb_show },
 	{ "status", 0, 0,        verb_status },
+	{ "wait",   1, SIZE_MAX, verb_wait },
 };
 
 static int verb_compare(const void *key, const void *elem)
@@ -62,6 +65,7 @@ static void help(void)
 	       "Verbs:\n"
 	       "  chefs                    List the chefs and what they are doing\n"
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
+	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
 	       "  keygen NAME              Write a CURVE key pair: NAME.key (secret) and NAME.pub\n"
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
@@ -69,6 +73,7 @@ static void help(void)
 	       "  reload                   Ask kitchend to reload its configuration\n"
 	       "  show ORDER               Show an order and its dishes\n"
 	       "  status                   Show the kitchen's counters and chefs\n"
+	       "  wait ORDER...            Wait for orders placed before, as order --wait does\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help                Show this help and exit\n"
@@ -93,9 +98,39 @@ static void help(void)
 	       "     --random N            Place N one-dish orders of random menu dishes\n"
 	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
 	       "\n"
-	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable.\n"
+	       "Options of order --wait, order --follow, wait and follow:\n"
+	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
+	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
 	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS);
+}
+
+/* "1500ms", "30s", "5m", "2h", or plain seconds: milliseconds in *ret; 0 or -EINVAL. */
+static int parse_duration(const char *s, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 } };
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (v == 0 || v > MAX_DEADLINE_MS / units[i].ms)
+				return -EINVAL;
+			*ret = v * units[i].ms;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 static int set_string(char **dst, const char *src)
@@ -156,6 +191,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_SERVER_KEY,
 		ARG_SECRET_KEY,
 		ARG_DIR,
+		ARG_DEADLINE,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -171,6 +207,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "server-key", required_argument, NULL, ARG_SERVER_KEY },
 		{ "secret-key", required_argument, NULL, ARG_SECRET_KEY },
 		{ "dir",     required_argument, NULL, ARG_DIR },
+		{ "deadline", required_argument, NULL, ARG_DEADLINE },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
@@ -237,9 +274,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			order_option = "--random";
 			break;
 		case ARG_KEY:
-			if (!*optarg || strlen(optarg) > PROTO_MAX_FIELD ||
-			    !proto_text_valid(optarg, strlen(optarg), false))
-				return ctl_usage("invalid --key: it must be non-empty text on one line");
+			/* "" is no key on the wire; the rest is checked as kitchend would. */
+			if (!*optarg)
+				return ctl_usage("--key needs a key");
 			ctl->key = optarg;
 			order_option = "--key";
 			break;
@@ -251,6 +288,14 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 				ctl->server_key = optarg;
 			else
 				ctl->secret_key = optarg;
+			break;
+		case ARG_DEADLINE:
+			if (parse_duration(optarg, &ctl->deadline_ms) < 0)
+				return ctl_usage("invalid --deadline '%s': a duration such as 1500ms, 30s, 5m "
+						 "or 2h (plain: seconds), at most 30 days", optarg);
+			/* From now: the whole run, ordering included. */
+			ctl->deadline_ms += now_ms();
+			ctl->deadline = optarg;
 			break;
 		case ARG_DIR:
 			if (!*optarg)
@@ -275,9 +320,12 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		args[n++] = argv[optind++];
 
 	if (n == 0)
-		return ctl_usage("no verb given (one of: chefs drain keygen menu order reload show status)");
+		return ctl_usage("no verb given (one of: chefs drain follow keygen menu order reload show status wait)");
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
+	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
+	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
+		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)
@@ -327,8 +375,11 @@ static int exit_status(int r)
 	case -EINVAL:
 		return 2;
 	case -ETIMEDOUT:
+	case -ETIME:
 	case -EHOSTUNREACH:
 		return 3;
+	case -EINPROGRESS:
+		return 4;
 	default:
 		return EXIT_FAILURE;
 	}

@@ -1,12 +1,14 @@
 /*
- * order — the orders one `kitchenctl order` placed, and how it waits for
- * them (--wait, order-wait.c) or follows them (--follow, order-follow.c).
+ * order — the orders one kitchenctl waits for, and how: --wait (order_wait.c)
+ * or --follow (order_follow.c).
  *
- * verb-order.c places the orders and fills the batch: each order's id and
- * its first report (SHOW right after ORDER: the menu's spelling of every
- * dish, and the index of each). Both ways of waiting then print exactly one
- * outcome per dish, "O- Served <dish>" or "O- Failed <dish>: <reason>"
- * (order_tell()), and leave each order's final report in order->report.
+ * verb_order.c places the orders and fills the batch (`wait` and `follow`,
+ * verb_wait.c, take orders placed before): each order's id and its first
+ * report (SHOW right after ORDER: the menu's spelling of every dish, and the
+ * index of each). Both ways of waiting then print exactly one outcome per
+ * dish, "O- Served <dish>" or "O- Failed <dish>: <reason>" (order_tell()),
+ * and leave each order's final report in order->report. order_batch_end()
+ * turns how the waiting ended into the exit status.
  */
 #pragma once
 
@@ -21,6 +23,7 @@
 
 struct order {
 	uint64_t id;
+	size_t n_dishes;              /* as ORDER's reply or the first report said; 0: not known yet */
 	struct order_report *report;  /* the latest one */
 	bool *told;                   /* per dish: its outcome is printed */
 	size_t next;                  /* --wait: dishes told so far, in order */
@@ -33,18 +36,29 @@ struct order_batch {
 };
 
 void order_batch_clear(struct order_batch *b);
-/* Whether any dish of any order failed. */
-bool order_batch_failed(const struct order_batch *b);
 
-/* SHOW (@wait_ms 0) or WAIT (@wait_ms > 0) @o into o->report; said on failure. */
+/*
+ * SHOW (@wait_ms 0) or WAIT (@wait_ms > 0) @o into o->report; said on
+ * failure. A report of another order, or of another number of dishes than
+ * o->n_dishes, is a bad reply (-EBADMSG).
+ */
 int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms);
 
 /* Print dish @i's outcome from o->report, once: a line, or with --json a
  * "served"/"failed" event like the ones --follow prints. */
 void order_tell(struct ctl *ctl, struct order *o, size_t i);
 
-/* Print each report (--json): one object, or an array when @array. */
+/* Print each report (--json): one a line, or all in an array when @array. */
 void order_batch_json(const struct order_batch *b, bool array);
+
+/*
+ * The verb's return, once waiting @b ended with @r: a dish failed (-EREMOTEIO,
+ * when @r >= 0) or @r. When @r says that kitchend keeps the orders but could
+ * not be waited on to the end (gone, silent, ERR full or closing, or the
+ * --deadline passed), say which orders are left and how to wait for them
+ * again (`kitchenctl @verb ID...`), and return -EINPROGRESS.
+ */
+int order_batch_end(struct ctl *ctl, const struct order_batch *b, int r, const char *verb);
 
 int order_wait(struct ctl *ctl, struct order_batch *b);
 int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report-field.h"
-#include "util.h"
+#include "report_field.h"
+#include "term.h"
 
 int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
 {
@@ -40,39 +40,31 @@ int report_bool(const struct proto_msg *m, size_t i, bool *ret)
 	return 0;
 }
 
-static const char *const state_names[] = {
-	[REPORT_QUEUED] = "queued",
-	[REPORT_COOKING] = "cooking",
-	[REPORT_SERVED] = "served",
-	[REPORT_FAILED] = "failed",
-};
-
-const char *report_state_name(enum report_state s)
-{
-	return state_names[s];
-}
-
-bool report_state_done(enum report_state s)
+bool report_state_done(enum proto_state s)
 {
 	switch (s) {
-	case REPORT_QUEUED:
-	case REPORT_COOKING:
+	case PROTO_STATE_QUEUED:
+	case PROTO_STATE_COOKING:
+	case _PROTO_STATE_MAX:  /* never decoded */
 		return false;
-	case REPORT_SERVED:
-	case REPORT_FAILED:
+	case PROTO_STATE_SERVED:
+	case PROTO_STATE_FAILED:
 		return true;
 	}
 	return false;
 }
 
-static int state_decode(const struct proto_msg *m, size_t i, enum report_state *ret)
+static int state_decode(const struct proto_msg *m, size_t i, enum proto_state *ret)
 {
-	for (size_t s = 0; s < ELEMENTSOF(state_names); s++)
-		if (proto_field_is(m, i, state_names[s])) {
-			*ret = s;
-			return 0;
-		}
-	return -EBADMSG;
+	int s;
+
+	if (i >= m->n_fields)
+		return -EBADMSG;
+	s = proto_state_from_name(m->fields[i].data, m->fields[i].len);
+	if (s < 0)
+		return -EBADMSG;
+	*ret = (enum proto_state) s;
+	return 0;
 }
 
 void order_report_free(struct order_report **r)
@@ -160,30 +152,31 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 
 static void dish_print(const struct dish_report *d, FILE *f)
 {
-	fprintf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
-		report_state_name(d->state));
+	term_printf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
+		proto_state_name(d->state));
 	switch (d->state) {
-	case REPORT_QUEUED:
+	case PROTO_STATE_QUEUED:
+	case _PROTO_STATE_MAX:  /* never decoded */
 		/* Back in the queue after a chef died or gave up. */
 		if (d->attempts > 0)
 			fprintf(f, " (after %llu %s)", (unsigned long long) d->attempts,
 				plural(d->attempts, "attempt", "attempts"));
 		break;
-	case REPORT_COOKING:
+	case PROTO_STATE_COOKING:
 		if (d->chef[0])
-			fprintf(f, " at %s", d->chef);
+			term_printf(f, " at %s", d->chef);
 		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
 		break;
-	case REPORT_SERVED:
+	case PROTO_STATE_SERVED:
 		if (d->chef[0])
-			fprintf(f, " by %s", d->chef);
+			term_printf(f, " by %s", d->chef);
 		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
 		break;
-	case REPORT_FAILED:
+	case PROTO_STATE_FAILED:
 		fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
 			plural(d->attempts, "attempt", "attempts"));
 		if (d->result[0])
-			fprintf(f, ": %s", d->result);
+			term_printf(f, ": %s", d->result);
 		break;
 	}
 	fputc('\n', f);
@@ -192,7 +185,7 @@ static void dish_print(const struct dish_report *d, FILE *f)
 void order_report_print(const struct order_report *r, FILE *f)
 {
 	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed)\n",
-		(unsigned long long) r->id, report_state_name(r->state), r->n_dishes,
+		(unsigned long long) r->id, proto_state_name(r->state), r->n_dishes,
 		plural(r->n_dishes, "dish", "dishes"),
 		(unsigned long long) r->served, (unsigned long long) r->failed);
 	for (size_t i = 0; i < r->n_dishes; i++)
@@ -204,19 +197,20 @@ static void dish_json(const struct dish_report *d, struct json *j)
 	json_object_begin(j);
 	json_key_u64(j, "index", d->index);
 	json_key_string(j, "name", d->name);
-	json_key_string(j, "state", report_state_name(d->state));
+	json_key_string(j, "state", proto_state_name(d->state));
 	json_key_u64(j, "attempts", d->attempts);
 	json_key(j, "chef");
 	json_string_or_null(j, d->chef);
 	switch (d->state) {
-	case REPORT_QUEUED:
-	case REPORT_COOKING:
+	case PROTO_STATE_QUEUED:
+	case PROTO_STATE_COOKING:
+	case _PROTO_STATE_MAX:  /* never decoded */
 		break;
-	case REPORT_SERVED:
+	case PROTO_STATE_SERVED:
 		json_key_string(j, "result", d->result);
 		json_key_lines(j, "items", d->detail);
 		break;
-	case REPORT_FAILED:
+	case PROTO_STATE_FAILED:
 		json_key_string(j, "reason", d->result);
 		json_key_lines(j, "reasons", d->detail);
 		break;
@@ -228,7 +222,7 @@ void order_report_json(const struct order_report *r, struct json *j)
 {
 	json_object_begin(j);
 	json_key_u64(j, "order", r->id);
-	json_key_string(j, "state", report_state_name(r->state));
+	json_key_string(j, "state", proto_state_name(r->state));
 	json_key_u64(j, "created_ms", r->created_ms);
 	json_key_u64(j, "served", r->served);
 	json_key_u64(j, "failed", r->failed);

@@ -19,21 +19,13 @@
 #include "json.h"
 #include "proto.h"
 
-/* The state of a dish, and of an order (done = served or failed). */
-enum report_state {
-	REPORT_QUEUED,
-	REPORT_COOKING,
-	REPORT_SERVED,
-	REPORT_FAILED,
-};
-
-const char *report_state_name(enum report_state s);
-bool report_state_done(enum report_state s);
+/* Whether a dish, or an order, is done: served or failed (proto.h names the states). */
+bool report_state_done(enum proto_state s);
 
 struct dish_report {
 	uint64_t index;
 	char *name;
-	enum report_state state;
+	enum proto_state state;
 	uint64_t attempts;
 	char *chef;            /* "" when no chef has it */
 	char *result;          /* "Served Pizza", or the reason it failed */
@@ -42,7 +34,7 @@ struct dish_report {
 
 struct order_report {
 	uint64_t id;
-	enum report_state state;
+	enum proto_state state;
 	uint64_t created_ms;
 	uint64_t served;
 	uint64_t failed;

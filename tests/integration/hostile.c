@@ -10,6 +10,8 @@
  *	hostile --stranger-unsubscribe TOPIC --events EP [--seconds 5]
  *	hostile --ready-flood --dispatch EP [--seconds 5]
  *	hostile --fake-chefs N --dispatch EP [--seconds 5]
+ *	hostile --control EP --request CMD [FIELD...]
+ *	hostile --kitchend MODE --control EP [--events EP] [--seconds 5]
  *
  * For --seconds it sends, as fast as kitchend takes them (never blocking:
  * a full pipe drops the message), random and crafted malformed messages to
@@ -68,6 +70,14 @@
  * prints "admitted K": how many kitchend took (heard from: a HEARTBEAT or
  * a DISH).
  *
+ * With --request it is a client that sends one request exactly as given (no
+ * check of its own: what kitchend says about it is the point, for
+ * test_refusals.py) and prints the reply, its command and then each field,
+ * one a line; exit 0, or 1 when no reply came within 5 s.
+ *
+ * With --kitchend it is a kitchend that lies to kitchenctl in the way MODE
+ * says (hostile_kitchend.c), for --seconds.
+ *
  * The same --seed sends the same sequence. At the end it prints what it did,
  * one "key value" line each (sent_control, oversized, reconnects,
  * fake_dishes, ...), and exits 0; 2 on a usage error, 1 when a socket could
@@ -87,6 +97,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "hostile.h"
 #include "proto.h"
 
 #define ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1101,6 +1112,41 @@ static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t 
 	return 0;
 }
 
+/* --request: one request of @n fields, the reply printed. */
+static int request(const char *cmd, char **fields, int n)
+{
+	void *s = zmq_socket(zctx, ZMQ_REQ);
+	int linger = 0, timeout = 5000, more = 1;
+	size_t len = sizeof(more);
+	zmq_msg_t part;
+
+	if (!s)
+		return 1;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	if (zmq_connect(s, endpoints[CONTROL]) < 0 ||
+	    zmq_send(s, PROTO_VERSION, strlen(PROTO_VERSION), ZMQ_SNDMORE) < 0 ||
+	    zmq_send(s, cmd, strlen(cmd), n > 0 ? ZMQ_SNDMORE : 0) < 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (zmq_send(s, fields[i], strlen(fields[i]), i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+			return 1;
+	for (int k = 0; more; k++) {
+		zmq_msg_init(&part);
+		if (zmq_msg_recv(&part, s, 0) < 0) {
+			fprintf(stderr, "hostile: no reply: %s\n", zmq_strerror(errno));
+			return 1;
+		}
+		if (k > 0)  /* the version frame */
+			printf("%.*s\n", (int) zmq_msg_size(&part), (const char *) zmq_msg_data(&part));
+		zmq_msg_close(&part);
+		zmq_getsockopt(s, ZMQ_RCVMORE, &more, &len);
+	}
+	zmq_close(s);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1120,8 +1166,11 @@ int main(int argc, char **argv)
 		{ "ready-flood", no_argument, NULL, 'R' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "fake-chefs", required_argument, NULL, 'F' },
+		{ "request", required_argument, NULL, 'q' },
+		{ "kitchend", required_argument, NULL, 'k' },
 		{ 0 },
 	};
+	const char *request_cmd = NULL, *kitchend_mode = NULL;
 	const char *version = PROTO_VERSION;
 	unsigned n_fakes = 0;
 	bool readies = false;
@@ -1155,8 +1204,24 @@ int main(int argc, char **argv)
 		case 'R': readies = true; break;
 		case 'V': version = optarg; break;
 		case 'F': n_fakes = (unsigned) strtoul(optarg, NULL, 10); break;
+		case 'q': request_cmd = optarg; break;
+		case 'k': kitchend_mode = optarg; break;
 		default: return 2;
 		}
+	}
+	if (kitchend_mode && endpoints[CONTROL] && seconds > 0) {
+		int r;
+
+		zctx = zmq_ctx_new();
+		if (!zctx)
+			return 1;
+		r = hostile_kitchend(zctx, kitchend_mode, endpoints[CONTROL], events_ep, seconds);
+		zmq_ctx_term(zctx);
+		return r;
+	}
+	if (request_cmd && endpoints[CONTROL]) {
+		zctx = zmq_ctx_new();
+		return zctx ? request(request_cmd, argv + optind, argc - optind) : 1;
 	}
 	if (n_fakes && endpoints[DISPATCH] && seconds > 0)
 		return fake_chefs(endpoints[DISPATCH], n_fakes, seconds);
@@ -1175,7 +1240,9 @@ int main(int argc, char **argv)
 	if (!endpoints[CONTROL] || !endpoints[DISPATCH] || !endpoints[SINK] || seconds <= 0) {
 		fprintf(stderr, "usage: hostile --control EP --dispatch EP --sink EP [--seconds S] "
 			"[--seed N] [--fake-chef NAME]\n"
-			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n");
+			"       hostile --old-kitchend --control EP --dispatch EP [--seconds S]\n"
+			"       hostile --control EP --request CMD [FIELD...]\n"
+			"       hostile --kitchend MODE --control EP [--events EP] [--seconds S]\n");
 		return 2;
 	}
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;

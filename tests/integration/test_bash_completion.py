@@ -2,8 +2,8 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, and for `order` the dishes on the running kitchen's menu, quoted
-for the shell (they hold spaces).
+of order, wait, follow and keygen, and for `order` the dishes on the running
+kitchen's menu, quoted for the shell (they hold spaces).
 
 Skipped (77) without bash-completion (Debian package bash-completion).
 """
@@ -48,10 +48,17 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["chefs", "drain", "menu", "order", "reload", "show", "status"], "verbs")
+			 ["chefs", "drain", "follow", "keygen", "menu", "order", "reload", "show", "status", "wait"],
+			 "verbs")
 		check_eq(complete(k, "kitchenctl", "re"), ["reload"], "a verb begun")
 		check_eq(complete(k, "kitchenctl", "--ti"), ["--timeout"], "a global option")
 		check_eq(complete(k, "kitchenctl", "--json", "order", "--w"), ["--wait"], "an option of order")
+		check_eq(complete(k, "kitchenctl", "order", "--wait", "--dead"), ["--deadline"], "--deadline of order")
+		check_eq(complete(k, "kitchenctl", "wait", "--dead"), ["--deadline"], "--deadline of wait")
+		check_eq(complete(k, "kitchenctl", "--deadline", "5s", "follow", "--d"), ["--deadline"],
+			 "--deadline of follow, after a --deadline given before the verb")
+		check_eq(complete(k, "kitchenctl", "keygen", "--d"), ["--dir"], "--dir of keygen")
+		check_eq(complete(k, "kitchenctl", "--deadline", "5s", "w"), ["wait"], "a verb after --deadline's value")
 		check_eq(complete(k, "kitchenctl", "order", "Chi"),
 			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "dishes, quoted")
 		check_eq(complete(k, "kitchenctl", "--timeout", "900", "order", "Pizza", "S"),

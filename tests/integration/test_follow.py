@@ -1,23 +1,25 @@
 #!/usr/bin/env python3
-"""--follow shows every stage line of the tutorial, as it happens:
+"""--follow shows every stage line of the tutorial, as it happens, each
+with its order (stderr says the order's id as soon as it is accepted):
 
 	I- Ordered Pizza
-	Pizza#0 [chef-2] Get ingredients for Pizza...
-	Pizza#0 [chef-2] Cooking ingredient Flour...          (each ingredient)
-	Pizza#0 [chef-2] Seasoning Cooked Flour...            (each ingredient)
-	Pizza#0 [chef-2] Served Cooked Flour with a pinch of magic   (each)
+	order 7: Pizza#0 [chef-2] Get ingredients for Pizza...
+	order 7: Pizza#0 [chef-2] Cooking ingredient Flour...          (each ingredient)
+	order 7: Pizza#0 [chef-2] Seasoning Cooked Flour...            (each ingredient)
+	order 7: Pizza#0 [chef-2] Served Cooked Flour with a pinch of magic   (each)
 	O- Served Pizza
 
-and --json --follow gives the same as one event object per line, then the
-final report."""
+so two orders of one dish can be told apart; and --json --follow gives the
+same as one event object per line, then the final report."""
 
 import json
 import re
 
-from harness import DEFAULT_MENU, Kitchen, check, check_eq, main
+from harness import DEFAULT_MENU, Kitchen, check, check_eq, main, menu
 
 INGREDIENTS = dict(DEFAULT_MENU)
-STAGE_RE = re.compile(r"^(?P<dish>.+)#(?P<index>\d+) \[(?P<chef>[^\]]+)\] (?P<text>.+)$")
+STAGE_RE = re.compile(r"^order (?P<order>\d+): (?P<dish>.+)#(?P<index>\d+) \[(?P<chef>[^\]]+)\] (?P<text>.+)$")
+ACCEPTED_RE = re.compile(r"^kitchenctl: order (\d+) accepted$", re.M)
 
 
 def expected_stages(dish):
@@ -48,6 +50,8 @@ def check_stage_order(dish, texts):
 def follow_human(k, dishes):
 	rc, out, err = k.ctl("order", "--follow", *dishes)
 	check_eq(rc, 0, f"order --follow {' '.join(dishes)}: exit status")
+	ids = ACCEPTED_RE.findall(err)
+	check_eq(len(ids), 1, "--follow: the order's id said once on stderr", err)
 	lines = out.splitlines()
 	n = len(dishes)
 	check_eq(lines[:n], [f"I- Ordered {d}" for d in dishes], "--follow: the I- lines come first")
@@ -66,6 +70,7 @@ def follow_human(k, dishes):
 		i = int(m.group("index"))
 		check(i in stages and m.group("dish") == dishes[i],
 		      "--follow: a stage line names a dish#index that was not ordered", line)
+		check_eq(m.group("order"), ids[0], "--follow: the order a stage line names")
 		check(re.fullmatch(r"chef-\d+", m.group("chef")) is not None,
 		      "--follow: the chef should be a local chef's name", line)
 		check(i not in served_at, "--follow: a stage line after that dish's O- Served", line)
@@ -102,6 +107,23 @@ def follow_json(k, dish):
 	check(events.index(done[0]) == len(events) - 1, "--json --follow: done is the last event", events)
 
 
+def same_dish_twice(k):
+	"""Two orders of one dish (--random 2 from a menu of one): told apart by their order."""
+	rc, out, err = k.ctl("order", "--follow", "--random", "2")
+	check_eq(rc, 0, "order --follow --random 2: exit status", out, err)
+	ids = ACCEPTED_RE.findall(err)
+	check_eq(len(set(ids)), 2, "--random 2: two orders accepted", err)
+	stages = {i: [] for i in ids}
+	for line in out.splitlines():
+		m = STAGE_RE.match(line)
+		if m:
+			check(m.group("order") in stages and m.group("dish") == "Salad" and m.group("index") == "0",
+			      "--random 2: a stage line of another order or dish", line)
+			stages[m.group("order")].append(m.group("text"))
+	for i in ids:
+		check_stage_order("Salad", stages[i])
+
+
 def test():
 	with Kitchen() as k:
 		follow_human(k, ["Pizza"])
@@ -110,6 +132,8 @@ def test():
 	# Waits make the stages take time: the follower still sees each one.
 	with Kitchen(chefs={"local": 2}, timing={"prep_ms": 20, "cook_ms": 20, "season_ms": 20}) as k:
 		follow_human(k, ["Chicken Stir Fry", "Pizza"])
+	with Kitchen(chefs={"local": 2}, menu=menu(("Salad", INGREDIENTS["Salad"]))) as k:
+		same_dish_twice(k)
 
 
 main(test)

@@ -14,6 +14,7 @@ every 10 ms while `order --follow` places order 1 (the kitchen's first) and
 must see every stage line of its dishes."""
 
 import os
+import re
 import subprocess
 
 from harness import REPO, SCALE, Kitchen, check, check_eq, main, note
@@ -31,7 +32,7 @@ def test():
 			rc, out, err = k.ctl("order", "--follow", "Pizza", "Salad")
 			check_eq(rc, 0, "order --follow while a stranger unsubscribes", err)
 			for i, dish in enumerate(["Pizza", "Salad"]):
-				lines = [l for l in out.splitlines() if l.startswith(f"{dish}#{i} ")]
+				lines = [l for l in out.splitlines() if re.match(rf"order \d+: {dish}#{i} ", l)]
 				check_eq(len(lines), 16, f"stage lines of {dish}#{i}", out)
 		finally:
 			out, err = stranger.communicate(timeout=30 * SCALE)

@@ -22,7 +22,7 @@ from harness import DEFAULT_MENU, Kitchen, SCALE, check, check_eq, clean_env, ma
 
 INGREDIENTS = dict(DEFAULT_MENU)
 DISHES = ["Pizza", "Salad", "Chicken Biryani", "Spaghetti", "Chicken Stir Fry"]
-STAGE_RE = re.compile(r"^(?P<dish>.+)#(?P<index>\d+) \[(?P<chef>[^\]]+)\] (?P<text>.+)$")
+STAGE_RE = re.compile(r"^order (?P<order>\d+): (?P<dish>.+)#(?P<index>\d+) \[(?P<chef>[^\]]+)\] (?P<text>.+)$")
 
 
 def stage_count(dish):

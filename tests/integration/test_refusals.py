@@ -5,9 +5,18 @@ dish among known ones is refused whole), an empty order (exit 2 as a usage
 error, or 1 if it was sent), a name longer than a name may be (64 bytes), one
 bigger than a protocol frame, one that is not UTF-8 and one with a control
 character (exit 1 or 2, an error on stderr, never 3 = "unreachable" and never a
-hang). Also a few usage errors. Afterwards kitchend still serves."""
+hang). Also a few usage errors. Afterwards kitchend still serves.
 
-from harness import DEFAULT_DISHES, Kitchen, check, check_eq, main
+What kitchend refuses as a bad request (too many dishes, a key or a name too
+long, a name that is not text) kitchenctl refuses before sending, exit 2, in
+kitchend's words: the same sentence as kitchend's ERR for the same request
+(sent raw by `hostile --request`)."""
+
+import os
+
+from harness import CHEF, DEFAULT_DISHES, Kitchen, check, check_eq, main, run
+
+HOSTILE = os.environ.get("HOSTILE") or os.path.join(os.path.dirname(CHEF), "tests", "integration", "hostile")
 
 
 def counts(k):
@@ -23,6 +32,36 @@ def refused(k, args, codes, what, before):
 	      f"{what}: errors should read 'kitchenctl: ...'", err)
 	check_eq(counts(k), before, f"{what}: nothing should be stored (status dishes, orders)")
 	return err
+
+
+def kitchend_says(k, fields):
+	"""kitchend's ERR message for an ORDER of @fields (flags key dish...), sent raw."""
+	rc, out, err = run([HOSTILE, "--control", k.control, "--request", "ORDER", "--", *fields])
+	lines = out.split("\n")
+	check(rc == 0 and lines[:2] == ["ERR", "bad-request"], "kitchend should refuse the raw ORDER",
+	      fields[:3], rc, out, err)
+	return lines[2]
+
+
+def same_words(k, before):
+	"""Refused by kitchenctl before sending (exit 2), as kitchend refuses it."""
+	key, name = "k" * 129, "X" * 65
+	for what, args, fields in (
+		("151 dishes", ["Pizza"] * 151, ["", ""] + ["Pizza"] * 151),
+		("a 129-byte key", ["--key", key, "Pizza"], ["", key, "Pizza"]),
+		("a key on two lines", ["--key", "a\nb", "Pizza"], ["", "a\nb", "Pizza"]),
+		("a 65-byte name", ["Pizza", name], ["", "", "Pizza", name]),
+		("a name that is not UTF-8", [b"Pi\xffzza"], ["", "", b"Pi\xffzza"]),
+		("a name with a control character", ["Pizza\x01"], ["", "", "Pizza\x01"]),
+	):
+		words = kitchend_says(k, fields)
+		err = refused(k, ["order", *args], (2,), f"order of {what}", before)
+		check_eq(err.rstrip("\n"), f"kitchenctl: {words}", f"order of {what}: kitchenctl's words and kitchend's")
+	# --random: the longest key (KEY-N) is refused before anything is ordered.
+	words = kitchend_says(k, ["", "k" * 126 + "-10", "Pizza"])
+	err = refused(k, ["order", "--random", "10", "--key", "k" * 126], (2,), "--random 10 with a 126-byte key",
+		      before)
+	check_eq(err.rstrip("\n"), f"kitchenctl: {words}", "--random with a key too long for its last customer")
 
 
 def test():
@@ -48,6 +87,8 @@ def test():
 		refused(k, ["order", b"\xc3\x28"], (1, 2), "order of an invalid UTF-8 sequence", before)
 		refused(k, ["order", "Pi\nzza"], (1, 2), "order of a name with a newline", before)
 		refused(k, ["order", "Pizza\x01"], (1, 2), "order of a name with a control character", before)
+
+		same_words(k, before)
 
 		# Usage errors: exit 2, before anything is sent.
 		refused(k, ["bake", "Pizza"], (2,), "an unknown verb", before)

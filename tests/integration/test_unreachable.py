@@ -3,8 +3,8 @@
 - no socket file at all: at once, "kitchend is not running (no socket at PATH)";
 - a socket file nobody answers on (a stale one, or one that accepts nothing):
   after --timeout (default 3000 ms);
-whichever verb, and whether the endpoint comes from --control or
-$KITCHEN_CONTROL."""
+whichever verb (`wait` and `follow` too: 3, not 4, when no order was ever
+seen), and whether the endpoint comes from --control or $KITCHEN_CONTROL."""
 
 import os
 import shutil
@@ -12,9 +12,10 @@ import socket
 import tempfile
 import time
 
-from harness import KITCHENCTL, check, clean_env, main, run
+from harness import KITCHENCTL, SCALE, check, clean_env, main, run
 
 LIMIT = 5.0
+AT_ONCE = min(2.0 * SCALE, 10.0)  # with no socket file; --timeout is 20 s then
 
 
 def unreachable(argv, what, env=None, limit=LIMIT, path=None):
@@ -36,12 +37,15 @@ def test():
 		ep = f"ipc://{missing}"
 		events = f"ipc://{d}/events.sock"
 		for verb in (["status"], ["--json", "status"], ["order", "Pizza"], ["order", "--wait", "Pizza"],
-			     ["order", "--follow", "Pizza"], ["show", "1"], ["menu"], ["chefs"]):
-			elapsed, err = unreachable([KITCHENCTL, "--control", ep, "--events", events, *verb],
-						   f"no socket: kitchenctl {' '.join(verb)}", limit=2.0, path=missing)
+			     ["order", "--follow", "Pizza"], ["show", "1"], ["menu"], ["chefs"], ["wait", "1"],
+			     ["follow", "1"], ["wait", "--deadline", "1h", "1"]):
+			# "At once": well before a --timeout that a wait for an answer would take,
+			# with room for a machine that is busy (a stall of seconds was seen).
+			elapsed, err = unreachable([KITCHENCTL, "--timeout", "20000", "--control", ep, "--events", events,
+						    *verb], f"no socket: kitchenctl {' '.join(verb)}", limit=AT_ONCE, path=missing)
 			check("not running" in err, "no socket: the error should say kitchend is not running", err)
-		unreachable([KITCHENCTL, "status"], "no socket, endpoint from $KITCHEN_CONTROL",
-			    env=clean_env(KITCHEN_CONTROL=ep), limit=2.0, path=missing)
+		unreachable([KITCHENCTL, "--timeout", "20000", "status"], "no socket, endpoint from $KITCHEN_CONTROL",
+			    env=clean_env(KITCHEN_CONTROL=ep), limit=AT_ONCE, path=missing)
 
 		# A stale socket file: bound once, nobody listens any more.
 		stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -1,5 +1,5 @@
 /*
- * report-field — the checked field readers the report decoders share.
+ * report_field — the checked field readers the report decoders share.
  * Private to report*.c. Both return -EBADMSG for a field that is missing
  * or not of the type, so a decoder can just pass the error on.
  */

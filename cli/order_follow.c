@@ -1,6 +1,6 @@
 /*
- * order --follow: print every event of the followed orders as it comes,
- * until each is done; then the final reports (--json).
+ * order --follow (and `follow`): print every event of the followed orders as
+ * it comes, until each is done; then the final reports (--json).
  *
  * Events can be missed (a subscriber is never told), so the orders are also
  * checked with SHOW: when an order's DONE arrives, when nothing came for a
@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "guard.h"
 #include "order.h"
+#include "term.h"
 #include "util.h"
 
 #define FOLLOW_IDLE_MS  1000   /* no event this long: ask */
@@ -37,13 +39,14 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 	struct json j;
 
 	if (!ctl->json) {
+		/* The order first: two orders of one dish must be told apart. */
 		if (ev->cmd == PROTO_STAGE)
-			printf("%s#%llu [%s] %s\n", ev->dish, (unsigned long long) ev->index,
-			       ev->chef, ev->text);
+			term_printf(stdout, "order %llu: %s#%llu [%s] %s\n", (unsigned long long) ev->order,
+				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
-			printf("O- Served %s\n", ev->dish);
+			term_printf(stdout, "O- Served %s\n", ev->dish);
 		else
-			printf("O- Failed %s: %s\n", ev->dish, ev->text);
+			term_printf(stdout, "O- Failed %s: %s\n", ev->dish, ev->text);
 		fflush(stdout);
 		return;
 	}
@@ -76,7 +79,7 @@ static void done_json(const struct order *o)
 	json_object_begin(&j);
 	json_key_string(&j, "event", "done");
 	json_key_u64(&j, "order", o->id);
-	json_key_string(&j, "state", report_state_name(o->report->state));
+	json_key_string(&j, "state", proto_state_name(o->report->state));
 	json_key_u64(&j, "served", o->report->served);
 	json_key_u64(&j, "failed", o->report->failed);
 	json_object_end(&j);
@@ -158,11 +161,15 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 
 	last_event = last_check = now_ms();
 	while (r >= 0 && left > 0) {
-		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS;
+		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS, until = ctl_deadline_left(ctl);
 		struct entry key, *e;
 		uint64_t now;
 
-		r = follow_next(f, (int) idle, &ev);
+		if (until == 0) {
+			r = ctl_deadline_passed(ctl);
+			break;
+		}
+		r = follow_next(f, until < idle ? until : idle, &ev);
 		now = now_ms();
 		if (r == 0) {
 			last_event = now;
@@ -177,6 +184,9 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 			r = 0;
 		} else if (r == -EAGAIN)
 			r = 0;
+		else if (r == -ENOBUFS)
+			r = ctl_error(r, "kitchend's events are larger than the protocol allows "
+				      "(over %llu MiB queued): dropped", GUARD_MAX_BYTES >> 20);
 		else
 			r = ctl_error(r, "failed to receive events: %m");
 		if (r < 0)
@@ -194,12 +204,6 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		return r;
 
 	if (ctl->json)
-		for (size_t i = 0; i < b->n; i++) {
-			struct json j;
-
-			json_init(&j, stdout);
-			order_report_json(b->orders[i].report, &j);
-			json_newline(&j);
-		}
+		order_batch_json(b, false);
 	return 0;
 }

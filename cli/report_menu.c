@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "report-field.h"
+#include "report_field.h"
+#include "term.h"
 
 void menu_free(struct menu **m)
 {
@@ -51,18 +53,16 @@ int menu_decode(const struct proto_msg *m, struct menu **ret)
 void menu_print(const struct menu *m, FILE *f)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		fprintf(f, "%s:", m->dishes[i].name);
+		const char *p = m->dishes[i].ingredients, *sep = " ";
+
+		term_printf(f, "%s:", m->dishes[i].name);
 		/* The '\n'-joined list, as "a, b, c". */
-		const char *sep = " ";
-		for (const char *p = m->dishes[i].ingredients; *p; p++) {
-			if (sep) {
-				fputs(sep, f);
-				sep = NULL;
-			}
-			if (*p == '\n')
-				sep = ", ";
-			else
-				fputc(*p, f);
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			term_printf(f, "%s%.*s", sep, (int) n, p);
+			sep = ", ";
+			p += n + (p[n] == '\n');
 		}
 		fputc('\n', f);
 	}

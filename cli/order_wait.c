@@ -1,7 +1,7 @@
 /*
- * order --wait: long-poll each order with WAIT and print the dishes' outcomes
- * in the order they were ordered, each as soon as all before it are out
- * (like executor.map: the results come back in the order asked for).
+ * order --wait (and `wait`): long-poll each order with WAIT and print the
+ * dishes' outcomes in the order they were ordered, each as soon as all before
+ * it are out (like executor.map: the results come back in the order asked for).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -57,11 +57,14 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 		struct order *o = &b->orders[i];
 
 		for (;;) {
+			uint64_t left = ctl_deadline_left(ctl);
+
 			tell_ready(ctl, &bar, o);
 			if (report_state_done(o->report->state))
 				break;
 			progress(&bar, b);
-			r = order_refresh(ctl, o, poll_ms);
+			/* A long poll no longer than the --deadline allows. */
+			r = left ? order_refresh(ctl, o, left < poll_ms ? left : poll_ms) : ctl_deadline_passed(ctl);
 			if (r < 0) {
 				bar_finish(&bar);
 				return r;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report-field.h"
+#include "report_field.h"
+#include "term.h"
 
 static void chefs_clear(struct chef_list *l)
 {
@@ -148,7 +149,7 @@ void status_report_print(const struct status_report *r, FILE *f)
 		stations += r->chefs.chefs[i].stations;
 		busy += r->chefs.chefs[i].busy;
 	}
-	fprintf(f, "version:   %s\n", r->version);
+	term_printf(f, "version:   %s\n", r->version);
 	fprintf(f, "uptime:    ");
 	duration_print(r->uptime_ms, f);
 	fprintf(f, "\ndishes:    %llu queued, %llu cooking, %llu served, %llu failed\n",
@@ -246,9 +247,9 @@ static void row_print(const char *const cells[_COL_MAX], const size_t width[_COL
 		bool last = k == _COL_MAX - 1;
 
 		if (columns[k].right)
-			fprintf(f, "%*s", w, cells[k]);
+			term_printf(f, "%*s", w, cells[k]);
 		else
-			fprintf(f, "%-*s", last ? 0 : w, cells[k]);
+			term_printf(f, "%-*s", last ? 0 : w, cells[k]);
 		fputs(last ? "\n" : "  ", f);
 	}
 }

@@ -10,104 +10,9 @@
 #include <unistd.h>
 
 #include "order.h"
+#include "term.h"
 #include "util.h"
 #include "verbs.h"
-
-/* What fits in one ORDER: the frames but [id][""][KIT2][ORDER][flags][key]. */
-#define MAX_DISHES (PROTO_MAX_FRAMES - 6)
-
-void order_batch_clear(struct order_batch *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		order_report_free(&b->orders[i].report);
-		free(b->orders[i].told);
-	}
-	free(b->orders);
-	*b = (struct order_batch) { 0 };
-}
-
-bool order_batch_failed(const struct order_batch *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (b->orders[i].report && b->orders[i].report->failed > 0)
-			return true;
-	return false;
-}
-
-int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms)
-{
-	enum proto_cmd cmd = wait_ms ? PROTO_WAIT : PROTO_SHOW;
-	char id[24], ms[24];
-	const char *args[] = { id, ms };
-	const struct proto_msg *m;
-	struct order_report *report = NULL;
-	int r;
-
-	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
-	snprintf(ms, sizeof(ms), "%llu", (unsigned long long) wait_ms);
-	r = ctl_request(ctl, cmd, args, wait_ms ? 2 : 1, wait_ms, &m);
-	if (r < 0)
-		return r;
-	r = order_report_decode(m, &report);
-	if (r < 0)
-		return ctl_bad_reply(r, cmd);
-	/* The dishes of an order never change; a report that says otherwise is not ours. */
-	if (report->id != o->id || (o->report && report->n_dishes != o->report->n_dishes)) {
-		order_report_free(&report);
-		return ctl_bad_reply(-EBADMSG, cmd);
-	}
-	order_report_free(&o->report);
-	o->report = report;
-	return 0;
-}
-
-void order_tell(struct ctl *ctl, struct order *o, size_t i)
-{
-	const struct dish_report *d = &o->report->dishes[i];
-	struct json j;
-
-	if (o->told[i])
-		return;
-	o->told[i] = true;
-	if (ctl->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j);
-		json_key_string(&j, "event", d->state == REPORT_SERVED ? "served" : "failed");
-		json_key_u64(&j, "order", o->id);
-		json_key_u64(&j, "index", d->index);
-		json_key_string(&j, "dish", d->name);
-		json_key_string(&j, "chef", d->chef);
-		if (d->state == REPORT_SERVED) {
-			json_key_string(&j, "result", d->result);
-			json_key_lines(&j, "items", d->detail);
-		} else
-			json_key_string(&j, "reason", d->result[0] ? d->result : report_state_name(d->state));
-		json_object_end(&j);
-		json_newline(&j);
-	} else if (d->state == REPORT_SERVED)
-		printf("O- Served %s\n", d->name);
-	else if (d->state == REPORT_FAILED)
-		printf("O- Failed %s: %s\n", d->name, d->result);
-	else
-		/* A done order with an undone dish: kitchend's bug, but say something. */
-		printf("O- Failed %s: still %s when the order was done\n", d->name,
-		       report_state_name(d->state));
-	fflush(stdout);
-}
-
-void order_batch_json(const struct order_batch *b, bool array)
-{
-	struct json j;
-
-	json_init(&j, stdout);
-	if (array)
-		json_array_begin(&j);
-	for (size_t i = 0; i < b->n; i++)
-		order_report_json(b->orders[i].report, &j);
-	if (array)
-		json_array_end(&j);
-	json_newline(&j);
-}
 
 /* splitmix64, seeded from the time and the pid: N customers, each a whim. */
 static uint64_t random_next(uint64_t *state)
@@ -137,8 +42,8 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 	return 0;
 }
 
-/* ORDER flags key dish... -> OK order_id n_dishes. An ERR (refused) is -EREMOTEIO. */
-static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint64_t *ret_id)
+/* ORDER flags key dish... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
+static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, struct order *o)
 {
 	_cleanup_free_ const char **args = NULL;
 	const struct proto_msg *m;
@@ -164,7 +69,8 @@ static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, uint
 				 count == 1 ? "" : "es", n);
 	if (count != n)
 		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
-	*ret_id = id;
+	o->id = id;
+	o->n_dishes = n;
 	return 0;
 }
 
@@ -188,7 +94,7 @@ static void announce(struct ctl *ctl, const struct order *o)
 		json_newline(&j);
 	} else
 		for (size_t i = 0; i < r->n_dishes; i++)
-			printf("I- Ordered %s\n", r->dishes[i].name);
+			term_printf(stdout, "I- Ordered %s\n", r->dishes[i].name);
 	fflush(stdout);
 }
 
@@ -217,24 +123,30 @@ static void placed_json(const struct order_batch *b, bool array)
 	json_newline(&j);
 }
 
+/* What kitchend would refuse as a bad request, refused before it is sent, in kitchend's words. */
+static int refusal(const char *key, char *const *dishes, size_t n)
+{
+	_cleanup_free_ struct proto_field *names = calloc(n ? n : 1, sizeof(*names));
+	struct proto_field k = { key ? key : "", key ? strlen(key) : 0 };
+	char err[256];
+
+	if (!names)
+		return ctl_error(-ENOMEM, "%m");
+	for (size_t i = 0; i < n; i++)
+		names[i] = (struct proto_field) { dishes[i], strlen(dishes[i]) };
+	if (proto_order_refusal(&k, names, n, err, sizeof(err)) < 0)
+		return ctl_error(-EINVAL, "%s", err);
+	return 0;
+}
+
 static int check_args(struct ctl *ctl, char **args, size_t n_args)
 {
 	if (ctl->random && n_args > 0)
 		return ctl_usage("order takes dishes or --random N, not both");
 	if (!ctl->random && n_args == 0)
 		return ctl_usage("order needs at least one dish (or --random N)");
-	if (n_args > MAX_DISHES)
-		return ctl_usage("too many dishes for one order (at most %d)", MAX_DISHES);
-	for (size_t i = 0; i < n_args; i++) {
-		size_t len = strlen(args[i]);
-
-		/* No menu can hold such a name: say so here, not after a round trip. */
-		if (len > PROTO_MAX_NAME)
-			return ctl_usage("dish name too long: %zu bytes (at most %d)", len, PROTO_MAX_NAME);
-		if (len == 0 || !proto_text_valid(args[i], len, false))
-			return ctl_usage("invalid dish name #%zu: it must be UTF-8 text on one line, without control characters", i + 1);
-	}
-	return 0;
+	/* --random: the keys and dishes are known once the menu is. */
+	return ctl->random ? 0 : refusal(ctl->key, args, n_args);
 }
 
 /* Place each order of the batch; stop at the first refusal (said, and *ret_refused). */
@@ -251,6 +163,14 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	b->orders = calloc(n_orders, sizeof(*b->orders));
 	if (!b->orders)
 		return ctl_error(-ENOMEM, "%m");
+	/* The last customer's key is the longest: refuse it before the first order. */
+	if (ctl->key && ctl->random) {
+		if (asprintf(&key, "%s-%zu", ctl->key, n_orders) < 0)
+			return ctl_error(-ENOMEM, "%m");
+		r = refusal(key, &menu->dishes[0].name, 1);
+		if (r < 0)
+			return r;
+	}
 
 	for (size_t k = 0; k < n_orders; k++) {
 		struct order *o = &b->orders[k];
@@ -264,7 +184,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 			pick = menu->dishes[random_next(&seed) % menu->n].name;
 
 		r = place(ctl, ctl->random ? &pick : args, ctl->random ? 1 : n_args,
-			  key ? key : ctl->key, &o->id);
+			  key ? key : ctl->key, o);
 		if (r == -EREMOTEIO) {
 			*ret_refused = true;
 			return 0;
@@ -272,6 +192,9 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		if (r < 0)
 			return r;
 		b->n++;
+		/* Known before anything else can go wrong: a wait cut short can say what to wait for. */
+		if (ctl->order_mode != ORDER_PLAIN)
+			ctl_note("order %llu accepted", (unsigned long long) o->id);
 
 		if (f) {
 			r = follow_add(f, o->id);
@@ -287,9 +210,6 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		r = order_refresh(ctl, o, 0);
 		if (r < 0)
 			return r;
-		o->told = calloc(o->report->n_dishes ? o->report->n_dishes : 1, sizeof(*o->told));
-		if (!o->told)
-			return ctl_error(-ENOMEM, "%m");
 		if (ctl->order_mode == ORDER_FOLLOW || (ctl->order_mode == ORDER_WAIT && !ctl->json))
 			announce(ctl, o);
 	}
@@ -324,23 +244,21 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 
 	/* Refused (full, closing, unknown dish): see the ones taken through. */
 	r = place_all(ctl, args, n_args, menu, f, &b, &refused);
-	if (r < 0 || b.n == 0)
-		goto out;
-
-	switch (ctl->order_mode) {
-	case ORDER_PLAIN:
-		if (ctl->json)
-			placed_json(&b, ctl->random > 0);
-		break;
-	case ORDER_WAIT:
-		r = order_wait(ctl, &b);
-		break;
-	case ORDER_FOLLOW:
-		r = order_follow(ctl, f, &b);
-		break;
-	}
-	if (r >= 0 && ctl->order_mode != ORDER_PLAIN && order_batch_failed(&b))
-		r = -EREMOTEIO;
+	if (r >= 0 && b.n > 0)
+		switch (ctl->order_mode) {
+		case ORDER_PLAIN:
+			if (ctl->json)
+				placed_json(&b, ctl->random > 0);
+			break;
+		case ORDER_WAIT:
+			r = order_wait(ctl, &b);
+			break;
+		case ORDER_FOLLOW:
+			r = order_follow(ctl, f, &b);
+			break;
+		}
+	if (ctl->order_mode != ORDER_PLAIN)
+		r = order_batch_end(ctl, &b, r, ctl->order_mode == ORDER_FOLLOW ? "follow" : "wait");
 
 out:
 	if (r >= 0 && refused)
