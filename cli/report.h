@@ -71,10 +71,11 @@ struct status_report {
 	uint64_t queued, cooking, served, failed;
 	uint64_t orders;
 	uint64_t malformed;
+	bool store_full;      /* the order store's disk is full: orders are refused */
 	struct chef_list chefs;
 };
 
-/* OK version uptime_ms queued cooking served failed orders malformed (chef group)... */
+/* OK version uptime_ms queued cooking served failed orders malformed store (chef group)... */
 int status_report_decode(const struct proto_msg *m, struct status_report **ret);
 void status_report_free(struct status_report **r);
 void status_report_print(const struct status_report *r, FILE *f);

@@ -93,6 +93,15 @@ void chef_list_free(struct chef_list **l)
 	*l = NULL;
 }
 
+static int store_state(const struct proto_msg *m, size_t i, bool *ret_full)
+{
+	if (proto_field_is(m, i, PROTO_STORE_OK) || proto_field_is(m, i, PROTO_STORE_FULL)) {
+		*ret_full = proto_field_is(m, i, PROTO_STORE_FULL);
+		return 0;
+	}
+	return -EBADMSG;
+}
+
 int status_report_decode(const struct proto_msg *m, struct status_report **ret)
 {
 	struct status_report *s = calloc(1, sizeof(*s));
@@ -108,6 +117,7 @@ int status_report_decode(const struct proto_msg *m, struct status_report **ret)
 	    (r = report_u64(m, 5, &s->failed)) < 0 ||
 	    (r = report_u64(m, 6, &s->orders)) < 0 ||
 	    (r = report_u64(m, 7, &s->malformed)) < 0 ||
+	    (r = store_state(m, 8, &s->store_full)) < 0 ||
 	    (r = chefs_decode(m, PROTO_STATUS_FIXED, &s->chefs)) < 0) {
 		status_report_free(&s);
 		return r;
@@ -158,6 +168,8 @@ void status_report_print(const struct status_report *r, FILE *f)
 	fprintf(f, "orders:    %llu\n", (unsigned long long) r->orders);
 	fprintf(f, "malformed: %llu %s\n", (unsigned long long) r->malformed,
 		r->malformed == 1 ? "message" : "messages");
+	if (r->store_full)
+		fprintf(f, "store:     the disk is full: new orders are refused until it has space\n");
 	fprintf(f, "chefs:     %zu (%llu of %llu stations busy)\n", r->chefs.n,
 		(unsigned long long) busy, (unsigned long long) stations);
 	if (r->chefs.n > 0) {
@@ -202,6 +214,7 @@ void status_report_json(const struct status_report *r, struct json *j)
 	json_object_end(j);
 	json_key_u64(j, "orders", r->orders);
 	json_key_u64(j, "malformed", r->malformed);
+	json_key_string(j, "store", r->store_full ? PROTO_STORE_FULL : PROTO_STORE_OK);
 	json_key(j, "chefs");
 	chef_list_json(&r->chefs, j);
 	json_object_end(j);

@@ -145,7 +145,11 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
-#define PROTO_STATUS_FIXED 8        /* version uptime_ms queued cooking served failed orders malformed */
+#define PROTO_STATUS_FIXED 9        /* version uptime_ms queued cooking served failed orders malformed store */
+
+/* STATUS's store field: the order store takes commits, or its disk is full. */
+#define PROTO_STORE_OK   "ok"
+#define PROTO_STORE_FULL "full"
 #define PROTO_CHEF_GROUP 8          /* name host pid stations busy state served local */
 
 /* Control error codes (the ERR reply's first field). */

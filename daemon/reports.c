@@ -145,6 +145,7 @@ void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
 	proto_out_u64(&out, n.failed);
 	proto_out_u64(&out, n.open);
 	proto_out_u64(&out, k->malformed.count);
+	proto_out_str(&out, store_full(k->store) ? PROTO_STORE_FULL : PROTO_STORE_OK);
 	chef_groups(k, &out);
 	reply_end(&out);
 }
