@@ -24,6 +24,7 @@
 struct entry {
 	uint64_t id;
 	struct order *order;
+	uint64_t seq;         /* of the last event received; 0: none yet */
 };
 
 static int entry_compare(const void *a, const void *b)
@@ -149,7 +150,7 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 	if (!index)
 		return ctl_error(-ENOMEM, "%m");
 	for (size_t i = 0; i < b->n; i++)
-		index[i] = (struct entry) { b->orders[i].id, &b->orders[i] };
+		index[i] = (struct entry) { .id = b->orders[i].id, .order = &b->orders[i] };
 	qsort(index, b->n, sizeof(*index), entry_compare);
 
 	/* A report that says done already is no reason to stop: a quick dish
@@ -175,6 +176,16 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 			last_event = now;
 			key.id = ev.order;
 			e = bsearch(&key, index, b->n, sizeof(*index), entry_compare);
+			if (e && e->seq && ev.seq > e->seq + 1) {
+				/* kitchend dropped events for us (we were slow): the
+				 * report fills in the outcomes, and soon. */
+				ctl_note("order %llu: missed %llu events (kitchend drops events for a follower "
+					  "that reads too slowly); its report fills in what they said",
+					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1));
+				last_check = 0;
+			}
+			if (e)
+				e->seq = ev.seq;
 			if (e && !e->order->done)
 				r = handle(ctl, e->order, &ev, &left);
 		} else if (r == -EBADMSG) {

@@ -21,6 +21,9 @@
  *	           the first says "served"; a subscriber to "order.1." on
  *	           --events gets a STAGE, SERVED and DONE of such text
  *	bidi-err   every request is answered ERR bad-request with such text
+ *	gap        a subscriber to "order.1." on --events gets STAGE seq 1, then
+ *	           seq 4 (kitchend dropped 2 for it), SERVED 5 and DONE 6;
+ *	           every report but the first says "served"
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -79,7 +82,7 @@ static void reply_err(struct fake *k, const char *code, const char *text)
 
 static void report(struct fake *k)
 {
-	bool bidi = is(k, "bidi"), served = bidi && k->reports > 0;
+	bool bidi = is(k, "bidi"), served = (bidi || is(k, "gap")) && k->reports > 0;
 	size_t n = k->n + (is(k, "dishes") ? k->reports + 1 : 0);
 	const char *state = served ? "served" : "cooking";
 	struct proto_out o;
@@ -202,15 +205,17 @@ static void request(struct fake *k)
 	reply_err(k, PROTO_ERR_BAD_REQUEST, "this kitchend only takes orders");
 }
 
-static void publish(struct fake *k, enum proto_cmd cmd, const char *const *fields, size_t n)
+/* Event @seq of order 1 (0: the one after the last). */
+static void publish(struct fake *k, enum proto_cmd cmd, uint64_t seq, const char *const *fields, size_t n)
 {
-	static uint64_t seq;
+	static uint64_t last;
 	struct proto_out o;
 
+	last = seq ? seq : last + 1;
 	proto_out_begin(&o, k->events, cmd);
 	proto_out_env(&o, "order.1.", 8);
 	proto_out_u64(&o, 1);
-	proto_out_u64(&o, ++seq);
+	proto_out_u64(&o, last);
 	for (size_t i = 0; i < n; i++)
 		proto_out_str(&o, fields[i]);
 	proto_out_end(&o, 0);
@@ -231,11 +236,18 @@ static void subscribed(struct fake *k)
 			zmq_send(k->events, head[i], strlen(head[i]), ZMQ_SNDMORE);
 		return send_flood(k->events, FLOOD_FRAMES);
 	}
+	if (is(k, "gap")) {
+		publish(k, PROTO_STAGE, 1, (const char *[]) { "0", "Pizza", "chef-1", "Get ingredients for Pizza..." }, 4);
+		publish(k, PROTO_STAGE, 4, (const char *[]) { "0", "Pizza", "chef-1", "Seasoning Cooked Flour..." }, 4);
+		publish(k, PROTO_SERVED, 0, (const char *[]) { "0", "Pizza", "chef-1", "Served Pizza", "" }, 5);
+		publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0" }, 3);
+		return;
+	}
 	if (!is(k, "bidi"))
 		return;
-	publish(k, PROTO_STAGE, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_STAGE }, 4);
-	publish(k, PROTO_SERVED, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_RESULT, BIDI_ITEMS }, 5);
-	publish(k, PROTO_DONE, (const char *[]) { "served", "1", "0" }, 3);
+	publish(k, PROTO_STAGE, 0, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_STAGE }, 4);
+	publish(k, PROTO_SERVED, 0, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_RESULT, BIDI_ITEMS }, 5);
+	publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0" }, 3);
 }
 
 static uint64_t mono_ms(void)
@@ -250,7 +262,7 @@ int hostile_kitchend(void *zctx, const char *mode, const char *control, const ch
 {
 	static const char *const modes[] = {
 		"cooking", "wait-full", "wait-mine", "huge", "frames", "flood", "flood-events", "count", "dishes",
-		"bidi", "bidi-err",
+		"bidi", "bidi-err", "gap",
 	};
 	struct fake k = { .mode = mode, .n = 1, .names = { "Pizza" } };
 	uint64_t end = mono_ms() + (uint64_t) (seconds * 1000);

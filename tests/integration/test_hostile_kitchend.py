@@ -226,8 +226,20 @@ def escaped():
 		      and "\u202e" not in text, "an ERR message on a terminal's stderr, escaped", rc, text)
 
 
+def gap():
+	"""A follower told of a gap in an order's events says it missed some."""
+	with Fake("gap") as k:
+		rc, out, err, _, _ = k.ctl("follow", "1")
+		check_eq(rc, 0, "follow across a gap: exit status", out, err)
+		check("order 1: missed 2 events (kitchend drops events for a follower that reads too slowly)" in err,
+		      "follow should say it missed 2 events", err)
+		check("Seasoning Cooked Flour..." in out and "O- Served Pizza" in out,
+		      "follow goes on after the gap", out)
+
+
 def test():
 	forever()
+	gap()
 	wait_refused()
 	oversized()
 	wrong_dishes()
