@@ -113,6 +113,12 @@ static void advance_stop(struct kitchen *k, uint64_t now)
 		k->stop_deadline_ms = now + STOP_GRACE_MS;
 	}
 	if (pool_running(&k->pool) == 0) {
+		if (store_written(k->store) <= store_committed(k->store)) {
+			/* Every long poll ends with kitchend: its client hears it
+			 * now, not at its time-out. */
+			pending_expire_waits(k, UINT64_MAX);
+			pending_after_commit(k, store_committed(k->store), false);
+		}
 		if (store_written(k->store) <= store_committed(k->store) && pending_idle(k->pending))
 			k->done = true;
 		else if (store_full(k->store)) {
