@@ -49,6 +49,7 @@ bool report_state_done(enum proto_state s)
 		return false;
 	case PROTO_STATE_SERVED:
 	case PROTO_STATE_FAILED:
+	case PROTO_STATE_CANCELLED:
 		return true;
 	}
 	return false;
@@ -178,6 +179,13 @@ static void dish_print(const struct dish_report *d, FILE *f)
 		if (d->result[0])
 			term_printf(f, ": %s", d->result);
 		break;
+	case PROTO_STATE_CANCELLED:
+		if (d->attempts > 0)
+			fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
+				plural(d->attempts, "attempt", "attempts"));
+		if (d->result[0])
+			term_printf(f, ": %s", d->result);
+		break;
 	}
 	fputc('\n', f);
 }
@@ -211,6 +219,7 @@ static void dish_json(const struct dish_report *d, struct json *j)
 		json_key_lines(j, "items", d->detail);
 		break;
 	case PROTO_STATE_FAILED:
+	case PROTO_STATE_CANCELLED:
 		json_key_string(j, "reason", d->result);
 		json_key_lines(j, "reasons", d->detail);
 		break;

@@ -558,6 +558,7 @@ static const char *const state_names[_PROTO_STATE_MAX] = {
 	[PROTO_STATE_COOKING] = "cooking",
 	[PROTO_STATE_SERVED] = "served",
 	[PROTO_STATE_FAILED] = "failed",
+	[PROTO_STATE_CANCELLED] = "cancelled",
 };
 
 const char *proto_state_name(enum proto_state s)

@@ -118,6 +118,11 @@ enum proto_cmd {
 #define PROTO_KEY_MAX 128           /* bytes of an idempotency key */
 #define PROTO_WAIT_MAX_MS 60000     /* the longest kitchend holds a WAIT */
 
+/* An order's priority: dishes of a higher one are cooked first. */
+#define PROTO_PRIORITY_MIN 1
+#define PROTO_PRIORITY_DEFAULT 5
+#define PROTO_PRIORITY_MAX 9
+
 /*
  * The state of a dish, and of an order as a whole, in reports and events
  * ("queued", ...). The numbers are also what the order store keeps: new
@@ -128,10 +133,18 @@ enum proto_state {
 	PROTO_STATE_COOKING,
 	PROTO_STATE_SERVED,
 	PROTO_STATE_FAILED,
+	PROTO_STATE_CANCELLED,
 	_PROTO_STATE_MAX,
 };
 
-/* "queued", "cooking", "served", "failed"; "?" out of range. */
+/* The state of a finished order of which @failed dishes failed and
+ * @cancelled were cancelled (the others served). */
+static inline enum proto_state proto_order_final_state(uint64_t failed, uint64_t cancelled)
+{
+	return failed ? PROTO_STATE_FAILED : cancelled ? PROTO_STATE_CANCELLED : PROTO_STATE_SERVED;
+}
+
+/* "queued", "cooking", "served", "failed", "cancelled"; "?" out of range. */
 const char *proto_state_name(enum proto_state s);
 /* The state named by @len bytes at @s, or -EINVAL. */
 int proto_state_from_name(const char *s, size_t len);

@@ -122,7 +122,13 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 	}
 
-	r = orders_admit(k->orders, key, items, n, follow, &o);
+	r = orders_admit(k->orders, &(struct orders_request) {
+		.key = key,
+		.items = items,
+		.n = n,
+		.priority = PROTO_PRIORITY_DEFAULT,
+		.follow = follow,
+	}, &o);
 	if (r < 0) {
 		log_error_errno(r, "Failed to store an order: %m");
 		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not store the order");

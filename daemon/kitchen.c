@@ -70,6 +70,7 @@ static int lock_fds[2] = { -1, -1 };
 int kitchen_new(struct kitchen_config *config, const char *log_level, struct kitchen **ret)
 {
 	_cleanup_free_ char *chef_path = NULL;
+	unsigned converted_from = 0;
 	uint64_t n_converted = 0, n_dishes, lost_first = 0, lost_last = 0;
 	struct kitchen *k;
 	size_t n_orders;
@@ -168,9 +169,9 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 			   "store); it found nothing until then", config->state_dir, STORE_CHECK_MS);
 	if (store_full(k->store))
 		log_warning("The order store in '%s' cannot be written: the disk is full", config->state_dir);
-	if (store_converted(k->store, &n_converted))
-		log_notice("Converted the order store in '%s' from schema version 1 to %d (%llu order%s)",
-			   config->state_dir, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,
+	if (store_converted(k->store, &converted_from, &n_converted))
+		log_notice("Converted the order store in '%s' from schema version %u to %d (%llu order%s)",
+			   config->state_dir, converted_from, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,
 			   n_converted == 1 ? "" : "s");
 
 	r = open_signals(k);

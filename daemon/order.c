@@ -31,8 +31,8 @@ void order_free(struct order **o)
 enum proto_state order_state(const struct order *o)
 {
 	if (order_done(o))
-		return o->n_failed ? PROTO_STATE_FAILED : PROTO_STATE_SERVED;
-	if (o->n_served + o->n_failed > 0)
+		return proto_order_final_state(o->n_failed, o->n_cancelled);
+	if (o->n_served + o->n_failed + o->n_cancelled > 0)
 		return PROTO_STATE_COOKING;
 	for (uint32_t i = 0; i < o->n_dishes; i++)
 		if (o->dishes[i].state != PROTO_STATE_QUEUED || o->dishes[i].attempts > 0)

@@ -3,7 +3,7 @@
  *
  * One allocation per order: the dishes live in the order's trailing array, so
  * a queued dish costs the queue's pointer plus struct dish. An order leaves
- * memory when its last dish is served or failed; from then on the store
+ * memory when its last dish is served, failed or cancelled; from then on the store
  * answers for it.
  *
  * These are plain records. Their fields change only in orders.c, which owns
@@ -50,6 +50,7 @@ struct order {
 	uint32_t n_dishes;
 	uint32_t n_served;
 	uint32_t n_failed;
+	uint32_t n_cancelled;
 	uint32_t n_events;          /* events published about it: their seq (events.c's own) */
 	uint8_t phase;              /* enum order_phase */
 	bool follow;                /* submitted with "follow": held until followed */
@@ -64,8 +65,9 @@ void order_free(struct order **o);  /* NULL is fine */
 
 static inline bool order_done(const struct order *o)
 {
-	return o->n_served + o->n_failed == o->n_dishes;
+	return o->n_served + o->n_failed + o->n_cancelled == o->n_dishes;
 }
 
-/* The order's state as a whole: queued, cooking, served or failed. */
+/* The order's state as a whole: queued or cooking while open; when done,
+ * failed if a dish failed, else cancelled if a dish was, else served. */
 enum proto_state order_state(const struct order *o);

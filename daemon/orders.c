@@ -97,7 +97,7 @@ static void finish(struct orders *os, struct order *o)
 	int r;
 
 	assert(order_done(o) && o->phase == ORDER_OPEN);
-	r = store_order_done(os->store, o->id, state);
+	r = store_order_done(os->store, o->id, state, wall_ms());
 	if (r < 0)
 		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
@@ -201,6 +201,11 @@ static int resume_dish(const struct store_dish *sd, void *userdata)
 		o->n_failed++;
 		os->n_queued--;
 		break;
+	case PROTO_STATE_CANCELLED:
+		d->state = PROTO_STATE_CANCELLED;
+		o->n_cancelled++;
+		os->n_queued--;
+		break;
 	case PROTO_STATE_QUEUED:
 	case PROTO_STATE_COOKING:
 	case _PROTO_STATE_MAX:
@@ -256,10 +261,10 @@ int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint
 
 /* ---- admission ---- */
 
-int orders_admit(struct orders *os, const char *key, struct menu_item *const *items, size_t n,
-		 bool follow, struct order **ret)
+int orders_admit(struct orders *os, const struct orders_request *req, struct order **ret)
 {
 	const char *names[PROTO_ORDER_MAX_DISHES];
+	size_t n = req->n;
 	struct order *o;
 	int r;
 
@@ -273,10 +278,18 @@ int orders_admit(struct orders *os, const char *key, struct menu_item *const *it
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		o->dishes[i].item = items[i];
-		names[i] = items[i]->name;
+		o->dishes[i].item = req->items[i];
+		names[i] = req->items[i]->name;
 	}
-	r = store_add_order(os->store, o->id, key, o->created_ms, o->dishes[0].id, n, names);
+	r = store_add_order(os->store, &(struct store_new_order) {
+		.id = o->id,
+		.key = req->key,
+		.created_ms = o->created_ms,
+		.first_dish = o->dishes[0].id,
+		.n_dishes = n,
+		.names = names,
+		.priority = req->priority,
+	});
 	/* Ids are spent even on failure: a half-written row must never be reused. */
 	os->next_order_id++;
 	os->next_dish_id += n;
@@ -286,12 +299,12 @@ int orders_admit(struct orders *os, const char *key, struct menu_item *const *it
 		return r;
 	}
 	o->phase = ORDER_WRITTEN;
-	o->follow = follow;
+	o->follow = req->follow;
 	o->batch = store_written(os->store);
 	list_append(&os->admitted, &o->link);
 	os->n_queued += n;
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
-		   (unsigned long long) o->id, n, key[0] ? " (with a key)" : "");
+		   (unsigned long long) o->id, n, req->key[0] ? " (with a key)" : "");
 	*ret = o;
 	return 0;
 }

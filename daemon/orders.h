@@ -88,15 +88,22 @@ void orders_set_max_attempts(struct orders *os, unsigned max_attempts);
  */
 int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes);
 
+/* What an order asks for. */
+struct orders_request {
+	const char *key;                  /* idempotency key; "" for none */
+	struct menu_item *const *items;   /* its dishes, 1 .. PROTO_ORDER_MAX_DISHES */
+	size_t n;
+	unsigned priority;                /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
+	bool follow;                      /* hold it until it is followed */
+};
+
 /*
- * Admit an order of the @n dishes @items, with idempotency @key ("" for
- * none): its ids are taken and it is written to the store's current batch;
- * it is not queued until that batch commits (orders_committed). *ret stays
- * valid while the order is open. -ENOMEM, or the store's error (nothing is
- * kept then; the ids are spent).
+ * Admit an order: its ids are taken and it is written to the store's
+ * current batch; it is not queued until that batch commits
+ * (orders_committed). *ret stays valid while the order is open. -ENOMEM,
+ * or the store's error (nothing is kept then; the ids are spent).
  */
-int orders_admit(struct orders *os, const char *key, struct menu_item *const *items, size_t n,
-		 bool follow, struct order **ret);
+int orders_admit(struct orders *os, const struct orders_request *req, struct order **ret);
 /* Open the admitted orders whose store batch is at most @committed. */
 void orders_committed(struct orders *os, uint64_t committed, uint64_t now);
 /*

@@ -26,15 +26,16 @@ enum stmt {
 
 static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_FIND_KEY] = "SELECT id, created_ms FROM orders WHERE key = ?",
-	[STMT_GET_ORDER] = "SELECT id, created_ms, dishes, first_dish, names FROM orders WHERE id = ?",
+	[STMT_GET_ORDER] = ("SELECT id, created_ms, dishes, first_dish, names, priority, due_ms, finished_ms "
+			    "FROM orders WHERE id = ?"),
 	/* The rowid range of an order's dishes: no index needed, already in order. */
 	[STMT_GET_DISHES] = ("SELECT id, state, attempts, chef, result, detail FROM dishes "
 			     "WHERE id >= ?1 AND id < ?2 ORDER BY id"),
-	[STMT_OPEN_ORDERS] = ("SELECT id, created_ms, dishes, first_dish, names FROM orders "
-			      "WHERE done = 0 ORDER BY id"),
+	[STMT_OPEN_ORDERS] = ("SELECT id, created_ms, dishes, first_dish, names, priority, due_ms, finished_ms "
+			      "FROM orders WHERE done = 0 ORDER BY id"),
 };
 
-/* Schema 2, see store.h. Created on an empty file, or by the conversion. */
+/* Schema 3, see store.h. Created on an empty file, or by a conversion. */
 static const char schema_sql[] =
 	"CREATE TABLE orders ("
 	"  id INTEGER PRIMARY KEY,"
@@ -43,9 +44,13 @@ static const char schema_sql[] =
 	"  dishes INTEGER NOT NULL,"
 	"  first_dish INTEGER NOT NULL,"
 	"  done INTEGER NOT NULL DEFAULT 0,"  /* 0 open, else the final dish_state */
-	"  names TEXT NOT NULL"               /* '\n'-joined, in index order */
+	"  names TEXT NOT NULL,"              /* '\n'-joined, in index order */
+	"  priority INTEGER NOT NULL DEFAULT 5,"
+	"  due_ms INTEGER NOT NULL DEFAULT 0,"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX orders_open ON orders(done) WHERE done = 0;"
+	"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
 	"CREATE TABLE dishes ("
 	"  id INTEGER PRIMARY KEY,"
 	"  state INTEGER NOT NULL,"
@@ -54,9 +59,20 @@ static const char schema_sql[] =
 	"  result TEXT NOT NULL DEFAULT '',"
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");"
-	"PRAGMA user_version = 2;";
+	"PRAGMA user_version = 3;";
 
-_Static_assert(STORE_SCHEMA_VERSION == 2, "schema_sql and store_v1_convert() write version 2");
+/* Schema 2 to 3: the columns of priorities, delays and retention. An order
+ * finished before has its creation for its finish. */
+static const char convert_v2_sql[] =
+	"ALTER TABLE orders ADD COLUMN priority INTEGER NOT NULL DEFAULT 5;"
+	"ALTER TABLE orders ADD COLUMN due_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orders ADD COLUMN finished_ms INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE orders SET finished_ms = created_ms WHERE done != 0;"
+	"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
+	"PRAGMA user_version = 3;";
+
+_Static_assert(STORE_SCHEMA_VERSION == 3, "schema_sql and the conversions write version 3");
+_Static_assert(PROTO_PRIORITY_DEFAULT == 5, "the schema's default priority");
 
 /* A dish row read back; its strings are offsets into store.text. */
 struct row {
@@ -84,7 +100,8 @@ struct store {
 	sqlite3 *db;                    /* the read connection, the caller's thread */
 	sqlite3_stmt *stmt[_STMT_MAX];
 	struct store_writer *writer;    /* the writes, on their own thread and connection */
-	bool converted;                 /* by store_open(), from version 1 */
+	bool converted;                 /* by store_open(), from converted_from */
+	unsigned converted_from;
 	uint64_t converted_orders;
 	bool checked;                   /* store_open()'s check ran to its end */
 	uint64_t lost_first, lost_last; /* the loss store_open() accepted; 0: none */
@@ -100,8 +117,10 @@ struct store {
 };
 
 
-bool store_converted(const struct store *s, uint64_t *ret_orders)
+bool store_converted(const struct store *s, unsigned *ret_from, uint64_t *ret_orders)
 {
+	if (s->converted && ret_from)
+		*ret_from = s->converted_from;
 	if (s->converted && ret_orders)
 		*ret_orders = s->converted_orders;
 	return s->converted;
@@ -301,6 +320,12 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 			if (r == -EBADMSG)
 				sql_set_error("kitchen.db is of schema version 1 with dishes numbered in a way this "
 					      "kitchend cannot convert; it is left untouched");
+			if (r >= 0)
+				r = sql_exec(db, "UPDATE orders SET finished_ms = created_ms WHERE done != 0;");
+		} else if (version == 2) {
+			r = sql_exec(db, convert_v2_sql);
+			if (r >= 0)
+				r = sql_query_u64(db, "SELECT count(*) FROM orders", &n_orders);
 		}
 		else if (version > STORE_SCHEMA_VERSION)
 			r = check_version(db);  /* written meanwhile */
@@ -311,7 +336,8 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 		(void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return r;
 	}
-	if (version == 1) {
+	if (version == 1 || version == 2) {
+		s->converted_from = (unsigned) version;
 		s->converted = true;
 		s->converted_orders = n_orders;
 	}
@@ -601,44 +627,42 @@ static int text(struct store *s, const char *p, bool line, size_t *ret)
 	return r;
 }
 
-int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
-		    uint64_t first_dish_id, size_t n, const char *const *names)
+int store_add_order(struct store *s, const struct store_new_order *o)
 {
 	struct store_rec rec = {
 		.kind = STORE_REC_ADD_ORDER,
-		.id = id,
-		.n = { created_ms, n, first_dish_id },
+		.id = o->id,
+		.n = { o->created_ms, o->n_dishes, o->first_dish, o->due_ms, o->priority },
 	};
+	const char *key = o->key && *o->key ? o->key : NULL;
 	int r;
 
-	for (size_t i = 0; i < n; i++)
-		if (strchr(names[i], '\n'))
+	for (size_t i = 0; i < o->n_dishes; i++)
+		if (strchr(o->names[i], '\n'))
 			return -EINVAL;
 
-	if (key && !*key)
-		key = NULL;
 	r = text(s, key, false, &rec.str[0]);
 	if (r < 0)
 		return r;
 	rec.str[1] = store_writer_text_begin(s->writer);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
+	for (size_t i = 0; r >= 0 && i < o->n_dishes; i++) {
 		if (i > 0)
 			r = store_writer_text_put(s->writer, "\n", 1);
 		if (r >= 0)
-			r = store_writer_text_put(s->writer, names[i], strlen(names[i]));
+			r = store_writer_text_put(s->writer, o->names[i], strlen(o->names[i]));
 	}
 	if (r >= 0)
 		r = store_writer_text_end(s->writer);
 	rec.str[2] = STORE_NO_TEXT;
 	if (r >= 0 && key)
-		r = key_remember(s, key, id, created_ms);
+		r = key_remember(s, key, o->id, o->created_ms);
 	if (r < 0)
 		return r;
 	r = store_writer_add(s->writer, &rec);
 	if (r < 0 && key) {
 		/* Not written after all: the key just remembered goes. */
 		struct mem_key *e = key_lookup(s, key);
-		if (e && e->order_id == id)
+		if (e && e->order_id == o->id)
 			e->forgotten = true;
 	}
 	return r;
@@ -732,12 +756,12 @@ int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, cons
 	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, chef, reason, false, reason, true);
 }
 
-int store_order_done(struct store *s, uint64_t order_id, enum proto_state state)
+int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms)
 {
 	return store_writer_add(s->writer, &(struct store_rec) {
 		.kind = STORE_REC_ORDER_DONE,
 		.id = order_id,
-		.n = { (uint64_t) state },
+		.n = { (uint64_t) state, finished_ms },
 		.str = { STORE_NO_TEXT, STORE_NO_TEXT, STORE_NO_TEXT },
 	});
 }
@@ -771,7 +795,8 @@ struct reading {
 };
 
 /*
- * Order @st's current row (id, created_ms, dishes, first_dish, names): read
+ * Order @st's current row (id, created_ms, dishes, first_dish, names,
+ * priority, due_ms, finished_ms): read
  * its dish rows, once, into the scratch (their strings too if @text), and
  * count them into rd->o.
  */
@@ -788,6 +813,9 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 			.created_ms = (uint64_t) sql_column_i64(st, 1),
 			.n_dishes = (unsigned) sql_column_i64(st, 2),
 			.first_dish = (uint64_t) sql_column_i64(st, 3),
+			.priority = (unsigned) sqlite3_column_int(st, 5),
+			.due_ms = (uint64_t) sql_column_i64(st, 6),
+			.finished_ms = (uint64_t) sql_column_i64(st, 7),
 		},
 	};
 	s->text_len = 0;
@@ -820,6 +848,8 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 			o->served++;
 		else if (w->state == PROTO_STATE_FAILED)
 			o->failed++;
+		else if (w->state == PROTO_STATE_CANCELLED)
+			o->cancelled++;
 		if (w->state != PROTO_STATE_QUEUED || w->attempts > 0)
 			started++;
 		if (text) {
@@ -837,8 +867,8 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 	if (r < 0)
 		return r;
 
-	if (o->served + o->failed == o->n_dishes)
-		o->state = o->failed ? PROTO_STATE_FAILED : PROTO_STATE_SERVED;
+	if (o->served + o->failed + o->cancelled == o->n_dishes)
+		o->state = proto_order_final_state(o->failed, o->cancelled);
 	else
 		o->state = started ? PROTO_STATE_COOKING : PROTO_STATE_QUEUED;
 	return 0;

@@ -86,10 +86,9 @@
  * and a loss of the last commits before the highest order id committed was
  * written (the ids stay reserved all the same).
  *
- * None of this changes the schema (user_version stays 2): a kitchend of
- * 0.2 opens the store as before (it ignores kitchen.db-ids, and removes the
- * -wal and -shm at its close); opened by this one again, the ids continue
- * after the store's and the reservation's, whichever is higher.
+ The id file is not part of the schema: a store last opened without one
+ * (kitchen 0.2 made none) gets one; the ids continue after the store's and
+ * the reservation's, whichever is higher.
  *
  * Reads (store_get_order, store_find_key, store_load_open, store_count,
  * store_next_ids) go through a second connection on the caller's thread
@@ -100,14 +99,18 @@
  * All functions are for one thread (kitchend's loop); only the writer runs
  * on its own.
  *
- * Schema version 2 (PRAGMA user_version) writes per order, not per dish:
+ * Schema version 3 (PRAGMA user_version) writes per order, not per dish:
  *
- *   orders(id, key, created_ms, dishes, first_dish, done, names)
+ *   orders(id, key, created_ms, dishes, first_dish, done, names, priority,
+ *          due_ms, finished_ms)
  *     one row per order, written once by store_add_order(): its dishes are
  *     ids first_dish .. first_dish + dishes - 1, their names '\n'-joined in
  *     index order in names (dish names never hold a '\n': menu names are
- *     text without control characters); done is 0 while open, else the
- *     order's final enum proto_state.
+ *     text without control characters); priority (PROTO_PRIORITY_*) and
+ *     due_ms (wall clock; 0: at once) as ordered. done is 0 while open,
+ *     else the order's final enum proto_state, written with finished_ms
+ *     (wall clock). Indexes: orders_open (the open orders), orders_finished
+ *     (finished_ms of the finished ones).
  *   dishes(id, state, attempts, chef, result, detail)
  *     only dishes with something to remember: taken back (queued again with
  *     a reason), served or failed; written by one upsert each. A dish
@@ -121,9 +124,12 @@
  * cooked again on the next start, and that interrupted attempt is not
  * counted (a chef's own time-out, death or crash is: those are recorded).
  *
- * A version-1 store (a dish row per dish, "cooking" stored) is converted to
- * version 2 by store_open() in one transaction (store_v1.h); a newer one is
- * refused. store_converted() tells the caller, which may say so.
+ * An older store is converted to version 3 by store_open() in one
+ * transaction: version 2 gains the columns priority, due_ms and
+ * finished_ms (an order finished before has its created_ms for its
+ * finish); version 1 (a dish row per dish, "cooking" stored) is rewritten
+ * (store_v1.h). A newer one is refused. store_converted() tells the
+ * caller, which may say so.
  *
  * Ids are chosen by the caller (kitchend keeps the counters, seeded from
  * store_next_ids()), so an order's dishes are numbered before they are
@@ -161,7 +167,7 @@
 
 
 /* The schema this code writes; store_open() converts older ones. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* How long store_open()'s integrity check may take. */
 #define STORE_CHECK_MS 2000
 /* How often a full store tries again to commit. */
@@ -176,8 +182,13 @@ struct store_order {
 	unsigned n_dishes;
 	unsigned served;
 	unsigned failed;
-	/* Of the order as a whole: served or failed when every dish is done,
-	 * cooking when any dish has a record (see above), else queued. */
+	unsigned cancelled;
+	unsigned priority;
+	uint64_t due_ms;        /* wall clock; 0: at once */
+	uint64_t finished_ms;   /* wall clock; 0 while open */
+	/* Of the order as a whole: when every dish is done, as
+	 * proto_order_final_state() says; cooking when any dish has a record
+	 * (see above), else queued. */
 	enum proto_state state;
 };
 
@@ -257,9 +268,9 @@ int store_drop_order(struct store *s, uint64_t order_id);
 uint64_t store_written(const struct store *s);
 uint64_t store_committed(const struct store *s);
 
-/* Whether store_open() converted @s from version 1; if so and @ret_orders
- * is not NULL, how many orders it converted. */
-bool store_converted(const struct store *s, uint64_t *ret_orders);
+/* Whether store_open() converted @s; if so, from which version and how
+ * many orders (each pointer may be NULL). */
+bool store_converted(const struct store *s, unsigned *ret_from, uint64_t *ret_orders);
 /* Whether store_open()'s integrity check ran to its end (false: it was
  * stopped after STORE_CHECK_MS, and found nothing until then). */
 bool store_checked(const struct store *s);
@@ -276,10 +287,20 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
  * counted as store_load_open() hands them over). */
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX]);
 
-/* Record order @id with @n dishes named @names, dish ids first_dish_id..,
- * as one row. -EINVAL for a name holding a '\n'. */
-int store_add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms,
-		    uint64_t first_dish_id, size_t n, const char *const *names);
+/* An order to record. */
+struct store_new_order {
+	uint64_t id;
+	const char *key;          /* idempotency key; NULL or "" for none */
+	uint64_t created_ms;      /* wall clock */
+	uint64_t due_ms;          /* wall clock: its dishes wait until then; 0: at once */
+	uint64_t first_dish;      /* dish ids first_dish .. first_dish + n_dishes - 1 */
+	size_t n_dishes;
+	const char *const *names; /* n_dishes */
+	unsigned priority;        /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
+};
+
+/* Record order @o as one row. -EINVAL for a name holding a '\n'. */
+int store_add_order(struct store *s, const struct store_new_order *o);
 
 /*
  * The order submitted with idempotency @key at or after @since_ms (wall
@@ -304,7 +325,7 @@ int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, cons
 		      const char *result, const char *items);
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *reason);
-int store_order_done(struct store *s, uint64_t order_id, enum proto_state state);
+int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms);
 
 /*
  * Read order @id (as committed) and call @dish_cb (may be NULL) for each of its dishes in

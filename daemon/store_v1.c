@@ -10,7 +10,7 @@
 #include "store.h"
 #include "util.h"
 
-_Static_assert(STORE_SCHEMA_VERSION == 2, "store_v1_convert() writes version 2");
+_Static_assert(STORE_SCHEMA_VERSION == 3, "store_v1_convert() fills the columns version 3 shares with 2");
 
 struct migration {
 	sqlite3 *db;
@@ -63,7 +63,7 @@ static int migrate_order(struct migration *m, uint64_t *next_dish)
 		i++;
 		if (state == PROTO_STATE_COOKING)
 			state = PROTO_STATE_QUEUED;  /* cut short by the stop: cooked again */
-		if (state < 0 || state >= _PROTO_STATE_MAX) {
+		if (state < 0 || state > PROTO_STATE_FAILED) {  /* the states of version 1 */
 			r = -EBADMSG;
 			break;
 		}

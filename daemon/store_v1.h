@@ -1,6 +1,6 @@
 /*
- * store_v1 — converting an order store of schema version 1 to version 2
- * (store.h describes version 2).
+ * store_v1 — converting an order store of schema version 1 to the current
+ * one (store.h describes it).
  *
  * Version 1 had a row per dish:
  *
@@ -25,7 +25,7 @@
 /*
  * Convert the version-1 store open in @db, inside the caller's transaction
  * (nothing is committed or rolled back here): the version-1 tables step
- * aside, @schema_sql creates version 2 (and sets its user_version), the rows
+ * aside, @schema_sql creates the current schema (and sets its user_version), the rows
  * are copied, the old tables dropped. On success the number of orders
  * converted is in *ret_orders. -EBADMSG for dishes not numbered as kitchend
  * numbers them (or a name holding a '\n'), -EIO for an SQLite failure,

@@ -26,26 +26,30 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 	[WSTMT_BEGIN] = "BEGIN",
 	[WSTMT_COMMIT] = "COMMIT",
 	[_WSTMT_RECS + STORE_REC_ADD_ORDER] =
-		("INSERT INTO orders(id, key, created_ms, dishes, first_dish, names) "
-		 "VALUES (?1, ?5, ?2, ?3, ?4, ?6)"),
+		("INSERT INTO orders(id, key, created_ms, dishes, first_dish, due_ms, priority, names) "
+		 "VALUES (?1, ?7, ?2, ?3, ?4, ?5, ?6, ?8)"),
+	/* ?1 id, ?2.. the numbers n[], ?7.. the strings str[]. */
 	[_WSTMT_RECS + STORE_REC_FORGET_KEY] = "UPDATE orders SET key = NULL WHERE id = ?1",
-	/* ?1 id, ?2 attempts, ?5.. the strings. */
 	[_WSTMT_RECS + STORE_REC_REQUEUED] =
-		("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?5, ?6) "
+		("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?7, ?8) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 0, attempts = excluded.attempts, "
 		 "chef = excluded.chef, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_SERVED] =
-		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 2, ?2, ?5, ?6, ?7) "
+		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 2, ?2, ?7, ?8, ?9) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, "
 		 "chef = excluded.chef, result = excluded.result, detail = excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_FAILED] =
-		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 3, ?2, ?5, ?6, ?7) "
+		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 3, ?2, ?7, ?8, ?9) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 3, attempts = excluded.attempts, "
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
-	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2 WHERE id = ?1",
+	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2, finished_ms = ?3 WHERE id = ?1",
 	/* STORE_REC_DROPPED: nothing. */
 };
+
+/* The first parameter of a record's strings: after ?1 id and its numbers. */
+#define STR_PARAM (2 + STORE_REC_NUMS)
+_Static_assert(STR_PARAM == 7, "the statements above put the strings at ?7");
 
 struct batch {
 	uint64_t number;
@@ -156,13 +160,13 @@ static int apply_rec(struct store_writer *w, const struct batch *b, const struct
 		return 0;
 	n_params = sqlite3_bind_parameter_count(st);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64) rec->id);
-	for (int i = 0; i < 3 && 2 + i <= n_params; i++)
+	for (int i = 0; i < STORE_REC_NUMS && 2 + i <= n_params; i++)
 		sqlite3_bind_int64(st, 2 + i, (sqlite3_int64) rec->n[i]);
-	for (int i = 0; i < 3 && 5 + i <= n_params; i++) {
+	for (int i = 0; i < STORE_REC_STRS && STR_PARAM + i <= n_params; i++) {
 		if (rec->str[i] == STORE_NO_TEXT)
-			sqlite3_bind_null(st, 5 + i);
+			sqlite3_bind_null(st, STR_PARAM + i);
 		else
-			sqlite3_bind_text(st, 5 + i, b->text + rec->str[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, STR_PARAM + i, b->text + rec->str[i], -1, SQLITE_STATIC);
 	}
 	return sql_step(w->db, st);
 }

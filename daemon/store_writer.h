@@ -43,12 +43,12 @@
 struct store_writer;
 
 enum store_rec_kind {
-	STORE_REC_ADD_ORDER,     /* id; n: created_ms, dishes, first_dish; str: key, names */
+	STORE_REC_ADD_ORDER,     /* id; n: created_ms, dishes, first_dish, due_ms, priority; str: key, names */
 	STORE_REC_FORGET_KEY,    /* id: the order whose key goes */
 	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
 	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
 	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
-	STORE_REC_ORDER_DONE,    /* id: order; n[0] its final enum proto_state */
+	STORE_REC_ORDER_DONE,    /* id: order; n: its final enum proto_state, finished_ms */
 	STORE_REC_DROPPED,       /* taken out by store_writer_drop_order(): nothing to apply */
 	_STORE_REC_MAX,
 };
@@ -56,11 +56,14 @@ enum store_rec_kind {
 /* A string of a record: none (SQL NULL), else an offset into the batch's text. */
 #define STORE_NO_TEXT SIZE_MAX
 
+#define STORE_REC_NUMS 5
+#define STORE_REC_STRS 3
+
 struct store_rec {
 	enum store_rec_kind kind;
 	uint64_t id;
-	uint64_t n[3];
-	size_t str[3];
+	uint64_t n[STORE_REC_NUMS];
+	size_t str[STORE_REC_STRS];
 };
 
 /*

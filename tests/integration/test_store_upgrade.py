@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The order store's schema: kitchend started on a store of version 1 (a row
-per dish, "cooking" stored) converts it to version 2 and carries on with what
+per dish, "cooking" stored) converts it to version 3 and carries on with what
 version 1 meant: a done order stays as it was, its key still names it; an
 open order's queued and cooking dishes are cooked (the cooking one at its
 second attempt, as version 1 counted the first), its reasons kept; kitchend
-says once, above debug level, that it converted the store. A store of a
-newer version is refused with a clear error and left untouched."""
+says once, above debug level, that it converted the store. A store of
+version 2 (kitchen 0.2 and 0.3) gains its new columns and keeps every order.
+A store of a newer version is refused with a clear error and left
+untouched."""
 
 import os
 import sqlite3
@@ -69,9 +71,9 @@ def upgrade():
 			(d, (4, 2, 2, "Toast", 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 2, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 3, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 2 (2 orders)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 3 (2 orders)"],
 			 "what kitchend says of the conversion")
 
 		report = k.wait_order(2)
@@ -95,6 +97,43 @@ def upgrade():
 			  (3, 0, "Toast", 2, 1)], "every dish in the store after the run")
 
 
+V2_SCHEMA = """
+CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,
+	dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,
+	names TEXT NOT NULL);
+CREATE INDEX orders_open ON orders(done) WHERE done = 0;
+CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL,
+	chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+PRAGMA user_version = 2;
+"""
+
+
+def upgrade_v2():
+	"""A store of kitchen 0.3: its done order stays, its open one is cooked."""
+	now = int(time.time() * 1000)
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
+		o = "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)"
+		d = "INSERT INTO dishes VALUES (?, ?, ?, ?, ?, ?)"
+		write_db(k.store_path(), V2_SCHEMA, [
+			(o, (1, "v2-1", now, 1, 1, 2, "Tea")),
+			(d, (1, 2, 1, "chef-x", "Served Tea", "Brewed Leaves")),
+			(o, (2, None, now, 2, 2, 0, "Toast\nTea")),
+			(d, (2, 0, 1, "chef-x", "", "chef chef-x died\n")),
+		])
+		k.start()
+		check_eq(user_version(k.store_path()), 3, "the store's version once kitchend runs")
+		check_eq(converted_lines(k),
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 3 (2 orders)"],
+			 "what kitchend says of the conversion")
+		report = k.wait_order(2)
+		check_eq([(x["name"], x["state"], x["attempts"]) for x in report["dishes"]],
+			 [("Toast", "served", 2), ("Tea", "served", 1)], "the open order of the version-2 store", report)
+		check_eq(k.show(1)["dishes"][0]["result"], "Served Tea", "the done order, as version 2 had it")
+		check_eq(k.ctl_ok("order", "--key", "v2-1", "Tea").strip(), "1", "the key of version 2's order")
+		check_eq(k.order("Toast"), 3, "a new order after the conversion takes the next id")
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+
+
 def said_once():
 	"""The line is not debug (kitchend at log level notice says it), and a
 	store already converted is not converted again."""
@@ -106,14 +145,14 @@ def said_once():
 		      converted_lines(k))
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		k.start()
-		check_eq(user_version(k.store_path()), 2, "the store's version after a second start")
+		check_eq(user_version(k.store_path()), 3, "the store's version after a second start")
 		check_eq(len(converted_lines(k)), 1, "conversion lines after a second start on the converted store",
 			 k.log()[-2000:])
 
 
 def newer():
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
-		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
+		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 4;")
 		before = file_bytes(k.store_path())
 		k.start(wait=False)
 		try:
@@ -131,6 +170,7 @@ def newer():
 
 def test():
 	upgrade()
+	upgrade_v2()
 	said_once()
 	newer()
 

@@ -93,7 +93,9 @@ static struct order *admit(struct bench *b, const char *const *dishes, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		items[i] = menu_lookup(&b->menu, dishes[i]);
-	if (orders_admit(b->os, "", items, n, follow, &o) < 0 || orders_check(b->os) < 0)
+	if (orders_admit(b->os, &(struct orders_request) {
+			    .key = "", .items = items, .n = n, .priority = PROTO_PRIORITY_DEFAULT, .follow = follow,
+		    }, &o) < 0 || orders_check(b->os) < 0)
 		return NULL;
 	return o;
 }

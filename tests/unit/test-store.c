@@ -46,6 +46,21 @@ static int open_fresh(struct store **s)
 
 static const char *const names[] = { "Pizza", "Salad", "Spaghetti" };
 
+/* store_add_order() of an order at the default priority, due at once. */
+static int add_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms, uint64_t first_dish,
+		     size_t n, const char *const *dish_names)
+{
+	return store_add_order(s, &(struct store_new_order) {
+		.id = id,
+		.key = key,
+		.created_ms = created_ms,
+		.first_dish = first_dish,
+		.n_dishes = n,
+		.names = dish_names,
+		.priority = PROTO_PRIORITY_DEFAULT,
+	});
+}
+
 #define SEEN_MAX 160
 
 struct seen {
@@ -75,7 +90,7 @@ static int test_empty(void)
 	uint64_t o, d, counts[_PROTO_STATE_MAX];
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(!store_converted(s, NULL));  /* created, not converted */
+	CHECK(!store_converted(s, NULL, NULL));  /* created, not converted */
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 1 && d == 1);
 	CHECK(store_count(s, counts) == 0);
@@ -95,7 +110,7 @@ static int test_life_of_an_order(void)
 	uint64_t id, next_o, next_d;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 5, "key-1", 1234, 10, 3, names) == 0);
+	CHECK(add_order(s, 5, "key-1", 1234, 10, 3, names) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "key-1", 1234, &id) == 0 && id == 5);
 	CHECK(store_find_key(s, "key-1", 0, &id) == 0 && id == 5);
@@ -136,7 +151,7 @@ static int test_life_of_an_order(void)
 	CHECK(o.state == PROTO_STATE_COOKING && o.served == 1 && o.failed == 1);
 
 	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", "") == 0);
-	CHECK(store_order_done(s, 5, PROTO_STATE_FAILED) == 0);
+	CHECK(store_order_done(s, 5, PROTO_STATE_FAILED, 99) == 0);
 	CHECK(store_sync(s) == 0);
 
 	seen.n = 0;
@@ -190,10 +205,10 @@ static int test_reopen(void)
 	uint64_t counts[_PROTO_STATE_MAX], next_o, next_d;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, NULL, 1, 1, 2, names) == 0);
-	CHECK(store_add_order(s, 2, NULL, 2, 3, 1, names) == 0);
+	CHECK(add_order(s, 1, NULL, 1, 1, 2, names) == 0);
+	CHECK(add_order(s, 2, NULL, 2, 3, 1, names) == 0);
 	CHECK(store_dish_served(s, 3, 1, "chef-1", "Served Pizza", "") == 0);
-	CHECK(store_order_done(s, 2, PROTO_STATE_SERVED) == 0);
+	CHECK(store_order_done(s, 2, PROTO_STATE_SERVED, 99) == 0);
 	/* Dish 1 is at a chef when kitchend dies: nothing says so. */
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
 	store_close(&s);  /* commits what is written */
@@ -221,8 +236,8 @@ static int test_next_ids(void)
 	uint64_t o, d;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, NULL, 1, 1, 10, many) == 0);
-	CHECK(store_add_order(s, 2, NULL, 1, 11, 1, many) == 0);
+	CHECK(add_order(s, 1, NULL, 1, 1, 10, many) == 0);
+	CHECK(add_order(s, 2, NULL, 1, 11, 1, many) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 12);
@@ -248,7 +263,7 @@ static int test_big_order(void)
 		many[i] = buf[i];
 	}
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 7, NULL, 1, 1000, 150, many) == 0);
+	CHECK(add_order(s, 7, NULL, 1, 1000, 150, many) == 0);
 	for (unsigned i = 0; i < 150; i += 3)
 		CHECK(store_dish_served(s, 1000 + i, 1, "c", "r", many[i]) == 0);
 	CHECK(store_dish_failed(s, 1149, 2, "c", "bad") == 0);
@@ -275,7 +290,7 @@ static int test_newline_refused(void)
 	struct store *s = NULL;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, NULL, 1, 1, 2, bad) == -EINVAL);
+	CHECK(add_order(s, 1, NULL, 1, 1, 2, bad) == -EINVAL);
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
 	store_close(&s);
 	return 0;
@@ -286,14 +301,14 @@ static int test_duplicate_key(void)
 	struct store *s = NULL;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, "k", 1, 1, 1, names) == 0);
+	CHECK(add_order(s, 1, "k", 1, 1, 1, names) == 0);
 	/* Written at once; the writer's commit fails, and nothing after it
 	 * is committed either. */
-	CHECK(store_add_order(s, 2, "k", 1, 2, 1, names) == 0);
+	CHECK(add_order(s, 2, "k", 1, 2, 1, names) == 0);
 	CHECK(store_sync(s) == -EIO);
 	CHECK(strstr(store_error(s), "UNIQUE constraint failed: orders.key"));
 	CHECK(store_committed(s) == 0);
-	CHECK(store_add_order(s, 3, NULL, 1, 3, 1, names) == 0);
+	CHECK(add_order(s, 3, NULL, 1, 3, 1, names) == 0);
 	CHECK(store_sync(s) == -EIO);
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
 	CHECK(store_get_order(s, 3, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
@@ -307,11 +322,11 @@ static int test_expired_key(void)
 	uint64_t id = 0;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, "k", 1000, 1, 1, names) == 0);
+	CHECK(add_order(s, 1, "k", 1000, 1, 1, names) == 0);
 	CHECK(store_sync(s) == 0);
 	/* Past its retention the key is forgotten and may name a new order. */
 	CHECK(store_find_key(s, "k", 1001, &id) == -ENOENT);
-	CHECK(store_add_order(s, 2, "k", 2000, 2, 1, names) == 0);
+	CHECK(add_order(s, 2, "k", 2000, 2, 1, names) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "k", 1001, &id) == 0 && id == 2);
 	/* The old order itself stays. */
@@ -346,7 +361,7 @@ static int test_batches(void)
 
 	CHECK(open_fresh(&s) == 0);
 	CHECK(store_written(s) == 0 && store_committed(s) == 0);
-	CHECK(store_add_order(s, 1, "k", 1000, 1, 2, names) == 0);
+	CHECK(add_order(s, 1, "k", 1000, 1, 2, names) == 0);
 	CHECK(store_written(s) == 1);
 	/* Not handed over: the read connection cannot see it ... */
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == -ENOENT);
@@ -376,9 +391,9 @@ static int test_batches(void)
 
 	/* A key expiring before its order is committed: taken off it first,
 	 * so that the next order may carry it. */
-	CHECK(store_add_order(s, 2, "m", 1000, 3, 1, names) == 0);
+	CHECK(add_order(s, 2, "m", 1000, 3, 1, names) == 0);
 	CHECK(store_find_key(s, "m", 1001, &id) == -ENOENT);
-	CHECK(store_add_order(s, 3, "m", 2000, 4, 1, names) == 0);
+	CHECK(add_order(s, 3, "m", 2000, 4, 1, names) == 0);
 	CHECK(store_find_key(s, "m", 1001, &id) == 0 && id == 3);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_written(s) == store_committed(s));
@@ -491,14 +506,15 @@ static int test_v1_converted(void)
 	struct seen seen = { 0 };
 	struct loaded l = { 0 };
 	uint64_t counts[_PROTO_STATE_MAX], id = 0, next_o, next_d, converted = 0;
+	unsigned from = 0;
 	char sql[sizeof(v1_schema) + sizeof(v1_rows)];
 
 	snprintf(sql, sizeof(sql), "%s%s", v1_schema, v1_rows);
 	CHECK(write_raw(sql) == 0);
 	CHECK(raw_number("PRAGMA user_version") == 1);
 	CHECK(sopen(dir, "full", 0, &s) == 0);
-	CHECK(store_converted(s, &converted) && converted == 3);
-	CHECK(raw_number("PRAGMA user_version") == 2);
+	CHECK(store_converted(s, &from, &converted) && from == 1 && converted == 3);
+	CHECK(raw_number("PRAGMA user_version") == STORE_SCHEMA_VERSION);
 	/* The old tables and their index are gone; no row for a dish never tried. */
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%v1%' OR name = 'dishes_order'") == 0);
 	CHECK(raw_number("SELECT COUNT(*) FROM dishes") == 5);
@@ -526,6 +542,7 @@ static int test_v1_converted(void)
 	seen.n = 0;
 	CHECK(store_get_order(s, 2, &o, collect, &seen) == 0);
 	CHECK(o.state == PROTO_STATE_SERVED && o.served == 1 && o.first_dish == 6);
+	CHECK(o.priority == PROTO_PRIORITY_DEFAULT && o.due_ms == 0 && o.finished_ms == o.created_ms);
 	CHECK(check_dish(&seen, 0, 6, "Pizza", PROTO_STATE_SERVED, 1, "chef-1", "Served Pizza", "") == 0);
 
 	CHECK(store_load_open(s, count_order, count_dish, &l) == 0);
@@ -537,14 +554,14 @@ static int test_v1_converted(void)
 	/* Keys kept: a live one still names its order, an old one expires. */
 	CHECK(store_find_key(s, "k1", 1000, &id) == 0 && id == 1);
 	CHECK(store_find_key(s, "old", 1000, &id) == -ENOENT);
-	CHECK(store_add_order(s, 4, "old", 7000, 9, 1, names) == 0);
+	CHECK(add_order(s, 4, "old", 7000, 9, 1, names) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "old", 1000, &id) == 0 && id == 4);
 	store_close(&s);
 
-	/* Opened again: already version 2, nothing changes. */
+	/* Opened again: already converted, nothing changes. */
 	CHECK(sopen(dir, "full", 0, &s) == 0);
-	CHECK(!store_converted(s, &converted));
+	CHECK(!store_converted(s, NULL, NULL));
 	CHECK(store_next_ids(s, &next_o, &next_d) == 0);
 	CHECK(next_o == 5 && next_d == 10);
 	store_close(&s);
@@ -569,14 +586,73 @@ static int test_v1_misnumbered(void)
 	return 0;
 }
 
+/* Version 2 gains priority, due_ms and finished_ms; its rows stay as they were. */
+static int test_v2_converted(void)
+{
+	struct store *s = NULL;
+	struct store_order o;
+	struct seen seen = { 0 };
+	uint64_t converted = 0, id = 0;
+	unsigned from = 0;
+
+	CHECK(write_raw("CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,"
+			" dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+			" names TEXT NOT NULL);"
+			"CREATE INDEX orders_open ON orders(done) WHERE done = 0;"
+			"CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+			" chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');"
+			"INSERT INTO orders VALUES (1, 'k1', 5000, 2, 1, 2, 'Pizza' || char(10) || 'Salad');"
+			"INSERT INTO orders VALUES (2, NULL, 6000, 1, 3, 0, 'Spaghetti');"
+			"INSERT INTO dishes VALUES (1, 2, 1, 'chef-1', 'Served Pizza', 'dough');"
+			"INSERT INTO dishes VALUES (2, 2, 1, 'chef-1', 'Served Salad', 'lettuce');"
+			"PRAGMA user_version = 2;") == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_converted(s, &from, &converted) && from == 2 && converted == 2);
+	CHECK(raw_number("PRAGMA user_version") == STORE_SCHEMA_VERSION);
+	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders_finished'") == 1);
+
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(o.state == PROTO_STATE_SERVED && o.served == 2 && o.finished_ms == 5000);
+	CHECK(o.priority == PROTO_PRIORITY_DEFAULT && o.due_ms == 0);
+	CHECK(check_dish(&seen, 1, 2, "Salad", PROTO_STATE_SERVED, 1, "chef-1", "Served Salad", "lettuce") == 0);
+	CHECK(store_get_order(s, 2, &o, NULL, NULL) == 0);
+	CHECK(o.state == PROTO_STATE_QUEUED && o.finished_ms == 0);
+	CHECK(store_find_key(s, "k1", 1000, &id) == 0 && id == 1);
+	store_close(&s);
+
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(!store_converted(s, NULL, NULL));
+	store_close(&s);
+	return 0;
+}
+
+/* Priority, delay and the finish are kept. */
+static int test_order_columns(void)
+{
+	struct store *s = NULL;
+	struct store_order o;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_add_order(s, &(struct store_new_order) {
+		.id = 1, .key = "", .created_ms = 1000, .due_ms = 9000, .first_dish = 1, .n_dishes = 1,
+		.names = names, .priority = PROTO_PRIORITY_MAX,
+	}) == 0);
+	CHECK(store_order_done(s, 1, PROTO_STATE_SERVED, 12345) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_get_order(s, 1, &o, NULL, NULL) == 0);
+	CHECK(o.priority == PROTO_PRIORITY_MAX && o.due_ms == 9000 && o.finished_ms == 12345);
+	store_close(&s);
+	return 0;
+}
+
 static int test_newer_refused(void)
 {
 	struct store *s = NULL;
 
-	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 3;") == 0);
+	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 4;") == 0);
 	CHECK(sopen(dir, "full", 0, &s) == -EPROTONOSUPPORT);
 	CHECK(s == NULL);
-	CHECK(raw_number("PRAGMA user_version") == 3);
+	CHECK(raw_number("PRAGMA user_version") == 4);
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders'") == 0);
 	return 0;
 }
@@ -619,7 +695,7 @@ static int add_orders(struct store *s, uint64_t first, unsigned n)
 		char key[32];
 
 		snprintf(key, sizeof(key), "k%llu", (unsigned long long) id);
-		if (store_add_order(s, id, key, 1000, id, 1, names) < 0)
+		if (add_order(s, id, key, 1000, id, 1, names) < 0)
 			return -EIO;
 	}
 	return store_sync(s);
@@ -802,11 +878,11 @@ static int test_drop_order(void)
 	struct store_order o;
 
 	CHECK(open_fresh(&s) == 0);
-	CHECK(store_add_order(s, 1, "a", 1000, 1, 1, names) == 0);
+	CHECK(add_order(s, 1, "a", 1000, 1, 1, names) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_drop_order(s, 1) == -ENOENT);  /* committed */
-	CHECK(store_add_order(s, 2, "b", 1000, 2, 2, names) == 0);
-	CHECK(store_add_order(s, 3, "c", 1000, 4, 1, names) == 0);
+	CHECK(add_order(s, 2, "b", 1000, 2, 2, names) == 0);
+	CHECK(add_order(s, 3, "c", 1000, 4, 1, names) == 0);
 	CHECK(store_dish_requeued(s, 2, 1, "chef-1", "died") == 0);
 	CHECK(store_dish_requeued(s, 4, 1, "chef-1", "died") == 0);
 	CHECK(store_find_key(s, "b", 0, &id) == 0 && id == 2);
@@ -820,7 +896,7 @@ static int test_drop_order(void)
 	CHECK(store_get_order(s, 3, &o, collect, &seen) == 0);
 	CHECK(strcmp(seen.detail[0], "died\n") == 0);
 	/* The key may name a new order. */
-	CHECK(store_add_order(s, 5, "b", 1000, 5, 1, names) == 0);
+	CHECK(add_order(s, 5, "b", 1000, 5, 1, names) == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_find_key(s, "b", 0, &id) == 0 && id == 5);
 	store_close(&s);
@@ -971,7 +1047,7 @@ static int test_disk_full(void)
 	CHECK(fill() == 0);
 	/* The -wal may have room left: write until a commit fails. */
 	for (int i = 0; i < 200 && r == 0; i++) {
-		CHECK(store_add_order(s, next, NULL, 1, next, 1, names) == 0);
+		CHECK(add_order(s, next, NULL, 1, next, 1, names) == 0);
 		next++;
 		r = commit_all(s);
 	}
@@ -982,8 +1058,8 @@ static int test_disk_full(void)
 	CHECK(store_written(s) > committed_before);
 	/* Order next - 1 failed; more written while full, dish records too. */
 	CHECK(store_dish_requeued(s, 1, 1, "chef-1", "once") == 0);
-	CHECK(store_add_order(s, next, "kept", 1, next, 1, names) == 0);
-	CHECK(store_add_order(s, next + 1, "dropped", 1, next + 1, 1, names) == 0);
+	CHECK(add_order(s, next, "kept", 1, next, 1, names) == 0);
+	CHECK(add_order(s, next + 1, "dropped", 1, next + 1, 1, names) == 0);
 	CHECK(store_dish_requeued(s, next + 1, 1, "chef-1", "dropped with it") == 0);
 	CHECK(store_dish_requeued(s, next, 1, "chef-1", "kept") == 0);
 	CHECK(store_drop_order(s, next + 1) == 0);
@@ -1021,7 +1097,7 @@ static int test_disk_full(void)
 	CHECK(sopen(full_dir, "full", 0, &s) == 0);
 	CHECK(store_full(s));
 	CHECK(store_get_order(s, 1, &(struct store_order) { 0 }, NULL, NULL) == 0);
-	CHECK(store_add_order(s, next + 2, NULL, 1, next + 2, 1, names) == 0);
+	CHECK(add_order(s, next + 2, NULL, 1, next + 2, 1, names) == 0);
 	CHECK(commit_all(s) == -ENOSPC);
 	CHECK(unfill() == 0);
 	CHECK(commit_all(s) == 0);
@@ -1029,7 +1105,7 @@ static int test_disk_full(void)
 	CHECK(store_get_order(s, next + 2, &(struct store_order) { 0 }, NULL, NULL) == 0);
 	/* Full at close: given up, without hanging. */
 	CHECK(fill() == 0);
-	CHECK(store_add_order(s, next + 3, NULL, 1, next + 3, 1, names) == 0);
+	CHECK(add_order(s, next + 3, NULL, 1, next + 3, 1, names) == 0);
 	store_close(&s);
 	CHECK(unfill() == 0);
 	CHECK(sopen(full_dir, "full", 0, &s) == 0);
@@ -1053,6 +1129,8 @@ static const struct tap_case cases[] = {
 	{ "reads see committed batches", test_batches },
 	{ "unwritable directory", test_unwritable },
 	{ "version 1 converted", test_v1_converted },
+	{ "version 2 converted", test_v2_converted },
+	{ "priority, delay and finish kept", test_order_columns },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },
 	{ "newer version refused", test_newer_refused },
 	{ "a damaged orders page refused, named", test_damaged },
