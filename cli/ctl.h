@@ -55,6 +55,9 @@ struct ctl {
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
 	const char *key;          /* --key, or NULL */
+	/* `purge` options. */
+	const char *dish;         /* --dish, or NULL: every dish */
+	bool yes;                 /* --yes: do not ask */
 
 	void *zctx;
 	struct client *client;

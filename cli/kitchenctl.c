@@ -34,13 +34,16 @@ struct verb {
 
 /* Sorted by name: run() looks verbs up with bsearch(). */
 static const struct verb verbs[] = {
+	{ "cancel", 1, SIZE_MAX, verb_cancel },
 	{ "chefs",  0, 0,        verb_chefs },
 	{ "drain",  0, 0,        verb_drain },
 	{ "follow", 1, SIZE_MAX, verb_follow },
 	{ "keygen", 1, 1,        verb_keygen },
 	{ "menu",   0, 0,        verb_menu },
 	{ "order",  0, SIZE_MAX, verb_order },
+	{ "purge",  0, 0,        verb_purge },
 	{ "reload", 0, 0,        verb_reload },
+	{ "retry",  1, SIZE_MAX, verb_retry },
 	{ "show",   1, 1,        verb_show },
 	{ "status", 0, 0,        verb_status },
 	{ "wait",   1, SIZE_MAX, verb_wait },
@@ -63,6 +66,7 @@ static void help(void)
 	       "Order dishes from kitchend and ask how the kitchen is doing.\n"
 	       "\n"
 	       "Verbs:\n"
+	       "  cancel ORDER [DISH...]   Cancel an order, or some of its dishes (by index: 0 or #0)\n"
 	       "  chefs                    List the chefs and what they are doing\n"
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
 	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
@@ -70,7 +74,9 @@ static void help(void)
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order --random N         N customers each order one random dish\n"
+	       "  purge                    Cancel every waiting dish (asks first)\n"
 	       "  reload                   Ask kitchend to reload its configuration\n"
+	       "  retry ORDER [DISH...]    Cook failed or cancelled dishes again, a new series of attempts\n"
 	       "  show ORDER               Show an order and its dishes\n"
 	       "  status                   Show the kitchen's counters and chefs\n"
 	       "  wait ORDER...            Wait for orders placed before, as order --wait does\n"
@@ -97,6 +103,10 @@ static void help(void)
 	       "     --follow              Print every stage of every dish as it happens\n"
 	       "     --random N            Place N one-dish orders of random menu dishes\n"
 	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
+	       "\n"
+	       "Options of purge:\n"
+	       "     --dish NAME           Only the waiting dishes of NAME\n"
+	       "     --yes                 Do not ask\n"
 	       "\n"
 	       "Options of order --wait, order --follow, wait and follow:\n"
 	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
@@ -192,6 +202,8 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_SECRET_KEY,
 		ARG_DIR,
 		ARG_DEADLINE,
+		ARG_DISH,
+		ARG_YES,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -208,10 +220,13 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "secret-key", required_argument, NULL, ARG_SECRET_KEY },
 		{ "dir",     required_argument, NULL, ARG_DIR },
 		{ "deadline", required_argument, NULL, ARG_DEADLINE },
+		{ "dish",    required_argument, NULL, ARG_DISH },
+		{ "yes",     no_argument,       NULL, ARG_YES },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
 	bool dir_given = false;           /* likewise for keygen's --dir */
+	const char *purge_option = NULL;  /* and for purge's */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -303,6 +318,16 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			ctl->key_dir = optarg;
 			dir_given = true;
 			break;
+		case ARG_DISH:
+			if (!*optarg)
+				return ctl_usage("--dish needs a dish name");
+			ctl->dish = optarg;
+			purge_option = "--dish";
+			break;
+		case ARG_YES:
+			ctl->yes = true;
+			purge_option = "--yes";
+			break;
 		case '?':
 			if (optopt == 0)
 				return ctl_usage("unknown option '%s'", argv[optind - 1]);
@@ -320,12 +345,15 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		args[n++] = argv[optind++];
 
 	if (n == 0)
-		return ctl_usage("no verb given (one of: chefs drain follow keygen menu order reload show status wait)");
+		return ctl_usage("no verb given (one of: cancel chefs drain follow keygen menu order purge reload retry "
+				 "show status wait)");
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
 	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
 	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
 		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
+	if (purge_option && strcmp(args[0], "purge") != 0)
+		return ctl_usage("%s is an option of 'purge', not of '%s'", purge_option, args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book.h"
 #include "kitchen.h"
 #include "log.h"
 #include "orders.h"
@@ -227,7 +228,10 @@ static const struct reader control_reader = {
 		[PROTO_DRAIN] = drain,
 		[PROTO_MENU] = menu,
 		[PROTO_ORDER] = order,
+		[PROTO_PURGE] = book_purge,
 		[PROTO_RELOAD] = reload,
+		[PROTO_RETRY] = book_retry,
+		[PROTO_REVOKE] = book_revoke,
 		[PROTO_SHOW] = show,
 		[PROTO_STATUS] = status,
 		[PROTO_WAIT] = wait_for,
