@@ -66,7 +66,7 @@ static void help(void)
 	       "Order dishes from kitchend and ask how the kitchen is doing.\n"
 	       "\n"
 	       "Verbs:\n"
-	       "  cancel ORDER [DISH...]   Cancel an order, or some of its dishes (by index: 0 or #0)\n"
+	       "  cancel ORDER [DISH...]   Cancel an order, or some dishes of it (by index, as show prints)\n"
 	       "  chefs                    List the chefs and what they are doing\n"
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
 	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
