@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The order book's cancel, purge and retry (issue 11), with real processes.
 
-One chef of one station and dishes of a second each: the first dish of an
-order cooks, the others wait at kitchend.
+One chef of one station and dishes of 3 s each: the first dish of an order
+cooks, the others wait at kitchend.
 - cancel: waiting dishes end cancelled at once; the cooking one gets CANCEL
   at its chef and ends cancelled when the chef lets it go; a second cancel,
   and a cancel of an unknown order, say so (exit 1), a dish out of the
@@ -12,17 +12,21 @@ order cooks, the others wait at kitchend.
 - retry: a dish of a cancelled order is cooked again (the order opens, is
   served, its earlier reasons kept); a dish failed by fault injection,
   retried once the fault is gone, is served with its reasons kept;
-- purge: every waiting dish (of a dish) is cancelled, with a count; without
-  a terminal it wants --yes."""
+- purge (behind a dish that holds the station for good): every waiting dish
+  (of a dish) is cancelled, with a count; without a terminal it wants
+  --yes."""
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-MENU = menu(("Tea", ["Leaves"]), ("Toast", ["Bread"]), ("Soup", ["Water"]))
+COOK_MS = 3000
+MENU = menu(("Tea", ["Leaves"]), ("Toast", ["Bread"]), ("Soup", ["Water"]), ("Glue", ["Resin"]))
+HANG = {"KITCHEN_CHEF_FAULTS": "Glue=hang"}  # a Glue holds its station for good
 
 
-def cooking(k, n=1):
-	return poll(lambda: k.status() if k.status()["dishes"]["cooking"] == n else None, 10,
-		    f"{n} dish(es) cooking")
+def cooking(k, order_id):
+	"""Wait until dish #0 of the order cooks (the one station's only dish)."""
+	return poll(lambda: k.show(order_id)["dishes"][0]["state"] == "cooking" or None, 10,
+		    f"dish #0 of order {order_id} to cook")
 
 
 def states(report):
@@ -31,7 +35,7 @@ def states(report):
 
 def cancel_and_retry(k):
 	o1 = k.order(*["Tea"] * 6)
-	cooking(k)
+	cooking(k, o1)
 	got = k.ctl_json("cancel", str(o1))
 	check_eq(got, {"order": o1, "cancelled": 5, "cancelling": 1, "finished": 0},
 		 "cancel of an order of 6, one cooking")
@@ -49,7 +53,7 @@ def cancel_and_retry(k):
 
 	# Some dishes only; an index out of the order changes nothing.
 	o2 = k.order("Tea", "Toast", "Tea")
-	cooking(k)
+	cooking(k, o2)
 	rc, out, err = k.ctl("cancel", str(o2), "#5")
 	check_eq(rc, 1, "a dish out of the order", out, err)
 	check("order %d has 3 dishes" % o2 in err, "it says how many dishes the order has", err)
@@ -73,8 +77,8 @@ def cancel_and_retry(k):
 
 
 def purge(k):
-	k.order(*["Tea"] * 3)
-	cooking(k)
+	# The one station hangs on a Glue: whatever comes after it waits.
+	cooking(k, k.order("Glue", "Tea", "Tea"))
 	k.order("Toast", "Toast", "Tea")
 	k.order("Toast")
 	rc, out, err = k.ctl("purge")
@@ -88,7 +92,7 @@ def purge(k):
 
 def crash_after_cancel(k):
 	o = k.order(*["Tea"] * 4)
-	cooking(k)
+	cooking(k, o)
 	got = k.ctl_json("cancel", str(o))
 	check_eq((got["cancelled"], got["cancelling"]), (3, 1), "cancel before the crash")
 	k.kill()
@@ -123,10 +127,11 @@ def retry_failed():
 
 
 def test():
-	with Kitchen(chefs={"local": 1, "threads": 1}, menu=MENU, timing={"cook_ms": 1000}) as k:
+	with Kitchen(chefs={"local": 1, "threads": 1}, menu=MENU, timing={"cook_ms": COOK_MS}, env=HANG,
+		     drain_timeout_ms=0) as k:
 		cancel_and_retry(k)
 		purge(k)
-	with Kitchen(chefs={"local": 1, "threads": 1}, menu=MENU, timing={"cook_ms": 1000}) as k:
+	with Kitchen(chefs={"local": 1, "threads": 1}, menu=MENU, timing={"cook_ms": COOK_MS}) as k:
 		crash_after_cancel(k)
 	retry_failed()
 
