@@ -9,6 +9,7 @@
 #include "verbs.h"
 
 #define ID_LEN 24
+#define PURGE_EXTRA_MS 60000
 
 /* ORDER [DISH...]: the order id and dish indexes ("3" or "#3") as the protocol wants them. */
 static int parse_order_dishes(char **args, size_t n_args, char (*out)[ID_LEN], const char **req)
@@ -120,7 +121,8 @@ int verb_purge(struct ctl *ctl, char **args, size_t n_args)
 		if (r < 0)
 			return r;
 	}
-	r = ctl_request(ctl, PROTO_PURGE, req, 1, 0, &m);
+	/* A million dishes take a while to commit: --timeout is for an answer, not for the work. */
+	r = ctl_request(ctl, PROTO_PURGE, req, 1, PURGE_EXTRA_MS, &m);
 	if (r < 0)
 		return r;
 	r = numbers(m, PROTO_PURGE, 1, &n);

@@ -503,7 +503,7 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	o->n_cancelled++;
 	if (d->in_queue)
 		os->n_tombstones++;
-	log_dish(LOG_INFO, d, chef, "cancelled", reason);
+	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
 	r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu cancelled: %m", (unsigned long long) d->id);
