@@ -113,16 +113,15 @@ struct walk {
 	bool stopped;           /* met an order that stays and is not keyed: what follows stays too */
 };
 
-/* Whether an order that finished at @finished_ms goes (its key expired). */
+/* Whether an order that finished at @finished_ms goes (its key expired).
+ * Whatever goes counts against the excess, by age too. */
 static bool goes(struct walk *w, uint64_t finished_ms)
 {
-	if (finished_ms < w->cut_ms)
-		return true;
-	if (w->excess > 0) {
+	if (finished_ms >= w->cut_ms && w->excess == 0)
+		return false;
+	if (w->excess > 0)
 		w->excess--;
-		return true;
-	}
-	return false;
+	return true;
 }
 
 static void take(struct store_prune *p, sqlite3_stmt *st)

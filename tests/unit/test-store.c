@@ -1230,6 +1230,20 @@ static int test_prune_max_orders(void)
 	CHECK(have_order(s, 3) && !have_order(s, 8) && !have_order(s, 9));
 	CHECK(have_order(s, 10) && have_order(s, 11) && have_order(s, 12) && have_order(s, 13));
 	store_close(&s);
+
+	/* With keep too: what goes by age counts against the excess. */
+	CHECK(open_fresh(&s) == 0);
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, id <= 5 ? now - 2 * DAY_MS + id : now - 1000 + id) == 0);
+	CHECK(old_order(s, 11, NULL, now, 0) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) {
+		.keep_ms = DAY_MS, .max_orders = 8, .key_retention_ms = DAY_MS,
+	});
+	CHECK(store_prune_sync(s) == 0);
+	for (uint64_t id = 1; id <= 11; id++)
+		CHECK(have_order(s, id) == (id > 5));
+	store_close(&s);
 	return 0;
 }
 
