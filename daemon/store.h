@@ -134,9 +134,9 @@
  * one whose idempotency key is still valid, nor the order of the highest
  * id). It does so in steps of at most STORE_PRUNE_ORDERS orders, one
  * transaction each (committed without an fdatasync), only while it has no
- * batch to commit (a batch handed over waits for at most the step under
- * way), at most one step every STORE_PRUNE_PAUSE_MS while there is a
- * backlog, else one look every STORE_PRUNE_IDLE_MS (store_writer.h). Never
+ * batch to commit (a batch handed over cuts the step under way short), in
+ * at most a tenth of its time while there is a backlog, else one look
+ * every STORE_PRUNE_IDLE_MS (store_writer.h has the pace). Never
  * on a full store, nor after a failed commit. A pruned order is not found
  * (store_get_order: -ENOENT); the served and failed dishes pruned are
  * counted in the table pruned, so store_count() still counts them. SQLite

@@ -39,8 +39,12 @@ static const char *const pstmt_sql[_PSTMT_MAX] = {
 };
 
 struct victim {
-	uint64_t id, first_dish, dishes;
+	uint64_t id, first_dish, dishes, finished_ms;
+	bool window;                     /* found by the window's walk */
 };
+
+/* How often a step looks whether a batch waits for it. */
+#define YIELD_EVERY 16
 
 struct store_prune {
 	sqlite3 *db;
@@ -124,12 +128,14 @@ static bool goes(struct walk *w, uint64_t finished_ms)
 	return true;
 }
 
-static void take(struct store_prune *p, sqlite3_stmt *st)
+static void take(struct store_prune *p, sqlite3_stmt *st, bool window)
 {
 	p->victims[p->n_victims++] = (struct victim) {
 		.id = (uint64_t) sql_column_i64(st, 0),
 		.first_dish = (uint64_t) sql_column_i64(st, 1),
 		.dishes = (uint64_t) sql_column_i64(st, 2),
+		.finished_ms = (uint64_t) sql_column_i64(st, 3),
+		.window = window,
 	};
 }
 
@@ -148,7 +154,7 @@ static int walk_front(struct store_prune *p, struct walk *w, uint64_t newest)
 			w->stopped = true;
 			break;
 		}
-		take(p, st);
+		take(p, st, false);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_error(p->db, pstmt_sql[PSTMT_FRONT]);
@@ -181,7 +187,7 @@ static int walk_window(struct store_prune *p, struct walk *w, uint64_t newest)
 			break;
 		}
 		if (!keyed)
-			take(p, st);
+			take(p, st, true);
 		p->cursor_ms = finished_ms;
 		p->cursor_id = (uint64_t) sql_column_i64(st, 0);
 	}
@@ -190,8 +196,10 @@ static int walk_window(struct store_prune *p, struct walk *w, uint64_t newest)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_error(p->db, pstmt_sql[PSTMT_WINDOW]);
 }
 
-/* Delete the victims, in one transaction; their counts into @ret. */
-static int delete_victims(struct store_prune *p, struct store_prune_step *ret)
+/* Delete the victims, in one transaction, the first ones only if @yield
+ * is set meanwhile; what it deleted into @ret, and the victims left out
+ * taken off the list. */
+static int delete_victims(struct store_prune *p, const atomic_bool *yield, struct store_prune_step *ret)
 {
 	sqlite3_stmt *ds = p->stmt[PSTMT_DISHES], *ts = p->stmt[PSTMT_TOTALS];
 	int r, rc;
@@ -199,6 +207,12 @@ static int delete_victims(struct store_prune *p, struct store_prune_step *ret)
 	r = sql_step(p->db, p->stmt[PSTMT_BEGIN]);
 	for (size_t i = 0; r >= 0 && i < p->n_victims; i++) {
 		const struct victim *v = &p->victims[i];
+
+		if (i > 0 && i % YIELD_EVERY == 0 && yield && atomic_load_explicit(yield, memory_order_relaxed)) {
+			p->n_victims = i;
+			ret->more = true;
+			break;
+		}
 
 		sqlite3_bind_int64(ds, 1, (sqlite3_int64) v->first_dish);
 		sqlite3_bind_int64(ds, 2, (sqlite3_int64) (v->first_dish + v->dishes));
@@ -231,13 +245,14 @@ static int delete_victims(struct store_prune *p, struct store_prune_step *ret)
 }
 
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    struct store_prune_step *ret)
+		    const atomic_bool *yield, struct store_prune_step *ret)
 {
 	struct walk w = {
 		.cut_ms = rules->keep_ms && wall > rules->keep_ms ? wall - rules->keep_ms : 0,
 		.key_cut_ms = wall > rules->key_retention_ms ? wall - rules->key_retention_ms : 0,
 	};
 	uint64_t newest = 0, cursor_ms = p->cursor_ms, cursor_id = p->cursor_id;
+	size_t n_found;
 	int r = 0;
 
 	*ret = (struct store_prune_step) { 0 };
@@ -262,9 +277,10 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 	if (p->n_victims == 0)
 		return 0;
 
+	n_found = p->n_victims;
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = NORMAL");
-	r = delete_victims(p, ret);
+	r = delete_victims(p, yield, ret);
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = FULL");
 	if (r < 0) {
@@ -273,6 +289,17 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 		p->cursor_id = cursor_id;
 		*ret = (struct store_prune_step) { 0 };
 		return r;
+	}
+	if (p->n_victims < n_found) {
+		/* Cut short: the window walks again from its last victim deleted
+		 * (what it skipped after it, it skips again). */
+		p->cursor_ms = cursor_ms;
+		p->cursor_id = cursor_id;
+		for (size_t i = 0; i < p->n_victims; i++)
+			if (p->victims[i].window) {
+				p->cursor_ms = p->victims[i].finished_ms;
+				p->cursor_id = p->victims[i].id;
+			}
 	}
 	ret->orders = p->n_victims;
 	p->finished = p->finished > p->n_victims ? p->finished - p->n_victims : 0;

@@ -39,6 +39,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -70,10 +71,12 @@ void store_prune_free(struct store_prune **p);
  * (no fdatasync; the connection's own setting is put back after it): a
  * pruning lost to a power cut is only done again, and the next batch's
  * commit syncs the -wal up to it anyway. 0 or -errno (sql_last_error()
- * says why); *ret is filled in either case.
+ * says why); *ret is filled in either case. When @yield (may be NULL)
+ * is found set (it is looked at every few orders), the step commits what
+ * it deleted so far and says more: a batch waits for it.
  */
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    struct store_prune_step *ret);
+		    const atomic_bool *yield, struct store_prune_step *ret);
 
 /* @n orders were finished by a commit (max_orders' count). */
 void store_prune_finished(struct store_prune *p, uint64_t n);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +93,7 @@ struct store_writer {
 	pthread_cond_t idle;            /* sync: the batch is applied */
 	/* Under lock. */
 	struct batch *todo;             /* handed over, not yet applied; NULL: idle */
+	atomic_bool todo_waits;         /* also read without the lock: a prune step yields to it */
 	struct batch *failed;           /* given back for lack of space, for the loop to take */
 	uint64_t committed;
 	uint64_t full_failures;         /* commits failed for lack of space, ever */
@@ -236,12 +238,13 @@ static void prune_locked(struct store_writer *w)
 	struct store_retention rules = w->retention;
 	struct store_prune_step step;
 	char why[sizeof(w->prune_msg)] = "";
-	uint64_t now;
+	uint64_t now, took_ms, start = now_ns();
 	int r;
 
 	pthread_mutex_unlock(&w->lock);
 	sql_clear_error();
-	r = store_prune_run(w->prune, &rules, wall_ms(), &step);
+	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, &step);
+	took_ms = (now_ns() - start) / 1000000;
 	if (r < 0) {
 		snprintf(why, sizeof(why), "%s", *sql_last_error() ? sql_last_error() : strerror(-r));
 		log_debug("store: failed to prune: %s", why);
@@ -258,7 +261,10 @@ static void prune_locked(struct store_writer *w)
 		w->pruned.orders += step.orders;
 		w->pruned.dishes += step.dishes;
 		w->pruned.steps += step.orders > 0;
-		w->prune_next_ms = now + (step.more ? STORE_PRUNE_PAUSE_MS : STORE_PRUNE_IDLE_MS);
+		/* A backlog takes at most a tenth of the thread's time (and
+		 * of a core the loop may want). */
+		w->prune_next_ms = now + (!step.more ? STORE_PRUNE_IDLE_MS :
+					  took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 : STORE_PRUNE_PAUSE_MS);
 	}
 	if (w->prune_sync && (r < 0 || !step.more)) {
 		w->prune_sync = false;
@@ -308,6 +314,7 @@ static void *writer_main(void *userdata)
 		if (!w->todo)
 			break;
 		b = w->todo;
+		atomic_store(&w->todo_waits, false);
 		r = w->error;
 		full = w->full;
 		pthread_mutex_unlock(&w->lock);
@@ -587,6 +594,7 @@ static void hand_over_locked(struct store_writer *w)
 	struct batch *next = w->current == &w->batches[0] ? &w->batches[1] : &w->batches[0];
 
 	w->todo = w->current;
+	atomic_store(&w->todo_waits, true);
 	next->number = w->current->number + 1;
 	next->n_recs = 0;
 	next->text_len = 0;

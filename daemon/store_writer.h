@@ -35,11 +35,15 @@
  * it never takes a lock a commit waits for. Whenever the thread has no
  * batch to apply and store_writer_set_retention() gave it rules, it runs
  * one step (at most STORE_PRUNE_ORDERS orders, one transaction) when one is
- * due, then looks for a batch again: a batch handed over meanwhile waits
- * for that step only. A step that stopped at its limit makes the next one
- * due STORE_PRUNE_PAUSE_MS later; one that found the end, STORE_PRUNE_IDLE_MS
- * later; one that failed (rolled back: not fatal, the batches go on),
- * STORE_PRUNE_RETRY_MS later. No step runs while the store is full or
+ * due, then looks for a batch again. A batch handed over during a step
+ * cuts it short: the step looks at a flag every 16 orders, and then commits
+ * what it deleted so far, so the batch waits for a few orders' deletes and
+ * a commit without fdatasync. A step that stopped at its limit (or was cut
+ * short) makes the next one due 9 times its own duration later, at least
+ * STORE_PRUNE_PAUSE_MS: a backlog takes at most a tenth of the thread's
+ * time (and of a core the loop may need). A step that found the end makes
+ * the next one due STORE_PRUNE_IDLE_MS later; one that failed (rolled
+ * back: not fatal, the batches go on), STORE_PRUNE_RETRY_MS later. No step runs while the store is full or
  * after a failed commit. What was pruned is counted under the lock, for
  * store_writer_pruned().
  */
