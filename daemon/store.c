@@ -77,9 +77,10 @@ static const char pruned_sql[] =
 	"CREATE TABLE IF NOT EXISTS pruned ("
 	"  orders INTEGER NOT NULL,"
 	"  served INTEGER NOT NULL,"
-	"  failed INTEGER NOT NULL"
+	"  failed INTEGER NOT NULL,"
+	"  cancelled INTEGER NOT NULL"
 	");"
-	"INSERT INTO pruned SELECT 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pruned);";
+	"INSERT INTO pruned SELECT 0, 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pruned);";
 
 _Static_assert(STORE_SCHEMA_VERSION == 3, "schema_sql and the conversions write version 3");
 _Static_assert(PROTO_PRIORITY_DEFAULT == 5, "the schema's default priority");
@@ -632,7 +633,7 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 /* The dishes retention deleted, added to @counts. */
 static int add_pruned(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
-	const char *sql = "SELECT served, failed FROM pruned";
+	const char *sql = "SELECT served, failed, cancelled FROM pruned";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -641,6 +642,7 @@ static int add_pruned(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		counts[PROTO_STATE_SERVED] += (uint64_t) sql_column_i64(st, 0);
 		counts[PROTO_STATE_FAILED] += (uint64_t) sql_column_i64(st, 1);
+		counts[PROTO_STATE_CANCELLED] += (uint64_t) sql_column_i64(st, 2);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);

@@ -116,9 +116,9 @@
  *     a reason), served or failed; written by one upsert each. A dish
  *     without a row is queued, never tried. There is no secondary index: an
  *     order's rows are the rowid range of its dishes.
- *   pruned(orders, served, failed)
- *     one row: the orders, served and failed dishes retention deleted (made
- *     at open where missing).
+ *   pruned(orders, served, failed, cancelled)
+ *     one row: the orders, and the served, failed and cancelled dishes
+ *     retention deleted (made at open where missing).
  *
  * "cooking" is never stored: handing a dish to a chef writes nothing, so
  * the store reports a dish at a chef as it was before (queued, its attempts

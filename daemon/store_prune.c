@@ -33,7 +33,8 @@ static const char *const pstmt_sql[_PSTMT_MAX] = {
 	/* An order's dishes are the rowid range of its dishes. */
 	[PSTMT_DISHES] = "DELETE FROM dishes WHERE id >= ?1 AND id < ?2 RETURNING state",
 	[PSTMT_ORDER] = "DELETE FROM orders WHERE id = ?1",
-	[PSTMT_TOTALS] = "UPDATE pruned SET orders = orders + ?1, served = served + ?2, failed = failed + ?3",
+	[PSTMT_TOTALS] = ("UPDATE pruned SET orders = orders + ?1, served = served + ?2, failed = failed + ?3, "
+			  "cancelled = cancelled + ?4"),
 	[PSTMT_BEGIN] = "BEGIN",
 	[PSTMT_COMMIT] = "COMMIT",
 };
@@ -90,9 +91,10 @@ void store_prune_free(struct store_prune **pp)
 	*pp = NULL;
 }
 
-void store_prune_finished(struct store_prune *p, uint64_t n)
+void store_prune_finished(struct store_prune *p, uint64_t finished, uint64_t reopened)
 {
-	p->finished += n;
+	p->finished += finished;
+	p->finished = p->finished > reopened ? p->finished - reopened : 0;
 }
 
 static int query_u64(struct store_prune *p, enum pstmt k, uint64_t *ret)
@@ -222,6 +224,7 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, struc
 			ret->dishes++;
 			ret->served += state == PROTO_STATE_SERVED;
 			ret->failed += state == PROTO_STATE_FAILED;
+			ret->cancelled += state == PROTO_STATE_CANCELLED;
 		}
 		if (rc != SQLITE_DONE)
 			r = sql_error(p->db, pstmt_sql[PSTMT_DISHES]);
@@ -235,6 +238,7 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, struc
 		sqlite3_bind_int64(ts, 1, (sqlite3_int64) p->n_victims);
 		sqlite3_bind_int64(ts, 2, (sqlite3_int64) ret->served);
 		sqlite3_bind_int64(ts, 3, (sqlite3_int64) ret->failed);
+		sqlite3_bind_int64(ts, 4, (sqlite3_int64) ret->cancelled);
 		r = sql_step(p->db, ts);
 	}
 	if (r >= 0)

@@ -17,8 +17,8 @@
  *
  * A step is one transaction that examines at most STORE_PRUNE_ORDERS
  * finished orders, oldest finished first, and deletes those that go. It
- * adds the served and failed dishes it deletes to the table pruned, so
- * that store_count() still says how many were ever served and failed.
+ * adds the served, failed and cancelled dishes it deletes to the table
+ * pruned, so that store_count() still says how many there ever were.
  *
  * Finding them costs what is deleted, not what is kept. Every order that
  * finished before the key cut-off (now - key_retention_ms) has an expired
@@ -52,7 +52,7 @@ struct store_prune;
 
 /* One step's doings. */
 struct store_prune_step {
-	uint64_t orders, served, failed, dishes;  /* deleted */
+	uint64_t orders, served, failed, cancelled, dishes;  /* deleted */
 	bool more;                  /* it stopped at STORE_PRUNE_ORDERS: there may be more */
 };
 
@@ -78,5 +78,6 @@ void store_prune_free(struct store_prune **p);
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
 		    const atomic_bool *yield, struct store_prune_step *ret);
 
-/* @n orders were finished by a commit (max_orders' count). */
-void store_prune_finished(struct store_prune *p, uint64_t n);
+/* A commit finished @finished orders and opened @reopened finished ones
+ * again (max_orders' count). */
+void store_prune_finished(struct store_prune *p, uint64_t finished, uint64_t reopened);

@@ -192,7 +192,7 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 {
 	struct batch_ids used;
 	size_t live = 0;
-	uint64_t finished = 0;
+	uint64_t finished = 0, reopened = 0;
 	int r;
 
 	for (size_t i = 0; i < b->n_recs; i++)
@@ -207,8 +207,10 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 		r = sql_step(w->db, w->stmt[WSTMT_BEGIN]);
 	for (size_t i = 0; r >= 0 && i < b->n_recs; i++) {
 		r = apply_rec(w, b, &b->recs[i]);
-		if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE)
+		if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE && b->recs[i].n[0] != 0)
 			finished += (uint64_t) sqlite3_changes(w->db);
+		else if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE)
+			reopened += (uint64_t) sqlite3_changes(w->db);
 	}
 	if (r >= 0)
 		r = sql_step(w->db, w->stmt[WSTMT_COMMIT]);
@@ -216,7 +218,7 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 		(void) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 	if (r >= 0) {
 		committed(w, &used);
-		store_prune_finished(w->prune, finished);
+		store_prune_finished(w->prune, finished, reopened);
 	}
 	return r;
 }

@@ -34,9 +34,10 @@ about 4 MiB). The test asserts that
 
 import os
 import re
+import sqlite3
 import time
 
-from harness import CHEF, Kitchen, check, check_eq, conf_text, main, menu, note
+from harness import CHEF, Kitchen, check, check_eq, conf_text, main, menu, note, store_dishes
 
 LOAD_S = 24
 LOADERS = 3
@@ -133,8 +134,17 @@ def test():
 		check_eq(k.show(last)["state"], "served", "the last order is still shown")
 		check(re.search(r"Pruned \d+ finished orders", k.log()), "kitchend should say what it pruned")
 
-		# The totals count the pruned dishes, also after a restart.
+		# The totals count the pruned dishes, also after a restart: no dish
+		# row is left without its order, and the store adds up.
 		check_eq(k.stop(), 0, "kitchend's exit status")
+		rows = store_dishes(k.store_path())
+		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
+		try:
+			pruned_orders, pruned_served = db.execute("SELECT orders, served FROM pruned").fetchone()
+		finally:
+			db.close()
+		check_eq(pruned_served + sum(1 for r in rows if r[3] == 2), total,
+			 "dishes served in the store: rows left and pruned", pruned_orders, len(rows))
 		k.start()
 		check_eq(served(k), total, "dishes served after a restart")
 
