@@ -138,7 +138,7 @@
  * at most a tenth of its time while there is a backlog, else one look
  * every STORE_PRUNE_IDLE_MS (store_writer.h has the pace). Never
  * on a full store, nor after a failed commit. A pruned order is not found
- * (store_get_order: -ENOENT); the served and failed dishes pruned are
+ * (store_get_order: -ENOENT); the served, failed and cancelled dishes pruned are
  * counted in the table pruned, so store_count() still counts them. SQLite
  * reuses the freed pages (its freelist) for new orders: the file stops
  * growing once as many orders finish as are pruned; it does not shrink

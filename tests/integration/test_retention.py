@@ -22,9 +22,12 @@ about 4 MiB). The test asserts that
   spare; without retention the run makes about 9 MB of kitchen.db on
   top of the same -wal;
 - kitchen.db stops growing: at the end it is at most GROWTH bytes bigger
-  than after the first third of the run, while the dishes served in the
-  last two thirds would have made it grow by more than that without
-  retention (checked too, so that the test proves something);
+  than after the first third of the run (by then it holds the orders of
+  the last few seconds at this machine's rate: a busier machine later in
+  the run holds fewer), while the dishes served in the last two thirds
+  would have made it grow by more than that without retention (checked
+  too, so that the test proves something: 3,500 dishes at least, where
+  this machine serves 5,000 to 18,000 even when busy);
 - the first orders answer not-found (kitchenctl show: exit 1, "no order"),
   the last ones are still shown served;
 - kitchend says so in its log ("Pruned N finished orders ..."), and
@@ -123,7 +126,7 @@ def test():
 
 		check(db - third[0] <= GROWTH, "kitchen.db should stop growing once orders are pruned",
 		      third[0], db)
-		check((total - third[1]) * BYTES_A_DISH > 2 * GROWTH,
+		check((total - third[1]) * BYTES_A_DISH > GROWTH,
 		      "the load should have been big enough to show growth without retention",
 		      total - third[1])
 

@@ -1272,6 +1272,43 @@ static int test_prune_backlog(void)
 	return 0;
 }
 
+/* Batches keep coming while a backlog is pruned (steps cut short by them):
+ * the totals add up, no dish row outlives its order. */
+static int test_prune_while_writing(void)
+{
+	struct store *s = NULL;
+	uint64_t now = wall_ms(), n_old = 4 * STORE_PRUNE_ORDERS, id = 1, counts[_PROTO_STATE_MAX];
+
+	CHECK(open_fresh(&s) == 0);
+	for (; id <= n_old; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, now - 2 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	/* New orders, each finished in the batch after its own, for a while. */
+	for (int turn = 0; turn < 400; turn++, id++) {
+		struct pollfd p = { .fd = store_fd(s), .events = POLLIN };
+		uint64_t committed;
+
+		CHECK(add_order(s, id, NULL, wall_ms(), id, 1, names) == 0);
+		if (id > n_old + 1) {
+			CHECK(store_dish_served(s, id - 1, 1, "chef-1", "Served Pizza", "Dough\n") == 0);
+			CHECK(store_order_done(s, id - 1, PROTO_STATE_SERVED, wall_ms()) == 0);
+		}
+		store_hand_over(s);
+		(void) poll(&p, 1, 1);
+		CHECK(store_poll(s, &committed) == 0);
+	}
+	CHECK(store_sync(s) == 0);
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(raw_number("SELECT count(*) FROM orders WHERE id <= 2000") == 0);
+	CHECK(raw_number("SELECT count(*) FROM dishes WHERE id NOT IN (SELECT first_dish FROM orders)") == 0);
+	CHECK(store_count(s, counts) == 0);
+	CHECK(counts[PROTO_STATE_SERVED] == n_old + 399);
+	CHECK(raw_number("SELECT orders FROM pruned") == (long long) n_old);
+	store_close(&s);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "empty store", test_empty },
 	{ "life of an order", test_life_of_an_order },
@@ -1301,6 +1338,7 @@ static const struct tap_case cases[] = {
 	{ "retention by age: open, recent, keyed and newest stay", test_prune_by_age },
 	{ "retention by count: the oldest finished go", test_prune_max_orders },
 	{ "retention of a backlog, in steps", test_prune_backlog },
+	{ "retention while batches come: the totals add up", test_prune_while_writing },
 };
 
 int main(void)
