@@ -630,30 +630,18 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 	return 0;
 }
 
-/* The dishes retention deleted, added to @counts. */
-static int add_pruned(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
-{
-	const char *sql = "SELECT served, failed, cancelled FROM pruned";
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sql_error(s->db, sql);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		counts[PROTO_STATE_SERVED] += (uint64_t) sql_column_i64(st, 0);
-		counts[PROTO_STATE_FAILED] += (uint64_t) sql_column_i64(st, 1);
-		counts[PROTO_STATE_CANCELLED] += (uint64_t) sql_column_i64(st, 2);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
-}
-
+/* One statement, so one snapshot: a prune step committed between two
+ * reads would count its dishes twice. */
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
-	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";  /* done */
+	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state "  /* done */
+			  "UNION ALL SELECT 2, served FROM pruned UNION ALL SELECT 3, failed FROM pruned "
+			  "UNION ALL SELECT 4, cancelled FROM pruned";
 	sqlite3_stmt *st;
 	int rc, r;
 
+	_Static_assert(PROTO_STATE_SERVED == 2 && PROTO_STATE_FAILED == 3 && PROTO_STATE_CANCELLED == 4,
+		       "the states in the statement above");
 	for (int i = 0; i < _PROTO_STATE_MAX; i++)
 		counts[i] = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -661,12 +649,10 @@ int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED || state == PROTO_STATE_CANCELLED)
-			counts[state] = (uint64_t) sql_column_i64(st, 1);
+			counts[state] += (uint64_t) sql_column_i64(st, 1);
 	}
 	r = rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
 	sqlite3_finalize(st);
-	if (r >= 0)
-		r = add_pruned(s, counts);
 	return fail(s, r);
 }
 

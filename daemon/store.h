@@ -139,7 +139,9 @@
  * every STORE_PRUNE_IDLE_MS (store_writer.h has the pace). Never
  * on a full store, nor after a failed commit. A pruned order is not found
  * (store_get_order: -ENOENT); the served, failed and cancelled dishes pruned are
- * counted in the table pruned, so store_count() still counts them. SQLite
+ * counted in the table pruned, so store_count() still counts them (in one
+ * statement: one snapshot, as every read that spans several rows must take
+ * while steps commit beside it). SQLite
  * reuses the freed pages (its freelist) for new orders: the file stops
  * growing once as many orders finish as are pruned; it does not shrink
  * (a VACUUM with kitchend stopped does that). The -wal is checkpointed

@@ -1309,6 +1309,30 @@ static int test_prune_while_writing(void)
 	return 0;
 }
 
+/* The totals read while a backlog goes stay what they were. */
+static int test_prune_count_steady(void)
+{
+	struct store *s = NULL;
+	struct store_pruned p = { 0 };
+	uint64_t now = wall_ms(), n = 10 * STORE_PRUNE_ORDERS, counts[_PROTO_STATE_MAX];
+	unsigned reads = 0;
+
+	CHECK(open_fresh(&s) == 0);
+	for (uint64_t id = 1; id <= n; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, now - 2 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	for (int i = 0; i < 100000 && p.orders < n - 1; i++, reads++) {
+		CHECK(store_count(s, counts) == 0);
+		CHECK(counts[PROTO_STATE_SERVED] == n);
+		store_pruned(s, &p, NULL, 0);
+	}
+	tap_diag("%u reads while %llu orders went", reads, (unsigned long long) p.orders);
+	CHECK(p.orders == n - 1);
+	store_close(&s);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "empty store", test_empty },
 	{ "life of an order", test_life_of_an_order },
@@ -1339,6 +1363,7 @@ static const struct tap_case cases[] = {
 	{ "retention by count: the oldest finished go", test_prune_max_orders },
 	{ "retention of a backlog, in steps", test_prune_backlog },
 	{ "retention while batches come: the totals add up", test_prune_while_writing },
+	{ "retention: the totals read meanwhile stay", test_prune_count_steady },
 };
 
 int main(void)
