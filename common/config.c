@@ -272,7 +272,8 @@ static const struct conftab_key keys[] = {
 	{ "orders.key_retention_s", CONFTAB_U64, OFF(orders_key_retention_s), .min = 1, .max = 31536000 },
 	{ "history.keep", CONFTAB_DURATION, OFF(history_keep_s), .min = 0, .max = 36500ull * 86400,
 	  .zero = "forever" },
-	{ "history.max_orders", CONFTAB_U64, OFF(history_max_orders), .min = 0, .max = 1000000000000ull },
+	{ "history.max_orders", CONFTAB_U64, OFF(history_max_orders), .min = 0,
+	  .max = 1000000000000ull },
 	{ "drain_timeout_ms", CONFTAB_U64, OFF(drain_timeout_ms), .min = 0, .max = 3600000 },
 	{ "store.synchronous", CONFTAB_STRING, OFF(store_synchronous), .check = check_synchronous },
 	{ "menu", CONFTAB_CUSTOM, .read = load_menu },  /* config_dump() writes it last */

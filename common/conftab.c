@@ -144,7 +144,8 @@ static int read_integer(struct conftab *t, const config_setting_t *s, const char
 }
 
 /* A duration (CONFTAB_DURATION) in seconds; one number and one unit, or .zero. */
-static int read_duration(struct conftab *t, const config_setting_t *s, const struct conftab_key *k, uint64_t *ret)
+static int read_duration(struct conftab *t, const config_setting_t *s, const struct conftab_key *k,
+			 uint64_t *ret)
 {
 	static const struct { char unit; uint64_t s; } units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
@@ -182,8 +183,9 @@ range:
 	return conftab_fail(t, s, "%s = \"%s\" is out of range (%llus..%llus)", k->name, v,
 			    (unsigned long long) k->min, (unsigned long long) k->max);
 bad:
-	return conftab_fail(t, s, "%s must be a duration: seconds, or a string such as \"45s\", \"30m\", "
-			    "\"12h\", \"7d\"%s%s%s", k->name, k->zero ? ", or \"" : "", k->zero ? k->zero : "",
+	return conftab_fail(t, s,
+			    "%s must be a duration: seconds, or a string such as \"45s\", \"30m\", \"12h\", "
+			    "\"7d\"%s%s%s", k->name, k->zero ? ", or \"" : "", k->zero ? k->zero : "",
 			    k->zero ? "\"" : "");
 }
 

@@ -171,9 +171,10 @@ static void note_pruned(struct kitchen *k, uint64_t now)
 		return;
 	}
 	if (p.orders > said->orders)
-		log_info("Pruned %llu finished order%s (%llu dish rows) from the order store; %llu since the start",
-			 (unsigned long long) (p.orders - said->orders), p.orders - said->orders == 1 ? "" : "s",
-			 (unsigned long long) (p.dishes - said->dishes), (unsigned long long) p.orders);
+		log_info("Pruned %llu finished order%s (%llu dish rows) from the order store; %llu "
+			 "since the start", (unsigned long long) (p.orders - said->orders),
+			 p.orders - said->orders == 1 ? "" : "s", (unsigned long long) (p.dishes - said->dishes),
+			 (unsigned long long) p.orders);
 	if (p.failures > said->failures && why[0])
 		log_warning("Failed to prune the order store: %s, ignoring; trying again in %d s", why,
 			    STORE_PRUNE_RETRY_MS / 1000);

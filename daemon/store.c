@@ -635,7 +635,8 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
 	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state "  /* done */
-			  "UNION ALL SELECT 2, served FROM pruned UNION ALL SELECT 3, failed FROM pruned "
+			  "UNION ALL SELECT 2, served FROM pruned "
+			  "UNION ALL SELECT 3, failed FROM pruned "
 			  "UNION ALL SELECT 4, cancelled FROM pruned";
 	sqlite3_stmt *st;
 	int rc, r;

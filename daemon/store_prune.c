@@ -25,16 +25,18 @@ static const char *const pstmt_sql[_PSTMT_MAX] = {
 	[PSTMT_COUNT] = "SELECT count(*) FROM orders WHERE done != 0",
 	/* Before the key cut-off ?1: no key there is valid. */
 	[PSTMT_FRONT] = ("SELECT id, first_dish, dishes, finished_ms FROM orders "
-			 "WHERE done != 0 AND finished_ms < ?1 AND id < ?2 ORDER BY finished_ms, id LIMIT ?3"),
+			 "WHERE done != 0 AND finished_ms < ?1 AND id < ?2 "
+			 "ORDER BY finished_ms, id LIMIT ?3"),
 	/* After the cursor (?2, ?3), from the key cut-off on: ?1 is the key cut-off. */
-	[PSTMT_WINDOW] = ("SELECT id, first_dish, dishes, finished_ms, key IS NOT NULL AND created_ms >= ?1 "
-			  "FROM orders WHERE done != 0 AND finished_ms >= ?2 AND (finished_ms > ?2 OR id > ?3) "
-			  "AND id < ?4 ORDER BY finished_ms, id LIMIT ?5"),
+	[PSTMT_WINDOW] = ("SELECT id, first_dish, dishes, finished_ms, "
+			  "key IS NOT NULL AND created_ms >= ?1 FROM orders "
+			  "WHERE done != 0 AND finished_ms >= ?2 AND (finished_ms > ?2 OR id > ?3) AND id < ?4 "
+			  "ORDER BY finished_ms, id LIMIT ?5"),
 	/* An order's dishes are the rowid range of its dishes. */
 	[PSTMT_DISHES] = "DELETE FROM dishes WHERE id >= ?1 AND id < ?2 RETURNING state",
 	[PSTMT_ORDER] = "DELETE FROM orders WHERE id = ?1",
-	[PSTMT_TOTALS] = ("UPDATE pruned SET orders = orders + ?1, served = served + ?2, failed = failed + ?3, "
-			  "cancelled = cancelled + ?4"),
+	[PSTMT_TOTALS] = ("UPDATE pruned SET orders = orders + ?1, served = served + ?2, "
+			  "failed = failed + ?3, cancelled = cancelled + ?4"),
 	[PSTMT_BEGIN] = "BEGIN",
 	[PSTMT_COMMIT] = "COMMIT",
 };
@@ -71,7 +73,8 @@ int store_prune_new(sqlite3 *db, struct store_prune **ret)
 	r = sql_query_u64(db, "PRAGMA synchronous", &sync);
 	p->sync_full = sync >= 2;
 	for (int k = 0; r >= 0 && k < _PSTMT_MAX; k++)
-		if (sqlite3_prepare_v3(db, pstmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &p->stmt[k], NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(db, pstmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &p->stmt[k],
+				       NULL) != SQLITE_OK)
 			r = sql_error(db, pstmt_sql[k]);
 	if (r < 0) {
 		store_prune_free(&p);
@@ -210,7 +213,8 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, struc
 	for (size_t i = 0; r >= 0 && i < p->n_victims; i++) {
 		const struct victim *v = &p->victims[i];
 
-		if (i > 0 && i % YIELD_EVERY == 0 && yield && atomic_load_explicit(yield, memory_order_relaxed)) {
+		if (i > 0 && i % YIELD_EVERY == 0 && yield &&
+		    atomic_load_explicit(yield, memory_order_relaxed)) {
 			p->n_victims = i;
 			ret->more = true;
 			break;
@@ -273,7 +277,8 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 	if (r >= 0 && (w.cut_ms > 0 || w.excess > 0))
 		r = walk_front(p, &w, newest);
 	/* Only when an order past the key cut-off may go. */
-	if (r >= 0 && !w.stopped && w.examined < STORE_PRUNE_ORDERS && (w.cut_ms > w.key_cut_ms || w.excess > 0))
+	if (r >= 0 && !w.stopped && w.examined < STORE_PRUNE_ORDERS &&
+	    (w.cut_ms > w.key_cut_ms || w.excess > 0))
 		r = walk_window(p, &w, newest);
 	if (r < 0)
 		return r;

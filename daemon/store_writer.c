@@ -265,8 +265,11 @@ static void prune_locked(struct store_writer *w)
 		w->pruned.steps += step.orders > 0;
 		/* A backlog takes at most a tenth of the thread's time (and
 		 * of a core the loop may want). */
-		w->prune_next_ms = now + (!step.more ? STORE_PRUNE_IDLE_MS :
-					  took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 : STORE_PRUNE_PAUSE_MS);
+		if (!step.more)
+			w->prune_next_ms = now + STORE_PRUNE_IDLE_MS;
+		else
+			w->prune_next_ms = now + (took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 :
+						  STORE_PRUNE_PAUSE_MS);
 	}
 	if (w->prune_sync && (r < 0 || !step.more)) {
 		w->prune_sync = false;

@@ -43,9 +43,9 @@
  * STORE_PRUNE_PAUSE_MS: a backlog takes at most a tenth of the thread's
  * time (and of a core the loop may need). A step that found the end makes
  * the next one due STORE_PRUNE_IDLE_MS later; one that failed (rolled
- * back: not fatal, the batches go on), STORE_PRUNE_RETRY_MS later. No step runs while the store is full or
- * after a failed commit. What was pruned is counted under the lock, for
- * store_writer_pruned().
+ * back: not fatal, the batches go on), STORE_PRUNE_RETRY_MS later. No
+ * step runs while the store is full or after a failed commit. What was
+ * pruned is counted under the lock, for store_writer_pruned().
  */
 #pragma once
 
