@@ -34,6 +34,12 @@
  * scan), then kept up by store_prune_finished() and what the steps delete,
  * and counted again every STORE_PRUNE_RECOUNT_MS.
  *
+ * Not guarded: an order the loop reads back to open it again (a retry of a
+ * finished order, book.h) may be pruned between that read and the commit
+ * of its retry, if it crosses keep in those milliseconds or waits in a
+ * backlog; its retried dishes are then cooked and recorded without their
+ * order row.
+ *
  * All of it runs on one thread, the writer's; nothing here logs above debug.
  */
 #pragma once
