@@ -20,6 +20,8 @@
  *	         when the recipe wrote a "--" element before "{input}" (the
  *	         getopt end of options); otherwise the dish is refused. An input
  *	         with a NUL byte or longer than RECIPE_ARG_MAX is refused too.
+ *	         ("-" alone after "--" stays an operand, which many programs
+ *	         read as "stdin": it holds the same input.)
  *	stdout   the dish's result, bytes, up to max_output (RECIPE_MAX_OUTPUT by
  *	         default); the rest is read and thrown away, so the program never
  *	         blocks on a full pipe, and RECIPE_CUT_NOTE ("\n[output cut at %zu

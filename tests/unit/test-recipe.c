@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,6 +29,9 @@
 #include "util.h"
 
 static char tmp[] = "/tmp/test-recipe.XXXXXX";
+
+/* What a time bound allows beyond its due on a loaded machine. */
+#define SLACK_MS 3000
 
 static int fd_count(void)
 {
@@ -281,7 +285,8 @@ static int test_timeout(void)
 	CHECK(res.outcome == RECIPE_TIMED_OUT);
 	EXPECT_STR(res.reason, "timed out after 200 ms");
 	tap_diag("deaf to SIGTERM: ended after %" PRIu64 " ms (time-out 200 + grace 300)", took);
-	CHECK(took >= 500 && took < 1500);
+	/* The upper bound leaves a loaded machine (an ASan build beside others) its slack. */
+	CHECK(took >= 500 && took < 500 + SLACK_MS);
 	recipe_free(&run);
 
 	/* One that hears SIGTERM goes at once, not after the grace. */
@@ -292,7 +297,8 @@ static int test_timeout(void)
 	took = now_ms() - t0;
 	recipe_result(run, &res);
 	CHECK(res.outcome == RECIPE_TIMED_OUT);
-	CHECK(took >= 200 && took < 1500);
+	tap_diag("hears SIGTERM: ended after %" PRIu64 " ms (time-out 200, grace 5000)", took);
+	CHECK(took >= 200 && took < 200 + SLACK_MS);
 	recipe_free(&run);
 	CHECK(!tap_failed);
 	END;
@@ -319,7 +325,7 @@ static int test_cancel_stop_fd(void)
 	recipe_result(run, &res);
 	CHECK(res.outcome == RECIPE_CANCELLED);
 	EXPECT_STR(res.reason, "cancelled");
-	CHECK(took >= 190 && took < 1500);
+	CHECK(took >= 190 && took < 200 + SLACK_MS);
 	recipe_free(&run);
 	CHECK(!tap_failed);
 	END;
@@ -397,7 +403,7 @@ static int test_grandchild(void)
 	pid_t pid;
 
 	CHECK(cook(argv, NULL, NULL, 0, NULL, &run) == 0);
-	CHECK(now_ms() - t0 < 2000);
+	CHECK(now_ms() - t0 < SLACK_MS);
 	recipe_result(run, &res);
 	CHECK(res.outcome == RECIPE_SERVED);
 	EXPECT_STR(res.output, "done\n");
@@ -428,7 +434,7 @@ static int test_grandchild_escaped(void)
 	if (access("/usr/bin/setsid", X_OK) != 0)
 		return TAP_SKIP("no setsid(1)");
 	CHECK(cook(argv, NULL, NULL, 0, NULL, &run) == 0);
-	CHECK(now_ms() - t0 < 2000);
+	CHECK(now_ms() - t0 < SLACK_MS);
 	recipe_result(run, &res);
 	CHECK(res.outcome == RECIPE_SERVED);
 	EXPECT_STR(res.output, "done\n");
@@ -625,6 +631,12 @@ static int test_input_argument(void)
 	EXPECT_STR(res.output, "--help\n");
 	recipe_free(&run);
 
+	/* Not UTF-8, not a problem: bytes, exactly. */
+	CHECK(cook(plain, NULL, "\377\376 \n\t", 5, NULL, &run) == 0);
+	recipe_result(run, &res);
+	EXPECT_STR(res.output, "1 [\377\376 \n\t]");
+	recipe_free(&run);
+
 	/* An empty input is one empty element. */
 	CHECK(cook(plain, NULL, "", 0, NULL, &run) == 0);
 	recipe_result(run, &res);
@@ -776,6 +788,36 @@ static int test_sigchld_ignored(void)
 	END;
 }
 
+static int test_signals_reset(void)
+{
+	BEGIN;
+	/* The chef blocks SIGTERM and SIGINT and ignores SIGPIPE: none of it reaches the program. */
+	const char *argv[] = { "grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status", NULL };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe, old_int;
+	sigset_t block, old_mask;
+	struct recipe_run *run;
+	struct recipe_result res;
+	int r;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	CHECK(pthread_sigmask(SIG_BLOCK, &block, &old_mask) == 0);
+	CHECK(sigaction(SIGPIPE, &ign, &old_pipe) == 0);
+	CHECK(sigaction(SIGINT, &ign, &old_int) == 0);
+	r = cook(argv, NULL, NULL, 0, NULL, &run);
+	CHECK(sigaction(SIGINT, &old_int, NULL) == 0);
+	CHECK(sigaction(SIGPIPE, &old_pipe, NULL) == 0);
+	CHECK(pthread_sigmask(SIG_SETMASK, &old_mask, NULL) == 0);
+	CHECK(r == 0);
+	recipe_result(run, &res);
+	CHECK(res.outcome == RECIPE_SERVED);
+	EXPECT_STR(res.output, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+	recipe_free(&run);
+	CHECK(!tap_failed);
+	END;
+}
+
 static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	return remove(path);
@@ -798,6 +840,7 @@ static const struct tap_case tests[] = {
 	{ "output cut", test_output_cut },
 	{ "SIGCHLD ignored", test_sigchld_ignored },
 	{ "signal reason", test_signal_reason },
+	{ "signals reset", test_signals_reset },
 	{ "stage lines", test_stage_lines },
 	{ "time-out", test_timeout },
 	{ "unread input", test_unread_input },
@@ -808,6 +851,8 @@ int main(void)
 	int r;
 
 	alarm(120); /* whatever hangs, the test ends */
+	/* Line by line: a sanitizer that ends the process must not take the TAP lines with it. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 1;
