@@ -20,8 +20,9 @@
  *	         when the recipe wrote a "--" element before "{input}" (the
  *	         getopt end of options); otherwise the dish is refused. An input
  *	         with a NUL byte or longer than RECIPE_ARG_MAX is refused too.
- *	         ("-" alone after "--" stays an operand, which many programs
- *	         read as "stdin": it holds the same input.)
+ *	         stdin carries the input all the same. ("-" alone after "--"
+ *	         stays an operand, which many programs read as "stdin": it
+ *	         holds the same input.)
  *	stdout   the dish's result, bytes, up to max_output (RECIPE_MAX_OUTPUT by
  *	         default); the rest is read and thrown away, so the program never
  *	         blocks on a full pipe, and RECIPE_CUT_NOTE ("\n[output cut at %zu
@@ -72,12 +73,15 @@
  * run's fds (recipe_pollfds(): a pidfd, and the stdin, stdout and stderr
  * pipes, all non-blocking and close-on-exec) into the poll they already do,
  * next to their own sockets, and call recipe_step() when it wakes; a CANCEL
- * calls recipe_cancel(). No stop fd, no thread, no signal handler (SIGCHLD
+ * calls recipe_cancel() and the loop goes on until the group is gone (at most
+ * the grace), a STOP calls recipe_free(), which kills at once. No stop fd, no thread, no signal handler (SIGCHLD
  * is not used; the chef must not ignore it or reap children with wait(-1):
  * a run whose program was reaped elsewhere ends RECIPE_FAILED, "its exit
  * status was lost (reaped by another)").
  * recipe_run() is the same loop for a caller that has only a stop fd to
- * watch (a plain thread, the tests).
+ * watch (a plain thread, the tests). The one wait inside: recipe_start()
+ * returns when the program has been exec'd or has failed to be: a fork and
+ * an exec, not the program's run.
  *
  *	struct recipe_run *run;
  *	r = recipe_start(&recipe, &dish, on_stage, st, &run);
@@ -87,9 +91,9 @@
  *		struct pollfd fds[RECIPE_POLL_MAX + 1];
  *		size_t n = recipe_pollfds(run, fds);
  *		fds[n] = (struct pollfd) { .fd = zmq_fd, .events = POLLIN };
- *		poll(fds, n + 1, recipe_timeout_ms(run));    // or zmq_poll() items
- *		if (cancel_came)
- *			recipe_cancel(run);
+ *		poll(fds, n + 1, recipe_timeout_ms(run));
+ *		if (drain_dealer(st) == CANCELLED)     // ZMQ_FD is edge-triggered:
+ *			recipe_cancel(run);            // drain before each poll
  *	}
  *	struct recipe_result res;
  *	recipe_result(run, &res);     // res.outcome, res.output, res.reason
