@@ -778,9 +778,23 @@ static void finish(struct recipe_run *run)
 	close_fd(&run->pidfd);
 }
 
-int recipe_step(struct recipe_run *run)
+/* Has the program exited? Peeks (WNOWAIT): the zombie keeps the group id ours for the kill. */
+static bool exited(struct recipe_run *run)
 {
 	siginfo_t si = { 0 };
+
+	if (waitid(P_PID, (id_t) run->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+		return si.si_pid != 0;
+	if (errno != ECHILD)
+		return false;
+	/* Reaped by someone else (SIGCHLD ignored, a wait(-1)): gone all the same. */
+	run->reaped = true;
+	run->lost = true;
+	return true;
+}
+
+int recipe_step(struct recipe_run *run)
+{
 	uint64_t now;
 
 	if (run->outcome != RECIPE_RUNNING)
@@ -789,23 +803,17 @@ int recipe_step(struct recipe_run *run)
 	drain(run, &run->fd_out, true, READS_A_STEP);
 	drain(run, &run->fd_err, false, READS_A_STEP);
 
-	now = now_ms();
-	if (run->ending == RECIPE_RUNNING && next_deadline(run) <= now)
-		end_with(run, RECIPE_TIMED_OUT);
-	if (run->ending != RECIPE_RUNNING && !run->killed && run->kill_at_ms <= now) {
-		signal_group(run, SIGKILL);
-		run->killed = true;
-	}
-
-	/* Exited? Peek first (WNOWAIT): the zombie still holds the group id for the kill. */
-	if (waitid(P_PID, (id_t) run->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-		if (errno != ECHILD)
-			return 0;
-		/* Reaped by someone else (SIGCHLD ignored, a wait(-1)): it is gone all the same. */
-		run->reaped = true;
-		run->lost = true;
-	} else if (si.si_pid == 0)
+	/* An exit that came first counts, even when a deadline has passed since. */
+	if (!exited(run)) {
+		now = now_ms();
+		if (run->ending == RECIPE_RUNNING && next_deadline(run) <= now)
+			end_with(run, RECIPE_TIMED_OUT);
+		if (run->ending != RECIPE_RUNNING && !run->killed && run->kill_at_ms <= now) {
+			signal_group(run, SIGKILL);
+			run->killed = true;
+		}
 		return 0;
+	}
 	if (!run->reaped) {
 		signal_group(run, SIGKILL);
 		reap(run);

@@ -376,6 +376,31 @@ static int test_cancel_events(void)
 	END;
 }
 
+static int test_exit_before_late_look(void)
+{
+	BEGIN;
+	/* The program is done before its time-out; the caller looks only after it. */
+	const char *argv[] = { "printf", "in time", NULL };
+	struct recipe r = { .argv = argv, .dir = tmp, .timeout_ms = 50 };
+	struct recipe_dish d = { .chef = "c" };
+	struct recipe_run *run;
+	struct recipe_result res;
+	struct pollfd fds[RECIPE_POLL_MAX];
+
+	CHECK(recipe_start(&r, &d, NULL, NULL, &run) == 0);
+	CHECK(recipe_pollfds(run, fds) >= 1);
+	CHECK(poll(fds, 1, 5000) == 1); /* the pidfd: it has exited */
+	usleep(150 * 1000);
+	while (recipe_step(run) == 0)
+		;
+	recipe_result(run, &res);
+	CHECK(res.outcome == RECIPE_SERVED);
+	EXPECT_STR(res.output, "in time");
+	recipe_free(&run);
+	CHECK(!tap_failed);
+	END;
+}
+
 static int test_free_running(void)
 {
 	BEGIN;
@@ -884,6 +909,7 @@ static const struct tap_case tests[] = {
 	{ "echo big input", test_echo_big },
 	{ "echo bytes", test_echo_bytes },
 	{ "environment and directory", test_environment },
+	{ "exit before a late look", test_exit_before_late_look },
 	{ "exit status reason", test_exit_reason },
 	{ "free while running", test_free_running },
 	{ "grandchild holds stdout", test_grandchild },
