@@ -115,6 +115,8 @@ const char *recipe_invalid(const struct recipe *r)
 		return "the recipe has no working directory";
 	if (strlen(r->dir) >= PATH_MAX)
 		return "the recipe's working directory is too long";
+	if (r->max_output > RECIPE_MAX_OUTPUT_CAP)
+		return "the recipe's max_output is over " RECIPE_MAX_OUTPUT_CAP_TEXT;
 	for (size_t i = 1; r->argv[i]; i++)
 		if (strcmp(r->argv[i], RECIPE_INPUT_ARG) == 0)
 			inputs++;
@@ -693,10 +695,13 @@ static void signal_group(struct recipe_run *run, int sig)
 
 static void end_with(struct recipe_run *run, enum recipe_outcome why)
 {
+	uint64_t now;
+
 	if (run->outcome != RECIPE_RUNNING || run->reaped || run->ending != RECIPE_RUNNING)
 		return;
 	run->ending = why;
-	run->kill_at_ms = now_ms() + run->grace_ms;
+	now = now_ms();
+	run->kill_at_ms = run->grace_ms > UINT64_MAX - now ? UINT64_MAX : now + run->grace_ms;
 	signal_group(run, SIGTERM);
 }
 

@@ -115,6 +115,9 @@
 /* The program's PATH, and where a bare argv[0] is looked up. */
 #define RECIPE_PATH "/usr/local/bin:/usr/bin:/bin"
 #define RECIPE_MAX_OUTPUT (1024 * 1024)
+/* The most a recipe may ask to keep (recipe_invalid()). */
+#define RECIPE_MAX_OUTPUT_CAP ((size_t) 1 << 30)
+#define RECIPE_MAX_OUTPUT_CAP_TEXT "1 GiB"
 #define RECIPE_GRACE_MS 2000
 #define RECIPE_CUT_NOTE "\n[output cut at %zu bytes]"
 /* Bytes of one stage line (without its NUL), and stage lines kept for the reason. */
@@ -129,7 +132,7 @@ struct recipe {
 	const char *dir;         /* working directory, required */
 	uint64_t timeout_ms;     /* 0: none */
 	uint64_t grace_ms;       /* SIGTERM to SIGKILL; 0: RECIPE_GRACE_MS */
-	size_t max_output;       /* bytes of stdout kept; 0: RECIPE_MAX_OUTPUT */
+	size_t max_output;       /* bytes of stdout kept; 0: RECIPE_MAX_OUTPUT; at most _CAP */
 	uint64_t cpu_seconds;    /* RLIMIT_CPU; 0: not set, and so on */
 	uint64_t memory_bytes;   /* RLIMIT_AS */
 	uint64_t open_files;     /* RLIMIT_NOFILE */

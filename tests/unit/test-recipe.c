@@ -786,6 +786,10 @@ static int test_invalid_recipe(void)
 	r.argv = ok; /* only a whole element is the input */
 	CHECK(!recipe_invalid(&r));
 	CHECK(!recipe_refusal(&r, &(struct recipe_dish) { .input = "-x", .input_len = 2 }));
+	r.max_output = RECIPE_MAX_OUTPUT_CAP + 1;
+	CHECK(recipe_invalid(&r));
+	r.max_output = RECIPE_MAX_OUTPUT_CAP;
+	CHECK(!recipe_invalid(&r));
 	r.dir = NULL;
 	CHECK(recipe_invalid(&r));
 	CHECK(run == NULL);
