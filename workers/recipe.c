@@ -1,7 +1,6 @@
 #include "recipe.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -10,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
+#include "spawn.h"
 #include "util.h"
 
 /* Reads of one pipe in one recipe_step(): 1 MiB, then the caller's turn. */
@@ -25,31 +24,14 @@
 /* Input bytes written a step, likewise. */
 #define WRITE_CHUNK 65536
 
-/* Where the child failed, as it reports it through the exec pipe. */
-enum spawn_step {
-	SPAWN_SETUP,
-	SPAWN_CHDIR,
-	SPAWN_LIMIT,
-	SPAWN_EXEC,
-};
-
-struct spawn_report {
-	int step;  /* enum spawn_step */
-	int error; /* errno */
-};
-
-/* All the child needs, made before fork(): after it, nothing is allocated. */
-struct spawn {
-	char *path;        /* the program, resolved */
-	const char **argv; /* points into the recipe's argv and arg */
+/* What recipe_start() makes for spawn_start(), freed once the program runs. */
+struct prepared {
+	char *path;        /* the program, found */
+	const char **argv; /* points into the recipe's argv, and at arg */
 	char *arg;         /* the input as an argv element, or NULL */
 	char *envp[8];
-	const char *dir;
-	int limit_res[3];
-	struct rlimit limit[3];
+	struct spawn_limit limits[3];
 	size_t n_limits;
-	int fds[3];    /* the child's stdin, stdout, stderr */
-	int report_fd; /* the exec pipe's write end */
 };
 
 struct recipe_run {
@@ -194,181 +176,87 @@ static void fail_early(struct recipe_run *run, const char *what, int err)
 		  (size_t) n < sizeof(run->reason) - 1 ? (size_t) n : sizeof(run->reason) - 1);
 }
 
-/* Find a bare @name in RECIPE_PATH; a new string in *ret, 0, or -ENOENT/-ENOMEM. */
-static int resolve(const char *name, char **ret)
+static void prepared_done(struct prepared *p)
 {
-	const char *p = RECIPE_PATH;
-
-	if (strchr(name, '/')) {
-		*ret = strdup(name);
-		return *ret ? 0 : -ENOMEM;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ":");
-		char *path;
-
-		if (asprintf(&path, "%.*s/%s", (int) n, p, name) < 0)
-			return -ENOMEM;
-		if (access(path, X_OK) == 0) {
-			*ret = path;
-			return 0;
-		}
-		free(path);
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return -ENOENT;
+	free(p->path);
+	free(p->argv);
+	free(p->arg);
+	for (size_t i = 0; p->envp[i]; i++)
+		free(p->envp[i]);
 }
 
-static void spawn_done(struct spawn *s)
+static void add_limit(struct prepared *p, int resource, uint64_t soft, uint64_t hard)
 {
-	free(s->path);
-	free(s->argv);
-	free(s->arg);
-	for (size_t i = 0; s->envp[i]; i++)
-		free(s->envp[i]);
+	p->limits[p->n_limits++] = (struct spawn_limit) { resource, soft, hard };
 }
 
-static void set_limit(struct spawn *s, int res, uint64_t soft, uint64_t hard)
-{
-	struct rlimit now;
-
-	if (getrlimit(res, &now) == 0 && now.rlim_max != RLIM_INFINITY) {
-		soft = soft < now.rlim_max ? soft : now.rlim_max;
-		hard = hard < now.rlim_max ? hard : now.rlim_max;
-	}
-	s->limit_res[s->n_limits] = res;
-	s->limit[s->n_limits].rlim_cur = (rlim_t) soft;
-	s->limit[s->n_limits].rlim_max = (rlim_t) hard;
-	s->n_limits++;
-}
-
-/* Append one "NAME=value" to the child's environment; 0 or -ENOMEM. */
-static int env_add(struct spawn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int env_add(struct spawn *s, const char *fmt, ...)
+/* Append one "NAME=value" to the program's environment; 0 or -ENOMEM. */
+static int env_add(struct prepared *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int env_add(struct prepared *p, const char *fmt, ...)
 {
 	size_t n = 0;
 	va_list ap;
 	char *e;
 	int r;
 
-	while (s->envp[n])
+	while (p->envp[n])
 		n++;
-	if (n + 1 >= ELEMENTSOF(s->envp))
+	if (n + 1 >= ELEMENTSOF(p->envp))
 		return -ENOMEM;
 	va_start(ap, fmt);
 	r = vasprintf(&e, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return -ENOMEM;
-	s->envp[n] = e;
+	p->envp[n] = e;
 	return 0;
 }
 
-/* Make the child's argv, environment and limits. 0, -ENOENT (no program) or -ENOMEM. */
-static int spawn_prepare(struct spawn *s, const struct recipe *r, const struct recipe_dish *d)
+/* Make the program's argv, environment and limits, and find it. 0, -ENOENT or -ENOMEM. */
+static int prepare(struct prepared *p, const struct recipe *r, const struct recipe_dish *d)
 {
 	size_t argc = 0;
 	bool ended;
 	int in;
 
-	*s = (struct spawn) { .fds = { -1, -1, -1 }, .report_fd = -1, .dir = r->dir };
+	*p = (struct prepared) { 0 };
 	while (r->argv[argc])
 		argc++;
-	s->argv = calloc(argc + 1, sizeof(*s->argv));
-	if (!s->argv)
+	p->argv = calloc(argc + 1, sizeof(*p->argv));
+	if (!p->argv)
 		return -ENOMEM;
 	for (size_t i = 0; i < argc; i++)
-		s->argv[i] = r->argv[i];
+		p->argv[i] = r->argv[i];
 	in = input_arg(r, &ended);
 	if (in >= 0) {
-		s->arg = malloc(d->input_len + 1);
-		if (!s->arg)
+		p->arg = malloc(d->input_len + 1);
+		if (!p->arg)
 			return -ENOMEM;
 		if (d->input_len > 0)
-			memcpy(s->arg, d->input, d->input_len);
-		s->arg[d->input_len] = '\0';
-		s->argv[in] = s->arg;
+			memcpy(p->arg, d->input, d->input_len);
+		p->arg[d->input_len] = '\0';
+		p->argv[in] = p->arg;
 	}
 
-	if (env_add(s, "PATH=%s", RECIPE_PATH) < 0 || env_add(s, "HOME=%s", r->dir) < 0 ||
-	    env_add(s, "LANG=C.UTF-8") < 0 || env_add(s, "KITCHEN_ORDER=%" PRIu64, d->order) < 0 ||
-	    env_add(s, "KITCHEN_DISH=%" PRIu64, d->dish) < 0 ||
-	    env_add(s, "KITCHEN_ATTEMPT=%" PRIu64, d->attempt) < 0 ||
-	    env_add(s, "KITCHEN_CHEF=%s", d->chef ? d->chef : "") < 0)
+	if (env_add(p, "PATH=%s", RECIPE_PATH) < 0 || env_add(p, "HOME=%s", r->dir) < 0 ||
+	    env_add(p, "LANG=C.UTF-8") < 0 || env_add(p, "KITCHEN_ORDER=%" PRIu64, d->order) < 0 ||
+	    env_add(p, "KITCHEN_DISH=%" PRIu64, d->dish) < 0 ||
+	    env_add(p, "KITCHEN_ATTEMPT=%" PRIu64, d->attempt) < 0 ||
+	    env_add(p, "KITCHEN_CHEF=%s", d->chef ? d->chef : "") < 0)
 		return -ENOMEM;
 
+	/* CPU: SIGXCPU at the limit, SIGKILL a second later. */
 	if (r->cpu_seconds > 0)
-		set_limit(s, RLIMIT_CPU, r->cpu_seconds, r->cpu_seconds + (r->cpu_seconds < UINT64_MAX));
+		add_limit(p, RLIMIT_CPU, r->cpu_seconds, r->cpu_seconds + (r->cpu_seconds < UINT64_MAX));
 	if (r->memory_bytes > 0)
-		set_limit(s, RLIMIT_AS, r->memory_bytes, r->memory_bytes);
+		add_limit(p, RLIMIT_AS, r->memory_bytes, r->memory_bytes);
 	if (r->open_files > 0)
-		set_limit(s, RLIMIT_NOFILE, r->open_files, r->open_files);
+		add_limit(p, RLIMIT_NOFILE, r->open_files, r->open_files);
 
-	return resolve(r->argv[0], &s->path);
+	return spawn_find(r->argv[0], RECIPE_PATH, &p->path);
 }
 
-/* In the child: say where it failed and go. */
-_Noreturn static void child_fail(const struct spawn *s, enum spawn_step step)
-{
-	struct spawn_report rep = { .step = step, .error = errno };
-	ssize_t n;
-
-	do
-		n = write(s->report_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	_exit(127);
-}
-
-/* In the child, between fork() and execve(): async-signal-safe calls only. */
-_Noreturn static void child(const struct spawn *s)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int fd[3];
-
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void) sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
-		child_fail(s, SPAWN_SETUP);
-	/* Above 2 first, so that no dup2() below overwrites a pipe still to be moved. */
-	for (int i = 0; i < 3; i++) {
-		fd[i] = fcntl(s->fds[i], F_DUPFD_CLOEXEC, 3);
-		if (fd[i] < 0)
-			child_fail(s, SPAWN_SETUP);
-	}
-	for (int i = 0; i < 3; i++)
-		if (dup2(fd[i], i) < 0)
-			child_fail(s, SPAWN_SETUP);
-	if (chdir(s->dir) < 0)
-		child_fail(s, SPAWN_CHDIR);
-	for (size_t i = 0; i < s->n_limits; i++)
-		if (setrlimit(s->limit_res[i], &s->limit[i]) < 0)
-			child_fail(s, SPAWN_LIMIT);
-	/* Ours are close-on-exec already; whatever else the chef has open goes too. */
-	(void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(s->path, (char *const *) s->argv, s->envp);
-	child_fail(s, SPAWN_EXEC);
-}
-
-static int pipe_nonblock(int fds[2], int end)
-{
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	if (fcntl(fds[end], F_SETFL, O_NONBLOCK) < 0) {
-		int r = -errno;
-
-		close_fd(&fds[0]);
-		close_fd(&fds[1]);
-		return r;
-	}
-	return 0;
-}
-
-/* Reap the child, blocking: for one that is dead or about to be. */
+/* Reap the program, blocking: for one that is dead or about to be. */
 static void reap(struct recipe_run *run)
 {
 	while (waitid(P_PID, (id_t) run->pid, &run->status, WEXITED) < 0 && errno == EINTR)
@@ -376,95 +264,52 @@ static void reap(struct recipe_run *run)
 	run->reaped = true;
 }
 
-/*
- * Fork and exec the child with the pipes. 0 with the run's fds set (or the
- * run finished as failed when the child could not exec), else -errno.
- */
-static int spawn(struct recipe_run *run, struct spawn *s, const struct recipe *r)
+/* Start the prepared program: 0 with it running, or the run finished as failed; else -errno. */
+static int start(struct recipe_run *run, const struct prepared *p, const struct recipe *r)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	struct spawn_report report;
-	ssize_t n;
-	pid_t pid;
-	int ret;
+	struct spawn_args a = {
+		.path = p->path,
+		.argv = p->argv,
+		.envp = (const char *const *) p->envp,
+		.dir = r->dir,
+		.limits = p->limits,
+		.n_limits = p->n_limits,
+	};
+	struct spawn_child c;
+	int k;
 
-	if ((ret = pipe_nonblock(in, 1)) < 0 || (ret = pipe_nonblock(out, 0)) < 0 ||
-	    (ret = pipe_nonblock(err, 0)) < 0)
-		goto fail;
-	if (pipe2(rep, O_CLOEXEC) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	s->fds[0] = in[0];
-	s->fds[1] = out[1];
-	s->fds[2] = err[1];
-	s->report_fd = rep[1];
-
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (pid == 0)
-		child(s);
-
-	run->pid = pid;
+	k = spawn_start(&a, &c);
+	if (k < 0)
+		return k;
+	run->pid = c.pid;
 	run->started_ms = now_ms();
-	close_fd(&in[0]);
-	close_fd(&out[1]);
-	close_fd(&err[1]);
-	close_fd(&rep[1]);
-	/* EOF: the exec happened (the pipe was close-on-exec); else a report. */
-	do
-		n = read(rep[0], &report, sizeof(report));
-	while (n < 0 && errno == EINTR);
-	close_fd(&rep[0]);
-	if (n == (ssize_t) sizeof(report)) {
-		char what[PATH_MAX + 32];
+	if (c.error) {
+		char what[PATH_MAX + 64];
 
-		reap(run);
-		switch ((enum spawn_step) report.step) {
-		case SPAWN_CHDIR: snprintf(what, sizeof(what), "cannot enter %s", r->dir); break;
-		case SPAWN_LIMIT: snprintf(what, sizeof(what), "cannot set the limits"); break;
-		case SPAWN_EXEC: snprintf(what, sizeof(what), "cannot run %s", s->path); break;
-		case SPAWN_SETUP: snprintf(what, sizeof(what), "cannot start %s", s->path); break;
-		}
-		fail_early(run, what, report.error);
-		ret = 0;
-		goto fail;
+		run->reaped = true; /* by spawn_start() */
+		/* "cannot enter DIR", "cannot set the limits", "cannot run PATH", "cannot start PATH" */
+		if (c.failed_at == SPAWN_LIMIT)
+			snprintf(what, sizeof(what), "%s", spawn_step_to_string(c.failed_at));
+		else
+			snprintf(what, sizeof(what), "%s %s", spawn_step_to_string(c.failed_at),
+				 c.failed_at == SPAWN_CHDIR ? r->dir : p->path);
+		fail_early(run, what, c.error);
+		return 0;
 	}
-
-	run->pidfd = pidfd_open(pid, 0);
-	if (run->pidfd < 0) {
-		ret = -errno;
-		(void) kill(-pid, SIGKILL);
-		reap(run);
-		goto fail;
-	}
-	run->fd_in = in[1];
-	run->fd_out = out[0];
-	run->fd_err = err[0];
+	run->pidfd = c.pidfd;
+	run->fd_in = c.in;
+	run->fd_out = c.out;
+	run->fd_err = c.err;
 	if (run->input_len == 0)
 		close_fd(&run->fd_in);
 	return 0;
-
-fail:
-	close_fd(&rep[1]);
-	close_fd(&rep[0]);
-	close_fd(&err[1]);
-	close_fd(&err[0]);
-	close_fd(&out[1]);
-	close_fd(&out[0]);
-	close_fd(&in[1]);
-	close_fd(&in[0]);
-	return ret;
 }
 
 int recipe_start(const struct recipe *r, const struct recipe_dish *d, recipe_stage_fn stage,
 		 void *userdata, struct recipe_run **ret)
 {
 	struct recipe_run *run;
-	struct spawn s;
+	struct prepared p;
 	const char *why;
 	int k;
 
@@ -491,15 +336,15 @@ int recipe_start(const struct recipe *r, const struct recipe_dish *d, recipe_sta
 		return 0;
 	}
 
-	k = spawn_prepare(&s, r, d);
+	k = prepare(&p, r, d);
 	if (k == -ENOENT) {
 		char what[PATH_MAX + 32];
 
 		snprintf(what, sizeof(what), "cannot run %s: not found in " RECIPE_PATH, r->argv[0]);
 		fail_early(run, what, 0);
 	} else if (k == 0)
-		k = spawn(run, &s, r);
-	spawn_done(&s);
+		k = start(run, &p, r);
+	prepared_done(&p);
 	if (k < 0 && k != -ENOENT) {
 		free(run);
 		return k;

@@ -38,14 +38,13 @@
  *	         KITCHEN_CHEF.
  *	argv[0]  a path with a '/' is run as it is (a relative one from the
  *	         working directory); a bare name is looked up in RECIPE_PATH.
- *	child    its own session and process group (setsid()), the working
- *	         directory, the limits as setrlimit() (CPU seconds: SIGXCPU,
- *	         then SIGKILL a second later; address space; open files; each
- *	         lowered to at most the chef's own hard limit), every signal's
- *	         disposition default and the mask empty (the chef blocks
- *	         signals), every other fd closed. The child calls only
- *	         async-signal-safe functions between fork() and execve(); a
- *	         failure there comes back through a close-on-exec pipe.
+ *	child    started by spawn.h: its own session and process group
+ *	         (setsid()), the working directory, the limits as setrlimit()
+ *	         (CPU seconds: SIGXCPU, then SIGKILL a second later; address
+ *	         space; open files; each lowered to at most the chef's own hard
+ *	         limit), every signal's disposition default and the mask empty
+ *	         (the chef blocks signals), every other fd closed; fork() and
+ *	         only async-signal-safe calls until execve().
  *
  * How it ends. Exit 0 is RECIPE_SERVED, with the result. Any other exit
  * status or a signal is RECIPE_FAILED with a reason: "exit 3: <the last

@@ -1,5 +1,6 @@
 /*
- * test-recipe — one real program for one dish (workers/recipe.c).
+ * test-recipe — one real program for one dish (workers/recipe.c), started
+ * by workers/spawn.c, which is tested here through it.
  *
  * Real programs: coreutils, and /bin/sh scripts the test writes into a
  * temporary directory. A table of named cases; prints TAP. Every case is
