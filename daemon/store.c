@@ -268,6 +268,11 @@ bool store_full(const struct store *s)
 	return store_writer_full(s->writer);
 }
 
+int store_pin_order(struct store *s, uint64_t order_id)
+{
+	return store_writer_pin(s->writer, order_id);
+}
+
 int store_drop_order(struct store *s, uint64_t order_id)
 {
 	struct mem_key *prev = NULL;

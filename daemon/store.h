@@ -295,6 +295,14 @@ bool store_full(const struct store *s);
  * unknown); -EBUSY when the writer is committing it at this moment.
  */
 int store_drop_order(struct store *s, uint64_t order_id);
+/*
+ * Keep finished order @order_id from retention until what is written from
+ * now on is committed: call it before reading the order back to open it
+ * again (a retry), so that it is either gone already (the read says
+ * -ENOENT) or kept until its reopening is committed. -EBUSY when too many
+ * are pinned at once (try again after a commit).
+ */
+int store_pin_order(struct store *s, uint64_t order_id);
 /* The last batch holding a write (0: none yet), and the highest one known
  * committed (by store_poll() or store_sync()): everything written is
  * committed when store_written() <= store_committed(). */

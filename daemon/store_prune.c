@@ -204,8 +204,10 @@ static int walk_window(struct store_prune *p, struct walk *w, uint64_t newest)
 /* Delete the victims, in one transaction, the first ones only if @yield
  * is set meanwhile; what it deleted into @ret, and the victims left out
  * taken off the list. */
-static int delete_victims(struct store_prune *p, const atomic_bool *yield, struct store_prune_step *ret)
+static int delete_victims(struct store_prune *p, const atomic_bool *yield, const struct store_prune_guard *guard,
+			  struct store_prune_step *ret)
 {
+	bool guarded = false;
 	sqlite3_stmt *ds = p->stmt[PSTMT_DISHES], *ts = p->stmt[PSTMT_TOTALS];
 	int r, rc;
 
@@ -245,15 +247,25 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, struc
 		sqlite3_bind_int64(ts, 4, (sqlite3_int64) ret->cancelled);
 		r = sql_step(p->db, ts);
 	}
+	if (r >= 0 && guard) {
+		guard->enter(guard->u);
+		guarded = true;
+		for (size_t i = 0; r >= 0 && i < p->n_victims; i++)
+			if (guard->pinned(guard->u, p->victims[i].id))
+				r = -EAGAIN;
+	}
 	if (r >= 0)
 		r = sql_step(p->db, p->stmt[PSTMT_COMMIT]);
 	if (r < 0 && !sqlite3_get_autocommit(p->db))
 		(void) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+	if (guarded)
+		guard->leave(guard->u);
 	return r;
 }
 
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    const atomic_bool *yield, struct store_prune_step *ret)
+		    const atomic_bool *yield, const struct store_prune_guard *guard,
+		    struct store_prune_step *ret)
 {
 	struct walk w = {
 		.cut_ms = rules->keep_ms && wall > rules->keep_ms ? wall - rules->keep_ms : 0,
@@ -289,7 +301,7 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 	n_found = p->n_victims;
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = NORMAL");
-	r = delete_victims(p, yield, ret);
+	r = delete_victims(p, yield, guard, ret);
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = FULL");
 	if (r < 0) {

@@ -34,11 +34,12 @@
  * scan), then kept up by store_prune_finished() and what the steps delete,
  * and counted again every STORE_PRUNE_RECOUNT_MS.
  *
- * Not guarded: an order the loop reads back to open it again (a retry of a
- * finished order, book.h) may be pruned between that read and the commit
- * of its retry, if it crosses keep in those milliseconds or waits in a
- * backlog; its retried dishes are then cooked and recorded without their
- * order row.
+ * An order the loop reads back to open it again (a retry of a finished
+ * order, book.h) is pinned first (store_writer_pin()) until the retry is
+ * committed: a step that would delete a pinned order rolls back instead
+ * (-EAGAIN), and the guard's lock, held from its look at the pins to the
+ * end of its commit, orders it with the pin: a step either committed
+ * before the pin (the loop's read then finds the order gone) or sees it.
  *
  * All of it runs on one thread, the writer's; nothing here logs above debug.
  */
@@ -77,12 +78,20 @@ void store_prune_free(struct store_prune **p);
  * (no fdatasync; the connection's own setting is put back after it): a
  * pruning lost to a power cut is only done again, and the next batch's
  * commit syncs the -wal up to it anyway. 0 or -errno (sql_last_error()
- * says why); *ret is filled in either case. When @yield (may be NULL)
+ * says why); *ret is filled in either case; -EAGAIN (nothing deleted) when
+ * @guard (may be NULL) says a victim is pinned. When @yield (may be NULL)
  * is found set (it is looked at every few orders), the step commits what
  * it deleted so far and says more: a batch waits for it.
  */
+struct store_prune_guard {
+	void (*enter)(void *u);                   /* before the look at the pins: a lock */
+	void (*leave)(void *u);                   /* after the commit or roll back */
+	bool (*pinned)(void *u, uint64_t order_id);
+	void *u;
+};
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    const atomic_bool *yield, struct store_prune_step *ret);
+		    const atomic_bool *yield, const struct store_prune_guard *guard,
+		    struct store_prune_step *ret);
 
 /* A commit finished @finished orders and opened @reopened finished ones
  * again (max_orders' count). */

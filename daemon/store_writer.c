@@ -108,7 +108,63 @@ struct store_writer {
 	int prune_error;                /* of the last step */
 	struct store_pruned pruned;
 	char prune_msg[256];            /* the reason of the last failed step */
+	/* Orders being read back to open again, each until the batch it was
+	 * pinned in commits: no prune step deletes them (store_writer_pin()). */
+	uint64_t pins[STORE_WRITER_PINS], pin_batch[STORE_WRITER_PINS];
+	size_t n_pins;
 };
+
+/* With the lock held: unpin what the batches up to @committed reopened. */
+static void unpin_locked(struct store_writer *w, uint64_t committed)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->n_pins; i++)
+		if (w->pin_batch[i] > committed) {
+			w->pins[kept] = w->pins[i];
+			w->pin_batch[kept++] = w->pin_batch[i];
+		}
+	w->n_pins = kept;
+}
+
+int store_writer_pin(struct store_writer *w, uint64_t order_id)
+{
+	int r = 0;
+
+	/* Taken while no prune step commits (guard_enter()): a step that
+	 * deleted the order committed before, or sees the pin. */
+	pthread_mutex_lock(&w->lock);
+	if (w->n_pins == STORE_WRITER_PINS)
+		r = -EBUSY;
+	else {
+		w->pins[w->n_pins] = order_id;
+		w->pin_batch[w->n_pins++] = store_writer_current(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+/* The prune step's guard, on the writer thread: the lock is held from the
+ * look at the pins to the end of the step's commit. */
+static void guard_enter(void *u)
+{
+	pthread_mutex_lock(&((struct store_writer *) u)->lock);
+}
+
+static void guard_leave(void *u)
+{
+	pthread_mutex_unlock(&((struct store_writer *) u)->lock);
+}
+
+static bool guard_pinned(void *u, uint64_t order_id)
+{
+	const struct store_writer *w = u;
+
+	for (size_t i = 0; i < w->n_pins; i++)
+		if (w->pins[i] == order_id)
+			return true;
+	return false;
+}
 
 static void batch_ids(const struct batch *b, struct batch_ids *ret)
 {
@@ -245,7 +301,9 @@ static void prune_locked(struct store_writer *w)
 
 	pthread_mutex_unlock(&w->lock);
 	sql_clear_error();
-	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, &step);
+	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, &(struct store_prune_guard) {
+		.enter = guard_enter, .leave = guard_leave, .pinned = guard_pinned, .u = w,
+	}, &step);
 	took_ms = (now_ns() - start) / 1000000;
 	if (r < 0) {
 		snprintf(why, sizeof(why), "%s", *sql_last_error() ? sql_last_error() : strerror(-r));
@@ -254,8 +312,11 @@ static void prune_locked(struct store_writer *w)
 	pthread_mutex_lock(&w->lock);
 
 	now = now_ms();
-	w->prune_error = r;
-	if (r < 0) {
+	if (r == -EAGAIN) {
+		/* A victim was pinned: nothing deleted; soon again, without it. */
+		w->prune_next_ms = now + STORE_PRUNE_PAUSE_MS;
+		r = 0;
+	} else if (r < 0) {
 		w->pruned.failures++;
 		memcpy(w->prune_msg, why, sizeof(why));
 		w->prune_next_ms = now + STORE_PRUNE_RETRY_MS;
@@ -271,6 +332,7 @@ static void prune_locked(struct store_writer *w)
 			w->prune_next_ms = now + (took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 :
 						  STORE_PRUNE_PAUSE_MS);
 	}
+	w->prune_error = r;
 	if (w->prune_sync && (r < 0 || !step.more)) {
 		w->prune_sync = false;
 		pthread_cond_broadcast(&w->idle);
@@ -629,6 +691,7 @@ static int learn_locked(struct store_writer *w)
 	int r = w->error;
 
 	w->seen_committed = w->committed;
+	unpin_locked(w, w->committed);
 	w->seen_full = w->full;
 	if (r >= 0 && w->full_failures != w->seen_failures)
 		r = -ENOSPC;

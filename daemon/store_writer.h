@@ -137,6 +137,13 @@ int store_writer_sync(struct store_writer *w);
  * order waits, -EBUSY when the writer is applying it now.
  */
 int store_writer_drop_order(struct store_writer *w, uint64_t order_id);
+/*
+ * Pin order @order_id, about to be read back and opened again, until the
+ * batch records go into now is committed: no prune step deletes it
+ * meanwhile (store_prune.h). -EBUSY when STORE_WRITER_PINS are pinned.
+ */
+#define STORE_WRITER_PINS 64
+int store_writer_pin(struct store_writer *w, uint64_t order_id);
 
 /* Prune by @r from now on (the next step is due at once); all 0: never. */
 void store_writer_set_retention(struct store_writer *w, const struct store_retention *r);

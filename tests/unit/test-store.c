@@ -1199,6 +1199,33 @@ static int test_prune_by_age(void)
 	return 0;
 }
 
+/* An order pinned (being opened again) is not pruned until the batch
+ * written after the pin commits; then it goes as any other. */
+static int test_prune_pinned(void)
+{
+	struct store *s = NULL;
+	uint64_t now = wall_ms();
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(old_order(s, 1, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);
+	CHECK(old_order(s, 2, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);
+	CHECK(old_order(s, 3, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);  /* the newest: stays */
+	CHECK(store_sync(s) == 0);
+	CHECK(store_pin_order(s, 1) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(have_order(s, 1));
+	/* The pin lasts until what was written after it is committed. */
+	CHECK(store_order_done(s, 1, PROTO_STATE_QUEUED, 0) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_order_done(s, 1, PROTO_STATE_SERVED, now - 10 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(!have_order(s, 1) && !have_order(s, 2) && have_order(s, 3));
+	store_close(&s);
+	return 0;
+}
+
 /* At most max_orders finished orders: the oldest finished go first. */
 static int test_prune_max_orders(void)
 {
@@ -1360,6 +1387,7 @@ static const struct tap_case cases[] = {
 	{ "read-only stores refused at open", test_read_only },
 	{ "a full disk: kept, retried, committed once", test_disk_full },
 	{ "retention by age: open, recent, keyed and newest stay", test_prune_by_age },
+	{ "retention spares a pinned order until its reopening commits", test_prune_pinned },
 	{ "retention by count: the oldest finished go", test_prune_max_orders },
 	{ "retention of a backlog, in steps", test_prune_backlog },
 	{ "retention while batches come: the totals add up", test_prune_while_writing },
