@@ -5,7 +5,7 @@
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
  *	        [--fake-chef NAME]
  *	hostile --old-kitchend --control EP --dispatch EP [--seconds 5]
- *	hostile --wait-flood N --clients C --order ID --control EP [--seconds 5]
+ *	hostile --wait-flood N --clients C --order ID --control EP [--seconds 5] [--expect K]
  *	hostile --stalled-follower --events EP [--seconds 5]
  *	hostile --stranger-unsubscribe TOPIC --events EP [--seconds 5]
  *	hostile --ready-flood --dispatch EP [--seconds 5]
@@ -44,7 +44,9 @@
  * minute for order ID, then counts for --seconds the replies that come: OK
  * (a WAIT answered before its order is done or its minute is up was
  * answered early, to make room for others) and ERR; prints "answered K" and
- * "refused K", and exits 0.
+ * "refused K", and exits 0. With --expect K it stops a second after the
+ * K-th answer (so that one more would be seen), --seconds being only the
+ * bound of a busy machine.
  *
  * With --stalled-follower it subscribes to every event on --events (a SUB
  * that holds one message and a kernel buffer as small as it gets), waits for
@@ -1055,7 +1057,7 @@ static int stalled_follower(const char *events, double seconds)
 }
 
 /* C clients of N WAITs each for order @order; the replies they get by @end. */
-static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t end)
+static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t end, uint64_t expect)
 {
 	struct rlimit rl;
 	void **socks_ = calloc(clients, sizeof(*socks_));
@@ -1100,6 +1102,8 @@ static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t 
 					answered += is_ok;
 					refused += !is_ok;
 					frame = 0;
+					if (expect && answered == expect && mono_ms() + 1000 < end)
+						end = mono_ms() + 1000;
 				}
 			}
 		}
@@ -1160,6 +1164,7 @@ int main(int argc, char **argv)
 		{ "old-kitchend", no_argument, NULL, 'o' },
 		{ "wait-flood", required_argument, NULL, 'w' },
 		{ "clients", required_argument, NULL, 'n' },
+		{ "expect", required_argument, NULL, 'x' },
 		{ "order", required_argument, NULL, 'i' },
 		{ "stalled-follower", no_argument, NULL, 'S' },
 		{ "events", required_argument, NULL, 'e' },
@@ -1180,6 +1185,7 @@ int main(int argc, char **argv)
 	bool stalled = false;
 	const char *flood_order = NULL;
 	unsigned flood = 0, clients = 1;
+	uint64_t expect = 0;
 	const char *fake_name = NULL;
 	double seconds = 5;
 	uint64_t seed = 1, end, next_oversized;
@@ -1198,6 +1204,7 @@ int main(int argc, char **argv)
 		case 'o': old = true; break;
 		case 'w': flood = (unsigned) strtoul(optarg, NULL, 10); break;
 		case 'n': clients = (unsigned) strtoul(optarg, NULL, 10); break;
+		case 'x': expect = strtoull(optarg, NULL, 10); break;
 		case 'i': flood_order = optarg; break;
 		case 'S': stalled = true; break;
 		case 'e': events_ep = optarg; break;
@@ -1233,7 +1240,7 @@ int main(int argc, char **argv)
 	if (stalled && events_ep && seconds > 0)
 		return stalled_follower(events_ep, seconds);
 	if (flood && clients && flood_order && endpoints[CONTROL] && seconds > 0)
-		return wait_flood(flood, clients, flood_order, mono_ms() + (uint64_t) (seconds * 1000));
+		return wait_flood(flood, clients, flood_order, mono_ms() + (uint64_t) (seconds * 1000), expect);
 	if (old && endpoints[CONTROL] && endpoints[DISPATCH] && seconds > 0) {
 		zctx = zmq_ctx_new();
 		return zctx ? old_kitchend(mono_ms() + (uint64_t) (seconds * 1000)) : 1;
