@@ -173,6 +173,7 @@ _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORD
 #define PROTO_ERR_CLOSING      "closing"
 #define PROTO_ERR_INTERNAL     "internal"
 #define PROTO_ERR_BAD_CONFIG   "bad-config"
+#define PROTO_ERR_KEY_REUSED   "key-reused"  /* an ORDER's key names an order of other dishes */
 
 const char *proto_cmd_name(enum proto_cmd cmd);
 

@@ -2,8 +2,9 @@
 """Idempotent submit: `kitchenctl order --key KEY ...` placed again with the
 same key returns the same order id and orders nothing new, also after kitchend
 was SIGKILLed and started again; another key makes a new order. A key
-submitted with other dishes names the same order and kitchenctl says so (exit
-1). Keys expire after orders.key_retention_s: the same key then makes a new
+submitted with other dishes (fewer, more, or in another order; the case of
+a name does not count) is refused by kitchend, naming the key's order (ERR
+key-reused, exit 1), also while that order is open, and after a restart. Keys expire after orders.key_retention_s: the same key then makes a new
 order. The store holds one row per order: nothing is ordered twice."""
 
 import sqlite3
@@ -38,11 +39,18 @@ def test():
 		j = k.ctl_json("order", "--key", "retry-1", "Tea", "Toast")
 		check_eq(j.get("order"), a, "order --json --key with a known key", j)
 
-		# Same key, other dishes: the key names order a, which kitchenctl says.
-		rc, out, err = k.ctl("order", "--key", "retry-1", "Tea")
-		check_eq(rc, 1, "a known key with other dishes should be refused by kitchenctl", out, err)
-		check(str(a) in err and "retry-1" in err and "malformed" not in err,
-		      "the refusal should name the key and its order", err)
+		# The same dishes spelt in another case are the same dishes.
+		check_eq(order_key(k, "retry-1", "tea", "TOAST"), a, "the same key, the dishes in another case")
+
+		# Same key, other dishes (fewer, or the same ones in another order):
+		# kitchend refuses, naming the key and its order.
+		for other in (["Tea"], ["Toast", "Tea"], ["Tea", "Toast", "Tea"]):
+			rc, out, err = k.ctl("order", "--key", "retry-1", *other)
+			check_eq((rc, out), (1, ""), f"a known key with other dishes {other} should be refused", err)
+			check(f"key 'retry-1' names another order: order {a}" in err and "key-reused" in err,
+			      "the refusal should name the key and its order", err)
+		rc, out, err = k.ctl("order", "--wait", "--key", "retry-1", "Tea")
+		check_eq(rc, 1, "order --wait with a reused key should be refused", out, err)
 		check_eq(counts(k), total, "a known key with other dishes should order nothing")
 
 		b = order_key(k, "retry-2", "Tea")
@@ -55,6 +63,8 @@ def test():
 		k.start()
 		check_eq(order_key(k, "retry-1", "Tea", "Toast"), a, "retry-1 after a restart")
 		check_eq(order_key(k, "retry-2", "Tea"), b, "retry-2 after a restart")
+		rc, out, err = k.ctl("order", "--key", "retry-2", "Toast")
+		check(rc == 1 and f"names another order: order {b}" in err, "a reused key after a restart", rc, out, err)
 		c = order_key(k, "retry-3", "Toast")
 		check(c not in (a, b), "a new key after a restart should make a new order", a, b, c)
 		k.wait_order(c)
