@@ -27,6 +27,7 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0, false },
 	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0, false },
 	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0, false },
+	[PROTO_LIST]      = { "LIST",      7, 0, 0, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
 	[PROTO_READY]     = { "READY",     5, 0, 0, false },
@@ -600,4 +601,11 @@ int proto_order_refusal(const struct proto_field *key, const struct proto_field 
 		}
 	}
 	return 0;
+}
+
+int proto_list_state_from_name(const char *s, size_t len)
+{
+	if (len == strlen(PROTO_LIST_DELAYED) && memcmp(s, PROTO_LIST_DELAYED, len) == 0)
+		return _PROTO_STATE_MAX;
+	return proto_state_from_name(s, len);
 }

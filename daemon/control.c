@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "kitchen.h"
+#include "listing.h"
 #include "log.h"
 #include "menu.h"
 #include "orders.h"
@@ -223,6 +224,12 @@ static unsigned menu(struct kitchen *k, const struct proto_msg *m)
 	return 1;
 }
 
+static unsigned list(struct kitchen *k, const struct proto_msg *m)
+{
+	listing_answer(k, m);
+	return LISTING_COST;
+}
+
 static unsigned drain(struct kitchen *k, const struct proto_msg *m)
 {
 	struct proto_out out;
@@ -262,6 +269,7 @@ static const struct reader control_reader = {
 	.handlers = {
 		[PROTO_CHEFS] = chefs,
 		[PROTO_DRAIN] = drain,
+		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
 		[PROTO_ORDER] = order,
 		[PROTO_RELOAD] = reload,

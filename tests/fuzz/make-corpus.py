@@ -38,6 +38,7 @@ PROTO = {
 	"chefs": (2, ["rid", "", "KIT3", "CHEFS"]),
 	"drain": (2, ["rid", "", "KIT3", "DRAIN"]),
 	"reload": (2, ["rid", "", "KIT3", "RELOAD"]),
+	"list": (2, ["rid", "", "KIT3", "LIST", "failed", "pizza", "", "1700000000000", "0", "20", "4242"]),
 	# replies as kitchenctl's REQ sees them
 	"ok-order": (0, ["KIT3", "OK", "7", "2"]),
 	"ok-report": (0, ["KIT3", "OK", "7", "served", "1700000000000", "1", "1", "0",

@@ -83,6 +83,7 @@ static const struct schema {
 	{ PROTO_CHEFS, "CHEFS", 0, 0, 0, false },
 	{ PROTO_DRAIN, "DRAIN", 0, 0, 0, false },
 	{ PROTO_RELOAD, "RELOAD", 0, 0, 0, false },
+	{ PROTO_LIST, "LIST", 7, 0, 0, false },
 	{ PROTO_OK, "OK", 0, 1, 0, false },
 	{ PROTO_ERR, "ERR", 2, 0, 0, false },
 	{ PROTO_READY, "READY", 5, 0, 0, false },
