@@ -54,7 +54,14 @@ struct ctl {
 	/* `order` options. */
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
-	const char *key;          /* --key, or NULL */
+	const char *key;          /* --key, or NULL (also of `list`) */
+	/* `list` options. */
+	const char *list_state;   /* --state, or NULL */
+	const char *list_dish;    /* --dish, or NULL */
+	uint64_t list_since_ms;   /* --since, wall clock; 0: none */
+	uint64_t list_until_ms;   /* --until; 0: none */
+	uint64_t list_limit;      /* --limit */
+	uint64_t list_after;      /* --after CURSOR; 0: from the newest */
 
 	void *zctx;
 	struct client *client;

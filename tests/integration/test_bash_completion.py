@@ -2,8 +2,9 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, wait, follow and keygen, and for `order` the dishes on the running
-kitchen's menu, quoted for the shell (they hold spaces).
+of order, list, wait, follow and keygen, list --state's words, and for
+`order` and `list --dish` the dishes on the running kitchen's menu, quoted
+for the shell (they hold spaces).
 
 Skipped (77) without bash-completion (Debian package bash-completion).
 """
@@ -48,7 +49,7 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["chefs", "drain", "follow", "keygen", "menu", "order", "reload", "show", "status", "wait"],
+			 ["chefs", "drain", "follow", "keygen", "list", "menu", "order", "reload", "show", "status", "wait"],
 			 "verbs")
 		check_eq(complete(k, "kitchenctl", "re"), ["reload"], "a verb begun")
 		check_eq(complete(k, "kitchenctl", "--ti"), ["--timeout"], "a global option")
@@ -64,6 +65,13 @@ def test():
 		check_eq(complete(k, "kitchenctl", "--timeout", "900", "order", "Pizza", "S"),
 			 ["Salad", "Spaghetti"], "more dishes")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
+		check_eq(complete(k, "kitchenctl", "list", "--s"), ["--secret-key", "--server-key", "--since", "--state"],
+			 "options of list")
+		check_eq(complete(k, "kitchenctl", "list", "--state", "c"), ["cancelled", "cooking"], "list --state")
+		check_eq(complete(k, "kitchenctl", "list", "--dish", "Chi"), ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"],
+			 "list --dish: the menu's dishes")
+		check_eq(complete(k, "kitchenctl", "list", "--limit", "5", "--after", "9", "Pi"), [],
+			 "no dishes after list but for --dish")
 
 
 main(test)
