@@ -142,7 +142,10 @@ void listing_answer(struct kitchen *k, const struct proto_msg *m)
 		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "out of memory");
 	*ls = (struct listing) { .k = k, .want = want, .now_ms = wall_ms() };
 
+	uint64_t t0 = now_ns();
 	r = store_list(k->store, &q, take, ls, &next);
+	log_debug("LIST: %zu orders, next %llu, in %llu us", ls->n, (unsigned long long) next,
+		  (unsigned long long) ((now_ns() - t0) / 1000));
 	if (r < 0) {
 		if (r != -ENOMEM)
 			log_error_errno(r, "Failed to list orders: %s", store_error(k->store));

@@ -366,7 +366,7 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
  * than since_ms), q->dish (holding a dish of that name, ignoring ASCII
  * case as the menu does). Only what is committed is seen.
  */
-#define STORE_LIST_EXAMINE 20000
+#define STORE_LIST_EXAMINE 5000
 
 struct store_list_query {
 	uint64_t before;        /* ids below it; 0: all */
