@@ -4,7 +4,8 @@ same key returns the same order id and orders nothing new, also after kitchend
 was SIGKILLed and started again; another key makes a new order. A key
 submitted with other dishes (fewer, more, or in another order; the case of
 a name does not count) is refused by kitchend, naming the key's order (ERR
-key-reused, exit 1), also while that order is open, and after a restart. Keys expire after orders.key_retention_s: the same key then makes a new
+key-reused, exit 1), also after a restart; `order --random N --key K` run
+again picks the same dishes and is told the same orders. Keys expire after orders.key_retention_s: the same key then makes a new
 order. The store holds one row per order: nothing is ordered twice."""
 
 import sqlite3
@@ -89,6 +90,14 @@ def test():
 		check(e not in (a, b, c), "the burst's key is new: a new order", a, b, c, e)
 		k.wait_order(e)
 
+		# --random with a key: a run repeated picks the same dishes for the
+		# same customers, so it is told the same orders (not refused).
+		first = k.ctl_json("order", "--random", "5", "--key", "rnd")
+		again = k.ctl_json("order", "--random", "5", "--key", "rnd")
+		check_eq(again, first, "order --random 5 --key rnd twice: the same orders, the same dishes")
+		for o in first:
+			k.wait_order(o["order"])
+
 		# Past the retention period a key is forgotten: a new order.
 		time.sleep(3.5)
 		d = order_key(k, "retry-1", "Tea")
@@ -103,9 +112,10 @@ def test():
 		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
 		try:
 			rows = db.execute("SELECT id FROM orders ORDER BY id").fetchall()
-			check_eq([r[0] for r in rows], sorted([a, b, c, d, e]), "orders in the store")
+			check_eq([r[0] for r in rows], sorted([a, b, c, d, e] + [o["order"] for o in first]),
+				 "orders in the store")
 			n = db.execute("SELECT COUNT(*) FROM dishes").fetchone()[0]
-			check_eq(n, 2 + 1 + 1 + 1 + 1, "dishes in the store")
+			check_eq(n, 2 + 1 + 1 + 1 + 1 + 5, "dishes in the store")
 		finally:
 			db.close()
 
