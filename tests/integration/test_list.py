@@ -19,11 +19,15 @@ spans pages that kitchenctl asks for in turn.
 - open orders: with the chefs stopped (SIGSTOP), orders at a chef are
   cooking and the rest queued, as kitchend holds them (the store never
   says "cooking"), and their counts add up to STATUS's;
+- delayed: an open order whose due time is ahead (written into the store
+  while kitchend is stopped: ordering with a delay is not kitchend's yet);
 - refusals: an unknown state, a time that is none, --after 0, --limit 0,
   a list option given to another verb (exit 2)."""
 
 import os
+import re
 import signal
+import sqlite3
 import time
 
 from harness import Kitchen, check, check_eq, main, menu, parse_json, poll
@@ -187,6 +191,31 @@ def check_refusals(k):
 		check(rc == 2 and out == "" and words in err, f"kitchenctl {' '.join(args)}: a usage error", rc, out, err)
 
 
+def check_delayed():
+	"""An open order whose due time is ahead is delayed. kitchend orders with
+	no delay yet, so the store is given one while kitchend is stopped; no
+	chef cooks anything meanwhile."""
+	with Kitchen(chefs={"local": 0}, chefs_ready=0) as k:
+		now, later = k.order("Pizza"), k.order("Salad", "Pizza")
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+		due = int(time.time() * 1000) + 3600 * 1000
+		db = sqlite3.connect(k.store_path())
+		try:
+			with db:
+				db.execute("UPDATE orders SET due_ms = ? WHERE id = ?", (due, later))
+		finally:
+			db.close()
+		k.start()
+		orders, _ = listed(k, "--state", "delayed")
+		check_eq([(o["order"], o["state"], o["due_ms"], o["queued"]) for o in orders], [(later, "delayed", due, 2)],
+			 "--state delayed: the order due in an hour")
+		check_eq(ids(listed(k, "--state", "queued")[0]), [now], "--state queued: the order due at once")
+		rc, out, err = k.ctl("list")
+		check(rc == 0 and re.match(rf"order {later}  \S+ \S+  delayed until {re.escape(iso(due / 1000).replace('T', ' '))}  "
+					   r"2 dishes \(2 queued\): Salad, Pizza\n", out),
+		      "list: a delayed order says until when", rc, out, err)
+
+
 def test():
 	with Kitchen(chefs={"local": 2, "threads": 2}, log_level="info", dishes={"max_attempts": 1},
 		     heartbeat={"liveness": 60}, env={"KITCHEN_CHEF_FAULTS": "Soup=fail"},
@@ -207,6 +236,7 @@ def test():
 		check_filters(k, placed, first, second)
 		check_refusals(k)
 		check_open(k)
+	check_delayed()
 
 
 main(test)
