@@ -55,9 +55,11 @@ struct ctl {
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
 	const char *key;          /* --key, or NULL (also of `list`) */
+	/* `purge` and `list` options. */
+	const char *dish;         /* --dish, or NULL: every dish */
+	bool yes;                 /* --yes: do not ask (purge) */
 	/* `list` options. */
 	const char *list_state;   /* --state, or NULL */
-	const char *list_dish;    /* --dish, or NULL */
 	uint64_t list_since_ms;   /* --since, wall clock; 0: none */
 	uint64_t list_until_ms;   /* --until; 0: none */
 	uint64_t list_limit;      /* --limit */

@@ -109,7 +109,7 @@ static int decode_ordered(const struct proto_msg *m, struct follow_event *ev)
 	return text(m, 2, true, &ev->dish);
 }
 
-/* STAGE, SERVED, FAILED: index dish chef text, and a served dish's items after them. */
+/* STAGE, SERVED, FAILED, CANCELLED: index dish chef text, and a served dish's items after them. */
 static int decode_dish(const struct proto_msg *m, struct follow_event *ev)
 {
 	int r;
@@ -128,7 +128,8 @@ static int decode_done(const struct proto_msg *m, struct follow_event *ev)
 
 	if ((r = text(m, 2, false, &ev->text)) < 0 ||
 	    (r = u64(m, 3, &ev->served)) < 0 ||
-	    (r = u64(m, 4, &ev->failed)) < 0)
+	    (r = u64(m, 4, &ev->failed)) < 0 ||
+	    (r = u64(m, 5, &ev->cancelled)) < 0)
 		return r;
 	return 0;
 }
@@ -139,9 +140,10 @@ static int (*const decoders[_PROTO_CMD_MAX])(const struct proto_msg *m, struct f
 	[PROTO_STAGE] = decode_dish,
 	[PROTO_SERVED] = decode_dish,
 	[PROTO_FAILED] = decode_dish,
+	[PROTO_CANCELLED] = decode_dish,
 	[PROTO_DONE] = decode_done,
 };
-_Static_assert(_PROTO_CMD_MAX == 23,
+_Static_assert(_PROTO_CMD_MAX == 27,
 	       "proto.h has a new command: if it is an order event, give it a decoder above; then count it here");
 
 int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev)

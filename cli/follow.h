@@ -29,16 +29,17 @@ struct follow;
 
 /* One order event, decoded and checked. Fields a command lacks are NULL/0. */
 struct follow_event {
-	enum proto_cmd cmd;   /* ORDERED STAGE SERVED FAILED DONE */
+	enum proto_cmd cmd;   /* ORDERED STAGE SERVED FAILED CANCELLED DONE */
 	uint64_t order;
 	uint64_t seq;         /* its number among the order's events (proto.h) */
-	uint64_t index;       /* STAGE SERVED FAILED */
-	char *dish;           /* STAGE SERVED FAILED; ORDERED: '\n'-joined names */
-	char *chef;           /* STAGE SERVED FAILED */
-	char *text;           /* STAGE: the stage line; SERVED: result; FAILED: reason; DONE: state */
+	uint64_t index;       /* STAGE SERVED FAILED CANCELLED */
+	char *dish;           /* STAGE SERVED FAILED CANCELLED; ORDERED: '\n'-joined names */
+	char *chef;           /* STAGE SERVED FAILED CANCELLED */
+	char *text;           /* STAGE: the stage line; SERVED: result; FAILED, CANCELLED: reason; DONE: state */
 	char *items;          /* SERVED: '\n'-joined items */
 	uint64_t served;      /* DONE */
 	uint64_t failed;      /* DONE */
+	uint64_t cancelled;   /* DONE */
 };
 
 void follow_event_clear(struct follow_event *ev);

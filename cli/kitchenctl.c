@@ -37,6 +37,7 @@ struct verb {
 
 /* Sorted by name: run() looks verbs up with bsearch(). */
 static const struct verb verbs[] = {
+	{ "cancel", 1, SIZE_MAX, verb_cancel },
 	{ "chefs",  0, 0,        verb_chefs },
 	{ "drain",  0, 0,        verb_drain },
 	{ "follow", 1, SIZE_MAX, verb_follow },
@@ -44,7 +45,9 @@ static const struct verb verbs[] = {
 	{ "list",   0, 0,        verb_list },
 	{ "menu",   0, 0,        verb_menu },
 	{ "order",  0, SIZE_MAX, verb_order },
+	{ "purge",  0, 0,        verb_purge },
 	{ "reload", 0, 0,        verb_reload },
+	{ "retry",  1, SIZE_MAX, verb_retry },
 	{ "show",   1, 1,        verb_show },
 	{ "status", 0, 0,        verb_status },
 	{ "wait",   1, SIZE_MAX, verb_wait },
@@ -67,6 +70,7 @@ static void help(void)
 	       "Order dishes from kitchend and ask how the kitchen is doing.\n"
 	       "\n"
 	       "Verbs:\n"
+	       "  cancel ORDER [DISH...]   Cancel an order, or some dishes of it (by index, as show prints)\n"
 	       "  chefs                    List the chefs and what they are doing\n"
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
 	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
@@ -75,7 +79,9 @@ static void help(void)
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order --random N         N customers each order one random dish\n"
+	       "  purge                    Cancel every waiting dish (asks first)\n"
 	       "  reload                   Ask kitchend to reload its configuration\n"
+	       "  retry ORDER [DISH...]    Cook failed or cancelled dishes again, a new series of attempts\n"
 	       "  show ORDER               Show an order and its dishes\n"
 	       "  status                   Show the kitchen's counters and chefs\n"
 	       "  wait ORDER...            Wait for orders placed before, as order --wait does\n"
@@ -111,6 +117,10 @@ static void help(void)
 	       "     --key KEY             Only the order of this idempotency key\n"
 	       "     --limit N             Show at most N orders (default %d)\n"
 	       "     --after CURSOR        Go on after a list that said more orders were left\n"
+	       "\n"
+	       "Options of purge:\n"
+	       "     --dish NAME           Only the waiting dishes of NAME\n"
+	       "     --yes                 Do not ask\n"
 	       "\n"
 	       "Options of order --wait, order --follow, wait and follow:\n"
 	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
@@ -186,6 +196,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_UNTIL,
 		ARG_LIMIT,
 		ARG_AFTER,
+		ARG_YES,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -208,11 +219,13 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "until",   required_argument, NULL, ARG_UNTIL },
 		{ "limit",   required_argument, NULL, ARG_LIMIT },
 		{ "after",   required_argument, NULL, ARG_AFTER },
+		{ "yes",     no_argument,       NULL, ARG_YES },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
 	bool dir_given = false;           /* likewise for keygen's --dir */
 	const char *list_option = NULL;   /* likewise for list's */
+	const char *purge_option = NULL;  /* and for purge's */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -302,12 +315,6 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			ctl->list_state = optarg;
 			list_option = "--state";
 			break;
-		case ARG_DISH:
-			if (!*optarg)
-				return ctl_usage("--dish needs a dish name");
-			ctl->list_dish = optarg;
-			list_option = "--dish";
-			break;
 		case ARG_SINCE:
 		case ARG_UNTIL:
 			if (when_moment(optarg, wall_ms(), c == ARG_UNTIL,
@@ -336,6 +343,15 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			ctl->key_dir = optarg;
 			dir_given = true;
 			break;
+		case ARG_DISH:
+			if (!*optarg)
+				return ctl_usage("--dish needs a dish name");
+			ctl->dish = optarg;  /* purge's and list's */
+			break;
+		case ARG_YES:
+			ctl->yes = true;
+			purge_option = "--yes";
+			break;
 		case '?':
 			if (optopt == 0)
 				return ctl_usage("unknown option '%s'", argv[optind - 1]);
@@ -353,7 +369,8 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		args[n++] = argv[optind++];
 
 	if (n == 0)
-		return ctl_usage("no verb given (one of: chefs drain follow keygen list menu order reload show status wait)");
+		return ctl_usage("no verb given (one of: cancel chefs drain follow keygen list menu order purge reload "
+				 "retry show status wait)");
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
 	if (ctl->key && strcmp(args[0], "order") != 0 && strcmp(args[0], "list") != 0)
@@ -363,6 +380,10 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
 	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
 		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
+	if (purge_option && strcmp(args[0], "purge") != 0)
+		return ctl_usage("%s is an option of 'purge', not of '%s'", purge_option, args[0]);
+	if (ctl->dish && strcmp(args[0], "purge") != 0 && strcmp(args[0], "list") != 0)
+		return ctl_usage("--dish is an option of 'purge' and 'list', not of '%s'", args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)

@@ -22,7 +22,7 @@ void order_batch_clear(struct order_batch *b)
 static bool batch_failed(const struct order_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
-		if (b->orders[i].report && b->orders[i].report->failed > 0)
+		if (b->orders[i].report && b->orders[i].report->failed + b->orders[i].report->cancelled > 0)
 			return true;
 	return false;
 }
@@ -73,7 +73,8 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i)
 	if (ctl->json) {
 		json_init(&j, stdout);
 		json_object_begin(&j);
-		json_key_string(&j, "event", d->state == PROTO_STATE_SERVED ? "served" : "failed");
+		json_key_string(&j, "event", d->state == PROTO_STATE_SERVED ? "served" :
+					     d->state == PROTO_STATE_CANCELLED ? "cancelled" : "failed");
 		json_key_u64(&j, "order", o->id);
 		json_key_u64(&j, "index", d->index);
 		json_key_string(&j, "dish", d->name);
@@ -89,6 +90,8 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i)
 		term_printf(stdout, "O- Served %s\n", d->name);
 	else if (d->state == PROTO_STATE_FAILED)
 		term_printf(stdout, "O- Failed %s: %s\n", d->name, d->result);
+	else if (d->state == PROTO_STATE_CANCELLED)
+		term_printf(stdout, "O- Cancelled %s: %s\n", d->name, d->result);
 	else
 		/* A done order with an undone dish: kitchend's bug, but say something. */
 		term_printf(stdout, "O- Failed %s: still %s when the order was done\n", d->name,

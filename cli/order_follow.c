@@ -34,7 +34,7 @@ static int entry_compare(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A STAGE, SERVED or FAILED event. */
+/* A STAGE, SERVED, FAILED or CANCELLED event. */
 static void event_print(struct ctl *ctl, const struct follow_event *ev)
 {
 	struct json j;
@@ -46,6 +46,8 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
 			term_printf(stdout, "O- Served %s\n", ev->dish);
+		else if (ev->cmd == PROTO_CANCELLED)
+			term_printf(stdout, "O- Cancelled %s: %s\n", ev->dish, ev->text);
 		else
 			term_printf(stdout, "O- Failed %s: %s\n", ev->dish, ev->text);
 		fflush(stdout);
@@ -55,7 +57,8 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 	json_init(&j, stdout);
 	json_object_begin(&j);
 	json_key_string(&j, "event", ev->cmd == PROTO_STAGE ? "stage" :
-				     ev->cmd == PROTO_SERVED ? "served" : "failed");
+				     ev->cmd == PROTO_SERVED ? "served" :
+				     ev->cmd == PROTO_CANCELLED ? "cancelled" : "failed");
 	json_key_u64(&j, "order", ev->order);
 	json_key_u64(&j, "index", ev->index);
 	json_key_string(&j, "dish", ev->dish);
@@ -83,6 +86,7 @@ static void done_json(const struct order *o)
 	json_key_string(&j, "state", proto_state_name(o->report->state));
 	json_key_u64(&j, "served", o->report->served);
 	json_key_u64(&j, "failed", o->report->failed);
+	json_key_u64(&j, "cancelled", o->report->cancelled);
 	json_object_end(&j);
 	json_newline(&j);
 	fflush(stdout);
@@ -125,7 +129,7 @@ static int handle(struct ctl *ctl, struct order *o, const struct follow_event *e
 {
 	if (ev->cmd == PROTO_STAGE)
 		event_print(ctl, ev);
-	else if (ev->cmd == PROTO_SERVED || ev->cmd == PROTO_FAILED) {
+	else if (ev->cmd == PROTO_SERVED || ev->cmd == PROTO_FAILED || ev->cmd == PROTO_CANCELLED) {
 		if (ev->index >= o->report->n_dishes || o->told[ev->index])
 			return 0;
 		o->told[ev->index] = true;

@@ -20,7 +20,7 @@ static void progress(struct bar *bar, const struct order_batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct order_report *r = b->orders[i].report;
 
-		done += r->served + r->failed;
+		done += r->served + r->failed + r->cancelled;
 		total += r->n_dishes;
 	}
 	bar_draw(bar, done > total ? total : done, total);

@@ -120,7 +120,8 @@ int order_report_decode(const struct proto_msg *m, struct order_report **ret)
 	    (r = report_u64(m, 2, &o->created_ms)) < 0 ||
 	    (r = report_u64(m, 3, &n)) < 0 ||
 	    (r = report_u64(m, 4, &o->served)) < 0 ||
-	    (r = report_u64(m, 5, &o->failed)) < 0)
+	    (r = report_u64(m, 5, &o->failed)) < 0 ||
+	    (r = report_u64(m, 6, &o->cancelled)) < 0)
 		goto fail;
 	if (n != n_groups) {
 		r = -EBADMSG;
@@ -192,10 +193,12 @@ static void dish_print(const struct dish_report *d, FILE *f)
 
 void order_report_print(const struct order_report *r, FILE *f)
 {
-	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed)\n",
-		(unsigned long long) r->id, proto_state_name(r->state), r->n_dishes,
-		plural(r->n_dishes, "dish", "dishes"),
+	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed", (unsigned long long) r->id,
+		proto_state_name(r->state), r->n_dishes, plural(r->n_dishes, "dish", "dishes"),
 		(unsigned long long) r->served, (unsigned long long) r->failed);
+	if (r->cancelled)
+		fprintf(f, ", %llu cancelled", (unsigned long long) r->cancelled);
+	fputs(")\n", f);
 	for (size_t i = 0; i < r->n_dishes; i++)
 		dish_print(&r->dishes[i], f);
 }
@@ -235,6 +238,7 @@ void order_report_json(const struct order_report *r, struct json *j)
 	json_key_u64(j, "created_ms", r->created_ms);
 	json_key_u64(j, "served", r->served);
 	json_key_u64(j, "failed", r->failed);
+	json_key_u64(j, "cancelled", r->cancelled);
 	json_key(j, "dishes");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_dishes; i++)

@@ -19,7 +19,7 @@
 #include "json.h"
 #include "proto.h"
 
-/* Whether a dish, or an order, is done: served or failed (proto.h names the states). */
+/* Whether a dish, or an order, is done: served, failed or cancelled (proto.h names the states). */
 bool report_state_done(enum proto_state s);
 
 struct dish_report {
@@ -28,8 +28,8 @@ struct dish_report {
 	enum proto_state state;
 	uint64_t attempts;
 	char *chef;            /* "" when no chef has it */
-	char *result;          /* "Served Pizza", or the reason it failed */
-	char *detail;          /* '\n'-joined items (served) or reasons (failed) */
+	char *result;          /* "Served Pizza", or the reason it failed or was cancelled */
+	char *detail;          /* '\n'-joined items (served) or reasons (failed, cancelled) */
 };
 
 struct order_report {
@@ -38,11 +38,12 @@ struct order_report {
 	uint64_t created_ms;
 	uint64_t served;
 	uint64_t failed;
+	uint64_t cancelled;
 	size_t n_dishes;
 	struct dish_report *dishes;   /* in order of ordering */
 };
 
-/* OK order_id state created_ms dishes served failed (index name state attempts chef result detail)... */
+/* OK order_id state created_ms dishes served failed cancelled (index name state attempts chef result detail)... */
 int order_report_decode(const struct proto_msg *m, struct order_report **ret);
 void order_report_free(struct order_report **r);
 /* "order 42: served, 2 dishes (2 served, 0 failed)" and a line per dish. */
@@ -68,14 +69,14 @@ struct chef_list {
 struct status_report {
 	char *version;
 	uint64_t uptime_ms;
-	uint64_t queued, cooking, served, failed;
+	uint64_t queued, cooking, served, failed, cancelled;
 	uint64_t orders;
 	uint64_t malformed;
 	bool store_full;      /* the order store's disk is full: orders are refused */
 	struct chef_list chefs;
 };
 
-/* OK version uptime_ms queued cooking served failed orders malformed store (chef group)... */
+/* OK version uptime_ms queued cooking served failed orders malformed store cancelled (chef group)... */
 int status_report_decode(const struct proto_msg *m, struct status_report **ret);
 void status_report_free(struct status_report **r);
 void status_report_print(const struct status_report *r, FILE *f);

@@ -118,6 +118,7 @@ int status_report_decode(const struct proto_msg *m, struct status_report **ret)
 	    (r = report_u64(m, 6, &s->orders)) < 0 ||
 	    (r = report_u64(m, 7, &s->malformed)) < 0 ||
 	    (r = store_state(m, 8, &s->store_full)) < 0 ||
+	    (r = report_u64(m, 9, &s->cancelled)) < 0 ||
 	    (r = chefs_decode(m, PROTO_STATUS_FIXED, &s->chefs)) < 0) {
 		status_report_free(&s);
 		return r;
@@ -162,9 +163,10 @@ void status_report_print(const struct status_report *r, FILE *f)
 	term_printf(f, "version:   %s\n", r->version);
 	fprintf(f, "uptime:    ");
 	duration_print(r->uptime_ms, f);
-	fprintf(f, "\ndishes:    %llu queued, %llu cooking, %llu served, %llu failed\n",
+	fprintf(f, "\ndishes:    %llu queued, %llu cooking, %llu served, %llu failed, %llu cancelled\n",
 		(unsigned long long) r->queued, (unsigned long long) r->cooking,
-		(unsigned long long) r->served, (unsigned long long) r->failed);
+		(unsigned long long) r->served, (unsigned long long) r->failed,
+		(unsigned long long) r->cancelled);
 	fprintf(f, "orders:    %llu\n", (unsigned long long) r->orders);
 	fprintf(f, "malformed: %llu %s\n", (unsigned long long) r->malformed,
 		r->malformed == 1 ? "message" : "messages");
@@ -211,6 +213,7 @@ void status_report_json(const struct status_report *r, struct json *j)
 	json_key_u64(j, "cooking", r->cooking);
 	json_key_u64(j, "served", r->served);
 	json_key_u64(j, "failed", r->failed);
+	json_key_u64(j, "cancelled", r->cancelled);
 	json_object_end(j);
 	json_key_u64(j, "orders", r->orders);
 	json_key_u64(j, "malformed", r->malformed);

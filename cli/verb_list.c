@@ -17,7 +17,7 @@
 /* What kitchend would refuse as a bad request, refused before it is sent. */
 static int check_filters(const struct ctl *ctl)
 {
-	const char *dish = ctl->list_dish ? ctl->list_dish : "", *key = ctl->key ? ctl->key : "";
+	const char *dish = ctl->dish ? ctl->dish : "", *key = ctl->key ? ctl->key : "";
 
 	if (ctl->list_state && proto_list_state_from_name(ctl->list_state, strlen(ctl->list_state)) < 0)
 		return ctl_usage("invalid --state '%s': one of queued, cooking, %s, served, failed, cancelled",
@@ -36,7 +36,7 @@ static int fetch(struct ctl *ctl, uint64_t limit, uint64_t before, struct order_
 {
 	char since[24], until[24], lim[24], bef[24];
 	const char *args[] = {
-		ctl->list_state ? ctl->list_state : "", ctl->list_dish ? ctl->list_dish : "",
+		ctl->list_state ? ctl->list_state : "", ctl->dish ? ctl->dish : "",
 		ctl->key ? ctl->key : "", since, until, lim, bef,
 	};
 	const struct proto_msg *m;

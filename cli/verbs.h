@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 
+int verb_cancel(struct ctl *ctl, char **args, size_t n_args);  /* verb_book.c */
 int verb_chefs(struct ctl *ctl, char **args, size_t n_args);   /* verb_query.c */
 int verb_drain(struct ctl *ctl, char **args, size_t n_args);   /* verb_admin.c */
 int verb_follow(struct ctl *ctl, char **args, size_t n_args);  /* verb_wait.c */
@@ -16,7 +17,9 @@ int verb_keygen(struct ctl *ctl, char **args, size_t n_args);  /* verb_keygen.c 
 int verb_list(struct ctl *ctl, char **args, size_t n_args);    /* verb_list.c */
 int verb_menu(struct ctl *ctl, char **args, size_t n_args);    /* verb_query.c */
 int verb_order(struct ctl *ctl, char **args, size_t n_args);   /* verb_order.c */
+int verb_purge(struct ctl *ctl, char **args, size_t n_args);   /* verb_book.c */
 int verb_reload(struct ctl *ctl, char **args, size_t n_args);  /* verb_admin.c */
+int verb_retry(struct ctl *ctl, char **args, size_t n_args);   /* verb_book.c */
 int verb_show(struct ctl *ctl, char **args, size_t n_args);    /* verb_query.c */
 int verb_status(struct ctl *ctl, char **args, size_t n_args);  /* verb_query.c */
 int verb_wait(struct ctl *ctl, char **args, size_t n_args);    /* verb_wait.c */

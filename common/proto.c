@@ -27,6 +27,9 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0, false },
 	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0, false },
 	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0, false },
+	[PROTO_REVOKE]    = { "REVOKE",    1, 1, 0, false },
+	[PROTO_PURGE]     = { "PURGE",     1, 0, 0, false },
+	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false },
 	[PROTO_LIST]      = { "LIST",      7, 0, 0, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
@@ -40,7 +43,8 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_STAGE]     = { "STAGE",     6, 0, 0, false },
 	[PROTO_SERVED]    = { "SERVED",    7, 0, 0, false },
 	[PROTO_FAILED]    = { "FAILED",    6, 0, 0, false },
-	[PROTO_DONE]      = { "DONE",      5, 0, 0, false },
+	[PROTO_CANCELLED] = { "CANCELLED", 6, 0, 0, false },
+	[PROTO_DONE]      = { "DONE",      6, 0, 0, false },
 	[PROTO_CHEF]      = { "CHEF",      4, 0, 0, false },
 };
 

@@ -70,6 +70,9 @@ enum proto_cmd {
 	PROTO_CHEFS,    /*                               -> OK (chef report)... */
 	PROTO_DRAIN,    /*                               -> OK */
 	PROTO_RELOAD,   /*                               -> OK | ERR */
+	PROTO_REVOKE,   /* order_id index...             -> OK order_id cancelled cancelling finished */
+	PROTO_PURGE,    /* dish ("" for every dish)      -> OK cancelled */
+	PROTO_RETRY,    /* order_id index...             -> OK order_id retried */
 	PROTO_LIST,     /* state dish key since_ms until_ms limit before -> OK next (listed order)... */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
@@ -87,7 +90,8 @@ enum proto_cmd {
 	PROTO_STAGE,    /* order_id seq index dish chef text */
 	PROTO_SERVED,   /* order_id seq index dish chef result items */
 	PROTO_FAILED,   /* order_id seq index dish chef reason */
-	PROTO_DONE,     /* order_id seq state served failed */
+	PROTO_CANCELLED,/* order_id seq index dish chef reason */
+	PROTO_DONE,     /* order_id seq state served failed cancelled */
 	PROTO_CHEF,     /* seq chef state detail */
 	_PROTO_CMD_MAX,
 };
@@ -155,11 +159,11 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_OUTCOME_FAILED "failed"
 
 /* Field counts of the report replies, so both sides agree. */
-#define PROTO_ORDER_REPORT_FIXED 6  /* order_id state created_ms dishes served failed */
+#define PROTO_ORDER_REPORT_FIXED 7  /* order_id state created_ms dishes served failed cancelled */
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
-#define PROTO_STATUS_FIXED 9        /* version uptime_ms queued cooking served failed orders malformed store */
+#define PROTO_STATUS_FIXED 10       /* version uptime_ms queued cooking served failed orders malformed store cancelled */
 
 /*
  * LIST: the order book, newest first, a page at a time (docs/protocol.md).
@@ -189,6 +193,7 @@ int proto_list_state_from_name(const char *s, size_t len);
 #define PROTO_ERR_BAD_REQUEST  "bad-request"
 #define PROTO_ERR_UNKNOWN_DISH "unknown-dish"
 #define PROTO_ERR_NOT_FOUND    "not-found"
+#define PROTO_ERR_FINISHED     "finished"     /* nothing to change: what was named is done */
 #define PROTO_ERR_FULL         "full"
 #define PROTO_ERR_CLOSING      "closing"
 #define PROTO_ERR_INTERNAL     "internal"

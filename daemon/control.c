@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "book.h"
 #include "kitchen.h"
 #include "listing.h"
 #include "log.h"
@@ -272,7 +273,10 @@ static const struct reader control_reader = {
 		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
 		[PROTO_ORDER] = order,
+		[PROTO_PURGE] = book_purge,
 		[PROTO_RELOAD] = reload,
+		[PROTO_RETRY] = book_retry,
+		[PROTO_REVOKE] = book_revoke,
 		[PROTO_SHOW] = show,
 		[PROTO_STATUS] = status,
 		[PROTO_WAIT] = wait_for,

@@ -198,6 +198,18 @@ void events_failed(struct events *e, struct dish *d, const char *chef, const cha
 	end(&out);
 }
 
+void events_cancelled(struct events *e, struct dish *d, const char *chef, const char *reason)
+{
+	struct proto_out out;
+
+	if (!begin(e, &out, PROTO_CANCELLED, d->order))
+		return;
+	dish_head(&out, d);
+	proto_out_str(&out, chef);
+	proto_out_str(&out, reason);
+	end(&out);
+}
+
 void events_done(struct events *e, struct order *o)
 {
 	struct proto_out out;
@@ -207,6 +219,7 @@ void events_done(struct events *e, struct order *o)
 	proto_out_str(&out, proto_state_name(order_state(o)));
 	proto_out_u64(&out, o->n_served);
 	proto_out_u64(&out, o->n_failed);
+	proto_out_u64(&out, o->n_cancelled);
 	end(&out);
 }
 

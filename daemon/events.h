@@ -43,5 +43,6 @@ void events_stage(struct events *e, struct dish *d, const char *chef, const char
 void events_served(struct events *e, struct dish *d, const char *chef, const char *result,
 		   const char *items);
 void events_failed(struct events *e, struct dish *d, const char *chef, const char *reason);
+void events_cancelled(struct events *e, struct dish *d, const char *chef, const char *reason);
 void events_done(struct events *e, struct order *o);
 void events_chef(struct events *e, const char *chef, const char *state, const char *detail);

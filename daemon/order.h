@@ -32,6 +32,7 @@ struct dish {
 	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
 	bool suspect;               /* crashed a chef or outlived dishes.timeout_ms: cooked alone */
+	bool cancelling;            /* cooking, and its chef was told to stop (recorded cancelled) */
 	bool in_queue;              /* on the queue of orders.c (checked at every push and pop) */
 };
 
@@ -40,6 +41,7 @@ enum order_phase {
 	ORDER_WRITTEN,              /* admitted, its store batch not yet committed */
 	ORDER_HELD,                 /* committed, waiting for its follower */
 	ORDER_OPEN,                 /* committed; its dishes queued, cooking or done */
+	ORDER_FINISHED,             /* done, but cancelled dishes of it still sit on the queue */
 };
 
 struct order {
@@ -52,6 +54,7 @@ struct order {
 	uint32_t n_failed;
 	uint32_t n_cancelled;
 	uint32_t n_events;          /* events published about it: their seq (events.c's own) */
+	uint32_t n_in_queue;        /* its dishes on the queue, cancelled ones too */
 	uint8_t phase;              /* enum order_phase */
 	bool follow;                /* submitted with "follow": held until followed */
 	bool followed;              /* its topic has had a subscriber */

@@ -32,6 +32,9 @@ struct orders {
 	uint64_t n_cooking;
 	uint64_t n_served;
 	uint64_t n_failed;
+	uint64_t n_cancelled;
+	uint64_t n_tombstones;          /* cancelled dishes still on the queue */
+	size_t n_lingering;             /* finished orders with dishes on the queue */
 };
 
 static void log_dish(int prio, const struct dish *d, const char *chef, const char *what, const char *why)
@@ -43,6 +46,13 @@ static void log_dish(int prio, const struct dish *d, const char *chef, const cha
 
 /* ---- the queue ---- */
 
+/*
+ * A dish cancelled while queued stays on the queue as a tombstone (taking
+ * it out of the middle of a ring would cost the whole ring) and is dropped
+ * when it comes to the front, or when tombstones are half the queue
+ * (queue_compact). Its order, if finished meanwhile, lingers out of the
+ * open orders (ORDER_FINISHED) until its last dish leaves the queue.
+ */
 static void queue_back(struct orders *os, struct dish *d)
 {
 	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
@@ -51,6 +61,7 @@ static void queue_back(struct orders *os, struct dish *d)
 		return;
 	}
 	d->in_queue = true;
+	d->order->n_in_queue++;
 }
 
 static void queue_front(struct orders *os, struct dish *d)
@@ -61,14 +72,59 @@ static void queue_front(struct orders *os, struct dish *d)
 		return;
 	}
 	d->in_queue = true;
+	d->order->n_in_queue++;
+}
+
+/* @d left the queue; its order goes too if it lingered only for it. */
+static void left_queue(struct orders *os, struct dish *d)
+{
+	struct order *o = d->order;
+
+	d->in_queue = false;
+	if (--o->n_in_queue == 0 && o->phase == ORDER_FINISHED) {
+		os->n_lingering--;
+		order_free(&o);
+	}
+}
+
+/* Drop the tombstones at the front. */
+static void queue_skip_cancelled(struct orders *os)
+{
+	struct dish *d;
+
+	while ((d = dish_queue_front(&os->queue)) && d->state != PROTO_STATE_QUEUED) {
+		assert(d->in_queue && d->state == PROTO_STATE_CANCELLED);
+		(void) dish_queue_pop_front(&os->queue);
+		os->n_tombstones--;
+		left_queue(os, d);
+	}
+}
+
+/* Drop every tombstone, keeping the order of the others. Linear. */
+static void queue_compact(struct orders *os)
+{
+	size_t n = dish_queue_len(&os->queue);
+
+	for (size_t i = 0; i < n; i++) {
+		struct dish *d = dish_queue_pop_front(&os->queue);
+
+		if (d->state == PROTO_STATE_QUEUED)
+			(void) dish_queue_push_back(&os->queue, d);  /* the slot it left: cannot fail */
+		else {
+			os->n_tombstones--;
+			left_queue(os, d);
+		}
+	}
 }
 
 static struct dish *queue_pop(struct orders *os)
 {
-	struct dish *d = dish_queue_pop_front(&os->queue);
+	struct dish *d;
 
+	queue_skip_cancelled(os);
+	d = dish_queue_pop_front(&os->queue);
 	assert(d && d->in_queue && d->state == PROTO_STATE_QUEUED);
-	d->in_queue = false;
+	left_queue(os, d);
 	return d;
 }
 
@@ -96,15 +152,21 @@ static void finish(struct orders *os, struct order *o)
 	enum proto_state state = order_state(o);
 	int r;
 
-	assert(order_done(o) && o->phase == ORDER_OPEN);
+	assert(order_done(o) && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD));
 	r = store_order_done(os->store, o->id, state, wall_ms());
 	if (r < 0)
 		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
 		   (unsigned long long) o->id, proto_state_name(state));
 	events_done(os->events, o);
+	if (o->phase == ORDER_HELD)
+		list_remove(&os->held, &o->link);
 	idmap_remove(&os->open, o->id);
-	order_free(&o);
+	if (o->n_in_queue > 0) {
+		o->phase = ORDER_FINISHED;
+		os->n_lingering++;
+	} else
+		order_free(&o);
 }
 
 /* ---- set-up ---- */
@@ -139,6 +201,9 @@ void orders_free(struct orders **osp)
 	if (!osp || !*osp)
 		return;
 	os = *osp;
+	/* Lingering orders are known only to the queue. */
+	while (dish_queue_len(&os->queue) > 0)
+		left_queue(os, dish_queue_pop_front(&os->queue));
 	dish_queue_finish(&os->queue);
 	idmap_foreach(&os->open, free_order, NULL);
 	idmap_finish(&os->open);
@@ -234,6 +299,7 @@ int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint
 		return r;
 	os->n_served = counts[PROTO_STATE_SERVED];
 	os->n_failed = counts[PROTO_STATE_FAILED];
+	os->n_cancelled = counts[PROTO_STATE_CANCELLED];
 
 	/* An order whose last dish finished just as kitchend died. */
 	for (size_t i = 0; i < os->open.cap; i++) {
@@ -388,8 +454,9 @@ bool orders_followed(const struct orders *os, const struct order *o)
 
 /* ---- cooking ---- */
 
-struct dish *orders_next(const struct orders *os)
+struct dish *orders_next(struct orders *os)
 {
+	queue_skip_cancelled(os);
 	return dish_queue_front(&os->queue);
 }
 
@@ -424,6 +491,27 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 		finish(os, o);
 }
 
+/* @d, queued (on the queue or not) or back from its chef, is cancelled. */
+static void cancel(struct orders *os, struct dish *d, const char *chef, const char *reason)
+{
+	struct order *o = d->order;
+	int r;
+
+	d->state = PROTO_STATE_CANCELLED;
+	d->chef = NULL;
+	os->n_cancelled++;
+	o->n_cancelled++;
+	if (d->in_queue)
+		os->n_tombstones++;
+	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
+	r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
+	if (r < 0)
+		log_error_errno(r, "Failed to record dish %llu cancelled: %m", (unsigned long long) d->id);
+	events_cancelled(os->events, d, chef, reason);
+	if (order_done(o))
+		finish(os, o);
+}
+
 void orders_unservable(struct orders *os, const char *reason)
 {
 	struct dish *d = queue_pop(os);
@@ -439,8 +527,11 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const ch
 	int r;
 
 	assert(d->state == PROTO_STATE_COOKING);
+	if (d->cancelling)
+		log_dish(LOG_INFO, d, chef, "served", "its chef had it ready before the cancel reached it");
 	d->state = PROTO_STATE_SERVED;
 	d->chef = NULL;
+	d->cancelling = false;
 	os->n_cooking--;
 	os->n_served++;
 	o->n_served++;
@@ -461,6 +552,15 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
 	assert(d->state == PROTO_STATE_COOKING);
 	d->chef = NULL;
 	os->n_cooking--;
+	if (d->cancelling) {
+		/* A chef answers a CANCEL with "failed": the dish stopped there. */
+		if (why == ORDERS_BACK_FAILED)
+			snprintf(final, sizeof(final), "cancelled; chef %s stopped it", chef);
+		else
+			snprintf(final, sizeof(final), "cancelled; chef %s: %s", chef, reason);
+		d->cancelling = false;
+		return cancel(os, d, chef, final);
+	}
 	if (why == ORDERS_BACK_CRASHED || why == ORDERS_BACK_TIMED_OUT)
 		d->suspect = true;
 	if (why == ORDERS_BACK_CRASHED && ++d->crashes >= ORDERS_POISON_CRASHES) {
@@ -481,13 +581,216 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
 	queue_front(os, d);
 }
 
+/* ---- the order book ---- */
+
+/* Cancel @d on request, whatever its state; counted in @ret. */
+static void cancel_one(struct orders *os, struct dish *d, orders_stop_fn stop, void *u, struct orders_cancelled *ret)
+{
+	char reason[160];
+	const char *chef;
+	int r;
+
+	switch ((enum proto_state) d->state) {
+	case PROTO_STATE_QUEUED:
+		os->n_queued--;
+		ret->cancelled++;
+		cancel(os, d, "", "cancelled on request");
+		return;
+	case PROTO_STATE_COOKING:
+		ret->cancelling++;
+		if (d->cancelling)
+			return;
+		/* Recorded now: a crash before the chef answers must not cook it again. */
+		d->cancelling = true;
+		chef = stop(d, u);
+		snprintf(reason, sizeof(reason), "cancelled on request while chef %s cooked it", chef);
+		r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
+		if (r < 0)
+			log_error_errno(r, "Failed to record dish %llu cancelled: %m", (unsigned long long) d->id);
+		log_dish(LOG_DEBUG, d, chef, "cancelling", "its chef is told to stop");
+		return;
+	case PROTO_STATE_SERVED:
+	case PROTO_STATE_FAILED:
+	case PROTO_STATE_CANCELLED:
+	case _PROTO_STATE_MAX:
+		ret->finished++;
+		return;
+	}
+}
+
+/* Tombstones half the queue (and more than a few): drop them now. */
+static void maybe_compact(struct orders *os)
+{
+	if (os->n_tombstones > 1024 && os->n_tombstones * 2 > dish_queue_len(&os->queue))
+		queue_compact(os);
+}
+
+int orders_cancel(struct orders *os, struct order *o, const uint32_t *indexes, size_t n, orders_stop_fn stop,
+		  void *u, struct orders_cancelled *ret)
+{
+	size_t asked = n ? n : o->n_dishes;
+	uint32_t left = o->n_dishes - o->n_served - o->n_failed - o->n_cancelled;
+
+	*ret = (struct orders_cancelled) { 0 };
+	if (o->phase != ORDER_OPEN && o->phase != ORDER_HELD)
+		return -EAGAIN;
+	for (size_t i = 0; i < n; i++)
+		if (indexes[i] >= o->n_dishes)
+			return -ERANGE;
+	for (size_t i = 0; i < asked; i++) {
+		struct dish *d = &o->dishes[n ? indexes[i] : i];
+		bool ends = d->state == PROTO_STATE_QUEUED;
+
+		cancel_one(os, d, stop, u, ret);
+		/* Its last dish ended it: @o is gone, and whatever was asked
+		 * about besides was done already. */
+		if (ends && --left == 0) {
+			ret->finished += (unsigned) (asked - i - 1);
+			break;
+		}
+	}
+	maybe_compact(os);
+	return 0;
+}
+
+uint64_t orders_purge(struct orders *os, const struct menu_item *item)
+{
+	struct order **victims;
+	size_t n = 0;
+	uint64_t before = os->n_cancelled;
+
+	/* Orders finish (and leave the map) as they are purged: list them first. */
+	victims = calloc(os->open.len ? os->open.len : 1, sizeof(*victims));
+	if (!victims)
+		return 0;
+	for (size_t i = 0; i < os->open.cap; i++) {
+		struct order *o = os->open.values[i];
+
+		if (os->open.keys[i] && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD))
+			victims[n++] = o;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct order *o = victims[i];
+		uint32_t left = o->n_dishes - o->n_served - o->n_failed - o->n_cancelled;
+
+		/* @o is gone once its last dish is cancelled: left first. */
+		for (uint32_t j = 0; left > 0 && j < o->n_dishes; j++) {
+			struct dish *d = &o->dishes[j];
+
+			if (d->state != PROTO_STATE_QUEUED || (item && d->item != item))
+				continue;
+			left--;
+			os->n_queued--;
+			cancel(os, d, "", "purged on request");
+		}
+	}
+	free(victims);
+	queue_compact(os);
+	return os->n_cancelled - before;
+}
+
+/* Order @id, finished, read back from the store into memory, as at a start. */
+static int reopen(struct orders *os, struct menu *menu, uint64_t id, struct order **ret)
+{
+	struct resume res = { .os = os, .menu = menu };
+	struct store_order so;
+	int r;
+
+	r = store_get_order(os->store, id, &so, NULL, NULL);
+	if (r >= 0 && so.state != PROTO_STATE_SERVED && so.state != PROTO_STATE_FAILED &&
+	    so.state != PROTO_STATE_CANCELLED)
+		r = -EAGAIN;  /* open in the store, not in memory: not committed yet */
+	if (r >= 0)
+		r = resume_order(&so, &res);
+	if (r >= 0)
+		r = store_get_order(os->store, id, &so, resume_dish, &res);
+	if (r < 0) {
+		if (res.order) {
+			os->n_queued -= res.order->n_dishes - res.order->n_served - res.order->n_failed -
+					res.order->n_cancelled;
+			idmap_remove(&os->open, id);
+			order_free(&res.order);
+		}
+		return r;
+	}
+	assert(order_done(res.order));
+	*ret = res.order;
+	return 0;
+}
+
+int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32_t *indexes, size_t n,
+		 unsigned *ret_retried)
+{
+	struct order *o = idmap_get(&os->open, id);
+	bool reopened = false;
+	unsigned retried = 0;
+	int r;
+
+	if (o && o->phase != ORDER_OPEN)
+		return -EAGAIN;
+	if (!o) {
+		r = reopen(os, menu, id, &o);
+		if (r < 0)
+			return r;
+		reopened = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (indexes[i] >= o->n_dishes) {
+			r = -ERANGE;
+			goto out;
+		}
+	for (size_t i = 0; i < (n ? n : o->n_dishes); i++) {
+		struct dish *d = &o->dishes[n ? indexes[i] : i];
+
+		if (d->state == PROTO_STATE_FAILED) {
+			o->n_failed--;
+			os->n_failed--;
+		} else if (d->state == PROTO_STATE_CANCELLED) {
+			o->n_cancelled--;
+			os->n_cancelled--;
+		} else
+			continue;
+		/* A new series of attempts; the reasons so far stay in the record. */
+		d->state = PROTO_STATE_QUEUED;
+		d->attempts = 0;
+		d->crashes = 0;
+		d->suspect = false;
+		os->n_queued++;
+		r = store_dish_requeued(os->store, d->id, 0, "", "retried on request");
+		if (r < 0)
+			log_error_errno(r, "Failed to record dish %llu retried: %m", (unsigned long long) d->id);
+		log_dish(LOG_INFO, d, "", "retried", "a new series of attempts on request");
+		if (d->in_queue)
+			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
+		else
+			queue_back(os, d);
+		retried++;
+	}
+	r = 0;
+out:
+	if (reopened && retried == 0) {
+		/* Nothing to retry: it stays finished, as the store has it. */
+		idmap_remove(&os->open, o->id);
+		order_free(&o);
+	} else if (reopened) {
+		r = store_order_done(os->store, o->id, PROTO_STATE_QUEUED, 0);
+		if (r < 0)
+			log_error_errno(r, "Failed to record order %llu open again: %m", (unsigned long long) o->id);
+		r = 0;
+	}
+	*ret_retried = retried;
+	return r;
+}
+
 void orders_counts(const struct orders *os, struct orders_counts *ret)
+
 {
 	*ret = (struct orders_counts) {
 		.queued = os->n_queued,
 		.cooking = os->n_cooking,
 		.served = os->n_served,
 		.failed = os->n_failed,
+		.cancelled = os->n_cancelled,
 		.open = os->open.len,
 		.held = os->held.len,
 	};
@@ -515,6 +818,41 @@ static int check_list(const struct list *l, enum order_phase phase, const struct
 	return 0;
 }
 
+/* The queue's entries: of open orders, tombstones, and lingering orders. */
+static int check_queue(const struct orders *os, uint64_t in_queue)
+{
+	const struct dish_queue *q = &os->queue;
+	uint64_t of_open = 0, tombstones = 0;
+	size_t lingering = 0;
+
+	for (size_t i = 0; i < q->len; i++) {
+		const struct dish *d = q->ring[(q->head + i) & (q->cap - 1)];
+		const struct order *o = d->order;
+		bool first = true;
+
+		if (!d->in_queue || (d->state != PROTO_STATE_QUEUED && d->state != PROTO_STATE_CANCELLED))
+			DISAGREE("dish %llu is on the queue, %s, marked %son it", (unsigned long long) d->id,
+				 proto_state_name(d->state), d->in_queue ? "" : "not ");
+		tombstones += d->state == PROTO_STATE_CANCELLED;
+		if (o->phase == ORDER_OPEN) {
+			of_open++;
+			continue;
+		}
+		if (o->phase != ORDER_FINISHED || d->state != PROTO_STATE_CANCELLED || !order_done(o))
+			DISAGREE("dish %llu on the queue is %s, its order in phase %d", (unsigned long long) d->id,
+				 proto_state_name(d->state), o->phase);
+		for (uint32_t j = 0; j < d->index; j++)
+			first = first && !o->dishes[j].in_queue;
+		lingering += first;
+	}
+	if (of_open != in_queue || tombstones != os->n_tombstones || lingering != os->n_lingering)
+		DISAGREE("the queue holds %llu dishes of open orders, %llu tombstones, %zu lingering orders; "
+			 "counted %llu, %llu, %zu", (unsigned long long) of_open, (unsigned long long) tombstones,
+			 lingering, (unsigned long long) in_queue, (unsigned long long) os->n_tombstones,
+			 os->n_lingering);
+	return 0;
+}
+
 int orders_check(const struct orders *os)
 {
 	uint64_t queued = 0, cooking = 0, in_queue = 0;
@@ -523,7 +861,7 @@ int orders_check(const struct orders *os)
 
 	for (size_t i = 0; i < os->open.cap; i++) {
 		const struct order *o = os->open.values[i];
-		uint32_t served = 0, failed = 0;
+		uint32_t served = 0, failed = 0, cancelled = 0, on_queue = 0;
 
 		if (!os->open.keys[i])
 			continue;
@@ -534,13 +872,18 @@ int orders_check(const struct orders *os)
 
 			if (d->order != o || d->index != j)
 				DISAGREE("dish %llu does not point at its order", (unsigned long long) d->id);
-			if (d->in_queue && (d->state != PROTO_STATE_QUEUED || o->phase != ORDER_OPEN))
+			if (d->in_queue && ((d->state != PROTO_STATE_QUEUED && d->state != PROTO_STATE_CANCELLED) ||
+					    o->phase != ORDER_OPEN))
 				DISAGREE("dish %llu is on the queue while %s, its order in phase %d",
 					 (unsigned long long) d->id, proto_state_name(d->state), o->phase);
 			if ((d->state == PROTO_STATE_COOKING) != (d->chef != NULL))
 				DISAGREE("dish %llu is %s with%s a chef", (unsigned long long) d->id,
 					 proto_state_name(d->state), d->chef ? "" : "out");
-			if (o->phase != ORDER_OPEN && d->state != PROTO_STATE_QUEUED)
+			if (d->cancelling && d->state != PROTO_STATE_COOKING)
+				DISAGREE("dish %llu is %s, %scancelling", (unsigned long long) d->id,
+					 proto_state_name(d->state), d->cancelling ? "" : "not ");
+			if (o->phase != ORDER_OPEN && d->state != PROTO_STATE_QUEUED &&
+			    !(o->phase == ORDER_HELD && d->state == PROTO_STATE_CANCELLED))
 				DISAGREE("dish %llu of a %s order is %s", (unsigned long long) d->id,
 					 o->phase == ORDER_HELD ? "held" : "written", proto_state_name(d->state));
 			if (o->phase == ORDER_OPEN && d->state == PROTO_STATE_QUEUED && !d->in_queue)
@@ -549,11 +892,15 @@ int orders_check(const struct orders *os)
 			cooking += d->state == PROTO_STATE_COOKING;
 			served += d->state == PROTO_STATE_SERVED;
 			failed += d->state == PROTO_STATE_FAILED;
-			in_queue += d->in_queue;
+			cancelled += d->state == PROTO_STATE_CANCELLED;
+			on_queue += d->in_queue;
 		}
-		if (served != o->n_served || failed != o->n_failed)
-			DISAGREE("order %llu counts %u served, %u failed; its dishes say %u, %u",
-				 (unsigned long long) o->id, o->n_served, o->n_failed, served, failed);
+		in_queue += on_queue;
+		if (served != o->n_served || failed != o->n_failed || cancelled != o->n_cancelled ||
+		    on_queue != o->n_in_queue)
+			DISAGREE("order %llu counts %u served, %u failed, %u cancelled, %u on the queue; "
+				 "its dishes say %u, %u, %u, %u", (unsigned long long) o->id, o->n_served, o->n_failed,
+				 o->n_cancelled, o->n_in_queue, served, failed, cancelled, on_queue);
 		if (order_done(o))
 			DISAGREE("order %llu is done but still open", (unsigned long long) o->id);
 	}
@@ -561,9 +908,8 @@ int orders_check(const struct orders *os)
 		DISAGREE("counters say %llu queued, %llu cooking; the dishes %llu, %llu",
 			 (unsigned long long) os->n_queued, (unsigned long long) os->n_cooking,
 			 (unsigned long long) queued, (unsigned long long) cooking);
-	if (in_queue != dish_queue_len(&os->queue))
-		DISAGREE("%llu dishes marked queued, the queue holds %zu",
-			 (unsigned long long) in_queue, dish_queue_len(&os->queue));
+	if ((r = check_queue(os, in_queue)) < 0)
+		return r;
 	if (admitted != os->admitted.len || held != os->held.len)
 		DISAGREE("%zu written and %zu held orders, lists of %zu and %zu", admitted, held,
 			 os->admitted.len, os->held.len);

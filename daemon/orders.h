@@ -16,10 +16,14 @@
  *	queued ──handed to a chef──▶ cooking ──served──▶ served
  *	  ▲  │                          │
  *	  │  └─off the menu─▶ failed ◀──┤ taken back, attempts spent or poison
- *	  └─────────taken back──────────┘ (chef failed it, left, crashed, timed out)
+ *	  ├─────────taken back──────────┘ (chef failed it, left, crashed, timed out)
+ *	  │  └───────cancel───▶ cancelled ◀──cancel: its chef stopped it (or left)
+ *	  └──retry── failed, cancelled
  *
- * When an order's last dish is served or failed the order is finished: its
- * final state is written, DONE is published and the order leaves memory.
+ * When an order's last dish is served, failed or cancelled the order is
+ * finished: its final state is written, DONE is published and the order
+ * leaves memory (once its cancelled dishes have left the queue). A retry
+ * opens it again.
  *
  * Every transition writes what it must to the store (store.h) and publishes
  * its event (events.h); the callers (control, dispatch, sink, recovery) do
@@ -59,6 +63,7 @@ struct orders_counts {
 	uint64_t cooking;
 	uint64_t served;        /* ever, as the store counts them */
 	uint64_t failed;
+	uint64_t cancelled;
 	size_t open;            /* orders not finished, admitted ones too */
 	size_t held;
 };
@@ -127,7 +132,7 @@ uint64_t orders_next_release(const struct orders *os);
 bool orders_followed(const struct orders *os, const struct order *o);
 
 /* The dish at the front of the queue, left there; NULL when none waits. */
-struct dish *orders_next(const struct orders *os);
+struct dish *orders_next(struct orders *os);
 /* Hand the front dish to chef @c: it is cooking, as its next attempt. */
 struct dish *orders_hand(struct orders *os, struct chef *c);
 /* The front dish cannot be cooked by anyone (@reason): it fails at once. */
@@ -144,6 +149,42 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const ch
  */
 void orders_take_back(struct orders *os, struct dish *d, const char *chef, const char *reason,
 		      enum orders_back why);
+
+/*
+ * The order book: operations on orders on request.
+ *
+ * orders_cancel() cancels dishes @indexes (@n of them; 0: every dish) of
+ * order @o, which is open or held: a waiting dish is cancelled at once; a
+ * dish being cooked is recorded cancelled, @stop tells its chef (returning
+ * the chef's name), and it ends when the chef answers: cancelled, or served
+ * if it was ready first (it stays cooking until then; if its chef goes
+ * meanwhile, cancelled). Dishes done already are left as they are. Counts
+ * in *ret. -ERANGE for an index out of the order (nothing done), -EAGAIN
+ * for an order admitted and not yet committed. @o may be gone (finished)
+ * when it returns.
+ *
+ * orders_purge() cancels every waiting dish of the open orders (of @item
+ * only, unless NULL), returning how many.
+ *
+ * orders_retry() gives the failed and cancelled dishes @indexes (0: all)
+ * of order @id a new series of attempts: queued again, attempts from 0,
+ * the reasons so far kept in the record. A finished order is read back
+ * from the store (names through @menu) and opens again; everything
+ * written must be committed first (store_sync(): -EAGAIN otherwise).
+ * How many in *ret_retried; -ENOENT for no such order, -ERANGE.
+ */
+struct orders_cancelled {
+	unsigned cancelled;    /* waiting: cancelled now */
+	unsigned cancelling;   /* at a chef, told to stop */
+	unsigned finished;     /* served, failed or cancelled before: left alone */
+};
+typedef const char *(*orders_stop_fn)(struct dish *d, void *u);
+
+int orders_cancel(struct orders *os, struct order *o, const uint32_t *indexes, size_t n, orders_stop_fn stop,
+		  void *u, struct orders_cancelled *ret);
+uint64_t orders_purge(struct orders *os, const struct menu_item *item);
+int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32_t *indexes, size_t n,
+		 unsigned *ret_retried);
 
 void orders_counts(const struct orders *os, struct orders_counts *ret);
 

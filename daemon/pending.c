@@ -3,6 +3,7 @@
  */
 #include "pending.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@ struct reply {
 	size_t rid_len;
 	uint64_t order_id;
 	uint32_t n_dishes;
-	bool report;                    /* a report of the order, not an ORDER's OK */
+	enum { ACK, REPORT, NUMBERS } kind;  /* an ORDER's OK, a report of the order, OK numbers... */
+	uint8_t n_numbers;
+	uint64_t numbers[PENDING_NUMBERS_MAX];
 	uint64_t batch;                 /* answered once it is committed */
 	uint64_t deadline_ms;           /* a WAIT: answered by then, done or not */
 	struct client *client;          /* a WAIT: whose */
@@ -124,6 +127,21 @@ int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order
 	return 0;
 }
 
+int pending_ok(struct kitchen *k, const struct proto_field *rid, const uint64_t *numbers, size_t n)
+{
+	struct reply *r;
+
+	assert(n <= PENDING_NUMBERS_MAX);
+	r = reply_new(rid, 0);
+	if (!r)
+		return -ENOMEM;
+	r->kind = NUMBERS;
+	r->n_numbers = (uint8_t) n;
+	memcpy(r->numbers, numbers, n * sizeof(*numbers));
+	after_commit(k, r, 0);
+	return 0;
+}
+
 int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id)
 {
 	struct reply *r;
@@ -135,7 +153,7 @@ int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id
 	r = reply_new(rid, id);
 	if (!r)
 		return -ENOMEM;
-	r->report = true;
+	r->kind = REPORT;
 	after_commit(k, r, 0);
 	return 0;
 }
@@ -162,7 +180,7 @@ static void wait_due(struct kitchen *k, struct reply *w)
 		free(c);
 	}
 	w->client = NULL;
-	w->report = true;
+	w->kind = REPORT;
 	after_commit(k, w, 0);
 }
 
@@ -239,7 +257,7 @@ void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code
 		struct reply *a = REPLY(l);
 
 		next = l->next;
-		if (a->report || a->order_id != order_id)
+		if (a->kind != ACK || a->order_id != order_id)
 			continue;
 		list_remove(acks, &a->link);
 		reply_err(k, a->rid, a->rid_len, code, "%s", text);
@@ -249,6 +267,22 @@ void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code
 
 void pending_store_full(struct kitchen *k)
 {
+	struct list *acks = &k->pending->acks;
+	struct list_link *l, *next;
+
+	/* A change made on request is not durable: it must not be said done. */
+	for (l = acks->head; l; l = next) {
+		struct reply *a = REPLY(l);
+
+		next = l->next;
+		if (a->kind != NUMBERS)
+			continue;
+		list_remove(acks, &a->link);
+		reply_err(k, a->rid, a->rid_len, PROTO_ERR_FULL,
+			  "the order store's disk is full: the change is made but not stored yet; it is "
+			  "stored once there is space (until then a crash of kitchend undoes it)");
+		free(a);
+	}
 	pending_after_commit(k, UINT64_MAX, false);
 }
 
@@ -263,14 +297,19 @@ void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 		struct proto_out out;
 
 		list_remove(acks, &a->link);
-		if (a->batch <= committed && a->report)
+		if (a->batch <= committed && a->kind == REPORT)
 			reports_order(k, a->rid, a->rid_len, a->order_id);
-		else if (a->batch <= committed) {
+		else if (a->batch <= committed && a->kind == NUMBERS) {
+			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);
+			for (size_t i = 0; i < a->n_numbers; i++)
+				proto_out_u64(&out, a->numbers[i]);
+			reply_end(&out);
+		} else if (a->batch <= committed) {
 			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);
 			proto_out_u64(&out, a->order_id);
 			proto_out_u64(&out, a->n_dishes);
 			reply_end(&out);
-		} else if (a->report)
+		} else if (a->kind != ACK)
 			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
 				  "the order store failed; kitchend is stopping");
 		else

@@ -2,7 +2,8 @@
  * pending — kitchenctl requests answered later.
  *
  * An ORDER's OK waits for the commit of the store batch that holds the
- * order: accepted means durable. A report (SHOW, a WAIT that is due) waits
+ * order: accepted means durable; so does the OK of a change on request
+ * (a cancel, a purge, a retry). A report (SHOW, a WAIT that is due) waits
  * for the batch holding everything kitchend did before it, unless that is
  * committed already, so that it never shows less than a reply before it
  * said. A WAIT is a long poll: it is due when its order is done or its time
@@ -38,6 +39,12 @@ void pending_free(struct pending **p);  /* drops what waits, unanswered; NULL is
 /* Send OK order_id n_dishes to @rid once store batch @batch is committed. */
 int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order_id, uint32_t n_dishes,
 		uint64_t batch);
+/* Send OK with the @n numbers @numbers to @rid once everything written so
+ * far is committed: a change made on request (REVOKE, PURGE, RETRY) is
+ * said done when it is durable. On a full disk it is answered ERR full
+ * instead (pending_store_full()). */
+#define PENDING_NUMBERS_MAX 4
+int pending_ok(struct kitchen *k, const struct proto_field *rid, const uint64_t *numbers, size_t n);
 /* Send the report of order @id to @rid once everything written so far is
  * committed (at once when it is). */
 int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id);

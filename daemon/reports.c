@@ -38,8 +38,11 @@ static void order_head(struct order_report *rep)
 	proto_out_str(out, proto_state_name(rep->open ? order_state(rep->open) : o->state));
 	proto_out_u64(out, o->created_ms);
 	proto_out_u64(out, o->n_dishes);
-	proto_out_u64(out, o->served);
-	proto_out_u64(out, o->failed);
+	/* An open order as kitchend holds it: a dish being cancelled is
+	 * recorded cancelled, and still cooking. */
+	proto_out_u64(out, rep->open ? rep->open->n_served : o->served);
+	proto_out_u64(out, rep->open ? rep->open->n_failed : o->failed);
+	proto_out_u64(out, rep->open ? rep->open->n_cancelled : o->cancelled);
 }
 
 static int order_dish(const struct store_dish *d, void *userdata)
@@ -146,6 +149,7 @@ void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
 	proto_out_u64(&out, n.open);
 	proto_out_u64(&out, k->malformed.count);
 	proto_out_str(&out, store_full(k->store) ? PROTO_STORE_FULL : PROTO_STORE_OK);
+	proto_out_u64(&out, n.cancelled);
 	chef_groups(k, &out);
 	reply_end(&out);
 }

@@ -594,7 +594,7 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
-	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";
+	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";  /* done */
 	sqlite3_stmt *st;
 	int rc, r;
 
@@ -604,7 +604,7 @@ int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 		return fail(s, sql_error(s->db, sql));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
-		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED)
+		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED || state == PROTO_STATE_CANCELLED)
 			counts[state] = (uint64_t) sql_column_i64(st, 1);
 	}
 	r = rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
@@ -760,6 +760,12 @@ int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, cons
 		      const char *reason)
 {
 	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, chef, reason, false, reason, true);
+}
+
+int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+			 const char *reason)
+{
+	return dish_rec(s, STORE_REC_CANCELLED, dish_id, attempts, chef, reason, false, reason, true);
 }
 
 int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms)

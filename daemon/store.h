@@ -282,8 +282,8 @@ bool store_lost_orders(const struct store *s, uint64_t *ret_first, uint64_t *ret
  * id used or reserved before (the id file); 1 on a new store. */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
 
-/* Dishes ever served and failed, in counts[PROTO_STATE_SERVED] and
- * counts[PROTO_STATE_FAILED]; the other counts are 0 (queued dishes are
+/* Dishes ever served, failed and cancelled, in counts[PROTO_STATE_SERVED],
+ * ...; the other counts are 0 (queued dishes are
  * counted as store_load_open() hands them over). */
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX]);
 
@@ -318,6 +318,10 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
  * served: detail becomes @items.
  * failed for good: result is @reason, also appended to detail as a line;
  *   with @chef "" the chef recorded before stays.
+ * cancelled: as failed, in state cancelled. A dish being cooked is
+ *   recorded cancelled as soon as its chef is told to stop: if it is
+ *   served after all, the served record replaces it.
+ * A dish retried (a new series of attempts) is requeued with @attempts 0.
  */
 int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 			const char *reason);
@@ -325,6 +329,10 @@ int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, cons
 		      const char *result, const char *items);
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *reason);
+int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
+			 const char *reason);
+/* Order @order_id finished in @state at @finished_ms; PROTO_STATE_QUEUED
+ * (with 0) opens it again (a dish of it is retried). */
 int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms);
 
 /*

@@ -43,6 +43,11 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 		 "ON CONFLICT(id) DO UPDATE SET state = 3, attempts = excluded.attempts, "
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
+	[_WSTMT_RECS + STORE_REC_CANCELLED] =
+		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 4, ?2, ?7, ?8, ?9) "
+		 "ON CONFLICT(id) DO UPDATE SET state = 4, attempts = excluded.attempts, "
+		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
+		 "result = excluded.result, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2, finished_ms = ?3 WHERE id = ?1",
 	/* STORE_REC_DROPPED: nothing. */
 };
@@ -108,7 +113,7 @@ static void batch_ids(const struct batch *b, struct batch_ids *ret)
 				ret->max_order = rec->id;
 			dish_end = rec->n[2] + rec->n[1];
 		} else if (rec->kind == STORE_REC_REQUEUED || rec->kind == STORE_REC_SERVED ||
-			   rec->kind == STORE_REC_FAILED)
+			   rec->kind == STORE_REC_FAILED || rec->kind == STORE_REC_CANCELLED)
 			dish_end = rec->id + 1;
 		if (dish_end > ret->next_dish)
 			ret->next_dish = dish_end;
@@ -609,6 +614,7 @@ int store_writer_drop_order(struct store_writer *w, uint64_t order_id)
 		case STORE_REC_REQUEUED:
 		case STORE_REC_SERVED:
 		case STORE_REC_FAILED:
+		case STORE_REC_CANCELLED:
 			of_order = rec->id >= first && rec->id < end;
 			break;
 		case STORE_REC_DROPPED:

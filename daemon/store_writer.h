@@ -48,7 +48,8 @@ enum store_rec_kind {
 	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
 	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
 	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
-	STORE_REC_ORDER_DONE,    /* id: order; n: its final enum proto_state, finished_ms */
+	STORE_REC_CANCELLED,     /* id: dish; n[0] attempts; str: chef, result, detail line */
+	STORE_REC_ORDER_DONE,    /* id: order; n: its final enum proto_state (0: open again), finished_ms */
 	STORE_REC_DROPPED,       /* taken out by store_writer_drop_order(): nothing to apply */
 	_STORE_REC_MAX,
 };

@@ -538,10 +538,11 @@ class Kitchen:
 		return int(out)
 
 	def wait_order(self, order_id, timeout=30):
-		"""Poll show --json until the order is served or failed; return the report."""
+		"""Poll show --json until the order is done (served, failed or
+		cancelled); return the report."""
 		def done():
 			report = self.show(order_id)
-			return report if report.get("state") in ("served", "failed") else None
+			return report if report.get("state") in ("served", "failed", "cancelled") else None
 		return poll(done, timeout, f"order {order_id} to be done", interval=0.1)
 
 	def chef_pids(self):

@@ -306,9 +306,10 @@ static void add_random_field(void)
 static const char *const commands[] = {
 	"ORDER", "WAIT", "SHOW", "STATUS", "MENU", "CHEFS", "OK", "ERR", "READY", "HEARTBEAT",
 	"DISH", "CANCEL", "PROGRESS", "RESULT", "ORDERED", "STAGE", "SERVED", "FAILED", "DONE",
-	"CHEF", "DRAIN", "RELOAD",
+	"CHEF", "CANCELLED", "DRAIN", "RELOAD", "REVOKE", "PURGE", "RETRY",
 };
-#define N_SAFE_CONTROL (ELEMS(commands) - 2)  /* DRAIN and RELOAD change kitchend for real */
+/* The last five change kitchend for real: drain, reload, cancel, purge, retry. */
+#define N_SAFE_CONTROL (ELEMS(commands) - 5)
 
 static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT3", "READY ", "WAIT " };
 

@@ -2,9 +2,9 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, list, wait, follow and keygen, list --state's words, and for
-`order` and `list --dish` the dishes on the running kitchen's menu, quoted
-for the shell (they hold spaces).
+of order, list, wait, follow, keygen and purge, list --state's words, and
+for `order`, `purge --dish` and `list --dish` the dishes on the running
+kitchen's menu, quoted for the shell (they hold spaces).
 
 Skipped (77) without bash-completion (Debian package bash-completion).
 """
@@ -49,9 +49,11 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["chefs", "drain", "follow", "keygen", "list", "menu", "order", "reload", "show", "status", "wait"],
+			 ["cancel", "chefs", "drain", "follow", "keygen", "list", "menu", "order", "purge", "reload",
+			  "retry", "show", "status", "wait"],
 			 "verbs")
-		check_eq(complete(k, "kitchenctl", "re"), ["reload"], "a verb begun")
+		check_eq(complete(k, "kitchenctl", "rel"), ["reload"], "a verb begun")
+		check_eq(complete(k, "kitchenctl", "purge", "--y"), ["--yes"], "an option of purge")
 		check_eq(complete(k, "kitchenctl", "--ti"), ["--timeout"], "a global option")
 		check_eq(complete(k, "kitchenctl", "--json", "order", "--w"), ["--wait"], "an option of order")
 		check_eq(complete(k, "kitchenctl", "order", "--wait", "--dead"), ["--deadline"], "--deadline of order")
@@ -64,6 +66,8 @@ def test():
 			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "dishes, quoted")
 		check_eq(complete(k, "kitchenctl", "--timeout", "900", "order", "Pizza", "S"),
 			 ["Salad", "Spaghetti"], "more dishes")
+		check_eq(complete(k, "kitchenctl", "purge", "--dish", "Chi"),
+			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "a dish for purge --dish")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
 		check_eq(complete(k, "kitchenctl", "list", "--s"), ["--secret-key", "--server-key", "--since", "--state"],
 			 "options of list")

@@ -21,7 +21,13 @@ Meanwhile followers place orders with `order --follow` (3 dishes each, keys
 of their own), 3 at a time: a follow order is held until its follower
 subscribes, and concurrent followers once corrupted the kitchen. A follower
 whose kitchend was killed under it learns its order's id by ordering again
-with the same key; follow orders count like the others."""
+with the same key; follow orders count like the others.
+
+And an operator cancels every tenth order once acknowledged (repeating a
+cancel whose answer kitchend's death cut off), and of every other one of
+those, once it is done, retries what was cancelled. Then acknowledged =
+served + failed + cancelled, none twice: a retried order ends served whole;
+a cancelled one has each dish served (it was done first) or cancelled."""
 
 import json
 import os
@@ -116,6 +122,69 @@ class Follower:
 			time.sleep(0.1)
 
 
+CANCEL_EVERY = 10   # chaos orders i with i % 10 == 3 are cancelled...
+RETRY_EVERY = 20    # ...and those with i % 20 == 3 retried once done
+
+
+def cancelled(i):
+	return i % CANCEL_EVERY == 3
+
+
+def retried(i):
+	return i % RETRY_EVERY == 3
+
+
+class Operator:
+	"""Cancel the chosen orders as they are acknowledged; retry some once done."""
+
+	def __init__(self, k, subs, deadline):
+		self.k, self.subs, self.deadline = k, subs, deadline
+		self.cancels = self.retries = 0
+		self.error = None
+		self.thread = threading.Thread(target=self.run, daemon=True)
+
+	def request(self, *args, ok_codes=(0,)):
+		"""Repeat while kitchend is unreachable (exit 3); the exit status."""
+		while True:
+			rc, out, err = self.k.ctl("--timeout", "2000", *args, quiet=True, timeout=30)
+			if rc != 3:
+				check(rc in ok_codes, f"kitchenctl {' '.join(args)}: exit {rc}", out, err)
+				return rc
+			check(time.monotonic() < self.deadline, f"kitchenctl {' '.join(args)} unanswered at the deadline")
+			time.sleep(0.1)
+
+	def done(self, order_id):
+		while True:
+			rc, out, _ = self.k.ctl("--json", "show", str(order_id), quiet=True)
+			if rc == 0 and json.loads(out)["state"] in ("served", "failed", "cancelled"):
+				return
+			check(time.monotonic() < self.deadline, f"order {order_id} not done at the deadline")
+			time.sleep(0.1)
+
+	def run(self):
+		try:
+			seen, to_retry = set(), []
+			while any(s.thread.is_alive() for s in self.subs) or len(seen) < N_ORDERS // CANCEL_EVERY:
+				for s in self.subs:
+					for i, order_id in list(s.acked.items()):
+						if cancelled(i) and i not in seen:
+							seen.add(i)
+							# 1: finished already (served whole), or a cancel cut off by a kill.
+							self.request("cancel", str(order_id), ok_codes=(0, 1))
+							self.cancels += 1
+							if retried(i):
+								to_retry.append(order_id)
+				time.sleep(0.05)
+				check(time.monotonic() < self.deadline, "the operator did not finish in time")
+			for order_id in to_retry:
+				self.done(order_id)
+				# 1: nothing to retry (every dish was served before the cancel).
+				self.request("retry", str(order_id), ok_codes=(0, 1))
+				self.retries += 1
+		except BaseException as e:  # reported by the main thread
+			self.error = e
+
+
 def test():
 	rng = random.Random(int(os.environ.get("KITCHEN_CHAOS_SEED", "0")) or None)
 	seed = rng.randrange(1 << 30)
@@ -140,7 +209,8 @@ def test():
 		deadline = time.monotonic() + 90 * SCALE
 		subs = [Submitter(k, orders, range(s, N_ORDERS, SUBMITTERS), deadline) for s in range(SUBMITTERS)]
 		followers = [Follower(k, n, deadline) for n in range(FOLLOWERS)]
-		for s in subs + followers:
+		operator = Operator(k, subs, deadline)
+		for s in subs + followers + [operator]:
 			s.thread.start()
 
 		def acked():
@@ -149,7 +219,7 @@ def test():
 		chef_kills = kitchend_kills = 0
 		next_kitchend = list(KITCHEND_KILLS_AT)
 		remote_down_until = None
-		while any(s.thread.is_alive() for s in subs + followers) or chef_kills < 12:
+		while any(s.thread.is_alive() for s in subs + followers + [operator]) or chef_kills < 12:
 			check(time.monotonic() < deadline, "the chaos did not finish in time",
 			      f"acknowledged {acked()} of {N_ORDERS}")
 			time.sleep(CHEF_KILL_EVERY * rng.uniform(0.5, 1.5))
@@ -179,10 +249,11 @@ def test():
 				remote[-1].wait()
 				remote_down_until = time.monotonic() + 0.3
 
-		for s in subs + followers:
+		for s in subs + followers + [operator]:
 			s.thread.join()
 			if s.error:
 				raise s.error
+		check_eq(operator.cancels, N_ORDERS // CANCEL_EVERY, "orders cancelled")
 		follows = {}
 		for f in followers:
 			follows.update(f.acked)
@@ -198,22 +269,25 @@ def test():
 			ids.update(s.acked)
 		check_eq(len(ids), N_ORDERS, "every order should be acknowledged in the end")
 		check_eq(len(set(ids.values())), N_ORDERS, "every key should name its own order")
-		retried = sum(len(s.retried) for s in subs)
+		n_retried = sum(len(s.retried) for s in subs)
 		print(f"chaos: seed {seed}, {chef_kills} chefs and {kitchend_kills} kitchends killed, "
-		      f"{retried} orders retried after exit 3, "
+		      f"{n_retried} orders retried after exit 3, {operator.cancels} cancelled, "
+		      f"{operator.retries} of them retried, "
 		      f"{sum(f.followed for f in followers)} of {len(follows)} follow orders followed to the end")
 
-		# Everything acknowledged gets served, with no operator action.
-		def all_served():
+		# Everything acknowledged gets served or cancelled, with no other operator action.
+		def all_done():
 			st = k.ctl("--json", "status", quiet=True)
 			if st[0] != 0:
 				return None
 			d = json.loads(st[1])["dishes"]
-			return d if d["served"] + d["failed"] >= total and d["queued"] + d["cooking"] == 0 else None
+			return d if (d["served"] + d["failed"] + d["cancelled"] >= total and
+				     d["queued"] + d["cooking"] == 0) else None
 
-		counts = poll(all_served, 60, f"all {total} dishes to be served", interval=0.2)
-		check_eq(counts, {"queued": 0, "cooking": 0, "served": total, "failed": 0},
-			 "status: acknowledged = served + failed, failed = 0, nothing served twice")
+		counts = poll(all_done, 60, f"all {total} dishes to be done", interval=0.2)
+		check_eq((counts["queued"], counts["cooking"], counts["failed"], counts["served"] + counts["cancelled"]),
+			 (0, 0, 0, total), "status: acknowledged = served + failed + cancelled, failed = 0, none twice",
+			 counts)
 
 		# The remote chef rejoined after the last restart by itself, and cooks.
 		remote_chefs = [c for c in k.chefs() if c["name"] == "remote-1"]
@@ -229,13 +303,24 @@ def test():
 			check_eq((report["state"], [d["name"] for d in report["dishes"]]), ("served", FOLLOW_DISHES),
 				 f"follow order {order_id} ({key})")
 
+		n_cancelled = 0
 		for i, order_id in sorted(ids.items()):
 			report = k.show(order_id)
-			check_eq(report["state"], "served", f"order {order_id} (chaos-{i})")
 			check_eq([d["name"] for d in report["dishes"]], orders[i], f"order {order_id}'s dishes")
+			if cancelled(i) and not retried(i):
+				check(report["state"] in ("served", "cancelled"), f"cancelled order {order_id} (chaos-{i})",
+				      report)
+				bad = [d for d in report["dishes"] if d["state"] not in ("served", "cancelled") or
+				       (d["state"] == "served" and d["result"] != f"Served {d['name']}")]
+				check(not bad, f"order {order_id}: every dish served or cancelled", bad)
+				n_cancelled += report["cancelled"]
+				continue
+			check_eq(report["state"], "served", f"order {order_id} (chaos-{i})", report)
 			bad = [d for d in report["dishes"]
 			       if d["state"] != "served" or d["attempts"] < 1 or d["result"] != f"Served {d['name']}"]
 			check(not bad, f"order {order_id}: every dish served, attempts >= 1", bad)
+		check_eq(counts["cancelled"], n_cancelled, "status counts the cancelled dishes the orders show")
+		check(n_cancelled > 0, "some dishes were cancelled before they were cooked")
 
 		check_eq(k.stop(timeout=20), 0, "kitchend's exit status on SIGTERM after the chaos")
 		for p in remote:
@@ -248,8 +333,11 @@ def test():
 			check_eq(len(rows), N_ORDERS, "orders with a chaos key in the store")
 			check_eq({key: oid for key, oid, _, _ in rows}, {f"chaos-{i}": oid for i, oid in ids.items()},
 				 "each key names the order kitchenctl printed for it")
-			check(all(n == PER_ORDER and done == 2 for _, _, n, done in rows),
-			      "every chaos order holds 10 dishes and is done, served")
+			by_id = {oid: i for i, oid in ids.items()}
+			check(all(n == PER_ORDER and (done == 2 or (done == 4 and cancelled(by_id[oid]) and
+								   not retried(by_id[oid])))
+				  for _, oid, n, done in rows),
+			      "every chaos order holds 10 dishes and is done, served (or cancelled)")
 			check_eq(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0], N_ORDERS + len(follows) + 1,
 				 "orders in the store: the chaos ones, the follow ones and the late one, nothing unacknowledged")
 			every = store_dishes(k.store_path())
@@ -257,8 +345,10 @@ def test():
 			check_eq(len(dishes), N_ORDERS * PER_ORDER, "dish rows of the acknowledged orders")
 			check_eq(len({(o, i) for o, i, _, _, _ in dishes}), N_ORDERS * PER_ORDER, "no dish row twice")
 			by_order = {oid: i for i, oid in ids.items()}
-			wrong = [r for r in dishes if r[3] != 2 or r[4] < 1 or orders[by_order[r[0]]][r[1]] != r[2]]
-			check(not wrong, "every dish row served once, as ordered", wrong[:5])
+			wrong = [r for r in dishes if orders[by_order[r[0]]][r[1]] != r[2] or
+				 not ((r[3] == 2 and r[4] >= 1) or
+				      (r[3] == 4 and cancelled(by_order[r[0]]) and not retried(by_order[r[0]])))]
+			check(not wrong, "every dish row served once (or cancelled), as ordered", wrong[:5])
 			follow_rows = [r for r in every if r[0] in set(follows.values())]
 			check(len(follow_rows) == len(follows) * len(FOLLOW_DISHES) and
 			      all(r[3] == 2 and r[4] >= 1 for r in follow_rows), "every follow dish row served once")

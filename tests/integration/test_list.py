@@ -21,6 +21,7 @@ spans pages that kitchenctl asks for in turn.
   says "cooking"), and their counts add up to STATUS's;
 - delayed: an open order whose due time is ahead (written into the store
   while kitchend is stopped: ordering with a delay is not kitchend's yet);
+  cancelled: an order cancelled (kitchenctl cancel);
 - refusals: an unknown state, a time that is none, --after 0, --limit 0,
   a list option given to another verb (exit 2)."""
 
@@ -185,7 +186,7 @@ def check_refusals(k):
 			    (["list", "--limit", "0"], "invalid --limit '0'"),
 			    (["list", "--since", "1m", "--until", "1h"], "--since is after --until"),
 			    (["list", "extra"], "too many arguments for 'list'"),
-			    (["show", "1", "--dish", "Tea"], "--dish is an option of 'list', not of 'show'"),
+			    (["show", "1", "--dish", "Tea"], "--dish is an option of 'purge' and 'list', not of 'show'"),
 			    (["status", "--key", "k"], "--key is an option of 'order' and 'list', not of 'status'")):
 		rc, out, err = k.ctl(*args)
 		check(rc == 2 and out == "" and words in err, f"kitchenctl {' '.join(args)}: a usage error", rc, out, err)
@@ -197,6 +198,11 @@ def check_delayed():
 	chef cooks anything meanwhile."""
 	with Kitchen(chefs={"local": 0}, chefs_ready=0) as k:
 		now, later = k.order("Pizza"), k.order("Salad", "Pizza")
+		gone = k.order("Pizza", "Pizza", "Salad")
+		k.ctl_ok("cancel", str(gone))
+		orders, _ = listed(k, "--state", "cancelled")
+		check_eq([(o["order"], o["state"], o["queued"], o["cancelled"]) for o in orders], [(gone, "cancelled", 0, 3)],
+			 "--state cancelled: the order cancelled")
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		due = int(time.time() * 1000) + 3600 * 1000
 		db = sqlite3.connect(k.store_path())
@@ -210,9 +216,10 @@ def check_delayed():
 		check_eq([(o["order"], o["state"], o["due_ms"], o["queued"]) for o in orders], [(later, "delayed", due, 2)],
 			 "--state delayed: the order due in an hour")
 		check_eq(ids(listed(k, "--state", "queued")[0]), [now], "--state queued: the order due at once")
+		check_eq(ids(listed(k, "--state", "cancelled")[0]), [gone], "--state cancelled, from the store")
 		rc, out, err = k.ctl("list")
-		check(rc == 0 and re.match(rf"order {later}  \S+ \S+  delayed until {re.escape(iso(due / 1000).replace('T', ' '))}  "
-					   r"2 dishes \(2 queued\): Salad, Pizza\n", out),
+		check(rc == 0 and re.search(rf"^order {later}  \S+ \S+  delayed until {re.escape(iso(due / 1000).replace('T', ' '))}  "
+					   r"2 dishes \(2 queued\): Salad, Pizza$", out, re.M),
 		      "list: a delayed order says until when", rc, out, err)
 
 

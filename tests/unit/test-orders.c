@@ -118,6 +118,7 @@ static struct orders_counts counts(const struct bench *b)
 }
 
 static const char *const two[] = { "Pizza", "Salad" };
+static struct bench b_cancel;
 
 static int test_nothing_queued_before_commit(void)
 {
@@ -391,6 +392,217 @@ static int test_stale_attempts(void)
 	return 0;
 }
 
+static const char *stopped_at;
+
+static const char *stop_chef(struct dish *d, void *u)
+{
+	stopped_at = d->chef->name;
+	return d->chef->name;
+}
+
+/* Waiting dishes end at once; a cooking one when its chef answers. */
+static int test_cancel(void)
+{
+	static const char *const three[] = { "Pizza", "Salad", "Pizza" };
+	struct orders_cancelled n;
+	struct store_order so;
+	struct order *o, *other;
+	struct dish *d;
+	uint64_t id;
+
+	CHECK(bench_open(&b_cancel, true, 3) == 0);
+	o = admit(&b_cancel, three, 3, false);
+	other = admit(&b_cancel, two, 1, false);
+	CHECK(o && other && commit(&b_cancel, 0) == 0);
+	id = o->id;
+	d = hand(&b_cancel);
+	CHECK(d == &o->dishes[0]);
+
+	/* An index out of the order: nothing happens. */
+	CHECK(orders_cancel(b_cancel.os, o, (uint32_t[]) { 1, 3 }, 2, stop_chef, NULL, &n) == -ERANGE);
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).queued == 3);
+
+	/* Dish #1 only: a tombstone on the queue. */
+	CHECK(orders_cancel(b_cancel.os, o, (uint32_t[]) { 1 }, 1, stop_chef, NULL, &n) == 0);
+	CHECK(n.cancelled == 1 && n.cancelling == 0 && n.finished == 0);
+	CHECK(orders_check(b_cancel.os) == 0);
+	CHECK(o->dishes[1].state == PROTO_STATE_CANCELLED && counts(&b_cancel).queued == 2);
+	CHECK(counts(&b_cancel).cancelled == 1);
+
+	/* The whole order: #2 at once, #0 at its chef, #1 done already. */
+	stopped_at = NULL;
+	CHECK(orders_cancel(b_cancel.os, o, NULL, 0, stop_chef, NULL, &n) == 0);
+	CHECK(n.cancelled == 1 && n.cancelling == 1 && n.finished == 1);
+	CHECK(stopped_at && strcmp(stopped_at, "chef-1") == 0);
+	CHECK(orders_check(b_cancel.os) == 0 && d->state == PROTO_STATE_COOKING && d->cancelling);
+	/* Asked again: still being cancelled, no second CANCEL. */
+	stopped_at = NULL;
+	CHECK(orders_cancel(b_cancel.os, o, NULL, 0, stop_chef, NULL, &n) == 0);
+	CHECK(n.cancelling == 1 && n.cancelled == 0 && stopped_at == NULL);
+
+	/* The chef answers "failed": cancelled, the order finishes. Its
+	 * tombstones are still on the queue: it lingers until they go. */
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	orders_take_back(b_cancel.os, d, "chef-1", "cancelled", ORDERS_BACK_FAILED);
+	CHECK(orders_check(b_cancel.os) == 0);
+	CHECK(orders_get(b_cancel.os, id) == NULL && counts(&b_cancel).cancelled == 3);
+	/* The next dish to cook is the other order's: the tombstones are skipped. */
+	CHECK(orders_next(b_cancel.os) == &other->dishes[0]);
+	CHECK(orders_check(b_cancel.os) == 0);
+
+	CHECK(store_sync(b_cancel.store) == 0);
+	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0);
+	CHECK(so.state == PROTO_STATE_CANCELLED && so.cancelled == 3);
+	bench_close(&b_cancel);
+	return 0;
+}
+
+/* A dish whose result was on its way when the cancel came is served. */
+static int test_cancel_too_late(void)
+{
+	struct orders_cancelled n;
+	struct store_order so;
+	struct order *o;
+	struct dish *d;
+	uint64_t id;
+
+	CHECK(bench_open(&b_cancel, true, 3) == 0);
+	o = admit(&b_cancel, two, 1, false);
+	CHECK(o && commit(&b_cancel, 0) == 0);
+	id = o->id;
+	d = hand(&b_cancel);
+	CHECK(orders_cancel(b_cancel.os, o, NULL, 0, stop_chef, NULL, &n) == 0 && n.cancelling == 1);
+	/* Crash now, and the store says cancelled. */
+	CHECK(store_sync(b_cancel.store) == 0);
+	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0 && so.cancelled == 1);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	orders_served(b_cancel.os, d, "chef-1", "Served Pizza", "dough");
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).cancelled == 0 && counts(&b_cancel).served == 1);
+	CHECK(store_sync(b_cancel.store) == 0);
+	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0);
+	CHECK(so.state == PROTO_STATE_SERVED && so.served == 1 && so.cancelled == 0);
+	bench_close(&b_cancel);
+	return 0;
+}
+
+/* A dish being cancelled whose chef goes is cancelled, not cooked again. */
+static int test_cancel_chef_gone(void)
+{
+	struct orders_cancelled n;
+	struct order *o;
+	struct dish *d;
+
+	CHECK(bench_open(&b_cancel, true, 3) == 0);
+	o = admit(&b_cancel, two, 1, false);
+	CHECK(o && commit(&b_cancel, 0) == 0);
+	d = hand(&b_cancel);
+	CHECK(orders_cancel(b_cancel.os, o, NULL, 0, stop_chef, NULL, &n) == 0 && n.cancelling == 1);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	orders_take_back(b_cancel.os, d, "chef-1", "chef chef-1 left", ORDERS_BACK_GONE);
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).cancelled == 1 && counts(&b_cancel).queued == 0);
+	CHECK(orders_next(b_cancel.os) == NULL);
+	bench_close(&b_cancel);
+	return 0;
+}
+
+/* Purge: every waiting dish, or those of one dish; held orders too. */
+static int test_purge(void)
+{
+	static const char *const mixed[] = { "Pizza", "Salad", "Pizza", "Salad" };
+	struct order *a, *held;
+	struct dish *d;
+
+	CHECK(bench_open(&b_cancel, true, 3) == 0);
+	a = admit(&b_cancel, mixed, 4, false);
+	held = admit(&b_cancel, mixed, 2, true);
+	CHECK(a && held && commit(&b_cancel, 0) == 0 && held->phase == ORDER_HELD);
+	d = hand(&b_cancel);
+	CHECK(orders_purge(b_cancel.os, menu_lookup(&b_cancel.menu, "Salad")) == 3);
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).queued == 2);
+	CHECK(orders_purge(b_cancel.os, NULL) == 2);
+	/* The held order had only waiting dishes: finished and gone. */
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).queued == 0 && counts(&b_cancel).held == 0);
+	CHECK(counts(&b_cancel).open == 1 && orders_next(b_cancel.os) == NULL);
+	CHECK(d->state == PROTO_STATE_COOKING);
+	bench_close(&b_cancel);
+	return 0;
+}
+
+/* Retry: a failed dish of an open order, then of a finished order read back. */
+static int test_retry(void)
+{
+	struct store_order so;
+	struct order *o;
+	struct dish *d;
+	unsigned n = 0;
+	uint64_t id;
+
+	CHECK(bench_open(&b_cancel, true, 1) == 0);
+	o = admit(&b_cancel, two, 2, false);
+	CHECK(o && commit(&b_cancel, 0) == 0);
+	id = o->id;
+	d = hand(&b_cancel);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	orders_take_back(b_cancel.os, d, "chef-1", "burnt", ORDERS_BACK_FAILED);
+	CHECK(d->state == PROTO_STATE_FAILED && counts(&b_cancel).failed == 1);
+	/* Nothing failed among those named. */
+	CHECK(orders_retry(b_cancel.os, &b_cancel.menu, id, (uint32_t[]) { 1 }, 1, &n) == 0 && n == 0);
+	CHECK(orders_retry(b_cancel.os, &b_cancel.menu, id, (uint32_t[]) { 2 }, 1, &n) == -ERANGE);
+	CHECK(orders_retry(b_cancel.os, &b_cancel.menu, id, NULL, 0, &n) == 0 && n == 1);
+	CHECK(orders_check(b_cancel.os) == 0 && d->state == PROTO_STATE_QUEUED && d->attempts == 0);
+	CHECK(counts(&b_cancel).failed == 0 && counts(&b_cancel).queued == 2);
+
+	/* The retried dish went to the back: Salad fails for good, Pizza is served. */
+	for (int i = 0; i < 2; i++) {
+		d = hand(&b_cancel);
+		CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+		if (i == 0)
+			orders_take_back(b_cancel.os, d, "chef-1", "burnt again", ORDERS_BACK_FAILED);
+		else
+			orders_served(b_cancel.os, d, "chef-1", "Served", "x");
+		CHECK(orders_check(b_cancel.os) == 0);
+	}
+	CHECK(orders_get(b_cancel.os, id) == NULL);
+	CHECK(orders_retry(b_cancel.os, &b_cancel.menu, 999, NULL, 0, &n) == -ENOENT);
+	CHECK(store_sync(b_cancel.store) == 0);
+	/* Read back from the store and opened again. */
+	CHECK(orders_retry(b_cancel.os, &b_cancel.menu, id, NULL, 0, &n) == 0 && n == 1);
+	CHECK(orders_check(b_cancel.os) == 0);
+	o = orders_get(b_cancel.os, id);
+	CHECK(o && o->phase == ORDER_OPEN && o->n_served == 1 && o->dishes[0].state == PROTO_STATE_SERVED);
+	CHECK(orders_next(b_cancel.os) == &o->dishes[1]);
+	CHECK(store_sync(b_cancel.store) == 0);
+	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0);
+	CHECK(so.state == PROTO_STATE_COOKING && so.finished_ms == 0);
+	bench_close(&b_cancel);
+	return 0;
+}
+
+/* Tombstones: a purge of many leaves a queue with none; a cancel of many
+ * in a long queue compacts it once they are half. */
+static int test_tombstones(void)
+{
+	static const char *const one[] = { "Pizza" };
+	struct order *orders[3000];
+	struct orders_cancelled n;
+
+	CHECK(bench_open(&b_cancel, true, 3) == 0);
+	for (size_t i = 0; i < 3000; i++)
+		CHECK((orders[i] = admit(&b_cancel, one, 1, false)) != NULL);
+	CHECK(commit(&b_cancel, 0) == 0);
+	for (size_t i = 0; i < 1000; i++)
+		CHECK(orders_cancel(b_cancel.os, orders[2 * i + 1], NULL, 0, stop_chef, NULL, &n) == 0);
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).queued == 2000);
+	for (size_t i = 0; i < 600; i++)
+		CHECK(orders_cancel(b_cancel.os, orders[2 * i], NULL, 0, stop_chef, NULL, &n) == 0);
+	/* More than half were tombstones at some point: compacted. */
+	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).queued == 1400);
+	CHECK(orders_purge(b_cancel.os, NULL) == 1400);
+	CHECK(orders_check(b_cancel.os) == 0 && orders_next(b_cancel.os) == NULL);
+	bench_close(&b_cancel);
+	return 0;
+}
+
 static int test_usable_credit(void)
 {
 	static const struct {
@@ -442,6 +654,12 @@ static const struct tap_case cases[] = {
 	{ "resumed from the store", test_resume },
 	{ "stale results: attempts compared whole", test_stale_attempts },
 	{ "usable credit and the window", test_usable_credit },
+	{ "cancel: waiting at once, cooking at its chef", test_cancel },
+	{ "cancel too late: served", test_cancel_too_late },
+	{ "cancel, then the chef goes: cancelled", test_cancel_chef_gone },
+	{ "purge: every waiting dish, or one dish", test_purge },
+	{ "retry: open, and finished read back", test_retry },
+	{ "tombstones compacted", test_tombstones },
 };
 
 int main(void)
