@@ -33,10 +33,8 @@ static int listed_decode(const struct proto_msg *m, size_t k, struct listed_orde
 	    (r = report_u64(m, k + 2, &o->created_ms)) < 0 ||
 	    (r = report_u64(m, k + 3, &o->due_ms)) < 0 ||
 	    (r = report_text(m, k + 4, false, &o->key)) < 0 ||
-	    (r = report_u64(m, k + 5, &o->queued)) < 0 ||
-	    (r = report_u64(m, k + 6, &o->cooking)) < 0 ||
-	    (r = report_u64(m, k + 7, &o->served)) < 0 ||
-	    (r = report_u64(m, k + 8, &o->failed)) < 0 ||
+	    (r = report_u64(m, k + 5, &o->queued)) < 0 || (r = report_u64(m, k + 6, &o->cooking)) < 0 ||
+	    (r = report_u64(m, k + 7, &o->served)) < 0 || (r = report_u64(m, k + 8, &o->failed)) < 0 ||
 	    (r = report_u64(m, k + 9, &o->cancelled)) < 0 ||
 	    (r = report_text(m, k + 10, true, &o->dishes)) < 0)
 		return r;
@@ -92,8 +90,11 @@ void listed_order_print(const struct listed_order *o, FILE *f)
 		const char *name;
 		uint64_t n;
 	} counts[] = {
-		{ "queued", o->queued }, { "cooking", o->cooking }, { "served", o->served },
-		{ "failed", o->failed }, { "cancelled", o->cancelled },
+		{ "queued", o->queued },
+		{ "cooking", o->cooking },
+		{ "served", o->served },
+		{ "failed", o->failed },
+		{ "cancelled", o->cancelled },
 	};
 	uint64_t total = o->queued + o->cooking + o->served + o->failed + o->cancelled;
 	char created[32], due[48] = "", summary[160] = "";
@@ -102,8 +103,9 @@ void listed_order_print(const struct listed_order *o, FILE *f)
 
 	for (size_t i = 0; i < ELEMENTSOF(counts) && len < sizeof(summary); i++)
 		if (counts[i].n)
-			len += (size_t) snprintf(summary + len, sizeof(summary) - len, "%s%llu %s", len ? ", " : "",
-						 (unsigned long long) counts[i].n, counts[i].name);
+			len += (size_t) snprintf(summary + len, sizeof(summary) - len, "%s%llu %s",
+						 len ? ", " : "", (unsigned long long) counts[i].n,
+						 counts[i].name);
 	format_ms(o->created_ms, created, sizeof(created));
 	if (strcmp(o->state, PROTO_LIST_DELAYED) == 0) {
 		char at[32];
@@ -121,8 +123,9 @@ void listed_order_print(const struct listed_order *o, FILE *f)
 				*d++ = *p;
 		*d = '\0';
 	}
-	term_printf(f, "order %llu  %s  %s%s  %llu dish%s (%s): %s", (unsigned long long) o->id, created, o->state,
-		    due, (unsigned long long) total, total == 1 ? "" : "es", summary, dishes ? dishes : "?");
+	term_printf(f, "order %llu  %s  %s%s  %llu dish%s (%s): %s", (unsigned long long) o->id, created,
+		    o->state, due, (unsigned long long) total, total == 1 ? "" : "es", summary,
+		    dishes ? dishes : "?");
 	if (o->key[0])
 		term_printf(f, "  key '%s'", o->key);
 	fputc('\n', f);

@@ -20,10 +20,12 @@ static int check_filters(const struct ctl *ctl)
 	const char *dish = ctl->dish ? ctl->dish : "", *key = ctl->key ? ctl->key : "";
 
 	if (ctl->list_state && proto_list_state_from_name(ctl->list_state, strlen(ctl->list_state)) < 0)
-		return ctl_usage("invalid --state '%s': one of queued, cooking, %s, served, failed, cancelled",
-				 ctl->list_state, PROTO_LIST_DELAYED);
+		return ctl_usage(
+			"invalid --state '%s': one of queued, cooking, %s, served, failed, cancelled",
+			ctl->list_state, PROTO_LIST_DELAYED);
 	if (strlen(dish) > PROTO_MAX_NAME || !proto_text_valid(dish, strlen(dish), false))
-		return ctl_usage("invalid --dish: a dish name of at most %d bytes on one line", PROTO_MAX_NAME);
+		return ctl_usage("invalid --dish: a dish name of at most %d bytes on one line",
+				 PROTO_MAX_NAME);
 	if (strlen(key) > PROTO_KEY_MAX || !proto_text_valid(key, strlen(key), false))
 		return ctl_usage("invalid --key: text of at most %d bytes on one line", PROTO_KEY_MAX);
 	if (ctl->list_since_ms && ctl->list_until_ms && ctl->list_since_ms > ctl->list_until_ms)
@@ -36,8 +38,13 @@ static int fetch(struct ctl *ctl, uint64_t limit, uint64_t before, struct order_
 {
 	char since[24], until[24], lim[24], bef[24];
 	const char *args[] = {
-		ctl->list_state ? ctl->list_state : "", ctl->dish ? ctl->dish : "",
-		ctl->key ? ctl->key : "", since, until, lim, bef,
+		ctl->list_state ? ctl->list_state : "",
+		ctl->dish ? ctl->dish : "",
+		ctl->key ? ctl->key : "",
+		since,
+		until,
+		lim,
+		bef,
 	};
 	const struct proto_msg *m;
 	int r;
@@ -127,7 +134,8 @@ int verb_list(struct ctl *ctl, char **args, size_t n_args)
 		if (shown == 0)
 			puts("no orders");
 		if (before)
-			ctl_note("more orders: list --after %llu (with the same filters)", (unsigned long long) before);
+			ctl_note("more orders: list --after %llu (with the same filters)",
+				 (unsigned long long) before);
 	}
 	return 0;
 }

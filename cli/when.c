@@ -14,7 +14,8 @@ int when_duration(const char *s, uint64_t max_ms, uint64_t *ret)
 	static const struct {
 		const char *suffix;
 		uint64_t ms;
-	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }, { "", 1000 } };
+	} units[] = { { "ms", 1 },      { "s", 1000 },     { "m", 60000 },
+		      { "h", 3600000 }, { "d", 86400000 }, { "", 1000 } };
 	unsigned long long v;
 	char *end;
 
@@ -88,7 +89,8 @@ int when_moment(const char *s, uint64_t now_ms, bool end_of_day, uint64_t *ret)
 	if (s[0] == '@')
 		return epoch(s + 1, ret);
 	/* With its unit: "2026" alone is no time ago but a typo. */
-	if (*s && (s[strlen(s) - 1] < '0' || s[strlen(s) - 1] > '9') && when_duration(s, UINT64_MAX, &ago) == 0) {
+	if (*s && (s[strlen(s) - 1] < '0' || s[strlen(s) - 1] > '9') &&
+	    when_duration(s, UINT64_MAX, &ago) == 0) {
 		if (ago > now_ms)
 			return -EINVAL;
 		*ret = now_ms - ago;
@@ -114,7 +116,9 @@ int when_moment(const char *s, uint64_t now_ms, bool end_of_day, uint64_t *ret)
 		*ret = (uint64_t) t * 1000;
 		if (date_only && end_of_day) {
 			/* The day's last ms: the next day's start (DST may make it 23 or 25 h), less 1. */
-			struct tm next = { .tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = tm.tm_mday + 1,
+			struct tm next = { .tm_year = tm.tm_year,
+					   .tm_mon = tm.tm_mon,
+					   .tm_mday = tm.tm_mday + 1,
 					   .tm_isdst = -1 };
 			time_t n = mktime(&next);
 			if (n == (time_t) -1)

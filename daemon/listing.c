@@ -24,8 +24,8 @@ struct listed {
 
 struct listing {
 	struct kitchen *k;
-	int want;               /* a state (_PROTO_STATE_MAX: delayed), or -1: any */
-	uint64_t now_ms;        /* wall clock, for "delayed" */
+	int want;        /* a state (_PROTO_STATE_MAX: delayed), or -1: any */
+	uint64_t now_ms; /* wall clock, for "delayed" */
 	size_t n;
 	struct listed page[PROTO_LIST_MAX];
 };
@@ -33,7 +33,8 @@ struct listing {
 /* @o's state and dish counts: the store's, or for an open order kitchend's. */
 static void overlay(struct listing *ls, const struct store_order *so, struct listed *l)
 {
-	const struct order *o = so->state < PROTO_STATE_SERVED ? orders_get(ls->k->orders, so->id) : NULL;
+	const struct order *o = so->state < PROTO_STATE_SERVED ? orders_get(ls->k->orders, so->id)
+							       : NULL;
 	enum proto_state state = so->state;
 
 	l->served = so->served;
@@ -60,13 +61,17 @@ static int take(const struct store_listed *sl, void *userdata)
 	struct listed *l = &ls->page[ls->n];
 
 	if (ls->n == PROTO_LIST_MAX)
-		return 0;  /* store_list() stops at the limit: never */
-	*l = (struct listed) { .id = sl->order.id, .created_ms = sl->order.created_ms, .due_ms = sl->order.due_ms };
+		return 0; /* store_list() stops at the limit: never */
+	*l = (struct listed) { .id = sl->order.id,
+			       .created_ms = sl->order.created_ms,
+			       .due_ms = sl->order.due_ms };
 	overlay(ls, &sl->order, l);
 	/* Open orders come from the store unsplit: queued, cooking, delayed. */
-	if (ls->want == PROTO_STATE_QUEUED || ls->want == PROTO_STATE_COOKING || ls->want == _PROTO_STATE_MAX) {
-		const char *want = ls->want == _PROTO_STATE_MAX ? PROTO_LIST_DELAYED :
-				   proto_state_name((enum proto_state) ls->want);
+	if (ls->want == PROTO_STATE_QUEUED || ls->want == PROTO_STATE_COOKING ||
+	    ls->want == _PROTO_STATE_MAX) {
+		const char *want = ls->want == _PROTO_STATE_MAX
+			? PROTO_LIST_DELAYED
+			: proto_state_name((enum proto_state) ls->want);
 		if (strcmp(l->state, want) != 0)
 			return 0;
 	}
@@ -91,19 +96,22 @@ static void page_free(struct listing *ls)
 }
 
 /* The request's fields, or a sentence saying what is wrong with them. */
-static int parse(const struct proto_msg *m, struct store_list_query *q, int *ret_want, char *key, char *dish,
-		 char *err, size_t size)
+static int parse(const struct proto_msg *m, struct store_list_query *q, int *ret_want, char *key,
+		 char *dish, char *err, size_t size)
 {
 	uint64_t limit;
 	int want = -1;
 
-	if (m->fields[0].len > 0 && (want = proto_list_state_from_name(m->fields[0].data, m->fields[0].len)) < 0) {
-		snprintf(err, size, "unknown state (one of: queued, cooking, %s, served, failed, cancelled)",
+	if (m->fields[0].len > 0 &&
+	    (want = proto_list_state_from_name(m->fields[0].data, m->fields[0].len)) < 0) {
+		snprintf(err, size,
+			 "unknown state (one of: queued, cooking, %s, served, failed, cancelled)",
 			 PROTO_LIST_DELAYED);
 		return -EINVAL;
 	}
 	if (proto_str(m, 1, dish, PROTO_MAX_NAME + 1) < 0 || strchr(dish, '\n')) {
-		snprintf(err, size, "the dish must be a name of at most %d bytes on one line", PROTO_MAX_NAME);
+		snprintf(err, size, "the dish must be a name of at most %d bytes on one line",
+			 PROTO_MAX_NAME);
 		return -EINVAL;
 	}
 	if (proto_str(m, 2, key, PROTO_KEY_MAX + 1) < 0 || strchr(key, '\n')) {
@@ -119,7 +127,8 @@ static int parse(const struct proto_msg *m, struct store_list_query *q, int *ret
 	q->key = key;
 	q->dish = dish;
 	q->open = want == PROTO_STATE_QUEUED || want == PROTO_STATE_COOKING || want == _PROTO_STATE_MAX;
-	q->done = want >= PROTO_STATE_SERVED && want < _PROTO_STATE_MAX ? (enum proto_state) want : _PROTO_STATE_MAX;
+	q->done = want >= PROTO_STATE_SERVED && want < _PROTO_STATE_MAX ? (enum proto_state) want
+									: _PROTO_STATE_MAX;
 	*ret_want = want;
 	return 0;
 }

@@ -28,7 +28,8 @@ static const char *const list_sql[_LIST_STMT_MAX] = {
 	/* orders_open holds (done, rowid): the open ones, already in id order. */
 	[LIST_OPEN] = "SELECT " COLUMNS " FROM orders WHERE done = 0 AND id < ?1 ORDER BY id DESC",
 	[LIST_KEY] = "SELECT " COLUMNS " FROM orders WHERE key = ?2 AND id < ?1",
-	[LIST_FIRST_FROM] = "SELECT id, created_ms FROM orders WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 1",
+	[LIST_FIRST_FROM] =
+		"SELECT id, created_ms FROM orders WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 1",
 	/* An order's dish rows are the rowid range of its dishes (store.h). */
 	[LIST_COUNTS] = "SELECT state, count(*) FROM dishes WHERE id >= ?1 AND id < ?2 GROUP BY state",
 };
@@ -47,8 +48,8 @@ int store_lister_new(sqlite3 *db, struct store_lister **ret)
 		return -ENOMEM;
 	l->db = db;
 	for (int k = 0; k < _LIST_STMT_MAX; k++)
-		if (sqlite3_prepare_v3(db, list_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &l->stmt[k], NULL) !=
-		    SQLITE_OK) {
+		if (sqlite3_prepare_v3(db, list_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &l->stmt[k],
+				       NULL) != SQLITE_OK) {
 			r = sql_error(db, list_sql[k]);
 			store_lister_free(&l);
 			return r;
@@ -99,7 +100,7 @@ static int until_bound(struct store_lister *l, uint64_t until_ms, sqlite3_int64 
 		sqlite3_bind_int64(st, 2, hi);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && (uint64_t) sql_column_i64(st, 1) <= until_ms)
-			lo = sql_column_i64(st, 0) + 1;  /* the same first order from mid up to it */
+			lo = sql_column_i64(st, 0) + 1; /* the same first order from mid up to it */
 		else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 			top = mid;
 		else {
@@ -143,15 +144,9 @@ static int count_dishes(struct store_lister *l, struct store_order *o, bool open
 
 		any = true;
 		switch (sqlite3_column_int(st, 0)) {
-		case PROTO_STATE_SERVED:
-			o->served = n;
-			break;
-		case PROTO_STATE_FAILED:
-			o->failed = n;
-			break;
-		case PROTO_STATE_CANCELLED:
-			o->cancelled = n;
-			break;
+		case PROTO_STATE_SERVED: o->served = n; break;
+		case PROTO_STATE_FAILED: o->failed = n; break;
+		case PROTO_STATE_CANCELLED: o->cancelled = n; break;
 		}
 	}
 	if (rc != SQLITE_DONE)
@@ -170,7 +165,7 @@ static int row_passes(const struct store_list_query *q, sqlite3_stmt *st, struct
 	int done = sqlite3_column_int(st, 8);
 
 	if (q->since_ms && created_ms < q->since_ms)
-		return -1;  /* and every order below it (ids grow with time) */
+		return -1; /* and every order below it (ids grow with time) */
 	if (q->until_ms && created_ms > q->until_ms)
 		return 0;
 	if (q->open && done != 0)

@@ -53,8 +53,19 @@ static int test_moments_utc(void)
 static int test_moments_refused(void)
 {
 	static const char *const bad[] = {
-		"", "yesterday", "2026", "2026-12", "2026-02-31", "2026-13-01", "2026-12-06T25:00",
-		"2026-12-06X", "2026-12-06T10:00:00+25:00", "2026-12-06T10:00:00 UTC", "@", "@12x", "1y",
+		"",
+		"yesterday",
+		"2026",
+		"2026-12",
+		"2026-02-31",
+		"2026-13-01",
+		"2026-12-06T25:00",
+		"2026-12-06X",
+		"2026-12-06T10:00:00+25:00",
+		"2026-12-06T10:00:00 UTC",
+		"@",
+		"@12x",
+		"1y",
 	};
 	uint64_t ms;
 
@@ -76,7 +87,8 @@ static int test_moments_local(void)
 	CHECK(when_moment("2026-12-06T10:00:00Z", 0, false, &ms) == 0 && ms == T0_MS);
 	/* A day of 23 hours: the last Sunday of March. */
 	uint64_t start, end;
-	CHECK(when_moment("2026-03-29", 0, false, &start) == 0 && when_moment("2026-03-29", 0, true, &end) == 0);
+	CHECK(when_moment("2026-03-29", 0, false, &start) == 0 &&
+	      when_moment("2026-03-29", 0, true, &end) == 0);
 	CHECK(end - start == 23 * 3600000ull - 1);
 	setenv("TZ", "UTC0", 1);
 	tzset();
