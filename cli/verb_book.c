@@ -58,13 +58,12 @@ static int numbers(const struct proto_msg *m, enum proto_cmd cmd, size_t n, uint
 	return 0;
 }
 
-int verb_cancel(struct ctl *ctl, char **args, size_t n_args)
+/* ORDER [DISH...] as request @cmd; the reply's @n numbers in @ret. */
+static int order_request(struct ctl *ctl, enum proto_cmd cmd, char **args, size_t n_args, size_t n,
+			 const struct proto_msg **ret_m, uint64_t *ret)
 {
-	static const char *const names[] = { "order", "cancelled", "cancelling", "finished" };
 	char ids[1 + PROTO_ORDER_MAX_DISHES][ID_LEN];
 	const char *req[1 + PROTO_ORDER_MAX_DISHES];
-	const struct proto_msg *m;
-	uint64_t n[4];
 	int r;
 
 	if (n_args > 1 + PROTO_ORDER_MAX_DISHES)
@@ -72,10 +71,20 @@ int verb_cancel(struct ctl *ctl, char **args, size_t n_args)
 	r = parse_order_dishes(args, n_args, ids, req);
 	if (r < 0)
 		return r;
-	r = ctl_request(ctl, PROTO_REVOKE, req, n_args, 0, &m);
+	r = ctl_request(ctl, cmd, req, n_args, 0, ret_m);
 	if (r < 0)
 		return r;
-	r = numbers(m, PROTO_REVOKE, 4, n);
+	return numbers(*ret_m, cmd, n, ret);
+}
+
+int verb_cancel(struct ctl *ctl, char **args, size_t n_args)
+{
+	static const char *const names[] = { "order", "cancelled", "cancelling", "finished" };
+	const struct proto_msg *m;
+	uint64_t n[4];
+	int r;
+
+	r = order_request(ctl, PROTO_REVOKE, args, n_args, 4, &m, n);
 	if (r < 0)
 		return r;
 	if (ctl->json) {
@@ -138,21 +147,11 @@ int verb_purge(struct ctl *ctl, char **args, size_t n_args)
 int verb_retry(struct ctl *ctl, char **args, size_t n_args)
 {
 	static const char *const names[] = { "order", "retried" };
-	char ids[1 + PROTO_ORDER_MAX_DISHES][ID_LEN];
-	const char *req[1 + PROTO_ORDER_MAX_DISHES];
 	const struct proto_msg *m;
 	uint64_t n[2];
 	int r;
 
-	if (n_args > 1 + PROTO_ORDER_MAX_DISHES)
-		return ctl_usage("an order has at most %d dishes", PROTO_ORDER_MAX_DISHES);
-	r = parse_order_dishes(args, n_args, ids, req);
-	if (r < 0)
-		return r;
-	r = ctl_request(ctl, PROTO_RETRY, req, n_args, 0, &m);
-	if (r < 0)
-		return r;
-	r = numbers(m, PROTO_RETRY, 2, n);
+	r = order_request(ctl, PROTO_RETRY, args, n_args, 2, &m, n);
 	if (r < 0)
 		return r;
 	if (ctl->json)

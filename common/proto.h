@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT3".
+ * proto — kitchen's wire protocol, version "KIT4".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT3"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT4"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -50,7 +50,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT3"
+#define PROTO_VERSION "KIT4"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */

@@ -726,7 +726,7 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 	unsigned retried = 0;
 	int r;
 
-	if (o && o->phase != ORDER_OPEN)
+	if (o && o->phase == ORDER_WRITTEN)
 		return -EAGAIN;
 	if (!o) {
 		r = reopen(os, menu, id, &o);
@@ -762,8 +762,9 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 		log_dish(LOG_INFO, d, "", "retried", "a new series of attempts on request");
 		if (d->in_queue)
 			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
-		else
+		else if (o->phase == ORDER_OPEN)
 			queue_back(os, d);
+		/* else held: queued with the others when it is released */
 		retried++;
 	}
 	r = 0;

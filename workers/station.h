@@ -5,7 +5,7 @@
  * A station owns its two sockets (threads share only the zmq context): a
  * DEALER connected to the brigade's inproc ROUTER in the main thread, and a
  * PUSH to kitchend's sink. The conversation on the inproc pair never leaves
- * the process, so it has no KIT2 header; the DEALER's routing id is the
+ * the process, so it has no version header; the DEALER's routing id is the
  * station's index in decimal:
  *
  *	station -> brigade  "FREE"                  ready for dishes: at start, then after each batch

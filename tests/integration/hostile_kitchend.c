@@ -95,6 +95,7 @@ static void report(struct fake *k)
 	proto_out_u64(&o, n);
 	proto_out_u64(&o, served ? n : 0);
 	proto_out_u64(&o, 0);
+	proto_out_u64(&o, 0);
 	for (size_t i = 0; i < n; i++) {
 		proto_out_u64(&o, i);
 		proto_out_str(&o, bidi ? BIDI_NAME : k->names[i % k->n]);
@@ -240,14 +241,14 @@ static void subscribed(struct fake *k)
 		publish(k, PROTO_STAGE, 1, (const char *[]) { "0", "Pizza", "chef-1", "Get ingredients for Pizza..." }, 4);
 		publish(k, PROTO_STAGE, 4, (const char *[]) { "0", "Pizza", "chef-1", "Seasoning Cooked Flour..." }, 4);
 		publish(k, PROTO_SERVED, 0, (const char *[]) { "0", "Pizza", "chef-1", "Served Pizza", "" }, 5);
-		publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0" }, 3);
+		publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0", "0" }, 4);
 		return;
 	}
 	if (!is(k, "bidi"))
 		return;
 	publish(k, PROTO_STAGE, 0, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_STAGE }, 4);
 	publish(k, PROTO_SERVED, 0, (const char *[]) { "0", BIDI_NAME, BIDI_CHEF, BIDI_RESULT, BIDI_ITEMS }, 5);
-	publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0" }, 3);
+	publish(k, PROTO_DONE, 0, (const char *[]) { "served", "1", "0", "0" }, 4);
 }
 
 static uint64_t mono_ms(void)

@@ -32,14 +32,14 @@ def test():
 		     menu=menu(("Tea", ["Leaves"]), ("Toast", ["Bread"]))) as k:
 		a = k.order("Tea", "Toast", "Tea")
 		before = counts(k)
-		check_eq(before, ({"queued": 3, "cooking": 0, "served": 0, "failed": 0}, 1), "after 3 dishes")
+		check_eq(before, ({"queued": 3, "cooking": 0, "served": 0, "failed": 0, "cancelled": 0}, 1), "after 3 dishes")
 
 		# 3 + 3 > 5: refused whole, not 2 of the 3 taken.
 		refused_full(k, ["Toast", "Tea", "Toast"], before, "3 more dishes")
 		refused_full(k, ["Tea"] * (MAX + 1), before, "an order bigger than the queue")
 		b = k.order("Toast", "Tea")           # 3 + 2 = 5 fits exactly
 		full = counts(k)
-		check_eq(full, ({"queued": 5, "cooking": 0, "served": 0, "failed": 0}, 2), "a full queue")
+		check_eq(full, ({"queued": 5, "cooking": 0, "served": 0, "failed": 0, "cancelled": 0}, 2), "a full queue")
 		refused_full(k, ["Tea"], full, "one dish into a full queue")
 		rc, out, err = k.ctl("order", "--wait", "Tea", timeout=20)
 		check_eq(rc, 1, "order --wait into a full queue", out, err)
@@ -53,7 +53,7 @@ def test():
 			check_eq(report["state"], "served", f"order {order} after a chef came")
 			check_eq([d["state"] for d in report["dishes"]], ["served"] * n, f"order {order}'s dishes")
 			check_eq([d["chef"] for d in report["dishes"]], ["remote-1"] * n, f"order {order}'s chefs")
-		poll(lambda: counts(k)[0] == {"queued": 0, "cooking": 0, "served": 5, "failed": 0}, 10,
+		poll(lambda: counts(k)[0] == {"queued": 0, "cooking": 0, "served": 5, "failed": 0, "cancelled": 0}, 10,
 		     "status to show the 5 dishes served")
 
 		# The refusal was retryable: the same order now goes through.

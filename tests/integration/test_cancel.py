@@ -16,6 +16,9 @@ cooks, the others wait at kitchend.
   (of a dish) is cancelled, with a count; without a terminal it wants
   --yes."""
 
+import subprocess
+import time
+
 from harness import Kitchen, check, check_eq, main, menu, poll
 
 COOK_MS = 3000
@@ -44,12 +47,33 @@ def cancel_and_retry(k):
 	check_eq(states(report), ["cancelled"] * 6, "every dish cancelled", report)
 	check("stopped it" in report["dishes"][0]["reason"], "the cooking dish was stopped at its chef", report)
 
+	rc, out, err = k.ctl("wait", str(o1))
+	check_eq((rc, out), (1, "O- Cancelled Tea: " + report["dishes"][0]["reason"] + "\n" +
+			     "O- Cancelled Tea: cancelled on request\n" * 5),
+		 "wait of a cancelled order: a line per dish in order, exit 1", err)
 	rc, out, err = k.ctl("cancel", str(o1))
 	check_eq(rc, 1, "a second cancel of the order: nothing to do", out, err)
 	check(f"order {o1} is finished (cancelled)" in err, "it says the order is finished", err)
 	rc, out, err = k.ctl("cancel", "999999")
 	check_eq(rc, 1, "a cancel of an unknown order", out, err)
 	check("no order 999999" in err, "it says there is no such order", err)
+
+	# A follower sees its order cancelled.
+	o3 = k.order("Tea", "Tea")
+	cooking(k, o3)
+	follower = k.ctl_popen("follow", str(o3))
+	time.sleep(0.5)  # subscribed or not, follow checks the order when it ends
+	k.ctl_ok("cancel", str(o3))
+	try:
+		out, err = follower.communicate(timeout=30)
+	except subprocess.TimeoutExpired:
+		follower.kill()
+		follower.communicate()
+		check(False, "follow did not end when its order was cancelled")
+	check_eq(follower.returncode, 1, "follow of a cancelled order: exit 1", out, err)
+	check_eq(sorted(l for l in out.splitlines() if l.startswith("O- ")),
+		 ["O- Cancelled Tea: cancelled on request", "O- Cancelled Tea: cancelled; chef chef-1 stopped it"],
+		 "follow says each dish cancelled", out)
 
 	# Some dishes only; an index out of the order changes nothing.
 	o2 = k.order("Tea", "Toast", "Tea")

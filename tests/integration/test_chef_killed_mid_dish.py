@@ -30,7 +30,7 @@ def test():
 		check_eq(d["result"], "Served Roast", "the Roast's result")
 		check(d.get("attempts", 0) >= 2, "the Roast should have taken a second attempt", d)
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 1, "failed": 0},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 1, "failed": 0, "cancelled": 0},
 			 "status counts: served exactly once")
 
 

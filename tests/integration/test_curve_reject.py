@@ -102,7 +102,7 @@ def test():
 			check_eq(report["state"], "served", "an order after the refusals")
 			check_eq({d["chef"] for d in report["dishes"]}, {"good"}, "who cooked the second order")
 			st = k.status()
-			check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 2 * len(DISHES), "failed": 0},
+			check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 2 * len(DISHES), "failed": 0, "cancelled": 0},
 				 "status counts")
 			check_eq(st["malformed"], 0, "malformed messages")
 		finally:

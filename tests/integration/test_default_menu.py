@@ -49,7 +49,7 @@ def test():
 			 "--random 5 --wait: I- lines first, then O- lines")
 
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 5 + 5 + 5 + 5, "failed": 0},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 5 + 5 + 5 + 5, "failed": 0, "cancelled": 0},
 			 "status dish counts after 20 dishes")
 
 

@@ -112,7 +112,7 @@ def test_hang():
 		served_all(k, 6, "after the hangs")
 		served_all(k, 6, "again after the hangs")
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 14, "failed": 1},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 14, "failed": 1, "cancelled": 0},
 			 "status after the hang: only the Glue failed")
 
 

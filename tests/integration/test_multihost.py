@@ -279,7 +279,7 @@ def scenario(lab):
 	# Nothing lost, nothing twice.
 	total = sum(orders.values())
 	st = lab.ctl_json("status")
-	check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": total, "failed": 0}, "kitchend's counters")
+	check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": total, "failed": 0, "cancelled": 0}, "kitchend's counters")
 	check_eq(st["orders"], 0, "open orders")
 	check("Refused" not in lab.log("kitchend"), "no chef of the allowlist should be refused",
 	      [l for l in lab.log("kitchend").splitlines() if "Refused" in l][:5])

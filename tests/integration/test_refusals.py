@@ -67,7 +67,7 @@ def same_words(k, before):
 def test():
 	with Kitchen() as k:
 		before = counts(k)
-		check_eq(before, ({"queued": 0, "cooking": 0, "served": 0, "failed": 0}, 0),
+		check_eq(before, ({"queued": 0, "cooking": 0, "served": 0, "failed": 0, "cancelled": 0}, 0),
 			 "status of a new kitchen")
 
 		for args in (["order", "Lasagna"], ["order", "--wait", "Lasagna"],
@@ -110,7 +110,7 @@ def test():
 			 (0, ["I- Ordered Salad", "I- Ordered Pizza", "O- Served Salad", "O- Served Pizza"]),
 			 "kitchend still serves after the refusals")
 		dishes, orders = counts(k)
-		check_eq(dishes, {"queued": 0, "cooking": 0, "served": 3, "failed": 0},
+		check_eq(dishes, {"queued": 0, "cooking": 0, "served": 3, "failed": 0, "cancelled": 0},
 			 "status dishes after the two good orders")
 		check(orders in (0, 2), "status orders after the two good orders: 2 (all) or 0 (open ones)", orders)
 

@@ -101,7 +101,7 @@ def test():
 			check_eq([d["attempts"] for d in report["dishes"]], [1, 1],
 				 f"attempts on the dishes of order {i}", report)
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 2 * len(feeder.ids), "failed": 0},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 2 * len(feeder.ids), "failed": 0, "cancelled": 0},
 			 "dish counters at the end", st)
 		check_eq(st["orders"], 0, "open orders at the end", st)
 		log = k.log()

@@ -55,7 +55,7 @@ def test():
 			 "order --wait of 100 dishes: I- lines, then O- lines in order of ordering")
 
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": BIG + SMALL, "failed": 0},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": BIG + SMALL, "failed": 0, "cancelled": 0},
 			 "status dish counts", st)
 		check_eq(k.chefs()[0].get("served"), BIG + SMALL, "dishes served by the one chef")
 

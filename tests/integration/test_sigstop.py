@@ -64,7 +64,7 @@ def test():
 			d = report["dishes"][held[0]]
 			check(d["attempts"] == 2 and d["chef"] != victim["name"],
 			      "the stopped chef's dish should be served by another chef at attempt 2", d)
-			check_eq(k.status()["dishes"], {"queued": 0, "cooking": 0, "served": 4, "failed": 0},
+			check_eq(k.status()["dishes"], {"queued": 0, "cooking": 0, "served": 4, "failed": 0, "cancelled": 0},
 				 "status while the chef is stopped")
 		finally:
 			os.kill(victim["pid"], signal.SIGCONT)
@@ -85,7 +85,7 @@ def test():
 		report = k.wait_order(later, timeout=30)
 		check_eq(report["state"], "served", "an order after the chef came back")
 		st = k.status()
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 10, "failed": 0},
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 10, "failed": 0, "cancelled": 0},
 			 "status: every dish served exactly once")
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		check_store(k, 10)
@@ -113,7 +113,7 @@ def test():
 			os.kill(slow.pid, signal.SIGCONT)
 		stale = f"Ignoring a stale result for dish {held[0]['index'] + 1} attempt 1"
 		poll(lambda: stale in k.log(), 10, "kitchend to ignore slow-1's stale result")
-		check_eq(k.status()["dishes"], {"queued": 0, "cooking": 0, "served": 2, "failed": 0},
+		check_eq(k.status()["dishes"], {"queued": 0, "cooking": 0, "served": 2, "failed": 0, "cancelled": 0},
 			 "status after the stale result: still 2 served")
 		report = k.show(order)
 		check_eq([(d["state"], d["chef"], d["attempts"]) for d in report["dishes"]],

@@ -15,7 +15,7 @@ def check_shape(st):
 	check_eq(set(st), TOP_KEYS, "status --json: top-level keys")
 	check(isinstance(st["version"], str) and st["version"], "status: version should be a string", st)
 	check(isinstance(st["uptime_ms"], int) and st["uptime_ms"] >= 0, "status: uptime_ms", st)
-	check_eq(set(st["dishes"]), {"queued", "cooking", "served", "failed"}, "status: dishes keys")
+	check_eq(set(st["dishes"]), {"queued", "cooking", "served", "failed", "cancelled"}, "status: dishes keys")
 	check(all(isinstance(v, int) and v >= 0 for v in st["dishes"].values()), "status: dish counts", st)
 	check(isinstance(st["orders"], int) and isinstance(st["malformed"], int), "status: orders/malformed", st)
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
@@ -35,7 +35,7 @@ def test():
 		     menu=menu(("Soup", ["Water"]), ("Bread", ["Flour"]))) as k:
 		st = k.status()
 		check_shape(st)
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 0, "failed": 0}, "a new kitchen's counts")
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 0, "failed": 0, "cancelled": 0}, "a new kitchen's counts")
 		check_eq((st["orders"], st["malformed"]), (0, 0), "a new kitchen's orders and malformed")
 		check_eq(sorted(c["pid"] for c in st["chefs"]), k.proc_chef_pids(), "chef pids vs /proc")
 		check_eq([c["stations"] for c in st["chefs"]], [2, 2], "stations per chef")
@@ -55,7 +55,7 @@ def test():
 
 		st = poll(busy, 1.5, "status to show 4 cooking (2 chefs x 2 stations) and 1 queued")
 		check_shape(st)
-		check_eq(st["dishes"], {"queued": 1, "cooking": 4, "served": 0, "failed": 0}, "counts while cooking")
+		check_eq(st["dishes"], {"queued": 1, "cooking": 4, "served": 0, "failed": 0, "cancelled": 0}, "counts while cooking")
 		check_eq(st["orders"], 2, "status orders while both are open")
 		check_eq(sum(c["busy"] for c in st["chefs"]), 4, "sum of the chefs' busy stations")
 
@@ -65,7 +65,7 @@ def test():
 
 		st = poll(done, 15, "all 5 dishes to be served")
 		check_shape(st)
-		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 5, "failed": 0}, "counts when done")
+		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 5, "failed": 0, "cancelled": 0}, "counts when done")
 		# "orders" may count every order or only the open ones (the spec
 		# does not say): either way, it is not something in between.
 		check(st["orders"] in (0, 2), "status orders when done: 2 (all) or 0 (open ones)", st["orders"])

@@ -209,20 +209,22 @@ static void test_wrong_version(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT2", "HEARTBEAT");  /* the version before session tokens */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "HEARTBEAT");
+	SEND_RAW("KIT3", "HEARTBEAT");  /* the version before the order book */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit3", "HEARTBEAT");
+	SEND_RAW("KIT5", "HEARTBEAT");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("kit4", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT30", "HEARTBEAT");
+	SEND_RAW("KIT40", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT3");
+	SEND_RAW("HEARTBEAT", "KIT4");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT3");
+	SEND_RAW("KIT4");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -236,7 +238,8 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT10", "KIT10" }, { "KIT12345", "KIT12345" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT3", "KIT3" }, { "KIT10", "KIT10" },
+		{ "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
 		{ "", "" }, { "ZMTP", "" },
 	};
@@ -251,7 +254,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT3", "STATUS");
+	SEND_RAW("KIT4", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -265,39 +268,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT3", "FOO");
+	SEND_RAW("KIT4", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "order", "", "", "Pizza");
+	SEND_RAW("KIT4", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "");
+	SEND_RAW("KIT4", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "OKAY");
+	SEND_RAW("KIT4", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "O");
+	SEND_RAW("KIT4", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "HEARTBEAT ");
+	SEND_RAW("KIT4", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT3", "WAIT", "42");
+	SEND_RAW("KIT4", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT4", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "ORDER", "", "");  /* flags, key, but no dish */
+	SEND_RAW("KIT4", "ORDER", "", "");  /* flags, key, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT3", "HEARTBEAT", "");
+	SEND_RAW("KIT4", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "SHOW", "1", "2");
+	SEND_RAW("KIT4", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT4", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -305,17 +308,17 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT3", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\tServed Pizza\t", "2\t1");
+	SEND_RAW("KIT4", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\tServed Pizza\t", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
+	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
+	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
+	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT3", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
+	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 19);
 	EXPECT(field_eq(proto_group_field(m, 0, 4), "Flour\nYeast"));
@@ -456,17 +459,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT3");
+	SEND_RAW("id", "KIT4");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT3", "HEARTBEAT");
+	SEND_RAW("KIT4", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT3", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT4", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -477,10 +480,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT3", "NOPE", NULL },        /* unknown command */
-		{ "KIT3", "SHOW", NULL },        /* too few fields */
-		{ "KIT3", NULL, NULL },          /* no command */
-		{ "KIT3", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT4", "NOPE", NULL },        /* unknown command */
+		{ "KIT4", "SHOW", NULL },        /* too few fields */
+		{ "KIT4", NULL, NULL },          /* no command */
+		{ "KIT4", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -851,11 +854,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT3"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field ok[] = { F("rid"), F("KIT4"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad\t") };
-	static const struct proto_field half[] = { F("rid"), F("KIT3"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field half[] = { F("rid"), F("KIT4"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT3"), F("SHOW") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT4"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -873,7 +876,7 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT3", 4 };
+	many[0] = (struct proto_field) { "KIT4", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
