@@ -270,6 +270,10 @@ static const struct conftab_key keys[] = {
 	{ "dishes.timeout_ms", CONFTAB_U64, OFF(dishes_timeout_ms), .min = 0, .max = 86400000 },
 	{ "orders.max_queued", CONFTAB_U64, OFF(orders_max_queued), .min = 1, .max = 100000000 },
 	{ "orders.key_retention_s", CONFTAB_U64, OFF(orders_key_retention_s), .min = 1, .max = 31536000 },
+	{ "history.keep", CONFTAB_DURATION, OFF(history_keep_s), .min = 0, .max = 36500ull * 86400,
+	  .zero = "forever" },
+	{ "history.max_orders", CONFTAB_U64, OFF(history_max_orders), .min = 0,
+	  .max = 1000000000000ull },
 	{ "drain_timeout_ms", CONFTAB_U64, OFF(drain_timeout_ms), .min = 0, .max = 3600000 },
 	{ "store.synchronous", CONFTAB_STRING, OFF(store_synchronous), .check = check_synchronous },
 	{ "menu", CONFTAB_CUSTOM, .read = load_menu },  /* config_dump() writes it last */
@@ -363,6 +367,7 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 		.dishes_timeout_ms = 3600000,
 		.orders_max_queued = 1000000,
 		.orders_key_retention_s = 86400,
+		.history_keep_s = 7 * 86400,
 		.drain_timeout_ms = 30000,
 	};
 	c->log_level = strdup("info");

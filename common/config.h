@@ -65,6 +65,8 @@ struct kitchen_config {
 	uint64_t dishes_timeout_ms;      /* 0: no limit */
 	uint64_t orders_max_queued;      /* dishes waiting, 1000000 */
 	uint64_t orders_key_retention_s; /* how long an order key is remembered, 86400 */
+	uint64_t history_keep_s;         /* finished longer ago: deleted; 0: never; 7 days */
+	uint64_t history_max_orders;     /* at most this many finished orders kept; 0: no limit */
 	uint64_t drain_timeout_ms;       /* 30000 */
 	char *store_synchronous;         /* "full" or "normal" (SQLite PRAGMA), "full" */
 	bool store_accept_lost;          /* no key: kitchend --accept-lost-orders, this start only */

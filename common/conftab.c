@@ -143,6 +143,52 @@ static int read_integer(struct conftab *t, const config_setting_t *s, const char
 	return 0;
 }
 
+/* A duration (CONFTAB_DURATION) in seconds; one number and one unit, or .zero. */
+static int read_duration(struct conftab *t, const config_setting_t *s, const struct conftab_key *k,
+			 uint64_t *ret)
+{
+	static const struct { char unit; uint64_t s; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	const char *v, *p;
+	uint64_t n = 0, mult = 0;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64)
+		return read_integer(t, s, k->name, k->min, k->max, ret);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		goto bad;
+	v = config_setting_get_string(s);
+	if (k->zero && strcmp(v, k->zero) == 0) {
+		*ret = 0;
+		return 0;
+	}
+	for (p = v; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			goto range;
+		n = n * 10 + (uint64_t) (*p - '0');
+	}
+	for (size_t i = 0; p > v && i < sizeof(units) / sizeof(units[0]); i++)
+		if (p[0] == units[i].unit && p[1] == '\0')
+			mult = units[i].s;
+	if (!mult)
+		goto bad;
+	if (n > UINT64_MAX / mult)
+		goto range;
+	n *= mult;
+	if (n < k->min || n > k->max)
+		goto range;
+	*ret = n;
+	return 0;
+range:
+	return conftab_fail(t, s, "%s = \"%s\" is out of range (%llus..%llus)", k->name, v,
+			    (unsigned long long) k->min, (unsigned long long) k->max);
+bad:
+	return conftab_fail(t, s,
+			    "%s must be a duration: seconds, or a string such as \"45s\", \"30m\", \"12h\", "
+			    "\"7d\"%s%s%s", k->name, k->zero ? ", or \"" : "", k->zero ? k->zero : "",
+			    k->zero ? "\"" : "");
+}
+
 static int apply_key(struct conftab *t, void *obj, const struct conftab_key *k, const config_setting_t *s)
 {
 	char *field = (char *) obj + k->offset;
@@ -173,6 +219,12 @@ static int apply_key(struct conftab *t, void *obj, const struct conftab_key *k, 
 		return 0;
 	case CONFTAB_U64:
 		r = read_integer(t, s, k->name, k->min, k->max, &u);
+		if (r < 0)
+			return r;
+		*(uint64_t *) field = u;
+		return 0;
+	case CONFTAB_DURATION:
+		r = read_duration(t, s, k, &u);
 		if (r < 0)
 			return r;
 		*(uint64_t *) field = u;
@@ -490,6 +542,22 @@ void conftab_dump_string(FILE *f, const char *s)
 	putc('"', f);
 }
 
+static void dump_duration(FILE *f, const struct conftab_key *k, uint64_t v)
+{
+	if (v == 0 && k->zero) {
+		conftab_dump_string(f, k->zero);
+		return;
+	}
+	if (v == 0 || v % 60)
+		fprintf(f, "\"%llus\"", (unsigned long long) v);
+	else if (v % 3600)
+		fprintf(f, "\"%llum\"", (unsigned long long) (v / 60));
+	else if (v % 86400)
+		fprintf(f, "\"%lluh\"", (unsigned long long) (v / 3600));
+	else
+		fprintf(f, "\"%llud\"", (unsigned long long) (v / 86400));
+}
+
 static void dump_integer(FILE *f, uint64_t v)
 {
 	/* libconfig 1.5 wraps an int literal beyond 32 bits: those need the L. */
@@ -536,6 +604,10 @@ void conftab_dump(const struct conftab_key *keys, size_t n_keys, const void *obj
 		case CONFTAB_U64:
 			fprintf(f, "%s = ", leaf);
 			dump_integer(f, *(const uint64_t *) field);
+			break;
+		case CONFTAB_DURATION:
+			fprintf(f, "%s = ", leaf);
+			dump_duration(f, k, *(const uint64_t *) field);
 			break;
 		case CONFTAB_CUSTOM:
 			break;

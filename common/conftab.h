@@ -47,6 +47,10 @@ enum conftab_type {
 	CONFTAB_STRING,    /* char *: a copy, the old value freed; .check says what it may hold */
 	CONFTAB_UNSIGNED,  /* unsigned: an integer .min..max (max at most UINT_MAX) */
 	CONFTAB_U64,       /* uint64_t: an integer .min..max */
+	CONFTAB_DURATION,  /* uint64_t seconds: an integer (seconds), or a string "45s", "30m",
+			    * "12h", "7d" (one number, one unit); .zero is a word for 0 ("forever"),
+			    * 0 itself when .min allows; .min..max in seconds; dumped in the largest
+			    * unit that divides it */
 	CONFTAB_CUSTOM,    /* .read takes the setting whole: a list, a group of its own */
 };
 
@@ -63,6 +67,7 @@ struct conftab_key {
 	conftab_check_fn check;    /* CONFTAB_STRING: required */
 	int (*read)(struct conftab *t, void *obj, const config_setting_t *s);  /* CONFTAB_CUSTOM */
 	const char *unset;         /* CONFTAB_STRING left NULL: what that means, for conftab_dump() */
+	const char *zero;          /* CONFTAB_DURATION: the word for 0, or NULL */
 };
 
 /* One file being read: the caller sets the first five, zeroes the rest. */

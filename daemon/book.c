@@ -180,6 +180,11 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 		reply_err(k, RID(m), PROTO_ERR_NOT_FOUND, "order %llu is not accepted yet", (unsigned long long) id);
 		return 1;
 	}
+	if (r == -EBUSY) {
+		reply_err(k, RID(m), PROTO_ERR_FULL, "too many finished orders are being opened again at once; "
+			  "try again in a moment");
+		return 1;
+	}
 	if (r < 0) {
 		log_error_errno(r, "Failed to retry order %llu: %m", (unsigned long long) id);
 		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not retry order %llu", (unsigned long long) id);

@@ -73,6 +73,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	unsigned converted_from = 0;
 	uint64_t n_converted = 0, n_dishes, lost_first = 0, lost_last = 0;
 	struct kitchen *k;
+	struct store_retention retention;
 	size_t n_orders;
 	char why[512], err[512];
 	int r;
@@ -173,6 +174,8 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		log_notice("Converted the order store in '%s' from schema version %u to %d (%llu order%s)",
 			   config->state_dir, converted_from, STORE_SCHEMA_VERSION, (unsigned long long) n_converted,
 			   n_converted == 1 ? "" : "s");
+	kitchen_retention(config, &retention);
+	store_set_retention(k->store, &retention);
 
 	r = open_signals(k);
 	if (r < 0) {

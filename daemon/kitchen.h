@@ -43,6 +43,7 @@
 #include "menu.h"
 #include "pool.h"
 #include "proto.h"
+#include "store.h"
 
 struct events;
 struct keys_pair;
@@ -78,6 +79,8 @@ struct kitchen {
 	uint64_t next_expiry_ms;        /* dispatch.c */
 	struct log_ratelimit chef_log;  /* dispatch.c: lines of chefs joining and leaving */
 	uint64_t n_stale;               /* sink.c: results and stage lines of superseded attempts */
+	struct store_pruned pruned_said; /* loop.c: what the log said the store pruned */
+	uint64_t next_prune_note_ms;    /* loop.c: not before this */
 
 	char *scratch[3];               /* PROTO_MAX_FIELD + 1 bytes each, for field copies */
 

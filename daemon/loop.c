@@ -151,6 +151,37 @@ static void notify_status(struct kitchen *k, uint64_t now)
 		   store_full(k->store) ? "; the disk is full: orders refused" : "");
 }
 
+/*
+ * What the store's retention deleted, at info level: at once the first
+ * time, then at most every PRUNE_NOTE_MS, the orders since the last line.
+ * A failed step is not fatal (the writer tries again): a warning, as rare.
+ */
+#define PRUNE_NOTE_MS 60000
+
+static void note_pruned(struct kitchen *k, uint64_t now)
+{
+	struct store_pruned p, *said = &k->pruned_said;
+	char why[256];
+
+	if (now < k->next_prune_note_ms)
+		return;
+	store_pruned(k->store, &p, why, sizeof(why));
+	if (p.orders == said->orders && p.failures == said->failures) {
+		k->next_prune_note_ms = now + 1000;  /* nothing new: look again in a second */
+		return;
+	}
+	if (p.orders > said->orders)
+		log_info("Pruned %llu finished order%s (%llu dish rows) from the order store; %llu "
+			 "since the start", (unsigned long long) (p.orders - said->orders),
+			 p.orders - said->orders == 1 ? "" : "s", (unsigned long long) (p.dishes - said->dishes),
+			 (unsigned long long) p.orders);
+	if (p.failures > said->failures && why[0])
+		log_warning("Failed to prune the order store: %s, ignoring; trying again in %d s", why,
+			    STORE_PRUNE_RETRY_MS / 1000);
+	*said = p;
+	k->next_prune_note_ms = now + PRUNE_NOTE_MS;
+}
+
 /* WATCHDOG=1 from the loop itself: a loop that stalls stops the pings,
  * and systemd restarts it. */
 static void notify_watchdog(struct kitchen *k, uint64_t now)
@@ -350,6 +381,7 @@ int kitchen_run(struct kitchen *k)
 		notify_ready(k, now);
 		notify_status(k, now);
 		notify_watchdog(k, now);
+		note_pruned(k, now);
 		/* A socket read up to its budget may hold more: the next poll does not wait. */
 	}
 

@@ -696,7 +696,10 @@ static int reopen(struct orders *os, struct menu *menu, uint64_t id, struct orde
 	struct store_order so;
 	int r;
 
-	r = store_get_order(os->store, id, &so, NULL, NULL);
+	/* Retention must not take it while it opens again. */
+	r = store_pin_order(os->store, id);
+	if (r >= 0)
+		r = store_get_order(os->store, id, &so, NULL, NULL);
 	if (r >= 0 && so.state != PROTO_STATE_SERVED && so.state != PROTO_STATE_FAILED &&
 	    so.state != PROTO_STATE_CANCELLED)
 		r = -EAGAIN;  /* open in the store, not in memory: not committed yet */

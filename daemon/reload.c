@@ -29,6 +29,15 @@ void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a)
 	};
 }
 
+void kitchen_retention(const struct kitchen_config *c, struct store_retention *r)
+{
+	*r = (struct store_retention) {
+		.keep_ms = c->history_keep_s * 1000,
+		.max_orders = c->history_max_orders,
+		.key_retention_ms = c->orders_key_retention_s * 1000,
+	};
+}
+
 /* Keys bound at start: a reload keeps the running value and says so. */
 static void keep_fixed(struct kitchen_config *new, struct kitchen_config *old)
 {
@@ -64,6 +73,7 @@ static void keep_fixed(struct kitchen_config *new, struct kitchen_config *old)
 int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 {
 	struct kitchen_config *new = NULL, *old = k->config;
+	struct store_retention retention;
 	struct pool_args args;
 	int prio, r;
 
@@ -106,6 +116,8 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	if (r < 0)
 		log_error_errno(r, "Failed to change the number of local chefs: %m");
 	orders_set_max_attempts(k->orders, new->dishes_max_attempts);
+	kitchen_retention(new, &retention);
+	store_set_retention(k->store, &retention);
 	if (prio >= 0)
 		log_set_max_priority(prio);
 	config_free(&old);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "pool.h"
+#include "store.h"
 
 struct kitchen;
 
@@ -18,3 +19,7 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size);
 
 /* What local chefs are started with, from @c. */
 void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a);
+
+/* What the order store keeps of finished orders, from @c (history.*, and
+ * orders.key_retention_s: a keyed order stays while its key is valid). */
+void kitchen_retention(const struct kitchen_config *c, struct store_retention *r);

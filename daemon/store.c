@@ -72,6 +72,17 @@ static const char convert_v2_sql[] =
 	"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
 	"PRAGMA user_version = 3;";
 
+/* What retention deleted, so that store_count() counts it still: one row.
+ * Made on every open, where missing (a store of version 3 made before it). */
+static const char pruned_sql[] =
+	"CREATE TABLE IF NOT EXISTS pruned ("
+	"  orders INTEGER NOT NULL,"
+	"  served INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL,"
+	"  cancelled INTEGER NOT NULL"
+	");"
+	"INSERT INTO pruned SELECT 0, 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pruned);";
+
 _Static_assert(STORE_SCHEMA_VERSION == 3, "schema_sql and the conversions write version 3");
 _Static_assert(PROTO_PRIORITY_DEFAULT == 5, "the schema's default priority");
 
@@ -259,6 +270,11 @@ bool store_full(const struct store *s)
 	return store_writer_full(s->writer);
 }
 
+int store_pin_order(struct store *s, uint64_t order_id)
+{
+	return store_writer_pin(s->writer, order_id);
+}
+
 int store_drop_order(struct store *s, uint64_t order_id)
 {
 	struct mem_key *prev = NULL;
@@ -282,6 +298,32 @@ uint64_t store_written(const struct store *s)
 uint64_t store_committed(const struct store *s)
 {
 	return store_writer_committed(s->writer);
+}
+
+/* ---- retention ---- */
+
+void store_set_retention(struct store *s, const struct store_retention *r)
+{
+	store_writer_set_retention(s->writer, r);
+}
+
+void store_pruned(struct store *s, struct store_pruned *ret, char *why, size_t why_size)
+{
+	store_writer_pruned(s->writer, ret, why, why_size);
+}
+
+int store_prune_sync(struct store *s)
+{
+	int r = store_writer_prune_sync(s->writer);
+
+	if (r < 0) {
+		char why[sizeof(s->error)];
+		struct store_pruned ignored;
+
+		store_writer_pruned(s->writer, &ignored, why, sizeof(why));
+		snprintf(s->error, sizeof(s->error), "%s", why);
+	}
+	return r;
 }
 
 /* ---- opening ---- */
@@ -332,6 +374,8 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 		else if (version > STORE_SCHEMA_VERSION)
 			r = check_version(db);  /* written meanwhile */
 	}
+	if (r >= 0)
+		r = sql_exec(db, pruned_sql);
 	if (r >= 0)
 		r = sql_exec(db, "COMMIT");
 	if (r < 0) {
@@ -472,6 +516,11 @@ static int open_writer(struct store *s, const char *dir, const char *path, const
 		r = sql_exec(db, pragma);
 	if (r >= 0)
 		r = sql_exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
+	/* Pruning frees pages that new orders reuse; the -wal is reused from its
+	 * start after each checkpoint, and cut back when something made it grow. */
+	snprintf(pragma, sizeof(pragma), "PRAGMA journal_size_limit = %d;", STORE_WAL_LIMIT);
+	if (r >= 0)
+		r = sql_exec(db, pragma);
 	/* Before the conversion: a damaged store is left as it is. */
 	if (r >= 0)
 		r = store_check(db, STORE_CHECK_MS, &s->checked);
@@ -592,12 +641,19 @@ int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_i
 	return 0;
 }
 
+/* One statement, so one snapshot: a prune step committed between two
+ * reads would count its dishes twice. */
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 {
-	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state";  /* done */
+	const char *sql = "SELECT state, COUNT(*) FROM dishes WHERE state >= 2 GROUP BY state "  /* done */
+			  "UNION ALL SELECT 2, served FROM pruned "
+			  "UNION ALL SELECT 3, failed FROM pruned "
+			  "UNION ALL SELECT 4, cancelled FROM pruned";
 	sqlite3_stmt *st;
 	int rc, r;
 
+	_Static_assert(PROTO_STATE_SERVED == 2 && PROTO_STATE_FAILED == 3 && PROTO_STATE_CANCELLED == 4,
+		       "the states in the statement above");
 	for (int i = 0; i < _PROTO_STATE_MAX; i++)
 		counts[i] = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -605,7 +661,7 @@ int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX])
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int state = sqlite3_column_int(st, 0);
 		if (state == PROTO_STATE_SERVED || state == PROTO_STATE_FAILED || state == PROTO_STATE_CANCELLED)
-			counts[state] = (uint64_t) sql_column_i64(st, 1);
+			counts[state] += (uint64_t) sql_column_i64(st, 1);
 	}
 	r = rc == SQLITE_DONE ? 0 : sql_error(s->db, sql);
 	sqlite3_finalize(st);

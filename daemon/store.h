@@ -116,6 +116,9 @@
  *     a reason), served or failed; written by one upsert each. A dish
  *     without a row is queued, never tried. There is no secondary index: an
  *     order's rows are the rowid range of its dishes.
+ *   pruned(orders, served, failed, cancelled)
+ *     one row: the orders, and the served, failed and cancelled dishes
+ *     retention deleted (made at open where missing).
  *
  * "cooking" is never stored: handing a dish to a chef writes nothing, so
  * the store reports a dish at a chef as it was before (queued, its attempts
@@ -123,6 +126,27 @@
  * memory for open orders. A dish that was at a chef when kitchend died is
  * cooked again on the next start, and that interrupted attempt is not
  * counted (a chef's own time-out, death or crash is: those are recorded).
+ *
+ * Retention. Nothing is deleted until store_set_retention() says what to
+ * keep: then the store's writer thread, on its own connection, deletes the
+ * finished orders it no longer keeps, each with its dish rows
+ * (store_prune.h says which: older than keep_ms, or beyond max_orders; never
+ * one whose idempotency key is still valid, nor the order of the highest
+ * id). It does so in steps of at most STORE_PRUNE_ORDERS orders, one
+ * transaction each (committed without an fdatasync), only while it has no
+ * batch to commit (a batch handed over cuts the step under way short), in
+ * at most a tenth of its time while there is a backlog, else one look
+ * every STORE_PRUNE_IDLE_MS (store_writer.h has the pace). Never
+ * on a full store, nor after a failed commit. A pruned order is not found
+ * (store_get_order: -ENOENT); the served, failed and cancelled dishes pruned are
+ * counted in the table pruned, so store_count() still counts them (in one
+ * statement: one snapshot, as every read that spans several rows must take
+ * while steps commit beside it). SQLite
+ * reuses the freed pages (its freelist) for new orders: the file stops
+ * growing once as many orders finish as are pruned; it does not shrink
+ * (a VACUUM with kitchend stopped does that). The -wal is checkpointed
+ * every 1000 pages (SQLite's wal_autocheckpoint) and cut back to
+ * STORE_WAL_LIMIT after a checkpoint when it grew beyond (journal_size_limit).
  *
  * An older store is converted to version 3 by store_open() in one
  * transaction: version 2 gains the columns priority, due_ms and
@@ -172,6 +196,15 @@
 #define STORE_CHECK_MS 2000
 /* How often a full store tries again to commit. */
 #define STORE_RETRY_MS 1000
+/* Retention's pace (store_writer.h): between steps while there is a
+ * backlog, between looks when there is none, after a failed step. */
+/* Finished orders examined by one step of retention (one transaction). */
+#define STORE_PRUNE_ORDERS 500
+#define STORE_PRUNE_PAUSE_MS 10
+#define STORE_PRUNE_IDLE_MS 1000
+#define STORE_PRUNE_RETRY_MS 10000
+/* The -wal is cut back to this after a checkpoint (PRAGMA journal_size_limit). */
+#define STORE_WAL_LIMIT (8 << 20)
 
 struct store;
 
@@ -262,6 +295,14 @@ bool store_full(const struct store *s);
  * unknown); -EBUSY when the writer is committing it at this moment.
  */
 int store_drop_order(struct store *s, uint64_t order_id);
+/*
+ * Keep finished order @order_id from retention until what is written from
+ * now on is committed: call it before reading the order back to open it
+ * again (a retry), so that it is either gone already (the read says
+ * -ENOENT) or kept until its reopening is committed. -EBUSY when too many
+ * are pinned at once (try again after a commit).
+ */
+int store_pin_order(struct store *s, uint64_t order_id);
 /* The last batch holding a write (0: none yet), and the highest one known
  * committed (by store_poll() or store_sync()): everything written is
  * committed when store_written() <= store_committed(). */
@@ -282,9 +323,9 @@ bool store_lost_orders(const struct store *s, uint64_t *ret_first, uint64_t *ret
  * id used or reserved before (the id file); 1 on a new store. */
 int store_next_ids(struct store *s, uint64_t *ret_order_id, uint64_t *ret_dish_id);
 
-/* Dishes ever served, failed and cancelled, in counts[PROTO_STATE_SERVED],
- * ...; the other counts are 0 (queued dishes are
- * counted as store_load_open() hands them over). */
+/* Dishes ever served, failed and cancelled (pruned ones too), in
+ * counts[PROTO_STATE_SERVED], ...; the other counts are 0 (queued dishes
+ * are counted as store_load_open() hands them over). */
 int store_count(struct store *s, uint64_t counts[_PROTO_STATE_MAX]);
 
 /* An order to record. */
@@ -397,3 +438,28 @@ struct store_listed {
 typedef int (*store_list_cb)(const struct store_listed *l, void *userdata);
 int store_list(struct store *s, const struct store_list_query *q, store_list_cb cb, void *userdata,
 	       uint64_t *ret_next);
+
+/* What the store keeps of finished orders (see Retention above). All 0: everything. */
+struct store_retention {
+	uint64_t keep_ms;           /* finished longer ago than this go; 0: no limit by age */
+	uint64_t max_orders;        /* at most this many finished orders; 0: no limit */
+	uint64_t key_retention_ms;  /* an order whose key is this young stays */
+};
+
+/* What was pruned since store_open(). */
+struct store_pruned {
+	uint64_t orders, dishes;    /* deleted */
+	uint64_t steps;             /* transactions that deleted something */
+	uint64_t failures;          /* steps that failed (rolled back; tried again later) */
+};
+
+/* Apply @r from now on (at start, and at each reload); the writer looks at
+ * once. */
+void store_set_retention(struct store *s, const struct store_retention *r);
+/* The counts so far in *ret; the reason of the last failed step in @why
+ * ("" for none). */
+void store_pruned(struct store *s, struct store_pruned *ret, char *why, size_t why_size);
+/* Wait until the writer, idle, has pruned everything the rules let go at
+ * this moment (at once without rules; a step failing ends it: its error).
+ * For tests and tools: a big backlog takes a while. */
+int store_prune_sync(struct store *s);

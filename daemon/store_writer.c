@@ -2,17 +2,20 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "sql.h"
 #include "store.h"
+#include "store_prune.h"
 #include "util.h"
 
 enum wstmt {
@@ -73,6 +76,7 @@ struct store_writer {
 	sqlite3 *db;                    /* the thread's, once started */
 	sqlite3_stmt *stmt[_WSTMT_MAX];
 	struct store_ids ids;           /* the thread's, once started */
+	struct store_prune *prune;      /* the thread's, once started */
 	uint64_t used_order, used_dish; /* the thread's: ids committed or used before */
 	int fd;
 	pthread_t thread;
@@ -89,6 +93,7 @@ struct store_writer {
 	pthread_cond_t idle;            /* sync: the batch is applied */
 	/* Under lock. */
 	struct batch *todo;             /* handed over, not yet applied; NULL: idle */
+	atomic_bool todo_waits;         /* also read without the lock: a prune step yields to it */
 	struct batch *failed;           /* given back for lack of space, for the loop to take */
 	uint64_t committed;
 	uint64_t full_failures;         /* commits failed for lack of space, ever */
@@ -97,7 +102,69 @@ struct store_writer {
 	int error;
 	char error_msg[256];
 	bool quit;
+	struct store_retention retention;
+	uint64_t prune_next_ms;         /* now_ms() of the next step */
+	bool prune_sync;                /* store_writer_prune_sync() waits */
+	int prune_error;                /* of the last step */
+	struct store_pruned pruned;
+	char prune_msg[256];            /* the reason of the last failed step */
+	/* Orders being read back to open again, each until the batch it was
+	 * pinned in commits: no prune step deletes them (store_writer_pin()). */
+	uint64_t pins[STORE_WRITER_PINS], pin_batch[STORE_WRITER_PINS];
+	size_t n_pins;
 };
+
+/* With the lock held: unpin what the batches up to @committed reopened. */
+static void unpin_locked(struct store_writer *w, uint64_t committed)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->n_pins; i++)
+		if (w->pin_batch[i] > committed) {
+			w->pins[kept] = w->pins[i];
+			w->pin_batch[kept++] = w->pin_batch[i];
+		}
+	w->n_pins = kept;
+}
+
+int store_writer_pin(struct store_writer *w, uint64_t order_id)
+{
+	int r = 0;
+
+	/* Taken while no prune step commits (guard_enter()): a step that
+	 * deleted the order committed before, or sees the pin. */
+	pthread_mutex_lock(&w->lock);
+	if (w->n_pins == STORE_WRITER_PINS)
+		r = -EBUSY;
+	else {
+		w->pins[w->n_pins] = order_id;
+		w->pin_batch[w->n_pins++] = store_writer_current(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+/* The prune step's guard, on the writer thread: the lock is held from the
+ * look at the pins to the end of the step's commit. */
+static void guard_enter(void *u)
+{
+	pthread_mutex_lock(&((struct store_writer *) u)->lock);
+}
+
+static void guard_leave(void *u)
+{
+	pthread_mutex_unlock(&((struct store_writer *) u)->lock);
+}
+
+static bool guard_pinned(void *u, uint64_t order_id)
+{
+	const struct store_writer *w = u;
+
+	for (size_t i = 0; i < w->n_pins; i++)
+		if (w->pins[i] == order_id)
+			return true;
+	return false;
+}
 
 static void batch_ids(const struct batch *b, struct batch_ids *ret)
 {
@@ -181,6 +248,7 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 {
 	struct batch_ids used;
 	size_t live = 0;
+	uint64_t finished = 0, reopened = 0;
 	int r;
 
 	for (size_t i = 0; i < b->n_recs; i++)
@@ -193,15 +261,103 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 	r = reserve(w, &used);
 	if (r >= 0)
 		r = sql_step(w->db, w->stmt[WSTMT_BEGIN]);
-	for (size_t i = 0; r >= 0 && i < b->n_recs; i++)
+	for (size_t i = 0; r >= 0 && i < b->n_recs; i++) {
 		r = apply_rec(w, b, &b->recs[i]);
+		if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE && b->recs[i].n[0] != 0)
+			finished += (uint64_t) sqlite3_changes(w->db);
+		else if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE)
+			reopened += (uint64_t) sqlite3_changes(w->db);
+	}
 	if (r >= 0)
 		r = sql_step(w->db, w->stmt[WSTMT_COMMIT]);
 	if (r < 0 && !sqlite3_get_autocommit(w->db))
 		(void) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	if (r >= 0)
+	if (r >= 0) {
 		committed(w, &used);
+		store_prune_finished(w->prune, finished, reopened);
+	}
 	return r;
+}
+
+/* With the lock held: whether a step may run, and whether it is due. */
+static bool prune_may_locked(const struct store_writer *w)
+{
+	return store_prune_enabled(&w->retention) && !w->full && w->error >= 0;
+}
+
+static bool prune_due_locked(const struct store_writer *w, uint64_t now)
+{
+	return prune_may_locked(w) && (w->prune_sync || now >= w->prune_next_ms);
+}
+
+/* With the lock held, dropped during the step: one step, and the next one's time. */
+static void prune_locked(struct store_writer *w)
+{
+	struct store_retention rules = w->retention;
+	struct store_prune_step step;
+	char why[sizeof(w->prune_msg)] = "";
+	uint64_t now, took_ms, start = now_ns();
+	int r;
+
+	pthread_mutex_unlock(&w->lock);
+	sql_clear_error();
+	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, &(struct store_prune_guard) {
+		.enter = guard_enter, .leave = guard_leave, .pinned = guard_pinned, .u = w,
+	}, &step);
+	took_ms = (now_ns() - start) / 1000000;
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", *sql_last_error() ? sql_last_error() : strerror(-r));
+		log_debug("store: failed to prune: %s", why);
+	}
+	pthread_mutex_lock(&w->lock);
+
+	now = now_ms();
+	if (r == -EAGAIN) {
+		/* A victim was pinned: nothing deleted; soon again, without it. */
+		w->prune_next_ms = now + STORE_PRUNE_PAUSE_MS;
+		r = 0;
+	} else if (r < 0) {
+		w->pruned.failures++;
+		memcpy(w->prune_msg, why, sizeof(why));
+		w->prune_next_ms = now + STORE_PRUNE_RETRY_MS;
+	} else {
+		w->pruned.orders += step.orders;
+		w->pruned.dishes += step.dishes;
+		w->pruned.steps += step.orders > 0;
+		/* A backlog takes at most a tenth of the thread's time (and
+		 * of a core the loop may want). */
+		if (!step.more)
+			w->prune_next_ms = now + STORE_PRUNE_IDLE_MS;
+		else
+			w->prune_next_ms = now + (took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 :
+						  STORE_PRUNE_PAUSE_MS);
+	}
+	w->prune_error = r;
+	if (w->prune_sync && (r < 0 || !step.more)) {
+		w->prune_sync = false;
+		pthread_cond_broadcast(&w->idle);
+	}
+}
+
+/* With the lock held: wait for a batch, a quit, or the next step's time. */
+static void wait_locked(struct store_writer *w)
+{
+	struct timespec ts;
+	uint64_t now = now_ms(), wait_ms;
+
+	if (!prune_may_locked(w)) {
+		pthread_cond_wait(&w->wake, &w->lock);
+		return;
+	}
+	wait_ms = w->prune_next_ms > now ? w->prune_next_ms - now : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t) (wait_ms / 1000);
+	ts.tv_nsec += (long) (wait_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void) pthread_cond_timedwait(&w->wake, &w->lock, &ts);
 }
 
 static void *writer_main(void *userdata)
@@ -215,11 +371,17 @@ static void *writer_main(void *userdata)
 		bool full, applied;
 		int r;
 
-		while (!w->todo && !w->quit)
-			pthread_cond_wait(&w->wake, &w->lock);
+		/* A batch first; pruning only while there is none. */
+		while (!w->todo && !w->quit) {
+			if (prune_due_locked(w, now_ms()))
+				prune_locked(w);
+			else
+				wait_locked(w);
+		}
 		if (!w->todo)
 			break;
 		b = w->todo;
+		atomic_store(&w->todo_waits, false);
 		r = w->error;
 		full = w->full;
 		pthread_mutex_unlock(&w->lock);
@@ -274,9 +436,14 @@ int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, u
 	w->used_order = floor_order;
 	w->used_dish = floor_dish;
 	w->fd = -1;
+	pthread_condattr_t monotonic;
+
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->wake, &monotonic);  /* timed waits: the next prune step */
 	pthread_cond_init(&w->idle, NULL);
+	pthread_condattr_destroy(&monotonic);
 	w->current = &w->batches[0];
 	w->current->number = 1;
 	if (full) {
@@ -290,6 +457,9 @@ int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, u
 			r = sql_error(db, wstmt_sql[k]);
 			goto fail;
 		}
+	r = store_prune_new(db, &w->prune);
+	if (r < 0)
+		goto fail;
 	w->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->fd < 0) {
 		r = -errno;
@@ -353,6 +523,7 @@ void store_writer_free(struct store_writer **wp)
 		close(w->fd);
 	for (int k = 0; k < _WSTMT_MAX; k++)
 		sqlite3_finalize(w->stmt[k]);
+	store_prune_free(&w->prune);
 	sqlite3_close(w->db);
 	store_ids_close(&w->ids);
 	for (int i = 0; i < 2; i++) {
@@ -490,6 +661,7 @@ static void hand_over_locked(struct store_writer *w)
 	struct batch *next = w->current == &w->batches[0] ? &w->batches[1] : &w->batches[0];
 
 	w->todo = w->current;
+	atomic_store(&w->todo_waits, true);
 	next->number = w->current->number + 1;
 	next->n_recs = 0;
 	next->text_len = 0;
@@ -519,6 +691,7 @@ static int learn_locked(struct store_writer *w)
 	int r = w->error;
 
 	w->seen_committed = w->committed;
+	unpin_locked(w, w->committed);
 	w->seen_full = w->full;
 	if (r >= 0 && w->full_failures != w->seen_failures)
 		r = -ENOSPC;
@@ -625,4 +798,39 @@ int store_writer_drop_order(struct store_writer *w, uint64_t order_id)
 			rec->kind = STORE_REC_DROPPED;
 	}
 	return 0;
+}
+
+void store_writer_set_retention(struct store_writer *w, const struct store_retention *r)
+{
+	pthread_mutex_lock(&w->lock);
+	w->retention = *r;
+	w->prune_next_ms = 0;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void store_writer_pruned(struct store_writer *w, struct store_pruned *ret, char *why, size_t why_size)
+{
+	pthread_mutex_lock(&w->lock);
+	*ret = w->pruned;
+	if (why && why_size)
+		snprintf(why, why_size, "%s", w->prune_error < 0 ? w->prune_msg : "");
+	pthread_mutex_unlock(&w->lock);
+}
+
+int store_writer_prune_sync(struct store_writer *w)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (prune_may_locked(w)) {
+		w->prune_sync = true;
+		pthread_cond_signal(&w->wake);
+		while (w->prune_sync && prune_may_locked(w))
+			pthread_cond_wait(&w->idle, &w->lock);
+		w->prune_sync = false;
+		r = w->prune_error;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
 }

@@ -30,6 +30,22 @@
  *
  * Two batches take turns (one written to, one applied), so a busy store
  * allocates nothing once they have grown to size.
+ *
+ * Pruning (store_prune.h) is the thread's too, on the same connection, so
+ * it never takes a lock a commit waits for. Whenever the thread has no
+ * batch to apply and store_writer_set_retention() gave it rules, it runs
+ * one step (at most STORE_PRUNE_ORDERS orders, one transaction) when one is
+ * due, then looks for a batch again. A batch handed over during a step
+ * cuts it short: the step looks at a flag every 16 orders, and then commits
+ * what it deleted so far, so the batch waits for a few orders' deletes and
+ * a commit without fdatasync. A step that stopped at its limit (or was cut
+ * short) makes the next one due 9 times its own duration later, at least
+ * STORE_PRUNE_PAUSE_MS: a backlog takes at most a tenth of the thread's
+ * time (and of a core the loop may need). A step that found the end makes
+ * the next one due STORE_PRUNE_IDLE_MS later; one that failed (rolled
+ * back: not fatal, the batches go on), STORE_PRUNE_RETRY_MS later. No
+ * step runs while the store is full or after a failed commit. What was
+ * pruned is counted under the lock, for store_writer_pruned().
  */
 #pragma once
 
@@ -38,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
 #include "store_ids.h"
 
 struct store_writer;
@@ -120,3 +137,18 @@ int store_writer_sync(struct store_writer *w);
  * order waits, -EBUSY when the writer is applying it now.
  */
 int store_writer_drop_order(struct store_writer *w, uint64_t order_id);
+/*
+ * Pin order @order_id, about to be read back and opened again, until the
+ * batch records go into now is committed: no prune step deletes it
+ * meanwhile (store_prune.h). -EBUSY when STORE_WRITER_PINS are pinned.
+ */
+#define STORE_WRITER_PINS 64
+int store_writer_pin(struct store_writer *w, uint64_t order_id);
+
+/* Prune by @r from now on (the next step is due at once); all 0: never. */
+void store_writer_set_retention(struct store_writer *w, const struct store_retention *r);
+/* What was pruned, and the reason of the last failed step ("" for none). */
+void store_writer_pruned(struct store_writer *w, struct store_pruned *ret, char *why, size_t why_size);
+/* Wait until the thread has run steps, without pause, until one found the
+ * end (or failed: its error; or cannot run: 0). */
+int store_writer_prune_sync(struct store_writer *w);

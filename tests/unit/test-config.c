@@ -82,6 +82,8 @@ static bool config_equal(const struct kitchen_config *a, const struct kitchen_co
 	eq &= u64_equal("dishes_timeout_ms", a->dishes_timeout_ms, b->dishes_timeout_ms);
 	eq &= u64_equal("orders_max_queued", a->orders_max_queued, b->orders_max_queued);
 	eq &= u64_equal("orders_key_retention_s", a->orders_key_retention_s, b->orders_key_retention_s);
+	eq &= u64_equal("history_keep_s", a->history_keep_s, b->history_keep_s);
+	eq &= u64_equal("history_max_orders", a->history_max_orders, b->history_max_orders);
 	eq &= u64_equal("drain_timeout_ms", a->drain_timeout_ms, b->drain_timeout_ms);
 	eq &= str_equal("store_synchronous", a->store_synchronous, b->store_synchronous);
 	eq &= str_equal("control_mode", a->control_mode, b->control_mode);
@@ -155,6 +157,8 @@ static void test_defaults(void)
 	EXPECT(c->dishes_timeout_ms == 3600000);
 	EXPECT(c->orders_max_queued == 1000000);
 	EXPECT(c->orders_key_retention_s == 86400);
+	EXPECT(c->history_keep_s == 7 * 86400);
+	EXPECT(c->history_max_orders == 0);
 	EXPECT(c->drain_timeout_ms == 30000);
 	EXPECT_STR(c->store_synchronous, "full");
 	EXPECT_STR(c->control_mode, "0660");
@@ -434,6 +438,16 @@ static void test_accepted_values(void)
 		{ "orders = { key_retention_s = 1; };", F(orders_key_retention_s), 1 },
 		{ "orders = { key_retention_s = 31536000; };", F(orders_key_retention_s), 31536000 },
 		{ "drain_timeout_ms = 3600000;", F(drain_timeout_ms), 3600000 },
+		{ "history = { keep = \"7d\"; };", F(history_keep_s), 7 * 86400 },
+		{ "history = { keep = \"12h\"; };", F(history_keep_s), 12 * 3600 },
+		{ "history = { keep = \"30m\"; };", F(history_keep_s), 1800 },
+		{ "history = { keep = \"45s\"; };", F(history_keep_s), 45 },
+		{ "history = { keep = 90; };", F(history_keep_s), 90 },
+		{ "history = { keep = 0; };", F(history_keep_s), 0 },
+		{ "history = { keep = \"forever\"; };", F(history_keep_s), 0 },
+		{ "history = { keep = \"36500d\"; };", F(history_keep_s), 36500ull * 86400 },
+		{ "history = { max_orders = 1000000; };", F(history_max_orders), 1000000 },
+		{ "history = { max_orders = 0; };", F(history_max_orders), 0 },
 		/* numbers in comments, strings and names are not integers */
 		{ "# 99999999999\n/* 99999999999 */ // 99999999999\n"
 		  "chefs = { command = \"/opt/99999999999/chef\"; local = 7; };",
@@ -775,6 +789,16 @@ static const struct bad_case bad_cases[] = {
 	{ "orders.key_retention_s 0", "orders = { key_retention_s = 0; };\n", 1, "orders.key_retention_s = 0 is out of range (1..31536000)" },
 	{ "orders.key_retention_s a year and 1", "orders = { key_retention_s = 31536001; };\n", 1, "orders.key_retention_s" },
 	{ "drain_timeout_ms too long", "drain_timeout_ms = 3600001;\n", 1, "drain_timeout_ms = 3600001" },
+	{ "history.keep without a unit", "history = {\n\tkeep = \"7\";\n};\n", 2,
+	  "history.keep must be a duration: seconds, or a string such as \"45s\", \"30m\", \"12h\", \"7d\", or \"forever\"" },
+	{ "history.keep in weeks", "history = { keep = \"2w\"; };\n", 1, "history.keep must be a duration" },
+	{ "history.keep 7 d", "history = { keep = \"7 d\"; };\n", 1, "history.keep must be a duration" },
+	{ "history.keep never", "history = { keep = \"never\"; };\n", 1, "history.keep must be a duration" },
+	{ "history.keep a float", "history = { keep = 1.5; };\n", 1, "history.keep must be a duration" },
+	{ "history.keep too long", "history = { keep = \"36501d\"; };\n", 1,
+	  "history.keep = \"36501d\" is out of range (0s..3153600000s)" },
+	{ "history.keep beyond 64 bits", "history = { keep = \"99999999999999999999d\"; };\n", 1, "history.keep" },
+	{ "history.max_orders negative", "history = { max_orders = -1; };\n", 1, "history.max_orders = -1 is out of range" },
 	{ "store.synchronous off", "store = {\n\tsynchronous = \"off\";\n};\n", 2,
 	  "store.synchronous = \"off\" is not \"full\" or \"normal\"" },
 	{ "store.synchronous FULL", "store = { synchronous = \"FULL\"; };\n", 1, "store.synchronous" },

@@ -1232,6 +1232,249 @@ static int test_list(void)
 	return 0;
 }
 
+/* ---- retention ---- */
+
+#define DAY_MS (86400ull * 1000)
+
+/* Order @id of one dish (dish @id), created at @created_ms with @key, then
+ * (unless @finished_ms is 0) served at @finished_ms. */
+static int old_order(struct store *s, uint64_t id, const char *key, uint64_t created_ms, uint64_t finished_ms)
+{
+	int r = add_order(s, id, key, created_ms, id, 1, names);
+
+	if (r >= 0 && finished_ms)
+		r = store_dish_served(s, id, 1, "chef-1", "Served Pizza", "Dough\n");
+	if (r >= 0 && finished_ms)
+		r = store_order_done(s, id, PROTO_STATE_SERVED, finished_ms);
+	return r;
+}
+
+static bool have_order(struct store *s, uint64_t id)
+{
+	return store_get_order(s, id, &(struct store_order) { 0 }, NULL, NULL) == 0;
+}
+
+/* By age, and what never goes: open orders, valid keys, the newest order. */
+static int test_prune_by_age(void)
+{
+	struct store *s = NULL;
+	struct store_pruned p;
+	uint64_t now = wall_ms(), before[_PROTO_STATE_MAX], after[_PROTO_STATE_MAX], id;
+	char why[128];
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(old_order(s, 1, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);     /* goes */
+	CHECK(old_order(s, 2, NULL, now - 10 * DAY_MS, 0) == 0);                     /* open: stays */
+	CHECK(old_order(s, 3, NULL, now - 2 * 3600000, now - 3600000) == 0);         /* recent: stays */
+	CHECK(old_order(s, 4, "valid", now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);  /* key valid: stays */
+	CHECK(old_order(s, 5, "expired", now - 40 * DAY_MS, now - 40 * DAY_MS) == 0);  /* goes */
+	CHECK(store_dish_failed(s, 6, 3, "chef-1", "burnt") == 0);
+	CHECK(old_order(s, 7, NULL, now - 9 * DAY_MS, now - 9 * DAY_MS) == 0);       /* goes */
+	CHECK(add_order(s, 6, NULL, now - 9 * DAY_MS, 6, 1, names) == 0);
+	CHECK(store_order_done(s, 6, PROTO_STATE_FAILED, now - 9 * DAY_MS) == 0);     /* goes */
+	CHECK(old_order(s, 8, NULL, now - 20 * DAY_MS, now - 20 * DAY_MS) == 0);     /* the newest: stays */
+	CHECK(store_sync(s) == 0);
+	CHECK(store_count(s, before) == 0);
+	CHECK(before[PROTO_STATE_SERVED] == 6 && before[PROTO_STATE_FAILED] == 1);
+
+	/* No rules yet: nothing goes. */
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(have_order(s, 1));
+
+	store_set_retention(s, &(struct store_retention) {
+		.keep_ms = DAY_MS, .key_retention_ms = 30 * DAY_MS,
+	});
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(!have_order(s, 1) && !have_order(s, 5) && !have_order(s, 6) && !have_order(s, 7));
+	CHECK(have_order(s, 2) && have_order(s, 3) && have_order(s, 4) && have_order(s, 8));
+	CHECK(store_find_key(s, "valid", now - 30 * DAY_MS, &id) == 0 && id == 4);
+	/* Their dish rows went with them; the totals stay. */
+	CHECK(raw_number("SELECT count(*) FROM dishes WHERE id IN (1, 5, 6, 7)") == 0);
+	CHECK(raw_number("SELECT count(*) FROM dishes") == 3);
+	CHECK(store_count(s, after) == 0);
+	CHECK(after[PROTO_STATE_SERVED] == 6 && after[PROTO_STATE_FAILED] == 1);
+	store_pruned(s, &p, why, sizeof(why));
+	CHECK(p.orders == 4 && p.dishes == 4 && p.failures == 0 && why[0] == '\0');
+
+	/* A shorter key retention lets the keyed order go too. */
+	store_set_retention(s, &(struct store_retention) {
+		.keep_ms = DAY_MS, .key_retention_ms = 5 * DAY_MS,
+	});
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(!have_order(s, 4) && have_order(s, 8));
+	CHECK(store_find_key(s, "valid", now - 30 * DAY_MS, &id) == -ENOENT);
+
+	/* The newest order stays, so the next open finds no order missing. */
+	store_close(&s);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_next_ids(s, &id, &(uint64_t) { 0 }) == 0 && id == 9);
+	CHECK(store_count(s, after) == 0);
+	CHECK(after[PROTO_STATE_SERVED] == 6 && after[PROTO_STATE_FAILED] == 1);
+	store_close(&s);
+	return 0;
+}
+
+/* An order pinned (being opened again) is not pruned until the batch
+ * written after the pin commits; then it goes as any other. */
+static int test_prune_pinned(void)
+{
+	struct store *s = NULL;
+	uint64_t now = wall_ms();
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(old_order(s, 1, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);
+	CHECK(old_order(s, 2, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);
+	CHECK(old_order(s, 3, NULL, now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);  /* the newest: stays */
+	CHECK(store_sync(s) == 0);
+	CHECK(store_pin_order(s, 1) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(have_order(s, 1));
+	/* The pin lasts until what was written after it is committed. */
+	CHECK(store_order_done(s, 1, PROTO_STATE_QUEUED, 0) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_order_done(s, 1, PROTO_STATE_SERVED, now - 10 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(!have_order(s, 1) && !have_order(s, 2) && have_order(s, 3));
+	store_close(&s);
+	return 0;
+}
+
+/* At most max_orders finished orders: the oldest finished go first. */
+static int test_prune_max_orders(void)
+{
+	struct store *s = NULL;
+	struct store_pruned p;
+	uint64_t now = wall_ms();
+
+	CHECK(open_fresh(&s) == 0);
+	/* Finished in the order 1..10, 3 with a valid key; 11 open and newest. */
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(old_order(s, id, id == 3 ? "k3" : NULL, now - 100000, now - 100000 + id) == 0);
+	CHECK(old_order(s, 11, NULL, now, 0) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) {
+		.max_orders = 4, .key_retention_ms = DAY_MS,
+	});
+	CHECK(store_prune_sync(s) == 0);
+	for (uint64_t id = 1; id <= 11; id++)
+		CHECK(have_order(s, id) == (id == 3 || id >= 8));
+	store_pruned(s, &p, NULL, 0);
+	CHECK(p.orders == 6);
+
+	/* Two more finish: two more go, the oldest. */
+	CHECK(old_order(s, 12, NULL, now, now + 1) == 0);
+	CHECK(old_order(s, 13, NULL, now, 0) == 0);
+	CHECK(store_order_done(s, 11, PROTO_STATE_SERVED, now + 2) == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(have_order(s, 3) && !have_order(s, 8) && !have_order(s, 9));
+	CHECK(have_order(s, 10) && have_order(s, 11) && have_order(s, 12) && have_order(s, 13));
+	store_close(&s);
+
+	/* With keep too: what goes by age counts against the excess. */
+	CHECK(open_fresh(&s) == 0);
+	for (uint64_t id = 1; id <= 10; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, id <= 5 ? now - 2 * DAY_MS + id : now - 1000 + id) == 0);
+	CHECK(old_order(s, 11, NULL, now, 0) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) {
+		.keep_ms = DAY_MS, .max_orders = 8, .key_retention_ms = DAY_MS,
+	});
+	CHECK(store_prune_sync(s) == 0);
+	for (uint64_t id = 1; id <= 11; id++)
+		CHECK(have_order(s, id) == (id > 5));
+	store_close(&s);
+	return 0;
+}
+
+/* A backlog goes in steps of STORE_PRUNE_ORDERS; reopening finds nothing lost. */
+static int test_prune_backlog(void)
+{
+	struct store *s = NULL;
+	struct store_pruned p;
+	uint64_t now = wall_ms(), n = 3 * STORE_PRUNE_ORDERS + 7, o = 0, d = 0;
+
+	CHECK(open_fresh(&s) == 0);
+	for (uint64_t id = 1; id <= n; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, now - 2 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	CHECK(store_prune_sync(s) == 0);
+	store_pruned(s, &p, NULL, 0);
+	CHECK(p.orders == n - 1 && p.steps == 4);
+	CHECK(raw_number("SELECT count(*) FROM orders") == 1);
+	CHECK(raw_number("SELECT count(*) FROM dishes") == 1);
+	CHECK(raw_number("SELECT orders FROM pruned") == (long long) n - 1);
+	store_close(&s);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_next_ids(s, &o, &d) == 0 && o == n + 1 && d == n + 1);
+	store_close(&s);
+	return 0;
+}
+
+/* Batches keep coming while a backlog is pruned (steps cut short by them):
+ * the totals add up, no dish row outlives its order. */
+static int test_prune_while_writing(void)
+{
+	struct store *s = NULL;
+	uint64_t now = wall_ms(), n_old = 4 * STORE_PRUNE_ORDERS, id = 1, counts[_PROTO_STATE_MAX];
+
+	CHECK(open_fresh(&s) == 0);
+	for (; id <= n_old; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, now - 2 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	/* New orders, each finished in the batch after its own, for a while. */
+	for (int turn = 0; turn < 400; turn++, id++) {
+		struct pollfd p = { .fd = store_fd(s), .events = POLLIN };
+		uint64_t committed;
+
+		CHECK(add_order(s, id, NULL, wall_ms(), id, 1, names) == 0);
+		if (id > n_old + 1) {
+			CHECK(store_dish_served(s, id - 1, 1, "chef-1", "Served Pizza", "Dough\n") == 0);
+			CHECK(store_order_done(s, id - 1, PROTO_STATE_SERVED, wall_ms()) == 0);
+		}
+		store_hand_over(s);
+		(void) poll(&p, 1, 1);
+		CHECK(store_poll(s, &committed) == 0);
+	}
+	CHECK(store_sync(s) == 0);
+	CHECK(store_prune_sync(s) == 0);
+	CHECK(raw_number("SELECT count(*) FROM orders WHERE id <= 2000") == 0);
+	CHECK(raw_number("SELECT count(*) FROM dishes WHERE id NOT IN (SELECT first_dish FROM orders)") == 0);
+	CHECK(store_count(s, counts) == 0);
+	CHECK(counts[PROTO_STATE_SERVED] == n_old + 399);
+	CHECK(raw_number("SELECT orders FROM pruned") == (long long) n_old);
+	store_close(&s);
+	return 0;
+}
+
+/* The totals read while a backlog goes stay what they were. */
+static int test_prune_count_steady(void)
+{
+	struct store *s = NULL;
+	struct store_pruned p = { 0 };
+	uint64_t now = wall_ms(), n = 10 * STORE_PRUNE_ORDERS, counts[_PROTO_STATE_MAX];
+	unsigned reads = 0;
+
+	CHECK(open_fresh(&s) == 0);
+	for (uint64_t id = 1; id <= n; id++)
+		CHECK(old_order(s, id, NULL, now - 3 * DAY_MS, now - 2 * DAY_MS) == 0);
+	CHECK(store_sync(s) == 0);
+	store_set_retention(s, &(struct store_retention) { .keep_ms = DAY_MS, .key_retention_ms = DAY_MS });
+	for (int i = 0; i < 100000 && p.orders < n - 1; i++, reads++) {
+		CHECK(store_count(s, counts) == 0);
+		CHECK(counts[PROTO_STATE_SERVED] == n);
+		store_pruned(s, &p, NULL, 0);
+	}
+	tap_diag("%u reads while %llu orders went", reads, (unsigned long long) p.orders);
+	CHECK(p.orders == n - 1);
+	store_close(&s);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "empty store", test_empty },
 	{ "life of an order", test_life_of_an_order },
@@ -1259,6 +1502,12 @@ static const struct tap_case cases[] = {
 	{ "read-only stores refused at open", test_read_only },
 	{ "a full disk: kept, retried, committed once", test_disk_full },
 	{ "the order book listed, newest first", test_list },
+	{ "retention by age: open, recent, keyed and newest stay", test_prune_by_age },
+	{ "retention spares a pinned order until its reopening commits", test_prune_pinned },
+	{ "retention by count: the oldest finished go", test_prune_max_orders },
+	{ "retention of a backlog, in steps", test_prune_backlog },
+	{ "retention while batches come: the totals add up", test_prune_while_writing },
+	{ "retention: the totals read meanwhile stay", test_prune_count_steady },
 };
 
 int main(void)
