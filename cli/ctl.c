@@ -69,7 +69,8 @@ int ctl_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(0, fmt, ap);
 	va_end(ap);
-	fputs("Usage: kitchenctl [OPTIONS] {chefs|drain|follow|keygen|menu|order|reload|show|status|wait} [ARGS]...\n"
+	fputs("Usage: kitchenctl [OPTIONS] {cancel|chefs|drain|follow|keygen|list|menu|order|purge|reload|retry|\n"
+	      "                              show|status|wait} [ARGS]...\n"
 	      "Try 'kitchenctl --help' for more information.\n", stderr);
 	return -EINVAL;
 }

@@ -54,10 +54,16 @@ struct ctl {
 	/* `order` options. */
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
-	const char *key;          /* --key, or NULL */
-	/* `purge` options. */
+	const char *key;          /* --key, or NULL (also of `list`) */
+	/* `purge` and `list` options. */
 	const char *dish;         /* --dish, or NULL: every dish */
-	bool yes;                 /* --yes: do not ask */
+	bool yes;                 /* --yes: do not ask (purge) */
+	/* `list` options. */
+	const char *list_state;   /* --state, or NULL */
+	uint64_t list_since_ms;   /* --since, wall clock; 0: none */
+	uint64_t list_until_ms;   /* --until; 0: none */
+	uint64_t list_limit;      /* --limit */
+	uint64_t list_after;      /* --after CURSOR; 0: from the newest */
 
 	void *zctx;
 	struct client *client;

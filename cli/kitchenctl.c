@@ -19,11 +19,14 @@
 #include "proto.h"
 #include "util.h"
 #include "verbs.h"
+#include "when.h"
 
 #define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS     86400000   /* a day: anything longer is a typo */
 #define MAX_RANDOM         1000000
 #define MAX_DEADLINE_MS    (30ull * 86400000)   /* 30 days */
+#define DEFAULT_LIST_LIMIT 20
+#define MAX_LIST_LIMIT     1000000
 
 struct verb {
 	const char *name;
@@ -39,6 +42,7 @@ static const struct verb verbs[] = {
 	{ "drain",  0, 0,        verb_drain },
 	{ "follow", 1, SIZE_MAX, verb_follow },
 	{ "keygen", 1, 1,        verb_keygen },
+	{ "list",   0, 0,        verb_list },
 	{ "menu",   0, 0,        verb_menu },
 	{ "order",  0, SIZE_MAX, verb_order },
 	{ "purge",  0, 0,        verb_purge },
@@ -71,6 +75,7 @@ static void help(void)
 	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
 	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
 	       "  keygen NAME              Write a CURVE key pair: NAME.key (secret) and NAME.pub\n"
+	       "  list                     List orders, newest first\n"
 	       "  menu                     List the dishes on the menu\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order --random N         N customers each order one random dish\n"
@@ -104,6 +109,15 @@ static void help(void)
 	       "     --random N            Place N one-dish orders of random menu dishes\n"
 	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
 	       "\n"
+	       "Options of list:\n"
+	       "     --state STATE         Only orders queued, cooking, delayed, served, failed or cancelled\n"
+	       "     --dish NAME           Only orders holding this dish\n"
+	       "     --since T, --until T  Only orders placed from/until T: 2026-12-06, 2026-12-06T10:00:00,\n"
+	       "                           @EPOCH_SECONDS, or a duration ago (30m, 2h, 7d)\n"
+	       "     --key KEY             Only the order of this idempotency key\n"
+	       "     --limit N             Show at most N orders (default %d)\n"
+	       "     --after CURSOR        Go on after a list that said more orders were left\n"
+	       "\n"
 	       "Options of purge:\n"
 	       "     --dish NAME           Only the waiting dishes of NAME\n"
 	       "     --yes                 Do not ask\n"
@@ -114,33 +128,7 @@ static void help(void)
 	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
-	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS);
-}
-
-/* "1500ms", "30s", "5m", "2h", or plain seconds: milliseconds in *ret; 0 or -EINVAL. */
-static int parse_duration(const char *s, uint64_t *ret)
-{
-	static const struct {
-		const char *suffix;
-		uint64_t ms;
-	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 } };
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	for (size_t i = 0; i < ELEMENTSOF(units); i++)
-		if (strcmp(end, units[i].suffix) == 0) {
-			if (v == 0 || v > MAX_DEADLINE_MS / units[i].ms)
-				return -EINVAL;
-			*ret = v * units[i].ms;
-			return 0;
-		}
-	return -EINVAL;
+	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS, DEFAULT_LIST_LIMIT);
 }
 
 static int set_string(char **dst, const char *src)
@@ -202,7 +190,12 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_SECRET_KEY,
 		ARG_DIR,
 		ARG_DEADLINE,
+		ARG_STATE,
 		ARG_DISH,
+		ARG_SINCE,
+		ARG_UNTIL,
+		ARG_LIMIT,
+		ARG_AFTER,
 		ARG_YES,
 	};
 	static const struct option options[] = {
@@ -220,12 +213,18 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "secret-key", required_argument, NULL, ARG_SECRET_KEY },
 		{ "dir",     required_argument, NULL, ARG_DIR },
 		{ "deadline", required_argument, NULL, ARG_DEADLINE },
+		{ "state",   required_argument, NULL, ARG_STATE },
 		{ "dish",    required_argument, NULL, ARG_DISH },
+		{ "since",   required_argument, NULL, ARG_SINCE },
+		{ "until",   required_argument, NULL, ARG_UNTIL },
+		{ "limit",   required_argument, NULL, ARG_LIMIT },
+		{ "after",   required_argument, NULL, ARG_AFTER },
 		{ "yes",     no_argument,       NULL, ARG_YES },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
 	bool dir_given = false;           /* likewise for keygen's --dir */
+	const char *list_option = NULL;   /* likewise for list's */
 	const char *purge_option = NULL;  /* and for purge's */
 	char **args;
 	size_t n = 0;
@@ -239,6 +238,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	*ret_args = args;
 
 	ctl->timeout_ms = DEFAULT_TIMEOUT_MS;
+	ctl->list_limit = DEFAULT_LIST_LIMIT;
 	opterr = 0;
 	/* "-": positional arguments come back as 1, in order, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "-h", options, NULL)) >= 0) {
@@ -293,7 +293,6 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			if (!*optarg)
 				return ctl_usage("--key needs a key");
 			ctl->key = optarg;
-			order_option = "--key";
 			break;
 		case ARG_SERVER_KEY:
 		case ARG_SECRET_KEY:
@@ -305,12 +304,38 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 				ctl->secret_key = optarg;
 			break;
 		case ARG_DEADLINE:
-			if (parse_duration(optarg, &ctl->deadline_ms) < 0)
+			if (when_duration(optarg, MAX_DEADLINE_MS, &ctl->deadline_ms) < 0)
 				return ctl_usage("invalid --deadline '%s': a duration such as 1500ms, 30s, 5m "
 						 "or 2h (plain: seconds), at most 30 days", optarg);
 			/* From now: the whole run, ordering included. */
 			ctl->deadline_ms += now_ms();
 			ctl->deadline = optarg;
+			break;
+		case ARG_STATE:
+			ctl->list_state = optarg;
+			list_option = "--state";
+			break;
+		case ARG_SINCE:
+		case ARG_UNTIL:
+			if (when_moment(optarg, wall_ms(), c == ARG_UNTIL,
+					c == ARG_SINCE ? &ctl->list_since_ms : &ctl->list_until_ms) < 0)
+				return ctl_usage("invalid %s '%s': a date and time such as 2026-12-06 or "
+						 "2026-12-06T10:00:00 (local time, or with Z or +01:00), @EPOCH_SECONDS, "
+						 "or a duration ago such as 30m, 2h or 7d",
+						 c == ARG_SINCE ? "--since" : "--until", optarg);
+			/* 0 is none on the wire: the epoch itself is the same as no bound. */
+			list_option = c == ARG_SINCE ? "--since" : "--until";
+			break;
+		case ARG_LIMIT:
+			if (parse_u64(optarg, 1, MAX_LIST_LIMIT, &ctl->list_limit) < 0)
+				return ctl_usage("invalid --limit '%s': a number of orders, 1 to %d", optarg,
+						 MAX_LIST_LIMIT);
+			list_option = "--limit";
+			break;
+		case ARG_AFTER:
+			if (parse_u64(optarg, 1, UINT64_MAX, &ctl->list_after) < 0)
+				return ctl_usage("invalid --after '%s': the cursor a list printed", optarg);
+			list_option = "--after";
 			break;
 		case ARG_DIR:
 			if (!*optarg)
@@ -321,8 +346,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		case ARG_DISH:
 			if (!*optarg)
 				return ctl_usage("--dish needs a dish name");
-			ctl->dish = optarg;
-			purge_option = "--dish";
+			ctl->dish = optarg;  /* purge's and list's */
 			break;
 		case ARG_YES:
 			ctl->yes = true;
@@ -345,15 +369,21 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		args[n++] = argv[optind++];
 
 	if (n == 0)
-		return ctl_usage("no verb given (one of: cancel chefs drain follow keygen menu order purge reload retry "
-				 "show status wait)");
+		return ctl_usage("no verb given (one of: cancel chefs drain follow keygen list menu order purge reload "
+				 "retry show status wait)");
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
+	if (ctl->key && strcmp(args[0], "order") != 0 && strcmp(args[0], "list") != 0)
+		return ctl_usage("--key is an option of 'order' and 'list', not of '%s'", args[0]);
+	if (list_option && strcmp(args[0], "list") != 0)
+		return ctl_usage("%s is an option of 'list', not of '%s'", list_option, args[0]);
 	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
 	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
 		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
 	if (purge_option && strcmp(args[0], "purge") != 0)
 		return ctl_usage("%s is an option of 'purge', not of '%s'", purge_option, args[0]);
+	if (ctl->dish && strcmp(args[0], "purge") != 0 && strcmp(args[0], "list") != 0)
+		return ctl_usage("--dish is an option of 'purge' and 'list', not of '%s'", args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)

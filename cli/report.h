@@ -105,3 +105,30 @@ void menu_free(struct menu **m);
 /* "Pizza: Flour, Yeast, ..." per dish. */
 void menu_print(const struct menu *m, FILE *f);
 void menu_json(const struct menu *m, struct json *j);
+
+/* An order as LIST lists it. */
+struct listed_order {
+	uint64_t id;
+	char *state;           /* a dish state's name, or PROTO_LIST_DELAYED */
+	uint64_t created_ms;
+	uint64_t due_ms;       /* 0: at once */
+	char *key;             /* "" for none */
+	uint64_t queued, cooking, served, failed, cancelled;
+	char *dishes;          /* '\n'-joined */
+};
+
+/* A page of LIST. */
+struct order_page {
+	uint64_t next;         /* the next page's "before"; 0: none left */
+	size_t n;
+	struct listed_order *orders;
+};
+
+/* OK next (order_id state created_ms due_ms key queued cooking served failed cancelled dishes)... */
+int order_page_decode(const struct proto_msg *m, struct order_page **ret);
+void order_page_free(struct order_page **p);
+/* "order 42  2026-12-06 10:00:01  served  2 dishes (2 served): Pizza, Salad  key 'k'" */
+void listed_order_print(const struct listed_order *o, FILE *f);
+/* {"order": 42, "state": "served", "created_ms": ..., "due_ms": null, "key": "k",
+ *  "queued": 0, "cooking": 0, "served": 2, "failed": 0, "cancelled": 0, "dishes": [...]} */
+void listed_order_json(const struct listed_order *o, struct json *j);

@@ -163,6 +163,14 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	b->orders = calloc(n_orders, sizeof(*b->orders));
 	if (!b->orders)
 		return ctl_error(-ENOMEM, "%m");
+	/* With a key the whims come from it: a run repeated (after a time-out, say)
+	 * picks the same dishes, so kitchend answers with the same orders instead
+	 * of refusing keys reused with other dishes. */
+	if (ctl->key) {
+		seed = 14695981039346656037ull;  /* FNV-1a */
+		for (const unsigned char *p = (const unsigned char *) ctl->key; *p; p++)
+			seed = (seed ^ *p) * 1099511628211ull;
+	}
 	/* The last customer's key is the longest: refuse it before the first order. */
 	if (ctl->key && ctl->random) {
 		if (asprintf(&key, "%s-%zu", ctl->key, n_orders) < 0)

@@ -30,6 +30,7 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_REVOKE]    = { "REVOKE",    1, 1, 0, false },
 	[PROTO_PURGE]     = { "PURGE",     1, 0, 0, false },
 	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false },
+	[PROTO_LIST]      = { "LIST",      7, 0, 0, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
 	[PROTO_READY]     = { "READY",     5, 0, 0, false },
@@ -604,4 +605,11 @@ int proto_order_refusal(const struct proto_field *key, const struct proto_field 
 		}
 	}
 	return 0;
+}
+
+int proto_list_state_from_name(const char *s, size_t len)
+{
+	if (len == strlen(PROTO_LIST_DELAYED) && memcmp(s, PROTO_LIST_DELAYED, len) == 0)
+		return _PROTO_STATE_MAX;
+	return proto_state_from_name(s, len);
 }

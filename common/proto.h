@@ -73,6 +73,7 @@ enum proto_cmd {
 	PROTO_REVOKE,   /* order_id index...             -> OK order_id cancelled cancelling finished */
 	PROTO_PURGE,    /* dish ("" for every dish)      -> OK cancelled */
 	PROTO_RETRY,    /* order_id index...             -> OK order_id retried */
+	PROTO_LIST,     /* state dish key since_ms until_ms limit before -> OK next (listed order)... */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */
@@ -164,6 +165,25 @@ _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORD
 	       "a report of the largest order fits one message");
 #define PROTO_STATUS_FIXED 10       /* version uptime_ms queued cooking served failed orders malformed store cancelled */
 
+/*
+ * LIST: the order book, newest first, a page at a time (docs/protocol.md).
+ * A page holds at most PROTO_LIST_MAX orders, a group of PROTO_LIST_GROUP
+ * fields each; "next" is the "before" of the next page, 0 when none is
+ * left. A filter kitchend finds rarely gives short pages (empty ones too)
+ * with a next: a page costs kitchend a bounded time, whatever is asked.
+ */
+#define PROTO_LIST_FIXED 1          /* next */
+#define PROTO_LIST_GROUP 11         /* order_id state created_ms due_ms key queued cooking served failed cancelled dishes */
+#define PROTO_LIST_MAX 90
+_Static_assert(4 + PROTO_LIST_FIXED + PROTO_LIST_MAX * PROTO_LIST_GROUP <= PROTO_MAX_FRAMES,
+	       "a page of the largest size fits one message");
+/* LIST's state of an open order whose due time is ahead: a word of its own,
+ * beside the dish states (which LIST takes too). */
+#define PROTO_LIST_DELAYED "delayed"
+/* LIST's state filter named by @len bytes at @s: a dish state, or
+ * _PROTO_STATE_MAX for "delayed"; -EINVAL for another word. */
+int proto_list_state_from_name(const char *s, size_t len);
+
 /* STATUS's store field: the order store takes commits, or its disk is full. */
 #define PROTO_STORE_OK   "ok"
 #define PROTO_STORE_FULL "full"
@@ -178,6 +198,7 @@ _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORD
 #define PROTO_ERR_CLOSING      "closing"
 #define PROTO_ERR_INTERNAL     "internal"
 #define PROTO_ERR_BAD_CONFIG   "bad-config"
+#define PROTO_ERR_KEY_REUSED   "key-reused"  /* an ORDER's key names an order of other dishes */
 
 const char *proto_cmd_name(enum proto_cmd cmd);
 

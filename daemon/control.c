@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "book.h"
 #include "kitchen.h"
+#include "listing.h"
 #include "log.h"
+#include "menu.h"
 #include "orders.h"
 #include "pending.h"
 #include "reader.h"
@@ -41,15 +44,40 @@ static int parse_flags(const struct proto_msg *m, bool *ret_follow)
 	return 0;
 }
 
+/* Whether @f names @name as the menu matches names: ignoring ASCII case. */
+static bool same_name(const struct proto_field *f, const char *name)
+{
+	return strlen(name) == f->len && strncasecmp(f->data, name, f->len) == 0;
+}
+
+/* The dishes of a request, and whether an order's are the same, name by name. */
+struct same_dishes {
+	const struct proto_field *names;
+	size_t n;
+	bool same;
+};
+
+static int compare_dish(const struct store_dish *d, void *userdata)
+{
+	struct same_dishes *c = userdata;
+
+	if (d->index >= c->n || !same_name(&c->names[d->index], d->name))
+		c->same = false;
+	return 0;
+}
+
 /*
  * An order carrying idempotency @key that an earlier one carried (within
  * orders.key_retention_s): answered with that order, after the commit of
- * that order (and of the key taken off an older one). -ENOENT when the key
- * is new.
+ * that order (and of the key taken off an older one), when it has the same
+ * dishes in the same order; refused (ERR key-reused) when it has others, as
+ * a payment API refuses a key reused with other parameters. -ENOENT when the
+ * key is new.
  */
 static int order_again(struct kitchen *k, const struct proto_msg *m, const char *key)
 {
 	uint64_t retention_ms = k->config->orders_key_retention_s * 1000, now = wall_ms(), existing;
+	struct same_dishes c = { .names = &m->fields[2], .n = m->n_fields - 2, .same = true };
 	const struct order *open;
 	struct store_order so;
 	int r;
@@ -63,10 +91,20 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 	}
 	/* Open in memory (perhaps not committed yet), else in the store. */
 	open = orders_get(k->orders, existing);
-	if (open)
+	if (open) {
 		so.n_dishes = open->n_dishes;
-	if ((!open && store_get_order(k->store, existing, &so, NULL, NULL) < 0) ||
-	    pending_ack(k, &m->env[0], existing, so.n_dishes, 0) < 0)
+		for (size_t i = 0; i < open->n_dishes && i < c.n; i++)
+			if (!same_name(&c.names[i], open->dishes[i].item->name))
+				c.same = false;
+	} else if (store_get_order(k->store, existing, &so, compare_dish, &c) < 0) {
+		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not read the order");
+		return 0;
+	}
+	if (so.n_dishes != c.n || !c.same)
+		reply_err(k, RID(m), PROTO_ERR_KEY_REUSED,
+			  "key '%s' names another order: order %llu, of other dishes (use another key)",
+			  key, (unsigned long long) existing);
+	else if (pending_ack(k, &m->env[0], existing, so.n_dishes, 0) < 0)
 		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not read the order");
 	return 0;
 }
@@ -187,6 +225,12 @@ static unsigned menu(struct kitchen *k, const struct proto_msg *m)
 	return 1;
 }
 
+static unsigned list(struct kitchen *k, const struct proto_msg *m)
+{
+	listing_answer(k, m);
+	return LISTING_COST;
+}
+
 static unsigned drain(struct kitchen *k, const struct proto_msg *m)
 {
 	struct proto_out out;
@@ -226,6 +270,7 @@ static const struct reader control_reader = {
 	.handlers = {
 		[PROTO_CHEFS] = chefs,
 		[PROTO_DRAIN] = drain,
+		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
 		[PROTO_ORDER] = order,
 		[PROTO_PURGE] = book_purge,

@@ -11,6 +11,7 @@
 #include "sql.h"
 #include "store_check.h"
 #include "store_ids.h"
+#include "store_list.h"
 #include "store_v1.h"
 #include "store_writer.h"
 #include "util.h"
@@ -110,6 +111,7 @@ struct mem_key {
 struct store {
 	sqlite3 *db;                    /* the read connection, the caller's thread */
 	sqlite3_stmt *stmt[_STMT_MAX];
+	struct store_lister *lister;    /* store_list(), on the read connection */
 	struct store_writer *writer;    /* the writes, on their own thread and connection */
 	bool converted;                 /* by store_open(), from converted_from */
 	unsigned converted_from;
@@ -591,6 +593,9 @@ int store_open(const char *dir, const char *synchronous, unsigned flags, struct 
 			r = sql_error(s->db, stmt_sql[k]);
 			goto fail;
 		}
+	r = store_lister_new(s->db, &s->lister);
+	if (r < 0)
+		goto fail;
 
 	*ret_store = s;
 	return 0;
@@ -612,6 +617,7 @@ void store_close(struct store **sp)
 		return;
 	s = *sp;
 	/* Reverse order of store_open(). */
+	store_lister_free(&s->lister);
 	for (int k = 0; k < _STMT_MAX; k++)
 		sqlite3_finalize(s->stmt[k]);
 	sqlite3_close(s->db);
@@ -1016,4 +1022,11 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
 		r = sql_error(s->db, stmt_sql[STMT_OPEN_ORDERS]);
 	sqlite3_reset(st);
 	return fail(s, r);
+}
+
+int store_list(struct store *s, const struct store_list_query *q, store_list_cb cb, void *userdata,
+	       uint64_t *ret_next)
+{
+	sql_clear_error();
+	return fail(s, store_lister_run(s->lister, q, cb, userdata, ret_next));
 }

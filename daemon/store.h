@@ -395,6 +395,50 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 typedef int (*store_order_cb)(const struct store_order *o, void *userdata);
 int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish_cb, void *userdata);
 
+/*
+ * The order book newest first, a page at a time (LIST, daemon/listing.h).
+ * Ids grow with time, so orders are walked by id downwards from
+ * q->before (exclusive; 0: from the newest): the primary key's order, no
+ * sort. One call looks at no more than STORE_LIST_EXAMINE rows, whatever
+ * the filter, so that it costs a bounded time on kitchend's loop: a rare
+ * filter returns a short page (even an empty one) and a cursor to go on
+ * from. Each order that passes the filter goes to @cb, which says whether
+ * it takes it (> 0; it may filter further) or not (0); the call ends once
+ * @cb took q->limit orders. *ret_next is the q->before of the next page: the
+ * lowest id looked at, or 0 when no older order is left to look at.
+ *
+ * Filters: q->key (the one order of that key: its UNIQUE index), q->open
+ * (open orders only: the orders_open index), q->done (finished in that
+ * state), q->since_ms and q->until_ms (created within, wall clock; since
+ * ids grow with time, the walk starts below the first order created after
+ * until_ms, found by bisecting the ids, and ends at the first order older
+ * than since_ms), q->dish (holding a dish of that name, ignoring ASCII
+ * case as the menu does). Only what is committed is seen.
+ */
+#define STORE_LIST_EXAMINE 5000
+
+struct store_list_query {
+	uint64_t before;        /* ids below it; 0: all */
+	size_t limit;           /* orders @cb may take, at least 1 */
+	bool open;              /* open orders only */
+	enum proto_state done;  /* with !open: finished in this state; _PROTO_STATE_MAX: any */
+	uint64_t since_ms;      /* created at or after; 0: any */
+	uint64_t until_ms;      /* created at or before; 0: any */
+	const char *key;        /* NULL or "": any */
+	const char *dish;       /* NULL or "": any */
+};
+
+/* An order as listed. The strings live until the callback returns. */
+struct store_listed {
+	struct store_order order;  /* dish counts as stored (never cooking, see above) */
+	const char *key;           /* "" for none */
+	const char *names;         /* its dishes, '\n'-joined in index order */
+};
+
+typedef int (*store_list_cb)(const struct store_listed *l, void *userdata);
+int store_list(struct store *s, const struct store_list_query *q, store_list_cb cb, void *userdata,
+	       uint64_t *ret_next);
+
 /* What the store keeps of finished orders (see Retention above). All 0: everything. */
 struct store_retention {
 	uint64_t keep_ms;           /* finished longer ago than this go; 0: no limit by age */

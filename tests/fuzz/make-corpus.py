@@ -41,6 +41,7 @@ PROTO = {
 	"revoke": (2, ["rid", "", "KIT4", "REVOKE", "7", "0", "2"]),
 	"purge": (2, ["rid", "", "KIT4", "PURGE", "Pizza"]),
 	"retry": (2, ["rid", "", "KIT4", "RETRY", "7"]),
+	"list": (2, ["rid", "", "KIT4", "LIST", "failed", "pizza", "", "1700000000000", "0", "20", "4242"]),
 	# replies as kitchenctl's REQ sees them
 	"ok-order": (0, ["KIT4", "OK", "7", "2"]),
 	"ok-report": (0, ["KIT4", "OK", "7", "served", "1700000000000", "1", "1", "0", "0",

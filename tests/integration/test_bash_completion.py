@@ -2,9 +2,9 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, wait, follow, keygen and purge, and for `order` and `purge --dish`
-the dishes on the running kitchen's menu, quoted for the shell (they hold
-spaces).
+of order, list, wait, follow, keygen and purge, list --state's words, and
+for `order`, `purge --dish` and `list --dish` the dishes on the running
+kitchen's menu, quoted for the shell (they hold spaces).
 
 Skipped (77) without bash-completion (Debian package bash-completion).
 """
@@ -49,8 +49,8 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["cancel", "chefs", "drain", "follow", "keygen", "menu", "order", "purge", "reload", "retry",
-			  "show", "status", "wait"],
+			 ["cancel", "chefs", "drain", "follow", "keygen", "list", "menu", "order", "purge", "reload",
+			  "retry", "show", "status", "wait"],
 			 "verbs")
 		check_eq(complete(k, "kitchenctl", "rel"), ["reload"], "a verb begun")
 		check_eq(complete(k, "kitchenctl", "purge", "--y"), ["--yes"], "an option of purge")
@@ -69,6 +69,13 @@ def test():
 		check_eq(complete(k, "kitchenctl", "purge", "--dish", "Chi"),
 			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "a dish for purge --dish")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
+		check_eq(complete(k, "kitchenctl", "list", "--s"), ["--secret-key", "--server-key", "--since", "--state"],
+			 "options of list")
+		check_eq(complete(k, "kitchenctl", "list", "--state", "c"), ["cancelled", "cooking"], "list --state")
+		check_eq(complete(k, "kitchenctl", "list", "--dish", "Chi"), ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"],
+			 "list --dish: the menu's dishes")
+		check_eq(complete(k, "kitchenctl", "list", "--limit", "5", "--after", "9", "Pi"), [],
+			 "no dishes after list but for --dish")
 
 
 main(test)

@@ -10,6 +10,9 @@ accepted — kitchend SIGSTOPped, drained, or killed and started again:
   --follow would have done (the stage lines carry the order), and every dish
   is served once.
 
+A kitchenctl order --wait or --follow ended by SIGINT (Ctrl-C) has said its
+order's id; `kitchenctl wait ID` then finishes it.
+
 And --deadline against a real kitchend: exit 4 in time, the order still open;
 `wait --deadline` long enough then serves it, with --json the report."""
 
@@ -183,6 +186,29 @@ def sigstop_follow():
 		check(rc == 0 and out.splitlines()[-1:] == ["O- Served Stew"], "follow again: served", rc, out, err)
 
 
+def interrupted():
+	"""kill -INT of a waiting order --wait (and --follow): the id it said first
+	is all it takes to wait for the order again."""
+	with Kitchen(**SETUP) as k:
+		for mode in ("--wait", "--follow"):
+			run = Run(k, "order", mode, "Stew", "Stew")
+			try:
+				ids = accepted(run)
+				if mode == "--follow":
+					run.lines(run.p.stdout, rf"order {ids[0]}: Stew#0 \[chef-1\] .*")
+				else:
+					run.lines(run.p.stdout, "I- Ordered Stew", 2)
+				run.p.send_signal(signal.SIGINT)
+				rc, out, err, _ = run.finish()
+			finally:
+				run.kill()
+			check(rc in (-signal.SIGINT, 128 + signal.SIGINT), f"order {mode}: ended by SIGINT", rc, out, err)
+			check(k.show(ids[0])["state"] in ("queued", "cooking"), f"order {mode}: still open after the SIGINT")
+			rc, out, err = k.ctl("wait", str(ids[0]))
+			check_eq((rc, out), (0, "O- Served Stew\n" * 2), f"wait {ids[0]}, the id order {mode} said", err)
+			check_eq(k.show(ids[0])["state"], "served", f"order {mode}: served after the wait")
+
+
 def deadline():
 	with Kitchen(**SETUP) as k:
 		t0 = time.monotonic()
@@ -201,6 +227,7 @@ def test():
 	drained_wait()
 	restarted_wait()
 	sigstop_follow()
+	interrupted()
 	deadline()
 
 

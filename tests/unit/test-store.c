@@ -1117,6 +1117,121 @@ static int test_disk_full(void)
 	return 0;
 }
 
+/* What store_list() handed over: ids in order, and the last order whole. */
+struct listed {
+	size_t n;
+	uint64_t ids[64];
+	struct store_order last;
+	char key[32], names[64];
+};
+
+static int take(const struct store_listed *l, void *u)
+{
+	struct listed *x = u;
+
+	if (x->n < ELEMENTSOF(x->ids))
+		x->ids[x->n] = l->order.id;
+	x->n++;
+	x->last = l->order;
+	snprintf(x->key, sizeof(x->key), "%s", l->key);
+	snprintf(x->names, sizeof(x->names), "%s", l->names);
+	return 1;
+}
+
+static int list(struct store *s, struct store_list_query q, struct listed *x, uint64_t *next)
+{
+	*x = (struct listed) { 0 };
+	if (!q.limit)
+		q.limit = 64;
+	if (!q.open && q.done == 0)
+		q.done = _PROTO_STATE_MAX;
+	return store_list(s, &q, take, x, next);
+}
+
+static int test_list(void)
+{
+	static const char *const two[] = { "Pizza", "Salad" }, *const one[] = { "Spaghetti" };
+	struct store *s = NULL;
+	struct listed x;
+	uint64_t next, dish = 1;
+	char key[16];
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(list(s, (struct store_list_query) { 0 }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 0);
+	/* Orders 1..50, created 10 ms apart; even ones Pizza and Salad. */
+	for (uint64_t id = 1; id <= 50; id++) {
+		snprintf(key, sizeof(key), "k-%llu", (unsigned long long) id);
+		CHECK(add_order(s, id, id % 5 ? key : NULL, 1000 + id * 10, dish, id % 2 ? 1 : 2,
+				id % 2 ? one : two) == 0);
+		dish += id % 2 ? 1 : 2;
+	}
+	/* Order 2 (dishes 2, 3): Pizza served, Salad failed; order 3 (dish 4) served. */
+	CHECK(store_dish_served(s, 2, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_dish_failed(s, 3, 1, "chef-1", "burnt") == 0);
+	CHECK(store_order_done(s, 2, PROTO_STATE_FAILED, 5000) == 0);
+	CHECK(store_dish_served(s, 4, 1, "chef-1", "Served Spaghetti", "") == 0);
+	CHECK(store_order_done(s, 3, PROTO_STATE_SERVED, 5000) == 0);
+	CHECK(store_sync(s) == 0);
+
+	/* Newest first, a page at a time. */
+	CHECK(list(s, (struct store_list_query) { .limit = 10 }, &x, &next) == 0);
+	CHECK(x.n == 10 && x.ids[0] == 50 && x.ids[9] == 41 && next == 41);
+	CHECK(list(s, (struct store_list_query) { .before = next }, &x, &next) == 0);
+	CHECK(x.n == 40 && x.ids[0] == 40 && x.ids[39] == 1 && next == 0);
+	CHECK(x.last.id == 1 && x.last.created_ms == 1010 && x.last.n_dishes == 1);
+	EXPECT_STR(x.key, "k-1");
+	EXPECT_STR(x.names, "Spaghetti");
+	CHECK(x.last.state == PROTO_STATE_QUEUED);
+	/* The last page ends exactly: no empty page after it. */
+	CHECK(list(s, (struct store_list_query) { .limit = 2, .before = 3 }, &x, &next) == 0);
+	CHECK(x.n == 2 && next == 0);
+
+	/* States, with their dish counts. */
+	CHECK(list(s, (struct store_list_query) { .done = PROTO_STATE_FAILED }, &x, &next) == 0);
+	CHECK(x.n == 1 && x.ids[0] == 2 && next == 0);
+	CHECK(x.last.state == PROTO_STATE_FAILED && x.last.served == 1 && x.last.failed == 1);
+	CHECK(list(s, (struct store_list_query) { .done = PROTO_STATE_SERVED }, &x, &next) == 0);
+	CHECK(x.n == 1 && x.ids[0] == 3 && x.last.served == 1);
+	CHECK(list(s, (struct store_list_query) { .open = true, .limit = 5 }, &x, &next) == 0);
+	CHECK(x.n == 5 && x.ids[0] == 50 && next == 46);
+	CHECK(list(s, (struct store_list_query) { .open = true, .before = 5 }, &x, &next) == 0);
+	CHECK(x.n == 2 && x.ids[0] == 4 && x.ids[1] == 1 && next == 0);
+
+	/* A dish (any case), a key, a time window (both ends included). */
+	CHECK(list(s, (struct store_list_query) { .dish = "sALAD" }, &x, &next) == 0);
+	CHECK(x.n == 25 && x.ids[0] == 50 && x.ids[24] == 2);
+	CHECK(list(s, (struct store_list_query) { .dish = "Salad" , .before = 50, .limit = 3 }, &x, &next) == 0);
+	CHECK(x.n == 3 && x.ids[0] == 48 && x.ids[2] == 44 && next == 44);
+	CHECK(list(s, (struct store_list_query) { .dish = "Sala" }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 0);
+	CHECK(list(s, (struct store_list_query) { .key = "k-7" }, &x, &next) == 0);
+	CHECK(x.n == 1 && x.ids[0] == 7 && next == 0);
+	CHECK(list(s, (struct store_list_query) { .key = "k-7", .before = 7 }, &x, &next) == 0);
+	CHECK(x.n == 0);
+	CHECK(list(s, (struct store_list_query) { .since_ms = 1200, .until_ms = 1300 }, &x, &next) == 0);
+	CHECK(x.n == 11 && x.ids[0] == 30 && x.ids[10] == 20 && next == 0);
+	CHECK(list(s, (struct store_list_query) { .until_ms = 1300, .limit = 4 }, &x, &next) == 0);
+	CHECK(x.n == 4 && x.ids[0] == 30 && next == 27);
+	CHECK(list(s, (struct store_list_query) { .until_ms = 1000 }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 0);
+	CHECK(list(s, (struct store_list_query) { .since_ms = 2000 }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 0);
+
+	/* A filter nothing passes looks at STORE_LIST_EXAMINE rows, then hands a cursor. */
+	for (uint64_t id = 51; id <= 50 + STORE_LIST_EXAMINE + 10; id++) {
+		CHECK(add_order(s, id, NULL, 1000 + id * 10, dish, 1, one) == 0);
+		dish++;
+	}
+	CHECK(store_sync(s) == 0);
+	CHECK(list(s, (struct store_list_query) { .dish = "Soup" }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 50 + 10 + 1);
+	CHECK(list(s, (struct store_list_query) { .dish = "Soup", .before = next }, &x, &next) == 0);
+	CHECK(x.n == 0 && next == 0);
+	store_close(&s);
+	return 0;
+}
+
 /* ---- retention ---- */
 
 #define DAY_MS (86400ull * 1000)
@@ -1386,6 +1501,7 @@ static const struct tap_case cases[] = {
 	{ "an order dropped before its commit", test_drop_order },
 	{ "read-only stores refused at open", test_read_only },
 	{ "a full disk: kept, retried, committed once", test_disk_full },
+	{ "the order book listed, newest first", test_list },
 	{ "retention by age: open, recent, keyed and newest stay", test_prune_by_age },
 	{ "retention spares a pinned order until its reopening commits", test_prune_pinned },
 	{ "retention by count: the oldest finished go", test_prune_max_orders },
