@@ -58,6 +58,7 @@ struct ctl {
 	/* `purge` and `list` options. */
 	const char *dish;         /* --dish, or NULL: every dish */
 	bool yes;                 /* --yes: do not ask (purge) */
+	bool retry_failed;        /* --failed: retry every failed order (of --dish, --since, --until) */
 	/* `list` options. */
 	const char *list_state;   /* --state, or NULL */
 	uint64_t list_since_ms;   /* --since, wall clock; 0: none */

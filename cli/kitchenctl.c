@@ -47,7 +47,7 @@ static const struct verb verbs[] = {
 	{ "order",  0, SIZE_MAX, verb_order },
 	{ "purge",  0, 0,        verb_purge },
 	{ "reload", 0, 0,        verb_reload },
-	{ "retry",  1, SIZE_MAX, verb_retry },
+	{ "retry",  0, SIZE_MAX, verb_retry },
 	{ "show",   1, 1,        verb_show },
 	{ "status", 0, 0,        verb_status },
 	{ "wait",   1, SIZE_MAX, verb_wait },
@@ -82,6 +82,7 @@ static void help(void)
 	       "  purge                    Cancel every waiting dish (asks first)\n"
 	       "  reload                   Ask kitchend to reload its configuration\n"
 	       "  retry ORDER [DISH...]    Cook failed or cancelled dishes again, a new series of attempts\n"
+	       "  retry --failed           The same for every failed order (of --dish, --since, --until)\n"
 	       "  show ORDER               Show an order and its dishes\n"
 	       "  status                   Show the kitchen's counters and chefs\n"
 	       "  wait ORDER...            Wait for orders placed before, as order --wait does\n"
@@ -121,6 +122,10 @@ static void help(void)
 	       "Options of purge:\n"
 	       "     --dish NAME           Only the waiting dishes of NAME\n"
 	       "     --yes                 Do not ask\n"
+	       "\n"
+	       "Options of retry:\n"
+	       "     --failed              Every failed order instead of ORDER, with list's --dish,\n"
+	       "                           --since and --until\n"
 	       "\n"
 	       "Options of order --wait, order --follow, wait and follow:\n"
 	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
@@ -197,6 +202,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_LIMIT,
 		ARG_AFTER,
 		ARG_YES,
+		ARG_FAILED,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -220,11 +226,13 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "limit",   required_argument, NULL, ARG_LIMIT },
 		{ "after",   required_argument, NULL, ARG_AFTER },
 		{ "yes",     no_argument,       NULL, ARG_YES },
+		{ "failed",  no_argument,       NULL, ARG_FAILED },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
 	bool dir_given = false;           /* likewise for keygen's --dir */
 	const char *list_option = NULL;   /* likewise for list's */
+	const char *window_option = NULL; /* list's --since, --until: retry --failed's too */
 	const char *purge_option = NULL;  /* and for purge's */
 	char **args;
 	size_t n = 0;
@@ -324,7 +332,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 						 "or a duration ago such as 30m, 2h or 7d",
 						 c == ARG_SINCE ? "--since" : "--until", optarg);
 			/* 0 is none on the wire: the epoch itself is the same as no bound. */
-			list_option = c == ARG_SINCE ? "--since" : "--until";
+			window_option = c == ARG_SINCE ? "--since" : "--until";
 			break;
 		case ARG_LIMIT:
 			if (parse_u64(optarg, 1, MAX_LIST_LIMIT, &ctl->list_limit) < 0)
@@ -352,6 +360,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			ctl->yes = true;
 			purge_option = "--yes";
 			break;
+		case ARG_FAILED:
+			ctl->retry_failed = true;
+			break;
 		case '?':
 			if (optopt == 0)
 				return ctl_usage("unknown option '%s'", argv[optind - 1]);
@@ -375,15 +386,19 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
 	if (ctl->key && strcmp(args[0], "order") != 0 && strcmp(args[0], "list") != 0)
 		return ctl_usage("--key is an option of 'order' and 'list', not of '%s'", args[0]);
+	if (ctl->retry_failed && strcmp(args[0], "retry") != 0)
+		return ctl_usage("--failed is an option of 'retry', not of '%s'", args[0]);
 	if (list_option && strcmp(args[0], "list") != 0)
 		return ctl_usage("%s is an option of 'list', not of '%s'", list_option, args[0]);
+	if (window_option && strcmp(args[0], "list") != 0 && !ctl->retry_failed)
+		return ctl_usage("%s is an option of 'list' and 'retry --failed', not of '%s'", window_option, args[0]);
 	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
 	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
 		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
 	if (purge_option && strcmp(args[0], "purge") != 0)
 		return ctl_usage("%s is an option of 'purge', not of '%s'", purge_option, args[0]);
-	if (ctl->dish && strcmp(args[0], "purge") != 0 && strcmp(args[0], "list") != 0)
-		return ctl_usage("--dish is an option of 'purge' and 'list', not of '%s'", args[0]);
+	if (ctl->dish && strcmp(args[0], "purge") != 0 && strcmp(args[0], "list") != 0 && !ctl->retry_failed)
+		return ctl_usage("--dish is an option of 'purge', 'list' and 'retry --failed', not of '%s'", args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)

@@ -1,10 +1,12 @@
 /* The verbs of the order book: cancel, purge, retry. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "json.h"
+#include "report.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -144,12 +146,85 @@ int verb_purge(struct ctl *ctl, char **args, size_t n_args)
 	return 0;
 }
 
+/*
+ * retry --failed: the failed orders LIST finds (their ids first, all of
+ * them, so that the orders retried do not move the pages), then RETRY of
+ * each: its failed and cancelled dishes.
+ */
+static int retry_failed(struct ctl *ctl)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n_ids = 0, cap = 0;
+	uint64_t before = 0, dishes = 0, orders = 0, n[2];
+	const struct proto_msg *m;
+	struct json j;
+	int r;
+
+	do {
+		struct order_page *p = NULL;
+
+		r = list_page(ctl, proto_state_name(PROTO_STATE_FAILED), PROTO_LIST_MAX, before, &p);
+		if (r < 0)
+			return r;
+		if (n_ids + p->n > cap) {
+			size_t want = (n_ids + p->n) * 2;
+			uint64_t *grown = reallocarray(ids, want, sizeof(*ids));
+			if (!grown) {
+				order_page_free(&p);
+				return ctl_error(-ENOMEM, "%m");
+			}
+			ids = grown;
+			cap = want;
+		}
+		for (size_t i = 0; i < p->n; i++)
+			ids[n_ids++] = p->orders[i].id;
+		before = p->next;
+		order_page_free(&p);
+	} while (before);
+
+	for (size_t i = 0; i < n_ids; i++) {
+		char id[ID_LEN];
+		const char *req[] = { id };
+
+		snprintf(id, sizeof(id), "%llu", (unsigned long long) ids[i]);
+		r = ctl_request(ctl, PROTO_RETRY, req, 1, 0, &m);
+		if (r == -EREMOTEIO)
+			continue;  /* retried meanwhile, or gone: said, and the others go on */
+		if (r < 0)
+			return r;
+		r = numbers(m, PROTO_RETRY, 2, n);
+		if (r < 0)
+			return r;
+		orders++;
+		dishes += n[1];
+	}
+	if (ctl->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key_u64(&j, "orders", orders);
+		json_key_u64(&j, "retried", dishes);
+		json_object_end(&j);
+		json_newline(&j);
+	} else
+		printf("%llu failed %s: %llu %s queued again\n", (unsigned long long) orders,
+		       orders == 1 ? "order" : "orders", (unsigned long long) dishes, dishes == 1 ? "dish" : "dishes");
+	return orders == n_ids ? 0 : -EREMOTEIO;
+}
+
 int verb_retry(struct ctl *ctl, char **args, size_t n_args)
 {
 	static const char *const names[] = { "order", "retried" };
 	const struct proto_msg *m;
 	uint64_t n[2];
 	int r;
+
+	if (ctl->retry_failed) {
+		if (n_args > 0)
+			return ctl_usage("retry takes an ORDER or --failed, not both");
+		return retry_failed(ctl);
+	}
+	if (n_args == 0)
+		return ctl_usage("'retry' needs an ORDER, or --failed");
 
 	r = order_request(ctl, PROTO_RETRY, args, n_args, 2, &m, n);
 	if (r < 0)

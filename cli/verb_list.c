@@ -33,12 +33,11 @@ static int check_filters(const struct ctl *ctl)
 	return 0;
 }
 
-/* LIST, one page of at most @limit orders below @before. */
-static int fetch(struct ctl *ctl, uint64_t limit, uint64_t before, struct order_page **ret)
+int list_page(struct ctl *ctl, const char *state, uint64_t limit, uint64_t before, struct order_page **ret)
 {
 	char since[24], until[24], lim[24], bef[24];
 	const char *args[] = {
-		ctl->list_state ? ctl->list_state : "",
+		state ? state : "",
 		ctl->dish ? ctl->dish : "",
 		ctl->key ? ctl->key : "",
 		since,
@@ -101,7 +100,7 @@ int verb_list(struct ctl *ctl, char **args, size_t n_args)
 		struct order_page *p = NULL;
 		uint64_t want = limit - shown;
 
-		r = fetch(ctl, want < PROTO_LIST_MAX ? want : PROTO_LIST_MAX, before, &p);
+		r = list_page(ctl, ctl->list_state, want < PROTO_LIST_MAX ? want : PROTO_LIST_MAX, before, &p);
 		if (r < 0) {
 			if (out)
 				fclose(out);

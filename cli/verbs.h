@@ -23,3 +23,9 @@ int verb_retry(struct ctl *ctl, char **args, size_t n_args);   /* verb_book.c */
 int verb_show(struct ctl *ctl, char **args, size_t n_args);    /* verb_query.c */
 int verb_status(struct ctl *ctl, char **args, size_t n_args);  /* verb_query.c */
 int verb_wait(struct ctl *ctl, char **args, size_t n_args);    /* verb_wait.c */
+
+/* LIST (verb_list.c, also for retry --failed): one page of at most @limit
+ * orders in @state (NULL: any) below id @before (0: from the newest), with
+ * the filters --dish, --key, --since and --until; checked to be one. */
+struct order_page;
+int list_page(struct ctl *ctl, const char *state, uint64_t limit, uint64_t before, struct order_page **ret);

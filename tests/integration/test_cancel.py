@@ -11,7 +11,8 @@ cooks, the others wait at kitchend.
   dish of it is still cancelled, none is cooked again;
 - retry: a dish of a cancelled order is cooked again (the order opens, is
   served, its earlier reasons kept); a dish failed by fault injection,
-  retried once the fault is gone, is served with its reasons kept;
+  retried once the fault is gone, is served with its reasons kept; and
+  retry --failed retries every failed order at once;
 - purge (behind a dish that holds the station for good): every waiting dish
   (of a dish) is cancelled, with a count; without a terminal it wants
   --yes."""
@@ -132,8 +133,10 @@ def retry_failed():
 	with Kitchen(chefs={"local": 1}, menu=MENU, env={"KITCHEN_CHEF_FAULTS": "Soup=fail"},
 		     dishes={"max_attempts": 2}) as k:
 		o = k.order("Soup", "Tea")
+		o2, o3 = k.order("Soup"), k.order("Soup", "Soup")
 		report = k.wait_order(o)
 		check_eq(states(report), ["failed", "served"], "Soup fails by fault injection", report)
+		check_eq(states(k.wait_order(o3)), ["failed", "failed"], "and in the other orders", report)
 		reasons = report["dishes"][0]["reasons"]
 		check_eq(k.stop(), 0, "kitchend stops")
 		k.env = {}
@@ -142,6 +145,12 @@ def retry_failed():
 		report = k.wait_order(o)
 		check_eq((report["state"], states(report)), ("served", ["served", "served"]),
 			 "served once the fault is gone", report)
+		# Many at once: every failed order (of the last hour) found by list.
+		check_eq(k.ctl_json("retry", "--failed", "--since", "1h"), {"orders": 2, "retried": 3},
+			 "retry --failed: the two other failed orders")
+		for other in (o2, o3):
+			check_eq(k.wait_order(other)["state"], "served", f"order {other} after retry --failed")
+		check_eq(k.ctl_json("retry", "--failed"), {"orders": 0, "retried": 0}, "nothing failed is left")
 		check_eq(report["dishes"][0]["attempts"], 1, "a new series of attempts", report)
 		rc, out, err = k.ctl("retry", str(o))
 		check_eq(rc, 1, "nothing left to retry", out, err)
