@@ -56,3 +56,22 @@ struct dish *prio_queue_pop_front(struct prio_queue *q)
 	q->len--;
 	return d;
 }
+
+void prio_queue_filter(struct prio_queue *q, bool (*gone)(struct dish *d, void *u), void *u)
+{
+	for (unsigned p = PROTO_PRIORITY_MIN; p <= PROTO_PRIORITY_MAX; p++) {
+		struct dish_queue *dq = &q->by_priority[p];
+		size_t n = dish_queue_len(dq);
+
+		for (size_t i = 0; i < n; i++) {
+			struct dish *d = dish_queue_pop_front(dq);
+
+			if (!gone(d, u))
+				(void) dish_queue_push_back(dq, d);  /* the slot it left: cannot fail */
+			else
+				q->len--;
+		}
+		if (dish_queue_len(dq) == 0)
+			q->nonempty &= ~(1u << p);
+	}
+}

@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dish_queue.h"
@@ -36,6 +37,12 @@ int prio_queue_push_back(struct prio_queue *q, struct dish *d, unsigned priority
 int prio_queue_push_front(struct prio_queue *q, struct dish *d, unsigned priority);
 /* The front dish, taken off; NULL when empty. */
 struct dish *prio_queue_pop_front(struct prio_queue *q);
+/*
+ * Take off every dish for which @gone(d, @u) is true, keeping the order of
+ * the others; the queue does not look at a dish again once @gone said so
+ * (it may free it). Linear in the dishes queued.
+ */
+void prio_queue_filter(struct prio_queue *q, bool (*gone)(struct dish *d, void *u), void *u);
 
 /* The priority of the front dish; 0 when empty. */
 static inline unsigned prio_queue_top(const struct prio_queue *q)
