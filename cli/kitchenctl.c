@@ -19,6 +19,7 @@
 #include "proto.h"
 #include "util.h"
 #include "verbs.h"
+#include "when.h"
 
 #define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS     86400000   /* a day: anything longer is a typo */
@@ -103,6 +104,9 @@ static void help(void)
 	       "     --follow              Print every stage of every dish as it happens\n"
 	       "     --random N            Place N one-dish orders of random menu dishes\n"
 	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
+	       "     --priority N          1 to 9, higher first (default %d)\n"
+	       "     --at TIME             Cook at this time (2026-12-06T18:30:00, local; or with Z)\n"
+	       "     --in DURATION         Cook after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
 	       "\n"
 	       "Options of purge:\n"
 	       "     --dish NAME           Only the waiting dishes of NAME\n"
@@ -114,7 +118,8 @@ static void help(void)
 	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
-	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS);
+	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS,
+	       PROTO_PRIORITY_DEFAULT);
 }
 
 /* "1500ms", "30s", "5m", "2h", or plain seconds: milliseconds in *ret; 0 or -EINVAL. */
@@ -204,6 +209,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_DEADLINE,
 		ARG_DISH,
 		ARG_YES,
+		ARG_PRIORITY,
+		ARG_AT,
+		ARG_IN,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -222,11 +230,15 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "deadline", required_argument, NULL, ARG_DEADLINE },
 		{ "dish",    required_argument, NULL, ARG_DISH },
 		{ "yes",     no_argument,       NULL, ARG_YES },
+		{ "priority", required_argument, NULL, ARG_PRIORITY },
+		{ "at",      required_argument, NULL, ARG_AT },
+		{ "in",      required_argument, NULL, ARG_IN },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
 	bool dir_given = false;           /* likewise for keygen's --dir */
 	const char *purge_option = NULL;  /* and for purge's */
+	const char *due_option = NULL;    /* --at or --in, given once */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -239,6 +251,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	*ret_args = args;
 
 	ctl->timeout_ms = DEFAULT_TIMEOUT_MS;
+	ctl->priority = PROTO_PRIORITY_DEFAULT;
 	opterr = 0;
 	/* "-": positional arguments come back as 1, in order, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "-h", options, NULL)) >= 0) {
@@ -311,6 +324,28 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			/* From now: the whole run, ordering included. */
 			ctl->deadline_ms += now_ms();
 			ctl->deadline = optarg;
+			break;
+		case ARG_PRIORITY:
+			if (parse_u64(optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX, &ctl->priority) < 0)
+				return ctl_usage("invalid --priority '%s': a number from %d (last) to %d (first)",
+						 optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX);
+			order_option = "--priority";
+			break;
+		case ARG_AT:
+		case ARG_IN:
+			if (due_option)
+				return ctl_usage("--at and --in exclude each other, and each is given once");
+			due_option = c == ARG_AT ? "--at" : "--in";
+			if (c == ARG_AT && when_parse(optarg, &ctl->due_ms) < 0)
+				return ctl_usage("invalid --at '%s': a time such as 2026-12-06T18:30:00 (local), "
+						 "2026-12-06T17:30:00Z or 2026-12-06T18:30:00+01:00", optarg);
+			if (c == ARG_IN) {
+				if (parse_duration(optarg, &ctl->due_ms) < 0)
+					return ctl_usage("invalid --in '%s': a duration such as 1500ms, 30s, 5m "
+							 "or 2h (plain: seconds), at most 30 days", optarg);
+				ctl->due_ms += wall_ms();
+			}
+			order_option = due_option;
 			break;
 		case ARG_DIR:
 			if (!*optarg)
