@@ -2,7 +2,7 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, wait, follow, keygen and purge, and for `order` and `purge --dish`
+of order (--priority offers 1..9), wait, follow, keygen and purge, and for `order` and `purge --dish`
 the dishes on the running kitchen's menu, quoted for the shell (they hold
 spaces).
 
@@ -68,6 +68,12 @@ def test():
 			 ["Salad", "Spaghetti"], "more dishes")
 		check_eq(complete(k, "kitchenctl", "purge", "--dish", "Chi"),
 			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "a dish for purge --dish")
+		check_eq(complete(k, "kitchenctl", "order", "--pri"), ["--priority"], "--priority of order")
+		check_eq(complete(k, "kitchenctl", "order", "--priority", ""), [str(p) for p in range(1, 10)],
+			 "the priorities")
+		check_eq(complete(k, "kitchenctl", "order", "--a"), ["--at"], "--at of order")
+		check_eq(complete(k, "kitchenctl", "order", "--in", "5s", "--priority", "8", "S"),
+			 ["Salad", "Spaghetti"], "dishes after --in's and --priority's values")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
 
 
