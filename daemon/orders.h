@@ -180,7 +180,7 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
  * The order book: operations on orders on request.
  *
  * orders_cancel() cancels dishes @indexes (@n of them; 0: every dish) of
- * order @o, which is open or held: a waiting dish is cancelled at once; a
+ * order @o, which is open, held or delayed: a waiting dish is cancelled at once; a
  * dish being cooked is recorded cancelled, @stop tells its chef (returning
  * the chef's name), and it ends when the chef answers: cancelled, or served
  * if it was ready first (it stays cooking until then; if its chef goes
@@ -189,13 +189,14 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
  * for an order admitted and not yet committed. @o may be gone (finished)
  * when it returns.
  *
- * orders_purge() cancels every waiting dish of the open orders (of @item
- * only, unless NULL), returning how many.
+ * orders_purge() cancels every waiting dish of the open, held and delayed
+ * orders (of @item only, unless NULL), returning how many.
  *
  * orders_retry() gives the failed and cancelled dishes @indexes (0: all)
  * of order @id a new series of attempts: queued again, attempts from 0,
  * the reasons so far kept in the record. A finished order is read back
- * from the store (names through @menu) and opens again; everything
+ * from the store (names through @menu) and opens again (delayed again if
+ * it is due later: its dishes are queued then); everything
  * written must be committed first (store_sync(): -EAGAIN otherwise).
  * How many in *ret_retried; -ENOENT for no such order, -ERANGE.
  */
