@@ -3,30 +3,31 @@
 default 5). kitchend dispatches the highest priority waiting first, oldest
 first within one.
 
-One chef of one station is held by a slow dish (a "blocker", 2 s: timing
-cook_ms with one ingredient) while three low-priority orders (2) and then a
-high-priority one (8) are placed. The high one is served before every low
+One chef of one station is held by a slow dish (a "blocker" of five
+ingredients, 5 s at timing cook_ms 1000) while three low-priority orders (2)
+and then a high-priority one (8) are placed, each a dish of one ingredient
+(1 s). The high one is served before every low
 one still waiting at kitchend when it came, and the low ones in the order
 they were placed.
 
 The credit window: a chef may hold dishes beyond its stations, queued at the
 chef, ahead of anything more urgent that comes later (docs/protocol.md,
-*Credit*). With dishes of 2 s kitchend uses none of it (chef_usable_credit():
+*Credit*). With dishes of a second or more kitchend uses none of it (chef_usable_credit():
 1 station x 1 ms is shorter than a dish), so only the blocker is at the chef
 when the high order comes, and the test can ask that all three low ones wait
 behind it. (With no-op dishes the whole window would already be at the chef:
 a high dish then waits behind at most that one window.)
 
 The order in which dishes were served is read from the store, each order's
-finished_ms (one dish an order, 2 s apart).
+finished_ms (one dish an order, a second apart).
 """
 
 import sqlite3
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-MENU = menu(("Roast", ["Lamb"]), ("Soup", ["Water"]))
-COOK_MS = 2000
+MENU = menu(("Roast", ["Lamb", "Garlic", "Rosemary", "Potatoes", "Onions"]), ("Soup", ["Water"]))
+COOK_MS = 1000     # a Soup; the Roast takes five times as long
 
 
 def finished(k, ids):
@@ -55,9 +56,9 @@ def test():
 		# Which low orders were still waiting at kitchend once the high one was in.
 		waiting = [o for o in lows if k.show(o)["dishes"][0]["state"] == "queued"]
 		check(len(waiting) == len(lows),
-		      f"with {COOK_MS} ms dishes and no window, every low order should still wait behind the "
-		      "blocker when the high one is accepted (a machine too slow to place 4 orders in "
-		      f"{COOK_MS} ms?)", [k.show(o) for o in lows])
+		      f"with {5 * COOK_MS} ms of blocker and no window, every low order should still wait behind "
+		      "it when the high one is accepted (a machine too slow to place 4 orders in "
+		      f"{5 * COOK_MS} ms?)", [k.show(o) for o in lows])
 
 		for o in [blocker, high] + lows:
 			k.wait_order(o, timeout=30)
