@@ -121,6 +121,8 @@ static void send_order(uint64_t first, unsigned n)
 	proto_out_env(&o, "", 0);
 	proto_out_str(&o, "");  /* flags */
 	proto_out_str(&o, "");  /* key */
+	proto_out_u64(&o, PROTO_PRIORITY_DEFAULT);
+	proto_out_u64(&o, 0);   /* due: at once */
 	for (unsigned i = 0; i < n; i++)
 		proto_out_str(&o, dish_name(first + i));
 	if (proto_out_end(&o, 0) < 0)

@@ -55,6 +55,8 @@ struct ctl {
 	enum order_mode order_mode;
 	uint64_t random;          /* --random N; 0: dishes from the command line */
 	const char *key;          /* --key, or NULL (also of `list`) */
+	uint64_t priority;        /* --priority; PROTO_PRIORITY_DEFAULT unless given */
+	uint64_t due_ms;          /* --at or --in, as a wall_ms() time; 0: at once */
 	/* `purge` and `list` options. */
 	const char *dish;         /* --dish, or NULL: every dish */
 	bool yes;                 /* --yes: do not ask (purge) */

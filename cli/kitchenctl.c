@@ -109,6 +109,9 @@ static void help(void)
 	       "     --follow              Print every stage of every dish as it happens\n"
 	       "     --random N            Place N one-dish orders of random menu dishes\n"
 	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
+	       "     --priority N          1 to 9, higher first (default %d)\n"
+	       "     --at TIME             Cook at this time (2026-12-06T18:30:00, local; or with Z)\n"
+	       "     --in DURATION         Cook after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
 	       "\n"
 	       "Options of list:\n"
 	       "     --state STATE         Only orders queued, cooking, delayed, served, failed or cancelled\n"
@@ -133,7 +136,8 @@ static void help(void)
 	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
-	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS, DEFAULT_LIST_LIMIT);
+	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS,
+	       PROTO_PRIORITY_DEFAULT, DEFAULT_LIST_LIMIT);
 }
 
 static int set_string(char **dst, const char *src)
@@ -203,6 +207,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_AFTER,
 		ARG_YES,
 		ARG_FAILED,
+		ARG_PRIORITY,
+		ARG_AT,
+		ARG_IN,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -227,6 +234,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "after",   required_argument, NULL, ARG_AFTER },
 		{ "yes",     no_argument,       NULL, ARG_YES },
 		{ "failed",  no_argument,       NULL, ARG_FAILED },
+		{ "priority", required_argument, NULL, ARG_PRIORITY },
+		{ "at",      required_argument, NULL, ARG_AT },
+		{ "in",      required_argument, NULL, ARG_IN },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
@@ -234,6 +244,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	const char *list_option = NULL;   /* likewise for list's */
 	const char *window_option = NULL; /* list's --since, --until: retry --failed's too */
 	const char *purge_option = NULL;  /* and for purge's */
+	const char *due_option = NULL;    /* --at or --in, given once */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -247,6 +258,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 
 	ctl->timeout_ms = DEFAULT_TIMEOUT_MS;
 	ctl->list_limit = DEFAULT_LIST_LIMIT;
+	ctl->priority = PROTO_PRIORITY_DEFAULT;
 	opterr = 0;
 	/* "-": positional arguments come back as 1, in order, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "-h", options, NULL)) >= 0) {
@@ -344,6 +356,28 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			if (parse_u64(optarg, 1, UINT64_MAX, &ctl->list_after) < 0)
 				return ctl_usage("invalid --after '%s': the cursor a list printed", optarg);
 			list_option = "--after";
+			break;
+		case ARG_PRIORITY:
+			if (parse_u64(optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX, &ctl->priority) < 0)
+				return ctl_usage("invalid --priority '%s': a number from %d (last) to %d (first)",
+						 optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX);
+			order_option = "--priority";
+			break;
+		case ARG_AT:
+		case ARG_IN:
+			if (due_option)
+				return ctl_usage("--at and --in exclude each other, and each is given once");
+			due_option = c == ARG_AT ? "--at" : "--in";
+			if (c == ARG_AT && when_at(optarg, &ctl->due_ms) < 0)
+				return ctl_usage("invalid --at '%s': a time such as 2026-12-06T18:30:00 (local), "
+						 "2026-12-06T17:30:00Z or 2026-12-06T18:30:00+01:00", optarg);
+			if (c == ARG_IN) {
+				if (when_duration(optarg, MAX_DEADLINE_MS, &ctl->due_ms) < 0)
+					return ctl_usage("invalid --in '%s': a duration such as 1500ms, 30s, 5m "
+							 "or 2h (plain: seconds), at most 30 days", optarg);
+				ctl->due_ms += wall_ms();
+			}
+			order_option = due_option;
 			break;
 		case ARG_DIR:
 			if (!*optarg)

@@ -7,6 +7,8 @@
 
 #include "report_field.h"
 #include "term.h"
+#include "util.h"
+#include "when.h"
 
 int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
 {
@@ -121,8 +123,14 @@ int order_report_decode(const struct proto_msg *m, struct order_report **ret)
 	    (r = report_u64(m, 3, &n)) < 0 ||
 	    (r = report_u64(m, 4, &o->served)) < 0 ||
 	    (r = report_u64(m, 5, &o->failed)) < 0 ||
-	    (r = report_u64(m, 6, &o->cancelled)) < 0)
+	    (r = report_u64(m, 6, &o->cancelled)) < 0 ||
+	    (r = report_u64(m, 7, &o->priority)) < 0 ||
+	    (r = report_u64(m, 8, &o->due_ms)) < 0)
 		goto fail;
+	if (o->priority < PROTO_PRIORITY_MIN || o->priority > PROTO_PRIORITY_MAX) {
+		r = -EBADMSG;
+		goto fail;
+	}
 	if (n != n_groups) {
 		r = -EBADMSG;
 		goto fail;
@@ -152,13 +160,25 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-static void dish_print(const struct dish_report *d, FILE *f)
+/* Whether @r's dishes still wait for its due time, by this machine's clock. */
+static bool not_due(const struct order_report *r, uint64_t now)
 {
+	return r->due_ms > now && !report_state_done(r->state);
+}
+
+static void dish_print(const struct order_report *r, const struct dish_report *d, uint64_t now, FILE *f)
+{
+	char when[WHEN_MAX];
+
 	term_printf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
 		proto_state_name(d->state));
 	switch (d->state) {
 	case PROTO_STATE_QUEUED:
 	case _PROTO_STATE_MAX:  /* never decoded */
+		if (not_due(r, now) && d->attempts == 0) {
+			when_format(r->due_ms, now, when, sizeof(when));
+			fprintf(f, " until %s", when);
+		}
 		/* Back in the queue after a chef died or gave up. */
 		if (d->attempts > 0)
 			fprintf(f, " (after %llu %s)", (unsigned long long) d->attempts,
@@ -193,14 +213,26 @@ static void dish_print(const struct dish_report *d, FILE *f)
 
 void order_report_print(const struct order_report *r, FILE *f)
 {
+	uint64_t now = wall_ms();
+	char when[WHEN_MAX];
+
 	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed", (unsigned long long) r->id,
 		proto_state_name(r->state), r->n_dishes, plural(r->n_dishes, "dish", "dishes"),
 		(unsigned long long) r->served, (unsigned long long) r->failed);
 	if (r->cancelled)
 		fprintf(f, ", %llu cancelled", (unsigned long long) r->cancelled);
-	fputs(")\n", f);
+	fputc(')', f);
+	if (r->priority != PROTO_PRIORITY_DEFAULT)
+		fprintf(f, "; priority %llu", (unsigned long long) r->priority);
+	if (r->due_ms > r->created_ms) {
+		when_format(r->due_ms, now, when, sizeof(when));
+		fprintf(f, "; due at %s", when);
+		if (not_due(r, now))
+			fprintf(f, " (in %llu s)", (unsigned long long) ((r->due_ms - now + 999) / 1000));
+	}
+	fputc('\n', f);
 	for (size_t i = 0; i < r->n_dishes; i++)
-		dish_print(&r->dishes[i], f);
+		dish_print(r, &r->dishes[i], now, f);
 }
 
 static void dish_json(const struct dish_report *d, struct json *j)
@@ -239,6 +271,8 @@ void order_report_json(const struct order_report *r, struct json *j)
 	json_key_u64(j, "served", r->served);
 	json_key_u64(j, "failed", r->failed);
 	json_key_u64(j, "cancelled", r->cancelled);
+	json_key_u64(j, "priority", r->priority);
+	json_key_u64(j, "due_ms", r->due_ms);
 	json_key(j, "dishes");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_dishes; i++)

@@ -39,14 +39,20 @@ struct order_report {
 	uint64_t served;
 	uint64_t failed;
 	uint64_t cancelled;
+	uint64_t priority;            /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
+	uint64_t due_ms;              /* wall clock: its dishes wait until then; 0: at once */
 	size_t n_dishes;
 	struct dish_report *dishes;   /* in order of ordering */
 };
 
-/* OK order_id state created_ms dishes served failed cancelled (index name state attempts chef result detail)... */
+/* OK order_id state created_ms dishes served failed cancelled priority due_ms
+ * (index name state attempts chef result detail)... */
 int order_report_decode(const struct proto_msg *m, struct order_report **ret);
 void order_report_free(struct order_report **r);
-/* "order 42: served, 2 dishes (2 served, 0 failed)" and a line per dish. */
+/* "order 42: served, 2 dishes (2 served, 0 failed)", then "; priority 7" when
+ * not the default and "; due at 18:30:00" for an order due later than it was
+ * made, and a line per dish (a queued one of an order not yet due: "queued
+ * until 18:30:00"). */
 void order_report_print(const struct order_report *r, FILE *f);
 void order_report_json(const struct order_report *r, struct json *j);
 

@@ -42,22 +42,30 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 	return 0;
 }
 
-/* ORDER flags key dish... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
+/* ORDER's fields before the dishes: flags key priority due_ms. */
+#define ORDER_FIRST_DISH 4
+
+/* ORDER flags key priority due_ms dish... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
 static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, struct order *o)
 {
 	_cleanup_free_ const char **args = NULL;
+	char priority[24], due[24];
 	const struct proto_msg *m;
 	uint64_t id, count;
 	int r;
 
-	args = calloc(n + 2, sizeof(*args));
+	args = calloc(n + ORDER_FIRST_DISH, sizeof(*args));
 	if (!args)
 		return ctl_error(-ENOMEM, "%m");
+	snprintf(priority, sizeof(priority), "%llu", (unsigned long long) ctl->priority);
+	snprintf(due, sizeof(due), "%llu", (unsigned long long) ctl->due_ms);
 	args[0] = ctl->order_mode == ORDER_FOLLOW ? "follow" : "";
 	args[1] = key ? key : "";
+	args[2] = priority;
+	args[3] = due;
 	for (size_t i = 0; i < n; i++)
-		args[i + 2] = dishes[i];
-	r = ctl_request(ctl, PROTO_ORDER, args, n + 2, 0, &m);
+		args[i + ORDER_FIRST_DISH] = dishes[i];
+	r = ctl_request(ctl, PROTO_ORDER, args, n + ORDER_FIRST_DISH, 0, &m);
 	if (r < 0)
 		return r;
 	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0)
@@ -124,17 +132,24 @@ static void placed_json(const struct order_batch *b, bool array)
 }
 
 /* What kitchend would refuse as a bad request, refused before it is sent, in kitchend's words. */
-static int refusal(const char *key, char *const *dishes, size_t n)
+static int refusal(const struct ctl *ctl, const char *key, char *const *dishes, size_t n)
 {
 	_cleanup_free_ struct proto_field *names = calloc(n ? n : 1, sizeof(*names));
-	struct proto_field k = { key ? key : "", key ? strlen(key) : 0 };
+	struct proto_order_ask ask = {
+		.key = { key ? key : "", key ? strlen(key) : 0 },
+		.priority = ctl->priority,
+		.due_ms = ctl->due_ms,
+		.now_ms = wall_ms(),
+		.names = names,
+		.n = n,
+	};
 	char err[256];
 
 	if (!names)
 		return ctl_error(-ENOMEM, "%m");
 	for (size_t i = 0; i < n; i++)
 		names[i] = (struct proto_field) { dishes[i], strlen(dishes[i]) };
-	if (proto_order_refusal(&k, names, n, err, sizeof(err)) < 0)
+	if (proto_order_refusal(&ask, err, sizeof(err)) < 0)
 		return ctl_error(-EINVAL, "%s", err);
 	return 0;
 }
@@ -146,7 +161,7 @@ static int check_args(struct ctl *ctl, char **args, size_t n_args)
 	if (!ctl->random && n_args == 0)
 		return ctl_usage("order needs at least one dish (or --random N)");
 	/* --random: the keys and dishes are known once the menu is. */
-	return ctl->random ? 0 : refusal(ctl->key, args, n_args);
+	return ctl->random ? 0 : refusal(ctl, ctl->key, args, n_args);
 }
 
 /* Place each order of the batch; stop at the first refusal (said, and *ret_refused). */
@@ -175,7 +190,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	if (ctl->key && ctl->random) {
 		if (asprintf(&key, "%s-%zu", ctl->key, n_orders) < 0)
 			return ctl_error(-ENOMEM, "%m");
-		r = refusal(key, &menu->dishes[0].name, 1);
+		r = refusal(ctl, key, &menu->dishes[0].name, 1);
 		if (r < 0)
 			return r;
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,4 +129,27 @@ int when_moment(const char *s, uint64_t now_ms, bool end_of_day, uint64_t *ret)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int when_at(const char *s, uint64_t *ret)
+{
+	/* "YYYY-MM-DD..." or "@...": a duration would mean that long ago. */
+	if (!(s[0] == '@' || (strlen(s) >= 10 && s[4] == '-')))
+		return -EINVAL;
+	return when_moment(s, 0, false, ret);
+}
+
+void when_format(uint64_t ms, uint64_t now_ms, char *buf, size_t size)
+{
+	time_t t = (time_t) (ms / 1000), now = (time_t) (now_ms / 1000);
+	struct tm tm, today;
+
+	if (!localtime_r(&t, &tm) || !localtime_r(&now, &today)) {
+		snprintf(buf, size, "%llu ms", (unsigned long long) ms);
+		return;
+	}
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(buf, size, "%H:%M:%S", &tm);
+	else
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 }

@@ -19,7 +19,7 @@ struct proto_schema {
 
 /* The one table the code enforces; docs/protocol.md describes each entry. */
 static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
-	[PROTO_ORDER]     = { "ORDER",     2, 1, 1, false },
+	[PROTO_ORDER]     = { "ORDER",     4, 1, 1, false },
 	[PROTO_WAIT]      = { "WAIT",      2, 0, 0, false },
 	[PROTO_SHOW]      = { "SHOW",      1, 0, 0, false },
 	[PROTO_STATUS]    = { "STATUS",    0, 0, 0, false },
@@ -579,11 +579,23 @@ int proto_state_from_name(const char *s, size_t len)
 	return -EINVAL;
 }
 
-int proto_order_refusal(const struct proto_field *key, const struct proto_field *names, size_t n,
-			char *err, size_t size)
+int proto_order_refusal(const struct proto_order_ask *ask, char *err, size_t size)
 {
+	const struct proto_field *key = &ask->key, *names = ask->names;
+	size_t n = ask->n;
+
 	if (key->len > PROTO_KEY_MAX || !proto_text_valid(key->data, key->len, false)) {
 		snprintf(err, size, "the order key must be text of at most %d bytes", PROTO_KEY_MAX);
+		return -EINVAL;
+	}
+	if (ask->priority < PROTO_PRIORITY_MIN || ask->priority > PROTO_PRIORITY_MAX) {
+		snprintf(err, size, "the priority must be a number from %d to %d", PROTO_PRIORITY_MIN,
+			 PROTO_PRIORITY_MAX);
+		return -EINVAL;
+	}
+	if (ask->due_ms > ask->now_ms && ask->due_ms - ask->now_ms > PROTO_DUE_MAX_MS) {
+		snprintf(err, size, "the due time must be at most %llu days ahead",
+			 (unsigned long long) (PROTO_DUE_MAX_MS / 86400000));
 		return -EINVAL;
 	}
 	if (n == 0) {

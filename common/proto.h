@@ -62,7 +62,7 @@
 
 enum proto_cmd {
 	/* control requests, kitchenctl (REQ) -> kitchend (ROUTER) */
-	PROTO_ORDER,    /* flags key dish...             -> OK order_id dishes */
+	PROTO_ORDER,    /* flags key priority due_ms dish... -> OK order_id dishes */
 	PROTO_WAIT,     /* order_id timeout_ms           -> OK <order report>, when done or timed out */
 	PROTO_SHOW,     /* order_id                      -> OK <order report> */
 	PROTO_STATUS,   /*                               -> OK <status report> */
@@ -129,6 +129,13 @@ enum proto_cmd {
 #define PROTO_PRIORITY_MAX 9
 
 /*
+ * An order's due time (ORDER's due_ms, wall clock ms since the epoch): its
+ * dishes wait until then. 0, or a time past, is at once; at most
+ * PROTO_DUE_MAX_MS ahead of kitchend's clock.
+ */
+#define PROTO_DUE_MAX_MS (366ull * 86400000)
+
+/*
  * The state of a dish, and of an order as a whole, in reports and events
  * ("queued", ...). The numbers are also what the order store keeps: new
  * states are appended, never renumbered.
@@ -159,7 +166,7 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_OUTCOME_FAILED "failed"
 
 /* Field counts of the report replies, so both sides agree. */
-#define PROTO_ORDER_REPORT_FIXED 7  /* order_id state created_ms dishes served failed cancelled */
+#define PROTO_ORDER_REPORT_FIXED 9  /* order_id state created_ms dishes served failed cancelled priority due_ms */
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
@@ -268,14 +275,22 @@ bool proto_field_is(const struct proto_msg *m, size_t i, const char *s);
 /* Valid UTF-8, no NUL, no control characters except '\n' when @multiline. */
 bool proto_text_valid(const char *s, size_t len, bool multiline);
 
+/* What an ORDER asks for, as proto_order_refusal() checks it. */
+struct proto_order_ask {
+	struct proto_field key;           /* "" for none */
+	uint64_t priority;                /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
+	uint64_t due_ms;                  /* 0, or at most PROTO_DUE_MAX_MS after @now_ms */
+	uint64_t now_ms;                  /* the checker's wall clock */
+	const struct proto_field *names;  /* @n dish names */
+	size_t n;
+};
+
 /*
- * Why kitchend would refuse an ORDER with idempotency key @key ("" for
- * none) and the @n dish names @names before it looks at its menu: a
+ * Why kitchend would refuse the ORDER @ask before it looks at its menu: a
  * sentence in @err (ERR code PROTO_ERR_BAD_REQUEST), returning -EINVAL;
  * 0 when nothing is wrong with it.
  */
-int proto_order_refusal(const struct proto_field *key, const struct proto_field *names, size_t n,
-			char *err, size_t size);
+int proto_order_refusal(const struct proto_order_ask *ask, char *err, size_t size);
 
 struct proto_out {
 	void *sock;

@@ -66,6 +66,9 @@ static int compare_dish(const struct store_dish *d, void *userdata)
 	return 0;
 }
 
+/* ORDER's fields: flags key priority due_ms dish... */
+#define ORDER_FIRST_DISH 4
+
 /*
  * An order carrying idempotency @key that an earlier one carried (within
  * orders.key_retention_s): answered with that order, after the commit of
@@ -77,7 +80,9 @@ static int compare_dish(const struct store_dish *d, void *userdata)
 static int order_again(struct kitchen *k, const struct proto_msg *m, const char *key)
 {
 	uint64_t retention_ms = k->config->orders_key_retention_s * 1000, now = wall_ms(), existing;
-	struct same_dishes c = { .names = &m->fields[2], .n = m->n_fields - 2, .same = true };
+	struct same_dishes c = {
+		.names = &m->fields[ORDER_FIRST_DISH], .n = m->n_fields - ORDER_FIRST_DISH, .same = true,
+	};
 	const struct order *open;
 	struct store_order so;
 	int r;
@@ -109,11 +114,18 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 	return 0;
 }
 
+
 static unsigned order(struct kitchen *k, const struct proto_msg *m)
 {
-	size_t n = m->n_fields - 2;
+	size_t n = m->n_fields - ORDER_FIRST_DISH;
 	char key[PROTO_KEY_MAX + 1], name[PROTO_MAX_NAME + 1], err[128];
 	struct menu_item *items[PROTO_ORDER_MAX_DISHES];
+	struct proto_order_ask ask = {
+		.key = m->fields[1],
+		.now_ms = wall_ms(),
+		.names = &m->fields[ORDER_FIRST_DISH],
+		.n = n,
+	};
 	struct orders_counts counts;
 	struct order *o;
 	bool follow;
@@ -123,7 +135,13 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "unknown order flags");
 		return 1;
 	}
-	if (proto_order_refusal(&m->fields[1], &m->fields[2], n, err, sizeof(err)) < 0) {
+	if (proto_u64(m, 3, &ask.due_ms) < 0) {
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "the due time must be a number of ms since the epoch");
+		return 1;
+	}
+	if (proto_u64(m, 2, &ask.priority) < 0)
+		ask.priority = 0;  /* refused below, in the words for a priority out of range */
+	if (proto_order_refusal(&ask, err, sizeof(err)) < 0) {
 		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "%s", err);
 		return 1;
 	}
@@ -137,7 +155,7 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 
 	for (size_t i = 0; i < n; i++) {
-		(void) proto_str(m, 2 + i, name, sizeof(name));  /* checked above */
+		(void) proto_str(m, ORDER_FIRST_DISH + i, name, sizeof(name));  /* checked above */
 		items[i] = menu_lookup(&k->menu, name);
 		if (!items[i]) {
 			_cleanup_free_ char *list = menu_list(&k->menu);
@@ -165,7 +183,8 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		.key = key,
 		.items = items,
 		.n = n,
-		.priority = PROTO_PRIORITY_DEFAULT,
+		.priority = (unsigned) ask.priority,
+		.due_ms = ask.due_ms,
 		.follow = follow,
 	}, &o);
 	if (r < 0) {

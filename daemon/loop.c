@@ -212,6 +212,14 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 	t = orders_next_release(k->orders);
 	if (t < next)
 		next = t;
+	t = orders_next_due(k->orders);  /* wall clock */
+	if (t != UINT64_MAX) {
+		uint64_t wall = wall_ms();
+
+		t = t > wall ? now + (t - wall) : now;
+		if (t < next)
+			next = t;
+	}
 	if (!k->ready_sent && now + 100 < next)
 		next = now + 100;
 	if (k->config->dishes_timeout_ms && k->next_expiry_ms < next)
@@ -349,6 +357,7 @@ int kitchen_run(struct kitchen *k)
 		dispatch_expire(k, now);
 		pool_start_due(&k->pool, now);
 		orders_release_due(k->orders, now);
+		orders_queue_due(k->orders, wall_ms(), now);
 		dispatch_retire(k, now);
 		dispatch_supervise(k, now);
 		dispatch_cook(k);

@@ -39,6 +39,7 @@ struct dish {
 /* Where an order is in its life (orders.h draws it). */
 enum order_phase {
 	ORDER_WRITTEN,              /* admitted, its store batch not yet committed */
+	ORDER_DELAYED,              /* committed, waiting for its due time (on the heap) */
 	ORDER_HELD,                 /* committed, waiting for its follower */
 	ORDER_OPEN,                 /* committed; its dishes queued, cooking or done */
 	ORDER_FINISHED,             /* done, but cancelled dishes of it still sit on the queue */
@@ -49,13 +50,16 @@ struct order {
 	uint64_t created_ms;        /* wall clock */
 	uint64_t batch;             /* the store batch that writes it (store.h) */
 	uint64_t hold_until_ms;     /* monotonic; while held */
+	uint64_t due_ms;            /* wall clock: its dishes wait until then; 0: at once */
 	uint32_t n_dishes;
 	uint32_t n_served;
 	uint32_t n_failed;
 	uint32_t n_cancelled;
 	uint32_t n_events;          /* events published about it: their seq (events.c's own) */
 	uint32_t n_in_queue;        /* its dishes on the queue, cancelled ones too */
+	uint32_t heap_index;        /* its place on the heap of delayed orders, while delayed */
 	uint8_t phase;              /* enum order_phase */
+	uint8_t priority;           /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX: its dishes' */
 	bool follow;                /* submitted with "follow": held until followed */
 	bool followed;              /* its topic has had a subscriber */
 	struct list_link link;      /* on the written or the held list of orders.c */

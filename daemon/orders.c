@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dish_queue.h"
 #include "events.h"
 #include "idmap.h"
 #include "log.h"
 #include "menu.h"
+#include "order_heap.h"
+#include "prio_queue.h"
 #include "store.h"
 #include "util.h"
 
@@ -24,7 +25,8 @@ struct orders {
 	struct idmap open;              /* every order admitted and not finished, by id */
 	struct list admitted;           /* ORDER_WRITTEN, oldest (lowest batch) first */
 	struct list held;               /* ORDER_HELD, soonest released first */
-	struct dish_queue queue;        /* queued dishes of open orders, front first */
+	struct order_heap delayed;      /* ORDER_DELAYED, soonest due first */
+	struct prio_queue queue;        /* queued dishes of open orders, front first */
 
 	uint64_t next_order_id;
 	uint64_t next_dish_id;
@@ -56,7 +58,7 @@ static void log_dish(int prio, const struct dish *d, const char *chef, const cha
 static void queue_back(struct orders *os, struct dish *d)
 {
 	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
-	if (dish_queue_push_back(&os->queue, d) < 0) {
+	if (prio_queue_push_back(&os->queue, d, d->order->priority) < 0) {
 		log_error("Failed to queue dish %llu: out of memory", (unsigned long long) d->id);
 		return;
 	}
@@ -67,7 +69,7 @@ static void queue_back(struct orders *os, struct dish *d)
 static void queue_front(struct orders *os, struct dish *d)
 {
 	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
-	if (dish_queue_push_front(&os->queue, d) < 0) {
+	if (prio_queue_push_front(&os->queue, d, d->order->priority) < 0) {
 		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
 		return;
 	}
@@ -92,29 +94,29 @@ static void queue_skip_cancelled(struct orders *os)
 {
 	struct dish *d;
 
-	while ((d = dish_queue_front(&os->queue)) && d->state != PROTO_STATE_QUEUED) {
+	while ((d = prio_queue_front(&os->queue)) && d->state != PROTO_STATE_QUEUED) {
 		assert(d->in_queue && d->state == PROTO_STATE_CANCELLED);
-		(void) dish_queue_pop_front(&os->queue);
+		(void) prio_queue_pop_front(&os->queue);
 		os->n_tombstones--;
 		left_queue(os, d);
 	}
 }
 
+static bool tombstone(struct dish *d, void *u)
+{
+	struct orders *os = u;
+
+	if (d->state == PROTO_STATE_QUEUED)
+		return false;
+	os->n_tombstones--;
+	left_queue(os, d);
+	return true;
+}
+
 /* Drop every tombstone, keeping the order of the others. Linear. */
 static void queue_compact(struct orders *os)
 {
-	size_t n = dish_queue_len(&os->queue);
-
-	for (size_t i = 0; i < n; i++) {
-		struct dish *d = dish_queue_pop_front(&os->queue);
-
-		if (d->state == PROTO_STATE_QUEUED)
-			(void) dish_queue_push_back(&os->queue, d);  /* the slot it left: cannot fail */
-		else {
-			os->n_tombstones--;
-			left_queue(os, d);
-		}
-	}
+	prio_queue_filter(&os->queue, tombstone, os);
 }
 
 static struct dish *queue_pop(struct orders *os)
@@ -122,7 +124,7 @@ static struct dish *queue_pop(struct orders *os)
 	struct dish *d;
 
 	queue_skip_cancelled(os);
-	d = dish_queue_pop_front(&os->queue);
+	d = prio_queue_pop_front(&os->queue);
 	assert(d && d->in_queue && d->state == PROTO_STATE_QUEUED);
 	left_queue(os, d);
 	return d;
@@ -146,13 +148,38 @@ static void release(struct orders *os, struct order *o)
 	open_order(os, o);
 }
 
+/* @o is committed and due: held for its follower, or open. */
+static void due(struct orders *os, struct order *o, uint64_t now)
+{
+	if (o->follow && !o->followed) {
+		o->phase = ORDER_HELD;
+		o->hold_until_ms = now + ORDERS_HOLD_MS;
+		list_append(&os->held, &o->link);
+	} else
+		open_order(os, o);
+}
+
+/* @o is committed, due later than @wall: it waits on the heap. */
+static void delay(struct orders *os, struct order *o, uint64_t wall, uint64_t now)
+{
+	if (order_heap_push(&os->delayed, o) < 0) {
+		/* Early rather than never. */
+		log_error("Failed to delay order %llu: out of memory; queueing it now",
+			  (unsigned long long) o->id);
+		return due(os, o, now);
+	}
+	o->phase = ORDER_DELAYED;
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: due in %llu ms",
+		   (unsigned long long) o->id, (unsigned long long) (o->due_ms - wall));
+}
+
 /* Its last dish is done: record and tell it, and let it go. */
 static void finish(struct orders *os, struct order *o)
 {
 	enum proto_state state = order_state(o);
 	int r;
 
-	assert(order_done(o) && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD));
+	assert(order_done(o) && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD || o->phase == ORDER_DELAYED));
 	r = store_order_done(os->store, o->id, state, wall_ms());
 	if (r < 0)
 		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
@@ -161,6 +188,8 @@ static void finish(struct orders *os, struct order *o)
 	events_done(os->events, o);
 	if (o->phase == ORDER_HELD)
 		list_remove(&os->held, &o->link);
+	if (o->phase == ORDER_DELAYED)
+		order_heap_remove(&os->delayed, o);  /* every dish cancelled before it was due */
 	idmap_remove(&os->open, o->id);
 	if (o->n_in_queue > 0) {
 		o->phase = ORDER_FINISHED;
@@ -181,7 +210,8 @@ int orders_new(struct store *store, struct events *events, unsigned max_attempts
 	os->events = events;
 	os->max_attempts = max_attempts;
 	idmap_init(&os->open);
-	dish_queue_init(&os->queue);
+	order_heap_init(&os->delayed);
+	prio_queue_init(&os->queue);
 	os->next_order_id = os->next_dish_id = 1;
 	*ret = os;
 	return 0;
@@ -202,9 +232,10 @@ void orders_free(struct orders **osp)
 		return;
 	os = *osp;
 	/* Lingering orders are known only to the queue. */
-	while (dish_queue_len(&os->queue) > 0)
-		left_queue(os, dish_queue_pop_front(&os->queue));
-	dish_queue_finish(&os->queue);
+	while (prio_queue_len(&os->queue) > 0)
+		left_queue(os, prio_queue_pop_front(&os->queue));
+	prio_queue_finish(&os->queue);
+	order_heap_finish(&os->delayed);
 	idmap_foreach(&os->open, free_order, NULL);
 	idmap_finish(&os->open);
 	free(os);
@@ -223,6 +254,7 @@ struct resume {
 	struct menu *menu;
 	struct order *order;
 	uint64_t dishes;
+	uint64_t wall;              /* when kitchend started: due orders are queued */
 };
 
 static int resume_order(const struct store_order *so, void *userdata)
@@ -234,7 +266,16 @@ static int resume_order(const struct store_order *so, void *userdata)
 		order_free(&o);
 		return -ENOMEM;
 	}
+	o->priority = (uint8_t) (so->priority < PROTO_PRIORITY_MIN ? PROTO_PRIORITY_MIN :
+				 so->priority > PROTO_PRIORITY_MAX ? PROTO_PRIORITY_MAX : so->priority);
+	o->due_ms = so->due_ms;
 	o->phase = ORDER_OPEN;  /* committed long ago */
+	if (o->due_ms > res->wall) {
+		/* Its dishes stay off the queue (resume_dish) until it is due. */
+		if (order_heap_push(&res->os->delayed, o) < 0)
+			return -ENOMEM;
+		o->phase = ORDER_DELAYED;
+	}
 	res->os->n_queued += o->n_dishes;  /* less the done ones, as they are read */
 	res->order = o;
 	return 0;
@@ -276,7 +317,8 @@ static int resume_dish(const struct store_dish *sd, void *userdata)
 	case _PROTO_STATE_MAX:
 		/* Whatever was cooking when kitchend stopped is cooked again. */
 		res->dishes++;
-		queue_back(os, d);
+		if (o->phase == ORDER_OPEN)
+			queue_back(os, d);
 		break;
 	}
 	return 0;
@@ -284,7 +326,7 @@ static int resume_dish(const struct store_dish *sd, void *userdata)
 
 int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes)
 {
-	struct resume res = { .os = os, .menu = menu };
+	struct resume res = { .os = os, .menu = menu, .wall = wall_ms() };
 	uint64_t counts[_PROTO_STATE_MAX];
 	struct order **done = NULL;
 	size_t n_done = 0;
@@ -335,6 +377,7 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 	int r;
 
 	assert(n > 0 && n <= PROTO_ORDER_MAX_DISHES);
+	assert(req->priority >= PROTO_PRIORITY_MIN && req->priority <= PROTO_PRIORITY_MAX);
 	o = order_new(os->next_order_id, wall_ms(), (uint32_t) n, os->next_dish_id);
 	if (!o)
 		return -ENOMEM;
@@ -355,6 +398,7 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 		.n_dishes = n,
 		.names = names,
 		.priority = req->priority,
+		.due_ms = req->due_ms,
 	});
 	/* Ids are spent even on failure: a half-written row must never be reused. */
 	os->next_order_id++;
@@ -365,6 +409,8 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 		return r;
 	}
 	o->phase = ORDER_WRITTEN;
+	o->priority = (uint8_t) req->priority;
+	o->due_ms = req->due_ms;
 	o->follow = req->follow;
 	o->batch = store_written(os->store);
 	list_append(&os->admitted, &o->link);
@@ -383,18 +429,38 @@ static struct order *first(const struct list *l)
 
 void orders_committed(struct orders *os, uint64_t committed, uint64_t now)
 {
+	uint64_t wall = 0;
 	struct order *o;
 
 	while ((o = first(&os->admitted)) && o->batch <= committed) {
 		list_remove(&os->admitted, &o->link);
 		events_ordered(os->events, o);
-		if (o->follow && !o->followed) {
-			o->phase = ORDER_HELD;
-			o->hold_until_ms = now + ORDERS_HOLD_MS;
-			list_append(&os->held, &o->link);
-		} else
-			open_order(os, o);
+		if (o->due_ms && !wall)
+			wall = wall_ms();
+		if (o->due_ms > wall)
+			delay(os, o, wall, now);
+		else
+			due(os, o, now);
 	}
+}
+
+void orders_queue_due(struct orders *os, uint64_t wall, uint64_t now)
+{
+	struct order *o;
+
+	while ((o = order_heap_top(&os->delayed)) && o->due_ms <= wall) {
+		order_heap_pop(&os->delayed);
+		log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu is due",
+			   (unsigned long long) o->id);
+		due(os, o, now);
+	}
+}
+
+uint64_t orders_next_due(const struct orders *os)
+{
+	const struct order *o = order_heap_top(&os->delayed);
+
+	return o ? o->due_ms : UINT64_MAX;
 }
 
 void orders_drop_admitted(struct orders *os, void (*dropped)(const struct order *o, void *u), void *u)
@@ -457,7 +523,7 @@ bool orders_followed(const struct orders *os, const struct order *o)
 struct dish *orders_next(struct orders *os)
 {
 	queue_skip_cancelled(os);
-	return dish_queue_front(&os->queue);
+	return prio_queue_front(&os->queue);
 }
 
 struct dish *orders_hand(struct orders *os, struct chef *c)
@@ -621,7 +687,7 @@ static void cancel_one(struct orders *os, struct dish *d, orders_stop_fn stop, v
 /* Tombstones half the queue (and more than a few): drop them now. */
 static void maybe_compact(struct orders *os)
 {
-	if (os->n_tombstones > 1024 && os->n_tombstones * 2 > dish_queue_len(&os->queue))
+	if (os->n_tombstones > 1024 && os->n_tombstones * 2 > prio_queue_len(&os->queue))
 		queue_compact(os);
 }
 
@@ -632,7 +698,7 @@ int orders_cancel(struct orders *os, struct order *o, const uint32_t *indexes, s
 	uint32_t left = o->n_dishes - o->n_served - o->n_failed - o->n_cancelled;
 
 	*ret = (struct orders_cancelled) { 0 };
-	if (o->phase != ORDER_OPEN && o->phase != ORDER_HELD)
+	if (o->phase != ORDER_OPEN && o->phase != ORDER_HELD && o->phase != ORDER_DELAYED)
 		return -EAGAIN;
 	for (size_t i = 0; i < n; i++)
 		if (indexes[i] >= o->n_dishes)
@@ -666,7 +732,7 @@ uint64_t orders_purge(struct orders *os, const struct menu_item *item)
 	for (size_t i = 0; i < os->open.cap; i++) {
 		struct order *o = os->open.values[i];
 
-		if (os->open.keys[i] && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD))
+		if (os->open.keys[i] && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD || o->phase == ORDER_DELAYED))
 			victims[n++] = o;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -689,10 +755,20 @@ uint64_t orders_purge(struct orders *os, const struct menu_item *item)
 	return os->n_cancelled - before;
 }
 
-/* Order @id, finished, read back from the store into memory, as at a start. */
+/* Reopened @o goes back out of memory, off the heap if it was due later. */
+static void forget(struct orders *os, struct order *o)
+{
+	if (o->phase == ORDER_DELAYED)
+		order_heap_remove(&os->delayed, o);
+	idmap_remove(&os->open, o->id);
+	order_free(&o);
+}
+
+/* Order @id, finished, read back from the store into memory, as at a start
+ * (delayed again if it is due later). */
 static int reopen(struct orders *os, struct menu *menu, uint64_t id, struct order **ret)
 {
-	struct resume res = { .os = os, .menu = menu };
+	struct resume res = { .os = os, .menu = menu, .wall = wall_ms() };
 	struct store_order so;
 	int r;
 
@@ -711,8 +787,7 @@ static int reopen(struct orders *os, struct menu *menu, uint64_t id, struct orde
 		if (res.order) {
 			os->n_queued -= res.order->n_dishes - res.order->n_served - res.order->n_failed -
 					res.order->n_cancelled;
-			idmap_remove(&os->open, id);
-			order_free(&res.order);
+			forget(os, res.order);
 		}
 		return r;
 	}
@@ -767,15 +842,14 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
 		else if (o->phase == ORDER_OPEN)
 			queue_back(os, d);
-		/* else held: queued with the others when it is released */
+		/* else held or delayed: queued with the others when it is released or due */
 		retried++;
 	}
 	r = 0;
 out:
 	if (reopened && retried == 0) {
 		/* Nothing to retry: it stays finished, as the store has it. */
-		idmap_remove(&os->open, o->id);
-		order_free(&o);
+		forget(os, o);
 	} else if (reopened) {
 		r = store_order_done(os->store, o->id, PROTO_STATE_QUEUED, 0);
 		if (r < 0)
@@ -797,6 +871,7 @@ void orders_counts(const struct orders *os, struct orders_counts *ret)
 		.cancelled = os->n_cancelled,
 		.open = os->open.len,
 		.held = os->held.len,
+		.delayed = os->delayed.len,
 	};
 }
 
@@ -822,33 +897,64 @@ static int check_list(const struct list *l, enum order_phase phase, const struct
 	return 0;
 }
 
-/* The queue's entries: of open orders, tombstones, and lingering orders. */
+/* The heap of delayed orders: each knows its place, none is due before its parent. */
+static int check_heap(const struct order_heap *h, const struct idmap *open)
+{
+	for (size_t i = 0; i < h->len; i++) {
+		const struct order *o = h->orders[i];
+
+		if (o->phase != ORDER_DELAYED || idmap_get(open, o->id) != o || o->heap_index != i)
+			DISAGREE("order %llu at %zu on the heap is of phase %d, at %u, or not open",
+				 (unsigned long long) o->id, i, o->phase, o->heap_index);
+		if (i > 0 && h->orders[(i - 1) / 2]->due_ms > o->due_ms)
+			DISAGREE("order %llu on the heap is due before its parent", (unsigned long long) o->id);
+	}
+	return 0;
+}
+
+/*
+ * The queue's entries: of open orders, tombstones, and lingering orders,
+ * each on the ring of its order's priority, whose bit says it holds some.
+ */
 static int check_queue(const struct orders *os, uint64_t in_queue)
 {
-	const struct dish_queue *q = &os->queue;
+	const struct prio_queue *q = &os->queue;
 	uint64_t of_open = 0, tombstones = 0;
-	size_t lingering = 0;
+	size_t lingering = 0, n = 0;
 
-	for (size_t i = 0; i < q->len; i++) {
-		const struct dish *d = q->ring[(q->head + i) & (q->cap - 1)];
-		const struct order *o = d->order;
-		bool first = true;
+	for (unsigned p = 0; p <= PROTO_PRIORITY_MAX; p++) {
+		const struct dish_queue *dq = &q->by_priority[p];
 
-		if (!d->in_queue || (d->state != PROTO_STATE_QUEUED && d->state != PROTO_STATE_CANCELLED))
-			DISAGREE("dish %llu is on the queue, %s, marked %son it", (unsigned long long) d->id,
-				 proto_state_name(d->state), d->in_queue ? "" : "not ");
-		tombstones += d->state == PROTO_STATE_CANCELLED;
-		if (o->phase == ORDER_OPEN) {
-			of_open++;
-			continue;
+		if (!(q->nonempty & (1u << p)) != (dish_queue_len(dq) == 0))
+			DISAGREE("the queue of priority %u holds %zu dishes, its bit says %s", p,
+				 dish_queue_len(dq), q->nonempty & (1u << p) ? "some" : "none");
+		n += dish_queue_len(dq);
+		for (size_t i = 0; i < dq->len; i++) {
+			const struct dish *d = dq->ring[(dq->head + i) & (dq->cap - 1)];
+			const struct order *o = d->order;
+			bool first = true;
+
+			if (!d->in_queue || (d->state != PROTO_STATE_QUEUED && d->state != PROTO_STATE_CANCELLED))
+				DISAGREE("dish %llu is on the queue, %s, marked %son it", (unsigned long long) d->id,
+					 proto_state_name(d->state), d->in_queue ? "" : "not ");
+			if (o->priority != p)
+				DISAGREE("dish %llu on the queue of priority %u is of priority %u",
+					 (unsigned long long) d->id, p, o->priority);
+			tombstones += d->state == PROTO_STATE_CANCELLED;
+			if (o->phase == ORDER_OPEN) {
+				of_open++;
+				continue;
+			}
+			if (o->phase != ORDER_FINISHED || d->state != PROTO_STATE_CANCELLED || !order_done(o))
+				DISAGREE("dish %llu on the queue is %s, its order in phase %d", (unsigned long long) d->id,
+					 proto_state_name(d->state), o->phase);
+			for (uint32_t j = 0; j < d->index; j++)
+				first = first && !o->dishes[j].in_queue;
+			lingering += first;
 		}
-		if (o->phase != ORDER_FINISHED || d->state != PROTO_STATE_CANCELLED || !order_done(o))
-			DISAGREE("dish %llu on the queue is %s, its order in phase %d", (unsigned long long) d->id,
-				 proto_state_name(d->state), o->phase);
-		for (uint32_t j = 0; j < d->index; j++)
-			first = first && !o->dishes[j].in_queue;
-		lingering += first;
 	}
+	if (n != prio_queue_len(q))
+		DISAGREE("the queues hold %zu dishes, count %zu", n, prio_queue_len(q));
 	if (of_open != in_queue || tombstones != os->n_tombstones || lingering != os->n_lingering)
 		DISAGREE("the queue holds %llu dishes of open orders, %llu tombstones, %zu lingering orders; "
 			 "counted %llu, %llu, %zu", (unsigned long long) of_open, (unsigned long long) tombstones,
@@ -860,7 +966,7 @@ static int check_queue(const struct orders *os, uint64_t in_queue)
 int orders_check(const struct orders *os)
 {
 	uint64_t queued = 0, cooking = 0, in_queue = 0;
-	size_t admitted = 0, held = 0;
+	size_t admitted = 0, held = 0, delayed = 0;
 	int r;
 
 	for (size_t i = 0; i < os->open.cap; i++) {
@@ -871,6 +977,9 @@ int orders_check(const struct orders *os)
 			continue;
 		admitted += o->phase == ORDER_WRITTEN;
 		held += o->phase == ORDER_HELD;
+		delayed += o->phase == ORDER_DELAYED;
+		if (o->priority < PROTO_PRIORITY_MIN || o->priority > PROTO_PRIORITY_MAX)
+			DISAGREE("order %llu has priority %u", (unsigned long long) o->id, o->priority);
 		for (uint32_t j = 0; j < o->n_dishes; j++) {
 			const struct dish *d = &o->dishes[j];
 
@@ -887,9 +996,10 @@ int orders_check(const struct orders *os)
 				DISAGREE("dish %llu is %s, %scancelling", (unsigned long long) d->id,
 					 proto_state_name(d->state), d->cancelling ? "" : "not ");
 			if (o->phase != ORDER_OPEN && d->state != PROTO_STATE_QUEUED &&
-			    !(o->phase == ORDER_HELD && d->state == PROTO_STATE_CANCELLED))
+			    !((o->phase == ORDER_HELD || o->phase == ORDER_DELAYED) && d->state == PROTO_STATE_CANCELLED))
 				DISAGREE("dish %llu of a %s order is %s", (unsigned long long) d->id,
-					 o->phase == ORDER_HELD ? "held" : "written", proto_state_name(d->state));
+					 o->phase == ORDER_HELD ? "held" : o->phase == ORDER_DELAYED ? "delayed" : "written",
+					 proto_state_name(d->state));
 			if (o->phase == ORDER_OPEN && d->state == PROTO_STATE_QUEUED && !d->in_queue)
 				DISAGREE("dish %llu is queued but not on the queue", (unsigned long long) d->id);
 			queued += d->state == PROTO_STATE_QUEUED;
@@ -914,11 +1024,12 @@ int orders_check(const struct orders *os)
 			 (unsigned long long) queued, (unsigned long long) cooking);
 	if ((r = check_queue(os, in_queue)) < 0)
 		return r;
-	if (admitted != os->admitted.len || held != os->held.len)
-		DISAGREE("%zu written and %zu held orders, lists of %zu and %zu", admitted, held,
-			 os->admitted.len, os->held.len);
+	if (admitted != os->admitted.len || held != os->held.len || delayed != os->delayed.len)
+		DISAGREE("%zu written, %zu held and %zu delayed orders; lists of %zu and %zu, a heap of %zu",
+			 admitted, held, delayed, os->admitted.len, os->held.len, os->delayed.len);
 	if ((r = check_list(&os->admitted, ORDER_WRITTEN, &os->open)) < 0 ||
-	    (r = check_list(&os->held, ORDER_HELD, &os->open)) < 0)
+	    (r = check_list(&os->held, ORDER_HELD, &os->open)) < 0 ||
+	    (r = check_heap(&os->delayed, &os->open)) < 0)
 		return r;
 	return 0;
 }

@@ -3,13 +3,26 @@
  * the open orders, the counters, and each state change, by name.
  *
  * An order is admitted (written to the store, not yet durable), then its
- * store batch commits and it opens: its dishes join the queue, unless it was
- * submitted with "follow" and nobody follows it yet, in which case it is
- * held until its follower subscribes or ORDERS_HOLD_MS pass (so the follower
- * sees every stage). Nothing is queued before its commit.
+ * store batch commits. An order due later (due_ms, wall clock, still ahead)
+ * is delayed: it waits on a heap, soonest due first, and the loop sleeps
+ * until the soonest is due (orders_next_due()), so delayed orders cost no
+ * CPU. Once due (at once for most orders) it opens: its dishes join the
+ * queue, unless it was submitted with "follow" and nobody follows it yet,
+ * in which case it is held until its follower subscribes or ORDERS_HOLD_MS
+ * pass (so the follower sees every stage). Nothing is queued before its
+ * commit, nor before it is due.
  *
- *	admitted ──commit──▶ held ──followed / hold over──▶ open
- *	   └──────────commit, followed or not "follow"───────▲
+ *	admitted ──commit──┬──due later──▶ delayed ──due──┐
+ *	                   ▼◀──────────────────────────────┘
+ *	     "follow" and not followed? ──yes──▶ held ──followed / hold over──▶ open
+ *	                   └────────────────no─────────────────────────────────▲
+ *
+ * The queue takes the highest priority first (PROTO_PRIORITY_*, the
+ * order's), and within one priority the oldest first; a dish taken back
+ * from a chef goes to the front of its priority. A chef holds at most its
+ * credit window of dishes handed over before a more urgent one came in
+ * (dispatch.c), so a dish of a higher priority waits behind at most one
+ * window of lower ones.
  *
  * A dish of an open order:
  *
@@ -29,10 +42,12 @@
  * its event (events.h); the callers (control, dispatch, sink, recovery) do
  * neither for orders and dishes, and never change a dish's state or a
  * counter. The accounting identity: every dish admitted is queued, cooking,
- * served or failed, exactly one of them; orders_check() recounts it.
+ * served or failed, exactly one of them (a dish of an admitted, delayed or
+ * held order is queued, but not on the queue); orders_check() recounts it.
  *
- *	r = orders_admit(os, key, items, n, follow, &o);   // then wait for o->batch
+ *	r = orders_admit(os, &request, &o);                // then wait for o->batch
  *	orders_committed(os, committed, now);              // every loop turn
+ *	orders_queue_due(os, wall_ms(), now);              // every loop turn; sleep until orders_next_due()
  *	while ((d = orders_next(os)) && credit) { orders_hand(os, chef); ... }
  *	orders_served(os, d, chef, result, items);  orders_take_back(os, d, ...);
  *
@@ -66,6 +81,7 @@ struct orders_counts {
 	uint64_t cancelled;
 	size_t open;            /* orders not finished, admitted ones too */
 	size_t held;
+	size_t delayed;         /* orders waiting for their due time */
 };
 
 /* Why a dish comes back from a chef. */
@@ -86,7 +102,9 @@ void orders_set_max_attempts(struct orders *os, unsigned max_attempts);
 /*
  * Take up the open orders of the store, at start: ids continue after the
  * store's, queued and cooking dishes (cooking ones are cooked again) join
- * the queue, oldest order first, and an order whose last dish finished as
+ * the queue, oldest order first, at their order's priority; an order due
+ * later than now (wall clock) is delayed again, one whose due time passed
+ * while kitchend was down is queued now; and an order whose last dish finished as
  * kitchend died is finished now (on a full disk, recorded once it has
  * space). Names leave through @menu (menu_intern).
  * The number of orders and dishes resumed in *ret_orders, *ret_dishes.
@@ -99,6 +117,7 @@ struct orders_request {
 	struct menu_item *const *items;   /* its dishes, 1 .. PROTO_ORDER_MAX_DISHES */
 	size_t n;
 	unsigned priority;                /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
+	uint64_t due_ms;                  /* wall clock: its dishes wait until then; 0: at once */
 	bool follow;                      /* hold it until it is followed */
 };
 
@@ -109,8 +128,14 @@ struct orders_request {
  * or the store's error (nothing is kept then; the ids are spent).
  */
 int orders_admit(struct orders *os, const struct orders_request *req, struct order **ret);
-/* Open the admitted orders whose store batch is at most @committed. */
+/* Open the admitted orders whose store batch is at most @committed (at
+ * monotonic time @now), or delay those due later than the wall clock. */
 void orders_committed(struct orders *os, uint64_t committed, uint64_t now);
+/* Open (or hold, at monotonic @now) the delayed orders due at wall clock
+ * @wall or before, soonest first. */
+void orders_queue_due(struct orders *os, uint64_t wall, uint64_t now);
+/* When the soonest delayed order is due (wall clock ms), UINT64_MAX with none. */
+uint64_t orders_next_due(const struct orders *os);
 /*
  * Drop every admitted order not committed (their batch failed): calls
  * @dropped for each, then frees it. For a store that can take them out of
@@ -131,7 +156,8 @@ uint64_t orders_next_release(const struct orders *os);
 /* Whether @o's dishes are cooked with stage lines: it, or every order, is followed. */
 bool orders_followed(const struct orders *os, const struct order *o);
 
-/* The dish at the front of the queue, left there; NULL when none waits. */
+/* The dish at the front of the queue (the highest priority's oldest), left
+ * there; NULL when none waits. */
 struct dish *orders_next(struct orders *os);
 /* Hand the front dish to chef @c: it is cooking, as its next attempt. */
 struct dish *orders_hand(struct orders *os, struct chef *c);
@@ -154,7 +180,7 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
  * The order book: operations on orders on request.
  *
  * orders_cancel() cancels dishes @indexes (@n of them; 0: every dish) of
- * order @o, which is open or held: a waiting dish is cancelled at once; a
+ * order @o, which is open, held or delayed: a waiting dish is cancelled at once; a
  * dish being cooked is recorded cancelled, @stop tells its chef (returning
  * the chef's name), and it ends when the chef answers: cancelled, or served
  * if it was ready first (it stays cooking until then; if its chef goes
@@ -163,13 +189,14 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
  * for an order admitted and not yet committed. @o may be gone (finished)
  * when it returns.
  *
- * orders_purge() cancels every waiting dish of the open orders (of @item
- * only, unless NULL), returning how many.
+ * orders_purge() cancels every waiting dish of the open, held and delayed
+ * orders (of @item only, unless NULL), returning how many.
  *
  * orders_retry() gives the failed and cancelled dishes @indexes (0: all)
  * of order @id a new series of attempts: queued again, attempts from 0,
  * the reasons so far kept in the record. A finished order is read back
- * from the store (names through @menu) and opens again; everything
+ * from the store (names through @menu) and opens again (delayed again if
+ * it is due later: its dishes are queued then); everything
  * written must be committed first (store_sync(): -EAGAIN otherwise).
  * How many in *ret_retried; -ENOENT for no such order, -ERANGE.
  */
@@ -190,7 +217,8 @@ void orders_counts(const struct orders *os, struct orders_counts *ret);
 
 /*
  * Recount every open order and dish and compare with the counters, the
- * queue and the held list: 0, or -EUCLEAN with what disagrees at debug
+ * queue (each dish at its order's priority), the heap of delayed orders
+ * and the held list: 0, or -EUCLEAN with what disagrees at debug
  * level. Linear in the open dishes: debug builds run it every loop turn
  * (loop.c), the unit tests after every step.
  */

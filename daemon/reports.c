@@ -43,6 +43,8 @@ static void order_head(struct order_report *rep)
 	proto_out_u64(out, rep->open ? rep->open->n_served : o->served);
 	proto_out_u64(out, rep->open ? rep->open->n_failed : o->failed);
 	proto_out_u64(out, rep->open ? rep->open->n_cancelled : o->cancelled);
+	proto_out_u64(out, o->priority);
+	proto_out_u64(out, o->due_ms);
 }
 
 static int order_dish(const struct store_dish *d, void *userdata)

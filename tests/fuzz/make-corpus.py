@@ -29,8 +29,8 @@ TOKEN = "5d41402abc4b2a76b9719d911017c592"  # the chef session's, in DISH, PROGR
 DISH = "\t".join(["31", "1", "1", "Salad", "Mixed Greens\nTomatoes", "0", "10", "0", "0"])
 PROTO = {
 	# control requests as kitchend's ROUTER sees them: [rid][""]
-	"order": (2, ["\0\x80\0\0\x29", "", "KIT4", "ORDER", "", "", "Pizza", "salad"]),
-	"order-follow-key": (2, ["rid", "", "KIT4", "ORDER", "follow", "nightly-7", "Pizza"]),
+	"order": (2, ["\0\x80\0\0\x29", "", "KIT4", "ORDER", "", "", "5", "0", "Pizza", "salad"]),
+	"order-follow-key": (2, ["rid", "", "KIT4", "ORDER", "follow", "nightly-7", "9", "1800000000000", "Pizza"]),
 	"wait": (2, ["rid", "", "KIT4", "WAIT", "7", "60000"]),
 	"show": (2, ["rid", "", "KIT4", "SHOW", "18446744073709551615"]),
 	"status": (2, ["rid", "", "KIT4", "STATUS"]),

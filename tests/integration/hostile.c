@@ -417,7 +417,7 @@ static void craft_groups(enum target t)
 {
 	static const char *const grouped[] = { "RESULT", "DISH", "ORDER", "OK" };
 	const char *cmd = grouped[below(ELEMS(grouped))];
-	size_t fixed = strcmp(cmd, "RESULT") == 0 || strcmp(cmd, "ORDER") == 0 ? 2 : strcmp(cmd, "DISH") == 0;
+	size_t fixed = strcmp(cmd, "RESULT") == 0 ? 2 : strcmp(cmd, "ORDER") == 0 ? 4 : strcmp(cmd, "DISH") == 0;
 	size_t group = strcmp(cmd, "RESULT") == 0 ? 5 : strcmp(cmd, "DISH") == 0 ? 9 : 1;
 	size_t n = fixed + group * below(4) + (group > 1 ? 1 + below(group - 1) : 0);
 
@@ -441,8 +441,8 @@ static void craft_groups(enum target t)
 		pack_last(odd);
 		return;
 	}
-	if (fixed == 2)
-		n = 1;  /* ORDER with flags alone (RESULT, DISH are packed, above) */
+	if (fixed == 4)
+		n = 1 + below(3);  /* ORDER short of its fixed fields (RESULT, DISH are packed, above) */
 	for (size_t i = 0; i < n; i++)
 		add_random_field();
 }
@@ -474,6 +474,8 @@ static void craft_max_field(enum target t)
 		adds("ORDER");
 		add("", 0);
 		add(big, sizeof(big));  /* a key far too long */
+		adds("5");
+		adds("0");
 		adds("Sushi");
 	} else if (t == SINK) {
 		adds(PROTO_VERSION);

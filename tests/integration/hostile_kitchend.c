@@ -96,6 +96,8 @@ static void report(struct fake *k)
 	proto_out_u64(&o, served ? n : 0);
 	proto_out_u64(&o, 0);
 	proto_out_u64(&o, 0);
+	proto_out_u64(&o, PROTO_PRIORITY_DEFAULT);
+	proto_out_u64(&o, 0);  /* due: at once */
 	for (size_t i = 0; i < n; i++) {
 		proto_out_u64(&o, i);
 		proto_out_str(&o, bidi ? BIDI_NAME : k->names[i % k->n]);
@@ -174,7 +176,7 @@ static void order(struct fake *k)
 	struct proto_out o;
 
 	k->n = 0;
-	for (size_t i = 2; i < k->m->n_fields && k->n < MAX_NAMES; i++)
+	for (size_t i = 4; i < k->m->n_fields && k->n < MAX_NAMES; i++)  /* after flags key priority due_ms */
 		if (proto_str(k->m, i, k->names[k->n], sizeof(k->names[0])) == 0)
 			k->n++;
 	if (k->n == 0)

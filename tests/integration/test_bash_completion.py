@@ -2,9 +2,10 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order, list, wait, follow, keygen and purge, list --state's words, and
-for `order`, `purge --dish` and `list --dish` the dishes on the running
-kitchen's menu, quoted for the shell (they hold spaces).
+of order (--priority offers 1..9), list, wait, follow, keygen and purge,
+list --state's words, and for `order`, `purge --dish` and `list --dish` the
+dishes on the running kitchen's menu, quoted for the shell (they hold
+spaces).
 
 Skipped (77) without bash-completion (Debian package bash-completion).
 """
@@ -68,6 +69,12 @@ def test():
 			 ["Salad", "Spaghetti"], "more dishes")
 		check_eq(complete(k, "kitchenctl", "purge", "--dish", "Chi"),
 			 ["Chicken\\ Biryani", "Chicken\\ Stir\\ Fry"], "a dish for purge --dish")
+		check_eq(complete(k, "kitchenctl", "order", "--pri"), ["--priority"], "--priority of order")
+		check_eq(complete(k, "kitchenctl", "order", "--priority", ""), [str(p) for p in range(1, 10)],
+			 "the priorities")
+		check_eq(complete(k, "kitchenctl", "order", "--a"), ["--at"], "--at of order")
+		check_eq(complete(k, "kitchenctl", "order", "--in", "5s", "--priority", "8", "S"),
+			 ["Salad", "Spaghetti"], "dishes after --in's and --priority's values")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
 		check_eq(complete(k, "kitchenctl", "list", "--s"), ["--secret-key", "--server-key", "--since", "--state"],
 			 "options of list")

@@ -186,7 +186,7 @@ def check_refusals(k):
 			    (["list", "--limit", "0"], "invalid --limit '0'"),
 			    (["list", "--since", "1m", "--until", "1h"], "--since is after --until"),
 			    (["list", "extra"], "too many arguments for 'list'"),
-			    (["show", "1", "--dish", "Tea"], "--dish is an option of 'purge' and 'list', not of 'show'"),
+			    (["show", "1", "--dish", "Tea"], "--dish is an option of 'purge', 'list' and 'retry --failed', not of 'show'"),
 			    (["status", "--key", "k"], "--key is an option of 'order' and 'list', not of 'status'")):
 		rc, out, err = k.ctl(*args)
 		check(rc == 2 and out == "" and words in err, f"kitchenctl {' '.join(args)}: a usage error", rc, out, err)

@@ -47,18 +47,27 @@ def same_words(k, before):
 	"""Refused by kitchenctl before sending (exit 2), as kitchend refuses it."""
 	key, name = "k" * 129, "X" * 65
 	for what, args, fields in (
-		("151 dishes", ["Pizza"] * 151, ["", ""] + ["Pizza"] * 151),
-		("a 129-byte key", ["--key", key, "Pizza"], ["", key, "Pizza"]),
-		("a key on two lines", ["--key", "a\nb", "Pizza"], ["", "a\nb", "Pizza"]),
-		("a 65-byte name", ["Pizza", name], ["", "", "Pizza", name]),
-		("a name that is not UTF-8", [b"Pi\xffzza"], ["", "", b"Pi\xffzza"]),
-		("a name with a control character", ["Pizza\x01"], ["", "", "Pizza\x01"]),
+		("151 dishes", ["Pizza"] * 151, ["", "", "5", "0"] + ["Pizza"] * 151),
+		("a 129-byte key", ["--key", key, "Pizza"], ["", key, "5", "0", "Pizza"]),
+		("a key on two lines", ["--key", "a\nb", "Pizza"], ["", "a\nb", "5", "0", "Pizza"]),
+		("a 65-byte name", ["Pizza", name], ["", "", "5", "0", "Pizza", name]),
+		("a name that is not UTF-8", [b"Pi\xffzza"], ["", "", "5", "0", b"Pi\xffzza"]),
+		("a name with a control character", ["Pizza\x01"], ["", "", "5", "0", "Pizza\x01"]),
+		("a due time in 2099", ["--at", "2099-01-01T00:00:00Z", "Pizza"], ["", "", "5", "4070908800000", "Pizza"]),
 	):
 		words = kitchend_says(k, fields)
 		err = refused(k, ["order", *args], (2,), f"order of {what}", before)
 		check_eq(err.rstrip("\n"), f"kitchenctl: {words}", f"order of {what}: kitchenctl's words and kitchend's")
+	# Priorities are 1..9 (kitchenctl refuses others as a usage error).
+	for priority in ("0", "10", "x", ""):
+		words = kitchend_says(k, ["", "", priority, "0", "Pizza"])
+		check_eq(words, "the priority must be a number from 1 to 9", f"kitchend's words for priority {priority!r}")
+	for priority in ("0", "10", "x"):
+		refused(k, ["order", "--priority", priority, "Pizza"], (2,), f"order --priority {priority}", before)
+	words = kitchend_says(k, ["", "", "5", "soon", "Pizza"])
+	check("due time" in words, "kitchend's words for a due time that is no number", words)
 	# --random: the longest key (KEY-N) is refused before anything is ordered.
-	words = kitchend_says(k, ["", "k" * 126 + "-10", "Pizza"])
+	words = kitchend_says(k, ["", "k" * 126 + "-10", "5", "0", "Pizza"])
 	err = refused(k, ["order", "--random", "10", "--key", "k" * 126], (2,), "--random 10 with a 126-byte key",
 		      before)
 	check_eq(err.rstrip("\n"), f"kitchenctl: {words}", "--random with a key too long for its last customer")

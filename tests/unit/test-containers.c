@@ -1,5 +1,5 @@
 /*
- * test-containers — kitchend's idmap and dish_queue (daemon/).
+ * test-containers — kitchend's idmap, dish_queue, prio_queue and order_heap (daemon/).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -8,6 +8,8 @@
 #include "dish_queue.h"
 #include "idmap.h"
 #include "order.h"
+#include "order_heap.h"
+#include "prio_queue.h"
 #include "tap.h"
 #include "util.h"
 
@@ -89,6 +91,69 @@ static int test_queue_order(void)
 	return 0;
 }
 
+/* Highest priority first, oldest first within one, taken back to the front of its own. */
+static int test_prio_queue(void)
+{
+	struct order *o = order_new(7, 0, 3000, 100);
+	struct prio_queue q;
+	struct dish *d;
+
+	CHECK(o);
+	prio_queue_init(&q);
+	CHECK(prio_queue_front(&q) == NULL && prio_queue_pop_front(&q) == NULL && prio_queue_top(&q) == 0);
+	/* Dish i has priority 1 + i % 9, so each queue grows past its first ring. */
+	for (int i = 0; i < 3000; i++)
+		CHECK(prio_queue_push_back(&q, &o->dishes[i], 1 + (unsigned) i % 9) == 0);
+	CHECK(prio_queue_push_front(&q, &o->dishes[3], 4) == 0);  /* again, ahead of its priority */
+	CHECK(prio_queue_len(&q) == 3001 && prio_queue_top(&q) == 9);
+	for (unsigned p = 9; p >= 1; p--) {
+		if (p == 4)
+			CHECK(prio_queue_pop_front(&q) == &o->dishes[3]);
+		for (unsigned i = p - 1; i < 3000; i += 9) {
+			CHECK(prio_queue_top(&q) == p && prio_queue_front(&q) == &o->dishes[i]);
+			d = prio_queue_pop_front(&q);
+			CHECK(d == &o->dishes[i]);
+		}
+	}
+	CHECK(prio_queue_len(&q) == 0 && q.nonempty == 0 && prio_queue_pop_front(&q) == NULL);
+	prio_queue_finish(&q);
+	order_free(&o);
+	return 0;
+}
+
+/* Soonest due first, each order knowing its place; any can be taken off. */
+static int test_order_heap(void)
+{
+	enum { N = 1000 };
+	static struct order orders[N];
+	struct order_heap h;
+	uint64_t seed = 7, last = 0;
+	struct order *o;
+	size_t n = 0;
+
+	order_heap_init(&h);
+	CHECK(order_heap_top(&h) == NULL && order_heap_pop(&h) == NULL);
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		orders[i].id = i + 1;
+		orders[i].due_ms = (seed >> 40) % 500;  /* ties too */
+		CHECK(order_heap_push(&h, &orders[i]) == 0);
+	}
+	/* Take every third off from wherever it is. */
+	for (size_t i = 0; i < N; i += 3)
+		order_heap_remove(&h, &orders[i]);
+	for (size_t i = 0; i < h.len; i++)
+		CHECK(h.orders[i]->heap_index == i && (i == 0 || h.orders[(i - 1) / 2]->due_ms <= h.orders[i]->due_ms));
+	while ((o = order_heap_pop(&h))) {
+		CHECK(o->due_ms >= last && o->id % 3 != 1);
+		last = o->due_ms;
+		n++;
+	}
+	CHECK(n == N - (N + 2) / 3 && h.len == 0);
+	order_heap_finish(&h);
+	return 0;
+}
+
 static int test_order_state(void)
 {
 	struct order *o = order_new(1, 0, 2, 1);
@@ -112,6 +177,8 @@ static const struct tap_case cases[] = {
 	{ "idmap basic", test_idmap_basic },
 	{ "idmap churn", test_idmap_churn },
 	{ "queue keeps order across growth and wrap", test_queue_order },
+	{ "priority queue: highest first, FIFO within one", test_prio_queue },
+	{ "order heap: soonest due first, removal anywhere", test_order_heap },
 	{ "order state", test_order_state },
 };
 

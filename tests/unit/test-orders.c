@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "chefs.h"
@@ -86,7 +87,8 @@ static int commit(struct bench *b, uint64_t now)
 	return orders_check(b->os);
 }
 
-static struct order *admit(struct bench *b, const char *const *dishes, size_t n, bool follow)
+static struct order *admit_at(struct bench *b, const char *const *dishes, size_t n, bool follow,
+			       unsigned priority, uint64_t due_ms)
 {
 	struct menu_item *items[PROTO_ORDER_MAX_DISHES];
 	struct order *o;
@@ -94,10 +96,16 @@ static struct order *admit(struct bench *b, const char *const *dishes, size_t n,
 	for (size_t i = 0; i < n; i++)
 		items[i] = menu_lookup(&b->menu, dishes[i]);
 	if (orders_admit(b->os, &(struct orders_request) {
-			    .key = "", .items = items, .n = n, .priority = PROTO_PRIORITY_DEFAULT, .follow = follow,
+			    .key = "", .items = items, .n = n, .priority = priority, .due_ms = due_ms,
+			    .follow = follow,
 		    }, &o) < 0 || orders_check(b->os) < 0)
 		return NULL;
 	return o;
+}
+
+static struct order *admit(struct bench *b, const char *const *dishes, size_t n, bool follow)
+{
+	return admit_at(b, dishes, n, follow, PROTO_PRIORITY_DEFAULT, 0);
 }
 
 /* Hand the front dish to the bench's chef, as dispatch.c does. */
@@ -640,6 +648,200 @@ static int test_usable_credit(void)
 	return 0;
 }
 
+/* Highest priority first; within one, oldest first. */
+static int test_priority_order(void)
+{
+	struct bench b;
+	struct order *low, *low2, *mid, *high;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	low = admit_at(&b, two, 2, false, 2, 0);
+	mid = admit_at(&b, two, 1, false, PROTO_PRIORITY_DEFAULT, 0);
+	low2 = admit_at(&b, two, 1, false, 2, 0);
+	high = admit_at(&b, two, 2, false, PROTO_PRIORITY_MAX, 0);
+	CHECK(low && mid && low2 && high && commit(&b, 0) == 0);
+	const struct dish *want[] = { &high->dishes[0], &high->dishes[1], &mid->dishes[0],
+				      &low->dishes[0], &low->dishes[1], &low2->dishes[0] };
+	for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+		CHECK(orders_next(b.os) == want[i]);
+		CHECK(hand(&b) == want[i] && orders_check(b.os) == 0);
+	}
+	CHECK(orders_next(b.os) == NULL && counts(&b).cooking == 6);
+	bench_close(&b);
+	return 0;
+}
+
+/* A dish taken back goes to the front of its own priority: after higher
+ * ones, before the others of its own. */
+static int test_taken_back_to_its_priority(void)
+{
+	struct bench b;
+	struct order *low, *high;
+	struct dish *d;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	low = admit_at(&b, two, 2, false, 3, 0);
+	CHECK(low && commit(&b, 0) == 0);
+	d = hand(&b);
+	CHECK(d == &low->dishes[0]);
+	high = admit_at(&b, two, 1, false, 8, 0);
+	CHECK(high && commit(&b, 0) == 0);
+	CHECK(chef_release(b.chef, d->id, 1) == d);
+	orders_take_back(b.os, d, "chef-1", "chef chef-1 left", ORDERS_BACK_GONE);
+	CHECK(orders_check(b.os) == 0);
+	CHECK(hand(&b) == &high->dishes[0]);
+	CHECK(hand(&b) == d && d->attempts == 2);
+	CHECK(hand(&b) == &low->dishes[1] && orders_check(b.os) == 0);
+	bench_close(&b);
+	return 0;
+}
+
+/* A delayed order is committed, off the queue, and queued when due. */
+static int test_delayed(void)
+{
+	struct bench b;
+	uint64_t due = wall_ms() + 3600000;
+	struct order *later, *sooner, *now_o, *past;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	later = admit_at(&b, two, 2, false, 9, due + 1000);
+	sooner = admit_at(&b, two, 1, false, 5, due);
+	past = admit_at(&b, two, 1, false, 5, 1);  /* a due time past is at once */
+	now_o = admit(&b, two, 1, false);
+	CHECK(later && sooner && past && now_o);
+	CHECK(orders_next_due(b.os) == UINT64_MAX);  /* nothing is due before its commit */
+	CHECK(commit(&b, 0) == 0);
+	CHECK(later->phase == ORDER_DELAYED && sooner->phase == ORDER_DELAYED);
+	CHECK(past->phase == ORDER_OPEN && now_o->phase == ORDER_OPEN);
+	CHECK(counts(&b).delayed == 2 && counts(&b).queued == 5 && counts(&b).open == 4);
+	CHECK(orders_next_due(b.os) == due);
+	CHECK(hand(&b) == &past->dishes[0] && hand(&b) == &now_o->dishes[0] && orders_next(b.os) == NULL);
+
+	orders_queue_due(b.os, due - 1, 0);
+	CHECK(orders_check(b.os) == 0 && counts(&b).delayed == 2 && orders_next(b.os) == NULL);
+	orders_queue_due(b.os, due, 0);
+	CHECK(orders_check(b.os) == 0 && sooner->phase == ORDER_OPEN && later->phase == ORDER_DELAYED);
+	CHECK(orders_next(b.os) == &sooner->dishes[0] && orders_next_due(b.os) == due + 1000);
+	/* Following a delayed order does not queue it early. */
+	orders_follow(b.os, later->id);
+	CHECK(orders_check(b.os) == 0 && later->phase == ORDER_DELAYED);
+	orders_queue_due(b.os, due + 5000, 0);
+	CHECK(orders_check(b.os) == 0 && counts(&b).delayed == 0 && orders_next_due(b.os) == UINT64_MAX);
+	/* Due later, yet of a higher priority: first. */
+	CHECK(orders_next(b.os) == &later->dishes[0]);
+	bench_close(&b);
+	return 0;
+}
+
+/* A delayed "follow" order is held for its follower once due. */
+static int test_delayed_then_held(void)
+{
+	struct bench b;
+	uint64_t due = wall_ms() + 3600000;
+	struct order *o;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	o = admit_at(&b, two, 1, true, 5, due);
+	CHECK(o && commit(&b, 0) == 0 && o->phase == ORDER_DELAYED);
+	orders_queue_due(b.os, due, 500);
+	CHECK(orders_check(b.os) == 0 && o->phase == ORDER_HELD && orders_next_release(b.os) == 500 + ORDERS_HOLD_MS);
+	orders_follow(b.os, o->id);
+	CHECK(orders_check(b.os) == 0 && o->phase == ORDER_OPEN && orders_next(b.os) == &o->dishes[0]);
+	bench_close(&b);
+	return 0;
+}
+
+/* Priorities and due times survive a restart: due ones are queued at start. */
+static int test_resume_priority_and_delay(void)
+{
+	struct bench b;
+	uint64_t due = wall_ms() + 3600000, late_id, high_id, low_id, gone_id;
+	struct order *late, *high, *low, *gone;
+	size_t n_orders;
+	uint64_t n_dishes;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	low = admit_at(&b, two, 1, false, 1, 0);
+	late = admit_at(&b, two, 2, false, 9, due);
+	gone = admit_at(&b, two, 1, false, 5, wall_ms() + 50);  /* due while kitchend is down */
+	high = admit_at(&b, two, 1, false, 7, 0);
+	CHECK(low && late && gone && high && commit(&b, 0) == 0);
+	low_id = low->id, late_id = late->id, high_id = high->id, gone_id = gone->id;
+	orders_free(&b.os);
+	bench_close(&b);
+	usleep(100 * 1000);
+
+	CHECK(bench_open(&b, false, 3) == 0);
+	CHECK(orders_resume(b.os, &b.menu, &n_orders, &n_dishes) == 0);
+	CHECK(orders_check(b.os) == 0 && n_orders == 4);
+	late = orders_get(b.os, late_id);
+	CHECK(late && late->phase == ORDER_DELAYED && late->priority == 9 && late->due_ms == due);
+	CHECK(counts(&b).delayed == 1 && orders_next_due(b.os) == due);
+	CHECK(orders_get(b.os, gone_id)->phase == ORDER_OPEN);
+	CHECK(hand(&b)->order->id == high_id);
+	CHECK(hand(&b)->order->id == gone_id);
+	CHECK(hand(&b)->order->id == low_id);
+	CHECK(orders_next(b.os) == NULL && orders_check(b.os) == 0);
+	orders_queue_due(b.os, due, 0);
+	CHECK(orders_check(b.os) == 0 && hand(&b) == &late->dishes[0]);
+	bench_close(&b);
+	return 0;
+}
+
+static const char *no_chef(struct dish *d, void *u)
+{
+	return "nobody";
+}
+
+/* A delayed order cancelled before it is due leaves the heap; a retry of
+ * it waits for its due time again; purge takes delayed dishes too. */
+static int test_delayed_cancelled(void)
+{
+	struct bench b;
+	uint64_t due = wall_ms() + 3600000, id;
+	struct orders_cancelled c;
+	struct order *o, *other;
+	unsigned retried;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	o = admit_at(&b, two, 2, false, 6, due);
+	other = admit_at(&b, two, 1, false, 6, due + 1);
+	CHECK(o && other && commit(&b, 0) == 0 && counts(&b).delayed == 2);
+	id = o->id;
+	CHECK(orders_cancel(b.os, o, (const uint32_t[]) { 1 }, 1, no_chef, NULL, &c) == 0 && c.cancelled == 1);
+	CHECK(orders_check(b.os) == 0 && o->phase == ORDER_DELAYED && counts(&b).delayed == 2);
+	CHECK(orders_cancel(b.os, o, NULL, 0, no_chef, NULL, &c) == 0 && c.cancelled == 1 && c.finished == 1);
+	CHECK(orders_check(b.os) == 0 && orders_get(b.os, id) == NULL && counts(&b).delayed == 1);
+	CHECK(orders_next_due(b.os) == due + 1);
+	/* Retried: back in memory, delayed again, its dishes off the queue. */
+	CHECK(store_sync(b.store) == 0);
+	CHECK(orders_retry(b.os, &b.menu, id, NULL, 0, &retried) == 0 && retried == 2);
+	o = orders_get(b.os, id);
+	CHECK(orders_check(b.os) == 0 && o && o->phase == ORDER_DELAYED && orders_next(b.os) == NULL);
+	CHECK(orders_next_due(b.os) == due && counts(&b).delayed == 2);
+	CHECK(orders_purge(b.os, NULL) == 3);
+	CHECK(orders_check(b.os) == 0 && counts(&b).delayed == 0 && counts(&b).open == 0);
+	bench_close(&b);
+	return 0;
+}
+
+/* The recount sees a dish on the queue of another priority than its order's. */
+static int test_check_sees_priority(void)
+{
+	struct bench b;
+	struct order *o;
+
+	CHECK(bench_open(&b, true, 3) == 0);
+	o = admit_at(&b, two, 1, false, 4, 0);
+	CHECK(o && commit(&b, 0) == 0);
+	o->priority = 6;
+	CHECK(orders_check(b.os) == -EUCLEAN);
+	o->priority = 4;
+	CHECK(orders_check(b.os) == 0);
+	bench_close(&b);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "nothing is queued before its commit", test_nothing_queued_before_commit },
 	{ "an order held until followed", test_held_until_followed },
@@ -660,6 +862,13 @@ static const struct tap_case cases[] = {
 	{ "purge: every waiting dish, or one dish", test_purge },
 	{ "retry: open, and finished read back", test_retry },
 	{ "tombstones compacted", test_tombstones },
+	{ "priorities: highest first, FIFO within one", test_priority_order },
+	{ "taken back: to the front of its own priority", test_taken_back_to_its_priority },
+	{ "delayed: off the queue until due, soonest first", test_delayed },
+	{ "delayed and followed: held once due", test_delayed_then_held },
+	{ "resumed: priorities kept, due orders queued", test_resume_priority_and_delay },
+	{ "the recount checks each dish's priority", test_check_sees_priority },
+	{ "delayed orders cancelled, retried, purged", test_delayed_cancelled },
 };
 
 int main(void)

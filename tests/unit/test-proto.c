@@ -75,7 +75,7 @@ static const struct schema {
 	unsigned fixed, group, min_groups;
 	bool packed;
 } table[] = {
-	{ PROTO_ORDER, "ORDER", 2, 1, 1, false },
+	{ PROTO_ORDER, "ORDER", 4, 1, 1, false },
 	{ PROTO_WAIT, "WAIT", 2, 0, 0, false },
 	{ PROTO_SHOW, "SHOW", 1, 0, 0, false },
 	{ PROTO_STATUS, "STATUS", 0, 0, 0, false },
@@ -289,7 +289,7 @@ static void test_too_few_fields(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT4", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "ORDER", "", "");  /* flags, key, but no dish */
+	SEND_RAW("KIT4", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -902,7 +902,11 @@ static void test_state_names(void)
 static void test_order_refusal(void)
 {
 	static char long_key[PROTO_KEY_MAX + 2], long_name[PROTO_MAX_NAME + 2];
-	struct proto_field names[PROTO_ORDER_MAX_DISHES + 1], key = { "", 0 };
+	struct proto_field names[PROTO_ORDER_MAX_DISHES + 1];
+	const uint64_t now = 1800000000000;
+	struct proto_order_ask ask = {
+		.key = { "", 0 }, .priority = PROTO_PRIORITY_DEFAULT, .now_ms = now, .names = names, .n = 1,
+	};
 	char err[128];
 
 	memset(long_key, 'k', PROTO_KEY_MAX + 1);
@@ -910,28 +914,50 @@ static void test_order_refusal(void)
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)
 		names[i] = (struct proto_field) { "Pizza", 5 };
 
-	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == 0);
-	EXPECT(proto_order_refusal(&key, names, PROTO_ORDER_MAX_DISHES, err, sizeof(err)) == 0);
-	EXPECT(proto_order_refusal(&key, names, PROTO_ORDER_MAX_DISHES + 1, err, sizeof(err)) == -EINVAL);
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.n = PROTO_ORDER_MAX_DISHES;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.n = PROTO_ORDER_MAX_DISHES + 1;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	EXPECT(strstr(err, "at most 150 dishes"));
-	EXPECT(proto_order_refusal(&key, names, 0, err, sizeof(err)) == -EINVAL);
+	ask.n = 0;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
+	ask.n = 1;
 
-	key = (struct proto_field) { long_key, PROTO_KEY_MAX };
-	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == 0);
-	key.len++;
-	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == -EINVAL);
+	ask.key = (struct proto_field) { long_key, PROTO_KEY_MAX };
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.key.len++;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	EXPECT(strstr(err, "order key"));
-	key = (struct proto_field) { "a\nb", 3 };
-	EXPECT(proto_order_refusal(&key, names, 1, err, sizeof(err)) == -EINVAL);
+	ask.key = (struct proto_field) { "a\nb", 3 };
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
+	ask.key = (struct proto_field) { "", 0 };
 
-	key = (struct proto_field) { "", 0 };
+	/* Priorities 1..9; a due time at most PROTO_DUE_MAX_MS ahead, any time past. */
+	for (uint64_t p = 0; p <= PROTO_PRIORITY_MAX + 1; p++) {
+		ask.priority = p;
+		EXPECT((proto_order_refusal(&ask, err, sizeof(err)) == 0) ==
+		       (p >= PROTO_PRIORITY_MIN && p <= PROTO_PRIORITY_MAX));
+	}
+	EXPECT(strstr(err, "priority must be a number from 1 to 9"));
+	ask.priority = PROTO_PRIORITY_DEFAULT;
+	ask.due_ms = now + PROTO_DUE_MAX_MS;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.due_ms++;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, "due time"));
+	ask.due_ms = 1;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.due_ms = 0;
+
+	ask.n = 2;
 	names[1] = (struct proto_field) { long_name, PROTO_MAX_NAME + 1 };
-	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	EXPECT(strstr(err, "dish 2:"));
 	names[1] = (struct proto_field) { "\xc3\x28", 2 };
-	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	names[1] = (struct proto_field) { "", 0 };
-	EXPECT(proto_order_refusal(&key, names, 2, err, sizeof(err)) == -EINVAL);
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 }
 
 static const struct {
