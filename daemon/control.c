@@ -114,7 +114,6 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 	return 0;
 }
 
-
 static unsigned order(struct kitchen *k, const struct proto_msg *m)
 {
 	size_t n = m->n_fields - ORDER_FIRST_DISH;
