@@ -53,6 +53,7 @@ struct ctl {
 	const char *deadline;     /* as given, for messages */
 	/* `order` options. */
 	enum order_mode order_mode;
+	bool many_orders;         /* waiting for or following more than one: O- lines name theirs */
 	uint64_t random;          /* --random N; 0: dishes from the command line */
 	const char *key;          /* --key, or NULL (also of `list`) */
 	uint64_t priority;        /* --priority; PROTO_PRIORITY_DEFAULT unless given */

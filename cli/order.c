@@ -87,16 +87,26 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i)
 		json_object_end(&j);
 		json_newline(&j);
 	} else if (d->state == PROTO_STATE_SERVED)
-		term_printf(stdout, "O- Served %s\n", d->name);
+		order_outcome_print(ctl, o->id, "Served", d->name, NULL);
 	else if (d->state == PROTO_STATE_FAILED)
-		term_printf(stdout, "O- Failed %s: %s\n", d->name, d->result);
+		order_outcome_print(ctl, o->id, "Failed", d->name, d->result);
 	else if (d->state == PROTO_STATE_CANCELLED)
-		term_printf(stdout, "O- Cancelled %s: %s\n", d->name, d->result);
+		order_outcome_print(ctl, o->id, "Cancelled", d->name, d->result);
 	else
 		/* A done order with an undone dish: kitchend's bug, but say something. */
-		term_printf(stdout, "O- Failed %s: still %s when the order was done\n", d->name,
-			    proto_state_name(d->state));
+		order_outcome_print(ctl, o->id, "Failed", d->name, "still not done when the order was done");
 	fflush(stdout);
+}
+
+void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *what, const char *dish,
+			 const char *why)
+{
+	term_printf(stdout, "O- %s %s", what, dish);
+	if (ctl->many_orders)
+		printf(" [order %llu]", (unsigned long long) order_id);
+	if (why)
+		term_printf(stdout, ": %s", why);
+	putchar('\n');
 }
 
 void order_batch_json(const struct order_batch *b, bool array)

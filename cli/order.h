@@ -6,7 +6,8 @@
  * verb_wait.c, take orders placed before): each order's id and its first
  * report (SHOW right after ORDER: the menu's spelling of every dish, and the
  * index of each). Both ways of waiting then print exactly one outcome per
- * dish, "O- Served <dish>" or "O- Failed <dish>: <reason>" (order_tell()),
+ * dish, "O- Served <dish>" or "O- Failed <dish>: <reason>" (order_tell();
+ * "<dish> [order N]" when there are several orders),
  * and leave each order's final report in order->report. order_batch_end()
  * turns how the waiting ended into the exit status.
  */
@@ -47,6 +48,11 @@ int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms);
 /* Print dish @i's outcome from o->report, once: a line, or with --json a
  * "served"/"failed" event like the ones --follow prints. */
 void order_tell(struct ctl *ctl, struct order *o, size_t i);
+/* "O- Served Pizza", "O- Failed Pizza: why" (@why NULL: none); "Pizza
+ * [order 7]" when ctl->many_orders, so that two orders of one dish can be
+ * told apart. */
+void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *what, const char *dish,
+			 const char *why);
 
 /* Print each report (--json): one a line, or all in an array when @array. */
 void order_batch_json(const struct order_batch *b, bool array);

@@ -45,11 +45,11 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 			term_printf(stdout, "order %llu: %s#%llu [%s] %s\n", (unsigned long long) ev->order,
 				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
-			term_printf(stdout, "O- Served %s\n", ev->dish);
+			order_outcome_print(ctl, ev->order, "Served", ev->dish, NULL);
 		else if (ev->cmd == PROTO_CANCELLED)
-			term_printf(stdout, "O- Cancelled %s: %s\n", ev->dish, ev->text);
+			order_outcome_print(ctl, ev->order, "Cancelled", ev->dish, ev->text);
 		else
-			term_printf(stdout, "O- Failed %s: %s\n", ev->dish, ev->text);
+			order_outcome_print(ctl, ev->order, "Failed", ev->dish, ev->text);
 		fflush(stdout);
 		return;
 	}
@@ -153,6 +153,7 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 	index = calloc(b->n, sizeof(*index));
 	if (!index)
 		return ctl_error(-ENOMEM, "%m");
+	ctl->many_orders = b->n > 1;
 	for (size_t i = 0; i < b->n; i++)
 		index[i] = (struct entry) { .id = b->orders[i].id, .order = &b->orders[i] };
 	qsort(index, b->n, sizeof(*index), entry_compare);

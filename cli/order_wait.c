@@ -52,6 +52,7 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 
 	bar_init(&bar);
 	poll_ms = bar.on ? WAIT_POLL_BAR_MS : WAIT_POLL_MS;
+	ctl->many_orders = b->n > 1;
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct order *o = &b->orders[i];

@@ -3,6 +3,8 @@
 the menu, and each, ordered with --wait, is served; the output is the
 tutorial's, line for line. --random N orders N dishes from that menu."""
 
+import re
+
 from harness import DEFAULT_DISHES, DEFAULT_MENU, Kitchen, check, check_eq, main, order_lines
 
 
@@ -41,12 +43,16 @@ def test():
 		check_eq(rc, 0, "order --random 5 --wait: exit status")
 		lines = order_lines(out)
 		ordered = [l[len("I- Ordered "):] for l in lines if l.startswith("I- Ordered ")]
-		served = [l[len("O- Served "):] for l in lines if l.startswith("O- Served ")]
+		# Five orders: each O- line names its order after the dish.
+		served = [re.sub(r" \[order \d+\]$", "", l[len("O- Served "):]) for l in lines
+			  if l.startswith("O- Served ")]
 		check_eq(len(ordered), 5, "--random 5: number of I- Ordered lines")
 		check(all(d in DEFAULT_DISHES for d in ordered), "--random ordered a dish not on the menu", out)
 		check_eq(served, ordered, "--random 5 --wait: O- Served lines, in order of ordering")
-		check_eq(lines, [f"I- Ordered {d}" for d in ordered] + [f"O- Served {d}" for d in ordered],
-			 "--random 5 --wait: I- lines first, then O- lines")
+		ids = [int(x) for x in re.findall(r"order (\d+) accepted", err)]
+		check_eq(lines, [f"I- Ordered {d}" for d in ordered] +
+			 [f"O- Served {d} [order {i}]" for d, i in zip(ordered, ids)],
+			 "--random 5 --wait: I- lines first, then O- lines naming their orders", err)
 
 		st = k.status()
 		check_eq(st["dishes"], {"queued": 0, "cooking": 0, "served": 5 + 5 + 5 + 5, "failed": 0, "cancelled": 0},

@@ -122,6 +122,9 @@ def same_dish_twice(k):
 			stages[m.group("order")].append(m.group("text"))
 	for i in ids:
 		check_stage_order("Salad", stages[i])
+	# And so are their O- lines: each names its order after the dish.
+	check_eq(sorted(l for l in out.splitlines() if l.startswith("O- ")),
+		 sorted(f"O- Served Salad [order {i}]" for i in ids), "--random 2: O- lines naming their orders", out)
 
 
 def test():

@@ -119,7 +119,8 @@ def sigstop_wait():
 		lost(rc, out, err, ids, "wait", "order --wait, kitchend SIGSTOPped")
 		check_eq(out, "I- Ordered Stew\n" * 2, "order --wait, kitchend SIGSTOPped: stdout")
 		rc, out, err = k.ctl("wait", *map(str, ids))
-		check_eq((rc, out), (0, "O- Served Stew\n" * 2), "wait for both orders again", err)
+		check_eq((rc, out), (0, "".join(f"O- Served Stew [order {i}]\n" for i in ids)),
+			 "wait for both orders again: each line names its order", err)
 
 
 def drained_wait():
