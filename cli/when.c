@@ -65,14 +65,9 @@ static int zone(const char *p, long *ret)
 
 static int epoch(const char *s, uint64_t *ret)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT64_MAX / 1000)
+	if (parse_u64(s, 0, UINT64_MAX / 1000, &v) < 0)
 		return -EINVAL;
 	*ret = v * 1000;
 	return 0;
