@@ -123,8 +123,10 @@ static void send_order(uint64_t first, unsigned n)
 	proto_out_str(&o, "");  /* key */
 	proto_out_u64(&o, PROTO_PRIORITY_DEFAULT);
 	proto_out_u64(&o, 0);   /* due: at once */
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		proto_out_str(&o, dish_name(first + i));
+		proto_out_str(&o, "");  /* no input */
+	}
 	if (proto_out_end(&o, 0) < 0)
 		die("send ORDER: %s", zmq_strerror(errno));
 }

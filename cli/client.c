@@ -97,7 +97,7 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 	       struct client **ret)
 {
 	struct client *c;
-	int64_t max = PROTO_MAX_FIELD;
+	int64_t max = PROTO_MAX_BIG;  /* OUTPUT's replies */
 	int r;
 
 	r = client_check_ipc(endpoint);

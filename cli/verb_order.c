@@ -45,7 +45,7 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 /* ORDER's fields before the dishes: flags key priority due_ms. */
 #define ORDER_FIRST_DISH 4
 
-/* ORDER flags key priority due_ms dish... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
+/* ORDER flags key priority due_ms (dish input)... -> OK order_id n_dishes, into @o. An ERR (refused) is -EREMOTEIO. */
 static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, struct order *o)
 {
 	_cleanup_free_ const char **args = NULL;
@@ -54,7 +54,7 @@ static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, stru
 	uint64_t id, count;
 	int r;
 
-	args = calloc(n + ORDER_FIRST_DISH, sizeof(*args));
+	args = calloc(2 * n + ORDER_FIRST_DISH, sizeof(*args));
 	if (!args)
 		return ctl_error(-ENOMEM, "%m");
 	snprintf(priority, sizeof(priority), "%llu", (unsigned long long) ctl->priority);
@@ -63,9 +63,11 @@ static int place(struct ctl *ctl, char **dishes, size_t n, const char *key, stru
 	args[1] = key ? key : "";
 	args[2] = priority;
 	args[3] = due;
-	for (size_t i = 0; i < n; i++)
-		args[i + ORDER_FIRST_DISH] = dishes[i];
-	r = ctl_request(ctl, PROTO_ORDER, args, n + ORDER_FIRST_DISH, 0, &m);
+	for (size_t i = 0; i < n; i++) {
+		args[2 * i + ORDER_FIRST_DISH] = dishes[i];
+		args[2 * i + ORDER_FIRST_DISH + 1] = "";
+	}
+	r = ctl_request(ctl, PROTO_ORDER, args, 2 * n + ORDER_FIRST_DISH, 0, &m);
 	if (r < 0)
 		return r;
 	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0)

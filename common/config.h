@@ -33,10 +33,27 @@ enum config_endpoint {
 	_CONFIG_ENDPOINT_MAX,
 };
 
+/*
+ * A dish that runs a program instead of the simulated pipeline: the menu
+ * entry's "run" and the keys beside it (kitchen.conf(5)). kitchend's local
+ * chefs cook it as it says; a remote chef cooks a dish of that name only with
+ * a recipe of its own configuration (chef(8)).
+ */
+struct config_program {
+	char **argv;               /* NULL-terminated; argv[0] the program, at most one "{input}" */
+	char *dir;                 /* working directory; NULL: "/" */
+	uint64_t timeout_ms;       /* an attempt's limit at the chef; 0: none */
+	uint64_t max_output;       /* bytes of stdout kept; 0: RECIPE_MAX_OUTPUT */
+	uint64_t cpu_seconds;      /* limits; 0: not set */
+	uint64_t memory_bytes;
+	uint64_t open_files;
+};
+
 struct config_dish {
 	char *name;                /* 1..PROTO_MAX_NAME bytes of text */
-	char **ingredients;        /* n_ingredients names, 1..32 of them */
+	char **ingredients;        /* n_ingredients names, 1..32 of them; none for a program */
 	size_t n_ingredients;
+	struct config_program *program;  /* NULL: the simulated pipeline */
 };
 
 struct config_timing {
@@ -63,6 +80,7 @@ struct kitchen_config {
 	unsigned heartbeat_liveness;     /* 3 */
 	unsigned dishes_max_attempts;    /* 3 */
 	uint64_t dishes_timeout_ms;      /* 0: no limit */
+	uint64_t dishes_max_input;       /* bytes of one dish's input, 65536; at most PROTO_MAX_INPUT */
 	uint64_t orders_max_queued;      /* dishes waiting, 1000000 */
 	uint64_t orders_key_retention_s; /* how long an order key is remembered, 86400 */
 	uint64_t history_keep_s;         /* finished longer ago: deleted; 0: never; 7 days */

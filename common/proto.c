@@ -13,39 +13,42 @@ struct proto_schema {
 	unsigned group;  /* size of a repeated group; 0: none allowed */
 	unsigned min_groups;
 	bool packed;     /* each group is one frame, its fields joined by '\t' */
+	bool raw_last;   /* a packed group's last field is bytes: to the frame's end, anything */
+	bool big;        /* frames up to PROTO_MAX_BIG, not PROTO_MAX_FIELD */
 };
 
 #define PACKED_SEPARATOR '\t' 
 
 /* The one table the code enforces; docs/protocol.md describes each entry. */
 static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
-	[PROTO_ORDER]     = { "ORDER",     4, 1, 1, false },
-	[PROTO_WAIT]      = { "WAIT",      2, 0, 0, false },
-	[PROTO_SHOW]      = { "SHOW",      1, 0, 0, false },
-	[PROTO_STATUS]    = { "STATUS",    0, 0, 0, false },
-	[PROTO_MENU]      = { "MENU",      0, 0, 0, false },
-	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0, false },
-	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0, false },
-	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0, false },
-	[PROTO_REVOKE]    = { "REVOKE",    1, 1, 0, false },
-	[PROTO_PURGE]     = { "PURGE",     1, 0, 0, false },
-	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false },
-	[PROTO_LIST]      = { "LIST",      7, 0, 0, false },
-	[PROTO_OK]        = { "OK",        0, 1, 0, false },
-	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
-	[PROTO_READY]     = { "READY",     5, 0, 0, false },
-	[PROTO_HEARTBEAT] = { "HEARTBEAT", 0, 0, 0, false },
-	[PROTO_DISH]      = { "DISH",      1, 9, 1, true  },
-	[PROTO_CANCEL]    = { "CANCEL",    2, 0, 0, false },
-	[PROTO_PROGRESS]  = { "PROGRESS",  5, 0, 0, false },
-	[PROTO_RESULT]    = { "RESULT",    2, 5, 1, true  },
-	[PROTO_ORDERED]   = { "ORDERED",   3, 0, 0, false },
-	[PROTO_STAGE]     = { "STAGE",     6, 0, 0, false },
-	[PROTO_SERVED]    = { "SERVED",    7, 0, 0, false },
-	[PROTO_FAILED]    = { "FAILED",    6, 0, 0, false },
-	[PROTO_CANCELLED] = { "CANCELLED", 6, 0, 0, false },
-	[PROTO_DONE]      = { "DONE",      6, 0, 0, false },
-	[PROTO_CHEF]      = { "CHEF",      4, 0, 0, false },
+	[PROTO_ORDER]     = { "ORDER",     4, 2, 1, false, false, true  },
+	[PROTO_WAIT]      = { "WAIT",      2, 0, 0, false, false, false },
+	[PROTO_SHOW]      = { "SHOW",      1, 0, 0, false, false, false },
+	[PROTO_STATUS]    = { "STATUS",    0, 0, 0, false, false, false },
+	[PROTO_MENU]      = { "MENU",      0, 0, 0, false, false, false },
+	[PROTO_CHEFS]     = { "CHEFS",     0, 0, 0, false, false, false },
+	[PROTO_DRAIN]     = { "DRAIN",     0, 0, 0, false, false, false },
+	[PROTO_RELOAD]    = { "RELOAD",    0, 0, 0, false, false, false },
+	[PROTO_REVOKE]    = { "REVOKE",    1, 1, 0, false, false, false },
+	[PROTO_PURGE]     = { "PURGE",     1, 0, 0, false, false, false },
+	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false, false, false },
+	[PROTO_LIST]      = { "LIST",      7, 0, 0, false, false, false },
+	[PROTO_OUTPUT]    = { "OUTPUT",    2, 0, 0, false, false, false },
+	[PROTO_OK]        = { "OK",        0, 1, 0, false, false, true  },
+	[PROTO_ERR]       = { "ERR",       2, 0, 0, false, false, false },
+	[PROTO_READY]     = { "READY",     6, 0, 0, false, false, false },
+	[PROTO_HEARTBEAT] = { "HEARTBEAT", 0, 0, 0, false, false, false },
+	[PROTO_DISH]      = { "DISH",      1, 10, 1, true, true,  true  },
+	[PROTO_CANCEL]    = { "CANCEL",    2, 0, 0, false, false, false },
+	[PROTO_PROGRESS]  = { "PROGRESS",  5, 0, 0, false, false, false },
+	[PROTO_RESULT]    = { "RESULT",    2, 5, 1, true,  true,  true  },
+	[PROTO_ORDERED]   = { "ORDERED",   3, 0, 0, false, false, false },
+	[PROTO_STAGE]     = { "STAGE",     6, 0, 0, false, false, false },
+	[PROTO_SERVED]    = { "SERVED",    7, 0, 0, false, false, false },
+	[PROTO_FAILED]    = { "FAILED",    6, 0, 0, false, false, false },
+	[PROTO_CANCELLED] = { "CANCELLED", 6, 0, 0, false, false, false },
+	[PROTO_DONE]      = { "DONE",      6, 0, 0, false, false, false },
+	[PROTO_CHEF]      = { "CHEF",      4, 0, 0, false, false, false },
 };
 
 const char *proto_cmd_name(enum proto_cmd cmd)
@@ -121,8 +124,10 @@ static void drain_rest(void *sock)
 	}
 }
 
-/* Split packed group @f into exactly @want fields at *@n of field_store. */
-static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsigned want, size_t *n)
+/* Split packed group @f into exactly @want fields at *@n of field_store; the
+ * last may hold separators when @raw_last. */
+static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsigned want, bool raw_last,
+			size_t *n)
 {
 	const char *p = f->data, *end = f->data + f->len;
 
@@ -136,8 +141,8 @@ static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsign
 		m->field_store[(*n)++] = (struct proto_field) { p, (size_t) (sep - p) };
 		p = sep + 1;
 	}
-	/* The last field runs to the end: a separator in it is one too many. */
-	if (memchr(m->field_store[*n - 1].data, PACKED_SEPARATOR, m->field_store[*n - 1].len))
+	/* The last field runs to the end: a separator in text is one too many. */
+	if (!raw_last && memchr(m->field_store[*n - 1].data, PACKED_SEPARATOR, m->field_store[*n - 1].len))
 		return -EPROTO;
 	return 0;
 }
@@ -168,9 +173,8 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 	m->n_env = n_env;
 	if (n < n_env + 2)
 		return -EPROTO;
-	for (size_t i = n_env; i < n; i++)
-		if (frames[i].len > PROTO_MAX_FIELD)
-			return -EPROTO;
+	if (frames[n_env].len > PROTO_MAX_FIELD || frames[n_env + 1].len > PROTO_MAX_FIELD)
+		return -EPROTO;
 
 	const struct proto_field *ver = &frames[n_env];
 	if (ver->len != strlen(PROTO_VERSION) || memcmp(ver->data, PROTO_VERSION, ver->len) != 0) {
@@ -184,6 +188,9 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 		return -EPROTO;
 
 	s = &schemas[m->cmd];
+	for (size_t i = n_env + 2; i < n; i++)
+		if (frames[i].len > (s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD))
+			return -EPROTO;
 	frames += n_env + 2;
 	n -= n_env + 2;
 	if (n < s->fixed)
@@ -204,7 +211,7 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 	memcpy(m->field_store, frames, s->fixed * sizeof(*frames));
 	n_fields = s->fixed;
 	for (size_t g = 0; g < rest; g++)
-		if (unpack_group(m, &frames[s->fixed + g], s->group, &n_fields) < 0)
+		if (unpack_group(m, &frames[s->fixed + g], s->group, s->raw_last, &n_fields) < 0)
 			return -EPROTO;
 	m->fields = m->field_store;
 	m->n_fields = n_fields;
@@ -477,11 +484,12 @@ static void out_packed(struct proto_out *o, const struct proto_schema *s, const 
 {
 	size_t k = (o->n_fields - s->fixed) % s->group;
 	size_t need = o->group_len + (k > 0) + len;
+	bool raw = s->raw_last && k + 1 == s->group;
 	int r = 0;
 
-	if (memchr(data, PACKED_SEPARATOR, len))
+	if (!raw && memchr(data, PACKED_SEPARATOR, len))
 		r = -EINVAL;
-	else if (need > PROTO_MAX_FIELD)
+	else if (need > (s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD))
 		r = -EMSGSIZE;
 	else
 		r = buf_reserve(&o->group, &o->group_size, need);
@@ -581,8 +589,8 @@ int proto_state_from_name(const char *s, size_t len)
 
 int proto_order_refusal(const struct proto_order_ask *ask, char *err, size_t size)
 {
-	const struct proto_field *key = &ask->key, *names = ask->names;
-	size_t n = ask->n;
+	const struct proto_field *key = &ask->key;
+	size_t n = ask->n, stride = ask->stride ? ask->stride : 1;
 
 	if (key->len > PROTO_KEY_MAX || !proto_text_valid(key->data, key->len, false)) {
 		snprintf(err, size, "the order key must be text of at most %d bytes", PROTO_KEY_MAX);
@@ -607,16 +615,68 @@ int proto_order_refusal(const struct proto_order_ask *ask, char *err, size_t siz
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (names[i].len > PROTO_MAX_NAME) {
+		const struct proto_field *name = &ask->names[i * stride];
+		const struct proto_field *input = ask->inputs ? &ask->inputs[i * stride] : NULL;
+
+		if (name->len > PROTO_MAX_NAME) {
 			snprintf(err, size, "dish %zu: a dish name is at most %d bytes", i + 1, PROTO_MAX_NAME);
 			return -EINVAL;
 		}
-		if (names[i].len == 0 || !proto_text_valid(names[i].data, names[i].len, false)) {
+		if (name->len == 0 || !proto_text_valid(name->data, name->len, false)) {
 			snprintf(err, size, "dish %zu: the name is not valid UTF-8 text on one line", i + 1);
+			return -EINVAL;
+		}
+		if (input && input->len > ask->max_input) {
+			snprintf(err, size, "dish %zu: its input is %zu bytes; at most %zu are taken "
+				 "(dishes.max_input)", i + 1, input->len, ask->max_input);
 			return -EINVAL;
 		}
 	}
 	return 0;
+}
+
+/* Bytes of the valid text character at @p (@len bytes left), 0 when it is not one. */
+static size_t text_char(const char *p, size_t len)
+{
+	for (size_t k = len < 4 ? len : 4; k > 0; k--)
+		if (proto_text_valid(p, k, false))
+			return k;
+	return 0;
+}
+
+size_t proto_text_preview(const void *data, size_t len, char *buf, size_t size)
+{
+	const char *p = data;
+	size_t cap, n = 0, i = 0;
+
+	if (size == 0)
+		return 0;
+	cap = size - 1 < PROTO_PREVIEW_MAX ? size - 1 : PROTO_PREVIEW_MAX;
+	while (i < len && p[i] != '\n') {
+		size_t k = text_char(p + i, len - i);
+
+		if (n + (k ? k : 1) > cap)
+			break;
+		if (k)
+			memcpy(buf + n, p + i, k);
+		else
+			buf[n] = '?';
+		n += k ? k : 1;
+		i += k ? k : 1;
+	}
+	/* Anything left but a last newline is said, with room made for it. */
+	if (i < len && !(i + 1 == len && p[i] == '\n')) {
+		while (n > 0 && n + 3 > cap)
+			do
+				n--;
+			while (n > 0 && ((unsigned char) buf[n] & 0xc0) == 0x80);
+		if (n + 3 <= cap) {
+			memcpy(buf + n, "...", 3);
+			n += 3;
+		}
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 int proto_list_state_from_name(const char *s, size_t len)

@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT4".
+ * proto — kitchen's wire protocol, version "KIT5".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT4"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT5"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -16,9 +16,15 @@
  *
  * The groups of DISH and RESULT, one per dish, are packed: each group is one
  * frame, its fields joined by '\t' (which no field can hold), so a dish costs
- * one frame each way instead of nine and five. Only the wire differs: a
+ * one frame each way instead of ten and five. Only the wire differs: a
  * received message has its packed groups split into fields, and the sender
- * adds fields one by one as for any command.
+ * adds fields one by one as for any command. The last field of a DISH or
+ * RESULT group is bytes, not text (a dish's input, a program's output): it
+ * runs to the end of the frame and may hold anything, '\t' and NUL too.
+ *
+ * Frames are at most PROTO_MAX_FIELD bytes, but for the commands that carry
+ * input and output (ORDER, DISH, RESULT, and the OK that answers OUTPUT),
+ * whose frames may hold up to PROTO_MAX_BIG.
  *
  * Receiving:
  *
@@ -50,7 +56,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT4"
+#define PROTO_VERSION "KIT5"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
@@ -59,10 +65,18 @@
 #define PROTO_MAX_FIELD  65536  /* bytes in one frame */
 #define PROTO_MAX_NAME   64     /* bytes in a dish, ingredient or chef name */
 #define PROTO_MAX_ENVELOPE 2
+/* A dish's input (dishes.max_input is at most this) and its output. */
+#define PROTO_MAX_INPUT  (1024 * 1024)
+#define PROTO_MAX_OUTPUT (16 * 1024 * 1024)
+/* A frame of ORDER, DISH, RESULT or OK: an output and the fields beside it. */
+#define PROTO_MAX_BIG    (PROTO_MAX_OUTPUT + PROTO_MAX_FIELD)
+/* The text that stands for an output in reports and events: its start,
+ * made text (proto_text_preview()). */
+#define PROTO_PREVIEW_MAX 240
 
 enum proto_cmd {
 	/* control requests, kitchenctl (REQ) -> kitchend (ROUTER) */
-	PROTO_ORDER,    /* flags key priority due_ms dish... -> OK order_id dishes */
+	PROTO_ORDER,    /* flags key priority due_ms (dish input)... -> OK order_id dishes */
 	PROTO_WAIT,     /* order_id timeout_ms           -> OK <order report>, when done or timed out */
 	PROTO_SHOW,     /* order_id                      -> OK <order report> */
 	PROTO_STATUS,   /*                               -> OK <status report> */
@@ -74,17 +88,18 @@ enum proto_cmd {
 	PROTO_PURGE,    /* dish ("" for every dish)      -> OK cancelled */
 	PROTO_RETRY,    /* order_id index...             -> OK order_id retried */
 	PROTO_LIST,     /* state dish key since_ms until_ms limit before -> OK next (listed order)... */
+	PROTO_OUTPUT,   /* order_id first            -> OK next (index state output)... */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */
 	/* dispatch, chef (DEALER) <-> kitchend (ROUTER) */
-	PROTO_READY,    /* chef -> kitchend: name host pid stations credit */
+	PROTO_READY,    /* chef -> kitchend: name host pid stations credit skills */
 	PROTO_HEARTBEAT,/* both ways, no fields */
-	PROTO_DISH,     /* kitchend -> chef: token (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work)... */
+	PROTO_DISH,     /* kitchend -> chef: token (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work input)... */
 	PROTO_CANCEL,   /* kitchend -> chef: dish_id attempt */
 	/* sink, chef (PUSH) -> kitchend (PULL) */
 	PROTO_PROGRESS, /* chef_id token dish_id attempt text: one stage line, only for followed dishes */
-	PROTO_RESULT,   /* chef_id token (dish_id attempt outcome result items)...; outcome PROTO_OUTCOME_* */
+	PROTO_RESULT,   /* chef_id token (dish_id attempt outcome items result)...; outcome PROTO_OUTCOME_* */
 	/* events, kitchend (PUB) -> kitchenctl (SUB); the envelope is the topic */
 	PROTO_ORDERED,  /* order_id seq dishes ('\n'-joined names) */
 	PROTO_STAGE,    /* order_id seq index dish chef text */
@@ -111,6 +126,27 @@ enum proto_cmd {
  * behind; docs/protocol.md).
  */
 #define PROTO_EVENTS_BACKLOG 1000
+
+/*
+ * READY's skills: the dishes a chef cooks, '\n'-joined names (as on kitchend's
+ * menu, ASCII case ignored), PROTO_SKILL_ANY for every dish that runs no
+ * program (the simulated ones): a dish that runs a program goes only to a
+ * chef that names it, since only a chef's own configuration says what runs
+ * on its machine. At most PROTO_MAX_SKILLS names.
+ */
+#define PROTO_SKILL_ANY "*"
+#define PROTO_MAX_SKILLS 256
+
+/*
+ * OUTPUT: the outputs of an order's dishes, whole and raw, from dish @first
+ * on, in their order: a group per dish that has ended (its state; the output
+ * of a served one, else ""), as many as fit PROTO_OUTPUT_REPLY_MAX bytes but
+ * at least one; next is the index to ask for next, the order's dish count
+ * when none is left.
+ */
+#define PROTO_OUTPUT_FIXED 1        /* next */
+#define PROTO_OUTPUT_GROUP 3        /* index state output */
+#define PROTO_OUTPUT_REPLY_MAX (8 * 1024 * 1024)
 
 /* Flags of a PROTO_DISH group (decimal bit set). */
 #define PROTO_DISH_FOLLOWED 1u  /* someone follows: send PROGRESS lines */
@@ -275,6 +311,14 @@ bool proto_field_is(const struct proto_msg *m, size_t i, const char *s);
 /* Valid UTF-8, no NUL, no control characters except '\n' when @multiline. */
 bool proto_text_valid(const char *s, size_t len, bool multiline);
 
+/*
+ * The text that stands for @len bytes of output at @data in a report or an
+ * event: its first line, cut to fit @size (at most PROTO_PREVIEW_MAX + 1 are
+ * used), bytes that are not text made '?', "..." when anything was left out.
+ * Returns the length written (NUL-terminated).
+ */
+size_t proto_text_preview(const void *data, size_t len, char *buf, size_t size);
+
 /* What an ORDER asks for, as proto_order_refusal() checks it. */
 struct proto_order_ask {
 	struct proto_field key;           /* "" for none */
@@ -282,6 +326,10 @@ struct proto_order_ask {
 	uint64_t due_ms;                  /* 0, or at most PROTO_DUE_MAX_MS after @now_ms */
 	uint64_t now_ms;                  /* the checker's wall clock */
 	const struct proto_field *names;  /* @n dish names */
+	const struct proto_field *inputs; /* their @n inputs, or NULL for none */
+	size_t stride;                    /* fields from a dish to the next in both: 0 is 1
+	                                   * (arrays), 2 points them into an ORDER's fields */
+	size_t max_input;                 /* bytes of one input: dishes.max_input, or PROTO_MAX_INPUT */
 	size_t n;
 };
 

@@ -52,7 +52,7 @@ static bool same_name(const struct proto_field *f, const char *name)
 
 /* The dishes of a request, and whether an order's are the same, name by name. */
 struct same_dishes {
-	const struct proto_field *names;
+	const struct proto_field *names;  /* every other field: ORDER's (dish input) pairs */
 	size_t n;
 	bool same;
 };
@@ -61,12 +61,12 @@ static int compare_dish(const struct store_dish *d, void *userdata)
 {
 	struct same_dishes *c = userdata;
 
-	if (d->index >= c->n || !same_name(&c->names[d->index], d->name))
+	if (d->index >= c->n || !same_name(&c->names[2 * d->index], d->name))
 		c->same = false;
 	return 0;
 }
 
-/* ORDER's fields: flags key priority due_ms dish... */
+/* ORDER's fields: flags key priority due_ms (dish input)... */
 #define ORDER_FIRST_DISH 4
 
 /*
@@ -81,7 +81,7 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 {
 	uint64_t retention_ms = k->config->orders_key_retention_s * 1000, now = wall_ms(), existing;
 	struct same_dishes c = {
-		.names = &m->fields[ORDER_FIRST_DISH], .n = m->n_fields - ORDER_FIRST_DISH, .same = true,
+		.names = &m->fields[ORDER_FIRST_DISH], .n = (m->n_fields - ORDER_FIRST_DISH) / 2, .same = true,
 	};
 	const struct order *open;
 	struct store_order so;
@@ -99,7 +99,7 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 	if (open) {
 		so.n_dishes = open->n_dishes;
 		for (size_t i = 0; i < open->n_dishes && i < c.n; i++)
-			if (!same_name(&c.names[i], open->dishes[i].item->name))
+			if (!same_name(&c.names[2 * i], open->dishes[i].item->name))
 				c.same = false;
 	} else if (store_get_order(k->store, existing, &so, compare_dish, &c) < 0) {
 		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not read the order");
@@ -116,13 +116,16 @@ static int order_again(struct kitchen *k, const struct proto_msg *m, const char 
 
 static unsigned order(struct kitchen *k, const struct proto_msg *m)
 {
-	size_t n = m->n_fields - ORDER_FIRST_DISH;
+	size_t n = (m->n_fields - ORDER_FIRST_DISH) / 2;
 	char key[PROTO_KEY_MAX + 1], name[PROTO_MAX_NAME + 1], err[128];
 	struct menu_item *items[PROTO_ORDER_MAX_DISHES];
 	struct proto_order_ask ask = {
 		.key = m->fields[1],
 		.now_ms = wall_ms(),
 		.names = &m->fields[ORDER_FIRST_DISH],
+		.inputs = &m->fields[ORDER_FIRST_DISH + 1],
+		.stride = 2,
+		.max_input = k->config->dishes_max_input,
 		.n = n,
 	};
 	struct orders_counts counts;
@@ -154,7 +157,7 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 
 	for (size_t i = 0; i < n; i++) {
-		(void) proto_str(m, ORDER_FIRST_DISH + i, name, sizeof(name));  /* checked above */
+		(void) proto_str(m, ORDER_FIRST_DISH + 2 * i, name, sizeof(name));  /* checked above */
 		items[i] = menu_lookup(&k->menu, name);
 		if (!items[i]) {
 			_cleanup_free_ char *list = menu_list(&k->menu);

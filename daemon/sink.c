@@ -96,8 +96,8 @@ static unsigned result(struct kitchen *k, const struct proto_msg *m)
 		if (proto_u64(m, f, &dish_id) < 0 || proto_u64(m, f + 1, &attempt) < 0 ||
 		    !(proto_field_is(m, f + 2, PROTO_OUTCOME_SERVED) ||
 		      proto_field_is(m, f + 2, PROTO_OUTCOME_FAILED)) ||
-		    proto_str(m, f + 3, res, PROTO_MAX_FIELD + 1) < 0 ||
-		    proto_str(m, f + 4, items, PROTO_MAX_FIELD + 1) < 0) {
+		    proto_str(m, f + 3, items, PROTO_MAX_FIELD + 1) < 0 ||
+		    proto_str(m, f + 4, res, PROTO_MAX_FIELD + 1) < 0) {
 			malformed_count(&k->malformed, "sink", "bad RESULT");
 			continue;
 		}

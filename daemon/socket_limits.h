@@ -8,7 +8,7 @@
  *	control   CONTROL_FRAME_MAX  64           256
  *	events    EVENTS_FRAME_MAX   (default)    PROTO_EVENTS_BACKLOG
  *	dispatch  DISPATCH_FRAME_MAX 64           (default)
- *	sink      PROTO_MAX_FIELD    64           -
+ *	sink      PROTO_MAX_BIG      64           -
  *
  * and on every socket ZMQ_HANDSHAKE_IVL HANDSHAKE_MS (a peer that has not
  * finished the ZMTP handshake, CURVE included, by then is cut off: a
@@ -19,10 +19,12 @@
  *
  * libzmq checks ZMQ_MAXMSGSIZE per frame, in the handshake too, and hangs up
  * on a peer that sends a longer one. Each limit is what the socket's
- * messages need: control requests have no field over PROTO_KEY_MAX bytes,
- * dispatch takes READY (names of PROTO_MAX_NAME) and HEARTBEAT, events only
- * subscriptions (SUBSCRIPTION_MAX), sink results of up to PROTO_MAX_FIELD a
- * group; and at least CURVE's INITIATE (about 270 bytes, plus the client's
+ * messages need: control requests have no field over a dish's input
+ * (PROTO_MAX_INPUT bytes; dishes.max_input refuses longer ones in words),
+ * dispatch takes READY (names of PROTO_MAX_NAME, skills of PROTO_MAX_SKILLS
+ * of them) and HEARTBEAT, events only subscriptions (SUBSCRIPTION_MAX), sink
+ * results of up to PROTO_MAX_BIG a group (a program's output); and at least
+ * CURVE's INITIATE (about 270 bytes, plus the client's
  * routing id in its metadata, at most 255). The high-water marks count whole
  * messages per peer: a peer that sends faster than kitchend reads is slowed
  * down (the socket stops reading from it), nothing is lost. On control, a
@@ -42,11 +44,12 @@
 #pragma once
 
 #include "config.h"
+#include "proto.h"
 
 #define SUBSCRIPTION_MAX 256        /* bytes: the 1-byte (un)subscribe flag and a topic of at most 255 */
-#define CONTROL_FRAME_MAX 1024
+#define CONTROL_FRAME_MAX PROTO_MAX_INPUT
 #define EVENTS_FRAME_MAX 512
-#define DISPATCH_FRAME_MAX 1024
+#define DISPATCH_FRAME_MAX (PROTO_MAX_SKILLS * (PROTO_MAX_NAME + 1) + 1024)
 #define HANDSHAKE_MS 5000
 #define HEARTBEAT_IVL_MS 5000
 #define HEARTBEAT_TIMEOUT_MS 15000

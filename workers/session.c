@@ -105,6 +105,7 @@ static void send_ready(struct session *d)
 	proto_out_u64(&o, (uint64_t) getpid());
 	proto_out_u64(&o, d->stations);
 	proto_out_u64(&o, credit);
+	proto_out_str(&o, PROTO_SKILL_ANY);  /* skills */
 	r = proto_out_end(&o, ZMQ_DONTWAIT);
 	if (r < 0)
 		/* The session runs out without an answer and the next one says READY again. */
@@ -116,7 +117,7 @@ static void send_ready(struct session *d)
 int session_connect(struct session *d, uint64_t now)
 {
 	int linger = 0;
-	int64_t max_size = PROTO_MAX_FIELD;  /* ZMTP checks it per frame */
+	int64_t max_size = PROTO_MAX_INPUT + PROTO_MAX_FIELD;  /* a DISH group; ZMTP checks it per frame */
 	void *sock;
 	int r = 0;
 

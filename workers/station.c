@@ -364,16 +364,16 @@ static int result_try(struct station *st)
 		proto_out_u64(&o, st->batch[i]->attempt);
 		if (a->cancelled || !a->outcome) {  /* not cooked: only a CANCEL does that */
 			proto_out_str(&o, PROTO_OUTCOME_FAILED);
-			proto_out_str(&o, STATION_CANCELLED);
 			proto_out_str(&o, "");
+			proto_out_str(&o, STATION_CANCELLED);
 		} else if (a->reason) {
 			proto_out_str(&o, a->outcome);
-			proto_out_str(&o, a->reason);
 			proto_out_str(&o, "");
+			proto_out_str(&o, a->reason);
 		} else {
 			proto_out_str(&o, a->outcome);
-			proto_out_str(&o, st->text + a->result);
 			proto_out_str(&o, st->text + a->items);
+			proto_out_str(&o, st->text + a->result);
 		}
 	}
 	return proto_out_end(&o, ZMQ_DONTWAIT);

@@ -102,7 +102,7 @@ static int read_sink(int timeout_ms, size_t *sizes, size_t max, size_t *n_sizes)
 
 			if (proto_u64(msg, f, &id) < 0 || id >= MAX_ID || proto_u64(msg, f + 1, &attempt) < 0 ||
 			    attempt != 1 || proto_str(msg, f + 2, outcome[id], sizeof(outcome[id])) < 0 ||
-			    proto_str(msg, f + 3, result[id], sizeof(result[id])) < 0)
+			    proto_str(msg, f + 4, result[id], sizeof(result[id])) < 0)
 				return -1;
 			answered[id]++;
 		}

@@ -75,7 +75,7 @@ static const struct schema {
 	unsigned fixed, group, min_groups;
 	bool packed;
 } table[] = {
-	{ PROTO_ORDER, "ORDER", 4, 1, 1, false },
+	{ PROTO_ORDER, "ORDER", 4, 2, 1, false },
 	{ PROTO_WAIT, "WAIT", 2, 0, 0, false },
 	{ PROTO_SHOW, "SHOW", 1, 0, 0, false },
 	{ PROTO_STATUS, "STATUS", 0, 0, 0, false },
@@ -87,11 +87,12 @@ static const struct schema {
 	{ PROTO_PURGE, "PURGE", 1, 0, 0, false },
 	{ PROTO_RETRY, "RETRY", 1, 1, 0, false },
 	{ PROTO_LIST, "LIST", 7, 0, 0, false },
+	{ PROTO_OUTPUT, "OUTPUT", 2, 0, 0, false },
 	{ PROTO_OK, "OK", 0, 1, 0, false },
 	{ PROTO_ERR, "ERR", 2, 0, 0, false },
-	{ PROTO_READY, "READY", 5, 0, 0, false },
+	{ PROTO_READY, "READY", 6, 0, 0, false },
 	{ PROTO_HEARTBEAT, "HEARTBEAT", 0, 0, 0, false },
-	{ PROTO_DISH, "DISH", 1, 9, 1, true },
+	{ PROTO_DISH, "DISH", 1, 10, 1, true },
 	{ PROTO_CANCEL, "CANCEL", 2, 0, 0, false },
 	{ PROTO_PROGRESS, "PROGRESS", 5, 0, 0, false },
 	{ PROTO_RESULT, "RESULT", 2, 5, 1, true },
@@ -211,20 +212,20 @@ static void test_wrong_version(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT3", "HEARTBEAT");  /* the version before the order book */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "HEARTBEAT");
+	SEND_RAW("KIT4", "HEARTBEAT");  /* the version before input and output */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit4", "HEARTBEAT");
+	SEND_RAW("kit5", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT40", "HEARTBEAT");
+	SEND_RAW("KIT50", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT4");
+	SEND_RAW("HEARTBEAT", "KIT5");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT4");
+	SEND_RAW("KIT5");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -238,7 +239,7 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT3", "KIT3" }, { "KIT10", "KIT10" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT10", "KIT10" },
 		{ "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
 		{ "", "" }, { "ZMTP", "" },
@@ -254,7 +255,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT4", "STATUS");
+	SEND_RAW("KIT5", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -268,39 +269,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT4", "FOO");
+	SEND_RAW("KIT5", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "order", "", "", "Pizza");
+	SEND_RAW("KIT5", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "");
+	SEND_RAW("KIT5", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "OKAY");
+	SEND_RAW("KIT5", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "O");
+	SEND_RAW("KIT5", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "HEARTBEAT ");
+	SEND_RAW("KIT5", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT4", "WAIT", "42");
+	SEND_RAW("KIT5", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT5", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
+	SEND_RAW("KIT5", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT4", "HEARTBEAT", "");
+	SEND_RAW("KIT5", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "SHOW", "1", "2");
+	SEND_RAW("KIT5", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT5", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -308,19 +309,22 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT4", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\tServed Pizza\t", "2\t1");
+	SEND_RAW("KIT5", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0");
+	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0");
-	EXPECT(recv_msg(0) == -EPROTO);
-	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0");
-	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT4", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0", "2\t1\t1\tSalad\t\t0\t5\t0\t0");
+	/* ... but the last field is bytes: a separator in it is its own */
+	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == 0);
-	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 19);
+	EXPECT(m->n_fields == 11 && field_eq(proto_group_field(m, 0, 9), "0\t0"));
+	/* a group's fields as frames of their own, as KIT1 had them */
+	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t", "2\t1\t1\tSalad\t\t0\t5\t0\t0\t-n");
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 21);
+	EXPECT(field_eq(proto_group_field(m, 1, 9), "-n"));
 	EXPECT(field_eq(proto_group_field(m, 0, 4), "Flour\nYeast"));
 	EXPECT(field_eq(proto_group_field(m, 1, 3), "Salad"));
 	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
@@ -332,7 +336,7 @@ static void test_wrong_group_multiple(void)
 static void test_packed_out(void)
 {
 	struct proto_out o;
-	size_t half_max = PROTO_MAX_FIELD / 2 + 1;
+	size_t half_max = PROTO_MAX_BIG / 2 + 1;
 	char *big = malloc(half_max);
 
 	proto_out_begin(&o, tx, PROTO_RESULT);
@@ -342,16 +346,18 @@ static void test_packed_out(void)
 		proto_out_u64(&o, 7 + (uint64_t) g);
 		proto_out_u64(&o, 1);
 		proto_out_str(&o, "served");
-		proto_out_str(&o, "Served Salad");
 		proto_out_str(&o, g ? "" : "Served Cooked Tomatoes\nServed Cooked Carrots");
+		proto_out_mem(&o, "a\tb\0c", 5);  /* the result: bytes */
 	}
 	EXPECT(proto_out_end(&o, 0) == 0);
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->n_parts == 6);  /* version, command, chef_id, token, one frame a group */
 	EXPECT(m->n_fields == 12 && proto_groups(m) == 2);
 	EXPECT(field_eq(0, "chef-1") && field_eq(proto_group_field(m, 1, 0), "8"));
-	EXPECT(field_eq(proto_group_field(m, 0, 4), "Served Cooked Tomatoes\nServed Cooked Carrots"));
-	EXPECT(field_eq(proto_group_field(m, 1, 4), ""));
+	EXPECT(field_eq(proto_group_field(m, 0, 3), "Served Cooked Tomatoes\nServed Cooked Carrots"));
+	EXPECT(field_eq(proto_group_field(m, 1, 3), ""));
+	EXPECT(m->fields[proto_group_field(m, 1, 4)].len == 5 &&
+	       memcmp(m->fields[proto_group_field(m, 1, 4)].data, "a\tb\0c", 5) == 0);
 
 	/* A field holding the separator: refused, and the message stays whole. */
 	proto_out_begin(&o, tx, PROTO_RESULT);
@@ -361,12 +367,21 @@ static void test_packed_out(void)
 	proto_out_u64(&o, 1);
 	proto_out_str(&o, "served");
 	proto_out_str(&o, "Served\tSalad");
-	proto_out_str(&o, "");
+	proto_out_str(&o, "x");
 	EXPECT(proto_out_end(&o, 0) == -EINVAL);
 	EXPECT(recv_msg(0) == -EPROTO);
 
-	/* A group over PROTO_MAX_FIELD, though each field fits: refused the same way. */
+	/* A frame over PROTO_MAX_FIELD where only text goes; a group over
+	 * PROTO_MAX_BIG, though each field fits: refused the same way. */
 	memset(big, 'x', half_max);
+	proto_out_begin(&o, tx, PROTO_PROGRESS);
+	proto_out_str(&o, "chef-1");
+	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
+	proto_out_u64(&o, 7);
+	proto_out_u64(&o, 1);
+	proto_out_mem(&o, big, PROTO_MAX_FIELD + 1);
+	EXPECT(proto_out_end(&o, 0) == 0);  /* sent whole: the receiver refuses it */
+	EXPECT(recv_msg(0) == -EPROTO);
 	proto_out_begin(&o, tx, PROTO_RESULT);
 	proto_out_str(&o, "chef-1");
 	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
@@ -399,12 +414,20 @@ static void test_oversized_frame(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 
 	/* in the middle of a message too */
-	proto_out_begin(&o, tx, PROTO_OK);
+	proto_out_begin(&o, tx, PROTO_CHEF);
 	proto_out_str(&o, "a");
 	proto_out_mem(&o, big, PROTO_MAX_FIELD + 1);
 	proto_out_str(&o, "c");
+	proto_out_str(&o, "d");
 	EXPECT(proto_out_end(&o, 0) == 0);
 	EXPECT(recv_msg(0) == -EPROTO);
+
+	/* where input and output go, up to PROTO_MAX_BIG */
+	proto_out_begin(&o, tx, PROTO_OK);
+	proto_out_str(&o, "a");
+	proto_out_mem(&o, big, PROTO_MAX_FIELD + 1);
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0 && m->fields[1].len == PROTO_MAX_FIELD + 1);
 	check_in_step();
 	free(big);
 }
@@ -459,17 +482,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT4");
+	SEND_RAW("id", "KIT5");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT4", "HEARTBEAT");
+	SEND_RAW("KIT5", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT4", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT5", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -480,10 +503,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT4", "NOPE", NULL },        /* unknown command */
-		{ "KIT4", "SHOW", NULL },        /* too few fields */
-		{ "KIT4", NULL, NULL },          /* no command */
-		{ "KIT4", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT5", "NOPE", NULL },        /* unknown command */
+		{ "KIT5", "SHOW", NULL },        /* too few fields */
+		{ "KIT5", NULL, NULL },          /* no command */
+		{ "KIT5", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -534,9 +557,10 @@ static void test_router_envelopes(void)
 	proto_out_u64(&o, 99);
 	proto_out_u64(&o, 2);
 	proto_out_u64(&o, 2);
+	proto_out_str(&o, PROTO_SKILL_ANY);
 	EXPECT(proto_out_end(&o, 0) == 0);
 	EXPECT(recv_on(router, 1) == 0);
-	EXPECT(m->cmd == PROTO_READY && m->n_fields == 5);
+	EXPECT(m->cmd == PROTO_READY && m->n_fields == 6);
 	EXPECT(m->n_env == 1 && m->env[0].len == 18 && memcmp(m->env[0].data, "chef-1.99.cafe0123", 18) == 0);
 
 	/* router -> dealer by that id: the dealer sees no envelope */
@@ -854,11 +878,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT4"), F("RESULT"), F("chef-1.1.0"),
-		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad\t") };
-	static const struct proto_field half[] = { F("rid"), F("KIT4"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field ok[] = { F("rid"), F("KIT5"), F("RESULT"), F("chef-1.1.0"),
+		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\t\tServed Salad") };
+	static const struct proto_field half[] = { F("rid"), F("KIT5"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT4"), F("SHOW") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT5"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -867,7 +891,7 @@ static void test_parse(void)
 	EXPECT(m->cmd == PROTO_RESULT && m->n_env == 1 && m->n_fields == 7 && proto_groups(m) == 1);
 	EXPECT(m->env[0].data == ok[0].data && m->fields[0].data == ok[3].data);
 	EXPECT(proto_u64(m, proto_group_field(m, 0, 0), &v) == 0 && v == 7);
-	EXPECT(proto_group_field(m, 0, 4) == 6 && m->fields[6].len == 0);
+	EXPECT(proto_group_field(m, 0, 3) == 5 && m->fields[5].len == 0);
 	EXPECT(proto_parse(m, 1, ok, ELEMENTSOF(ok) - 1) == -EPROTO);  /* no group */
 	EXPECT(proto_parse(m, 1, half, ELEMENTSOF(half)) == -EPROTO);  /* half a group */
 	EXPECT(m->n_fields == 0 && m->n_env == 1);
@@ -876,12 +900,41 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT4", 4 };
+	many[0] = (struct proto_field) { "KIT5", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
-	many[2].len = PROTO_MAX_FIELD + 1;
+	many[2].len = PROTO_MAX_BIG + 1;
 	EXPECT(proto_parse(m, 0, many, 3) == -EPROTO);
+	many[1] = (struct proto_field) { "CHEF", 4 };
+	many[2].len = PROTO_MAX_FIELD + 1;
+	EXPECT(proto_parse(m, 0, many, 6) == -EPROTO);
+	many[2].len = PROTO_MAX_FIELD;
+	EXPECT(proto_parse(m, 0, many, 6) == 0);
+}
+
+static void test_preview(void)
+{
+	char buf[PROTO_PREVIEW_MAX + 64], small[8], *lots = malloc(1000);
+
+	EXPECT(proto_text_preview("", 0, buf, sizeof(buf)) == 0 && buf[0] == '\0');
+	EXPECT(proto_text_preview("17: 17\n", 7, buf, sizeof(buf)) == 6);
+	EXPECT_STR(buf, "17: 17");                /* one line and its newline: whole */
+	proto_text_preview("a\nb", 3, buf, sizeof(buf));
+	EXPECT_STR(buf, "a...");                  /* more lines: said */
+	proto_text_preview("\x01\t\xff\xc3\xa9", 5, buf, sizeof(buf));
+	EXPECT_STR(buf, "???\xc3\xa9");          /* control and invalid bytes made '?', é kept */
+	proto_text_preview("\0x", 2, buf, sizeof(buf));
+	EXPECT_STR(buf, "?x");
+	EXPECT(proto_text_preview("abcdefghij", 10, small, sizeof(small)) == 7);
+	EXPECT_STR(small, "abcd...");             /* cut to fit, and said */
+	proto_text_preview("abc\xc3\xa9\xc3\xa9z", 8, small, sizeof(small));
+	EXPECT_STR(small, "abc...");              /* never half a character */
+	memset(lots, 'x', 1000);
+	EXPECT(proto_text_preview(lots, 1000, buf, sizeof(buf)) == PROTO_PREVIEW_MAX);
+	EXPECT(proto_text_valid(buf, strlen(buf), false));
+	EXPECT(strcmp(buf + PROTO_PREVIEW_MAX - 3, "...") == 0);
+	free(lots);
 }
 
 static void test_state_names(void)
@@ -920,6 +973,23 @@ static void test_order_refusal(void)
 	ask.n = PROTO_ORDER_MAX_DISHES + 1;
 	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	EXPECT(strstr(err, "at most 150 dishes"));
+	/* inputs: each at most max_input bytes; with a stride, pairs of fields */
+	ask.n = 2;
+	ask.inputs = names;
+	ask.max_input = 5;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	ask.max_input = 4;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, "dish 1: its input is 5 bytes; at most 4"));
+	names[3] = (struct proto_field) { "", 0 };
+	ask.inputs = names + 1;
+	ask.stride = 2;
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);  /* dish 1's input: names[1] */
+	names[1] = (struct proto_field) { "17", 2 };
+	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == 0);
+	names[1] = names[3] = (struct proto_field) { "Pizza", 5 };
+	ask.inputs = NULL;
+	ask.stride = 0;
 	ask.n = 0;
 	EXPECT(proto_order_refusal(&ask, err, sizeof(err)) == -EINVAL);
 	ask.n = 1;
@@ -987,6 +1057,7 @@ static const struct {
 	{ "proto_out_env after a field is refused", test_out_env_after_field },
 	{ "proto_msg_free", test_msg_free },
 	{ "proto_parse", test_parse },
+	{ "proto_text_preview", test_preview },
 	{ "state names", test_state_names },
 	{ "order refusals", test_order_refusal },
 };
