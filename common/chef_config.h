@@ -14,13 +14,28 @@
  *		server_key = "/etc/kitchen/kitchend.pub";      # kitchend's public key
  *		secret_key = "/etc/kitchen/chef-oven.key";     # this chef's pair
  *	};
+ *	recipes = (                                    # dishes that run a program here
+ *		{ name = "Resize"; run = [ "convert", "-", "-resize", "50%", "-" ];
+ *		  timeout = "1m"; max_output = 16777216; limits = { memory = 1073741824L; }; }
+ *	);
+ *	dishes = [ "*", "Resize" ];                    # the chef's skills
+ *
+ * A recipe has the keys of a kitchen.conf menu entry that runs a program
+ * (program_conf.h), never ingredients; names are unique, ASCII case ignored.
+ * dishes are the names the chef says it cooks (READY's skills): "*" stands
+ * for every simulated dish; a name without a recipe here is fine (a
+ * simulated dish, or a program of kitchen.conf for a local chef). Without
+ * dishes the chef cooks "*" and the names of its recipes.
  *
  * Only paths are read here; the key files are read by the chef (keys.h).
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "config.h"
 
 /*
  * What a chef may be set to, wherever it is set: kitchend's chefs.threads and
@@ -45,7 +60,14 @@ struct chef_config {
 	char *log_level;
 	char *server_key;        /* file with kitchend's public key */
 	char *secret_key;        /* file with this chef's key pair */
+	struct config_dish *recipes; /* n_recipes, each with a program and no ingredients */
+	size_t n_recipes;
+	char **dishes; /* n_dishes names, or "*"; NULL when not set */
+	size_t n_dishes;
 };
+
+/* The most recipes, and names in dishes (READY's skills: PROTO_MAX_SKILLS). */
+#define CHEF_MAX_RECIPES 256
 
 /* Read @path into a new *ret. 0, or -errno with "FILE:LINE: reason" in @err
  * (-EINVAL for a bad file, -ENOENT and others when it cannot be read). */

@@ -20,6 +20,7 @@
 #include "chef_config.h"
 #include "conftab.h"
 #include "paths.h"
+#include "program_conf.h"
 #include "proto.h"
 #include "util.h"
 
@@ -120,74 +121,32 @@ static int check_group(struct conftab *t, const config_setting_t *s, const char 
 	return 0;
 }
 
-static bool ascii_equal_nocase(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		unsigned char x = (unsigned char) *a, y = (unsigned char) *b;
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return false;
-		if (!x)
-			return true;
-	}
-}
-
-static int check_name(struct conftab *t, const config_setting_t *s, const char *what)
-{
-	char name[128];
-	const char *v;
-	size_t n;
-
-	conftab_setting_name(s, name, sizeof(name));
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return conftab_fail(t, s, "%s must be a string", name);
-	v = config_setting_get_string(s);
-	n = strlen(v);
-	if (n < 1 || n > PROTO_MAX_NAME)
-		return conftab_fail(t, s, "%s: %s names are 1..%d bytes, not %zu", name, what, PROTO_MAX_NAME, n);
-	if (!proto_text_valid(v, n, false))
-		return conftab_fail(t, s, "%s must be UTF-8 text without control characters", name);
-	return 0;
-}
-
 static int load_dish(struct conftab *t, struct kitchen_config *c, const config_setting_t *e, struct config_dish *d)
 {
-	const config_setting_t *name = NULL, *ingredients = NULL;
+	struct program_conf_entry entry = {};
+	const config_setting_t *ingredients;
 	char where[128];
 	int n, r;
 
 	conftab_setting_name(e, where, sizeof(where));
-	if (!config_setting_is_group(e))
-		return conftab_fail(t, e, "%s must be a group: { name = \"...\"; ingredients = [ \"...\", ... ]; }", where);
-	for (int i = 0; i < config_setting_length(e); i++) {
-		const config_setting_t *m = config_setting_get_elem(e, (unsigned) i);
-
-		if (strcmp(config_setting_name(m), "name") == 0)
-			name = m;
-		else if (strcmp(config_setting_name(m), "ingredients") == 0)
-			ingredients = m;
-		else
-			return conftab_fail(t, m, "unknown key '%s.%s'", where, config_setting_name(m));
-	}
-	if (!name)
-		return conftab_fail(t, e, "%s has no name", where);
-	if (!ingredients)
-		return conftab_fail(t, e, "%s has no ingredients", where);
-
-	r = check_name(t, name, "dish");
-	if (r < 0)
+	r = program_conf_read(t, e, where, PROGRAM_CONF_MENU, &entry);
+	if (r < 0) {
+		program_conf_entry_clear(&entry);
 		return r;
+	}
 	for (const struct config_dish *o = c->menu; o < d; o++)
-		if (ascii_equal_nocase(o->name, config_setting_get_string(name)))
-			return conftab_fail(t, name, "%s: dish \"%s\" is already on the menu as \"%s\"", where,
-				    config_setting_get_string(name), o->name);
-	d->name = strdup(config_setting_get_string(name));
-	if (!d->name)
-		return conftab_fail_errno(t, -ENOMEM, where);
+		if (program_conf_name_equal(o->name, entry.name)) {
+			r = conftab_fail(t, config_setting_get_member(e, "name"),
+					 "%s: dish \"%s\" is already on the menu as \"%s\"", where,
+					 entry.name, o->name);
+			program_conf_entry_clear(&entry);
+			return r;
+		}
+	d->name = TAKE_PTR(entry.name);
+	d->program = TAKE_PTR(entry.program);
+	ingredients = entry.ingredients;
+	if (!ingredients)
+		return 0;
 
 	if (!config_setting_is_array(ingredients) && !config_setting_is_list(ingredients))
 		return conftab_fail(t, ingredients, "%s.ingredients must be an array: [ \"...\", ... ]", where);
@@ -201,7 +160,7 @@ static int load_dish(struct conftab *t, struct kitchen_config *c, const config_s
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(ingredients, (unsigned) i);
 
-		r = check_name(t, g, "ingredient");
+		r = program_conf_check_name(t, g, "ingredient");
 		if (r < 0)
 			return r;
 		d->ingredients[i] = strdup(config_setting_get_string(g));
@@ -218,7 +177,9 @@ static int load_menu(struct conftab *t, void *obj, const config_setting_t *s)
 	int n;
 
 	if (!config_setting_is_list(s))
-		return conftab_fail(t, s, "menu must be a list: ( { name = \"...\"; ingredients = [ ... ]; }, ... )");
+		return conftab_fail(t, s,
+				    "menu must be a list: ( { name = \"...\"; ingredients = [ ... ]; }, "
+				    "{ name = \"...\"; run = [ ... ]; }, ... )");
 	n = config_setting_length(s);
 	if (n < 1 || n > CONFIG_MAX_DISHES)
 		return conftab_fail(t, s, "menu: a menu has 1..%d dishes, not %d", CONFIG_MAX_DISHES, n);
@@ -427,6 +388,7 @@ void config_free(struct kitchen_config **cp)
 			free(c->menu[i].ingredients[k]);
 		free(c->menu[i].ingredients);
 		free(c->menu[i].name);
+		program_conf_free(&c->menu[i].program);
 	}
 	free(c->menu);
 	free(c);
@@ -438,7 +400,7 @@ const struct config_dish *config_find_dish(const struct kitchen_config *c, const
 	if (!c || !name)
 		return NULL;
 	for (size_t i = 0; i < c->n_menu; i++)
-		if (ascii_equal_nocase(c->menu[i].name, name))
+		if (program_conf_name_equal(c->menu[i].name, name))
 			return &c->menu[i];
 	return NULL;
 }
@@ -457,7 +419,13 @@ int config_dump(const struct kitchen_config *c, FILE *f)
 	for (size_t i = 0; i < c->n_menu; i++) {
 		fputs("\t{ name = ", f);
 		conftab_dump_string(f, c->menu[i].name);
-		fputs("; ingredients = [ ", f);
+		fputs("; ", f);
+		if (c->menu[i].program) {
+			program_conf_dump(c->menu[i].program, f);
+			fprintf(f, "}%s\n", i + 1 < c->n_menu ? "," : "");
+			continue;
+		}
+		fputs("ingredients = [ ", f);
 		for (size_t k = 0; k < c->menu[i].n_ingredients; k++) {
 			if (k > 0)
 				fputs(", ", f);

@@ -89,6 +89,13 @@ def config_variants():
 		"empty": "",
 		"menu": 'menu = ( { name = "Soup"; ingredients = [ "Water", "Salt" ]; },\n'
 			'         { name = "Tea"; ingredients = ( "Leaves" ); } );\n',
+		"programs": 'menu = ( { name = "Pizza"; ingredients = [ "Flour" ]; },\n'
+			    '  { name = "Prime Check"; run = [ "factor", "--", "{input}" ]; timeout = "30s";\n'
+			    '    max_output = 1048576; dir = "/tmp";\n'
+			    '    limits = { cpu_seconds = 10; memory = 536870912; open_files = 64; }; },\n'
+			    '  { name = "Cat"; run = ( "cat" ); timeout = 5; } );\n',
+		"program-bad": 'menu = ( { name = "Both"; ingredients = [ "a" ]; run = [ "true" ]; },\n'
+			       '  { name = "Two"; run = [ "echo", "{input}", "{input}" ]; limits = { nice = 1; }; } );\n',
 		"groups": 'log_level = "debug";\nchefs = { local = 2; threads = 4; };\n'
 			  'timing = { cook_ms = 100; cpu_work = 10000000000L; };\n'
 			  'heartbeat = { interval_ms = 250; liveness = 5; };\n'

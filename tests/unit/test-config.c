@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "program_conf.h"
 #include "proto.h"
 #include "tap.h"
 #include "util.h"
@@ -57,6 +58,28 @@ static bool u64_equal(const char *what, uint64_t a, uint64_t b)
 		return true;
 	tap_diag("%s differs: %llu vs %llu", what, (unsigned long long) a, (unsigned long long) b);
 	return false;
+}
+
+static bool program_equal(const struct config_program *a, const struct config_program *b)
+{
+	bool eq = true;
+	size_t k;
+
+	if (!a || !b) {
+		if (a != b)
+			tap_diag("one dish runs a program, the other does not");
+		return a == b;
+	}
+	for (k = 0; a->argv[k] && b->argv[k]; k++)
+		eq &= str_equal("run", a->argv[k], b->argv[k]);
+	eq &= str_equal("run's end", a->argv[k], b->argv[k]);
+	eq &= str_equal("dir", a->dir, b->dir);
+	eq &= u64_equal("timeout_ms", a->timeout_ms, b->timeout_ms);
+	eq &= u64_equal("max_output", a->max_output, b->max_output);
+	eq &= u64_equal("cpu_seconds", a->cpu_seconds, b->cpu_seconds);
+	eq &= u64_equal("memory_bytes", a->memory_bytes, b->memory_bytes);
+	eq &= u64_equal("open_files", a->open_files, b->open_files);
+	return eq;
 }
 
 /* Every value but the path the config came from. */
@@ -101,6 +124,7 @@ static bool config_equal(const struct kitchen_config *a, const struct kitchen_co
 		}
 		for (size_t k = 0; k < a->menu[i].n_ingredients; k++)
 			eq &= str_equal("ingredient", a->menu[i].ingredients[k], b->menu[i].ingredients[k]);
+		eq &= program_equal(a->menu[i].program, b->menu[i].program);
 	}
 	return eq;
 }
@@ -645,6 +669,57 @@ static void test_include(void)
 	unlink(inc);
 }
 
+static void check_dump_round_trip(const struct kitchen_config *c);
+
+static const char programs_conf[] =
+	"menu = (\n"
+	"\t{ name = \"Pizza\"; ingredients = [ \"Flour\" ]; },\n"
+	"\t{\n"
+	"\t\tname = \"Prime Check\";\n"
+	"\t\trun = [ \"factor\", \"--\", \"{input}\" ];\n"
+	"\t\tdir = \"/var/lib/kitchen\";\n"
+	"\t\ttimeout = \"30s\";\n"
+	"\t\tmax_output = 16777216;\n"
+	"\t\tlimits = { cpu_seconds = 10; memory = 4294967296L; open_files = 64; };\n"
+	"\t},\n"
+	"\t{ name = \"Cat\"; run = ( \"cat\" ); timeout = 90; },\n"
+	"\t{ name = \"Quote\"; run = [ \"/bin/sh\", \"-c\", \"echo \\\"$1\\\"\", \"sh\", \"{input}\" ]; timeout = \"none\"; }\n"
+	");\n";
+
+static void test_programs(void)
+{
+	struct kitchen_config *c = NULL;
+	const struct config_program *p;
+	char err[512] = "";
+
+	EXPECT(load_text(programs_conf, &c, err, sizeof(err)) == 0);
+	if (!c) {
+		tap_diag("%s", err);
+		return;
+	}
+	EXPECT(c->n_menu == 4);
+	EXPECT(!c->menu[0].program && c->menu[0].n_ingredients == 1);
+	p = c->menu[1].program;
+	EXPECT(p && c->menu[1].n_ingredients == 0 && !c->menu[1].ingredients);
+	if (p) {
+		EXPECT_STR(p->argv[0], "factor");
+		EXPECT_STR(p->argv[2], "{input}");
+		EXPECT(p->argv[3] == NULL);
+		EXPECT_STR(p->dir, "/var/lib/kitchen");
+		EXPECT(p->timeout_ms == 30000 && p->max_output == 16777216);
+		EXPECT(p->cpu_seconds == 10 && p->memory_bytes == 4294967296ull && p->open_files == 64);
+	}
+	p = c->menu[2].program;
+	EXPECT(p && p->timeout_ms == 90000 && p->max_output == 1048576 && !p->dir && !p->cpu_seconds);
+	p = c->menu[3].program;
+	EXPECT(p && p->timeout_ms == 0);
+	if (p)
+		EXPECT_STR(p->argv[2], "echo \"$1\"");
+	EXPECT(config_find_dish(c, "prime CHECK") == &c->menu[1]);
+	check_dump_round_trip(c);
+	config_free(&c);
+}
+
 static void test_find_dish(void)
 {
 	struct kitchen_config *c = load_defaults();
@@ -854,6 +929,39 @@ static const struct bad_case bad_cases[] = {
 	  "menu[0].ingredients[1] must be a string" },
 	{ "ingredient empty", "menu = ( { name = \"A\"; ingredients = [ \"a\", \"\" ]; } );\n", 1,
 	  "menu[0].ingredients[1]: ingredient names are 1..64 bytes, not 0" },
+	{ "program and ingredients", "menu = ( { name = \"A\"; ingredients = [ \"a\" ];\n\trun = [ \"true\" ]; } );\n", 2,
+	  "menu[0] has both ingredients and a program" },
+	{ "ingredients and a timeout", "menu = ( { name = \"A\";\n\tingredients = [ \"a\" ]; timeout = \"5s\"; } );\n", 2,
+	  "menu[0] has both ingredients and a program" },
+	{ "program without run", "menu = (\n\t{ name = \"A\"; timeout = \"5s\"; } );\n", 2,
+	  "menu[0] has no ingredients and no run" },
+	{ "run a string", "menu = ( { name = \"A\"; run = \"factor {input}\"; } );\n", 1, "menu[0].run must be an array" },
+	{ "run empty", "menu = ( { name = \"A\"; run = [ ]; } );\n", 1, "menu[0].run: a program has 1..64 elements" },
+	{ "run[0] empty", "menu = ( { name = \"A\";\n\trun = [ \"\", \"x\" ]; } );\n", 2,
+	  "menu[0].run[0], the program, must not be empty" },
+	{ "run[0] the input", "menu = ( { name = \"A\"; run = [ \"{input}\" ]; } );\n", 1, "cannot be the input" },
+	{ "run two inputs", "menu = ( { name = \"A\"; run = [ \"cat\", \"{input}\",\n\t\"{input}\" ]; } );\n", 2,
+	  "menu[0].run has more than one \"{input}\"" },
+	{ "run with a control character", "menu = ( { name = \"A\"; run = [ \"echo\", \"a\\nb\" ]; } );\n", 1,
+	  "menu[0].run[1] must be UTF-8 text" },
+	{ "run a number", "menu = ( { name = \"A\"; run = ( \"echo\", 5 ); } );\n", 1, "menu[0].run[1] must be a string" },
+	{ "dir relative", "menu = ( { name = \"A\"; run = [ \"x\" ]; dir = \"tmp\"; } );\n", 1,
+	  "dir = \"tmp\" is not an absolute path" },
+	{ "timeout a day and 1", "menu = ( { name = \"A\"; run = [ \"x\" ]; timeout = 86401; } );\n", 1,
+	  "timeout = 86401 is out of range" },
+	{ "timeout in ms", "menu = ( { name = \"A\"; run = [ \"x\" ]; timeout = \"500ms\"; } );\n", 1,
+	  "timeout must be a duration" },
+	{ "max_output 0", "menu = ( { name = \"A\"; run = [ \"x\" ]; max_output = 0; } );\n", 1,
+	  "max_output = 0 is out of range (1..16777216)" },
+	{ "max_output over 16 MiB", "menu = ( { name = \"A\"; run = [ \"x\" ]; max_output = 16777217; } );\n", 1,
+	  "max_output = 16777217" },
+	{ "limits unknown", "menu = ( { name = \"A\"; run = [ \"x\" ];\n\tlimits = { nice = 5; }; } );\n", 2,
+	  "unknown key 'limits.nice'" },
+	{ "limits a number", "menu = ( { name = \"A\"; run = [ \"x\" ]; limits = 5; } );\n", 1, "limits must be a group" },
+	{ "memory without L", "menu = ( { name = \"A\"; run = [ \"x\" ]; limits = { memory = 4294967296; }; } );\n", 1,
+	  "write it as 4294967296L" },
+	{ "open_files too many", "menu = ( { name = \"A\"; run = [ \"x\" ]; limits = { open_files = 1048577; }; } );\n", 1,
+	  "limits.open_files = 1048577" },
 	{ "ingredient control character", "menu = ( { name = \"A\"; ingredients = [ \"a\\x07\" ]; } );\n", 1,
 	  "menu[0].ingredients[0] must be UTF-8 text" },
 };
@@ -896,6 +1004,7 @@ static const struct {
 	{ "error buffer too small or NULL", test_small_error_buffer },
 	{ "@include relative to the file, errors name it", test_include },
 	{ "config_find_dish is case-insensitive", test_find_dish },
+	{ "menu dishes that run programs, read and dumped", test_programs },
 	{ "config_dump round-trips", test_dump_round_trip },
 };
 

@@ -402,6 +402,59 @@ static int test_chef_config(void)
 	return 0;
 }
 
+static int test_chef_recipes(void)
+{
+	struct chef_config *c = NULL;
+	char path[PATH_MAX], err[512];
+
+	snprintf(path, sizeof(path), "%s/chef.conf", tmpdir);
+	write_file("chef.conf", 0644,
+		   "recipes = (\n"
+		   "\t{ name = \"Resize\"; run = [ \"convert\", \"-\", \"-resize\", \"50%\", \"-\" ];\n"
+		   "\t  timeout = \"1m\"; max_output = 16777216; limits = { memory = 1073741824L; }; },\n"
+		   "\t{ name = \"Echo\"; run = ( \"echo\", \"{input}\" ); dir = \"/tmp\"; }\n"
+		   ");\n"
+		   "dishes = [ \"*\", \"Resize\", \"Prime Check\" ];\n");
+	CHECK(chef_config_load(path, &c, err, sizeof(err)) == 0);
+	CHECK(c->n_recipes == 2 && c->n_dishes == 3);
+	CHECK(strcmp(c->recipes[0].name, "Resize") == 0 && c->recipes[0].program && !c->recipes[0].ingredients);
+	CHECK(strcmp(c->recipes[0].program->argv[3], "50%") == 0 && !c->recipes[0].program->argv[5]);
+	CHECK(c->recipes[0].program->timeout_ms == 60000 && c->recipes[0].program->max_output == 16777216);
+	CHECK(c->recipes[0].program->memory_bytes == 1073741824 && !c->recipes[0].program->dir);
+	CHECK(strcmp(c->recipes[1].program->dir, "/tmp") == 0 && c->recipes[1].program->max_output == 1048576);
+	CHECK(strcmp(c->dishes[0], "*") == 0 && strcmp(c->dishes[2], "Prime Check") == 0);
+	chef_config_free(&c);
+
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "recipes = ( { name = \"A\"; ingredients = [ \"x\" ]; } );\n", "ingredients belong on kitchen.conf's menu" },
+		{ "recipes = (\n { name = \"A\"; } );\n", ":2: recipes[0] has no run" },
+		{ "recipes = ( { run = [ \"true\" ]; } );\n", "recipes[0] has no name" },
+		{ "recipes = ( { name = \"A\"; run = [ \"true\" ]; },\n { name = \"a\"; run = [ \"false\" ]; } );\n",
+		  ":2: recipes[1]: recipe \"a\" is already here as \"A\"" },
+		{ "recipes = ( { name = \"A\"; run = [ \"\" ]; } );\n", "recipes[0].run[0], the program, must not be empty" },
+		{ "recipes = ( { name = \"A\"; run = [ \"x\", \"{input}\", \"{input}\" ]; } );\n",
+		  "more than one \"{input}\"" },
+		{ "recipes = ( { name = \"A\"; run = [ \"x\" ]; colour = 1; } );\n", "unknown key 'recipes[0].colour'" },
+		{ "recipes = ( { name = \"A\"; run = [ \"x\" ]; limits = { nice = 1; }; } );\n", "unknown key 'limits.nice'" },
+		{ "recipes = { name = \"A\"; };\n", "recipes must be a list" },
+		{ "dishes = [ ];\n", "dishes: a chef cooks 1..256 dishes, not 0" },
+		{ "dishes = [ \"A\", \"a\" ];\n", "dishes[1]: \"a\" is already there as \"A\"" },
+		{ "dishes = [ \"A\\tB\" ];\n", "dishes[0] must be UTF-8 text" },
+		{ "dishes = \"A\";\n", "dishes must be an array" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		write_file("chef.conf", 0644, bad[i].text);
+		if (chef_config_load(path, &c, err, sizeof(err)) != -EINVAL || c || !strstr(err, bad[i].want) ||
+		    strncmp(err, path, strlen(path)) != 0) {
+			printf("# case %zu: got '%s', want '%s'\n", i, err, bad[i].want);
+			return __LINE__;
+		}
+	}
+	return 0;
+}
+
 /* The shipped example parses, and sets only the two endpoints. */
 static int test_shipped_chef_conf(void)
 {
@@ -429,6 +482,7 @@ static const struct tap_case cases[] = {
 	{ "CURVE: an allowed key talks, others and plaintext do not", test_curve_sockets },
 	{ "CURVE without a ZAP handler admits nobody", test_curve_needs_handler },
 	{ "chef config file", test_chef_config },
+	{ "chef config recipes and dishes", test_chef_recipes },
 	{ "etc/chef.conf parses", test_shipped_chef_conf },
 };
 
