@@ -172,15 +172,16 @@ static int recv_all(struct brigade *b)
 
 /*
  * Short: well under a millisecond of work, so that dishes batched behind it
- * do not wait. A dish that waits nothing and does no CPU work, nobody
- * follows (its stage lines go out as they happen) and no fault is injected
- * into; or one that is only answered (rejected, or cancelled while queued).
+ * do not wait. A dish that waits nothing and does no CPU work, runs no
+ * program (a fork and an exec alone are a millisecond), nobody follows (its
+ * stage lines go out as they happen) and no fault is injected into; or one
+ * that is only answered (rejected, or cancelled while queued).
  */
 static bool dish_short(const struct ticket *d)
 {
 	if (d->reject)
 		return true;
-	return d->fault == FAULT_NONE && !(d->flags & PROTO_DISH_FOLLOWED) &&
+	return !d->recipe && d->fault == FAULT_NONE && !(d->flags & PROTO_DISH_FOLLOWED) &&
 	       d->prep_ms == 0 && d->cook_ms == 0 && d->season_ms == 0 && d->cpu_work == 0;
 }
 
@@ -268,7 +269,7 @@ void brigade_free(struct brigade **bp)
 	*bp = NULL;
 }
 
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
+int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, const char *chef_name,
 		const struct keys_client *curve, struct brigade **ret)
 {
 	int linger = 0, mandatory = 1;
@@ -306,6 +307,7 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
 			.brigade = BRIGADE_ENDPOINT,
 			.sink = sink,
 			.chef_id = chef_id,
+			.chef_name = chef_name,
 			.curve = curve,
 		};
 

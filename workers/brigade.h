@@ -8,7 +8,8 @@
  * says FREE again only when it has answered all it was given.
  *
  * A station gets one dish at a time, unless dishes are short: a dish that
- * waits nothing, does no CPU work, is not followed and has no fault injected,
+ * waits nothing, does no CPU work, runs no program (ticket.h's recipe), is
+ * not followed and has no fault injected,
  * or one that is only answered (rejected, or cancelled while queued). Short
  * dishes at the head of the queue go in batches: each free station gets its
  * share of the queue (queued / free stations, rounded up, at most
@@ -17,7 +18,7 @@
  * handover each way and one message to kitchend per batch instead of per
  * dish, and no long dish ever waits behind another.
  *
- *	r = brigade_new(ctx, stations, sink, chef_id, curve, &b);  // all stations FREE, or an error
+ *	r = brigade_new(ctx, stations, sink, chef_id, name, curve, &b);  // all stations FREE, or an error
  *	... zmq_poll on brigade_socket(b), then brigade_process(b)
  *	brigade_add(b, &dish); ...                           // queue the dishes of a DISH message,
  *	brigade_hand_out(b);                                 // then hand out what can be
@@ -41,11 +42,13 @@ struct brigade;
 
 /*
  * Bind the inproc ROUTER, start @n stations that push to @sink as @chef_id
- * (with CURVE when @curve is set and @sink is tcp://), and wait until every one is FREE. 0 or -errno (the station's own error
- * when one could not open its sockets, -ETIMEDOUT when one never spoke).
+ * (with CURVE when @curve is set and @sink is tcp://; programs get
+ * @chef_name as KITCHEN_CHEF), and wait until every one is FREE. 0 or -errno
+ * (the station's own error when one could not open its sockets, -ETIMEDOUT
+ * when one never spoke).
  */
 struct keys_client;
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id,
+int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, const char *chef_name,
 		const struct keys_client *curve, struct brigade **ret);
 /* Tell every station to STOP, join it, free the queued dishes. NULL is fine. */
 void brigade_free(struct brigade **b);

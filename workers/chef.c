@@ -12,6 +12,17 @@
  * for tests. See chef --help and chef(8) for the options; a remote chef
  * usually reads them from a file, chef --config (chef_config.h), and speaks
  * CURVE to kitchend's tcp:// endpoints with the keys named there (keys.h).
+ *
+ * Dishes that run a program are cooked from the chef's cookbook
+ * (cookbook.h): the recipes of its --config file and, for a local chef,
+ * the program dishes of kitchend's own file (--kitchen-config). SIGHUP reads
+ * both again: a good pair replaces the cookbook (dishes already taken keep
+ * the recipe they were given); a bad one is logged and the old cookbook
+ * kept. When the dishes the chef cooks change, kitchend must hear them in a
+ * READY, so the session starts over (session_set_skills()) and the dishes
+ * of the old one are aborted, as when a session is lost: kitchend sends
+ * them again. Only the recipes and dishes are read again; the rest of
+ * --config holds until the chef restarts.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +40,8 @@
 
 #include "brigade.h"
 #include "chef_config.h"
+#include "config.h"
+#include "cookbook.h"
 #include "ticket.h"
 #include "session.h"
 #include "fault.h"
@@ -44,6 +57,7 @@
 
 /* Options; 0 and NULL are "not given", then the --config file's value, then the default. */
 static const char *arg_config;
+static const char *arg_kitchen_config;
 static const char *arg_dispatch;
 static const char *arg_sink;
 static unsigned arg_stations;
@@ -57,6 +71,8 @@ static const char *arg_secret_key;
 static struct chef_config *file_config;
 /* KITCHEN_CHEF_FAULTS, read once at start; NULL or empty in production. */
 static struct fault_table *faults;
+/* The recipes now: read at start and on SIGHUP. Each program dish's ticket holds its own reference. */
+static struct cookbook *book;
 
 static void help(void)
 {
@@ -67,7 +83,11 @@ static void help(void)
 	       "STATIONS threads at once, push stage lines and results to its sink.\n"
 	       "\n"
 	       "  --config FILE       read these options from FILE (see chef(8)); options\n"
-	       "                      given beside it win over the file\n"
+	       "                      given beside it win over the file; its recipes and\n"
+	       "                      dishes are read again on SIGHUP\n"
+	       "  --kitchen-config FILE\n"
+	       "                      cook the dishes of kitchend's FILE that run a program\n"
+	       "                      (kitchend gives it to its local chefs); read again on SIGHUP\n"
 	       "  --dispatch EP       kitchend's dispatch endpoint (its ROUTER), required\n"
 	       "  --sink EP           kitchend's sink endpoint (its PULL), required\n"
 	       "  --stations N        dishes cooked at once, 1..256 (default 1)\n"
@@ -81,6 +101,7 @@ static void help(void)
 	       "      --version       show the version\n"
 	       "\n"
 	       "Exits 0 on SIGTERM or SIGINT, 1 on a failure, 2 on a usage error.\n"
+	       "SIGHUP reads the recipes again.\n"
 	       "In tests, " FAULT_ENV " makes chosen dishes crash, hang or fail: see chef(8).\n");
 }
 
@@ -119,6 +140,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_CONFIG = 0x100,
 		ARG_DISPATCH,
 		ARG_HEARTBEAT_MS,
+		ARG_KITCHEN_CONFIG,
 		ARG_LIVENESS,
 		ARG_LOG_LEVEL,
 		ARG_NAME,
@@ -133,6 +155,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "dispatch",     required_argument, NULL, ARG_DISPATCH },
 		{ "heartbeat-ms", required_argument, NULL, ARG_HEARTBEAT_MS },
 		{ "help",         no_argument,       NULL, 'h' },
+		{ "kitchen-config", required_argument, NULL, ARG_KITCHEN_CONFIG },
 		{ "liveness",     required_argument, NULL, ARG_LIVENESS },
 		{ "log-level",    required_argument, NULL, ARG_LOG_LEVEL },
 		{ "name",         required_argument, NULL, ARG_NAME },
@@ -159,6 +182,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DISPATCH:
 			arg_dispatch = optarg;
+			break;
+		case ARG_KITCHEN_CONFIG:
+			arg_kitchen_config = optarg;
 			break;
 		case ARG_SECRET_KEY:
 			arg_secret_key = optarg;
@@ -227,7 +253,7 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
-/* Block SIGTERM and SIGINT (threads started later inherit it) and read them from a signalfd. */
+/* Block SIGTERM, SIGINT and SIGHUP (threads started later inherit it) and read them from a signalfd. */
 static int signals_open(int *ret_fd)
 {
 	sigset_t mask;
@@ -237,6 +263,7 @@ static int signals_open(int *ret_fd)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
 		return -EINVAL;
 	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -256,6 +283,24 @@ static int make_chef_id(const char *name, char *buf, size_t size)
 		rnd = (uint32_t) (now_ms() ^ ((uint64_t) getpid() << 16) ^ wall_ms());
 	n = snprintf(buf, size, "%s.%d.%08x", name, (int) getpid(), (unsigned) rnd);
 	return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* A program dish gets its recipe and a hold on the cookbook it is in; a dish
+ * with neither a recipe nor ingredients, the reason it cannot be cooked. */
+static void give_recipe(struct ticket *d)
+{
+	const struct recipe *rc;
+
+	if (d->reject)
+		return;
+	rc = cookbook_find(book, d->name);
+	if (rc) {
+		d->book = cookbook_ref(book);
+		d->recipe = rc;
+	} else if (d->n_ingredients == 0) {
+		snprintf(d->why, sizeof(d->why), "chef %s has no recipe for %s", arg_name, d->name);
+		d->reject = d->why;
+	}
 }
 
 static void take_dishes(struct brigade *b, const struct proto_msg *m)
@@ -278,6 +323,7 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 		}
 		id = d->id;
 		d->fault = fault_table_find(faults, d->name);
+		give_recipe(d);
 		r = brigade_add(b, &d);
 		if (r < 0)
 			log_warning_errno(r, "Dropping dish %llu: %zu dishes wait already: %m",
@@ -348,6 +394,36 @@ static void from_kitchend(struct brigade *b, struct session *d, struct proto_msg
 	}
 }
 
+/* Read --config's recipes and --kitchen-config's program dishes into a new
+ * cookbook. 0 or -errno, logged. */
+static int cookbook_load(struct cookbook **ret)
+{
+	struct kitchen_config *menu = NULL;
+	struct chef_config *file = NULL;
+	char err[512];
+	int r;
+
+	if (arg_config) {
+		r = chef_config_load(arg_config, &file, err, sizeof(err));
+		if (r < 0)
+			return log_error_errno(r, "Failed to read the recipes of --config: %s", err);
+	}
+	if (arg_kitchen_config) {
+		r = config_load(arg_kitchen_config, &menu, err, sizeof(err));
+		if (r < 0) {
+			chef_config_free(&file);
+			return log_error_errno(r, "Failed to read the menu of --kitchen-config: %s",
+					       err);
+		}
+	}
+	r = cookbook_new(&file, &menu, ret, err, sizeof(err));
+	if (r == -EINVAL)
+		return log_error_errno(r, "Bad recipe: %s", err);
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the cookbook: %m");
+	return 0;
+}
+
 /* kitchend will send every dish of the lost session again, to whom it likes. */
 static void abort_session(struct brigade *b)
 {
@@ -358,6 +434,29 @@ static void abort_session(struct brigade *b)
 	if (cooking + queued > 0)
 		log_warning("Aborting the %u dishes cooking and %zu waiting of the lost session: "
 			    "kitchend sends them again", cooking, queued);
+}
+
+/* SIGHUP: a new cookbook, and a new session when the chef's skills changed. */
+static void reload(struct brigade *b, struct session *d)
+{
+	struct cookbook *fresh = NULL;
+
+	if (cookbook_load(&fresh) < 0) {
+		log_warning("Keeping the %zu recipes the chef has", cookbook_size(book));
+		return;
+	}
+	cookbook_unref(&book);
+	book = fresh;
+	log_info("Read the recipes again: %zu recipes", cookbook_size(book));
+	switch (session_set_skills(d, cookbook_skills(book), now_ms())) {
+	case 1:
+		abort_session(b);
+		break;
+	case 0:
+		break;
+	default:
+		log_error("Out of memory saying the new dishes, ignoring");
+	}
 }
 
 static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg *m)
@@ -381,7 +480,11 @@ static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg 
 		if (items[0].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+			if (read(sfd, &si, sizeof(si)) != (ssize_t) sizeof(si))
+				;  /* taken already: nothing to do */
+			else if (si.ssi_signo == SIGHUP)
+				reload(b, d);
+			else {
 				log_info("Got %s, stopping", strsignal((int) si.ssi_signo));
 				return 0;
 			}
@@ -475,7 +578,11 @@ static int run(void)
 		goto finish;
 	}
 
-	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, secured, &b);
+	r = cookbook_load(&book);
+	if (r < 0)
+		goto finish;
+
+	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, arg_name, secured, &b);
 	if (r < 0) {
 		log_error_errno(r, "Failed to start %u stations pushing to '%s': %m", arg_stations, arg_sink);
 		goto finish;
@@ -491,6 +598,7 @@ static int run(void)
 			.heartbeat_ms = arg_heartbeat_ms,
 			.liveness = arg_liveness,
 			.curve = secured,
+			.skills = cookbook_skills(book),
 		}, &d);
 	if (r < 0) {
 		log_error_errno(r, "Failed to allocate: %m");
@@ -501,8 +609,9 @@ static int run(void)
 		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
 		goto finish;
 	}
-	log_info("Chef %s ready with %u station%s, dispatch %s, sink %s%s%s",
-		 chef_id, arg_stations, arg_stations == 1 ? "" : "s", arg_dispatch, arg_sink,
+	log_info("Chef %s ready with %u station%s and %zu recipe%s, dispatch %s, sink %s%s%s",
+		 chef_id, arg_stations, arg_stations == 1 ? "" : "s", cookbook_size(book),
+		 cookbook_size(book) == 1 ? "" : "s", arg_dispatch, arg_sink,
 		 secured ? ", CURVE public key " : "", secured ? curve.pair.public_key : "");
 
 	r = loop(sfd, b, d, m);
@@ -511,6 +620,7 @@ finish:
 	/* Reverse order: the session, then the stations, then the context. */
 	session_free(&d);
 	brigade_free(&b);
+	cookbook_unref(&book);
 	if (ctx)
 		zmq_ctx_term(ctx);
 	proto_msg_free(&m);

@@ -21,6 +21,7 @@ struct session {
 	char *chef_id;
 	char *name;
 	char *host;
+	char *skills;
 	unsigned stations;
 	uint64_t heartbeat_ms;
 	unsigned liveness;
@@ -56,6 +57,7 @@ int session_new(const struct session_config *cfg, struct session **ret)
 		.chef_id = strdup(cfg->chef_id),
 		.name = strdup(cfg->name),
 		.host = strdup(cfg->host),
+		.skills = strdup(cfg->skills ? cfg->skills : PROTO_SKILL_ANY),
 		.stations = cfg->stations,
 		.heartbeat_ms = cfg->heartbeat_ms,
 		.liveness = cfg->liveness,
@@ -65,7 +67,7 @@ int session_new(const struct session_config *cfg, struct session **ret)
 		d->curve = *cfg->curve;
 		d->secured = true;
 	}
-	if (!d->endpoint || !d->chef_id || !d->name || !d->host) {
+	if (!d->endpoint || !d->chef_id || !d->name || !d->host || !d->skills) {
 		session_free(&d);
 		return -ENOMEM;
 	}
@@ -86,6 +88,7 @@ void session_free(struct session **dp)
 	free(d->chef_id);
 	free(d->name);
 	free(d->host);
+	free(d->skills);
 	explicit_bzero(&d->curve, sizeof(d->curve));
 	free(d);
 	*dp = NULL;
@@ -105,7 +108,7 @@ static void send_ready(struct session *d)
 	proto_out_u64(&o, (uint64_t) getpid());
 	proto_out_u64(&o, d->stations);
 	proto_out_u64(&o, credit);
-	proto_out_str(&o, PROTO_SKILL_ANY);  /* skills */
+	proto_out_str(&o, d->skills);
 	r = proto_out_end(&o, ZMQ_DONTWAIT);
 	if (r < 0)
 		/* The session runs out without an answer and the next one says READY again. */
@@ -228,6 +231,27 @@ enum session_event session_tick(struct session *d, uint64_t now, unsigned busy)
 		d->next_heartbeat = now + d->heartbeat_ms;
 	}
 	return SESSION_NOTHING;
+}
+
+int session_set_skills(struct session *d, const char *skills, uint64_t now)
+{
+	char *copy;
+
+	if (strcmp(d->skills, skills) == 0)
+		return 0;
+	copy = strdup(skills);
+	if (!copy)
+		return -ENOMEM;
+	free(d->skills);
+	d->skills = copy;
+	if (!d->sock)
+		return 0;  /* the next READY says them */
+	log_info("The dishes this chef cooks changed: starting a new session with kitchend at %s",
+		 d->endpoint);
+	zmq_close(d->sock);
+	d->sock = NULL;
+	d->reconnect_at = now;
+	return 1;
 }
 
 uint64_t session_malformed(const struct session *d)

@@ -2,7 +2,8 @@
  * session — the chef's DEALER to kitchend: READY, heartbeats, reconnects.
  *
  * One session is one DEALER socket, its routing id the chef_id, that starts
- * with READY name host pid stations credit; the credit is always every
+ * with READY name host pid stations credit skills (the dishes the chef
+ * cooks, cookbook.h; PROTO_SKILL_ANY when not set); the credit is always every
  * station plus SESSION_WINDOW dishes that may wait here for a station
  * (kitchend uses the window only for dishes short enough, design brief
  * decision 1), because a session starts with nothing cooking. Both sides send
@@ -53,6 +54,7 @@ struct session_config {
 	uint64_t heartbeat_ms;
 	unsigned liveness;
 	const struct keys_client *curve;  /* CURVE for a tcp:// endpoint, or NULL; copied */
+	const char *skills;        /* READY's skills, copied; NULL: PROTO_SKILL_ANY */
 };
 
 /* How long a reconnect waits for busy stations beyond the back-off. */
@@ -94,6 +96,16 @@ int session_recv(struct session *d, struct proto_msg *m, uint64_t now);
  * Logs what it does.
  */
 enum session_event session_tick(struct session *d, uint64_t now, unsigned busy);
+
+/*
+ * Say @skills in every READY from now on. kitchend hears skills only in a
+ * READY, and a READY starts a new session: when @skills differ from those
+ * said, the session ends at once, as a lost one does but without the
+ * back-off, and the caller must abort every dish as for SESSION_LOST (the
+ * next session_tick() reconnects once no station is busy). 1 when it ended
+ * the session, 0 when the skills are the same, -ENOMEM.
+ */
+int session_set_skills(struct session *d, const char *skills, uint64_t now);
 
 /* Malformed messages received so far. */
 uint64_t session_malformed(const struct session *d);

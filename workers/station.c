@@ -11,11 +11,13 @@
 #include <zmq.h>
 
 #include "ticket.h"
+#include "cookbook.h"
 #include "fault.h"
 #include "keys.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proto.h"
+#include "recipe.h"
 #include "util.h"
 
 /* Digest rounds between two looks at the DEALER: well under a millisecond. */
@@ -39,6 +41,7 @@ struct answer {
 	const char *outcome;   /* PROTO_OUTCOME_SERVED or _FAILED; NULL while not cooked */
 	const char *reason;    /* static text of a "failed" one, items ""; else NULL and */
 	size_t result, items;  /* where its texts start in the station's text */
+	struct recipe_run *run;  /* a program dish's run: its output is the result, raw */
 };
 
 struct station {
@@ -47,6 +50,7 @@ struct station {
 	char *brigade;
 	char *sink;
 	char *chef_id;
+	char *chef_name;       /* KITCHEN_CHEF of a program */
 	struct keys_client curve;
 	bool secured;          /* curve is set */
 	void *pipe;            /* DEALER to the brigade */
@@ -66,8 +70,10 @@ struct station {
 /* Free the batch's dishes and forget their answers. */
 static void batch_clear(struct station *st)
 {
-	for (size_t i = 0; i < st->n_batch; i++)
+	for (size_t i = 0; i < st->n_batch; i++) {
+		recipe_free(&st->answers[i].run);  /* kills and reaps a program still running (STOP) */
 		ticket_free(&st->batch[i]);
+	}
 	st->n_batch = 0;
 	st->dish = NULL;
 	st->text_len = 0;
@@ -86,6 +92,7 @@ static void station_free(struct station **s)
 	free((*s)->brigade);
 	free((*s)->sink);
 	free((*s)->chef_id);
+	free((*s)->chef_name);
 	explicit_bzero(&(*s)->curve, sizeof((*s)->curve));
 	free(*s);
 	*s = NULL;
@@ -309,16 +316,13 @@ static enum interrupt station_cpu(struct station *st, const char *ingredient, ui
 	return GO_ON;
 }
 
-/* A stage line, sent as PROGRESS when someone follows the dish. */
-static void stage(struct station *st, enum pipeline_stage s, const char *name)
+/* A line of text, sent as PROGRESS when someone follows the dish. */
+static void stage_text(struct station *st, const char *text)
 {
-	char text[PIPELINE_TEXT_MAX];
 	struct proto_out o;
 	int r;
 
 	if (!(st->dish->flags & PROTO_DISH_FOLLOWED))
-		return;
-	if (pipeline_text(s, name, text, sizeof(text)) < 0)
 		return;
 	proto_out_begin(&o, st->push, PROTO_PROGRESS);
 	proto_out_str(&o, st->chef_id);
@@ -333,7 +337,20 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
 				st->index, (unsigned long long) st->dish->id);
 }
 
-/* Answer the dish being cooked "failed" with the static @reason. */
+/* A stage of the simulated pipeline. */
+static void stage(struct station *st, enum pipeline_stage s, const char *name)
+{
+	char text[PIPELINE_TEXT_MAX];
+
+	if (!(st->dish->flags & PROTO_DISH_FOLLOWED))
+		return;
+	if (pipeline_text(s, name, text, sizeof(text)) < 0)
+		return;
+	stage_text(st, text);
+}
+
+/* Answer the dish being cooked "failed" with @reason: static text, or its
+ * run's (which lives until batch_clear()). */
 static enum interrupt answer_failed(struct station *st, const char *reason)
 {
 	st->answers[st->cooking].outcome = PROTO_OUTCOME_FAILED;
@@ -370,6 +387,13 @@ static int result_try(struct station *st)
 			proto_out_str(&o, a->outcome);
 			proto_out_str(&o, "");
 			proto_out_str(&o, a->reason);
+		} else if (a->run) {
+			struct recipe_result res;
+
+			recipe_result(a->run, &res);
+			proto_out_str(&o, a->outcome);
+			proto_out_str(&o, "");
+			proto_out_mem(&o, res.output, res.output_len);
 		} else {
 			proto_out_str(&o, a->outcome);
 			proto_out_str(&o, st->text + a->items);
@@ -467,7 +491,82 @@ static enum interrupt inject_fault(struct station *st)
 	return GO_ON;
 }
 
-/* Cook st->dish through the pipeline and note its answer. */
+/* A program's stderr line: a stage line for whoever follows the dish. */
+static void program_stage(void *userdata, const char *line)
+{
+	stage_text(userdata, line);
+}
+
+/*
+ * Run st->dish's recipe, polling its fds and the DEALER together: a CANCEL
+ * ends the program's group (TERM, then KILL after the grace) and the run
+ * goes on until it is gone; a STOP kills it at once (batch_clear()). The
+ * DEALER is a zmq socket in the zmq_poll, so its edge-triggered ZMQ_FD is
+ * zmq's business; it is drained once first, for what came before the poll.
+ */
+static enum interrupt cook_program(struct station *st)
+{
+	const struct ticket *d = st->dish;
+	struct answer *a = &st->answers[st->cooking];
+	struct recipe_dish rd = {
+		.order = 0,  /* a DISH does not say its order */
+		.dish = d->id,
+		.attempt = d->attempt,
+		.chef = st->chef_name,
+		.input = d->input,
+		.input_len = d->input_len,
+	};
+	struct recipe_result res;
+	enum interrupt ev;
+	int r;
+
+	log_debug("station %u: running dish %llu attempt %llu, %s: %s", st->index,
+		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name, d->recipe->argv[0]);
+	r = recipe_start(d->recipe, &rd, program_stage, st, &a->run);
+	if (r < 0) {
+		log_error_errno(r, "station %u: failed to start the program of dish %llu: %m", st->index,
+				(unsigned long long) d->id);
+		return answer_failed(st, "chef error: cannot start the program");
+	}
+	ev = pipe_drain(st);
+	for (;;) {
+		zmq_pollitem_t items[RECIPE_POLL_MAX + 1];
+		struct pollfd fds[RECIPE_POLL_MAX];
+		size_t n;
+
+		if (ev == STOPPED)
+			return STOPPED;
+		if (ev == CANCELLED)
+			recipe_cancel(a->run);
+		if (recipe_step(a->run) != 0)
+			break;
+		n = recipe_pollfds(a->run, fds);
+		for (size_t i = 0; i < n; i++)
+			items[i] = (zmq_pollitem_t) {
+				.fd = fds[i].fd,
+				.events = (short) (((fds[i].events & POLLIN) ? ZMQ_POLLIN : 0) |
+						   ((fds[i].events & POLLOUT) ? ZMQ_POLLOUT : 0)),
+			};
+		items[n] = (zmq_pollitem_t) { .socket = st->pipe, .events = ZMQ_POLLIN };
+		if (zmq_poll(items, (int) n + 1, recipe_timeout_ms(a->run)) < 0 && errno != EINTR) {
+			log_error_errno(-errno, "station %u: failed to poll: %m", st->index);
+			return STOPPED;
+		}
+		ev = (items[n].revents & ZMQ_POLLIN) ? pipe_drain(st) : GO_ON;
+	}
+
+	recipe_result(a->run, &res);
+	if (res.outcome == RECIPE_SERVED) {
+		a->outcome = PROTO_OUTCOME_SERVED;
+		return GO_ON;
+	}
+	log_debug("station %u: dish %llu attempt %llu failed: %s", st->index, (unsigned long long) d->id,
+		  (unsigned long long) d->attempt, res.reason);
+	/* The reason lives in the run, until batch_clear(). */
+	return answer_failed(st, res.reason);
+}
+
+/* Cook st->dish through the pipeline, or its program, and note its answer. */
 static enum interrupt cook(struct station *st)
 {
 	const struct ticket *d = st->dish;
@@ -484,6 +583,8 @@ static enum interrupt cook(struct station *st)
 	}
 	if (d->fault != FAULT_NONE)
 		return inject_fault(st);
+	if (d->recipe)
+		return cook_program(st);
 	log_debug("station %u: cooking dish %llu attempt %llu, %s", st->index,
 		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name);
 
@@ -670,11 +771,12 @@ int station_start(const struct station_args *args, pthread_t *ret_thread)
 	st->brigade = strdup(args->brigade);
 	st->sink = strdup(args->sink);
 	st->chef_id = strdup(args->chef_id);
+	st->chef_name = strdup(args->chef_name ? args->chef_name : args->chef_id);
 	if (args->curve) {
 		st->curve = *args->curve;
 		st->secured = true;
 	}
-	if (!st->brigade || !st->sink || !st->chef_id) {
+	if (!st->brigade || !st->sink || !st->chef_id || !st->chef_name) {
 		station_free(&st);
 		return -ENOMEM;
 	}

@@ -43,6 +43,19 @@
  * the session with kitchend is lost: it CANCELs every dish and waits for
  * FREE from each station before the chef announces all of them again.
  *
+ * A dish with a recipe (ticket.h, cookbook.h) runs its program instead
+ * (recipe.h), alone in its batch (brigade.h). The station's wait is then one
+ * zmq_poll over the DEALER and the run's fds (recipe_pollfds()), with the
+ * run's deadline as the time-out, and recipe_step() after each wake: a
+ * CANCEL calls recipe_cancel() (the program's group gets SIGTERM, then
+ * SIGKILL after COOKBOOK_GRACE_MS) and the poll goes on until the group is
+ * gone; a STOP frees the run, which kills it at once. For a followed dish
+ * each stderr line goes out as PROGRESS. Exit 0 answers "served" with the
+ * program's stdout, raw, as the result (items ""); anything else "failed"
+ * with the run's reason ("exit 3: <last stderr line>", "killed by SIGSEGV",
+ * "timed out after N ms"). The program's environment has KITCHEN_CHEF, the
+ * chef's name; KITCHEN_ORDER is 0, since a DISH does not say its order.
+ *
  * A dish marked with a fault (fault.h, for tests only) is not cooked: the
  * station crashes the process, hangs until STOP, or answers "failed".
  */
@@ -75,6 +88,7 @@ struct station_args {
 	const char *brigade;       /* inproc endpoint of the brigade's ROUTER */
 	const char *sink;          /* kitchend's sink endpoint */
 	const char *chef_id;
+	const char *chef_name;     /* the chef's --name, for programs; NULL: chef_id */
 	const struct keys_client *curve;  /* CURVE for a tcp:// sink, or NULL */
 };
 

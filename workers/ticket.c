@@ -1,5 +1,6 @@
 #include "ticket.h"
 
+#include "cookbook.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ enum {
 	F_COOK_MS,
 	F_SEASON_MS,
 	F_CPU_WORK,
+	F_INPUT,
 };
 
 static bool name_valid(const char *s, size_t len)
@@ -29,6 +31,8 @@ static const char *split_ingredients(struct ticket *d, size_t len)
 	char *p = d->text;
 	char *end = d->text + len;
 
+	if (len == 0)
+		return NULL;  /* none: a dish that runs a program */
 	if (!proto_text_valid(d->text, len, true))
 		return "malformed dish: bad ingredients";
 	for (;;) {
@@ -49,7 +53,7 @@ static const char *split_ingredients(struct ticket *d, size_t len)
 
 int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 {
-	const struct proto_field *name, *ingredients, *token = &m->fields[0];
+	const struct proto_field *name, *ingredients, *input, *token = &m->fields[0];
 	uint64_t id, attempt;
 	struct ticket *d;
 
@@ -59,9 +63,15 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 		return -EINVAL;
 
 	ingredients = &m->fields[proto_group_field(m, g, F_INGREDIENTS)];
-	d = calloc(1, sizeof(*d) + ingredients->len + 1);
+	input = &m->fields[proto_group_field(m, g, F_INPUT)];
+	d = calloc(1, sizeof(*d) + ingredients->len + 1 + input->len + 1);
 	if (!d)
 		return -ENOMEM;
+	/* After the ingredients and their NUL; NUL-terminated too, for nobody's harm. */
+	d->input = d->text + ingredients->len + 1;
+	if (input->len > 0)
+		memcpy(d->text + ingredients->len + 1, input->data, input->len);
+	d->input_len = input->len;
 	d->id = id;
 	d->attempt = attempt;
 	memcpy(d->token, token->data, PROTO_TOKEN_LEN);
@@ -91,7 +101,8 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 	}
 	memcpy(d->name, name->data, name->len);
 
-	memcpy(d->text, ingredients->data, ingredients->len);
+	if (ingredients->len > 0)
+		memcpy(d->text, ingredients->data, ingredients->len);
 	d->reject = split_ingredients(d, ingredients->len);
 	if (d->reject)
 		d->n_ingredients = 0;
@@ -100,8 +111,9 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 
 void ticket_free(struct ticket **d)
 {
-	if (!d)
+	if (!d || !*d)
 		return;
+	cookbook_unref(&(*d)->book);
 	free(*d);
 	*d = NULL;
 }

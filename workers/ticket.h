@@ -2,9 +2,12 @@
  * ticket — one dish as a chef holds it: a DISH group from kitchend, checked
  * (kitchend's own record of a dish is struct dish, daemon/order.h).
  *
- * kitchend sends dishes in DISH messages: the session's token, then 9
+ * kitchend sends dishes in DISH messages: the session's token, then 10
  * fields a group: dish_id attempt flags name ingredients prep_ms cook_ms
- * season_ms cpu_work (proto.h). The token goes back with the dish's
+ * season_ms cpu_work input (proto.h). The input is bytes (NULs and all): the
+ * ticket keeps its own copy, in the same allocation as the ticket. An empty
+ * ingredients field is a dish with none (one that runs a program, or one
+ * the chef has no recipe for). The token goes back with the dish's
  * PROGRESS and RESULT. ticket_from_group() turns one group into a struct ticket that the
  * caller owns; the main thread queues it in a ticket_queue, then moves it to
  * one station, which frees it when it is done with it.
@@ -14,6 +17,12 @@
  * gives a dish, with @reject set to a short reason: the station answers it
  * with a "failed" RESULT without cooking, so kitchend gets its credit back and
  * the failure is visible to whoever ordered it.
+ *
+ * The chef's main thread looks the name up in its cookbook (cookbook.h)
+ * before a station sees the ticket: a dish with a recipe gets @recipe and a
+ * reference to the cookbook it is in (@book, dropped by ticket_free()); a
+ * dish with neither a recipe nor ingredients gets a reject of its own words
+ * in @why.
  */
 #pragma once
 
@@ -24,6 +33,11 @@
 #include "proto.h"
 
 #define TICKET_MAX_INGREDIENTS 64
+/* "chef NAME has no recipe for DISH" and the like. */
+#define TICKET_WHY_MAX (2 * PROTO_MAX_NAME + 64)
+
+struct cookbook;
+struct recipe;
 
 struct ticket {
 	uint64_t id;
@@ -33,14 +47,19 @@ struct ticket {
 	uint64_t cook_ms;
 	uint64_t season_ms;
 	uint64_t cpu_work;
-	const char *reject;        /* static text, or NULL for a good dish */
+	const char *reject;        /* static text or @why, or NULL for a good dish */
 	char token[PROTO_TOKEN_LEN + 1];  /* the session's, for its PROGRESS and RESULT */
 	enum fault_kind fault;     /* for tests (fault.h); FAULT_NONE from ticket_from_group() */
 	char name[PROTO_MAX_NAME + 1];
 	size_t n_ingredients;
 	const char *ingredients[TICKET_MAX_INGREDIENTS];  /* point into text[] */
+	const void *input;         /* input_len bytes in text[], after the ingredients */
+	size_t input_len;
+	struct cookbook *book;     /* a reference, with @recipe; NULL for a simulated dish */
+	const struct recipe *recipe;
+	char why[TICKET_WHY_MAX];
 	struct ticket *next;         /* in a ticket_queue */
-	char text[];               /* the ingredients field, split at '\n' */
+	char text[];               /* the ingredients field, split at '\n'; then the input */
 };
 
 /*

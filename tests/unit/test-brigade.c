@@ -10,14 +10,22 @@
  * the test chooses: the cancelled dish is answered "failed" "cancelled" and
  * the rest of its batch "served"; once every dish of a batch is cancelled
  * the station lets it go.
+ *
+ * Program dishes run real programs (/bin/echo, /bin/sh, sleep, head): each
+ * goes alone; stdout is the result, raw; a failure says its exit and last
+ * stderr line; a CANCEL ends a sleeping program's group within the grace;
+ * output beyond max_output is cut with the note; a followed dish's stderr
+ * lines come as PROGRESS.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "brigade.h"
+#include "recipe.h"
 #include "ticket.h"
 #include "proto.h"
 #include "station.h"
@@ -36,7 +44,10 @@ static void *sink;
 static struct proto_msg *msg;
 static unsigned answered[MAX_ID];   /* groups seen per dish id */
 static char outcome[MAX_ID][8];     /* the last group's outcome and result */
-static char result[MAX_ID][64];
+static char result[MAX_ID][64];     /* its first bytes, raw, NUL-terminated */
+static size_t result_len[MAX_ID];   /* and its whole length */
+static unsigned progress[MAX_ID];   /* PROGRESS lines seen per dish id */
+static char last_progress[MAX_ID][64];
 
 /* The session token the dishes come with, and their results go back with. */
 #define TOKEN "feedfacefeedfacefeedfacefeedface"
@@ -90,8 +101,15 @@ static int read_sink(int timeout_ms, size_t *sizes, size_t max, size_t *n_sizes)
 		timeout_ms = 0;
 		if (proto_recv(sink, 0, msg, ZMQ_DONTWAIT) < 0)
 			return -1;
-		if (msg->cmd == PROTO_PROGRESS)
+		if (msg->cmd == PROTO_PROGRESS) {
+			uint64_t id;
+
+			if (proto_u64(msg, 2, &id) == 0 && id < MAX_ID) {
+				progress[id]++;
+				proto_str(msg, 4, last_progress[id], sizeof(last_progress[id]));
+			}
 			continue;
+		}
 		if (msg->cmd != PROTO_RESULT || !proto_field_is(msg, 0, CHEF_ID) || !proto_field_is(msg, 1, TOKEN))
 			return -1;
 		if (sizes && *n_sizes < max)
@@ -99,11 +117,18 @@ static int read_sink(int timeout_ms, size_t *sizes, size_t max, size_t *n_sizes)
 		for (size_t g = 0; g < proto_groups(msg); g++) {
 			size_t f = proto_group_field(msg, g, 0);
 			uint64_t id, attempt;
+			size_t n_copy;
+
+			const struct proto_field *res = &msg->fields[f + 4];
 
 			if (proto_u64(msg, f, &id) < 0 || id >= MAX_ID || proto_u64(msg, f + 1, &attempt) < 0 ||
-			    attempt != 1 || proto_str(msg, f + 2, outcome[id], sizeof(outcome[id])) < 0 ||
-			    proto_str(msg, f + 4, result[id], sizeof(result[id])) < 0)
+			    attempt != 1 || proto_str(msg, f + 2, outcome[id], sizeof(outcome[id])) < 0)
 				return -1;
+			/* Raw bytes: a program's stdout. */
+			result_len[id] = res->len;
+			n_copy = res->len < sizeof(result[id]) ? res->len : sizeof(result[id]) - 1;
+			memcpy(result[id], res->data, n_copy);
+			result[id][n_copy] = '\0';
 			answered[id]++;
 		}
 		n++;
@@ -153,13 +178,14 @@ static int setup(unsigned stations, struct brigade **b)
 	int hwm = 1;
 
 	memset(answered, 0, sizeof(answered));
+	memset(progress, 0, sizeof(progress));
 	ctx = zmq_ctx_new();
 	msg = proto_msg_new();
 	sink = zmq_socket(ctx, ZMQ_PULL);
 	if (!ctx || !msg || !sink || zmq_setsockopt(sink, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_bind(sink, SINK) < 0)
 		return -1;
-	return brigade_new(ctx, stations, SINK, CHEF_ID, NULL, b);
+	return brigade_new(ctx, stations, SINK, CHEF_ID, "test-chef", NULL, b);
 }
 
 static void teardown(struct brigade **b)
@@ -376,12 +402,177 @@ static int test_abort_lets_batch_go(void)
 	return 0;
 }
 
+/* A program dish: no ingredients, @input, the recipe @rc (static, no cookbook). */
+static struct ticket *make_program(uint64_t id, const struct recipe *rc, const char *input)
+{
+	size_t len = strlen(input);
+	struct ticket *d = calloc(1, sizeof(*d) + 1 + len + 1);
+
+	if (!d)
+		abort();
+	d->id = id;
+	d->attempt = 1;
+	memcpy(d->token, TOKEN, PROTO_TOKEN_LEN);
+	snprintf(d->name, sizeof(d->name), "Program");
+	memcpy(d->text + 1, input, len);
+	d->input = d->text + 1;
+	d->input_len = len;
+	d->recipe = rc;
+	return d;
+}
+
+static const char *const echo_argv[] = { "/bin/echo", "{input}", NULL };
+static const struct recipe echo = { .argv = echo_argv, .dir = "/" };
+/* An input that starts with '-' needs the "--" before it. */
+static const char *const printf_argv[] = { "printf", "--", "%s\\n", "{input}", NULL };
+static const struct recipe print = { .argv = printf_argv, .dir = "/" };
+
+static int test_program_served_alone(void)
+{
+	size_t sizes[8], n_sizes = 0;
+	struct brigade *b;
+
+	CHECK(setup(1, &b) == 0);
+	CHECK(add_tea(b, 1) == 0);
+	CHECK(add(b, make_program(2, &echo, "hello")) == 0);
+	CHECK(add_tea(b, 3) == 0);
+	CHECK(add_tea(b, 4) == 0);
+	CHECK(add(b, make_program(5, &print, "-n looks like an option\tand a tab")) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, 1, 5, sizes, ELEMENTSOF(sizes), &n_sizes) == 0);
+	/* [1] [2] [3 4] [5]: a program goes alone, short dishes after it together. */
+	CHECK(n_sizes == 4);
+	CHECK(sizes[0] == 1 && sizes[1] == 1 && sizes[2] == 2 && sizes[3] == 1);
+	CHECK(strcmp(outcome[2], "served") == 0 && strcmp(result[2], "hello\n") == 0);
+	CHECK(result_len[2] == 6);
+	CHECK(strcmp(outcome[5], "served") == 0);
+	CHECK(strcmp(result[5], "-n looks like an option\tand a tab\n") == 0);
+	CHECK(strcmp(result[3], "Served Tea") == 0);
+	CHECK(wait_free(b, 1, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_program_fails(void)
+{
+	static const char *const fail_argv[] = {
+		"/bin/sh", "-c", "echo first >&2; echo no such file >&2; exit 3", NULL
+	};
+	static const char *const segv_argv[] = { "/bin/sh", "-c", "kill -SEGV $$", NULL };
+	static const char *const slow_argv[] = { "/bin/sleep", "5", NULL };
+	static const char *const missing_argv[] = { "/nonexistent/program", NULL };
+	const struct recipe fail = { .argv = fail_argv, .dir = "/" };
+	const struct recipe segv = { .argv = segv_argv, .dir = "/" };
+	const struct recipe slow = { .argv = slow_argv, .dir = "/", .timeout_ms = 200 };
+	const struct recipe missing = { .argv = missing_argv, .dir = "/" };
+	struct brigade *b;
+
+	CHECK(setup(2, &b) == 0);
+	CHECK(add(b, make_program(1, &fail, "")) == 0);
+	CHECK(add(b, make_program(2, &segv, "")) == 0);
+	CHECK(add(b, make_program(3, &slow, "")) == 0);
+	CHECK(add(b, make_program(4, &missing, "")) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, 1, 4, NULL, 0, NULL) == 0);
+	CHECK(strcmp(outcome[1], "failed") == 0 && strcmp(result[1], "exit 3: no such file") == 0);
+	CHECK(strcmp(outcome[2], "failed") == 0 && strncmp(result[2], "killed by SIGSEGV", 17) == 0);
+	CHECK(strcmp(outcome[3], "failed") == 0 && strcmp(result[3], "timed out after 200 ms") == 0);
+	CHECK(strcmp(outcome[4], "failed") == 0 && strncmp(result[4], "cannot run", 10) == 0);
+	CHECK(wait_free(b, 2, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_program_cancel(void)
+{
+	/* The shell ignores TERM: the group gets KILL after the grace. */
+	static const char *const hang_argv[] = {
+		"/bin/sh", "-c", "trap '' TERM; sleep 30 & sleep 30; wait", NULL
+	};
+	static const char *const sleep_argv[] = { "/bin/sleep", "30", NULL };
+	const struct recipe hang = { .argv = hang_argv, .dir = "/", .grace_ms = 300 };
+	const struct recipe nap = { .argv = sleep_argv, .dir = "/" };
+	struct brigade *b;
+	uint64_t t0;
+
+	CHECK(setup(2, &b) == 0);
+	CHECK(add(b, make_program(1, &hang, "")) == 0);
+	CHECK(add(b, make_program(2, &nap, "")) == 0);
+	brigade_hand_out(b);
+	CHECK(brigade_busy(b) == 2);
+	/* Let both start. */
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == -ETIMEDOUT || true);
+	t0 = now_ms();
+	CHECK(brigade_cancel(b, 1, 1) == 1);
+	CHECK(brigade_cancel(b, 2, 1) == 1);
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
+	CHECK(now_ms() - t0 < 3000);
+	CHECK(strcmp(outcome[1], "failed") == 0 && strcmp(result[1], STATION_CANCELLED) == 0);
+	CHECK(strcmp(outcome[2], "failed") == 0 && strcmp(result[2], STATION_CANCELLED) == 0);
+	CHECK(wait_free(b, 2, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_program_output_cut(void)
+{
+	static const char *const big_argv[] = {
+		"/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x", NULL
+	};
+	const struct recipe cut = { .argv = big_argv, .dir = "/", .max_output = 1000 };
+	const struct recipe whole = { .argv = big_argv, .dir = "/", .max_output = 1 << 20 };
+	char note[64];
+	struct brigade *b;
+
+	CHECK(setup(1, &b) == 0);
+	CHECK(add(b, make_program(1, &cut, "")) == 0);
+	CHECK(add(b, make_program(2, &whole, "")) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
+	snprintf(note, sizeof(note), RECIPE_CUT_NOTE, (size_t) 1000);
+	CHECK(strcmp(outcome[1], "served") == 0 && result_len[1] == 1000 + strlen(note));
+	CHECK(strcmp(outcome[2], "served") == 0 && result_len[2] == 300000);
+	CHECK(wait_free(b, 1, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_program_followed(void)
+{
+	static const char *const talk_argv[] = {
+		"/bin/sh", "-c", "echo one >&2; echo two >&2; cat", NULL
+	};
+	const struct recipe talk = { .argv = talk_argv, .dir = "/" };
+	struct brigade *b;
+	struct ticket *d;
+
+	CHECK(setup(1, &b) == 0);
+	d = make_program(1, &talk, "in\0put");  /* the NUL ends it here: strlen */
+	d->flags = PROTO_DISH_FOLLOWED;
+	CHECK(add(b, d) == 0);
+	d = make_program(2, &talk, "quiet");
+	CHECK(add(b, d) == 0);
+	brigade_hand_out(b);
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
+	CHECK(strcmp(outcome[1], "served") == 0 && strcmp(result[1], "in") == 0);
+	CHECK(progress[1] == 2 && strcmp(last_progress[1], "two") == 0);
+	CHECK(progress[2] == 0 && strcmp(result[2], "quiet") == 0);
+	CHECK(wait_free(b, 1, 5000));
+	teardown(&b);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "one station: short dishes in batches, answered in order", test_one_station_batches },
 	{ "free stations share the queue", test_free_stations_share },
 	{ "long, followed, faulty dishes go alone", test_long_dishes_alone },
 	{ "CANCEL of a dish in a batch waiting for the sink", test_cancel_in_batch },
 	{ "abort lets a batch go without the sink", test_abort_lets_batch_go },
+	{ "a program dish goes alone, served with its stdout", test_program_served_alone },
+	{ "a program's exit, signal, time-out and absence fail it", test_program_fails },
+	{ "CANCEL ends a program's group, within the grace", test_program_cancel },
+	{ "output beyond max_output is cut with the note", test_program_output_cut },
+	{ "a followed program's stderr lines are PROGRESS", test_program_followed },
 };
 
 int main(void)
