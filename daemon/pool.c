@@ -161,7 +161,7 @@ int pool_set_args(struct pool *p, const struct pool_args *args)
 static int spawn(struct pool *p, struct pool_slot *s)
 {
 	char threads[16], hb[24], liveness[16];
-	const char *argv[] = {
+	const char *argv[24] = {
 		p->args.chef_path,
 		"--name", s->name,
 		"--dispatch", p->args.dispatch,
@@ -170,12 +170,21 @@ static int spawn(struct pool *p, struct pool_slot *s)
 		"--heartbeat-ms", hb,
 		"--liveness", liveness,
 		"--log-level", p->args.log_level,
-		/* CURVE (on tcp endpoints): kitchend's own key pair, which its ZAP handler admits */
-		p->args.curve_key ? "--secret-key" : NULL, p->args.curve_key,
-		"--server-key", p->args.curve_key,
-		NULL,
 	};
+	size_t n = 15;
 	pid_t parent = getpid(), pid;
+
+	if (p->args.curve_key) {
+		/* CURVE (on tcp endpoints): kitchend's own key pair, which its ZAP handler admits */
+		argv[n++] = "--secret-key";
+		argv[n++] = p->args.curve_key;
+		argv[n++] = "--server-key";
+		argv[n++] = p->args.curve_key;
+	}
+	if (p->args.kitchen_config) {
+		argv[n++] = "--kitchen-config";
+		argv[n++] = p->args.kitchen_config;
+	}
 
 	snprintf(threads, sizeof(threads), "%u", p->args.threads);
 	snprintf(hb, sizeof(hb), "%llu", (unsigned long long) p->args.heartbeat_ms);
@@ -185,11 +194,13 @@ static int spawn(struct pool *p, struct pool_slot *s)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		sigset_t none;
+		sigset_t hup;
 
-		/* Only async-signal-safe calls between fork and exec. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Only async-signal-safe calls between fork and exec. A reload's
+		 * SIGHUP waits for the chef's signalfd rather than killing it. */
+		sigemptyset(&hup);
+		sigaddset(&hup, SIGHUP);
+		sigprocmask(SIG_SETMASK, &hup, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(0);
@@ -302,6 +313,13 @@ void pool_kill_absent(struct pool *p, uint64_t now, uint64_t grace_ms,
 		kill(s->pid, SIGKILL);
 		s->absent_since_ms = 0;  /* once: the reaper takes it from here */
 	}
+}
+
+void pool_signal(struct pool *p, int sig)
+{
+	for (size_t i = 0; i < p->n_slots; i++)
+		if (p->slots[i].pid)
+			kill(p->slots[i].pid, sig);
 }
 
 void pool_stop(struct pool *p, int sig)

@@ -2,7 +2,12 @@
  * pool — the local chef processes kitchend spawns and keeps alive.
  *
  * Slot K runs "chef --name chef-K ..." (fork/exec; the child gets
- * PR_SET_PDEATHSIG so it never outlives kitchend). A chef that exits while
+ * PR_SET_PDEATHSIG so it never outlives kitchend), with "--kitchen-config
+ * PATH" when kitchend read a file: the chef cooks that file's program
+ * dishes as the file says (cookbook.h). On a reload kitchend sends every
+ * local chef SIGHUP (pool_signal()), and the chef reads the file again. The
+ * child starts with SIGHUP blocked, so one that comes before the chef has
+ * its signalfd waits for it instead of killing it. A chef that exits while
  * kitchend runs is restarted after a back-off that doubles from 100 ms up to
  * 10 s and resets once a chef has run for 10 s, so a chef that crashes on
  * start does not spin.
@@ -38,6 +43,7 @@ struct pool_args {
 	unsigned liveness;
 	const char *log_level;
 	const char *curve_key;     /* kitchend's key pair file, or NULL: --secret-key and --server-key */
+	const char *kitchen_config;  /* kitchend's configuration file, or NULL: --kitchen-config */
 };
 
 struct pool {
@@ -100,6 +106,9 @@ void pool_chef_joined(struct pool *p, const char *name, pid_t pid);
 void pool_chef_left(struct pool *p, const char *name, pid_t pid, uint64_t now);
 void pool_kill_absent(struct pool *p, uint64_t now, uint64_t grace_ms,
 		      void (*killed)(const struct pool_slot *s, uint64_t absent_ms, void *u), void *u);
+
+/* Send @sig to every running chef (SIGHUP: read the recipes again). */
+void pool_signal(struct pool *p, int sig);
 
 /* Send @sig to every running chef and stop restarting them. */
 void pool_stop(struct pool *p, int sig);

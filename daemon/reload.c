@@ -4,6 +4,7 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a)
 		.liveness = c->heartbeat_liveness,
 		.log_level = c->log_level,
 		.curve_key = c->curve_secret_key,
+		.kitchen_config = c->path,
 	};
 }
 
@@ -115,6 +117,8 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	r = pool_resize(&k->pool, new->chefs_local);
 	if (r < 0)
 		log_error_errno(r, "Failed to change the number of local chefs: %m");
+	/* They read the file's programs again (pool.h). */
+	pool_signal(&k->pool, SIGHUP);
 	orders_set_max_attempts(k->orders, new->dishes_max_attempts);
 	kitchen_retention(new, &retention);
 	store_set_retention(k->store, &retention);
