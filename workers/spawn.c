@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct plan {
 	struct rlimit limit[SPAWN_LIMITS_MAX];
 	int fds[3];    /* the child's stdin, stdout, stderr */
 	int report_fd; /* the exec pipe's write end */
+	pid_t parent;  /* our pid, for the child to tell that we died before its prctl() */
 };
 
 static const char *const step_text[_SPAWN_STEP_MAX] = {
@@ -110,6 +112,11 @@ _Noreturn static void child(const struct plan *p)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
 		child_fail(p, SPAWN_SETUP);
+	/* A chef killed with SIGKILL (or crashed) cannot end its programs: they
+	 * end with it. The signal comes when the forking thread ends; a station
+	 * thread ends only after it has killed its run. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->parent)
+		child_fail(p, SPAWN_SETUP);
 	/* Above 2 first, so that no dup2() below overwrites a pipe still to be moved. */
 	for (int i = 0; i < 3; i++) {
 		fd[i] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, 3);
@@ -192,6 +199,7 @@ int spawn_start(const struct spawn_args *a, struct spawn_child *ret)
 	p.fds[1] = out[1];
 	p.fds[2] = err[1];
 	p.report_fd = rep[1];
+	p.parent = getpid();
 
 	pid = fork();
 	if (pid < 0) {

@@ -10,6 +10,9 @@
  *	  SIGTERM and SIGINT in every thread);
  *	- setsid(): its own session and process group, whose id is its pid, so
  *	  kill(-pid) reaches it and whatever it starts, and no terminal;
+ *	- PR_SET_PDEATHSIG SIGKILL: when the thread that forked it ends (the
+ *	  chef killed or crashed), so does the program (not what it started,
+ *	  which the unit's cgroup ends under systemd);
  *	- puts the pipes on 0, 1 and 2, enters the directory, sets the limits,
  *	  marks every other fd close-on-exec (ours are already, whichever thread
  *	  forks: every fd here is made O_CLOEXEC) and execs.
