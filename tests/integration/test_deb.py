@@ -31,6 +31,7 @@ EXPECTED = [
 	"./usr/sbin/kitchend",
 	"./usr/share/bash-completion/completions/kitchenctl",
 	"./usr/share/doc/kitchen/examples/chef-example.conf",
+	"./usr/share/doc/kitchen/examples/programs.conf",
 	"./usr/share/man/man1/kitchenctl.1.gz",
 	"./usr/share/man/man5/kitchen.conf.5.gz",
 	"./usr/share/man/man8/chef.8.gz",

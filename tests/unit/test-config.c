@@ -23,6 +23,7 @@
 #include "util.h"
 
 static const char *shipped_conf;
+static const char *programs_example;  /* etc/examples/programs.conf */
 static char tmpdir[] = "/tmp/test-config.XXXXXX";
 static char conf_path[PATH_MAX];
 
@@ -720,6 +721,35 @@ static void test_programs(void)
 	config_free(&c);
 }
 
+/* The shipped example: the default menu, then two programs. */
+static void test_programs_example(void)
+{
+	struct kitchen_config *c = NULL, *d = load_defaults();
+	char err[512] = "";
+	int r;
+
+	if (!programs_example) {
+		tap_diag("no etc/examples/programs.conf given");
+		tap_failed = true;
+		config_free(&d);
+		return;
+	}
+	r = config_load(programs_example, &c, err, sizeof(err));
+	if (r < 0)
+		tap_diag("%s", err);
+	EXPECT(r == 0);
+	if (c) {
+		EXPECT(c->n_menu == d->n_menu + 2);
+		for (size_t i = 0; i < d->n_menu && i < c->n_menu; i++)
+			EXPECT_STR(c->menu[i].name, d->menu[i].name);
+		EXPECT(config_find_dish(c, "Prime Check") && config_find_dish(c, "Prime Check")->program);
+		EXPECT(config_find_dish(c, "Fetch") && config_find_dish(c, "Fetch")->program);
+		check_dump_round_trip(c);
+	}
+	config_free(&c);
+	config_free(&d);
+}
+
 static void test_find_dish(void)
 {
 	struct kitchen_config *c = load_defaults();
@@ -1005,6 +1035,7 @@ static const struct {
 	{ "@include relative to the file, errors name it", test_include },
 	{ "config_find_dish is case-insensitive", test_find_dish },
 	{ "menu dishes that run programs, read and dumped", test_programs },
+	{ "etc/examples/programs.conf: the default menu and two programs", test_programs_example },
 	{ "config_dump round-trips", test_dump_round_trip },
 };
 
@@ -1015,6 +1046,7 @@ int main(int argc, char **argv)
 	unsigned failed = 0, k = 0;
 
 	shipped_conf = argc > 1 ? argv[1] : getenv("KITCHEN_CONF");
+	programs_example = argc > 2 ? argv[2] : NULL;
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 99;
