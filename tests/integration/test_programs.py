@@ -17,6 +17,8 @@ test writes, its local chefs run them.
   chef, and served; the killed chef's program does not outlive it;
 - reload: a program dish added to kitchen.conf is cooked after kitchenctl
   reload (the local chefs read the file again and say their new skills).
+
+Skipped (77) with a kitchenctl that has no --input/--output.
 """
 
 import os
@@ -28,7 +30,7 @@ import tempfile
 import time
 
 import harness
-from harness import SCALE, Kitchen, check, check_eq, clean_env, main, note, pids_mentioning, poll
+from harness import SCALE, Kitchen, TestSkip, check, check_eq, clean_env, main, note, pids_mentioning, poll
 
 BIG = 10_000_000
 MIB = 1024 * 1024
@@ -193,6 +195,10 @@ def reload_adds(k, bin_dir):
 
 
 def test():
+	# Until kitchenctl has order --input and --output (issue 12), there is nothing to drive.
+	p = subprocess.run([harness.KITCHENCTL, "--help"], capture_output=True, text=True, env=clean_env())
+	if "--output" not in p.stdout + p.stderr:
+		raise TestSkip("this kitchenctl has no --input/--output yet")
 	bin_dir = tempfile.mkdtemp(prefix="kitchen-programs-", dir="/tmp")
 	try:
 		for name, text in SCRIPTS.items():
