@@ -31,6 +31,7 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_PURGE]     = { "PURGE",     1, 0, 0, false },
 	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false },
 	[PROTO_LIST]      = { "LIST",      7, 0, 0, false },
+	[PROTO_METRICS]   = { "METRICS",   0, 0, 0, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false },
 	[PROTO_READY]     = { "READY",     5, 0, 0, false },
