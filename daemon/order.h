@@ -28,6 +28,7 @@ struct dish {
 	struct menu_item *item;     /* what was ordered: interned name and recipe */
 	struct chef *chef;          /* while cooking */
 	uint32_t index;             /* position in the order */
+	uint32_t since_ms;          /* metrics.h: queued since, or handed at */
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
 	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
@@ -35,6 +36,8 @@ struct dish {
 	bool cancelling;            /* cooking, and its chef was told to stop (recorded cancelled) */
 	bool in_queue;              /* on the queue of orders.c (checked at every push and pop) */
 };
+/* A million queued dishes are 48 MB: a new field takes padding, or says why not. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct dish) == 48, "struct dish grew");
 
 /* Where an order is in its life (orders.h draws it). */
 enum order_phase {
