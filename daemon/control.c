@@ -237,6 +237,12 @@ static unsigned chefs(struct kitchen *k, const struct proto_msg *m)
 	return 1;
 }
 
+static unsigned metrics(struct kitchen *k, const struct proto_msg *m)
+{
+	reports_metrics(k, RID(m));
+	return 1;
+}
+
 static unsigned menu(struct kitchen *k, const struct proto_msg *m)
 {
 	reports_menu(k, RID(m));
@@ -290,6 +296,7 @@ static const struct reader control_reader = {
 		[PROTO_DRAIN] = drain,
 		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
+		[PROTO_METRICS] = metrics,
 		[PROTO_ORDER] = order,
 		[PROTO_PURGE] = book_purge,
 		[PROTO_RELOAD] = reload,
