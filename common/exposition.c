@@ -27,7 +27,7 @@ unsigned expo_bucket(uint64_t us)
 	return i;
 }
 
-const char *const expo_sockets[4] = { "control", "dispatch", "sink", "events" };
+const char *const expo_sockets[EXPO_SOCKETS] = { "control", "dispatch", "sink", "events" };
 _Static_assert(EXPO_MALFORMED_EVENTS - EXPO_MALFORMED_CONTROL + 1 == ELEMENTSOF(expo_sockets),
 	       "one value per socket");
 

@@ -88,7 +88,8 @@ enum expo_value {
 };
 
 /* Label values of the socket label, in the order of EXPO_MALFORMED_*. */
-extern const char *const expo_sockets[4];
+#define EXPO_SOCKETS 4
+extern const char *const expo_sockets[EXPO_SOCKETS];
 
 /* One chef's group of the reply. */
 #define EXPO_CHEF_GROUP 4           /* name host served failed */

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "exposition.h"
 #include "log.h"
 #include "proto.h"
 
@@ -16,7 +17,7 @@
 
 struct malformed {
 	uint64_t count;
-	uint64_t by_socket[4];      /* in the order of exposition.h's expo_sockets */
+	uint64_t by_socket[EXPO_SOCKETS];  /* in the order of exposition.h's expo_sockets */
 	struct log_ratelimit log;
 	struct {
 		char name[PROTO_VERSION_MAX + 1];  /* "" for the slot of every other */

@@ -80,6 +80,7 @@ enum metrics_attempt {
 	METRICS_ATTEMPT_CHEF_LOST,
 	_METRICS_ATTEMPT_MAX,
 };
+_Static_assert(EXPO_ATTEMPTS_CHEF_LOST - EXPO_ATTEMPTS_SERVED + 1 == _METRICS_ATTEMPT_MAX, "one value each");
 
 struct metrics {
 	uint64_t start_ms;              /* monotonic, at metrics_init() */
