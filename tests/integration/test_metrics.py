@@ -13,14 +13,20 @@ served, failed and cancelled dishes, a WAIT and a follower:
   submit-to-served histogram counts every served dish, the queue wait
   histogram every dish handed over, the cooking histogram every attempt a
   chef answered; attempts begun = attempts ended + cooking;
-- the WAIT and the follower are counted while they wait, and not after."""
+- the WAIT and the follower are counted while they wait, and not after;
+- a hostile peer's malformed messages are counted by socket (control,
+  dispatch, sink), adding up to status's malformed."""
 
+import os
 import re
 import shutil
 import subprocess
 import time
 
-from harness import Kitchen, TestSkip, check, check_eq, main, menu, note, poll
+from harness import REPO, Kitchen, TestSkip, check, check_eq, main, menu, note, poll
+
+HOSTILE = os.path.abspath(os.environ.get("HOSTILE")
+			  or os.path.join(REPO, "build", "tests", "integration", "hostile"))
 
 MENU = menu(("Tea", ["Leaves"]), ("Soup", ["Water"]))
 FAULTS = {"KITCHEN_CHEF_FAULTS": "Soup=fail"}
@@ -73,6 +79,24 @@ def histogram_ok(samples, name, j):
 
 def metrics(k):
 	return k.ctl_json("metrics")
+
+
+def malformed_by_socket():
+	check(os.access(HOSTILE, os.X_OK), f"hostile client {HOSTILE} is not built")
+	with Kitchen(chefs={"local": 1}) as k:
+		argv = [HOSTILE, "--control", k.control, "--dispatch", f"ipc://{k.runtime_dir}/dispatch.sock",
+			"--sink", f"ipc://{k.runtime_dir}/sink.sock", "--seconds", "1", "--seed", "13"]
+		note("$ " + " ".join(argv))
+		p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+		check_eq(p.returncode, 0, "hostile's exit status", p.stderr)
+
+		def agree():
+			s1, m, s2 = k.status(), metrics(k), k.status()
+			by_socket = m["kitchen_malformed_messages_total"]
+			return by_socket if s1["malformed"] == s2["malformed"] == sum(by_socket.values()) else None
+		by_socket = poll(agree, 10, "the malformed counts by socket to add up to status's")
+		for socket in ("control", "dispatch", "sink"):
+			check(by_socket[socket] > 0, f"hostile's malformed messages on {socket} are counted", by_socket)
 
 
 def test():
@@ -178,6 +202,8 @@ def test():
 			 (c["served"], c["failed"]), f"{c['chef']}: text and --json")
 	check_eq(sum(c["served"] for c in per_chef), attempts["served"], "the chefs' served add up")
 	check_eq(sum(c["failed"] for c in per_chef), attempts["failed"], "the chefs' failed add up")
+
+	malformed_by_socket()
 
 
 main(test)
