@@ -27,7 +27,8 @@ static int decode(const struct proto_msg *m, struct metrics_reply *ret)
 	size_t first;
 
 	if (m->n_fields < 1 || proto_u64(m, 0, &n) < 0 || n < _EXPO_VALUES || n > m->n_fields - 1 ||
-	    (m->n_fields - 1 - n) % EXPO_CHEF_GROUP != 0 || (m->n_fields - 1 - n) / EXPO_CHEF_GROUP > EXPO_CHEFS_MAX)
+	    (m->n_fields - 1 - n) % EXPO_CHEF_GROUP != 0 ||
+	    (m->n_fields - 1 - n) / EXPO_CHEF_GROUP > EXPO_CHEFS_MAX)
 		return -EBADMSG;
 	for (size_t i = 0; i < _EXPO_VALUES; i++)
 		if (proto_u64(m, 1 + i, &ret->v[i]) < 0)

@@ -27,14 +27,12 @@ unsigned expo_bucket(uint64_t us)
 	return i;
 }
 
-const char *const expo_sockets[EXPO_SOCKETS] = { "control", "dispatch", "sink", "events" };
-_Static_assert(EXPO_MALFORMED_EVENTS - EXPO_MALFORMED_CONTROL + 1 == ELEMENTSOF(expo_sockets),
-	       "one value per socket");
+const char *const expo_sockets[EXPO_SOCKETS + 1] = { "control", "dispatch", "sink", "events", NULL };
+_Static_assert(EXPO_MALFORMED_EVENTS - EXPO_MALFORMED_CONTROL + 1 == EXPO_SOCKETS, "one value per socket");
 
 static const char *const dish_ends[] = { "served", "failed", "cancelled", NULL };
 static const char *const dish_open[] = { "queued", "cooking", NULL };
 static const char *const outcomes[] = { "served", "failed", "cancelled", "timed_out", "chef_lost", NULL };
-static const char *const sockets[] = { "control", "dispatch", "sink", "events", NULL };
 static const char *const waiting[] = { "wait", "follow_order", "follow_all", "follow_chefs", NULL };
 
 const struct expo_family expo_families[] = {
@@ -59,7 +57,7 @@ const struct expo_family expo_families[] = {
 	{ "kitchen_stale_results_total", EXPO_COUNTER,
 	  "Results and stage lines of attempts no longer current, ignored.", EXPO_STALE_RESULTS, NULL, NULL, 0 },
 	{ "kitchen_malformed_messages_total", EXPO_COUNTER,
-	  "Malformed messages dropped, by socket.", EXPO_MALFORMED_CONTROL, "socket", sockets, 0 },
+	  "Malformed messages dropped, by socket.", EXPO_MALFORMED_CONTROL, "socket", expo_sockets, 0 },
 	{ "kitchen_clients_waiting", EXPO_GAUGE,
 	  "Clients waiting on kitchend: WAIT long polls held, order topics followed, "
 	  "subscriptions to every order and to the chefs.",

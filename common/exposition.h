@@ -87,9 +87,9 @@ enum expo_value {
 	_EXPO_VALUES = EXPO_COMMIT_SECONDS + EXPO_HIST_VALUES,
 };
 
-/* Label values of the socket label, in the order of EXPO_MALFORMED_*. */
+/* Label values of the socket label, in the order of EXPO_MALFORMED_*; NULL after the last. */
 #define EXPO_SOCKETS 4
-extern const char *const expo_sockets[EXPO_SOCKETS];
+extern const char *const expo_sockets[EXPO_SOCKETS + 1];
 
 /* One chef's group of the reply. */
 #define EXPO_CHEF_GROUP 4           /* name host served failed */

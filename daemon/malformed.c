@@ -20,7 +20,7 @@ void malformed_count(struct malformed *m, const char *where, const char *why)
 	uint64_t held;
 
 	m->count++;
-	for (size_t i = 0; i < ELEMENTSOF(expo_sockets); i++)
+	for (size_t i = 0; i < EXPO_SOCKETS; i++)
 		if (strcmp(where, expo_sockets[i]) == 0)
 			m->by_socket[i]++;
 	if (log_ratelimit(&m->log, now_ms(), &held))

@@ -555,8 +555,8 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 	d->state = PROTO_STATE_FAILED;
 	d->chef = NULL;
 	os->n_failed++;
-	metrics_ended(os->metrics, PROTO_STATE_FAILED);
 	o->n_failed++;
+	metrics_ended(os->metrics, PROTO_STATE_FAILED);
 	log_dish(LOG_WARNING, d, chef, "failed", reason);
 	r = store_dish_failed(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
@@ -575,8 +575,8 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	d->state = PROTO_STATE_CANCELLED;
 	d->chef = NULL;
 	os->n_cancelled++;
-	metrics_ended(os->metrics, PROTO_STATE_CANCELLED);
 	o->n_cancelled++;
+	metrics_ended(os->metrics, PROTO_STATE_CANCELLED);
 	if (d->in_queue)
 		os->n_tombstones++;
 	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
@@ -870,8 +870,7 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 		if (d->in_queue) {
 			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
 			d->since_ms = metrics_clock(os->metrics);
-		}
-		else if (o->phase == ORDER_OPEN)
+		} else if (o->phase == ORDER_OPEN)
 			queue_back(os, d);
 		/* else held or delayed: queued with the others when it is released or due */
 		retried++;

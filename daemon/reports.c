@@ -228,7 +228,7 @@ void reports_metrics(struct kitchen *k, const void *rid, size_t rid_len)
 	for (unsigned i = 0; i < _METRICS_ATTEMPT_MAX; i++)
 		v[EXPO_ATTEMPTS_SERVED + i] = m->attempts[i];
 	v[EXPO_STALE_RESULTS] = k->n_stale;
-	for (unsigned i = 0; i < ELEMENTSOF(expo_sockets); i++)
+	for (unsigned i = 0; i < EXPO_SOCKETS; i++)
 		v[EXPO_MALFORMED_CONTROL + i] = k->malformed.by_socket[i];
 	v[EXPO_WAITING_WAIT] = pending_waits(k->pending);
 	v[EXPO_WAITING_ORDER] = subs.orders;
