@@ -84,17 +84,24 @@ def metrics(k):
 def malformed_by_socket():
 	check(os.access(HOSTILE, os.X_OK), f"hostile client {HOSTILE} is not built")
 	with Kitchen(chefs={"local": 1}) as k:
-		argv = [HOSTILE, "--control", k.control, "--dispatch", f"ipc://{k.runtime_dir}/dispatch.sock",
-			"--sink", f"ipc://{k.runtime_dir}/sink.sock", "--seconds", "1", "--seed", "13"]
-		note("$ " + " ".join(argv))
-		p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-		check_eq(p.returncode, 0, "hostile's exit status", p.stderr)
-
 		def agree():
 			s1, m, s2 = k.status(), metrics(k), k.status()
 			by_socket = m["kitchen_malformed_messages_total"]
 			return by_socket if s1["malformed"] == s2["malformed"] == sum(by_socket.values()) else None
-		by_socket = poll(agree, 10, "the malformed counts by socket to add up to status's")
+
+		for seed in (13, 14, 15):
+			argv = [HOSTILE, "--control", k.control, "--dispatch", f"ipc://{k.runtime_dir}/dispatch.sock",
+				"--sink", f"ipc://{k.runtime_dir}/sink.sock", "--seconds", "1", "--seed", str(seed)]
+			note("$ " + " ".join(argv))
+			p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+			# hostile itself sometimes dies of a libzmq assertion
+			# (session_base.cpp: "Resource temporarily unavailable") as it
+			# floods; what it sent until then still counts.
+			note(f"  -> hostile exited {p.returncode}: {p.stderr.strip()[-300:]}")
+			check(k.proc.poll() is None, "kitchend lives")
+			by_socket = poll(agree, 10, "the malformed counts by socket to add up to status's")
+			if all(by_socket[s] > 0 for s in ("control", "dispatch", "sink")):
+				break
 		for socket in ("control", "dispatch", "sink"):
 			check(by_socket[socket] > 0, f"hostile's malformed messages on {socket} are counted", by_socket)
 
