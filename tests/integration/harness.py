@@ -458,7 +458,7 @@ class Kitchen:
 					pass
 			time.sleep(0.05)
 
-	def start_chef(self, name, stations=1, heartbeat_ms=None, liveness=None, env=None):
+	def start_chef(self, name, stations=1, heartbeat_ms=None, liveness=None, env=None, config=None):
 		"""Start a chef that kitchend did not spawn (a "remote" chef, here on
 		loopback): it connects to this kitchen's dispatch and sink endpoints,
 		logs to kitchend.log, outlives kitchend, and is SIGKILLed by PID on
@@ -472,6 +472,8 @@ class Kitchen:
 			argv += ["--heartbeat-ms", str(heartbeat_ms)]
 		if liveness is not None:
 			argv += ["--liveness", str(liveness)]
+		if config is not None:
+			argv += ["--config", config]
 		with open(self.log_path, "ab") as log:
 			p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
 					     env=clean_env(**(env or {})))

@@ -7,8 +7,8 @@ import re
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local"}
-TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "chefs"}
+CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local", "cooks"}
+TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "waiting", "chefs"}
 
 
 def check_shape(st):
@@ -18,6 +18,7 @@ def check_shape(st):
 	check_eq(set(st["dishes"]), {"queued", "cooking", "served", "failed", "cancelled"}, "status: dishes keys")
 	check(all(isinstance(v, int) and v >= 0 for v in st["dishes"].values()), "status: dish counts", st)
 	check(isinstance(st["orders"], int) and isinstance(st["malformed"], int), "status: orders/malformed", st)
+	check_eq(st["waiting"], [], "status: no dish waits for a chef that can cook it", st)
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
 	for c in st["chefs"]:
 		check_eq(set(c), CHEF_KEYS, "status: chef object keys")
@@ -27,6 +28,7 @@ def check_shape(st):
 			  for k in ("pid", "stations", "busy", "served")),
 		      "status: chef pid/stations/busy/served should be numbers", c)
 		check(c["local"] is True, "status: a chef kitchend spawned should be local: true", c)
+		check(c["cooks"] in ("every dish", ""), "status: a local chef of the default menu cooks every dish", c)
 		check(re.fullmatch(r"chef-\d+", c["name"]) is not None, "status: local chef names are chef-K", c)
 
 
