@@ -58,6 +58,8 @@ static int verb_compare(const void *key, const void *elem)
 	return strcmp(key, ((const struct verb *) elem)->name);
 }
 
+#define HELP_INDENT "                           "   /* where an option's text begins */
+
 static void help(void)
 {
 	_cleanup_free_ char *dir = NULL, *control = NULL;
@@ -137,7 +139,7 @@ static void help(void)
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
 	       control ? control : "ipc://RUNTIME_DIR/control.sock",
-	       geteuid() != 0 ? ",\n                           then ipc://" PATHS_SYSTEM_RUNTIME_DIR "/control.sock" : "",
+	       geteuid() != 0 ? ",\n" HELP_INDENT "then ipc://" PATHS_SYSTEM_RUNTIME_DIR "/control.sock" : "",
 	       DEFAULT_TIMEOUT_MS,
 	       PROTO_PRIORITY_DEFAULT, DEFAULT_LIST_LIMIT);
 }
