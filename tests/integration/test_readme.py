@@ -55,8 +55,8 @@ VARIABLE = [
 	(re.compile(r"\bchef-\d+\b"), "chef-N"),
 	(re.compile(r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\b"), "TIME"),
 	(re.compile(r"^uptime: \S+$"), "uptime: T"),
-	# NAME HOST PID STATIONS BUSY STATE SERVED LOCAL
-	(re.compile(r"^chef-N \S+ \d+ (\d+ \d+ \S+) \d+ (yes|no)$"), r"chef-N HOST PID \1 SERVED \2"),
+	# NAME HOST PID STATIONS BUSY STATE SERVED LOCAL [COOKS]
+	(re.compile(r"^chef-N \S+ \d+ (\d+ \d+ \S+) \d+ (yes|no)\b"), r"chef-N HOST PID \1 SERVED \2"),
 ]
 
 
@@ -90,8 +90,10 @@ def self_check():
 	check(matches(["a", "..."], ["a"]), "... should stand for no line too")
 	check(not matches(["a", "b"], ["a", "c"]), "a changed line should not match")
 	check(not matches(["a"], ["a", "b"]), "a line more should not match")
-	check(normalize("chef-12  vm   4711   1  0  ready   3  yes") ==
-	      normalize("chef-1 other-host 99 1 0 ready 0 yes"), "the chefs table's variable columns")
+	check(normalize("chef-12  vm   4711   1  0  ready   3  yes  every dish") ==
+	      normalize("chef-1 other-host 99 1 0 ready 0 yes every dish"), "the chefs table's variable columns")
+	check(normalize("chef-1 vm 4711 1 0 ready 3 yes Pizza") !=
+	      normalize("chef-1 vm 4711 1 0 ready 3 yes Salad"), "what a chef cooks is compared")
 	check(normalize("order 3  2026-12-06 20:44:23  served") == "order 3 TIME served", "a time")
 	check(normalize("order 3: served") != normalize("order 4: served"), "ids are compared")
 
