@@ -7,8 +7,8 @@ import re
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local"}
-TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "chefs"}
+CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local", "cooks"}
+TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "waiting", "chefs"}
 
 
 def check_shape(st):
@@ -18,11 +18,12 @@ def check_shape(st):
 	check_eq(set(st["dishes"]), {"queued", "cooking", "served", "failed", "cancelled"}, "status: dishes keys")
 	check(all(isinstance(v, int) and v >= 0 for v in st["dishes"].values()), "status: dish counts", st)
 	check(isinstance(st["orders"], int) and isinstance(st["malformed"], int), "status: orders/malformed", st)
+	check(isinstance(st["waiting"], list), "status: waiting should be a list", st)
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
 	for c in st["chefs"]:
 		check_eq(set(c), CHEF_KEYS, "status: chef object keys")
-		check(isinstance(c["name"], str) and isinstance(c["host"], str) and isinstance(c["state"], str),
-		      "status: chef name/host/state should be strings", c)
+		check(all(isinstance(c[k], str) for k in ("name", "host", "state", "cooks")),
+		      "status: chef name/host/state/cooks should be strings", c)
 		check(all(isinstance(c[k], int) and not isinstance(c[k], bool)
 			  for k in ("pid", "stations", "busy", "served")),
 		      "status: chef pid/stations/busy/served should be numbers", c)
