@@ -53,6 +53,22 @@ int client_check_ipc(const char *endpoint)
 	return r;
 }
 
+int client_find_ipc(const char *const *endpoints, size_t n, uint64_t wait_ms, int *ret_errs)
+{
+	uint64_t deadline = now_ms() + wait_ms;
+
+	for (;;) {
+		for (size_t i = 0; i < n; i++) {
+			ret_errs[i] = client_check_ipc(endpoints[i]);
+			if (ret_errs[i] == 0)
+				return (int) i;
+		}
+		if (now_ms() >= deadline)
+			return -EHOSTUNREACH;
+		(void) usleep(20 * 1000);
+	}
+}
+
 static int set_int(void *sock, int opt, int v)
 {
 	return zmq_setsockopt(sock, opt, &v, sizeof(v)) < 0 ? -errno : 0;

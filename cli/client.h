@@ -68,6 +68,18 @@ const char *client_ipc_path(const char *endpoint);
  * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */
 int client_check_ipc(const char *endpoint);
 
+/*
+ * Which of @n endpoints to use, the first preferred, waiting up to @wait_ms
+ * for one to come up: a kitchend started a moment before (`build/kitchend &`
+ * then at once kitchenctl) binds its sockets some milliseconds later, and a
+ * restarted one replaces a stale socket file. Every 20 ms each endpoint is
+ * looked at with client_check_ipc(), in order; the first that is up wins (a
+ * tcp:// endpoint always is: libzmq waits for it). Returns its index, or,
+ * after @wait_ms, -EHOSTUNREACH with each endpoint's last answer in
+ * @ret_errs[0..n) (-ENOENT, -ECONNREFUSED, -EACCES, ...).
+ */
+int client_find_ipc(const char *const *endpoints, size_t n, uint64_t wait_ms, int *ret_errs);
+
 /* Connect @sock to @endpoint, with CURVE client keys first when @curve is set
  * and @endpoint is tcp://; a malformed endpoint is -EINVAL. 0 or -errno. */
 int client_connect(void *sock, const char *endpoint, const struct keys_client *curve);

@@ -1,6 +1,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ void ctl_finish(struct ctl *ctl)
 		ctl->zctx = NULL;
 	}
 	freep(&ctl->control);
+	freep(&ctl->control_system);
 	freep(&ctl->events);
 	if (ctl->curve)
 		explicit_bzero(ctl->curve, sizeof(*ctl->curve));
@@ -140,6 +142,58 @@ static int say_unreachable(int r, const char *what, const char *endpoint)
 	return -EHOSTUNREACH;
 }
 
+/* "no socket at PATH" or "nobody listens on PATH", for a list of places looked at. */
+static const char *looked(int r, const char *endpoint, char *buf, size_t size)
+{
+	const char *path = client_ipc_path(endpoint);
+
+	snprintf(buf, size, "%s %s", r == -ECONNREFUSED ? "nobody listens on" : "no socket at",
+		 path ? path : endpoint);
+	return buf;
+}
+
+/* Neither the user's own control socket nor the system kitchend's is up. */
+static int say_none_up(struct ctl *ctl, const int errs[2])
+{
+	char own[PATH_MAX + 32], sys[PATH_MAX + 32];
+	bool sys_absent = errs[1] == -ENOENT || errs[1] == -ECONNREFUSED;
+
+	if (errs[0] != -ENOENT && errs[0] != -ECONNREFUSED)
+		return say_unreachable(errs[0], "control", ctl->control);
+	looked(errs[0], ctl->control, own, sizeof(own));
+	if (errs[0] == -ENOENT && errs[1] == -ENOENT)
+		ctl_error(errs[0], "kitchend is not running (%s, nor at %s)", own,
+			  client_ipc_path(ctl->control_system));
+	else if (sys_absent)
+		ctl_error(errs[0], "kitchend is not running (%s; %s)", own,
+			  looked(errs[1], ctl->control_system, sys, sizeof(sys)));
+	else
+		ctl_error(errs[1], "kitchend is not running (%s), and the system kitchend's socket %s "
+			  "cannot be used: %m%s", own, client_ipc_path(ctl->control_system),
+			  errs[1] == -EACCES ? " (it is for the members of its group)" : "");
+	return -EHOSTUNREACH;
+}
+
+/* Settle which control endpoint to use: the first that is up, waiting a little. */
+static int find_control(struct ctl *ctl)
+{
+	const char *eps[2] = { ctl->control, ctl->control_system };
+	size_t n = ctl->control_system ? 2 : 1;
+	uint64_t wait_ms = ctl->timeout_ms < CTL_APPEAR_MS ? ctl->timeout_ms : CTL_APPEAR_MS;
+	int errs[2] = { 0, 0 }, i;
+
+	i = client_find_ipc(eps, n, wait_ms, errs);
+	if (i == 1) {
+		free(ctl->control);
+		ctl->control = TAKE_PTR(ctl->control_system);
+	}
+	if (i >= 0)
+		return 0;
+	if (n == 1)
+		return say_unreachable(errs[0], "control", ctl->control);
+	return say_none_up(ctl, errs);
+}
+
 int ctl_connect(struct ctl *ctl)
 {
 	const struct keys_client *curve;
@@ -147,6 +201,9 @@ int ctl_connect(struct ctl *ctl)
 
 	if (ctl->client)
 		return 0;
+	r = find_control(ctl);
+	if (r < 0)
+		return r;
 	r = curve_get(ctl, ctl->control, &curve);
 	if (r < 0)
 		return r;

@@ -41,6 +41,8 @@ enum order_mode {
 struct ctl {
 	/* Global options. */
 	char *control;            /* endpoint */
+	char *control_system;     /* the system kitchend's, used when control (a non-root
+	                           * user's default) is not up; NULL: control alone */
 	char *events;             /* endpoint; NULL: next to control (ctl_follow) */
 	bool json;
 	uint64_t timeout_ms;
@@ -83,7 +85,18 @@ void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a hint at --help. Returns -EINVAL. */
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Connect to the control endpoint now (ctl_request() does when need be). */
+/*
+ * How long kitchenctl waits for a control socket that is not there (yet):
+ * a kitchend started just before binds it a moment later. At most --timeout.
+ */
+#define CTL_APPEAR_MS 2000
+
+/*
+ * Connect to the control endpoint now (ctl_request() does when need be):
+ * the first of control and control_system that is up, waiting up to
+ * CTL_APPEAR_MS for one (client_find_ipc()); when none is, say where it
+ * looked (-EHOSTUNREACH).
+ */
 int ctl_connect(struct ctl *ctl);
 
 /*

@@ -59,6 +59,8 @@ static int verb_compare(const void *key, const void *elem)
 	return strcmp(key, ((const struct verb *) elem)->name);
 }
 
+#define HELP_INDENT "                           "   /* where an option's text begins */
+
 static void help(void)
 {
 	_cleanup_free_ char *dir = NULL, *control = NULL;
@@ -93,7 +95,7 @@ static void help(void)
 	       "  -h --help                Show this help and exit\n"
 	       "     --version             Show the version and exit\n"
 	       "     --control EP          kitchend's control endpoint\n"
-	       "                           (default: $KITCHEN_CONTROL, else %s)\n"
+	       "                           (default: $KITCHEN_CONTROL, else %s%s)\n"
 	       "     --events EP           kitchend's events endpoint, for --follow\n"
 	       "                           (default: $KITCHEN_EVENTS, else events.sock beside control)\n"
 	       "     --json                Print JSON instead of text\n"
@@ -138,7 +140,9 @@ static void help(void)
 	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
 	       "See kitchenctl(1).\n",
-	       control ? control : "ipc://RUNTIME_DIR/control.sock", DEFAULT_TIMEOUT_MS,
+	       control ? control : "ipc://RUNTIME_DIR/control.sock",
+	       geteuid() != 0 ? ",\n" HELP_INDENT "then ipc://" PATHS_SYSTEM_RUNTIME_DIR "/control.sock" : "",
+	       DEFAULT_TIMEOUT_MS,
 	       PROTO_PRIORITY_DEFAULT, DEFAULT_LIST_LIMIT);
 }
 
@@ -153,7 +157,12 @@ static int set_string(char **dst, const char *src)
 	return 0;
 }
 
-static int default_control(char **ret)
+/*
+ * The user's own kitchend's control socket (paths.h), and for a user who is
+ * not root the system kitchend's besides: a member of its group runs no
+ * kitchend of their own, and ctl_connect() turns to it when theirs is not up.
+ */
+static int default_control(struct ctl *ctl)
 {
 	_cleanup_free_ char *dir = NULL;
 	char why[512];
@@ -172,7 +181,9 @@ static int default_control(char **ret)
 			return -EINVAL;
 		}
 	}
-	r = paths_ipc_endpoint(dir, "control", ret);
+	r = paths_ipc_endpoint(dir, "control", &ctl->control);
+	if (r >= 0 && geteuid() != 0)
+		r = paths_ipc_endpoint(PATHS_SYSTEM_RUNTIME_DIR, "control", &ctl->control_system);
 	if (r < 0)
 		return ctl_error(r, "%m");
 	return 0;
@@ -447,7 +458,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 
 	if (!ctl->control) {
 		e = getenv("KITCHEN_CONTROL");
-		r = e && *e ? set_string(&ctl->control, e) : default_control(&ctl->control);
+		r = e && *e ? set_string(&ctl->control, e) : default_control(ctl);
 		if (r < 0)
 			return r;
 	}

@@ -31,7 +31,7 @@ int paths_default_runtime_dir(char **ret)
 	char uid[32];
 
 	if (geteuid() == 0)
-		return dup_path("%s", "/run/kitchen", ret);
+		return dup_path("%s", PATHS_SYSTEM_RUNTIME_DIR, ret);
 	if (xdg && xdg[0] == '/')
 		return dup_path("%s/kitchen", xdg, ret);
 	snprintf(uid, sizeof(uid), "%u", (unsigned) geteuid());

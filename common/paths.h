@@ -20,6 +20,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* root's runtime directory: the system kitchend's (the unit's RuntimeDirectory=).
+ * kitchenctl of another user turns to it when that user runs no kitchend. */
+#define PATHS_SYSTEM_RUNTIME_DIR "/run/kitchen"
+
 /* Store a newly allocated path in *ret; 0 or -errno. */
 int paths_default_runtime_dir(char **ret);
 int paths_default_state_dir(char **ret);

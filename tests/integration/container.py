@@ -15,7 +15,8 @@ bookworm into $KITCHEN_TEST_CACHE (default /var/cache/kitchen-test), under a
 name made of what it holds, so later runs (and the other test) reuse it; a
 stamp file marks a tree that finished. About a minute the first time.
 
-build_deb(): copies the source tree (the files git tracks or would track),
+build_deb(): copies the source tree (the files git tracks or would track,
+but a debian/ at the top, left by a package built by hand in the checkout),
 puts packaging/debian at debian/, and runs `dpkg-buildpackage -us -uc -b`; the
 .deb is kept in the build directory under a hash of the sources, so the second
 test of a run takes it as it is. Missing tools and build dependencies are
@@ -197,7 +198,9 @@ def _source_files():
 			dirs[:] = [d for d in dirs if not (rel == "." and (d.startswith("build") or d == ".git"))
 				   and d != "__pycache__"]
 			files += [os.path.normpath(os.path.join(rel, n)) for n in names]
-	return sorted(f for f in files if os.path.isfile(os.path.join(REPO, f)))
+	# A debian/ at the top is a copy of packaging/debian left by a package
+	# built by hand in the checkout: build_deb() puts its own there.
+	return sorted(f for f in files if os.path.isfile(os.path.join(REPO, f)) and not f.startswith("debian/"))
 
 
 def build_deb():

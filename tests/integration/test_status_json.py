@@ -22,8 +22,8 @@ def check_shape(st):
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
 	for c in st["chefs"]:
 		check_eq(set(c), CHEF_KEYS, "status: chef object keys")
-		check(isinstance(c["name"], str) and isinstance(c["host"], str) and isinstance(c["state"], str),
-		      "status: chef name/host/state should be strings", c)
+		check(all(isinstance(c[k], str) for k in ("name", "host", "state", "cooks")),
+		      "status: chef name/host/state/cooks should be strings", c)
 		check(all(isinstance(c[k], int) and not isinstance(c[k], bool)
 			  for k in ("pid", "stations", "busy", "served")),
 		      "status: chef pid/stations/busy/served should be numbers", c)

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """kitchenctl without a kitchend exits 3, quickly (< 5 s), and says so:
-- no socket file at all: at once, "kitchend is not running (no socket at PATH)";
-- a socket file nobody answers on (a stale one, or one that accepts nothing):
-  after --timeout (default 3000 ms);
+- no socket file at all: after 2 s (CTL_APPEAR_MS: a kitchend started just
+  before would have bound it by then), "kitchend is not running (no socket at
+  PATH)"; never after the --timeout, but within it when it is shorter;
+- a stale socket file nobody listens on: the same, "nobody listens on PATH";
+- a socket that accepts connections and never answers: after --timeout
+  (default 3000 ms);
 whichever verb (`wait` and `follow` too: 3, not 4, when no order was ever
 seen), and whether the endpoint comes from --control or $KITCHEN_CONTROL."""
 
@@ -15,7 +18,8 @@ import time
 from harness import KITCHENCTL, SCALE, check, clean_env, main, run
 
 LIMIT = 5.0
-AT_ONCE = min(2.0 * SCALE, 10.0)  # with no socket file; --timeout is 20 s then
+APPEAR = 2.0  # s: how long kitchenctl waits for a control socket to appear (ctl.h)
+AT_ONCE = APPEAR + min(2.0 * SCALE, 10.0)  # with no socket file; --timeout is 20 s then
 
 
 def unreachable(argv, what, env=None, limit=LIMIT, path=None):
@@ -44,6 +48,8 @@ def test():
 			elapsed, err = unreachable([KITCHENCTL, "--timeout", "20000", "--control", ep, "--events", events,
 						    *verb], f"no socket: kitchenctl {' '.join(verb)}", limit=AT_ONCE, path=missing)
 			check("not running" in err, "no socket: the error should say kitchend is not running", err)
+			check(elapsed >= APPEAR * 0.9, f"no socket: kitchenctl {' '.join(verb)} should wait "
+			      f"{APPEAR} s for the socket, gave up after {elapsed:.2f} s")
 		unreachable([KITCHENCTL, "--timeout", "20000", "status"], "no socket, endpoint from $KITCHEN_CONTROL",
 			    env=clean_env(KITCHEN_CONTROL=ep), limit=AT_ONCE, path=missing)
 
@@ -52,7 +58,10 @@ def test():
 		stale.bind(missing)
 		stale.close()
 		check(os.path.exists(missing), "the stale socket file should exist")
-		unreachable([KITCHENCTL, "--control", ep, "--events", events, "status"], "stale socket: status")
+		_, err = unreachable([KITCHENCTL, "--control", ep, "--events", events, "status"], "stale socket: status")
+		check("nobody listens" in err, "stale socket: the error should say nobody listens", err)
+		e, _ = unreachable([KITCHENCTL, "--timeout", "300", "--control", ep, "status"],
+				   "stale socket: status --timeout 300", limit=APPEAR * 0.9)
 		unreachable([KITCHENCTL, "--control", ep, "--events", events, "order", "--wait", "Pizza"],
 			    "stale socket: order --wait")
 		os.unlink(missing)
