@@ -7,6 +7,7 @@
 
 #include "report_field.h"
 #include "term.h"
+#include "unicode.h"
 #include "util.h"
 #include "when.h"
 
@@ -81,7 +82,10 @@ void order_report_free(struct order_report **r)
 		free(d->chef);
 		free(d->result);
 		free(d->detail);
+		if ((*r)->outputs)
+			free((*r)->outputs[i].data);
 	}
+	free((*r)->outputs);
 	free((*r)->dishes);
 	free(*r);
 	*r = NULL;
@@ -235,7 +239,7 @@ void order_report_print(const struct order_report *r, FILE *f)
 		dish_print(r, &r->dishes[i], now, f);
 }
 
-static void dish_json(const struct dish_report *d, struct json *j)
+static void dish_json(const struct dish_report *d, const struct dish_output *out, struct json *j)
 {
 	json_object_begin(j);
 	json_key_u64(j, "index", d->index);
@@ -252,6 +256,13 @@ static void dish_json(const struct dish_report *d, struct json *j)
 	case PROTO_STATE_SERVED:
 		json_key_string(j, "result", d->result);
 		json_key_lines(j, "items", d->detail);
+		if (out && out->data && unicode_valid(out->data, out->len)) {
+			json_key(j, "output");
+			json_string_len(j, out->data, out->len);
+		} else if (out && out->data) {
+			json_key(j, "output_base64");
+			json_base64(j, out->data, out->len);
+		}
 		break;
 	case PROTO_STATE_FAILED:
 	case PROTO_STATE_CANCELLED:
@@ -276,7 +287,7 @@ void order_report_json(const struct order_report *r, struct json *j)
 	json_key(j, "dishes");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_dishes; i++)
-		dish_json(&r->dishes[i], j);
+		dish_json(&r->dishes[i], r->outputs ? &r->outputs[i] : NULL, j);
 	json_array_end(j);
 	json_object_end(j);
 }
