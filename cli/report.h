@@ -59,7 +59,9 @@ void order_report_free(struct order_report **r);
 /* "order 42: served, 2 dishes (2 served, 0 failed)", then "; priority 7" when
  * not the default and "; due at 18:30:00" for an order due later than it was
  * made, and a line per dish (a queued one of an order not yet due: "queued
- * until 18:30:00"). */
+ * until 18:30:00"; a served one with its result, the start of its output).
+ * When a result is an output cut short, a last line says how to get them
+ * whole (`wait ID --output`). */
 void order_report_print(const struct order_report *r, FILE *f);
 /* With r->outputs, a served dish has its "output" too: a string when it is
  * UTF-8, else "output_base64". */
