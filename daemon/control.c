@@ -15,6 +15,7 @@
 #include "log.h"
 #include "menu.h"
 #include "orders.h"
+#include "outputs.h"
 #include "pending.h"
 #include "reader.h"
 #include "reload.h"
@@ -184,6 +185,8 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 	r = orders_admit(k->orders, &(struct orders_request) {
 		.key = key,
 		.items = items,
+		.inputs = &m->fields[ORDER_FIRST_DISH + 1],
+		.stride = 2,
 		.n = n,
 		.priority = (unsigned) ask.priority,
 		.due_ms = ask.due_ms,
@@ -252,6 +255,12 @@ static unsigned list(struct kitchen *k, const struct proto_msg *m)
 	return LISTING_COST;
 }
 
+static unsigned output(struct kitchen *k, const struct proto_msg *m)
+{
+	outputs_answer(k, m);
+	return OUTPUTS_COST;
+}
+
 static unsigned drain(struct kitchen *k, const struct proto_msg *m)
 {
 	struct proto_out out;
@@ -294,6 +303,7 @@ static const struct reader control_reader = {
 		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
 		[PROTO_ORDER] = order,
+		[PROTO_OUTPUT] = output,
 		[PROTO_PURGE] = book_purge,
 		[PROTO_RELOAD] = reload,
 		[PROTO_RETRY] = book_retry,

@@ -432,7 +432,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		proto_out_str(&out, d->item->ingredients);
 		for (unsigned f = 0; f < 4; f++)
 			proto_out_mem(&out, timing[f], (size_t) timing_len[f]);
-		proto_out_mem(&out, "", 0);  /* input */
+		proto_out_mem(&out, d->input ? d->input : "", d->input_len);
 	}
 	r = proto_out_end(&out, ZMQ_DONTWAIT);
 	if (r < 0) {

@@ -172,16 +172,18 @@ void events_stage(struct events *e, struct dish *d, const char *chef, const char
 	end(&out);
 }
 
-void events_served(struct events *e, struct dish *d, const char *chef, const char *result,
-		   const char *items)
+void events_served(struct events *e, struct dish *d, const char *chef, const void *result,
+		   size_t result_len, const char *items)
 {
+	char preview[PROTO_PREVIEW_MAX + 1];
 	struct proto_out out;
 
 	if (!begin(e, &out, PROTO_SERVED, d->order))
 		return;
+	proto_text_preview(result, result_len, preview, sizeof(preview));
 	dish_head(&out, d);
 	proto_out_str(&out, chef);
-	proto_out_str(&out, result);
+	proto_out_str(&out, preview);
 	proto_out_str(&out, items);
 	end(&out);
 }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct dish;
@@ -40,8 +41,9 @@ bool events_follow_all(const struct events *e);
 /* Events about an order; each counts in its order's n_events. */
 void events_ordered(struct events *e, struct order *o);
 void events_stage(struct events *e, struct dish *d, const char *chef, const char *text);
-void events_served(struct events *e, struct dish *d, const char *chef, const char *result,
-		   const char *items);
+/* SERVED carries its result's preview (proto_text_preview()). */
+void events_served(struct events *e, struct dish *d, const char *chef, const void *result,
+		   size_t result_len, const char *items);
 void events_failed(struct events *e, struct dish *d, const char *chef, const char *reason);
 void events_cancelled(struct events *e, struct dish *d, const char *chef, const char *reason);
 void events_done(struct events *e, struct order *o);

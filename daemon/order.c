@@ -1,6 +1,8 @@
 #include "order.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t first_dish_id)
 {
@@ -22,10 +24,28 @@ struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t f
 
 void order_free(struct order **o)
 {
-	if (!o)
+	if (!o || !*o)
 		return;
+	for (uint32_t i = 0; i < (*o)->n_dishes; i++)
+		free((*o)->dishes[i].input);
 	free(*o);
 	*o = NULL;
+}
+
+int dish_set_input(struct dish *d, const void *input, size_t len)
+{
+	void *copy = NULL;
+
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	if (len > 0 && !(copy = malloc(len)))
+		return -ENOMEM;
+	if (len > 0)
+		memcpy(copy, input, len);
+	free(d->input);
+	d->input = copy;
+	d->input_len = (uint32_t) len;
+	return 0;
 }
 
 enum proto_state order_state(const struct order *o)

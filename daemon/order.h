@@ -27,6 +27,8 @@ struct dish {
 	struct order *order;
 	struct menu_item *item;     /* what was ordered: interned name and recipe */
 	struct chef *chef;          /* while cooking */
+	void *input;                /* its input, owned; NULL when it has none */
+	uint32_t input_len;
 	uint32_t index;             /* position in the order */
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
 	uint8_t state;              /* enum proto_state */
@@ -68,7 +70,10 @@ struct order {
 
 /* A new order @id of @n queued dishes with ids first_dish_id..; NULL on ENOMEM. */
 struct order *order_new(uint64_t id, uint64_t created_ms, uint32_t n, uint64_t first_dish_id);
-void order_free(struct order **o);  /* NULL is fine */
+void order_free(struct order **o);  /* NULL is fine; the dishes' inputs go too */
+
+/* Give dish @d a copy of @len bytes at @input (none when 0). 0 or -ENOMEM. */
+int dish_set_input(struct dish *d, const void *input, size_t len);
 
 static inline bool order_done(const struct order *o)
 {

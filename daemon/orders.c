@@ -296,6 +296,9 @@ static int resume_dish(const struct store_dish *sd, void *userdata)
 	d->item = menu_intern(res->menu, sd->name);
 	if (!d->item)
 		return -ENOMEM;
+	/* A served dish is never cooked again; a failed one may be retried. */
+	if (sd->state != PROTO_STATE_SERVED && dish_set_input(d, sd->input, sd->input_len) < 0)
+		return -ENOMEM;
 	switch (sd->state) {
 	case PROTO_STATE_SERVED:
 		d->state = PROTO_STATE_SERVED;
@@ -372,7 +375,8 @@ int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint
 int orders_admit(struct orders *os, const struct orders_request *req, struct order **ret)
 {
 	const char *names[PROTO_ORDER_MAX_DISHES];
-	size_t n = req->n;
+	struct proto_field inputs[PROTO_ORDER_MAX_DISHES];
+	size_t n = req->n, stride = req->stride ? req->stride : 1;
 	struct order *o;
 	int r;
 
@@ -389,6 +393,13 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 	for (size_t i = 0; i < n; i++) {
 		o->dishes[i].item = req->items[i];
 		names[i] = req->items[i]->name;
+		inputs[i] = req->inputs ? req->inputs[i * stride] : (struct proto_field) { "", 0 };
+		r = dish_set_input(&o->dishes[i], inputs[i].data, inputs[i].len);
+		if (r < 0) {
+			idmap_remove(&os->open, o->id);
+			order_free(&o);
+			return r;
+		}
 	}
 	r = store_add_order(os->store, &(struct store_new_order) {
 		.id = o->id,
@@ -397,6 +408,7 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 		.first_dish = o->dishes[0].id,
 		.n_dishes = n,
 		.names = names,
+		.inputs = req->inputs ? inputs : NULL,
 		.priority = req->priority,
 		.due_ms = req->due_ms,
 	});
@@ -586,8 +598,8 @@ void orders_unservable(struct orders *os, const char *reason)
 	fail(os, d, "", reason);
 }
 
-void orders_served(struct orders *os, struct dish *d, const char *chef, const char *result,
-		   const char *items)
+void orders_served(struct orders *os, struct dish *d, const char *chef, const void *result,
+		   size_t result_len, const char *items)
 {
 	struct order *o = d->order;
 	int r;
@@ -601,10 +613,10 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const ch
 	os->n_cooking--;
 	os->n_served++;
 	o->n_served++;
-	r = store_dish_served(os->store, d->id, d->attempts, chef, result, items);
+	r = store_dish_served(os->store, d->id, d->attempts, chef, result, result_len, items);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu served: %m", (unsigned long long) d->id);
-	events_served(os->events, d, chef, result, items);
+	events_served(os->events, d, chef, result, result_len, items);
 	if (order_done(o))
 		finish(os, o);
 }
@@ -782,7 +794,7 @@ static int reopen(struct orders *os, struct menu *menu, uint64_t id, struct orde
 	if (r >= 0)
 		r = resume_order(&so, &res);
 	if (r >= 0)
-		r = store_get_order(os->store, id, &so, resume_dish, &res);
+		r = store_get_order_inputs(os->store, id, &so, resume_dish, &res);
 	if (r < 0) {
 		if (res.order) {
 			os->n_queued -= res.order->n_dishes - res.order->n_served - res.order->n_failed -

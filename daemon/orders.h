@@ -115,6 +115,8 @@ int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint
 struct orders_request {
 	const char *key;                  /* idempotency key; "" for none */
 	struct menu_item *const *items;   /* its dishes, 1 .. PROTO_ORDER_MAX_DISHES */
+	const struct proto_field *inputs; /* their inputs, @stride apart; NULL: none */
+	size_t stride;                    /* 0 is 1 */
 	size_t n;
 	unsigned priority;                /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
 	uint64_t due_ms;                  /* wall clock: its dishes wait until then; 0: at once */
@@ -164,9 +166,9 @@ struct dish *orders_hand(struct orders *os, struct chef *c);
 /* The front dish cannot be cooked by anyone (@reason): it fails at once. */
 void orders_unservable(struct orders *os, const char *reason);
 
-/* Cooking dish @d was served by chef @chef. */
-void orders_served(struct orders *os, struct dish *d, const char *chef, const char *result,
-		   const char *items);
+/* Cooking dish @d was served by chef @chef: its result, bytes (a program's output). */
+void orders_served(struct orders *os, struct dish *d, const char *chef, const void *result,
+		   size_t result_len, const char *items);
 /*
  * Cooking dish @d comes back from chef @chef for @reason: to the front of
  * the queue as a new attempt, or failed for good when its attempts are spent

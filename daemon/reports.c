@@ -69,7 +69,13 @@ static int order_dish(const struct store_dish *d, void *userdata)
 	proto_out_str(out, proto_state_name(state));
 	proto_out_u64(out, attempts);
 	proto_out_str(out, chef);
-	proto_out_str(out, d->result);
+	if (d->state == PROTO_STATE_SERVED) {
+		/* A program's output is bytes, whole only through OUTPUT. */
+		char preview[PROTO_PREVIEW_MAX + 1];
+		proto_text_preview(d->result, d->result_len, preview, sizeof(preview));
+		proto_out_str(out, preview);
+	} else
+		proto_out_str(out, d->result);
 	/* Reasons are stored one per line, each ending in '\n'. */
 	if (len > 0 && detail[len - 1] == '\n')
 		len--;

@@ -97,7 +97,8 @@ static unsigned result(struct kitchen *k, const struct proto_msg *m)
 		    !(proto_field_is(m, f + 2, PROTO_OUTCOME_SERVED) ||
 		      proto_field_is(m, f + 2, PROTO_OUTCOME_FAILED)) ||
 		    proto_str(m, f + 3, items, PROTO_MAX_FIELD + 1) < 0 ||
-		    proto_str(m, f + 4, res, PROTO_MAX_FIELD + 1) < 0) {
+		    (proto_field_is(m, f + 2, PROTO_OUTCOME_FAILED) &&
+		     proto_str(m, f + 4, res, PROTO_MAX_FIELD + 1) < 0)) {
 			malformed_count(&k->malformed, "sink", "bad RESULT");
 			continue;
 		}
@@ -112,8 +113,9 @@ static unsigned result(struct kitchen *k, const struct proto_msg *m)
 			continue;
 		}
 		if (proto_field_is(m, f + 2, PROTO_OUTCOME_SERVED)) {
+			const struct proto_field *out = &m->fields[f + 4];  /* bytes: a program's output */
 			c->served++;
-			orders_served(k->orders, d, c->name, res, items);
+			orders_served(k->orders, d, c->name, out->data, out->len, items);
 			continue;
 		}
 		/* The chef could not cook it: another attempt, maybe elsewhere. */

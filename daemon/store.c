@@ -22,6 +22,8 @@ enum stmt {
 	STMT_GET_ORDER,
 	STMT_GET_DISHES,
 	STMT_OPEN_ORDERS,
+	STMT_GET_INPUTS,
+	STMT_GET_OUTPUTS,
 	_STMT_MAX,
 };
 
@@ -34,9 +36,12 @@ static const char *const stmt_sql[_STMT_MAX] = {
 			     "WHERE id >= ?1 AND id < ?2 ORDER BY id"),
 	[STMT_OPEN_ORDERS] = ("SELECT id, created_ms, dishes, first_dish, names, priority, due_ms, finished_ms "
 			      "FROM orders WHERE done = 0 ORDER BY id"),
+	[STMT_GET_INPUTS] = "SELECT id, input FROM inputs WHERE id >= ?1 AND id < ?2 ORDER BY id",
+	[STMT_GET_OUTPUTS] = ("SELECT id, state, CASE state WHEN 2 THEN result ELSE NULL END FROM dishes "
+			      "WHERE id >= ?1 AND id < ?2 AND state != 0 ORDER BY id"),
 };
 
-/* Schema 3, see store.h. Created on an empty file, or by a conversion. */
+/* Schema 4, see store.h. Created on an empty file, or by a conversion. */
 static const char schema_sql[] =
 	"CREATE TABLE orders ("
 	"  id INTEGER PRIMARY KEY,"
@@ -60,7 +65,11 @@ static const char schema_sql[] =
 	"  result TEXT NOT NULL DEFAULT '',"
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");"
-	"PRAGMA user_version = 3;";
+	"CREATE TABLE inputs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  input BLOB NOT NULL"
+	");"
+	"PRAGMA user_version = 4;";
 
 /* Schema 2 to 3: the columns of priorities, delays and retention. An order
  * finished before has its creation for its finish. */
@@ -71,6 +80,14 @@ static const char convert_v2_sql[] =
 	"UPDATE orders SET finished_ms = created_ms WHERE done != 0;"
 	"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
 	"PRAGMA user_version = 3;";
+
+/* Schema 3 to 4: the dishes' inputs. */
+static const char convert_v3_sql[] =
+	"CREATE TABLE inputs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  input BLOB NOT NULL"
+	");"
+	"PRAGMA user_version = 4;";
 
 /* What retention deleted, so that store_count() counts it still: one row.
  * Made on every open, where missing (a store of version 3 made before it). */
@@ -83,7 +100,7 @@ static const char pruned_sql[] =
 	");"
 	"INSERT INTO pruned SELECT 0, 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pruned);";
 
-_Static_assert(STORE_SCHEMA_VERSION == 3, "schema_sql and the conversions write version 3");
+_Static_assert(STORE_SCHEMA_VERSION == 4, "schema_sql and the conversions write version 4");
 _Static_assert(PROTO_PRIORITY_DEFAULT == 5, "the schema's default priority");
 
 /* A dish row read back; its strings are offsets into store.text. */
@@ -92,6 +109,13 @@ struct row {
 	unsigned attempts;
 	enum proto_state state;
 	size_t chef, result, detail;
+	size_t result_len;
+};
+
+/* An input read back: its bytes at an offset into store.text. */
+struct input_row {
+	uint64_t id;
+	size_t at, len;
 };
 
 /*
@@ -127,6 +151,8 @@ struct store {
 	size_t rows_cap;
 	char *text;
 	size_t text_len, text_cap;
+	struct input_row *inputs;
+	size_t inputs_cap;
 };
 
 
@@ -366,8 +392,10 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 					      "kitchend cannot convert; it is left untouched");
 			if (r >= 0)
 				r = sql_exec(db, "UPDATE orders SET finished_ms = created_ms WHERE done != 0;");
-		} else if (version == 2) {
-			r = sql_exec(db, convert_v2_sql);
+		} else if (version == 2 || version == 3) {
+			r = version == 2 ? sql_exec(db, convert_v2_sql) : 0;
+			if (r >= 0)
+				r = sql_exec(db, convert_v3_sql);
 			if (r >= 0)
 				r = sql_query_u64(db, "SELECT count(*) FROM orders", &n_orders);
 		}
@@ -382,7 +410,7 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 		(void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return r;
 	}
-	if (version == 1 || version == 2) {
+	if (version >= 1 && version < STORE_SCHEMA_VERSION) {
 		s->converted_from = (unsigned) version;
 		s->converted = true;
 		s->converted_orders = n_orders;
@@ -625,6 +653,7 @@ void store_close(struct store **sp)
 	keys_committed(s, UINT64_MAX);
 	free(s->rows);
 	free(s->text);
+	free(s->inputs);
 	free(s);
 	*sp = NULL;
 }
@@ -689,6 +718,27 @@ static int text(struct store *s, const char *p, bool line, size_t *ret)
 	return r;
 }
 
+/* A record whose str[1] is @blob's bytes (str[0] @chef, str[2] @str2: NULL for none). */
+static int blob_rec(struct store *s, enum store_rec_kind kind, uint64_t id, unsigned attempts, const char *chef,
+		    const struct proto_field *blob, const char *str2)
+{
+	struct store_rec rec = { .kind = kind, .id = id, .n = { attempts }, .blob_len = blob->len };
+	int r;
+
+	r = text(s, chef, false, &rec.str[0]);
+	if (r >= 0) {
+		rec.str[1] = store_writer_text_begin(s->writer);
+		r = store_writer_text_put(s->writer, blob->data, blob->len);
+		if (r >= 0)
+			r = store_writer_text_end(s->writer);
+	}
+	if (r >= 0)
+		r = text(s, str2, false, &rec.str[2]);
+	if (r >= 0)
+		r = store_writer_add(s->writer, &rec);
+	return r;
+}
+
 int store_add_order(struct store *s, const struct store_new_order *o)
 {
 	struct store_rec rec = {
@@ -721,6 +771,9 @@ int store_add_order(struct store *s, const struct store_new_order *o)
 	if (r < 0)
 		return r;
 	r = store_writer_add(s->writer, &rec);
+	for (size_t i = 0; r >= 0 && o->inputs && i < o->n_dishes; i++)
+		if (o->inputs[i].len > 0)
+			r = blob_rec(s, STORE_REC_INPUT, o->first_dish + i, 0, NULL, &o->inputs[i], NULL);
 	if (r < 0 && key) {
 		/* Not written after all: the key just remembered goes. */
 		struct mem_key *e = key_lookup(s, key);
@@ -807,9 +860,10 @@ int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, co
 }
 
 int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const char *result, const char *items)
+		      const void *result, size_t result_len, const char *items)
 {
-	return dish_rec(s, STORE_REC_SERVED, dish_id, attempts, chef, result, false, items, false);
+	return blob_rec(s, STORE_REC_SERVED, dish_id, attempts, chef,
+			&(struct proto_field) { result, result_len }, items);
 }
 
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
@@ -859,8 +913,46 @@ static int column_add(struct store *s, sqlite3_stmt *st, int col, size_t *ret)
 struct reading {
 	struct store_order o;
 	size_t n_rows;
+	size_t n_inputs;    /* in s->inputs, when asked for */
 	size_t names;       /* offset of the names in the scratch text */
 };
+
+/* The inputs of @rd's dishes into s->inputs, their bytes into the scratch text. */
+static int read_inputs(struct store *s, struct reading *rd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_GET_INPUTS];
+	int rc, r = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) rd->o.first_dish);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64) (rd->o.first_dish + rd->o.n_dishes));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 1);
+		size_t len = (size_t) sqlite3_column_bytes(st, 1);
+		struct input_row *in;
+
+		if (rd->n_inputs == s->inputs_cap) {
+			size_t cap = s->inputs_cap ? s->inputs_cap * 2 : 16;
+			in = reallocarray(s->inputs, cap, sizeof(*in));
+			if (!in) {
+				r = -ENOMEM;
+				break;
+			}
+			s->inputs = in;
+			s->inputs_cap = cap;
+		}
+		in = &s->inputs[rd->n_inputs++];
+		in->id = (uint64_t) sql_column_i64(st, 0);
+		in->len = len;
+		r = text_add(s, p ? p : "", len, &in->at);
+		if (r < 0)
+			break;
+	}
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = sql_error(s->db, stmt_sql[STMT_GET_INPUTS]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
 
 /*
  * Order @st's current row (id, created_ms, dishes, first_dish, names,
@@ -868,7 +960,7 @@ struct reading {
  * its dish rows, once, into the scratch (their strings too if @text), and
  * count them into rd->o.
  */
-static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct reading *rd)
+static int read_order(struct store *s, sqlite3_stmt *st, bool text, bool inputs, struct reading *rd)
 {
 	sqlite3_stmt *ds = s->stmt[STMT_GET_DISHES];
 	struct store_order *o = &rd->o;
@@ -924,6 +1016,7 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 			r = column_add(s, ds, 3, &w->chef);
 			if (r >= 0)
 				r = column_add(s, ds, 4, &w->result);
+			w->result_len = (size_t) sqlite3_column_bytes(ds, 4);
 			if (r >= 0)
 				r = column_add(s, ds, 5, &w->detail);
 		}
@@ -932,6 +1025,8 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, struct readi
 		r = sql_error(s->db, stmt_sql[STMT_GET_DISHES]);
 	sqlite3_reset(ds);
 	sqlite3_clear_bindings(ds);
+	if (r >= 0 && inputs)
+		r = read_inputs(s, rd);
 	if (r < 0)
 		return r;
 
@@ -947,7 +1042,7 @@ static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, vo
 {
 	const struct store_order *o = &rd->o;
 	char *name = s->text + rd->names;  /* the text moves no more: split in place */
-	size_t next = 0;
+	size_t next = 0, next_input = 0;
 	int r;
 
 	for (unsigned i = 0; i < o->n_dishes; i++) {
@@ -972,7 +1067,13 @@ static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, vo
 			d.attempts = w->attempts;
 			d.chef = s->text + w->chef;
 			d.result = s->text + w->result;
+			d.result_len = w->result_len;
 			d.detail = s->text + w->detail;
+		}
+		if (next_input < rd->n_inputs && s->inputs[next_input].id == d.id) {
+			const struct input_row *in = &s->inputs[next_input++];
+			d.input = s->text + in->at;
+			d.input_len = in->len;
 		}
 		r = cb(&d, userdata);
 		if (r < 0)
@@ -981,8 +1082,8 @@ static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, vo
 	return 0;
 }
 
-int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
-		    store_dish_cb dish_cb, void *userdata)
+static int get_order(struct store *s, uint64_t id, bool inputs, struct store_order *ret_order,
+		     store_dish_cb dish_cb, void *userdata)
 {
 	sqlite3_stmt *st = s->stmt[STMT_GET_ORDER];
 	struct reading rd;
@@ -991,7 +1092,7 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		r = read_order(s, st, dish_cb != NULL, &rd);
+		r = read_order(s, st, dish_cb != NULL, inputs && dish_cb, &rd);
 	else
 		r = rc == SQLITE_DONE ? -ENOENT : sql_error(s->db, stmt_sql[STMT_GET_ORDER]);
 	sqlite3_reset(st);
@@ -1002,6 +1103,65 @@ int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 	return dish_cb ? emit_dishes(s, &rd, dish_cb, userdata) : 0;
 }
 
+int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
+		    store_dish_cb dish_cb, void *userdata)
+{
+	return get_order(s, id, false, ret_order, dish_cb, userdata);
+}
+
+int store_get_order_inputs(struct store *s, uint64_t id, struct store_order *ret_order,
+			   store_dish_cb dish_cb, void *userdata)
+{
+	return get_order(s, id, true, ret_order, dish_cb, userdata);
+}
+
+int store_outputs(struct store *s, uint64_t id, unsigned first, store_output_cb cb, void *userdata,
+		  unsigned *ret_next)
+{
+	sqlite3_stmt *os = s->stmt[STMT_GET_ORDER], *st = s->stmt[STMT_GET_OUTPUTS];
+	uint64_t first_dish = 0, n = 0;
+	unsigned next;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(os, 1, (sqlite3_int64) id);
+	rc = sqlite3_step(os);
+	if (rc == SQLITE_ROW) {
+		n = (uint64_t) sql_column_i64(os, 2);
+		first_dish = (uint64_t) sql_column_i64(os, 3);
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : sql_error(s->db, stmt_sql[STMT_GET_ORDER]);
+	sqlite3_reset(os);
+	sqlite3_clear_bindings(os);
+	if (r < 0)
+		return r == -ENOENT ? r : fail(s, r);
+
+	next = (unsigned) n;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) (first_dish + first));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64) (first_dish + n));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		unsigned index = (unsigned) ((uint64_t) sql_column_i64(st, 0) - first_dish);
+		int state = sqlite3_column_int(st, 1);
+		const void *p = sqlite3_column_blob(st, 2);
+		size_t len = (size_t) sqlite3_column_bytes(st, 2);
+
+		if (state <= PROTO_STATE_COOKING || state >= _PROTO_STATE_MAX)
+			continue;
+		r = cb(index, (enum proto_state) state, p ? p : "", len, userdata);
+		if (r != 0) {
+			next = index;
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sql_error(s->db, stmt_sql[STMT_GET_OUTPUTS]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r < 0)
+		return fail(s, r);
+	*ret_next = next;
+	return 0;
+}
+
 int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish_cb, void *userdata)
 {
 	sqlite3_stmt *st = s->stmt[STMT_OPEN_ORDERS];
@@ -1010,7 +1170,7 @@ int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish
 
 	sql_clear_error();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = read_order(s, st, true, &rd);
+		r = read_order(s, st, true, true, &rd);
 		if (r >= 0)
 			r = order_cb(&rd.o, userdata);
 		if (r >= 0)

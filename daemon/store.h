@@ -99,7 +99,7 @@
  * All functions are for one thread (kitchend's loop); only the writer runs
  * on its own.
  *
- * Schema version 3 (PRAGMA user_version) writes per order, not per dish:
+ * Schema version 4 (PRAGMA user_version) writes per order, not per dish:
  *
  *   orders(id, key, created_ms, dishes, first_dish, done, names, priority,
  *          due_ms, finished_ms)
@@ -115,7 +115,11 @@
  *     only dishes with something to remember: taken back (queued again with
  *     a reason), served or failed; written by one upsert each. A dish
  *     without a row is queued, never tried. There is no secondary index: an
- *     order's rows are the rowid range of its dishes.
+ *     order's rows are the rowid range of its dishes. A served dish's
+ *     result is bytes (a blob: a program's output), else text.
+ *   inputs(id, input)
+ *     a dish's input, bytes, written with its order; only for a dish that
+ *     has one (not empty). Deleted with its order.
  *   pruned(orders, served, failed, cancelled)
  *     one row: the orders, and the served, failed and cancelled dishes
  *     retention deleted (made at open where missing).
@@ -148,10 +152,10 @@
  * every 1000 pages (SQLite's wal_autocheckpoint) and cut back to
  * STORE_WAL_LIMIT after a checkpoint when it grew beyond (journal_size_limit).
  *
- * An older store is converted to version 3 by store_open() in one
- * transaction: version 2 gains the columns priority, due_ms and
- * finished_ms (an order finished before has its created_ms for its
- * finish); version 1 (a dish row per dish, "cooking" stored) is rewritten
+ * An older store is converted to version 4 by store_open() in one
+ * transaction: version 3 gains the table inputs; version 2 the columns
+ * priority, due_ms and finished_ms too (an order finished before has its
+ * created_ms for its finish); version 1 (a dish row per dish, "cooking" stored) is rewritten
  * (store_v1.h). A newer one is refused. store_converted() tells the
  * caller, which may say so.
  *
@@ -191,7 +195,7 @@
 
 
 /* The schema this code writes; store_open() converts older ones. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* How long store_open()'s integrity check may take. */
 #define STORE_CHECK_MS 2000
 /* How often a full store tries again to commit. */
@@ -233,7 +237,10 @@ struct store_dish {
 	enum proto_state state;  /* never cooking: see above */
 	const char *name;
 	const char *chef;     /* the chef that last had it, as recorded; "" without a record */
-	const char *result;   /* "Served Pizza", or the failure reason; "" */
+	const char *result;   /* "Served Pizza", or the failure reason; "" (NUL-terminated) */
+	size_t result_len;    /* its bytes: a program's output may hold NULs */
+	const void *input;    /* store_get_order_inputs(), store_load_open(): its input; else NULL */
+	size_t input_len;
 	const char *detail;   /* items when served, else the reasons, one per line ending in '\n'; "" */
 };
 
@@ -337,6 +344,7 @@ struct store_new_order {
 	uint64_t first_dish;      /* dish ids first_dish .. first_dish + n_dishes - 1 */
 	size_t n_dishes;
 	const char *const *names; /* n_dishes */
+	const struct proto_field *inputs;  /* n_dishes, or NULL: none has one */
 	unsigned priority;        /* PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX */
 };
 
@@ -367,7 +375,7 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 			const char *reason);
 int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const char *result, const char *items);
+		      const void *result, size_t result_len, const char *items);
 int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 		      const char *reason);
 int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
@@ -387,10 +395,27 @@ int store_order_done(struct store *s, uint64_t order_id, enum proto_state state,
 typedef int (*store_dish_cb)(const struct store_dish *d, void *userdata);
 int store_get_order(struct store *s, uint64_t id, struct store_order *ret_order,
 		    store_dish_cb dish_cb, void *userdata);
+/* The same, each dish with its input. */
+int store_get_order_inputs(struct store *s, uint64_t id, struct store_order *ret_order,
+			   store_dish_cb dish_cb, void *userdata);
+
+/*
+ * The outputs of order @id's dishes from index @first on, as committed: @cb
+ * gets each dish that has ended (never tried and queued ones are skipped)
+ * with its index, state and, when served, its result (bytes, valid until
+ * it returns), in index order, until it returns > 0 (enough: that dish is
+ * not taken) or < 0 (an error, returned). *ret_next: the index of the dish
+ * not taken, or the order's dish count when the walk reached its end.
+ * -ENOENT for no such order.
+ */
+typedef int (*store_output_cb)(unsigned index, enum proto_state state, const void *output, size_t len,
+			       void *userdata);
+int store_outputs(struct store *s, uint64_t id, unsigned first, store_output_cb cb, void *userdata,
+		  unsigned *ret_next);
 
 /*
  * For recovery: call @order_cb for every order not yet done, oldest first,
- * then @dish_cb for each of its dishes, as store_get_order() does.
+ * then @dish_cb for each of its dishes, as store_get_order_inputs() does.
  */
 typedef int (*store_order_cb)(const struct store_order *o, void *userdata);
 int store_load_open(struct store *s, store_order_cb order_cb, store_dish_cb dish_cb, void *userdata);

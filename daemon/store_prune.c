@@ -13,6 +13,7 @@ enum pstmt {
 	PSTMT_FRONT,
 	PSTMT_WINDOW,
 	PSTMT_DISHES,
+	PSTMT_INPUTS,
 	PSTMT_ORDER,
 	PSTMT_TOTALS,
 	PSTMT_BEGIN,
@@ -34,6 +35,7 @@ static const char *const pstmt_sql[_PSTMT_MAX] = {
 			  "ORDER BY finished_ms, id LIMIT ?5"),
 	/* An order's dishes are the rowid range of its dishes. */
 	[PSTMT_DISHES] = "DELETE FROM dishes WHERE id >= ?1 AND id < ?2 RETURNING state",
+	[PSTMT_INPUTS] = "DELETE FROM inputs WHERE id >= ?1 AND id < ?2",
 	[PSTMT_ORDER] = "DELETE FROM orders WHERE id = ?1",
 	[PSTMT_TOTALS] = ("UPDATE pruned SET orders = orders + ?1, served = served + ?2, "
 			  "failed = failed + ?3, cancelled = cancelled + ?4"),
@@ -235,6 +237,12 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, const
 		if (rc != SQLITE_DONE)
 			r = sql_error(p->db, pstmt_sql[PSTMT_DISHES]);
 		sqlite3_reset(ds);
+		if (r >= 0) {
+			sqlite3_stmt *is = p->stmt[PSTMT_INPUTS];
+			sqlite3_bind_int64(is, 1, (sqlite3_int64) v->first_dish);
+			sqlite3_bind_int64(is, 2, (sqlite3_int64) (v->first_dish + v->dishes));
+			r = sql_step(p->db, is);
+		}
 		if (r >= 0) {
 			sqlite3_bind_int64(p->stmt[PSTMT_ORDER], 1, (sqlite3_int64) v->id);
 			r = sql_step(p->db, p->stmt[PSTMT_ORDER]);

@@ -52,6 +52,7 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2, finished_ms = ?3 WHERE id = ?1",
+	[_WSTMT_RECS + STORE_REC_INPUT] = "INSERT INTO inputs(id, input) VALUES (?1, ?8)",
 	/* STORE_REC_DROPPED: nothing. */
 };
 
@@ -180,7 +181,8 @@ static void batch_ids(const struct batch *b, struct batch_ids *ret)
 				ret->max_order = rec->id;
 			dish_end = rec->n[2] + rec->n[1];
 		} else if (rec->kind == STORE_REC_REQUEUED || rec->kind == STORE_REC_SERVED ||
-			   rec->kind == STORE_REC_FAILED || rec->kind == STORE_REC_CANCELLED)
+			   rec->kind == STORE_REC_FAILED || rec->kind == STORE_REC_CANCELLED ||
+			   rec->kind == STORE_REC_INPUT)
 			dish_end = rec->id + 1;
 		if (dish_end > ret->next_dish)
 			ret->next_dish = dish_end;
@@ -237,6 +239,8 @@ static int apply_rec(struct store_writer *w, const struct batch *b, const struct
 	for (int i = 0; i < STORE_REC_STRS && STR_PARAM + i <= n_params; i++) {
 		if (rec->str[i] == STORE_NO_TEXT)
 			sqlite3_bind_null(st, STR_PARAM + i);
+		else if (i == 1 && (rec->kind == STORE_REC_SERVED || rec->kind == STORE_REC_INPUT))
+			sqlite3_bind_blob64(st, STR_PARAM + i, b->text + rec->str[i], rec->blob_len, SQLITE_STATIC);
 		else
 			sqlite3_bind_text(st, STR_PARAM + i, b->text + rec->str[i], -1, SQLITE_STATIC);
 	}
@@ -788,6 +792,7 @@ int store_writer_drop_order(struct store_writer *w, uint64_t order_id)
 		case STORE_REC_SERVED:
 		case STORE_REC_FAILED:
 		case STORE_REC_CANCELLED:
+		case STORE_REC_INPUT:
 			of_order = rec->id >= first && rec->id < end;
 			break;
 		case STORE_REC_DROPPED:

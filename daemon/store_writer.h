@@ -63,10 +63,11 @@ enum store_rec_kind {
 	STORE_REC_ADD_ORDER,     /* id; n: created_ms, dishes, first_dish, due_ms, priority; str: key, names */
 	STORE_REC_FORGET_KEY,    /* id: the order whose key goes */
 	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
-	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result, items */
+	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result (blob_len bytes), items */
 	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
 	STORE_REC_CANCELLED,     /* id: dish; n[0] attempts; str: chef, result, detail line */
 	STORE_REC_ORDER_DONE,    /* id: order; n: its final enum proto_state (0: open again), finished_ms */
+	STORE_REC_INPUT,         /* id: dish; str[1]: its input (blob_len bytes) */
 	STORE_REC_DROPPED,       /* taken out by store_writer_drop_order(): nothing to apply */
 	_STORE_REC_MAX,
 };
@@ -82,6 +83,7 @@ struct store_rec {
 	uint64_t id;
 	uint64_t n[STORE_REC_NUMS];
 	size_t str[STORE_REC_STRS];
+	size_t blob_len;         /* SERVED, INPUT: str[1] is bytes (NULs too), bound as a blob */
 };
 
 /*

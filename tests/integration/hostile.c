@@ -609,6 +609,7 @@ static void craft_bad_ready(void)
 		add_number();
 	adds(which == 3 ? credit[below(ELEMS(credit))] : "1");
 	adds(which == 3 || which == 2 ? "1" : credit[below(ELEMS(credit))]);
+	adds(PROTO_SKILL_ANY);
 	send_on(prober, DISPATCH);
 	st.readies++;
 }
@@ -734,6 +735,7 @@ static void *fake_join(const char *name)
 	adds(pid);
 	adds("1024");
 	adds("1024");
+	adds(PROTO_SKILL_ANY);
 	for (size_t i = 0; i < M.n; i++)
 		zmq_send(s, M.data[i], M.len[i], i + 1 < M.n ? ZMQ_SNDMORE : 0);
 	return s;
@@ -901,7 +903,7 @@ static int stranger_unsubscribe(const char *events, const char *topic, double se
 
 static int ready_flood(const char *dispatch, double seconds, const char *version)
 {
-	const char *const ready[] = { version, "READY", "flood", "flood-host", "1", "1", "1" };
+	const char *const ready[] = { version, "READY", "flood", "flood-host", "1", "1", "1", PROTO_SKILL_ANY };
 	uint64_t end = mono_ms() + (uint64_t) (seconds * 1000);
 	unsigned long long sent = 0;
 	int linger = 0;
@@ -945,7 +947,7 @@ static int fake_chefs(const char *dispatch, unsigned n, double seconds)
 		return 1;
 	for (unsigned i = 0; i < n; i++) {
 		char id[32], name[16];
-		const char *ready[] = { PROTO_VERSION, "READY", name, "fake-host", "1", "1", "1" };
+		const char *ready[] = { PROTO_VERSION, "READY", name, "fake-host", "1", "1", "1", PROTO_SKILL_ANY };
 
 		snprintf(id, sizeof(id), "fake-%u.1.00000000", i);
 		snprintf(name, sizeof(name), "fake-%u", i);

@@ -176,7 +176,8 @@ static void order(struct fake *k)
 	struct proto_out o;
 
 	k->n = 0;
-	for (size_t i = 4; i < k->m->n_fields && k->n < MAX_NAMES; i++)  /* after flags key priority due_ms */
+	/* (dish input) pairs after flags key priority due_ms */
+	for (size_t i = 4; i < k->m->n_fields && k->n < MAX_NAMES; i += 2)
 		if (proto_str(k->m, i, k->names[k->n], sizeof(k->names[0])) == 0)
 			k->n++;
 	if (k->n == 0)

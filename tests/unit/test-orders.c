@@ -208,11 +208,11 @@ static int test_served_to_the_end(void)
 	CHECK(d == &o->dishes[0] && d->state == PROTO_STATE_COOKING && d->attempts == 1 && d->chef == b.chef);
 	CHECK(orders_check(b.os) == 0 && counts(&b).queued == 1 && counts(&b).cooking == 1);
 	CHECK(chef_release(b.chef, d->id, 1) == d);
-	orders_served(b.os, d, "chef-1", "Served Pizza", "a\nb");
+	orders_served(b.os, d, "chef-1", "Served Pizza", 12, "a\nb");
 	CHECK(orders_check(b.os) == 0 && counts(&b).served == 1 && o->n_served == 1);
 	d = hand(&b);
 	CHECK(chef_release(b.chef, d->id, 1) == d);
-	orders_served(b.os, d, "chef-1", "Served Salad", "c");
+	orders_served(b.os, d, "chef-1", "Served Salad", 12, "c");
 	/* The last dish finished the order: it left memory, the store has it. */
 	CHECK(orders_get(b.os, id) == NULL);
 	CHECK(orders_check(b.os) == 0 && counts(&b).open == 0 && counts(&b).served == 2);
@@ -355,10 +355,10 @@ static int test_resume(void)
 	CHECK(d->order == o);
 	d = hand(&b);      /* Salad of o: served */
 	CHECK(chef_release(b.chef, d->id, 1) == d);
-	orders_served(b.os, d, "chef-1", "Served Salad", "");
+	orders_served(b.os, d, "chef-1", "Served Salad", 12, "");
 	d = hand(&b);      /* the one dish of done: served, but its order's end not written */
 	CHECK(chef_release(b.chef, d->id, 1) == d);
-	CHECK(store_dish_served(b.store, d->id, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_dish_served(b.store, d->id, 1, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_sync(b.store) == 0);
 	chef_free(&b.chef);
 	b.chef = chef_new("chef-1.1.0", 10, 8);
@@ -484,7 +484,7 @@ static int test_cancel_too_late(void)
 	CHECK(store_sync(b_cancel.store) == 0);
 	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0 && so.cancelled == 1);
 	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
-	orders_served(b_cancel.os, d, "chef-1", "Served Pizza", "dough");
+	orders_served(b_cancel.os, d, "chef-1", "Served Pizza", 12, "dough");
 	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).cancelled == 0 && counts(&b_cancel).served == 1);
 	CHECK(store_sync(b_cancel.store) == 0);
 	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0);
@@ -567,7 +567,7 @@ static int test_retry(void)
 		if (i == 0)
 			orders_take_back(b_cancel.os, d, "chef-1", "burnt again", ORDERS_BACK_FAILED);
 		else
-			orders_served(b_cancel.os, d, "chef-1", "Served", "x");
+			orders_served(b_cancel.os, d, "chef-1", "Served", 6, "x");
 		CHECK(orders_check(b_cancel.os) == 0);
 	}
 	CHECK(orders_get(b_cancel.os, id) == NULL);

@@ -142,7 +142,7 @@ static int test_life_of_an_order(void)
 	CHECK(strcmp(seen.chef[0], "chef-2") == 0);
 	CHECK(strcmp(seen.detail[0], "chef chef-1 died\nchef chef-2 timed out\n") == 0);
 
-	CHECK(store_dish_served(s, 10, 3, "chef-2", "Served Pizza", "a\nb") == 0);
+	CHECK(store_dish_served(s, 10, 3, "chef-2", "Served Pizza", 12, "a\nb") == 0);
 	CHECK(store_dish_requeued(s, 11, 1, "chef-1", "chef chef-1 died") == 0);
 	/* No chef at the end (a dish that left the menu): the last one stays. */
 	CHECK(store_dish_failed(s, 11, 1, "", "no longer on the menu") == 0);
@@ -150,7 +150,7 @@ static int test_life_of_an_order(void)
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
 	CHECK(o.state == PROTO_STATE_COOKING && o.served == 1 && o.failed == 1);
 
-	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", "") == 0);
+	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", 16, "") == 0);
 	CHECK(store_order_done(s, 5, PROTO_STATE_FAILED, 99) == 0);
 	CHECK(store_sync(s) == 0);
 
@@ -207,7 +207,7 @@ static int test_reopen(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(add_order(s, 1, NULL, 1, 1, 2, names) == 0);
 	CHECK(add_order(s, 2, NULL, 2, 3, 1, names) == 0);
-	CHECK(store_dish_served(s, 3, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_dish_served(s, 3, 1, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_order_done(s, 2, PROTO_STATE_SERVED, 99) == 0);
 	/* Dish 1 is at a chef when kitchend dies: nothing says so. */
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
@@ -241,7 +241,7 @@ static int test_next_ids(void)
 	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 12);
-	CHECK(store_dish_served(s, 40, 1, "x", "y", "") == 0);
+	CHECK(store_dish_served(s, 40, 1, "x", "y", 1, "") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 41);
@@ -265,7 +265,7 @@ static int test_big_order(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(add_order(s, 7, NULL, 1, 1000, 150, many) == 0);
 	for (unsigned i = 0; i < 150; i += 3)
-		CHECK(store_dish_served(s, 1000 + i, 1, "c", "r", many[i]) == 0);
+		CHECK(store_dish_served(s, 1000 + i, 1, "c", "r", 1, many[i]) == 0);
 	CHECK(store_dish_failed(s, 1149, 2, "c", "bad") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 7, &o, NULL, NULL) == 0);
@@ -371,7 +371,7 @@ static int test_batches(void)
 
 	store_hand_over(s);
 	/* Written while the writer has batch 1: batch 2. */
-	CHECK(store_dish_served(s, 1, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_dish_served(s, 1, 1, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_written(s) == 2);
 	CHECK(wait_committed(s, 1) == 0);
 	CHECK(store_committed(s) >= 1);
@@ -626,6 +626,115 @@ static int test_v2_converted(void)
 	return 0;
 }
 
+/* Inputs and outputs: bytes, NULs and all, written with the order and the
+ * served record, read back, and gone with a pruned order. */
+struct outputs_seen {
+	unsigned n, index[8], stop_at;
+	enum proto_state state[8];
+	size_t len[8];
+	char first[8];
+};
+
+static int take_output(unsigned index, enum proto_state state, const void *output, size_t len, void *u)
+{
+	struct outputs_seen *o = u;
+
+	if (o->n == o->stop_at)
+		return 1;
+	o->index[o->n] = index;
+	o->state[o->n] = state;
+	o->len[o->n] = len;
+	o->first[o->n] = len ? *(const char *) output : 0;
+	o->n++;
+	return 0;
+}
+
+static int any_order(const struct store_order *o, void *u)
+{
+	return 0;
+}
+
+static int test_inputs_outputs(void)
+{
+	static const char input[] = "-n\0\t\xff 17";
+	const struct proto_field inputs[] = { { input, sizeof(input) - 1 }, { "", 0 }, { "x", 1 } };
+	char big[100000];
+	struct store *s = NULL;
+	struct store_order o;
+	struct seen seen = { 0 };
+	struct outputs_seen out = { .stop_at = 8 };
+	unsigned next = 0;
+
+	memset(big, 'o', sizeof(big));
+	big[0] = '\0';
+	CHECK(open_fresh(&s) == 0);
+	CHECK(store_add_order(s, &(struct store_new_order) {
+		.id = 1, .key = "", .created_ms = 1000, .first_dish = 1, .n_dishes = 3,
+		.names = names, .inputs = inputs, .priority = PROTO_PRIORITY_DEFAULT,
+	}) == 0);
+	CHECK(store_dish_served(s, 1, 1, "chef-1", big, sizeof(big), "") == 0);
+	CHECK(store_dish_failed(s, 3, 1, "chef-1", "exit 3: no") == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(raw_number("SELECT COUNT(*) FROM inputs") == 2);  /* not the empty one */
+
+	CHECK(store_get_order_inputs(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.n == 3);
+	CHECK(seen.d[0].input_len == sizeof(input) - 1);
+	CHECK(seen.d[1].input_len == 0 && seen.d[2].input_len == 1);
+	CHECK(seen.d[0].result_len == sizeof(big));
+	seen.n = 0;
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.d[0].input == NULL && seen.d[0].input_len == 0);  /* not asked for */
+
+	/* every ended dish, in order; the queued one skipped */
+	CHECK(store_outputs(s, 1, 0, take_output, &out, &next) == 0);
+	CHECK(next == 3 && out.n == 2);
+	CHECK(out.index[0] == 0 && out.state[0] == PROTO_STATE_SERVED && out.len[0] == sizeof(big) && out.first[0] == 0);
+	CHECK(out.index[1] == 2 && out.state[1] == PROTO_STATE_FAILED && out.len[1] == 0);
+	/* from an index on; and stopped: the next is the one not taken */
+	out = (struct outputs_seen) { .stop_at = 8 };
+	CHECK(store_outputs(s, 1, 1, take_output, &out, &next) == 0);
+	CHECK(next == 3 && out.n == 1 && out.index[0] == 2);
+	out = (struct outputs_seen) { .stop_at = 1 };
+	CHECK(store_outputs(s, 1, 0, take_output, &out, &next) == 0);
+	CHECK(next == 2 && out.n == 1);
+	CHECK(store_outputs(s, 2, 0, take_output, &out, &next) == -ENOENT);
+
+	/* kept across a restart, for the open order's dishes */
+	store_close(&s);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	seen.n = 0;
+	CHECK(store_load_open(s, any_order, collect, &seen) == 0);
+	CHECK(seen.n == 3 && seen.d[0].input_len == sizeof(input) - 1);
+	store_close(&s);
+	return 0;
+}
+
+/* A store of version 3 (kitchen 0.4) gains the inputs table. */
+static int test_v3_converted(void)
+{
+	struct store *s = NULL;
+	uint64_t converted = 0;
+	unsigned from = 0;
+
+	CHECK(write_raw("CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,"
+			" dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+			" names TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 5, due_ms INTEGER NOT NULL DEFAULT 0,"
+			" finished_ms INTEGER NOT NULL DEFAULT 0);"
+			"CREATE INDEX orders_open ON orders(done) WHERE done = 0;"
+			"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
+			"CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+			" chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');"
+			"INSERT INTO orders VALUES (1, NULL, 5000, 1, 1, 0, 'Pizza', 5, 0, 0);"
+			"PRAGMA user_version = 3;") == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_converted(s, &from, &converted) && from == 3 && converted == 1);
+	CHECK(raw_number("PRAGMA user_version") == STORE_SCHEMA_VERSION);
+	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'inputs'") == 1);
+	store_close(&s);
+	return 0;
+}
+
 /* Priority, delay and the finish are kept. */
 static int test_order_columns(void)
 {
@@ -649,10 +758,10 @@ static int test_newer_refused(void)
 {
 	struct store *s = NULL;
 
-	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 4;") == 0);
+	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 5;") == 0);
 	CHECK(sopen(dir, "full", 0, &s) == -EPROTONOSUPPORT);
 	CHECK(s == NULL);
-	CHECK(raw_number("PRAGMA user_version") == 4);
+	CHECK(raw_number("PRAGMA user_version") == 5);
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders'") == 0);
 	return 0;
 }
@@ -1167,10 +1276,10 @@ static int test_list(void)
 		dish += id % 2 ? 1 : 2;
 	}
 	/* Order 2 (dishes 2, 3): Pizza served, Salad failed; order 3 (dish 4) served. */
-	CHECK(store_dish_served(s, 2, 1, "chef-1", "Served Pizza", "") == 0);
+	CHECK(store_dish_served(s, 2, 1, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_dish_failed(s, 3, 1, "chef-1", "burnt") == 0);
 	CHECK(store_order_done(s, 2, PROTO_STATE_FAILED, 5000) == 0);
-	CHECK(store_dish_served(s, 4, 1, "chef-1", "Served Spaghetti", "") == 0);
+	CHECK(store_dish_served(s, 4, 1, "chef-1", "Served Spaghetti", 16, "") == 0);
 	CHECK(store_order_done(s, 3, PROTO_STATE_SERVED, 5000) == 0);
 	CHECK(store_sync(s) == 0);
 
@@ -1243,7 +1352,7 @@ static int old_order(struct store *s, uint64_t id, const char *key, uint64_t cre
 	int r = add_order(s, id, key, created_ms, id, 1, names);
 
 	if (r >= 0 && finished_ms)
-		r = store_dish_served(s, id, 1, "chef-1", "Served Pizza", "Dough\n");
+		r = store_dish_served(s, id, 1, "chef-1", "Served Pizza", 12, "Dough\n");
 	if (r >= 0 && finished_ms)
 		r = store_order_done(s, id, PROTO_STATE_SERVED, finished_ms);
 	return r;
@@ -1433,7 +1542,7 @@ static int test_prune_while_writing(void)
 
 		CHECK(add_order(s, id, NULL, wall_ms(), id, 1, names) == 0);
 		if (id > n_old + 1) {
-			CHECK(store_dish_served(s, id - 1, 1, "chef-1", "Served Pizza", "Dough\n") == 0);
+			CHECK(store_dish_served(s, id - 1, 1, "chef-1", "Served Pizza", 12, "Dough\n") == 0);
 			CHECK(store_order_done(s, id - 1, PROTO_STATE_SERVED, wall_ms()) == 0);
 		}
 		store_hand_over(s);
@@ -1488,6 +1597,8 @@ static const struct tap_case cases[] = {
 	{ "unwritable directory", test_unwritable },
 	{ "version 1 converted", test_v1_converted },
 	{ "version 2 converted", test_v2_converted },
+	{ "version 3 converted", test_v3_converted },
+	{ "inputs and outputs: bytes kept", test_inputs_outputs },
 	{ "priority, delay and finish kept", test_order_columns },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },
 	{ "newer version refused", test_newer_refused },
