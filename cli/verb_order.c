@@ -164,7 +164,7 @@ static int refusal(const struct ctl *ctl, const char *key, const struct proto_fi
 	return 0;
 }
 
-/* What one ORDER holds: names[i] and inputs[i], for n < PROTO_ORDER_MAX_DISHES dishes. */
+/* What one ORDER holds: names[i] and inputs[i], for n <= PROTO_ORDER_MAX_DISHES dishes. */
 struct dishes {
 	struct proto_field names[PROTO_ORDER_MAX_DISHES];
 	struct proto_field inputs[PROTO_ORDER_MAX_DISHES];
@@ -231,10 +231,11 @@ static int inputs_load(const struct ctl *ctl, struct inputs *in)
 	bool std = strcmp(ctl->inputs, "-") == 0;
 	const char *what = std ? "standard input" : ctl->inputs;
 	int fd = std ? STDIN_FILENO : open(ctl->inputs, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	int r;
+	int r = fd < 0 ? -errno : 0;
 
-	if (fd < 0)
-		return ctl_error(-errno == -EINVAL ? -EIO : -errno, "cannot open --inputs '%s': %m", ctl->inputs);
+	/* A file that cannot be read is exit status 1, not a usage error (2, -EINVAL). */
+	if (r < 0)
+		return ctl_error(r == -EINVAL ? -EIO : r, "cannot open --inputs '%s': %m", ctl->inputs);
 	r = inputs_read(in, fd);
 	if (!std)
 		close(fd);
