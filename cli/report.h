@@ -76,6 +76,7 @@ struct chef_report {
 	char *state;
 	uint64_t served;
 	bool local;
+	char *cooks;          /* its skills, for people: "every dish", "Pizza, Resize" */
 };
 
 struct chef_list {
@@ -90,16 +91,21 @@ struct status_report {
 	uint64_t orders;
 	uint64_t malformed;
 	bool store_full;      /* the order store's disk is full: orders are refused */
+	size_t n_waiting;
+	struct waiting_dish {
+		char *name;
+		uint64_t dishes, able;  /* dishes set aside; chefs that can cook it */
+	} *waiting;               /* STATUS's waiting (proto.h) */
 	struct chef_list chefs;
 };
 
-/* OK version uptime_ms queued cooking served failed orders malformed store cancelled (chef group)... */
+/* OK version uptime_ms queued cooking served failed orders malformed store cancelled waiting (chef group)... */
 int status_report_decode(const struct proto_msg *m, struct status_report **ret);
 void status_report_free(struct status_report **r);
 void status_report_print(const struct status_report *r, FILE *f);
 void status_report_json(const struct status_report *r, struct json *j);
 
-/* OK (name host pid stations busy state served local)... */
+/* OK (name host pid stations busy state served local skills)... */
 int chef_list_decode(const struct proto_msg *m, struct chef_list **ret);
 void chef_list_free(struct chef_list **l);
 /* A table with a header line; "no chefs" when empty. */

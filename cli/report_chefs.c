@@ -7,6 +7,7 @@
 
 #include "report_field.h"
 #include "term.h"
+#include "util.h"
 
 static void chefs_clear(struct chef_list *l)
 {
@@ -14,6 +15,7 @@ static void chefs_clear(struct chef_list *l)
 		free(l->chefs[i].name);
 		free(l->chefs[i].host);
 		free(l->chefs[i].state);
+		free(l->chefs[i].cooks);
 	}
 	free(l->chefs);
 	*l = (struct chef_list) { 0 };
@@ -30,7 +32,8 @@ static int chef_decode(const struct proto_msg *m, size_t k, struct chef_report *
 	    (r = report_u64(m, k + 4, &c->busy)) < 0 ||
 	    (r = report_text(m, k + 5, false, &c->state)) < 0 ||
 	    (r = report_u64(m, k + 6, &c->served)) < 0 ||
-	    (r = report_bool(m, k + 7, &c->local)) < 0)
+	    (r = report_bool(m, k + 7, &c->local)) < 0 ||
+	    (r = report_text(m, k + 8, false, &c->cooks)) < 0)
 		return r;
 	return 0;
 }
@@ -102,6 +105,39 @@ static int store_state(const struct proto_msg *m, size_t i, bool *ret_full)
 	return -EBADMSG;
 }
 
+/* STATUS's waiting: lines "N ABLE NAME". */
+static int waiting_decode(const struct proto_msg *m, size_t i, struct status_report *s)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t n = 1;
+	char *line, *save = NULL;
+	int r;
+
+	r = report_text(m, i, true, &text);
+	if (r < 0 || !*text)
+		return r;
+	for (const char *p = text; *p; p++)
+		n += *p == '\n';
+	s->waiting = calloc(n, sizeof(*s->waiting));
+	if (!s->waiting)
+		return -ENOMEM;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct waiting_dish *w = &s->waiting[s->n_waiting];
+		char *a = strchr(line, ' '), *b = a ? strchr(a + 1, ' ') : NULL;
+
+		if (!a || !b || !b[1])
+			return -EBADMSG;
+		*a = *b = '\0';
+		if (parse_u64(line, 0, UINT64_MAX, &w->dishes) < 0 || parse_u64(a + 1, 0, UINT64_MAX, &w->able) < 0)
+			return -EBADMSG;
+		w->name = strdup(b + 1);
+		if (!w->name)
+			return -ENOMEM;
+		s->n_waiting++;
+	}
+	return 0;
+}
+
 int status_report_decode(const struct proto_msg *m, struct status_report **ret)
 {
 	struct status_report *s = calloc(1, sizeof(*s));
@@ -119,6 +155,7 @@ int status_report_decode(const struct proto_msg *m, struct status_report **ret)
 	    (r = report_u64(m, 7, &s->malformed)) < 0 ||
 	    (r = store_state(m, 8, &s->store_full)) < 0 ||
 	    (r = report_u64(m, 9, &s->cancelled)) < 0 ||
+	    (r = waiting_decode(m, 10, s)) < 0 ||
 	    (r = chefs_decode(m, PROTO_STATUS_FIXED, &s->chefs)) < 0) {
 		status_report_free(&s);
 		return r;
@@ -132,6 +169,9 @@ void status_report_free(struct status_report **r)
 	if (!r || !*r)
 		return;
 	free((*r)->version);
+	for (size_t i = 0; i < (*r)->n_waiting; i++)
+		free((*r)->waiting[i].name);
+	free((*r)->waiting);
 	chefs_clear(&(*r)->chefs);
 	free(*r);
 	*r = NULL;
@@ -172,6 +212,15 @@ void status_report_print(const struct status_report *r, FILE *f)
 		r->malformed == 1 ? "message" : "messages");
 	if (r->store_full)
 		fprintf(f, "store:     the disk is full: new orders are refused until it has space\n");
+	for (size_t i = 0; i < r->n_waiting; i++) {
+		const struct waiting_dish *w = &r->waiting[i];
+		if (w->able == 0)
+			term_printf(f, "waiting:   %llu %s: no chef can cook it (0 of %zu chefs have it)\n",
+				    (unsigned long long) w->dishes, w->name, r->chefs.n);
+		else
+			term_printf(f, "waiting:   %llu %s: for a chef that can cook it (%llu of %zu chefs can)\n",
+				    (unsigned long long) w->dishes, w->name, (unsigned long long) w->able, r->chefs.n);
+	}
 	fprintf(f, "chefs:     %zu (%llu of %llu stations busy)\n", r->chefs.n,
 		(unsigned long long) busy, (unsigned long long) stations);
 	if (r->chefs.n > 0) {
@@ -191,6 +240,7 @@ static void chef_json(const struct chef_report *c, struct json *j)
 	json_key_string(j, "state", c->state);
 	json_key_u64(j, "served", c->served);
 	json_key_bool(j, "local", c->local);
+	json_key_string(j, "cooks", c->cooks);
 	json_object_end(j);
 }
 
@@ -218,12 +268,23 @@ void status_report_json(const struct status_report *r, struct json *j)
 	json_key_u64(j, "orders", r->orders);
 	json_key_u64(j, "malformed", r->malformed);
 	json_key_string(j, "store", r->store_full ? PROTO_STORE_FULL : PROTO_STORE_OK);
+	json_key(j, "waiting");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_waiting; i++) {
+		json_object_begin(j);
+		json_key_string(j, "dish", r->waiting[i].name);
+		json_key_u64(j, "dishes", r->waiting[i].dishes);
+		json_key_u64(j, "chefs_able", r->waiting[i].able);
+		json_object_end(j);
+	}
+	json_array_end(j);
 	json_key(j, "chefs");
 	chef_list_json(&r->chefs, j);
 	json_object_end(j);
 }
 
-enum column { COL_NAME, COL_HOST, COL_PID, COL_STATIONS, COL_BUSY, COL_STATE, COL_SERVED, COL_LOCAL, _COL_MAX };
+enum column { COL_NAME, COL_HOST, COL_PID, COL_STATIONS, COL_BUSY, COL_STATE, COL_SERVED, COL_LOCAL, COL_COOKS,
+	      _COL_MAX };
 
 static const struct {
 	const char *title;
@@ -237,6 +298,7 @@ static const struct {
 	[COL_STATE] = { "STATE", false },
 	[COL_SERVED] = { "SERVED", true },
 	[COL_LOCAL] = { "LOCAL", false },
+	[COL_COOKS] = { "COOKS", false },
 };
 
 /* One row as text; numbers fit in 21 bytes, names in PROTO_MAX_FIELD. */
@@ -254,6 +316,7 @@ static void chef_cells(const struct chef_report *c, char num[_COL_MAX][24], cons
 	cells[COL_STATE] = c->state;
 	cells[COL_SERVED] = num[COL_SERVED];
 	cells[COL_LOCAL] = c->local ? "yes" : "no";
+	cells[COL_COOKS] = *c->cooks ? c->cooks : "-";
 }
 
 static void row_print(const char *const cells[_COL_MAX], const size_t width[_COL_MAX], FILE *f)

@@ -206,7 +206,7 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
-#define PROTO_STATUS_FIXED 10       /* version uptime_ms queued cooking served failed orders malformed store cancelled */
+#define PROTO_STATUS_FIXED 11       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting */
 
 /*
  * LIST: the order book, newest first, a page at a time (docs/protocol.md).
@@ -230,7 +230,13 @@ int proto_list_state_from_name(const char *s, size_t len);
 /* STATUS's store field: the order store takes commits, or its disk is full. */
 #define PROTO_STORE_OK   "ok"
 #define PROTO_STORE_FULL "full"
-#define PROTO_CHEF_GROUP 8          /* name host pid stations busy state served local */
+#define PROTO_CHEF_GROUP 9          /* name host pid stations busy state served local skills */
+/*
+ * STATUS's waiting: the dishes set aside for a chef that can cook them (a
+ * chef's skills), a line per dish "N ABLE NAME": N of them wait, ABLE of
+ * the chefs connected can cook it (0: none can; they wait for one to
+ * join). "" when none waits so.
+ */
 
 /* Control error codes (the ERR reply's first field). */
 #define PROTO_ERR_BAD_REQUEST  "bad-request"

@@ -67,6 +67,7 @@ void chef_free(struct chef **c)
 	free((*c)->inflight);
 	free((*c)->since_ms);
 	free((*c)->cancelled);
+	skills_free(&(*c)->skills);
 	free(*c);
 	*c = NULL;
 }

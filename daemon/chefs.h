@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "skills.h"
 
 struct dish;
 
@@ -55,6 +56,7 @@ struct chef {
 	struct chef_cancelled *cancelled;  /* @credit slots: CANCELled, not yet let go */
 	uint64_t last_seen_ms;
 	uint64_t served;
+	struct skills skills;           /* what it can cook */
 	bool local;                     /* spawned by this kitchend */
 	bool holds_suspect;             /* holds a dish that crashed a chef, and nothing else */
 	bool retiring;                  /* a local chef scaled away by a reload: no new dish */

@@ -146,6 +146,7 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 	uint64_t pid, stations, credit;
 	const struct proto_field *rid = &m->env[0];
 	struct chef *c;
+	int r;
 
 	if (proto_str(m, 0, name, sizeof(name)) < 0 || !name[0] || strchr(name, '\n') ||
 	    proto_str(m, 1, host, sizeof(host)) < 0 || strchr(host, '\n') ||
@@ -184,6 +185,17 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 		log_error("Failed to register chef %s: out of memory or random bytes", name);
 		return 1;
 	}
+	r = skills_parse(&c->skills, m->fields[5].data, m->fields[5].len);
+	if (r >= 0)
+		r = skills_resolve(&c->skills, &k->menu);
+	if (r < 0) {
+		if (r == -EINVAL)
+			malformed_count(&k->malformed, "dispatch", "bad READY");
+		else
+			log_error_errno(r, "Failed to register chef %s: %m", name);
+		chef_free(&c);
+		return 1;
+	}
 	memcpy(c->name, name, sizeof(name));
 	memcpy(c->host, host, sizeof(host));
 	memcpy(c->peer, peer, sizeof(peer));
@@ -198,10 +210,13 @@ static unsigned chef_ready(struct kitchen *k, const struct proto_msg *m)
 	if (c->local)
 		pool_chef_joined(&k->pool, c->name, (pid_t) c->pid);
 
-	if (chef_log(k))
+	if (chef_log(k)) {
+		char skills[256];
 		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name },
-			   "Chef %s joined: %s, pid %llu, %u station%s", c->name, c->host[0] ? c->host : "?",
-			   (unsigned long long) c->pid, c->stations, c->stations == 1 ? "" : "s");
+			   "Chef %s joined: %s, pid %llu, %u station%s; cooks %s", c->name, c->host[0] ? c->host : "?",
+			   (unsigned long long) c->pid, c->stations, c->stations == 1 ? "" : "s",
+			   skills_describe(&c->skills, skills, sizeof(skills)));
+	}
 	events_chef(k->events, c->name, "joined", c->host);
 	return 1;
 }
@@ -362,22 +377,66 @@ static uint64_t longest_dish_us(const struct kitchen *k)
 	const struct config_timing *t = &k->config->timing;
 	uint64_t n = 1;
 
-	for (size_t i = 0; i < k->config->n_menu; i++)
+	for (size_t i = 0; i < k->config->n_menu; i++) {
+		/* A program takes as long as it takes: no window. */
+		if (k->config->menu[i].program)
+			return UINT64_C(1000000);
 		if (k->config->menu[i].n_ingredients > n)
 			n = k->config->menu[i].n_ingredients;
+	}
 	return (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
+}
+
+/* orders_can_fn for chef @u. */
+static bool can_cook(const struct menu_item *item, void *u)
+{
+	const struct chef *c = u;
+
+	return skills_can(&c->skills, item);
+}
+
+/* What orders_next_for() needs for chef @c: nothing for one that cooks everything. */
+static orders_can_fn can_fn(const struct chef *c)
+{
+	return c->skills.all ? NULL : can_cook;
 }
 
 bool dispatch_has_credit(const struct kitchen *k)
 {
-	const struct dish *first = orders_next(k->orders);
-	bool alone = first && first->suspect;
 	uint64_t dish_us = longest_dish_us(k);
 
-	for (const struct chef *c = k->chefs.head; c; c = c->next)
-		if (chef_usable_credit(c, dish_us) > 0 && !(alone && c->n_inflight > 0))
+	for (struct chef *c = k->chefs.head; c; c = c->next) {
+		const struct dish *d;
+
+		if (chef_usable_credit(c, dish_us) == 0)
+			continue;
+		d = orders_next_for(k->orders, can_fn(c), c, false);
+		if (d && !(d->suspect && c->n_inflight > 0))
 			return true;
+	}
 	return false;
+}
+
+unsigned dispatch_able(const struct kitchen *k, const struct menu_item *item)
+{
+	unsigned n = 0;
+
+	for (const struct chef *c = k->chefs.head; c; c = c->next)
+		n += skills_can(&c->skills, item);
+	return n;
+}
+
+const char *dispatch_why_waiting(const struct kitchen *k, const struct menu_item *item, char *buf, size_t size)
+{
+	unsigned able = dispatch_able(k, item);
+
+	if (able == 0)
+		snprintf(buf, size, "no chef can cook %s: 0 of %zu chef%s %s it", item->name, k->chefs.len,
+			 k->chefs.len == 1 ? "" : "s", k->chefs.len == 1 ? "has" : "have");
+	else
+		snprintf(buf, size, "waits for a chef that can cook %s: %u of %zu chef%s can", item->name, able,
+			 k->chefs.len, k->chefs.len == 1 ? "" : "s");
+	return buf;
 }
 
 /* Send up to @max queued dishes to @c in one DISH message; how many went. */
@@ -391,7 +450,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	int r;
 
 	while (n < max) {
-		struct dish *d = orders_next(k->orders);
+		struct dish *d = orders_next_for(k->orders, can_fn(c), c, true);
 		if (!d)
 			break;
 		/* A suspect goes alone to a chef that holds nothing (see chef.h). */
@@ -399,10 +458,10 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 			break;
 		if (!d->item->recipe) {
 			/* The menu changed under it: no retry can help. */
-			orders_unservable(k->orders, "no longer on the menu");
+			orders_unservable(k->orders, d, "no longer on the menu");
 			continue;
 		}
-		d = orders_hand(k->orders, c);
+		d = orders_hand(k->orders, d, c);
 		chef_hold(c, d, now);  /* not stored: see store.h */
 		batch[n++] = d;
 		if (d->suspect)
@@ -453,13 +512,13 @@ void dispatch_cook(struct kitchen *k)
 
 	/* Fill chefs in turn, starting one further each time, so short queues
 	 * spread over the kitchen instead of piling on the first chef. */
-	while (progress && orders_next(k->orders)) {
+	while (progress && orders_waiting(k->orders)) {
 		struct chef *c = k->chefs.head;
 
 		progress = false;
 		for (size_t i = 0; i < k->dispatch_rotate % n_chefs && c; i++)
 			c = c->next;
-		for (size_t i = 0; i < n_chefs && orders_next(k->orders); i++) {
+		for (size_t i = 0; i < n_chefs && orders_waiting(k->orders); i++) {
 			struct chef *next;
 
 			if (!c)

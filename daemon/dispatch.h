@@ -10,12 +10,15 @@
  * gone (hung, stopped) and does not join again is killed, so that the pool
  * starts another (pool.h).
  *
- * dispatch_cook() fills chefs in turn with what orders_next() offers, as far
- * as each one's usable credit goes (chef_usable_credit()).
+ * dispatch_cook() fills chefs in turn with what orders_next_for() offers
+ * each (what its skills let it cook: skills.h; the dishes it cannot cook go
+ * on the shelf for one that can: shelf.h), as far as each one's usable
+ * credit goes (chef_usable_credit()).
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct chef;
@@ -25,8 +28,16 @@ struct kitchen;
 bool dispatch_read(struct kitchen *k);
 /* Hand queued dishes to chefs with usable credit (none while stopping). */
 void dispatch_cook(struct kitchen *k);
-/* Whether the first queued dish could go out now. */
+/* Whether a queued dish could go out now. */
 bool dispatch_has_credit(const struct kitchen *k);
+
+struct menu_item;
+/* How many chefs on the line can cook @item. */
+unsigned dispatch_able(const struct kitchen *k, const struct menu_item *item);
+/* Why dishes of @item wait on the shelf, for people: "no chef can cook
+ * Resize: 0 of 3 chefs have it", or "waits for a chef that can cook
+ * Resize: 1 of 3 can". */
+const char *dispatch_why_waiting(const struct kitchen *k, const struct menu_item *item, char *buf, size_t size);
 
 /* Timers of a loop turn: heartbeats and silent chefs; dishes past
  * dishes.timeout_ms; local chefs scaled away (retire) or hung (supervise). */

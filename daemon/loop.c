@@ -201,7 +201,7 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = k->next_watchdog_ms;
 	if (busy)
 		return 0;
-	if (!k->stopping && orders_next(k->orders) && dispatch_has_credit(k))
+	if (!k->stopping && orders_waiting(k->orders) && dispatch_has_credit(k))
 		return 0;
 	t = pool_next_start(&k->pool);
 	if (t < next)

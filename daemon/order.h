@@ -35,7 +35,8 @@ struct dish {
 	uint8_t crashes;            /* chefs that crashed while holding it */
 	bool suspect;               /* crashed a chef or outlived dishes.timeout_ms: cooked alone */
 	bool cancelling;            /* cooking, and its chef was told to stop (recorded cancelled) */
-	bool in_queue;              /* on the queue of orders.c (checked at every push and pop) */
+	bool in_queue;              /* on the queue of orders.c, or its shelf (checked at every push and pop) */
+	bool parked;                /* in_queue: on the shelf (shelf.h), set aside for a chef that can cook it */
 };
 
 /* Where an order is in its life (orders.h draws it). */

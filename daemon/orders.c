@@ -14,6 +14,7 @@
 #include "menu.h"
 #include "order_heap.h"
 #include "prio_queue.h"
+#include "shelf.h"
 #include "store.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ struct orders {
 	struct list held;               /* ORDER_HELD, soonest released first */
 	struct order_heap delayed;      /* ORDER_DELAYED, soonest due first */
 	struct prio_queue queue;        /* queued dishes of open orders, front first */
+	struct shelf shelf;             /* queued dishes set aside for a chef that can cook them */
 
 	uint64_t next_order_id;
 	uint64_t next_dish_id;
@@ -117,17 +119,33 @@ static bool tombstone(struct dish *d, void *u)
 static void queue_compact(struct orders *os)
 {
 	prio_queue_filter(&os->queue, tombstone, os);
+	shelf_filter(&os->shelf, tombstone, os);
 }
 
-static struct dish *queue_pop(struct orders *os)
+/* Take @d, a front of the queue or of the shelf, off. */
+static void queue_take(struct orders *os, struct dish *d)
 {
-	struct dish *d;
-
-	queue_skip_cancelled(os);
-	d = prio_queue_pop_front(&os->queue);
-	assert(d && d->in_queue && d->state == PROTO_STATE_QUEUED);
+	assert(d->in_queue && d->state == PROTO_STATE_QUEUED);
+	if (d->parked) {
+		shelf_take(&os->shelf, d);
+		d->parked = false;
+	} else {
+		queue_skip_cancelled(os);
+		struct dish *front = prio_queue_pop_front(&os->queue);
+		assert(front == d);
+		(void) front;
+	}
 	left_queue(os, d);
-	return d;
+}
+
+/* The queue's front @d goes on the shelf; false when it cannot (no memory). */
+static bool park(struct orders *os, struct dish *d)
+{
+	if (shelf_put(&os->shelf, d) < 0)
+		return false;
+	(void) prio_queue_pop_front(&os->queue);
+	d->parked = true;
+	return true;
 }
 
 /* ---- orders ---- */
@@ -212,9 +230,17 @@ int orders_new(struct store *store, struct events *events, unsigned max_attempts
 	idmap_init(&os->open);
 	order_heap_init(&os->delayed);
 	prio_queue_init(&os->queue);
+	shelf_init(&os->shelf);
 	os->next_order_id = os->next_dish_id = 1;
 	*ret = os;
 	return 0;
+}
+
+/* Every dish leaves (at the end). */
+static bool tombstone_any(struct dish *d, void *u)
+{
+	left_queue(u, d);
+	return true;
 }
 
 static void free_order(void *value, void *u)
@@ -234,6 +260,8 @@ void orders_free(struct orders **osp)
 	/* Lingering orders are known only to the queue. */
 	while (prio_queue_len(&os->queue) > 0)
 		left_queue(os, prio_queue_pop_front(&os->queue));
+	shelf_filter(&os->shelf, tombstone_any, os);
+	shelf_finish(&os->shelf);
 	prio_queue_finish(&os->queue);
 	order_heap_finish(&os->delayed);
 	idmap_foreach(&os->open, free_order, NULL);
@@ -538,10 +566,40 @@ struct dish *orders_next(struct orders *os)
 	return prio_queue_front(&os->queue);
 }
 
-struct dish *orders_hand(struct orders *os, struct chef *c)
+bool orders_waiting(const struct orders *os)
 {
-	struct dish *d = queue_pop(os);
+	return os->n_queued > 0 && (prio_queue_len(&os->queue) > 0 || os->shelf.len > 0);
+}
 
+struct dish *orders_next_for(struct orders *os, orders_can_fn can, void *u, bool may_park)
+{
+	struct dish *shelved = shelf_best(&os->shelf, can, tombstone, os), *d = NULL;
+
+	for (unsigned parked = 0;;) {
+		d = orders_next(os);
+		if (!d || !can || !d->item->recipe || can(d->item, u))
+			break;
+		if (!may_park || parked++ == ORDERS_PARK_MAX || !park(os, d)) {
+			d = NULL;
+			break;
+		}
+	}
+	if (shelved && (!d || d->order->priority <= shelved->order->priority))
+		return shelved;
+	return d;
+}
+
+void orders_shelved(const struct orders *os, void (*cb)(const struct menu_item *item, size_t n, void *u),
+		    void *u)
+{
+	for (size_t i = 0; i < os->shelf.n_rows; i++)
+		if (os->shelf.rows[i].waiting > 0)
+			cb(os->shelf.rows[i].item, os->shelf.rows[i].waiting, u);
+}
+
+struct dish *orders_hand(struct orders *os, struct dish *d, struct chef *c)
+{
+	queue_take(os, d);
 	d->state = PROTO_STATE_COOKING;
 	d->attempts++;
 	d->chef = c;
@@ -581,6 +639,8 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	o->n_cancelled++;
 	if (d->in_queue)
 		os->n_tombstones++;
+	if (d->in_queue && d->parked)
+		shelf_cancelled(&os->shelf, d);
 	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
 	r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
@@ -590,10 +650,9 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 		finish(os, o);
 }
 
-void orders_unservable(struct orders *os, const char *reason)
+void orders_unservable(struct orders *os, struct dish *d, const char *reason)
 {
-	struct dish *d = queue_pop(os);
-
+	queue_take(os, d);
 	os->n_queued--;
 	fail(os, d, "", reason);
 }
@@ -699,7 +758,7 @@ static void cancel_one(struct orders *os, struct dish *d, orders_stop_fn stop, v
 /* Tombstones half the queue (and more than a few): drop them now. */
 static void maybe_compact(struct orders *os)
 {
-	if (os->n_tombstones > 1024 && os->n_tombstones * 2 > prio_queue_len(&os->queue))
+	if (os->n_tombstones > 1024 && os->n_tombstones * 2 > prio_queue_len(&os->queue) + os->shelf.len)
 		queue_compact(os);
 }
 
@@ -924,15 +983,20 @@ static int check_heap(const struct order_heap *h, const struct idmap *open)
 	return 0;
 }
 
+/* What check_one() counts over the queue and the shelf. */
+struct queue_count {
+	uint64_t of_open, tombstones;
+	size_t lingering;
+};
+
 /*
- * The queue's entries: of open orders, tombstones, and lingering orders,
- * each on the ring of its order's priority, whose bit says it holds some.
+ * The entries of @q (the queue, or a row of the shelf when @parked): of open
+ * orders, tombstones, and lingering orders, each on the ring of its order's
+ * priority, whose bit says it holds some.
  */
-static int check_queue(const struct orders *os, uint64_t in_queue)
+static int check_one(const struct prio_queue *q, bool parked, struct queue_count *c)
 {
-	const struct prio_queue *q = &os->queue;
-	uint64_t of_open = 0, tombstones = 0;
-	size_t lingering = 0, n = 0;
+	size_t n = 0;
 
 	for (unsigned p = 0; p <= PROTO_PRIORITY_MAX; p++) {
 		const struct dish_queue *dq = &q->by_priority[p];
@@ -949,12 +1013,15 @@ static int check_queue(const struct orders *os, uint64_t in_queue)
 			if (!d->in_queue || (d->state != PROTO_STATE_QUEUED && d->state != PROTO_STATE_CANCELLED))
 				DISAGREE("dish %llu is on the queue, %s, marked %son it", (unsigned long long) d->id,
 					 proto_state_name(d->state), d->in_queue ? "" : "not ");
+			if (d->parked != parked)
+				DISAGREE("dish %llu is %s the shelf, marked %s", (unsigned long long) d->id,
+					 parked ? "on" : "off", d->parked ? "on" : "off");
 			if (o->priority != p)
 				DISAGREE("dish %llu on the queue of priority %u is of priority %u",
 					 (unsigned long long) d->id, p, o->priority);
-			tombstones += d->state == PROTO_STATE_CANCELLED;
+			c->tombstones += d->state == PROTO_STATE_CANCELLED;
 			if (o->phase == ORDER_OPEN) {
-				of_open++;
+				c->of_open++;
 				continue;
 			}
 			if (o->phase != ORDER_FINISHED || d->state != PROTO_STATE_CANCELLED || !order_done(o))
@@ -962,15 +1029,40 @@ static int check_queue(const struct orders *os, uint64_t in_queue)
 					 proto_state_name(d->state), o->phase);
 			for (uint32_t j = 0; j < d->index; j++)
 				first = first && !o->dishes[j].in_queue;
-			lingering += first;
+			c->lingering += first;
 		}
 	}
 	if (n != prio_queue_len(q))
 		DISAGREE("the queues hold %zu dishes, count %zu", n, prio_queue_len(q));
-	if (of_open != in_queue || tombstones != os->n_tombstones || lingering != os->n_lingering)
+	return 0;
+}
+
+static int check_queue(const struct orders *os, uint64_t in_queue)
+{
+	struct queue_count c = { 0 };
+	size_t shelved = 0;
+	int r;
+
+	r = check_one(&os->queue, false, &c);
+	for (size_t i = 0; r >= 0 && i < os->shelf.n_rows; i++) {
+		const struct shelf_row *row = &os->shelf.rows[i];
+		uint64_t tombstones = c.tombstones;
+
+		r = check_one(&row->q, true, &c);
+		shelved += prio_queue_len(&row->q);
+		if (r >= 0 && prio_queue_len(&row->q) - (c.tombstones - tombstones) != row->waiting)
+			DISAGREE("the shelf's row of %s holds %zu dishes, %llu cancelled, says %zu wait",
+				 row->item->name, prio_queue_len(&row->q),
+				 (unsigned long long) (c.tombstones - tombstones), row->waiting);
+	}
+	if (r < 0)
+		return r;
+	if (shelved != os->shelf.len)
+		DISAGREE("the shelf holds %zu dishes, counts %zu", shelved, os->shelf.len);
+	if (c.of_open != in_queue || c.tombstones != os->n_tombstones || c.lingering != os->n_lingering)
 		DISAGREE("the queue holds %llu dishes of open orders, %llu tombstones, %zu lingering orders; "
-			 "counted %llu, %llu, %zu", (unsigned long long) of_open, (unsigned long long) tombstones,
-			 lingering, (unsigned long long) in_queue, (unsigned long long) os->n_tombstones,
+			 "counted %llu, %llu, %zu", (unsigned long long) c.of_open, (unsigned long long) c.tombstones,
+			 c.lingering, (unsigned long long) in_queue, (unsigned long long) os->n_tombstones,
 			 os->n_lingering);
 	return 0;
 }

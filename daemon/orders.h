@@ -48,7 +48,7 @@
  *	r = orders_admit(os, &request, &o);                // then wait for o->batch
  *	orders_committed(os, committed, now);              // every loop turn
  *	orders_queue_due(os, wall_ms(), now);              // every loop turn; sleep until orders_next_due()
- *	while ((d = orders_next(os)) && credit) { orders_hand(os, chef); ... }
+ *	while (credit && (d = orders_next_for(os, can_cook, chef, true))) { orders_hand(os, d, chef); ... }
  *	orders_served(os, d, chef, result, items);  orders_take_back(os, d, ...);
  *
  * Failures to record a transition in the store are logged here (they are
@@ -159,12 +159,31 @@ uint64_t orders_next_release(const struct orders *os);
 bool orders_followed(const struct orders *os, const struct order *o);
 
 /* The dish at the front of the queue (the highest priority's oldest), left
- * there; NULL when none waits. */
+ * there; NULL when none waits there (some may wait on the shelf). */
 struct dish *orders_next(struct orders *os);
-/* Hand the front dish to chef @c: it is cooking, as its next attempt. */
-struct dish *orders_hand(struct orders *os, struct chef *c);
-/* The front dish cannot be cooked by anyone (@reason): it fails at once. */
-void orders_unservable(struct orders *os, const char *reason);
+/* Whether a dish waits, on the queue or the shelf. */
+bool orders_waiting(const struct orders *os);
+
+/*
+ * The dish a chef that cooks what @can says yes to (NULL: everything) is to
+ * cook next, left where it is; NULL when none. The shelf's dishes it can
+ * cook come first (shelf.h), then the queue's front, whichever is of the
+ * higher priority. With @park, the queue's front dishes it cannot cook go
+ * on the shelf meanwhile (at most ORDERS_PARK_MAX a call), for a chef that
+ * can; without, a front it cannot cook stops the look (NULL). A dish no
+ * longer on the menu (item->recipe NULL) is given whatever @can says, for
+ * the caller to fail it (orders_unservable()).
+ */
+#define ORDERS_PARK_MAX 4096
+typedef bool (*orders_can_fn)(const struct menu_item *item, void *u);
+struct dish *orders_next_for(struct orders *os, orders_can_fn can, void *u, bool park);
+/* Hand @d, which orders_next_for() gave, to chef @c: it is cooking, as its next attempt. */
+struct dish *orders_hand(struct orders *os, struct dish *d, struct chef *c);
+/* @d, which orders_next_for() gave, cannot be cooked by anyone (@reason): it fails at once. */
+void orders_unservable(struct orders *os, struct dish *d, const char *reason);
+/* For each menu item with dishes on the shelf: @cb(item, dishes waiting, @u). */
+void orders_shelved(const struct orders *os, void (*cb)(const struct menu_item *item, size_t n, void *u),
+		    void *u);
 
 /* Cooking dish @d was served by chef @chef: its result, bytes (a program's output). */
 void orders_served(struct orders *os, struct dish *d, const char *chef, const void *result,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "chefs.h"
 #include "kitchen.h"
 #include "log.h"
 #include "orders.h"
@@ -106,6 +107,10 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	}
 	keep_fixed(new, old);
 	k->config = new;
+	/* What the chefs can cook, on the new menu (a name may have come or gone). */
+	for (struct chef *c = k->chefs.head; c; c = c->next)
+		if (skills_resolve(&c->skills, &k->menu) < 0)
+			log_warning("Failed to look chef %s's dishes up on the new menu: out of memory", c->name);
 	(void) zap_reload(k->zap, new);  /* logged; the lists in force stay on failure */
 	(void) kitchen_socket_access(new, CONFIG_ENDPOINT_CONTROL);
 	(void) kitchen_socket_access(new, CONFIG_ENDPOINT_EVENTS);

@@ -4,9 +4,12 @@
 #include "reports.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kitchen-build.h"
+#include "dispatch.h"
 #include "kitchen.h"
 #include "log.h"
 #include "orders.h"
@@ -74,6 +77,11 @@ static int order_dish(const struct store_dish *d, void *userdata)
 		char preview[PROTO_PREVIEW_MAX + 1];
 		proto_text_preview(d->result, d->result_len, preview, sizeof(preview));
 		proto_out_str(out, preview);
+	} else if (state == PROTO_STATE_QUEUED && rep->open && d->index < rep->open->n_dishes &&
+		   rep->open->dishes[d->index].parked) {
+		/* Why it waits: no chef can cook it, or none that can has room. */
+		char why[PROTO_MAX_NAME + 96];
+		proto_out_str(out, dispatch_why_waiting(rep->k, rep->open->dishes[d->index].item, why, sizeof(why)));
 	} else
 		proto_out_str(out, d->result);
 	/* Reasons are stored one per line, each ending in '\n'. */
@@ -102,7 +110,8 @@ void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t 
 }
 
 static void chef_group(struct proto_out *out, const char *name, const char *host, uint64_t pid,
-		       unsigned stations, unsigned busy, const char *state, uint64_t served, bool local)
+		       unsigned stations, unsigned busy, const char *state, uint64_t served, bool local,
+		       const char *skills)
 {
 	proto_out_str(out, name);
 	proto_out_str(out, host);
@@ -112,6 +121,7 @@ static void chef_group(struct proto_out *out, const char *name, const char *host
 	proto_out_str(out, state);
 	proto_out_u64(out, served);
 	proto_out_u64(out, local);
+	proto_out_str(out, skills);
 }
 
 /* A reply is one message of at most PROTO_MAX_FRAMES: list this many. */
@@ -121,9 +131,12 @@ static void chef_groups(struct kitchen *k, struct proto_out *out)
 {
 	size_t listed = 0;
 
-	for (struct chef *c = k->chefs.head; c && listed < CHEFS_LISTED_MAX; c = c->next, listed++)
+	for (struct chef *c = k->chefs.head; c && listed < CHEFS_LISTED_MAX; c = c->next, listed++) {
+		char skills[256];
 		chef_group(out, c->name, c->host, c->pid, c->stations, c->n_inflight + c->n_cancelled,
-			   c->n_inflight + c->n_cancelled ? "cooking" : "ready", c->served, c->local);
+			   c->n_inflight + c->n_cancelled ? "cooking" : "ready", c->served, c->local,
+			   skills_describe(&c->skills, skills, sizeof(skills)));
+	}
 
 	/* Local chefs that are not (or no longer) on the line. */
 	for (size_t i = 0; i < k->pool.n_slots; i++) {
@@ -137,8 +150,37 @@ static void chef_groups(struct kitchen *k, struct proto_out *out)
 				joined = true;
 		if (!joined && listed++ < CHEFS_LISTED_MAX)
 			chef_group(out, s->name, "", (uint64_t) s->pid, k->config->chefs_threads, 0,
-				   s->pid ? "starting" : "restarting", 0, true);
+				   s->pid ? "starting" : "restarting", 0, true, "");
 	}
+}
+
+struct waiting {
+	const struct kitchen *k;
+	char *text;
+	size_t len, size;
+};
+
+static void waiting_line(const struct menu_item *item, size_t n, void *u)
+{
+	struct waiting *w = u;
+	char line[PROTO_MAX_NAME + 64];
+	int len = snprintf(line, sizeof(line), "%s%zu %u %s", w->len ? "\n" : "", n, dispatch_able(w->k, item),
+			   item->name);
+
+	if (len > 0 && buf_reserve(&w->text, &w->size, w->len + (size_t) len + 1) >= 0) {
+		memcpy(w->text + w->len, line, (size_t) len + 1);
+		w->len += (size_t) len;
+	}
+}
+
+/* STATUS's waiting (proto.h). */
+static void waiting_field(struct kitchen *k, struct proto_out *out)
+{
+	struct waiting w = { .k = k };
+
+	orders_shelved(k->orders, waiting_line, &w);
+	proto_out_mem(out, w.text ? w.text : "", w.len);
+	free(w.text);
 }
 
 void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
@@ -158,6 +200,7 @@ void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
 	proto_out_u64(&out, k->malformed.count);
 	proto_out_str(&out, store_full(k->store) ? PROTO_STORE_FULL : PROTO_STORE_OK);
 	proto_out_u64(&out, n.cancelled);
+	waiting_field(k, &out);
 	chef_groups(k, &out);
 	reply_end(&out);
 }

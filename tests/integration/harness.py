@@ -584,7 +584,7 @@ def store_dishes(path):
 	import sqlite3
 	db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 	try:
-		check_eq(db.execute("PRAGMA user_version").fetchone()[0], 3, f"the schema version of {path}")
+		check_eq(db.execute("PRAGMA user_version").fetchone()[0], 4, f"the schema version of {path}")
 		rows = dict((i, (s, a)) for i, s, a in db.execute("SELECT id, state, attempts FROM dishes"))
 		out = []
 		for oid, first, n, names in db.execute("SELECT id, first_dish, dishes, names FROM orders ORDER BY id"):

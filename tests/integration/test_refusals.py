@@ -34,8 +34,13 @@ def refused(k, args, codes, what, before):
 	return err
 
 
+def raw(flags, key, priority, due, *names):
+	"""ORDER's fields for @names, each dish without input."""
+	return [flags, key, priority, due] + [f for name in names for f in (name, "")]
+
+
 def kitchend_says(k, fields):
-	"""kitchend's ERR message for an ORDER of @fields (flags key dish...), sent raw."""
+	"""kitchend's ERR message for an ORDER of @fields (flags key priority due (dish input)...), sent raw."""
 	rc, out, err = run([HOSTILE, "--control", k.control, "--request", "ORDER", "--", *fields])
 	lines = out.split("\n")
 	check(rc == 0 and lines[:2] == ["ERR", "bad-request"], "kitchend should refuse the raw ORDER",
@@ -47,27 +52,27 @@ def same_words(k, before):
 	"""Refused by kitchenctl before sending (exit 2), as kitchend refuses it."""
 	key, name = "k" * 129, "X" * 65
 	for what, args, fields in (
-		("151 dishes", ["Pizza"] * 151, ["", "", "5", "0"] + ["Pizza"] * 151),
-		("a 129-byte key", ["--key", key, "Pizza"], ["", key, "5", "0", "Pizza"]),
-		("a key on two lines", ["--key", "a\nb", "Pizza"], ["", "a\nb", "5", "0", "Pizza"]),
-		("a 65-byte name", ["Pizza", name], ["", "", "5", "0", "Pizza", name]),
-		("a name that is not UTF-8", [b"Pi\xffzza"], ["", "", "5", "0", b"Pi\xffzza"]),
-		("a name with a control character", ["Pizza\x01"], ["", "", "5", "0", "Pizza\x01"]),
-		("a due time in 2099", ["--at", "2099-01-01T00:00:00Z", "Pizza"], ["", "", "5", "4070908800000", "Pizza"]),
+		("151 dishes", ["Pizza"] * 151, raw("", "", "5", "0", *["Pizza"] * 151)),
+		("a 129-byte key", ["--key", key, "Pizza"], raw("", key, "5", "0", "Pizza")),
+		("a key on two lines", ["--key", "a\nb", "Pizza"], raw("", "a\nb", "5", "0", "Pizza")),
+		("a 65-byte name", ["Pizza", name], raw("", "", "5", "0", "Pizza", name)),
+		("a name that is not UTF-8", [b"Pi\xffzza"], raw("", "", "5", "0", b"Pi\xffzza")),
+		("a name with a control character", ["Pizza\x01"], raw("", "", "5", "0", "Pizza\x01")),
+		("a due time in 2099", ["--at", "2099-01-01T00:00:00Z", "Pizza"], raw("", "", "5", "4070908800000", "Pizza")),
 	):
 		words = kitchend_says(k, fields)
 		err = refused(k, ["order", *args], (2,), f"order of {what}", before)
 		check_eq(err.rstrip("\n"), f"kitchenctl: {words}", f"order of {what}: kitchenctl's words and kitchend's")
 	# Priorities are 1..9 (kitchenctl refuses others as a usage error).
 	for priority in ("0", "10", "x", ""):
-		words = kitchend_says(k, ["", "", priority, "0", "Pizza"])
+		words = kitchend_says(k, raw("", "", priority, "0", "Pizza"))
 		check_eq(words, "the priority must be a number from 1 to 9", f"kitchend's words for priority {priority!r}")
 	for priority in ("0", "10", "x"):
 		refused(k, ["order", "--priority", priority, "Pizza"], (2,), f"order --priority {priority}", before)
-	words = kitchend_says(k, ["", "", "5", "soon", "Pizza"])
+	words = kitchend_says(k, raw("", "", "5", "soon", "Pizza"))
 	check("due time" in words, "kitchend's words for a due time that is no number", words)
 	# --random: the longest key (KEY-N) is refused before anything is ordered.
-	words = kitchend_says(k, ["", "k" * 126 + "-10", "5", "0", "Pizza"])
+	words = kitchend_says(k, raw("", "k" * 126 + "-10", "5", "0", "Pizza"))
 	err = refused(k, ["order", "--random", "10", "--key", "k" * 126], (2,), "--random 10 with a 126-byte key",
 		      before)
 	check_eq(err.rstrip("\n"), f"kitchenctl: {words}", "--random with a key too long for its last customer")

@@ -71,9 +71,9 @@ def upgrade():
 			(d, (4, 2, 2, "Toast", 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 3, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 3 (2 orders)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 4 (2 orders)"],
 			 "what kitchend says of the conversion")
 
 		report = k.wait_order(2)
@@ -121,9 +121,9 @@ def upgrade_v2():
 			(d, (2, 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 3, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 3 (2 orders)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 4 (2 orders)"],
 			 "what kitchend says of the conversion")
 		report = k.wait_order(2)
 		check_eq([(x["name"], x["state"], x["attempts"]) for x in report["dishes"]],
@@ -131,6 +131,42 @@ def upgrade_v2():
 		check_eq(k.show(1)["dishes"][0]["result"], "Served Tea", "the done order, as version 2 had it")
 		check_eq(k.ctl_ok("order", "--key", "v2-1", "Tea").strip(), "1", "the key of version 2's order")
 		check_eq(k.order("Toast"), 3, "a new order after the conversion takes the next id")
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+
+
+V3_SCHEMA = """
+CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,
+	dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,
+	names TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 5, due_ms INTEGER NOT NULL DEFAULT 0,
+	finished_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX orders_open ON orders(done) WHERE done = 0;
+CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;
+CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL,
+	chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+CREATE TABLE pruned (orders INTEGER NOT NULL, served INTEGER NOT NULL, failed INTEGER NOT NULL,
+	cancelled INTEGER NOT NULL);
+INSERT INTO pruned VALUES (0, 0, 0, 0);
+PRAGMA user_version = 3;
+"""
+
+
+def upgrade_v3():
+	"""A store of kitchen 0.4: it gains the inputs table; its open order is cooked."""
+	now = int(time.time() * 1000)
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
+		o = "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		write_db(k.store_path(), V3_SCHEMA, [
+			(o, (1, None, now, 2, 1, 0, "Toast\nTea", 7, 0, 0)),
+		])
+		k.start()
+		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
+		check_eq(converted_lines(k),
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 3 to 4 (1 order)"],
+			 "what kitchend says of the conversion")
+		report = k.wait_order(1)
+		check_eq([(x["name"], x["state"]) for x in report["dishes"]], [("Toast", "served"), ("Tea", "served")],
+			 "the open order of the version-3 store", report)
+		check_eq(report["priority"], 7, "its priority, kept")
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 
 
@@ -145,14 +181,14 @@ def said_once():
 		      converted_lines(k))
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		k.start()
-		check_eq(user_version(k.store_path()), 3, "the store's version after a second start")
+		check_eq(user_version(k.store_path()), 4, "the store's version after a second start")
 		check_eq(len(converted_lines(k)), 1, "conversion lines after a second start on the converted store",
 			 k.log()[-2000:])
 
 
 def newer():
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
-		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 4;")
+		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 5;")
 		before = file_bytes(k.store_path())
 		k.start(wait=False)
 		try:
@@ -171,6 +207,7 @@ def newer():
 def test():
 	upgrade()
 	upgrade_v2()
+	upgrade_v3()
 	said_once()
 	newer()
 

@@ -111,8 +111,11 @@ static struct order *admit(struct bench *b, const char *const *dishes, size_t n,
 /* Hand the front dish to the bench's chef, as dispatch.c does. */
 static struct dish *hand(struct bench *b)
 {
-	struct dish *d = orders_hand(b->os, b->chef);
+	struct dish *d = orders_next_for(b->os, NULL, NULL, true);
 
+	if (!d)
+		return NULL;
+	d = orders_hand(b->os, d, b->chef);
 	chef_hold(b->chef, d, 0);
 	return d;
 }
@@ -311,7 +314,7 @@ static int test_unservable(void)
 
 	CHECK(bench_open(&b, true, 3) == 0);
 	CHECK(admit(&b, two, 2, false) && commit(&b, 0) == 0);
-	orders_unservable(b.os, "no longer on the menu");
+	orders_unservable(b.os, orders_next(b.os), "no longer on the menu");
 	CHECK(orders_check(b.os) == 0 && counts(&b).failed == 1 && counts(&b).queued == 1);
 	bench_close(&b);
 	return 0;
@@ -406,6 +409,64 @@ static const char *stop_chef(struct dish *d, void *u)
 {
 	stopped_at = d->chef->name;
 	return d->chef->name;
+}
+
+/* A chef that cooks Salad only: Pizzas go on the shelf for another. */
+static bool salad_only(const struct menu_item *item, void *u)
+{
+	return strcmp(item->name, "Salad") == 0;
+}
+
+static void count_shelved(const struct menu_item *item, size_t n, void *u)
+{
+	if (strcmp(item->name, "Pizza") == 0)
+		*(size_t *) u = n;
+}
+
+static int test_shelf(void)
+{
+	static const char *const four[] = { "Pizza", "Salad", "Pizza", "Salad" };
+	static const char *const high[] = { "Pizza" };
+	struct orders_cancelled n;
+	struct bench b;
+	struct order *o, *urgent;
+	struct dish *d;
+	size_t shelved = 0;
+
+	CHECK(bench_open(&b, true, 8) == 0);
+	o = admit(&b, four, 4, false);
+	CHECK(o && commit(&b, 0) == 0);
+
+	/* The Salad chef parks the Pizza in front of the first Salad. */
+	d = orders_next_for(b.os, salad_only, NULL, true);
+	CHECK(d == &o->dishes[1] && o->dishes[0].parked && o->dishes[0].in_queue);
+	CHECK(orders_check(b.os) == 0);
+	/* Without parking, the look stops at a front it cannot cook. */
+	CHECK(orders_hand(b.os, d, b.chef) == d);
+	chef_hold(b.chef, d, 0);
+	CHECK(orders_next_for(b.os, salad_only, NULL, false) == NULL);
+	CHECK(orders_next_for(b.os, salad_only, NULL, true) == &o->dishes[3] && o->dishes[2].parked);
+	orders_shelved(b.os, count_shelved, &shelved);
+	CHECK(shelved == 2 && orders_waiting(b.os) && orders_check(b.os) == 0);
+
+	/* A chef of every dish takes the shelf first: ordered before. */
+	CHECK(orders_next_for(b.os, NULL, NULL, true) == &o->dishes[0]);
+	/* ... but not before a higher priority on the queue. */
+	urgent = admit_at(&b, high, 1, false, PROTO_PRIORITY_MAX, 0);
+	CHECK(urgent && commit(&b, 0) == 0);
+	CHECK(orders_next_for(b.os, NULL, NULL, true) == &urgent->dishes[0]);
+	CHECK(hand(&b) == &urgent->dishes[0]);
+	CHECK(hand(&b) == &o->dishes[0] && !o->dishes[0].parked && orders_check(b.os) == 0);
+
+	/* A shelved dish cancelled: a tombstone, no longer waiting. */
+	CHECK(orders_cancel(b.os, o, (uint32_t[]) { 2 }, 1, stop_chef, NULL, &n) == 0 && n.cancelled == 1);
+	shelved = 0;
+	orders_shelved(b.os, count_shelved, &shelved);
+	CHECK(shelved == 0 && orders_check(b.os) == 0);
+	CHECK(orders_next_for(b.os, NULL, NULL, true) == &o->dishes[3]);
+	CHECK(orders_check(b.os) == 0 && counts(&b).queued == 1);
+	bench_close(&b);
+	return 0;
 }
 
 /* Waiting dishes end at once; a cooking one when its chef answers. */
@@ -869,6 +930,7 @@ static const struct tap_case cases[] = {
 	{ "resumed: priorities kept, due orders queued", test_resume_priority_and_delay },
 	{ "the recount checks each dish's priority", test_check_sees_priority },
 	{ "delayed orders cancelled, retried, purged", test_delayed_cancelled },
+	{ "the shelf: dishes a chef cannot cook wait for one that can", test_shelf },
 };
 
 int main(void)
