@@ -13,7 +13,8 @@
 #include "util.h"
 
 /* What goes on stderr for a dish that gave no output. */
-static void say_not_served(const struct order_batch *b, const struct order *o, size_t i, enum proto_state state)
+static void say_not_served(const struct order_batch *b, const struct order *o, size_t i,
+			   enum proto_state state)
 {
 	const struct dish_report *d = &o->report->dishes[i];
 	size_t n = o->first + i;
@@ -23,12 +24,13 @@ static void say_not_served(const struct order_batch *b, const struct order *o, s
 		snprintf(line, sizeof(line), ", line %zu", b->inputs->items[n].line);
 	ctl_note("dish %zu (%s) %s: %s [order %llu #%zu%s]", n + 1, d->name,
 		 state == PROTO_STATE_CANCELLED ? "cancelled" : "failed",
-		 d->result[0] ? d->result : proto_state_name(state), (unsigned long long) o->id, i, line);
+		 d->result[0] ? d->result : proto_state_name(state), (unsigned long long) o->id, i,
+		 line);
 }
 
 /* One group of an OUTPUT reply: dish @i ended in @state with @out. */
-static int take(struct ctl *ctl, const struct order_batch *b, struct order *o, size_t i, enum proto_state state,
-		const struct proto_field *out)
+static int take(struct ctl *ctl, const struct order_batch *b, struct order *o, size_t i,
+		enum proto_state state, const struct proto_field *out)
 {
 	struct dish_output *kept;
 
@@ -53,7 +55,8 @@ static int take(struct ctl *ctl, const struct order_batch *b, struct order *o, s
 }
 
 /* OUTPUT order_id first -> OK next (index state output)...: take the groups, from dish @first on. */
-static int page(struct ctl *ctl, const struct order_batch *b, struct order *o, size_t first, size_t *ret_next)
+static int page(struct ctl *ctl, const struct order_batch *b, struct order *o, size_t first,
+		size_t *ret_next)
 {
 	char id[24], from[24];
 	const char *args[] = { id, from };

@@ -215,7 +215,8 @@ static int check_args(struct ctl *ctl, char **args, size_t n_args)
 	if (ctl->input && ctl->inputs)
 		return ctl_usage("--input and --inputs exclude each other");
 	if (ctl->random && (ctl->input || ctl->inputs))
-		return ctl_usage("%s is for the dishes named, not for --random", ctl->input ? "--input" : "--inputs");
+		return ctl_usage("%s is for the dishes named, not for --random",
+				 ctl->input ? "--input" : "--inputs");
 	if (ctl->inputs && n_args != 1)
 		return ctl_usage("--inputs takes one dish, cooked once per line: order DISH --inputs FILE");
 	/* They are one order (kitchend's words: refusal()'s). */
@@ -317,13 +318,14 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 
 	for (size_t k = 0; k < n_orders; k++) {
 		struct order *o = &b->orders[k];
+		const char *pick;
 
 		freep(&key);
 		/* Each order its own key, so a retried run repeats none. */
 		if (ctl->key && n_orders > 1 && asprintf(&key, "%s-%zu", ctl->key, k + 1) < 0)
 			return ctl_error(-ENOMEM, "%m");
-		dishes_of(ctl, args, n_args, in, ctl->random ? menu->dishes[random_next(&seed) % menu->n].name : NULL,
-			  k, d, &o->first);
+		pick = ctl->random ? menu->dishes[random_next(&seed) % menu->n].name : NULL;
+		dishes_of(ctl, args, n_args, in, pick, k, d, &o->first);
 
 		r = place(ctl, d->names, d->inputs, d->n, key ? key : ctl->key, o);
 		if (r == -EREMOTEIO) {
@@ -345,7 +347,8 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		if (f) {
 			r = follow_add(f, o->id);
 			if (r < 0) {
-				ctl_error(r, "failed to subscribe to order %llu's events: %m", (unsigned long long) o->id);
+				ctl_error(r, "failed to subscribe to order %llu's events: %m",
+					  (unsigned long long) o->id);
 				break;
 			}
 		}

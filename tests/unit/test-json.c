@@ -38,7 +38,8 @@ static void string(struct json *j, const void *data, size_t len)
 	json_string_len(j, data, len);
 }
 
-static int is(void (*write)(struct json *, const void *, size_t), const char *data, size_t len, const char *want)
+static int is(void (*write)(struct json *, const void *, size_t), const char *data, size_t len,
+	      const char *want)
 {
 	_cleanup_free_ char *got = written(write, data, len);
 
