@@ -7,8 +7,8 @@ import re
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local"}
-TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "chefs"}
+CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local", "cooks"}
+TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "waiting", "chefs"}
 
 
 def check_shape(st):
@@ -19,6 +19,7 @@ def check_shape(st):
 	check(all(isinstance(v, int) and v >= 0 for v in st["dishes"].values()), "status: dish counts", st)
 	check(isinstance(st["orders"], int) and isinstance(st["malformed"], int), "status: orders/malformed", st)
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
+	check(isinstance(st["waiting"], list), "status: waiting (dishes no chef can cook) should be a list", st)
 	for c in st["chefs"]:
 		check_eq(set(c), CHEF_KEYS, "status: chef object keys")
 		check(isinstance(c["name"], str) and isinstance(c["host"], str) and isinstance(c["state"], str),
