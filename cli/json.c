@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "exposition.h"
 #include "unicode.h"
 
 void json_init(struct json *j, FILE *f)
@@ -156,6 +157,14 @@ void json_u64(struct json *j, uint64_t v)
 {
 	value_begin(j);
 	fprintf(j->f, "%llu", (unsigned long long) v);
+}
+
+void json_decimal(struct json *j, uint64_t v, unsigned scale)
+{
+	char buf[32];
+
+	value_begin(j);
+	fputs(expo_decimal(v, scale, buf, sizeof(buf)), j->f);
 }
 
 void json_bool(struct json *j, bool v)

@@ -54,6 +54,8 @@ void json_string_len(struct json *j, const char *s, size_t len);
 /* @len bytes at @data as a string in base64 (RFC 4648, with padding). */
 void json_base64(struct json *j, const void *data, size_t len);
 void json_u64(struct json *j, uint64_t v);
+/* @v / @scale as a decimal number (1.25): times kept in ms or us, in seconds. */
+void json_decimal(struct json *j, uint64_t v, unsigned scale);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 /* A string, or null when @s is NULL or empty. */

@@ -44,6 +44,7 @@ static const struct verb verbs[] = {
 	{ "keygen", 1, 1,        verb_keygen },
 	{ "list",   0, 0,        verb_list },
 	{ "menu",   0, 0,        verb_menu },
+	{ "metrics", 0, 0,       verb_metrics },
 	{ "order",  0, SIZE_MAX, verb_order },
 	{ "purge",  0, 0,        verb_purge },
 	{ "reload", 0, 0,        verb_reload },
@@ -77,6 +78,7 @@ static void help(void)
 	       "  keygen NAME              Write a CURVE key pair: NAME.key (secret) and NAME.pub\n"
 	       "  list                     List orders, newest first\n"
 	       "  menu                     List the dishes on the menu\n"
+	       "  metrics                  Print kitchend's measurements for Prometheus (text format)\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
 	       "  order DISH --inputs FILE\n"
 	       "                           One DISH per line of FILE (- for stdin), its input the line\n"

@@ -16,6 +16,7 @@ int verb_follow(struct ctl *ctl, char **args, size_t n_args);  /* verb_wait.c */
 int verb_keygen(struct ctl *ctl, char **args, size_t n_args);  /* verb_keygen.c */
 int verb_list(struct ctl *ctl, char **args, size_t n_args);    /* verb_list.c */
 int verb_menu(struct ctl *ctl, char **args, size_t n_args);    /* verb_query.c */
+int verb_metrics(struct ctl *ctl, char **args, size_t n_args); /* verb_metrics.c */
 int verb_order(struct ctl *ctl, char **args, size_t n_args);   /* verb_order.c */
 int verb_purge(struct ctl *ctl, char **args, size_t n_args);   /* verb_book.c */
 int verb_reload(struct ctl *ctl, char **args, size_t n_args);  /* verb_admin.c */

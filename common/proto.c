@@ -34,6 +34,7 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_RETRY]     = { "RETRY",     1, 1, 0, false, false, false },
 	[PROTO_LIST]      = { "LIST",      7, 0, 0, false, false, false },
 	[PROTO_OUTPUT]    = { "OUTPUT",    2, 0, 0, false, false, false },
+	[PROTO_METRICS]   = { "METRICS",   0, 0, 0, false, false, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false, false, true  },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false, false, false },
 	[PROTO_READY]     = { "READY",     6, 0, 0, false, false, false },

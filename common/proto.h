@@ -89,6 +89,7 @@ enum proto_cmd {
 	PROTO_RETRY,    /* order_id index...             -> OK order_id retried */
 	PROTO_LIST,     /* state dish key since_ms until_ms limit before -> OK next (listed order)... */
 	PROTO_OUTPUT,   /* order_id first            -> OK next (index state output)... */
+	PROTO_METRICS,  /*                               -> OK n value... (name host served failed)... (exposition.h) */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */

@@ -55,7 +55,8 @@ struct chef {
 	unsigned n_cancelled;
 	struct chef_cancelled *cancelled;  /* @credit slots: CANCELled, not yet let go */
 	uint64_t last_seen_ms;
-	uint64_t served;
+	uint64_t served;                /* sink.c: RESULTs served, ... */
+	uint64_t failed;                /* ... and failed, but those answering a CANCEL on request */
 	struct skills skills;           /* what it can cook */
 	bool local;                     /* spawned by this kitchend */
 	bool holds_suspect;             /* holds a dish that crashed a chef, and nothing else */

@@ -243,6 +243,12 @@ static unsigned chefs(struct kitchen *k, const struct proto_msg *m)
 	return 1;
 }
 
+static unsigned metrics(struct kitchen *k, const struct proto_msg *m)
+{
+	reports_metrics(k, RID(m));
+	return 1;
+}
+
 static unsigned menu(struct kitchen *k, const struct proto_msg *m)
 {
 	reports_menu(k, RID(m));
@@ -302,6 +308,7 @@ static const struct reader control_reader = {
 		[PROTO_DRAIN] = drain,
 		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
+		[PROTO_METRICS] = metrics,
 		[PROTO_ORDER] = order,
 		[PROTO_OUTPUT] = output,
 		[PROTO_PURGE] = book_purge,

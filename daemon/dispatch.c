@@ -491,7 +491,8 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		proto_out_str(&out, d->item->ingredients);
 		for (unsigned f = 0; f < 4; f++)
 			proto_out_mem(&out, timing[f], (size_t) timing_len[f]);
-		proto_out_mem(&out, d->input ? d->input : "", d->input_len);
+		const struct dish_input *in = dish_input(d);
+		proto_out_mem(&out, in ? in->data : "", in ? in->len : 0);
 	}
 	r = proto_out_end(&out, ZMQ_DONTWAIT);
 	if (r < 0) {

@@ -22,6 +22,7 @@ struct events {
 	struct malformed *malformed;
 	uint64_t follow_all;      /* subscriptions that match every order's topic */
 	uint64_t follow_chefs;    /* subscriptions that match the chefs' topic */
+	uint64_t follow_orders;   /* subscriptions to one order's topic */
 	uint64_t chef_events;     /* published on the chefs' topic: their seq */
 	char names[PROTO_MAX_FIELD + 1];  /* ORDERED's dish list */
 };
@@ -99,6 +100,8 @@ bool events_read(struct events *e, void (*on_follow)(uint64_t order_id, void *u)
 		 * only saves the stage lines nobody may read any more. */
 		if (id && subscribe)
 			on_follow(id, u);
+		if (id)
+			count(&e->follow_orders, subscribe);
 		if (!id && matches_all(buf + 1, (size_t) len - 1, "order."))
 			count(&e->follow_all, subscribe);
 		if (!id && matches_all(buf + 1, (size_t) len - 1, PROTO_TOPIC_CHEFS))
@@ -110,6 +113,13 @@ bool events_read(struct events *e, void (*on_follow)(uint64_t order_id, void *u)
 bool events_follow_all(const struct events *e)
 {
 	return e->follow_all > 0;
+}
+
+void events_subscriptions(const struct events *e, struct events_subscriptions *ret)
+{
+	*ret = (struct events_subscriptions) {
+		.orders = e->follow_orders, .all = e->follow_all, .chefs = e->follow_chefs,
+	};
 }
 
 /* Begin event number n_events + 1 about @o, unless nobody can be listening. */

@@ -37,6 +37,11 @@ void events_free(struct events **e);  /* NULL is fine */
 bool events_read(struct events *e, void (*on_follow)(uint64_t order_id, void *u), void *u);
 /* Whether someone follows every order. */
 bool events_follow_all(const struct events *e);
+/* Subscriptions now (METRICS): to one order each, to every order, to the chefs. */
+struct events_subscriptions {
+	uint64_t orders, all, chefs;
+};
+void events_subscriptions(const struct events *e, struct events_subscriptions *ret);
 
 /* Events about an order; each counts in its order's n_events. */
 void events_ordered(struct events *e, struct order *o);

@@ -100,6 +100,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	k->started_ms = now_ms();
 	k->chef_log = (struct log_ratelimit) LOG_RATELIMIT_INIT(1000, 20);
 	malformed_init(&k->malformed);
+	metrics_init(&k->metrics);
 	menu_init(&k->menu);
 
 	k->msg = proto_msg_new();
@@ -197,7 +198,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 
 	if ((r = events_new(k->events_sock, &k->malformed, &k->events)) < 0 ||
 	    (r = pending_new(&k->pending)) < 0 ||
-	    (r = orders_new(k->store, k->events, config->dishes_max_attempts, &k->orders)) < 0) {
+	    (r = orders_new(k->store, k->events, &k->metrics, config->dishes_max_attempts, &k->orders)) < 0) {
 		log_error_errno(r, "Failed to allocate: %m");
 		goto fail;
 	}

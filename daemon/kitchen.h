@@ -41,6 +41,7 @@
 #include "idmap.h"
 #include "malformed.h"
 #include "menu.h"
+#include "metrics.h"
 #include "pool.h"
 #include "proto.h"
 #include "store.h"
@@ -61,6 +62,7 @@ struct kitchen {
 	struct events *events;          /* events.h */
 	struct pending *pending;        /* pending.h */
 	struct malformed malformed;     /* every reader counts here */
+	struct metrics metrics;         /* metrics.h: orders.c counts, loop.c turns the clock */
 
 	void *zctx;
 	void *control;                  /* ROUTER <- kitchenctl REQ */

@@ -344,6 +344,7 @@ int kitchen_run(struct kitchen *k)
 		r = zmq_poll(items, (int) n_items, poll_timeout(k, now, busy));
 		if (r < 0 && errno != EINTR)
 			return log_error_errno(-errno, "Failed to poll: %m"), 1;
+		metrics_turn(&k->metrics);  /* the stamp of this turn's dish events */
 
 		read_signals(k);
 		busy = zap_read(k->zap);  /* first: a handshake waits for it */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exposition.h"
 #include "util.h"
 
 #define MALFORMED_LOG_INTERVAL_MS 1000
@@ -19,6 +20,9 @@ void malformed_count(struct malformed *m, const char *where, const char *why)
 	uint64_t held;
 
 	m->count++;
+	for (size_t i = 0; i < EXPO_SOCKETS; i++)
+		if (strcmp(where, expo_sockets[i]) == 0)
+			m->by_socket[i]++;
 	if (log_ratelimit(&m->log, now_ms(), &held))
 		log_warning("Dropped a malformed message on %s: %s (%llu dropped in all%s)", where, why,
 			    (unsigned long long) m->count, held ? ", some not logged" : "");

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "exposition.h"
 #include "log.h"
 #include "proto.h"
 
@@ -16,6 +17,7 @@
 
 struct malformed {
 	uint64_t count;
+	uint64_t by_socket[EXPO_SOCKETS];  /* in the order of exposition.h's expo_sockets */
 	struct log_ratelimit log;
 	struct {
 		char name[PROTO_VERSION_MAX + 1];  /* "" for the slot of every other */
@@ -25,7 +27,8 @@ struct malformed {
 
 void malformed_init(struct malformed *m);
 
-/* Count a malformed message on socket @where ("sink") because @why. */
+/* Count a malformed message on socket @where ("control", "dispatch", "sink",
+ * "events") because @why. */
 void malformed_count(struct malformed *m, const char *where, const char *why);
 /* The same for a message proto_recv() refused: names @msg's protocol
  * version when it is another KIT version (a peer of another release). */

@@ -26,25 +26,33 @@ void order_free(struct order **o)
 {
 	if (!o || !*o)
 		return;
-	for (uint32_t i = 0; i < (*o)->n_dishes; i++)
-		free((*o)->dishes[i].input);
+	for (uint32_t i = 0; (*o)->inputs && i < (*o)->n_dishes; i++)
+		free((*o)->inputs[i]);
+	free((*o)->inputs);
 	free(*o);
 	*o = NULL;
 }
 
 int dish_set_input(struct dish *d, const void *input, size_t len)
 {
-	void *copy = NULL;
+	struct order *o = d->order;
+	struct dish_input *copy = NULL;
 
 	if (len > UINT32_MAX)
 		return -EINVAL;
-	if (len > 0 && !(copy = malloc(len)))
+	if (len == 0 && !o->inputs)
+		return 0;
+	if (!o->inputs && !(o->inputs = calloc(o->n_dishes, sizeof(*o->inputs))))
 		return -ENOMEM;
-	if (len > 0)
-		memcpy(copy, input, len);
-	free(d->input);
-	d->input = copy;
-	d->input_len = (uint32_t) len;
+	if (len > 0) {
+		copy = malloc(sizeof(*copy) + len);
+		if (!copy)
+			return -ENOMEM;
+		copy->len = (uint32_t) len;
+		memcpy(copy->data, input, len);
+	}
+	free(o->inputs[d->index]);
+	o->inputs[d->index] = copy;
 	return 0;
 }
 

@@ -22,14 +22,22 @@ struct chef;
 struct menu_item;
 struct order;
 
+/*
+ * A dish's input, bytes, owned by its order: kept per order, not per dish,
+ * so that a dish without one (most) costs nothing for it.
+ */
+struct dish_input {
+	uint32_t len;
+	char data[];
+};
+
 struct dish {
 	uint64_t id;
 	struct order *order;
 	struct menu_item *item;     /* what was ordered: interned name and recipe */
 	struct chef *chef;          /* while cooking */
-	void *input;                /* its input, owned; NULL when it has none */
-	uint32_t input_len;
 	uint32_t index;             /* position in the order */
+	uint32_t since_ms;          /* metrics.h: queued since, or handed at */
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
 	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */
@@ -38,6 +46,8 @@ struct dish {
 	bool in_queue;              /* on the queue of orders.c, or its shelf (checked at every push and pop) */
 	bool parked;                /* in_queue: on the shelf (shelf.h), set aside for a chef that can cook it */
 };
+/* A million queued dishes are 48 MB: a new field takes padding, or says why not. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct dish) == 48, "struct dish grew");
 
 /* Where an order is in its life (orders.h draws it). */
 enum order_phase {
@@ -66,6 +76,7 @@ struct order {
 	bool follow;                /* submitted with "follow": held until followed */
 	bool followed;              /* its topic has had a subscriber */
 	struct list_link link;      /* on the written or the held list of orders.c */
+	struct dish_input **inputs; /* n_dishes, NULL for a dish without; NULL when none has one */
 	struct dish dishes[];
 };
 
@@ -75,6 +86,12 @@ void order_free(struct order **o);  /* NULL is fine; the dishes' inputs go too *
 
 /* Give dish @d a copy of @len bytes at @input (none when 0). 0 or -ENOMEM. */
 int dish_set_input(struct dish *d, const void *input, size_t len);
+
+/* Dish @d's input, NULL when it has none. */
+static inline const struct dish_input *dish_input(const struct dish *d)
+{
+	return d->order->inputs ? d->order->inputs[d->index] : NULL;
+}
 
 static inline bool order_done(const struct order *o)
 {

@@ -12,6 +12,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "menu.h"
+#include "metrics.h"
 #include "order_heap.h"
 #include "prio_queue.h"
 #include "shelf.h"
@@ -21,6 +22,7 @@
 struct orders {
 	struct store *store;
 	struct events *events;
+	struct metrics *metrics;
 	unsigned max_attempts;
 
 	struct idmap open;              /* every order admitted and not finished, by id */
@@ -64,6 +66,7 @@ static void queue_back(struct orders *os, struct dish *d)
 		log_error("Failed to queue dish %llu: out of memory", (unsigned long long) d->id);
 		return;
 	}
+	d->since_ms = metrics_clock(os->metrics);
 	d->in_queue = true;
 	d->order->n_in_queue++;
 }
@@ -75,6 +78,7 @@ static void queue_front(struct orders *os, struct dish *d)
 		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
 		return;
 	}
+	d->since_ms = metrics_clock(os->metrics);
 	d->in_queue = true;
 	d->order->n_in_queue++;
 }
@@ -218,7 +222,8 @@ static void finish(struct orders *os, struct order *o)
 
 /* ---- set-up ---- */
 
-int orders_new(struct store *store, struct events *events, unsigned max_attempts, struct orders **ret)
+int orders_new(struct store *store, struct events *events, struct metrics *metrics, unsigned max_attempts,
+	       struct orders **ret)
 {
 	struct orders *os = calloc(1, sizeof(*os));
 
@@ -226,6 +231,7 @@ int orders_new(struct store *store, struct events *events, unsigned max_attempts
 		return -ENOMEM;
 	os->store = store;
 	os->events = events;
+	os->metrics = metrics;
 	os->max_attempts = max_attempts;
 	idmap_init(&os->open);
 	order_heap_init(&os->delayed);
@@ -455,6 +461,7 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 	o->batch = store_written(os->store);
 	list_append(&os->admitted, &o->link);
 	os->n_queued += n;
+	metrics_admitted(os->metrics);
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
 		   (unsigned long long) o->id, n, req->key[0] ? " (with a key)" : "");
 	*ret = o;
@@ -603,6 +610,7 @@ struct dish *orders_hand(struct orders *os, struct dish *d, struct chef *c)
 	d->state = PROTO_STATE_COOKING;
 	d->attempts++;
 	d->chef = c;
+	d->since_ms = metrics_handed(os->metrics, d->since_ms);
 	os->n_queued--;
 	os->n_cooking++;
 	return d;
@@ -618,6 +626,7 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 	d->chef = NULL;
 	os->n_failed++;
 	o->n_failed++;
+	metrics_ended(os->metrics, PROTO_STATE_FAILED);
 	log_dish(LOG_WARNING, d, chef, "failed", reason);
 	r = store_dish_failed(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
@@ -637,6 +646,7 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	d->chef = NULL;
 	os->n_cancelled++;
 	o->n_cancelled++;
+	metrics_ended(os->metrics, PROTO_STATE_CANCELLED);
 	if (d->in_queue)
 		os->n_tombstones++;
 	if (d->in_queue && d->parked)
@@ -672,12 +682,30 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const vo
 	os->n_cooking--;
 	os->n_served++;
 	o->n_served++;
+	metrics_served(os->metrics, d->since_ms, o->created_ms);
+	metrics_ended(os->metrics, PROTO_STATE_SERVED);
 	r = store_dish_served(os->store, d->id, d->attempts, chef, result, result_len, items);
 	if (r < 0)
 		log_error_errno(r, "Failed to record dish %llu served: %m", (unsigned long long) d->id);
 	events_served(os->events, d, chef, result, result_len, items);
 	if (order_done(o))
 		finish(os, o);
+}
+
+/* How the attempt of @d, coming back for @why, ended. */
+static enum metrics_attempt attempt_end(const struct dish *d, enum orders_back why)
+{
+	switch (why) {
+	case ORDERS_BACK_FAILED:
+		/* A chef answers a CANCEL with "failed". */
+		return d->cancelling ? METRICS_ATTEMPT_CANCELLED : METRICS_ATTEMPT_FAILED;
+	case ORDERS_BACK_TIMED_OUT:
+		return METRICS_ATTEMPT_TIMED_OUT;
+	case ORDERS_BACK_GONE:
+	case ORDERS_BACK_CRASHED:
+		return METRICS_ATTEMPT_CHEF_LOST;
+	}
+	return METRICS_ATTEMPT_CHEF_LOST;
 }
 
 void orders_take_back(struct orders *os, struct dish *d, const char *chef, const char *reason,
@@ -689,6 +717,7 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
 	assert(d->state == PROTO_STATE_COOKING);
 	d->chef = NULL;
 	os->n_cooking--;
+	metrics_attempt(os->metrics, attempt_end(d, why), d->since_ms);
 	if (d->cancelling) {
 		/* A chef answers a CANCEL with "failed": the dish stopped there. */
 		if (why == ORDERS_BACK_FAILED)
@@ -909,9 +938,10 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 		if (r < 0)
 			log_error_errno(r, "Failed to record dish %llu retried: %m", (unsigned long long) d->id);
 		log_dish(LOG_INFO, d, "", "retried", "a new series of attempts on request");
-		if (d->in_queue)
+		if (d->in_queue) {
 			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
-		else if (o->phase == ORDER_OPEN)
+			d->since_ms = metrics_clock(os->metrics);
+		} else if (o->phase == ORDER_OPEN)
 			queue_back(os, d);
 		/* else held or delayed: queued with the others when it is released or due */
 		retried++;

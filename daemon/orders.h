@@ -66,6 +66,7 @@ struct chef;
 struct events;
 struct menu;
 struct menu_item;
+struct metrics;
 struct store;
 
 #define ORDERS_HOLD_MS 2000    /* how long an order waits for its follower */
@@ -92,8 +93,10 @@ enum orders_back {
 	ORDERS_BACK_TIMED_OUT,  /* it outlived dishes.timeout_ms */
 };
 
-/* Records go to @store and events to @events; both must outlive @ret. */
-int orders_new(struct store *store, struct events *events, unsigned max_attempts, struct orders **ret);
+/* Records go to @store, events to @events, measurements to @metrics; all
+ * must outlive @ret. */
+int orders_new(struct store *store, struct events *events, struct metrics *metrics, unsigned max_attempts,
+	       struct orders **ret);
 /* Frees every order still held; NULL is fine. */
 void orders_free(struct orders **os);
 /* dishes.max_attempts after a reload: applies from the next take back. */

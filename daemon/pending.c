@@ -248,6 +248,11 @@ bool pending_idle(const struct pending *p)
 	return p->acks.len == 0;
 }
 
+size_t pending_waits(const struct pending *p)
+{
+	return p->waits.len;
+}
+
 void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code, const char *text)
 {
 	struct list *acks = &k->pending->acks;

@@ -75,3 +75,5 @@ void pending_expire_waits(struct kitchen *k, uint64_t now);
 uint64_t pending_next_deadline(const struct pending *p);
 /* Whether no reply waits for a commit. */
 bool pending_idle(const struct pending *p);
+/* WAITs held now (METRICS). */
+size_t pending_waits(const struct pending *p);

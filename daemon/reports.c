@@ -10,9 +10,12 @@
 
 #include "kitchen-build.h"
 #include "dispatch.h"
+#include "events.h"
+#include "exposition.h"
 #include "kitchen.h"
 #include "log.h"
 #include "orders.h"
+#include "pending.h"
 #include "reply.h"
 #include "store.h"
 #include "util.h"
@@ -223,6 +226,84 @@ void reports_menu(struct kitchen *k, const void *rid, size_t rid_len)
 		const struct menu_item *it = menu_lookup(&k->menu, k->config->menu[i].name);
 		proto_out_str(&out, k->config->menu[i].name);
 		proto_out_str(&out, it ? it->ingredients : "");
+	}
+	reply_end(&out);
+}
+
+/* The chefs on the line, one per name and host (a chef that came back may
+ * be on it twice until its old session is declared gone). */
+static size_t metrics_chefs(struct kitchen *k, struct expo_chef *chefs)
+{
+	size_t n = 0, i;
+
+	for (const struct chef *c = k->chefs.head; c; c = c->next) {
+		for (i = 0; i < n; i++)
+			if (strcmp(chefs[i].name, c->name) == 0 && strcmp(chefs[i].host, c->host) == 0)
+				break;
+		if (i == n) {
+			if (n == EXPO_CHEFS_MAX)
+				continue;
+			chefs[n++] = (struct expo_chef) { .name = c->name, .host = c->host };
+		}
+		chefs[i].served += c->served;
+		chefs[i].failed += c->failed;
+	}
+	return n;
+}
+
+void reports_metrics(struct kitchen *k, const void *rid, size_t rid_len)
+{
+	const struct metrics *m = &k->metrics;
+	struct expo_chef chefs[EXPO_CHEFS_MAX];
+	struct events_subscriptions subs;
+	struct metrics_hist commits = { 0 };
+	uint64_t v[_EXPO_VALUES] = { 0 };
+	struct orders_counts n;
+	struct proto_out out;
+	size_t n_chefs;
+	int r;
+
+	orders_counts(k->orders, &n);
+	events_subscriptions(k->events, &subs);
+	v[EXPO_START_TIME_MS] = m->start_wall_ms;
+	v[EXPO_ORDERS_ADMITTED] = m->admitted;
+	v[EXPO_ORDERS_OPEN] = n.open;
+	v[EXPO_DISHES_SERVED] = m->ended[PROTO_STATE_SERVED];
+	v[EXPO_DISHES_FAILED] = m->ended[PROTO_STATE_FAILED];
+	v[EXPO_DISHES_CANCELLED] = m->ended[PROTO_STATE_CANCELLED];
+	v[EXPO_DISHES_QUEUED] = n.queued;
+	v[EXPO_DISHES_COOKING] = n.cooking;
+	v[EXPO_HANDED] = m->handed;
+	for (unsigned i = 0; i < _METRICS_ATTEMPT_MAX; i++)
+		v[EXPO_ATTEMPTS_SERVED + i] = m->attempts[i];
+	v[EXPO_STALE_RESULTS] = k->n_stale;
+	for (unsigned i = 0; i < EXPO_SOCKETS; i++)
+		v[EXPO_MALFORMED_CONTROL + i] = k->malformed.by_socket[i];
+	v[EXPO_WAITING_WAIT] = pending_waits(k->pending);
+	v[EXPO_WAITING_ORDER] = subs.orders;
+	v[EXPO_WAITING_ALL] = subs.all;
+	v[EXPO_WAITING_CHEFS] = subs.chefs;
+	v[EXPO_CHEFS] = k->chefs.len;
+	r = store_size(k->store, &v[EXPO_STORE_BYTES]);
+	if (r < 0)
+		log_debug_errno(r, "Failed to read the order store's size, ignoring: %m");
+	v[EXPO_STORE_FULL] = store_full(k->store);
+	metrics_hist_values(&m->served, v + EXPO_SERVED_SECONDS);
+	metrics_hist_values(&m->queue_wait, v + EXPO_QUEUE_WAIT_SECONDS);
+	metrics_hist_values(&m->cooking, v + EXPO_COOKING_SECONDS);
+	store_commit_times(k->store, &commits);
+	metrics_hist_values(&commits, v + EXPO_COMMIT_SECONDS);
+	n_chefs = metrics_chefs(k, chefs);
+
+	reply_begin(k, &out, PROTO_OK, rid, rid_len);
+	proto_out_u64(&out, _EXPO_VALUES);
+	for (size_t i = 0; i < _EXPO_VALUES; i++)
+		proto_out_u64(&out, v[i]);
+	for (size_t i = 0; i < n_chefs; i++) {
+		proto_out_str(&out, chefs[i].name);
+		proto_out_str(&out, chefs[i].host);
+		proto_out_u64(&out, chefs[i].served);
+		proto_out_u64(&out, chefs[i].failed);
 	}
 	reply_end(&out);
 }

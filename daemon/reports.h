@@ -20,3 +20,7 @@ void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t 
 void reports_status(struct kitchen *k, const void *rid, size_t rid_len);
 void reports_chefs(struct kitchen *k, const void *rid, size_t rid_len);
 void reports_menu(struct kitchen *k, const void *rid, size_t rid_len);
+/* METRICS: the values of exposition.h, gathered from metrics.h and the
+ * parts that count for themselves; the chefs on the line, those of one
+ * name and host added up (the first EXPO_CHEFS_MAX). */
+void reports_metrics(struct kitchen *k, const void *rid, size_t rid_len);

@@ -119,6 +119,8 @@ static unsigned result(struct kitchen *k, const struct proto_msg *m)
 			continue;
 		}
 		/* The chef could not cook it: another attempt, maybe elsewhere. */
+		if (!d->cancelling)
+			c->failed++;
 		snprintf(reason, sizeof(reason), "chef %s: %.256s", c->name, res);
 		orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_FAILED);
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "sql.h"
 #include "store_check.h"
 #include "store_ids.h"
@@ -279,6 +280,17 @@ int store_poll(struct store *s, uint64_t *ret_committed)
 	if (r < 0)
 		snprintf(s->error, sizeof(s->error), "%s", store_writer_error(s->writer));
 	return r;
+}
+
+int store_size(struct store *s, uint64_t *ret_bytes)
+{
+	return sql_query_u64(s->db, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+			     ret_bytes);
+}
+
+void store_commit_times(struct store *s, struct metrics_hist *h)
+{
+	store_writer_commit_times(s->writer, h);
 }
 
 int store_sync(struct store *s)

@@ -316,6 +316,14 @@ int store_pin_order(struct store *s, uint64_t order_id);
 uint64_t store_written(const struct store *s);
 uint64_t store_committed(const struct store *s);
 
+/* For METRICS: the database's size (page_count * page_size, read on the
+ * loop's connection); and how long the writer took to apply and commit
+ * each batch with something to write, added to @h (copied under the
+ * writer's lock: it measures on its own thread, metrics.h). */
+int store_size(struct store *s, uint64_t *ret_bytes);
+struct metrics_hist;
+void store_commit_times(struct store *s, struct metrics_hist *h);
+
 /* Whether store_open() converted @s; if so, from which version and how
  * many orders (each pointer may be NULL). */
 bool store_converted(const struct store *s, unsigned *ret_from, uint64_t *ret_orders);

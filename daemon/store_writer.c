@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "sql.h"
 #include "store.h"
 #include "store_prune.h"
@@ -109,6 +110,7 @@ struct store_writer {
 	int prune_error;                /* of the last step */
 	struct store_pruned pruned;
 	char prune_msg[256];            /* the reason of the last failed step */
+	struct metrics_hist commits;    /* how long each batch took to apply and commit */
 	/* Orders being read back to open again, each until the batch it was
 	 * pinned in commits: no prune step deletes them (store_writer_pin()). */
 	uint64_t pins[STORE_WRITER_PINS], pin_batch[STORE_WRITER_PINS];
@@ -373,6 +375,7 @@ static void *writer_main(void *userdata)
 	for (;;) {
 		struct batch *b;
 		bool full, applied;
+		uint64_t start = 0;
 		int r;
 
 		/* A batch first; pruning only while there is none. */
@@ -392,11 +395,14 @@ static void *writer_main(void *userdata)
 
 		applied = r >= 0;
 		if (applied) {
+			start = now_ns();
 			sql_clear_error();
 			r = apply(w, b, full);
 		}
 
 		pthread_mutex_lock(&w->lock);
+		if (applied && r >= 0 && b->n_recs > 0)
+			metrics_hist_observe(&w->commits, (now_ns() - start) / 1000);
 		if (applied && r < 0)
 			snprintf(w->error_msg, sizeof(w->error_msg), "%s",
 				 *sql_last_error() ? sql_last_error() : strerror(-r));
@@ -719,6 +725,18 @@ int store_writer_poll(struct store_writer *w, uint64_t *ret_committed)
 	pthread_mutex_unlock(&w->lock);
 	*ret_committed = w->seen_committed;
 	return r;
+}
+
+void store_writer_commit_times(struct store_writer *w, struct metrics_hist *h)
+{
+	struct metrics_hist copy;
+
+	pthread_mutex_lock(&w->lock);
+	copy = w->commits;
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned i = 0; i <= EXPO_BUCKETS; i++)
+		h->buckets[i] += copy.buckets[i];
+	h->sum_us += copy.sum_us;
 }
 
 int store_writer_sync(struct store_writer *w)

@@ -130,6 +130,9 @@ void store_writer_hand_over(struct store_writer *w);
  * commit failed for lack of space since the last call, the error after a
  * failed commit. */
 int store_writer_poll(struct store_writer *w, uint64_t *ret_committed);
+/* Add the commit times so far to @h (store_commit_times()). */
+struct metrics_hist;
+void store_writer_commit_times(struct store_writer *w, struct metrics_hist *h);
 /* Hand over and wait until everything written so far is committed; tries a
  * full store once more, then -ENOSPC. */
 int store_writer_sync(struct store_writer *w);

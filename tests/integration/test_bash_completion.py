@@ -51,8 +51,8 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["cancel", "chefs", "drain", "follow", "keygen", "list", "menu", "order", "purge", "reload",
-			  "retry", "show", "status", "wait"],
+			 ["cancel", "chefs", "drain", "follow", "keygen", "list", "menu", "metrics", "order", "purge",
+			  "reload", "retry", "show", "status", "wait"],
 			 "verbs")
 		check_eq(complete(k, "kitchenctl", "rel"), ["reload"], "a verb begun")
 		check_eq(complete(k, "kitchenctl", "purge", "--y"), ["--yes"], "an option of purge")

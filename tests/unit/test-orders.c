@@ -18,6 +18,7 @@
 #include "log.h"
 #include "malformed.h"
 #include "menu.h"
+#include "metrics.h"
 #include "orders.h"
 #include "store.h"
 #include "tap.h"
@@ -33,6 +34,7 @@ struct bench {
 	struct store *store;
 	void *xpub;
 	struct malformed malformed;
+	struct metrics metrics;
 	struct events *events;
 	struct orders *os;
 	struct chef *chef;
@@ -52,12 +54,13 @@ static int bench_open(struct bench *b, bool fresh, unsigned max_attempts)
 		return -EINVAL;
 	menu_init(&b->menu);
 	malformed_init(&b->malformed);
+	metrics_init(&b->metrics);
 	b->xpub = zmq_socket(zctx, ZMQ_XPUB);
 	b->chef = chef_new("chef-1.1.0", 10, 8);
 	if (menu_apply(&b->menu, b->config) < 0 || !b->xpub || !b->chef ||
 	    store_open(dir, "normal", 0, &b->store, err, sizeof(err)) < 0 ||
 	    events_new(b->xpub, &b->malformed, &b->events) < 0 ||
-	    orders_new(b->store, b->events, max_attempts, &b->os) < 0)
+	    orders_new(b->store, b->events, &b->metrics, max_attempts, &b->os) < 0)
 		return -EIO;
 	b->chef->stations = 2;
 	snprintf(b->chef->name, sizeof(b->chef->name), "chef-1");
