@@ -190,10 +190,12 @@ static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline
 	return r;
 }
 
-int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
-		uint64_t wait_ms)
+int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+		       uint64_t wait_ms)
 {
 	uint64_t deadline = now_ms() + wait_ms;
+	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
+	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
 	struct proto_out o;
 	struct guard g;
 	int r;
@@ -202,15 +204,15 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 	freep(&c->err_message);
 
 	/* kitchend would drop the connection over it, and we would wait for nothing. */
-	for (size_t i = 0; i < n_args; i++)
-		if (strlen(args[i]) > PROTO_MAX_FIELD)
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].len > max)
 			return -EMSGSIZE;
 
 	/* A REQ socket has nothing queued before its request. */
 	guard_reset(&g);
 	proto_out_begin(&o, c->sock, cmd);
-	for (size_t i = 0; i < n_args; i++)
-		proto_out_str(&o, args[i]);
+	for (size_t i = 0; i < n; i++)
+		proto_out_mem(&o, fields[i].data, fields[i].len);
 	r = proto_out_end(&o, 0);
 	if (r == -EAGAIN)
 		return -ETIMEDOUT;
@@ -231,4 +233,16 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 	if (c->reply->cmd != PROTO_OK)
 		return -EBADMSG;
 	return 0;
+}
+
+int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
+		uint64_t wait_ms)
+{
+	_cleanup_free_ struct proto_field *fields = calloc(n_args ? n_args : 1, sizeof(*fields));
+
+	if (!fields)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_args; i++)
+		fields[i] = (struct proto_field) { args[i], strlen(args[i]) };
+	return client_call_fields(c, cmd, fields, n_args, wait_ms);
 }

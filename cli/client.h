@@ -59,6 +59,13 @@ void client_free(struct client **c);   /* NULL and *c == NULL are fine */
  */
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t wait_ms);
+/*
+ * The same with fields of bytes (@fields[i].len bytes at .data, NUL bytes
+ * and all): ORDER's inputs. -EMSGSIZE for a field over what kitchend takes
+ * in a frame of @cmd (PROTO_MAX_BIG for ORDER, else PROTO_MAX_FIELD).
+ */
+int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+		       uint64_t wait_ms);
 
 /* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
  * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */

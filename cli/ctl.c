@@ -233,6 +233,18 @@ int ctl_deadline_passed(const struct ctl *ctl)
 int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t extra_ms, const struct proto_msg **ret_reply)
 {
+	_cleanup_free_ struct proto_field *fields = calloc(n_args ? n_args : 1, sizeof(*fields));
+
+	if (!fields)
+		return ctl_error(-ENOMEM, "%m");
+	for (size_t i = 0; i < n_args; i++)
+		fields[i] = (struct proto_field) { args[i], strlen(args[i]) };
+	return ctl_request_fields(ctl, cmd, fields, n_args, extra_ms, ret_reply);
+}
+
+int ctl_request_fields(struct ctl *ctl, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+		       uint64_t extra_ms, const struct proto_msg **ret_reply)
+{
 	uint64_t wait_ms = ctl->timeout_ms + extra_ms, left = ctl_deadline_left(ctl);
 	bool cut = left < wait_ms;
 	int r;
@@ -242,7 +254,7 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 	r = ctl_connect(ctl);
 	if (r < 0)
 		return r;
-	r = client_call(ctl->client, cmd, args, n_args, cut ? left : wait_ms);
+	r = client_call_fields(ctl->client, cmd, fields, n, cut ? left : wait_ms);
 	if (r == -ETIMEDOUT && cut)
 		return ctl_deadline_passed(ctl);
 	switch (r) {

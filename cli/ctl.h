@@ -60,6 +60,10 @@ struct ctl {
 	const char *key;          /* --key, or NULL (also of `list`) */
 	uint64_t priority;        /* --priority; PROTO_PRIORITY_DEFAULT unless given */
 	uint64_t due_ms;          /* --at or --in, as a wall_ms() time; 0: at once */
+	const char *input;        /* --input TEXT: every dish's input; NULL: none ("") */
+	const char *inputs;       /* --inputs FILE ("-": stdin): a dish per line; or NULL */
+	/* `order --wait` and `wait` options. */
+	bool output;              /* --output: the dishes' outputs (OUTPUT), raw, in order */
 	/* `purge` and `list` options. */
 	const char *dish;         /* --dish, or NULL: every dish */
 	bool yes;                 /* --yes: do not ask (purge) */
@@ -108,6 +112,9 @@ int ctl_connect(struct ctl *ctl);
  */
 int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, size_t n_args,
 		uint64_t extra_ms, const struct proto_msg **ret_reply);
+/* The same with fields of bytes (NUL bytes and all): ORDER's inputs. */
+int ctl_request_fields(struct ctl *ctl, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+		       uint64_t extra_ms, const struct proto_msg **ret_reply);
 
 /* Milliseconds left before the --deadline: UINT64_MAX without one, 0 once passed. */
 uint64_t ctl_deadline_left(const struct ctl *ctl);

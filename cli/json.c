@@ -130,6 +130,29 @@ void json_key(struct json *j, const char *key)
 	j->after_key = true;
 }
 
+void json_base64(struct json *j, const void *data, size_t len)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+
+	value_begin(j);
+	fputc('"', j->f);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t) p[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			v |= (uint32_t) p[i + 1] << 8;
+		if (left > 2)
+			v |= p[i + 2];
+		fputc(digits[v >> 18], j->f);
+		fputc(digits[(v >> 12) & 63], j->f);
+		fputc(left > 1 ? digits[(v >> 6) & 63] : '=', j->f);
+		fputc(left > 2 ? digits[v & 63] : '=', j->f);
+	}
+	fputc('"', j->f);
+}
+
 void json_u64(struct json *j, uint64_t v)
 {
 	value_begin(j);

@@ -51,6 +51,8 @@ void json_newline(struct json *j);
 void json_key(struct json *j, const char *key);
 void json_string(struct json *j, const char *s);
 void json_string_len(struct json *j, const char *s, size_t len);
+/* @len bytes at @data as a string in base64 (RFC 4648, with padding). */
+void json_base64(struct json *j, const void *data, size_t len);
 void json_u64(struct json *j, uint64_t v);
 /* @v / @scale as a decimal number (1.25): times kept in ms or us, in seconds. */
 void json_decimal(struct json *j, uint64_t v, unsigned scale);

@@ -82,6 +82,8 @@ static void help(void)
 	       "  menu                     List the dishes on the menu\n"
 	       "  metrics                  Print kitchend's measurements for Prometheus (text format)\n"
 	       "  order DISH...            Order dishes (one order); print the order id\n"
+	       "  order DISH --inputs FILE\n"
+	       "                           One DISH per line of FILE (- for stdin), its input the line\n"
 	       "  order --random N         N customers each order one random dish\n"
 	       "  purge                    Cancel every waiting dish (asks first)\n"
 	       "  reload                   Ask kitchend to reload its configuration\n"
@@ -116,6 +118,9 @@ static void help(void)
 	       "     --priority N          1 to 9, higher first (default %d)\n"
 	       "     --at TIME             Cook at this time (2026-12-06T18:30:00, local; or with Z)\n"
 	       "     --in DURATION         Cook after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
+	       "     --input TEXT          The input of every dish of the order\n"
+	       "     --inputs FILE         One DISH per line of FILE (- for stdin), the line its input;\n"
+	       "                           empty lines skipped; 150 dishes an order\n"
 	       "\n"
 	       "Options of list:\n"
 	       "     --state STATE         Only orders queued, cooking, delayed, served, failed or cancelled\n"
@@ -136,6 +141,10 @@ static void help(void)
 	       "\n"
 	       "Options of order --wait, order --follow, wait and follow:\n"
 	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
+	       "\n"
+	       "Options of order --wait and wait:\n"
+	       "     --output              Print the dishes' outputs, whole and raw, in order of ordering\n"
+	       "                           (a dish that failed: a line on stderr)\n"
 	       "\n"
 	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
 	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
@@ -223,6 +232,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_PRIORITY,
 		ARG_AT,
 		ARG_IN,
+		ARG_INPUT,
+		ARG_INPUTS,
+		ARG_OUTPUT,
 	};
 	static const struct option options[] = {
 		{ "help",    no_argument,       NULL, 'h' },
@@ -250,6 +262,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "priority", required_argument, NULL, ARG_PRIORITY },
 		{ "at",      required_argument, NULL, ARG_AT },
 		{ "in",      required_argument, NULL, ARG_IN },
+		{ "input",   required_argument, NULL, ARG_INPUT },
+		{ "inputs",  required_argument, NULL, ARG_INPUTS },
+		{ "output",  no_argument,       NULL, ARG_OUTPUT },
 		{}
 	};
 	const char *order_option = NULL;  /* one given, for the error if the verb is not order */
@@ -392,6 +407,20 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			}
 			order_option = due_option;
 			break;
+		case ARG_INPUT:
+			/* "" is an input too: the empty one, as without --input. */
+			ctl->input = optarg;
+			order_option = "--input";
+			break;
+		case ARG_INPUTS:
+			if (!*optarg)
+				return ctl_usage("--inputs needs a file, or - for standard input");
+			ctl->inputs = optarg;
+			order_option = "--inputs";
+			break;
+		case ARG_OUTPUT:
+			ctl->output = true;
+			break;
 		case ARG_DIR:
 			if (!*optarg)
 				return ctl_usage("--dir needs a directory");
@@ -442,6 +471,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	if (ctl->deadline && strcmp(args[0], "wait") != 0 && strcmp(args[0], "follow") != 0 &&
 	    (strcmp(args[0], "order") != 0 || ctl->order_mode == ORDER_PLAIN))
 		return ctl_usage("--deadline is an option of 'order --wait', 'order --follow', 'wait' and 'follow'");
+	if (ctl->output && strcmp(args[0], "wait") != 0 &&
+	    (strcmp(args[0], "order") != 0 || ctl->order_mode != ORDER_WAIT))
+		return ctl_usage("--output is an option of 'order --wait' and 'wait'");
 	if (purge_option && strcmp(args[0], "purge") != 0)
 		return ctl_usage("%s is an option of 'purge', not of '%s'", purge_option, args[0]);
 	if (ctl->dish && strcmp(args[0], "purge") != 0 && strcmp(args[0], "list") != 0 && !ctl->retry_failed)

@@ -10,6 +10,9 @@
  * "<dish> [order N]" when there are several orders),
  * and leave each order's final report in order->report. order_batch_end()
  * turns how the waiting ended into the exit status.
+ *
+ * With --output (order --wait and wait), the outcome lines give way to the
+ * outputs themselves: order_output(), for each order as it is done.
  */
 #pragma once
 
@@ -24,6 +27,7 @@
 
 struct order {
 	uint64_t id;
+	size_t first;                 /* its first dish's number in the batch, from 0 */
 	size_t n_dishes;              /* as ORDER's reply or the first report said; 0: not known yet */
 	struct order_report *report;  /* the latest one */
 	bool *told;                   /* per dish: its outcome is printed */
@@ -31,9 +35,12 @@ struct order {
 	bool done;
 };
 
+struct inputs;
+
 struct order_batch {
 	struct order *orders;         /* in order of placing */
 	size_t n;
+	const struct inputs *inputs;  /* order --inputs: the line of each dish; else NULL */
 };
 
 void order_batch_clear(struct order_batch *b);
@@ -67,4 +74,15 @@ void order_batch_json(const struct order_batch *b, bool array);
 int order_batch_end(struct ctl *ctl, const struct order_batch *b, int r, const char *verb);
 
 int order_wait(struct ctl *ctl, struct order_batch *b);
+
+/*
+ * --output (order_output.c), for @o once it is done: ask OUTPUT for its
+ * dishes' outputs, whole, looping on "next", and print them raw on stdout
+ * in order, nothing between them; a failed or cancelled dish prints nothing
+ * there and a line on stderr, "kitchenctl: dish N (Pizza) failed: reason
+ * [order 42 #3, line 9]" (N counts the dishes of the batch from 1; the line
+ * of --inputs). With --json, the outputs are kept in o->report->outputs
+ * instead, for the report. Failures said.
+ */
+int order_output(struct ctl *ctl, const struct order_batch *b, struct order *o);
 int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b);

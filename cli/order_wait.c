@@ -2,6 +2,8 @@
  * order --wait (and `wait`): long-poll each order with WAIT and print the
  * dishes' outcomes in the order they were ordered, each as soon as all before
  * it are out (like executor.map: the results come back in the order asked for).
+ * With --output, the outputs of each order instead, once it is done and the
+ * orders before it are out.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -34,7 +36,7 @@ static void tell_ready(struct ctl *ctl, struct bar *bar, struct order *o)
 
 	while (o->next < r->n_dishes &&
 	       (report_state_done(r->state) || report_state_done(r->dishes[o->next].state))) {
-		if (!ctl->json) {
+		if (!ctl->json && !ctl->output) {
 			if (!cleared)
 				bar_clear(bar);
 			cleared = true;
@@ -72,10 +74,18 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 			}
 		}
 		o->done = true;
+		if (ctl->output) {
+			bar_clear(&bar);
+			r = order_output(ctl, b, o);
+			if (r < 0) {
+				bar_finish(&bar);
+				return r;
+			}
+		}
 	}
 	bar_finish(&bar);
 
 	if (ctl->json)
-		order_batch_json(b, ctl->random > 0);
+		order_batch_json(b, ctl->random > 0 || ctl->inputs);
 	return 0;
 }

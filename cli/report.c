@@ -7,6 +7,7 @@
 
 #include "report_field.h"
 #include "term.h"
+#include "unicode.h"
 #include "util.h"
 #include "when.h"
 
@@ -81,7 +82,10 @@ void order_report_free(struct order_report **r)
 		free(d->chef);
 		free(d->result);
 		free(d->detail);
+		if ((*r)->outputs)
+			free((*r)->outputs[i].data);
 	}
+	free((*r)->outputs);
 	free((*r)->dishes);
 	free(*r);
 	*r = NULL;
@@ -193,6 +197,9 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 		if (d->chef[0])
 			term_printf(f, " by %s", d->chef);
 		fprintf(f, " (attempt %llu)", (unsigned long long) d->attempts);
+		/* The start of its output (a program's), or the simulated dish's words. */
+		if (d->result[0])
+			term_printf(f, ": %s", d->result);
 		break;
 	case PROTO_STATE_FAILED:
 		fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
@@ -211,9 +218,18 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 	fputc('\n', f);
 }
 
+/* Whether a served dish's result is its output cut (proto_text_preview()'s "..."). */
+static bool preview_cut(const struct dish_report *d)
+{
+	size_t len = strlen(d->result);
+
+	return d->state == PROTO_STATE_SERVED && len >= 3 && strcmp(d->result + len - 3, "...") == 0;
+}
+
 void order_report_print(const struct order_report *r, FILE *f)
 {
 	uint64_t now = wall_ms();
+	bool cut = false;
 	char when[WHEN_MAX];
 
 	fprintf(f, "order %llu: %s, %zu %s (%llu served, %llu failed", (unsigned long long) r->id,
@@ -231,11 +247,17 @@ void order_report_print(const struct order_report *r, FILE *f)
 			fprintf(f, " (in %llu s)", (unsigned long long) ((r->due_ms - now + 999) / 1000));
 	}
 	fputc('\n', f);
-	for (size_t i = 0; i < r->n_dishes; i++)
+	for (size_t i = 0; i < r->n_dishes; i++) {
 		dish_print(r, &r->dishes[i], now, f);
+		cut |= preview_cut(&r->dishes[i]);
+	}
+	if (cut)
+		fprintf(f, "(a result is the first line of its output, at most %d bytes; "
+			"'kitchenctl wait %llu --output' prints the outputs whole)\n", PROTO_PREVIEW_MAX,
+			(unsigned long long) r->id);
 }
 
-static void dish_json(const struct dish_report *d, struct json *j)
+static void dish_json(const struct dish_report *d, const struct dish_output *out, struct json *j)
 {
 	json_object_begin(j);
 	json_key_u64(j, "index", d->index);
@@ -252,6 +274,13 @@ static void dish_json(const struct dish_report *d, struct json *j)
 	case PROTO_STATE_SERVED:
 		json_key_string(j, "result", d->result);
 		json_key_lines(j, "items", d->detail);
+		if (out && out->data && unicode_valid(out->data, out->len)) {
+			json_key(j, "output");
+			json_string_len(j, out->data, out->len);
+		} else if (out && out->data) {
+			json_key(j, "output_base64");
+			json_base64(j, out->data, out->len);
+		}
 		break;
 	case PROTO_STATE_FAILED:
 	case PROTO_STATE_CANCELLED:
@@ -276,7 +305,7 @@ void order_report_json(const struct order_report *r, struct json *j)
 	json_key(j, "dishes");
 	json_array_begin(j);
 	for (size_t i = 0; i < r->n_dishes; i++)
-		dish_json(&r->dishes[i], j);
+		dish_json(&r->dishes[i], r->outputs ? &r->outputs[i] : NULL, j);
 	json_array_end(j);
 	json_object_end(j);
 }

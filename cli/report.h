@@ -32,6 +32,12 @@ struct dish_report {
 	char *detail;          /* '\n'-joined items (served) or reasons (failed, cancelled) */
 };
 
+/* A dish's whole output, as OUTPUT gives it (--output --json). */
+struct dish_output {
+	char *data;            /* NULL: the dish was not served */
+	size_t len;
+};
+
 struct order_report {
 	uint64_t id;
 	enum proto_state state;
@@ -43,6 +49,7 @@ struct order_report {
 	uint64_t due_ms;              /* wall clock: its dishes wait until then; 0: at once */
 	size_t n_dishes;
 	struct dish_report *dishes;   /* in order of ordering */
+	struct dish_output *outputs;  /* n_dishes of them, filled by --output --json; else NULL */
 };
 
 /* OK order_id state created_ms dishes served failed cancelled priority due_ms
@@ -52,8 +59,12 @@ void order_report_free(struct order_report **r);
 /* "order 42: served, 2 dishes (2 served, 0 failed)", then "; priority 7" when
  * not the default and "; due at 18:30:00" for an order due later than it was
  * made, and a line per dish (a queued one of an order not yet due: "queued
- * until 18:30:00"). */
+ * until 18:30:00"; a served one with its result, the start of its output).
+ * When a result is an output cut short, a last line says how to get them
+ * whole (`wait ID --output`). */
 void order_report_print(const struct order_report *r, FILE *f);
+/* With r->outputs, a served dish has its "output" too: a string when it is
+ * UTF-8, else "output_base64". */
 void order_report_json(const struct order_report *r, struct json *j);
 
 struct chef_report {

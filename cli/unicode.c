@@ -39,6 +39,18 @@ size_t unicode_next(const char *s, size_t len, uint32_t *ret_cp)
 	return n;
 }
 
+bool unicode_valid(const char *p, size_t len)
+{
+	uint32_t cp;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = unicode_next(p + i, len - i, &cp);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
 /* Sorted, not overlapping. */
 static const struct range {
 	uint32_t first, last;

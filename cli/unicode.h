@@ -11,6 +11,9 @@
  * code point in *ret_cp; 0 when it is not one (overlong, a surrogate, cut). */
 size_t unicode_next(const char *p, size_t len, uint32_t *ret_cp);
 
+/* Whether the @len bytes at @p are all valid UTF-8 (NUL bytes and controls too). */
+bool unicode_valid(const char *p, size_t len);
+
 /*
  * Whether @cp can hide, reorder or fake the text around it on a screen:
  * C0 controls but '\n', DEL, C1 controls, line and paragraph separators,

@@ -36,6 +36,9 @@ static int batch_of(struct ctl *ctl, char **args, size_t n_args, struct follow *
 		r = order_refresh(ctl, &b->orders[i], 0);
 		if (r < 0)
 			return r;
+		/* Dishes counted across the orders, as they are given (--output's messages). */
+		if (i > 0)
+			b->orders[i].first = b->orders[i - 1].first + b->orders[i - 1].n_dishes;
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order (--priority offers 1..9), list, wait, follow, keygen and purge,
+of order (--priority offers 1..9; --inputs a file), list, wait (--output),
+follow, keygen and purge,
 list --state's words, and for `order`, `purge --dish` and `list --dish` the
 dishes on the running kitchen's menu, quoted for the shell (they hold
 spaces).
@@ -75,6 +76,15 @@ def test():
 		check_eq(complete(k, "kitchenctl", "order", "--a"), ["--at"], "--at of order")
 		check_eq(complete(k, "kitchenctl", "order", "--in", "5s", "--priority", "8", "S"),
 			 ["Salad", "Spaghetti"], "dishes after --in's and --priority's values")
+		check_eq(complete(k, "kitchenctl", "order", "--inp"), ["--input", "--inputs"], "--input and --inputs of order")
+		check_eq(complete(k, "kitchenctl", "order", "--wait", "--ou"), ["--output"], "--output of order")
+		check_eq(complete(k, "kitchenctl", "wait", "--ou"), ["--output"], "--output of wait")
+		check_eq(complete(k, "kitchenctl", "follow", "--ou"), [], "no --output for follow")
+		check_eq(complete(k, "kitchenctl", "order", "--input", "Pi"), [], "no dish as --input's text")
+		check_eq(complete(k, "kitchenctl", "order", "--input", "x", "Pi"), ["Pizza"], "a dish after --input's text")
+		check_eq(complete(k, "kitchenctl", "order", "Pizza", "--inputs", REPO + "/packaging/bash-completion/kitchen"),
+			 [REPO + "/packaging/bash-completion/kitchenctl"], "a file for --inputs")
+		check_eq(complete(k, "kitchenctl", "--inputs", "f", "or"), ["order"], "a verb after --inputs' file")
 		check_eq(complete(k, "kitchenctl", "status", "x"), [], "nothing after status")
 		check_eq(complete(k, "kitchenctl", "list", "--s"), ["--secret-key", "--server-key", "--since", "--state"],
 			 "options of list")

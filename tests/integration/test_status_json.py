@@ -20,6 +20,7 @@ def check_shape(st):
 	check(isinstance(st["orders"], int) and isinstance(st["malformed"], int), "status: orders/malformed", st)
 	check_eq(st["waiting"], [], "status: no dish waits for a chef that can cook it", st)
 	check(isinstance(st["chefs"], list), "status: chefs should be a list", st)
+	check(isinstance(st["waiting"], list), "status: waiting (dishes no chef can cook) should be a list", st)
 	for c in st["chefs"]:
 		check_eq(set(c), CHEF_KEYS, "status: chef object keys")
 		check(all(isinstance(c[k], str) for k in ("name", "host", "state", "cooks")),
