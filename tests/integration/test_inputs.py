@@ -15,8 +15,16 @@
   exit 1; `--json --output` has each served dish's "output".
 - usage errors (exit 2): --input with --inputs, --inputs with two dishes or
   with --random, --output without --wait or with --follow.
+- real programs (a menu of factor and cat): `seq 1 100 | kitchenctl order
+  "Prime Check" --inputs - --wait --output` prints factor's 100 lines in input
+  order; 400 lines through cat come back byte-exact (NUL, '\r', "-n", bytes
+  that are not UTF-8: "output_base64" in --json) and in order across 3
+  orders; 9 MB of outputs come whole across OUTPUT's pages; a program that
+  fails is said on stderr with its line; show gives the first line of a
+  multi-line output and how to get it whole.
 """
 
+import base64
 import re
 import subprocess
 
@@ -161,12 +169,70 @@ def outputs(k):
 	      and re.search(r"#1 Soup: failed after 1 attempt: [^\n]*injected failure\n", out), "show: each dish's result", rc, out, err)
 
 
+PROGRAM_MENU = [
+	{"name": "Tea", "ingredients": ["Leaves"]},
+	{"name": "Prime Check", "run": ["factor", "--", "{input}"]},
+	{"name": "Cat", "run": ["cat"]},
+]
+
+
+def programs():
+	"""Real programs: factor's lines in input order, inputs and outputs byte-exact."""
+	with Kitchen(chefs={"local": 2, "threads": 2}, menu=PROGRAM_MENU, log_level="info") as k:
+		# The tutorial's executor.map: 100 lines in, 100 lines out, in input order.
+		data = b"".join(b"%d\n" % i for i in range(1, 101))
+		want = subprocess.run(["factor"], input=data, capture_output=True, check=True).stdout
+		rc, out, err = ctl_in(k, data, "order", "Prime Check", "--inputs", "-", "--wait", "--output")
+		check(rc == 0 and out == want and len(out.splitlines()) == 100,
+		      "seq 1 100 | order 'Prime Check' --inputs - --wait --output: factor's 100 lines, in order",
+		      rc, out[-300:], err)
+		check_eq(out.splitlines()[:3], [b"1:", b"2: 2", b"3: 3"], "the first lines")
+
+		# 400 lines through cat, in 3 orders: the bytes back in order, NUL, '\r', '-x' and non-UTF-8 too.
+		lines = [b"%d" % i for i in range(1, 401)]
+		lines[5], lines[160], lines[390] = b"a\0b \r", b"\xff\xfe-\x80", b"-n"
+		rc, out, err = ctl_in(k, b"\n".join(lines) + b"\n", "order", "Cat", "--inputs", "-", "--wait", "--output")
+		check(rc == 0 and out == b"".join(lines), "400 inputs through cat: byte-exact, in input order",
+		      rc, out[:200], err)
+		rc, out, err = ctl_in(k, b"\n".join(lines[:10] + [lines[160]]), "--json", "order", "Cat", "--inputs", "-",
+				      "--wait", "--output")
+		check_eq(rc, 0, "--json --output: exit status", err)
+		dishes = parse_json(out.decode(), "--json order --inputs --wait --output")[0]["dishes"]
+		check_eq([d.get("output") for d in dishes[:10]], [l.decode() for l in lines[:10]],
+			 "--json: each output a string when it is UTF-8 (a NUL byte too)")
+		check_eq(("output" in dishes[10], base64.b64decode(dishes[10].get("output_base64", ""))),
+			 (False, lines[160]), "--json: an output that is not UTF-8 in base64")
+
+		# Outputs larger than one OUTPUT reply (8 MiB): 150 dishes of 60000 bytes, fetched in pages.
+		text = "".join(chr(ord("a") + i % 26) for i in range(60000))
+		rc, out, err = ctl_in(k, b"", "order", *["Cat"] * 150, "--input", text, "--wait", "--output", timeout=120)
+		check(rc == 0 and out == text.encode() * 150, "9 MB of outputs: every byte, in order",
+		      rc, len(out), err)
+
+		# A failed program: nothing on stdout for it, its reason on stderr, exit 1.
+		rc, out, err = ctl_in(k, b"12\nnone\n7\n", "order", "Prime Check", "--inputs", "-", "--wait", "--output")
+		check(rc == 1 and out == b"12: 2 2 3\n7: 7\n" and
+		      re.search(r"kitchenctl: dish 2 \(Prime Check\) failed: [^\n]*exit 1[^\n]* \[order \d+ #1, line 2\]\n", err),
+		      "a program that fails under --output", rc, out, err)
+
+		# show: a result is the output's first line; a last line says how to get them whole.
+		rc, out, err = k.ctl("order", "Cat", "--input", "first line\nsecond line\n", "--wait")
+		order = re.search(r"order (\d+) accepted", err).group(1)
+		rc, out, err = k.ctl("show", order)
+		check(rc == 0 and re.search(r"#0 Cat: served by \S+ \(attempt 1\): first line\.\.\.\n", out)
+		      and f"'kitchenctl wait {order} --output' prints the outputs whole" in out,
+		      "show: the first line of a multi-line output, and how to get it whole", rc, out, err)
+		rc, out, err = ctl_in(k, b"", "wait", order, "--output")
+		check(rc == 0 and out == b"first line\nsecond line\n", "wait --output: the whole output", rc, out, err)
+
+
 def test():
 	with Kitchen(chefs={"local": 2, "threads": 2}, menu=MENU, dishes={"max_input": MAX_INPUT, "max_attempts": 1},
 		     env={"KITCHEN_CHEF_FAULTS": "Soup=fail"}, log_level="info") as k:
 		usage(k)
 		inputs_placed(k)
 		outputs(k)
+	programs()
 
 
 main(test)
