@@ -187,6 +187,9 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 		if (d->attempts > 0)
 			fprintf(f, " (after %llu %s)", (unsigned long long) d->attempts,
 				plural(d->attempts, "attempt", "attempts"));
+		/* Set aside: no chef that can cook it is there, or has room. */
+		if (d->result[0])
+			term_printf(f, ": %s", d->result);
 		break;
 	case PROTO_STATE_COOKING:
 		if (d->chef[0])
@@ -268,6 +271,10 @@ static void dish_json(const struct dish_report *d, const struct dish_output *out
 	json_string_or_null(j, d->chef);
 	switch (d->state) {
 	case PROTO_STATE_QUEUED:
+		/* Why it waits, when a chef that can cook it is missing or busy. */
+		if (d->result[0])
+			json_key_string(j, "waiting", d->result);
+		break;
 	case PROTO_STATE_COOKING:
 	case _PROTO_STATE_MAX:  /* never decoded */
 		break;

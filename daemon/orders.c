@@ -580,7 +580,7 @@ bool orders_waiting(const struct orders *os)
 
 struct dish *orders_next_for(struct orders *os, orders_can_fn can, void *u, bool may_park)
 {
-	struct dish *shelved = shelf_best(&os->shelf, can, tombstone, os), *d = NULL;
+	struct dish *shelved = shelf_best(&os->shelf, can, u, tombstone, os), *d = NULL;
 
 	for (unsigned parked = 0;;) {
 		d = orders_next(os);

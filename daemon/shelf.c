@@ -62,8 +62,8 @@ static bool before(const struct dish *a, const struct dish *b)
 	return a->id < b->id;
 }
 
-struct dish *shelf_best(struct shelf *s, bool (*can)(const struct menu_item *item, void *u),
-			bool (*gone)(struct dish *d, void *u), void *u)
+struct dish *shelf_best(struct shelf *s, bool (*can)(const struct menu_item *item, void *u), void *can_u,
+			bool (*gone)(struct dish *d, void *u), void *gone_u)
 {
 	struct dish *best = NULL;
 
@@ -73,9 +73,9 @@ struct dish *shelf_best(struct shelf *s, bool (*can)(const struct menu_item *ite
 		struct shelf_row *row = &s->rows[i];
 		struct dish *d;
 
-		if (prio_queue_len(&row->q) == 0 || (can && !can(row->item, u)))
+		if (prio_queue_len(&row->q) == 0 || (can && !can(row->item, can_u)))
 			continue;
-		while ((d = prio_queue_front(&row->q)) && gone(d, u)) {
+		while ((d = prio_queue_front(&row->q)) && gone(d, gone_u)) {
 			(void) prio_queue_pop_front(&row->q);
 			s->len--;
 		}

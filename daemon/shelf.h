@@ -20,7 +20,7 @@
  * on the queue) and counts what waits.
  *
  *	shelf_put(&s, d);                       // d->item's queue, at the back
- *	d = shelf_best(&s, can_cook, chef);     // the best front a chef can take
+ *	d = shelf_best(&s, can_cook, chef, tombstone, os);  // the best front a chef can take
  *	shelf_take(&s, d);                      // d must be a front
  */
 #pragma once
@@ -52,13 +52,14 @@ void shelf_finish(struct shelf *s);
 int shelf_put(struct shelf *s, struct dish *d);
 
 /*
- * The front dish, among the rows of the items @can says yes to (NULL: every
- * row), that is cooked first: of the highest priority, then the oldest (the
- * lowest id). Before it looks at a row, the dishes @gone says yes to are
- * taken off its front (the caller's tombstones). NULL when none.
+ * The front dish, among the rows of the items @can says yes to (with
+ * @can_u; NULL: every row), that is cooked first: of the highest priority,
+ * then the oldest (the lowest id). Before it looks at a row, the dishes
+ * @gone says yes to (with @gone_u) are taken off its front (the caller's
+ * tombstones). NULL when none.
  */
-struct dish *shelf_best(struct shelf *s, bool (*can)(const struct menu_item *item, void *u),
-			bool (*gone)(struct dish *d, void *u), void *u);
+struct dish *shelf_best(struct shelf *s, bool (*can)(const struct menu_item *item, void *u), void *can_u,
+			bool (*gone)(struct dish *d, void *u), void *gone_u);
 
 /* Take @d, the front of its item's row, off. */
 void shelf_take(struct shelf *s, struct dish *d);
