@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "util.h"
@@ -21,6 +23,9 @@
 struct web_http {
 	struct MHD_Daemon *mhd;
 	struct web_http_ctx *ctx;
+	/* Listening on loopback: the names a browser on this machine uses for it,
+	 * the only Host headers taken (others: a DNS rebinding). NULL: any. */
+	char *hosts[3];
 };
 
 /* One request being received (libmicrohttpd calls the handler again per piece of body). */
@@ -214,6 +219,16 @@ static enum MHD_Result check_write(struct web_http_ctx *ctx, struct MHD_Connecti
 	return MHD_YES;
 }
 
+static bool host_allowed(const struct web_http *h, const char *host)
+{
+	if (!h->hosts[0])
+		return true;
+	for (size_t i = 0; host && i < ELEMENTSOF(h->hosts); i++)
+		if (h->hosts[i] && strcasecmp(h->hosts[i], host) == 0)
+			return true;
+	return false;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -231,6 +246,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
+		if (!host_allowed(h, MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+			return send_error(con, 421, "misdirected",
+					  "this server answers only to its own address (Host header)", NULL);
 		if (get)
 			return serve_get(ctx, con, url);
 		if (!post || !web_write_is_route(url))
@@ -314,6 +332,35 @@ static int parse_listen(const char *listen, struct addrinfo **ret, char *err, si
 	return 0;
 }
 
+static void hosts_free(struct web_http *h)
+{
+	for (size_t i = 0; i < ELEMENTSOF(h->hosts); i++)
+		freep(&h->hosts[i]);
+}
+
+static int loopback_hosts(struct web_http *h, const struct addrinfo *ai, const char *port)
+{
+	const struct sockaddr_in *in = (const void *) ai->ai_addr;
+	const struct sockaddr_in6 *in6 = (const void *) ai->ai_addr;
+
+	if (ai->ai_family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) == 127) {
+		char addr[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+		if (asprintf(&h->hosts[0], "%s:%s", addr, port) < 0)
+			h->hosts[0] = NULL;
+	} else if (ai->ai_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) {
+		if (asprintf(&h->hosts[0], "[::1]:%s", port) < 0)
+			h->hosts[0] = NULL;
+	} else
+		return 0;
+	if (!h->hosts[0] || asprintf(&h->hosts[1], "localhost:%s", port) < 0 ||
+	    asprintf(&h->hosts[2], "localhost.:%s", port) < 0) {
+		hosts_free(h);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int web_http_start(struct web_http_ctx *ctx, struct web_http **ret, char *err, size_t err_size)
 {
 	const struct web_config *cfg = ctx->cfg;
@@ -331,6 +378,12 @@ int web_http_start(struct web_http_ctx *ctx, struct web_http **ret, char *err, s
 		return -ENOMEM;
 	}
 	h->ctx = ctx;
+	r = loopback_hosts(h, ai, strrchr(cfg->listen, ':') + 1);
+	if (r < 0) {
+		freeaddrinfo(ai);
+		free(h);
+		return r;
+	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
@@ -346,6 +399,7 @@ int web_http_start(struct web_http_ctx *ctx, struct web_http **ret, char *err, s
 	if (!h->mhd) {
 		snprintf(err, err_size, "cannot listen on %s: %s", cfg->listen,
 			 strerror(r < 0 ? -r : EADDRNOTAVAIL));
+		hosts_free(h);
 		free(h);
 		return r < 0 ? r : -EADDRNOTAVAIL;
 	}
@@ -361,6 +415,7 @@ void web_http_stop(struct web_http **hp)
 		return;
 	h = *hp;
 	MHD_stop_daemon(h->mhd);
+	hosts_free(h);
 	free(h);
 	*hp = NULL;
 }

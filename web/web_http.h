@@ -13,6 +13,9 @@
  * libmicrohttpd's connection memory (WEB_HTTP_MEMORY: a larger one is
  * answered 431 and closed), a body by WEB_HTTP_MAX_BODY (413). An event
  * stream sends a comment every WEB_HTTP_KEEPALIVE_S, so it is never idle.
+ * Listening on loopback, only a Host header naming it (127.0.0.1:PORT,
+ * localhost:PORT) is answered, else 421: a page of another site whose name
+ * was pointed at 127.0.0.1 (DNS rebinding) cannot read the API.
  * Pages are served with a Content-Security-Policy that allows only
  * kitchen-web's own scripts and styles (no inline script can run).
  *

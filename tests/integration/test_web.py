@@ -63,6 +63,10 @@ def check_orders(k, w, ids):
 		check_eq((status, body.get("error")), (400, "bad-request"), f"/api/orders?{bad[:20]} refused", body)
 	status, body = w.json("GET", "/api/orders/999999")
 	check_eq((status, body["error"]), (404, "not-found"), "an unknown order is 404 not-found", body)
+	for host in ("evil.example", f"evil.example:{w.port}", None):
+		status, body = w.json("GET", "/api/status", headers={"Host": host} if host else {"Host": ""})
+		check_eq((status, body["error"]), (421, "misdirected"), f"Host {host!r}: DNS rebinding refused", body)
+	check_eq(w.json("GET", "/api/status", headers={"Host": f"localhost:{w.port}"})[0], 200, "Host localhost:PORT")
 	status, body = w.json("GET", "/api/nothing")
 	check_eq(status, 404, "an unknown path is 404", body)
 
