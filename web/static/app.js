@@ -218,6 +218,67 @@ async function showOrder(id) {
 	}
 }
 
+// Writes carry the token the user typed, in the Authorization header; it is
+// kept in this page only (nothing is stored), so another site cannot use it.
+async function write(path, body, out) {
+	const token = document.getElementById("token").value;
+	out.classList.remove("bad");
+	try {
+		const r = await fetch(path, {
+			method: "POST",
+			headers: { "Content-Type": "application/json", "Authorization": `Bearer ${token}` },
+			body: JSON.stringify(body),
+		});
+		const res = await r.json();
+		if (!r.ok) throw new Error(`${r.status}: ${res.message}`);
+		return res;
+	} catch (e) {
+		out.textContent = e.message;
+		out.classList.add("bad");
+		return null;
+	}
+}
+
+async function fillMenu() {
+	try {
+		const m = await getJSON("/api/menu");
+		const sel = document.getElementById("order-dish");
+		sel.replaceChildren(...m.map(d => {
+			const o = el("option", "", d.name);
+			o.value = d.name;
+			return o;
+		}));
+	} catch (e) {
+		setTimeout(fillMenu, 2000);
+	}
+}
+
+document.getElementById("order-form").addEventListener("submit", async ev => {
+	ev.preventDefault();
+	const out = document.getElementById("order-result");
+	const n = Math.max(1, Math.min(150, Number(document.getElementById("order-count").value) || 1));
+	const dish = document.getElementById("order-dish").value;
+	const res = await write("/api/orders", { dishes: Array(n).fill(dish) }, out);
+	if (res) {
+		out.textContent = `order ${res.order} accepted (${res.dishes} dishes)`;
+		refreshOrders();
+	}
+});
+
+for (const [id, what] of [["cancel", "cancel"], ["retry", "retry"]])
+	document.getElementById(id).addEventListener("click", async () => {
+		const m = location.hash.match(/^#order\/(\d+)$/);
+		if (!m) return;
+		const out = document.getElementById("book-result");
+		const res = await write(`/api/orders/${m[1]}/${what}`, {}, out);
+		if (res) {
+			out.textContent = what === "cancel" ?
+				`${res.cancelled} cancelled, ${res.cancelling} being cancelled, ${res.finished} done before` :
+				`${res.retried} retried`;
+			showOrder(Number(m[1]));
+		}
+	});
+
 function route() {
 	const m = location.hash.match(/^#order\/(\d+)$/);
 	document.getElementById("home").hidden = !!m;
@@ -227,6 +288,7 @@ function route() {
 
 window.addEventListener("hashchange", route);
 route();
+fillMenu();
 listen();
 refreshStatus();
 refreshOrders();
