@@ -200,6 +200,7 @@ int web_events_start(void *zctx, const char *endpoint, const struct keys_client 
 		r = -errno;
 		goto fail;
 	}
+	/* The socket is the thread's from here on; web_events_stop() closes it after the join. */
 	r = -pthread_create(&e->thread, NULL, events_thread, e);
 	if (r < 0)
 		goto fail;
