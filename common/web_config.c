@@ -17,8 +17,9 @@ static int check_listen(struct conftab *t, const config_setting_t *s, const char
 	if (r < 0)
 		return r;
 	if (!colon || colon == v || parse_u64(colon + 1, 1, 65535, &port) < 0)
-		return conftab_fail(t, s, "%s: ADDRESS:PORT, as \"127.0.0.1:8080\" or \"[::1]:8080\", not '%s'",
-				    name, v);
+		return conftab_fail(
+			t, s, "%s: ADDRESS:PORT, as \"127.0.0.1:8080\" or \"[::1]:8080\", not '%s'",
+			name, v);
 	return 0;
 }
 
@@ -82,7 +83,9 @@ int web_config_new(struct web_config **ret)
 
 int web_config_load(const char *path, struct web_config **ret, char *err, size_t err_size)
 {
-	struct conftab t = { .keys = keys, .n_keys = ELEMENTSOF(keys), .path = path, .err = err, .err_size = err_size };
+	struct conftab t = {
+		.keys = keys, .n_keys = ELEMENTSOF(keys), .path = path, .err = err, .err_size = err_size
+	};
 	struct web_config *c = NULL;
 	int r;
 
@@ -94,7 +97,8 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 	}
 	r = conftab_read_file(&t, c);
 	if (r == 0 && c->write_enabled && !c->token_file)
-		r = conftab_fail(&t, NULL, "write.enabled needs write.token_file: writing needs a token");
+		r = conftab_fail(&t, NULL,
+				 "write.enabled needs write.token_file: writing needs a token");
 	if (r < 0) {
 		web_config_free(&c);
 		return r;

@@ -36,17 +36,17 @@
 #define WEB_CONFIG_SSE_CLIENTS_DEFAULT 16
 
 struct web_config {
-	char *path;              /* the file read, or NULL: defaults only */
-	char *listen;            /* "ADDRESS:PORT" */
-	char *control;           /* endpoint; NULL: kitchenctl's default */
-	char *events;            /* endpoint; NULL: events.sock beside an ipc:// control */
-	char *server_key;        /* CURVE for tcp:// endpoints: kitchend's public key file */
-	char *secret_key;        /* and kitchen-web's key pair */
+	char *path;       /* the file read, or NULL: defaults only */
+	char *listen;     /* "ADDRESS:PORT" */
+	char *control;    /* endpoint; NULL: kitchenctl's default */
+	char *events;     /* endpoint; NULL: events.sock beside an ipc:// control */
+	char *server_key; /* CURVE for tcp:// endpoints: kitchend's public key file */
+	char *secret_key; /* and kitchen-web's key pair */
 	uint64_t timeout_ms;
-	unsigned connections;    /* HTTP connections at once */
-	unsigned per_ip;         /* of them from one address */
+	unsigned connections;      /* HTTP connections at once */
+	unsigned per_ip;           /* of them from one address */
 	unsigned client_timeout_s; /* an idle or slow client is dropped after this */
-	unsigned sse_clients;    /* /api/events streams at once */
+	unsigned sse_clients;      /* /api/events streams at once */
 	bool write_enabled;
 	char *token_file;
 	char *log_level;
@@ -57,7 +57,7 @@ int web_config_new(struct web_config **ret);
 /* Read @path over the defaults into a new *ret. 0, or -errno with
  * "FILE:LINE: reason" in @err. */
 int web_config_load(const char *path, struct web_config **ret, char *err, size_t err_size);
-void web_config_free(struct web_config **c);  /* NULL and *c == NULL are fine */
+void web_config_free(struct web_config **c); /* NULL and *c == NULL are fine */
 
 /* Replace the string *@field with a copy of @v: 0 or -ENOMEM. */
 int web_config_set(char **field, const char *v);

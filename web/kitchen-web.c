@@ -27,7 +27,7 @@
 #define DEFAULT_CONFIG KITCHEN_SYSCONFDIR "/kitchen/kitchen-web.conf"
 
 struct args {
-	const char *config;       /* NULL: DEFAULT_CONFIG when it exists */
+	const char *config; /* NULL: DEFAULT_CONFIG when it exists */
 	const char *listen, *control, *events, *server_key, *secret_key;
 	bool check_config;
 };
@@ -50,7 +50,15 @@ static void help(void)
 
 static int parse_argv(int argc, char **argv, struct args *a)
 {
-	enum { ARG_LISTEN = 0x100, ARG_CONTROL, ARG_EVENTS, ARG_SERVER_KEY, ARG_SECRET_KEY, ARG_CHECK, ARG_VERSION };
+	enum {
+		ARG_LISTEN = 0x100,
+		ARG_CONTROL,
+		ARG_EVENTS,
+		ARG_SERVER_KEY,
+		ARG_SECRET_KEY,
+		ARG_CHECK,
+		ARG_VERSION
+	};
 	static const struct option options[] = {
 		{ "check-config", no_argument, NULL, ARG_CHECK },
 		{ "config", required_argument, NULL, 'c' },
@@ -114,8 +122,8 @@ static int load_config(const struct args *a, struct web_config **ret)
 
 static void print_config(const struct web_config *c, const struct web_kitchend *k)
 {
-	printf("listen = \"%s\";\ncontrol = \"%s\";\nevents = \"%s\";\ntimeout_ms = %llu;\n", c->listen, k->control,
-	       k->events ? k->events : "", (unsigned long long) c->timeout_ms);
+	printf("listen = \"%s\";\ncontrol = \"%s\";\nevents = \"%s\";\ntimeout_ms = %llu;\n", c->listen,
+	       k->control, k->events ? k->events : "", (unsigned long long) c->timeout_ms);
 	printf("limits = { connections = %u; per_ip = %u; client_timeout_s = %u; sse_clients = %u; };\n",
 	       c->connections, c->per_ip, c->client_timeout_s, c->sse_clients);
 	printf("write = { enabled = %s; token_file = \"%s\"; };\n", c->write_enabled ? "true" : "false",
@@ -169,7 +177,8 @@ static int run(const struct args *a)
 			goto out;
 		}
 	} else
-		log_warning("No events endpoint known (control is %s): /api/events is unavailable", k->control);
+		log_warning("No events endpoint known (control is %s): /api/events is unavailable",
+			    k->control);
 	ctx = (struct web_http_ctx) { .cfg = cfg, .kitchend = k, .events = events, .auth = auth };
 	r = web_http_start(&ctx, &http, err, sizeof(err));
 	if (r < 0) {

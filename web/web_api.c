@@ -64,7 +64,8 @@ static int bad_reply(struct web_reply *rep, int r, enum proto_cmd cmd)
 {
 	if (r == -ENOMEM)
 		return r;
-	return web_reply_error(rep, 502, "bad-reply", "kitchend sent a malformed reply to %s", proto_cmd_name(cmd));
+	return web_reply_error(rep, 502, "bad-reply", "kitchend sent a malformed reply to %s",
+			       proto_cmd_name(cmd));
 }
 
 static int get_status(struct web_kitchend *k, struct web_reply *rep)
@@ -199,7 +200,8 @@ static int get_output(struct web_kitchend *k, unsigned long long id, struct web_
 			char state[16];
 			uint64_t index;
 
-			if (proto_u64(c->reply, f, &index) < 0 || proto_str(c->reply, f + 1, state, sizeof(state)) < 0) {
+			if (proto_u64(c->reply, f, &index) < 0 ||
+			    proto_str(c->reply, f + 1, state, sizeof(state)) < 0) {
 				client_free(&c);
 				web_json_abandon(&b);
 				return bad_reply(rep, -EBADMSG, PROTO_OUTPUT);
@@ -243,7 +245,8 @@ static int arg_u64(const struct web_request *req, const char *name, uint64_t max
 	if (!v || !*v)
 		return 0;
 	if (parse_u64(v, 0, max, ret) < 0) {
-		*ret_r = web_reply_error(rep, 400, "bad-request", "invalid %s '%s': a number (up to %llu)", name, v,
+		*ret_r = web_reply_error(rep, 400, "bad-request",
+					 "invalid %s '%s': a number (up to %llu)", name, v,
 					 (unsigned long long) max);
 		return 1;
 	}
@@ -259,30 +262,38 @@ static const char *arg_str(const struct web_request *req, const char *name)
 
 static int get_orders(struct web_kitchend *k, const struct web_request *req, struct web_reply *rep)
 {
-	const char *state = arg_str(req, "state"), *dish = arg_str(req, "dish"), *key = arg_str(req, "key");
+	const char *state = arg_str(req, "state"), *dish = arg_str(req, "dish"),
+		   *key = arg_str(req, "key");
 	uint64_t since, until, limit, before, shown = 0;
 	struct web_json b;
 	int r;
 
-	if (arg_u64(req, "since", UINT64_MAX, &since, rep, &r) || arg_u64(req, "until", UINT64_MAX, &until, rep, &r) ||
-	    arg_u64(req, "limit", LIST_MAX_LIMIT, &limit, rep, &r) || arg_u64(req, "after", UINT64_MAX, &before, rep, &r))
+	if (arg_u64(req, "since", UINT64_MAX, &since, rep, &r) ||
+	    arg_u64(req, "until", UINT64_MAX, &until, rep, &r) ||
+	    arg_u64(req, "limit", LIST_MAX_LIMIT, &limit, rep, &r) ||
+	    arg_u64(req, "after", UINT64_MAX, &before, rep, &r))
 		return r;
 	if (!req->arg(req->data, "limit"))
 		limit = LIST_DEFAULT_LIMIT;
 	if (limit == 0)
-		return web_reply_error(rep, 400, "bad-request", "invalid limit 0: 1 to %d", LIST_MAX_LIMIT);
+		return web_reply_error(rep, 400, "bad-request", "invalid limit 0: 1 to %d",
+				       LIST_MAX_LIMIT);
 	if (*state && proto_list_state_from_name(state, strlen(state)) < 0)
-		return web_reply_error(rep, 400, "bad-request",
-				       "invalid state '%s': one of queued, cooking, %s, served, failed, cancelled",
-				       state, PROTO_LIST_DELAYED);
+		return web_reply_error(
+			rep, 400, "bad-request",
+			"invalid state '%s': one of queued, cooking, %s, served, failed, cancelled",
+			state, PROTO_LIST_DELAYED);
 	if (strlen(dish) > PROTO_MAX_NAME || !proto_text_valid(dish, strlen(dish), false))
-		return web_reply_error(rep, 400, "bad-request", "invalid dish: a dish name of at most %d bytes on one line",
+		return web_reply_error(rep, 400, "bad-request",
+				       "invalid dish: a dish name of at most %d bytes on one line",
 				       PROTO_MAX_NAME);
 	if (strlen(key) > PROTO_KEY_MAX || !proto_text_valid(key, strlen(key), false))
-		return web_reply_error(rep, 400, "bad-request", "invalid key: text of at most %d bytes on one line",
+		return web_reply_error(rep, 400, "bad-request",
+				       "invalid key: text of at most %d bytes on one line",
 				       PROTO_KEY_MAX);
 	if (since && until && since > until)
-		return web_reply_error(rep, 400, "bad-request", "since is after until: no order can be in between");
+		return web_reply_error(rep, 400, "bad-request",
+				       "since is after until: no order can be in between");
 
 	r = web_json_begin(&b);
 	if (r < 0)
@@ -299,7 +310,8 @@ static int get_orders(struct web_kitchend *k, const struct web_request *req, str
 
 		snprintf(s_since, sizeof(s_since), "%llu", (unsigned long long) since);
 		snprintf(s_until, sizeof(s_until), "%llu", (unsigned long long) until);
-		snprintf(s_lim, sizeof(s_lim), "%llu", (unsigned long long) (want < PROTO_LIST_MAX ? want : PROTO_LIST_MAX));
+		snprintf(s_lim, sizeof(s_lim), "%llu",
+			 (unsigned long long) (want < PROTO_LIST_MAX ? want : PROTO_LIST_MAX));
 		snprintf(s_bef, sizeof(s_bef), "%llu", (unsigned long long) before);
 		if (ask(k, PROTO_LIST, args, ELEMENTSOF(args), rep, &c, &r)) {
 			web_json_abandon(&b);
@@ -311,7 +323,8 @@ static int get_orders(struct web_kitchend *k, const struct web_request *req, str
 		if (r == 0 && p->next && before && p->next >= before)
 			r = -EBADMSG;
 		for (size_t i = 0; r == 0 && i < p->n; i++)
-			if ((before && p->orders[i].id >= before) || (p->next && p->orders[i].id < p->next))
+			if ((before && p->orders[i].id >= before) ||
+			    (p->next && p->orders[i].id < p->next))
 				r = -EBADMSG;
 		if (r < 0) {
 			order_page_free(&p);

@@ -26,10 +26,10 @@ struct web_reply;
 /* One HTTP request, as kitchen-web's handlers see it. */
 struct web_request {
 	const char *method;
-	const char *path;                                  /* "/api/orders/42" */
-	const char *(*arg)(void *data, const char *name);  /* a query parameter, NULL if absent */
+	const char *path;                                 /* "/api/orders/42" */
+	const char *(*arg)(void *data, const char *name); /* a query parameter, NULL if absent */
 	void *data;
-	const char *body;                                  /* POST: the whole body */
+	const char *body; /* POST: the whole body */
 	size_t body_len;
 };
 

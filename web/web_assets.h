@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct web_asset {
-	const char *path;    /* "/", "/app.js" */
-	const char *type;    /* "text/html; charset=utf-8", ... */
+	const char *path; /* "/", "/app.js" */
+	const char *type; /* "text/html; charset=utf-8", ... */
 	const unsigned char *data;
 	size_t len;
 };

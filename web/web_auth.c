@@ -12,7 +12,7 @@
 #include "util.h"
 
 struct web_auth {
-	char *token;    /* NULL: read-only */
+	char *token; /* NULL: read-only */
 	size_t len;
 };
 
@@ -32,7 +32,8 @@ static int read_token(const char *path, char **ret, char *err, size_t err_size)
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0007)) {
 		close(fd);
-		snprintf(err, err_size, "%s: the token file must be a regular file others cannot read (chmod o-rwx)",
+		snprintf(err, err_size,
+			 "%s: the token file must be a regular file others cannot read (chmod o-rwx)",
 			 path);
 		return -EPERM;
 	}
@@ -52,7 +53,8 @@ static int read_token(const char *path, char **ret, char *err, size_t err_size)
 			len = 0;
 	if (len < WEB_AUTH_TOKEN_MIN || len > WEB_AUTH_TOKEN_MAX) {
 		explicit_bzero(buf, sizeof(buf));
-		snprintf(err, err_size, "%s: the token is one line of %d to %d printable characters, no spaces", path,
+		snprintf(err, err_size,
+			 "%s: the token is one line of %d to %d printable characters, no spaces", path,
 			 WEB_AUTH_TOKEN_MIN, WEB_AUTH_TOKEN_MAX);
 		return -EINVAL;
 	}
@@ -116,15 +118,16 @@ static int origin_is_own(const char *origin, const char *host)
 	return strcasecmp(origin + strlen(scheme), host) == 0;
 }
 
-unsigned web_auth_check(const struct web_auth *a, const struct web_auth_request *req, const char **ret_code,
-			const char **ret_message)
+unsigned web_auth_check(const struct web_auth *a, const struct web_auth_request *req,
+			const char **ret_code, const char **ret_message)
 {
 	const char *bearer = "Bearer ", *token;
 	size_t ct_len = strlen("application/json");
 
 	if (!a->token) {
 		*ret_code = "read-only";
-		*ret_message = "kitchen-web is read-only: set write.enabled and write.token_file to order, cancel or retry";
+		*ret_message = "kitchen-web is read-only: set write.enabled and write.token_file to "
+			       "order, cancel or retry";
 		return 403;
 	}
 	if (req->origin && !origin_is_own(req->origin, req->host)) {
@@ -144,7 +147,8 @@ unsigned web_auth_check(const struct web_auth *a, const struct web_auth_request 
 		return 401;
 	}
 	if (!req->content_type || strncasecmp(req->content_type, "application/json", ct_len) != 0 ||
-	    (req->content_type[ct_len] && req->content_type[ct_len] != ';' && req->content_type[ct_len] != ' ')) {
+	    (req->content_type[ct_len] && req->content_type[ct_len] != ';' &&
+	     req->content_type[ct_len] != ' ')) {
 		*ret_code = "unsupported-media-type";
 		*ret_message = "a write sends its body as Content-Type: application/json";
 		return 415;

@@ -30,7 +30,7 @@ struct web_auth;
 
 /* @token_file NULL: read-only. 0, or -errno with the reason in @err. */
 int web_auth_new(const char *token_file, struct web_auth **ret, char *err, size_t err_size);
-void web_auth_free(struct web_auth **a);   /* NULL and *a == NULL are fine */
+void web_auth_free(struct web_auth **a); /* NULL and *a == NULL are fine */
 
 /* What web_auth_check() looks at; a header left out is NULL. */
 struct web_auth_request {
@@ -46,8 +46,8 @@ struct web_auth_request {
  * "read-only", 403 "forbidden" (another Origin), 401 "unauthorized" (no or a
  * wrong token), 415 "unsupported-media-type".
  */
-unsigned web_auth_check(const struct web_auth *a, const struct web_auth_request *req, const char **ret_code,
-			const char **ret_message);
+unsigned web_auth_check(const struct web_auth *a, const struct web_auth_request *req,
+			const char **ret_code, const char **ret_message);
 
 /* Whether the two byte strings are equal, in a time that depends on their
  * lengths only. */

@@ -128,8 +128,7 @@ static int string(struct cursor *c, char **ret)
 				goto bad;
 			o += put_utf8(o, cp);
 			break;
-		default:
-			goto bad;
+		default: goto bad;
 		}
 	}
 	if (c->p >= c->end)
@@ -222,7 +221,8 @@ static int member(struct cursor *c, struct web_body *b)
 		b->key = NULL;
 		r = string(c, &b->key);
 	} else {
-		snprintf(c->err, c->err_size, "unknown member in the body (dishes, priority, key, index)");
+		snprintf(c->err, c->err_size,
+			 "unknown member in the body (dishes, priority, key, index)");
 		r = -EINVAL;
 	}
 	free(name);

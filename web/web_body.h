@@ -21,9 +21,9 @@
 
 struct web_body {
 	size_t n_dishes;
-	char *dishes[PROTO_ORDER_MAX_DISHES];   /* POST /api/orders */
-	uint64_t priority;                      /* 0: not given */
-	char *key;                              /* NULL: not given */
+	char *dishes[PROTO_ORDER_MAX_DISHES]; /* POST /api/orders */
+	uint64_t priority;                    /* 0: not given */
+	char *key;                            /* NULL: not given */
 	size_t n_index;
 	uint64_t index[PROTO_ORDER_MAX_DISHES]; /* cancel, retry */
 };

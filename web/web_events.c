@@ -15,13 +15,13 @@
 #include "util.h"
 
 struct web_events {
-	void *sock;                 /* the thread's own once started */
+	void *sock; /* the thread's own once started */
 	pthread_t thread;
 	atomic_bool stop;
-	pthread_mutex_t lock;       /* guards what follows */
+	pthread_mutex_t lock; /* guards what follows */
 	pthread_cond_t cond;
 	bool cancelled;
-	uint64_t next;              /* the number the next event gets; event n is ring[n % RING] */
+	uint64_t next; /* the number the next event gets; event n is ring[n % RING] */
 	char *ring[WEB_EVENTS_RING];
 	unsigned streams;
 };
@@ -30,8 +30,8 @@ struct web_events {
 static char *encode(const struct proto_msg *m)
 {
 	static const char *names[_PROTO_CMD_MAX] = {
-		[PROTO_ORDERED] = "ordered", [PROTO_STAGE] = "stage", [PROTO_SERVED] = "served",
-		[PROTO_FAILED] = "failed", [PROTO_CANCELLED] = "cancelled", [PROTO_DONE] = "done",
+		[PROTO_ORDERED] = "ordered", [PROTO_STAGE] = "stage",         [PROTO_SERVED] = "served",
+		[PROTO_FAILED] = "failed",   [PROTO_CANCELLED] = "cancelled", [PROTO_DONE] = "done",
 		[PROTO_CHEF] = "chef",
 	};
 	char *buf = NULL;
@@ -89,7 +89,10 @@ static char *encode(const struct proto_msg *m)
 		json_string_len(&j, m->fields[3].data, m->fields[3].len);
 		json_key(&j, "chef");
 		json_string_len(&j, m->fields[4].data, m->fields[4].len);
-		json_key(&j, m->cmd == PROTO_STAGE ? "text" : m->cmd == PROTO_SERVED ? "result" : "reason");
+		json_key(&j,
+			 m->cmd == PROTO_STAGE            ? "text"
+				 : m->cmd == PROTO_SERVED ? "result"
+							  : "reason");
 		json_string_len(&j, m->fields[5].data, m->fields[5].len);
 		if (m->cmd == PROTO_SERVED) {
 			_cleanup_free_ char *items = strndup(m->fields[6].data, m->fields[6].len);
@@ -99,7 +102,8 @@ static char *encode(const struct proto_msg *m)
 		}
 		break;
 	case PROTO_DONE:
-		if (proto_u64(m, 3, &u[0]) < 0 || proto_u64(m, 4, &u[1]) < 0 || proto_u64(m, 5, &u[2]) < 0)
+		if (proto_u64(m, 3, &u[0]) < 0 || proto_u64(m, 4, &u[1]) < 0 ||
+		    proto_u64(m, 5, &u[2]) < 0)
 			goto bad;
 		json_key(&j, "state");
 		json_string_len(&j, m->fields[2].data, m->fields[2].len);
@@ -107,8 +111,7 @@ static char *encode(const struct proto_msg *m)
 		json_key_u64(&j, "failed", u[1]);
 		json_key_u64(&j, "cancelled", u[2]);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	json_object_end(&j);
 	if (fclose(f) != 0) {
@@ -168,7 +171,8 @@ static int set_int(void *sock, int opt, int v)
 	return zmq_setsockopt(sock, opt, &v, sizeof(v)) < 0 ? -errno : 0;
 }
 
-int web_events_start(void *zctx, const char *endpoint, const struct keys_client *curve, struct web_events **ret)
+int web_events_start(void *zctx, const char *endpoint, const struct keys_client *curve,
+		     struct web_events **ret)
 {
 	struct web_events *e = calloc(1, sizeof(*e));
 	int64_t max = PROTO_MAX_FIELD;
@@ -276,7 +280,9 @@ int web_events_wait(struct web_events *e, uint64_t *cursor, uint64_t timeout_ms,
 		oldest = e->next > WEB_EVENTS_RING ? e->next - WEB_EVENTS_RING : 1;
 		if (*cursor < oldest) {
 			r = asprintf(ret, "{\"event\": \"lost\", \"count\": %llu}",
-				     (unsigned long long) (oldest - *cursor)) < 0 ? -ENOMEM : 0;
+				     (unsigned long long) (oldest - *cursor)) < 0
+				? -ENOMEM
+				: 0;
 			if (r == 0)
 				*cursor = oldest;
 		} else {

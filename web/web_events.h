@@ -29,7 +29,8 @@ struct web_events;
 struct keys_client;
 
 /* Connect and start the thread. 0 or -errno (-EINVAL: a bad endpoint). */
-int web_events_start(void *zctx, const char *endpoint, const struct keys_client *curve, struct web_events **ret);
+int web_events_start(void *zctx, const char *endpoint, const struct keys_client *curve,
+		     struct web_events **ret);
 /* Stop the thread, wake every waiter (-ECANCELED), free. NULL is fine. */
 void web_events_stop(struct web_events **e);
 /* Wake every waiter with -ECANCELED from now on (before the HTTP server stops). */

@@ -39,7 +39,7 @@ struct request_state {
 struct stream {
 	struct web_http_ctx *ctx;
 	uint64_t cursor;
-	char *pending;          /* bytes to send, from @sent on */
+	char *pending; /* bytes to send, from @sent on */
 	size_t pending_len, sent;
 };
 
@@ -83,8 +83,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *con, struct web_reply *
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *con, unsigned status, const char *code, const char *msg,
-				  const char *allow)
+static enum MHD_Result send_error(struct MHD_Connection *con, unsigned status, const char *code,
+				  const char *msg, const char *allow)
 {
 	struct web_reply rep = { 0 };
 
@@ -149,7 +149,8 @@ static enum MHD_Result serve_events(struct web_http_ctx *ctx, struct MHD_Connect
 	enum MHD_Result ret;
 
 	if (!ctx->events)
-		return send_error(con, 503, "unavailable", "no events endpoint is known: set events", NULL);
+		return send_error(con, 503, "unavailable", "no events endpoint is known: set events",
+				  NULL);
 	if (web_events_stream_open(ctx->events, ctx->cfg->sse_clients) < 0)
 		return send_error(con, 503, "busy", "too many event streams open", NULL);
 	s = calloc(1, sizeof(*s));
@@ -192,7 +193,9 @@ static enum MHD_Result serve_get(struct web_http_ctx *ctx, struct MHD_Connection
 	a = web_asset_find(url);
 	if (!a)
 		return send_error(con, 404, "not-found", "no such resource", NULL);
-	rep = (struct web_reply) { .status = 200, .type = a->type, .body = (char *) a->data, .len = a->len };
+	rep = (struct web_reply) {
+		.status = 200, .type = a->type, .body = (char *) a->data, .len = a->len
+	};
 	return send_reply(con, &rep);
 }
 
@@ -201,8 +204,10 @@ static enum MHD_Result check_write(struct web_http_ctx *ctx, struct MHD_Connecti
 	struct web_auth_request ar = {
 		.host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
 		.origin = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Origin"),
-		.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
 	};
 	const char *code, *msg, *cl;
 	unsigned status;
@@ -230,7 +235,8 @@ static bool host_allowed(const struct web_http *h, const char *host)
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char *url, const char *method,
-			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+			      const char *version, const char *upload_data, size_t *upload_data_size,
+			      void **con_cls)
 {
 	struct web_http *h = cls;
 	struct web_http_ctx *ctx = h->ctx;
@@ -246,13 +252,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
-		if (!host_allowed(h, MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+		if (!host_allowed(
+			    h, MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
 			return send_error(con, 421, "misdirected",
-					  "this server answers only to its own address (Host header)", NULL);
+					  "this server answers only to its own address (Host header)",
+					  NULL);
 		if (get)
 			return serve_get(ctx, con, url);
 		if (!post || !web_write_is_route(url))
-			return send_error(con, 405, "method-not-allowed", "this resource is read with GET",
+			return send_error(con, 405, "method-not-allowed",
+					  "this resource is read with GET",
 					  web_write_is_route(url) ? "GET, HEAD, POST" : "GET, HEAD");
 		/* Refused before any of the body is read. */
 		ret = check_write(ctx, con, &refused);
@@ -283,8 +292,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	if (st->too_large)
 		return send_error(con, 413, "too-large", "a request body is at most 64 KiB", NULL);
 	{
-		struct web_request req = { .method = method, .path = url, .arg = query_arg, .data = con,
-					   .body = st->body ? st->body : "", .body_len = st->len };
+		struct web_request req = { .method = method,
+					   .path = url,
+					   .arg = query_arg,
+					   .data = con,
+					   .body = st->body ? st->body : "",
+					   .body_len = st->len };
 		struct web_reply rep = { 0 };
 
 		if (web_write_post(ctx->kitchend, &req, &rep) < 0)
@@ -293,7 +306,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	}
 }
 
-static void request_done(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void request_done(void *cls, struct MHD_Connection *con, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct request_state *st = *con_cls;
 
@@ -306,7 +320,9 @@ static void request_done(void *cls, struct MHD_Connection *con, void **con_cls, 
 
 static int parse_listen(const char *listen, struct addrinfo **ret, char *err, size_t err_size)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
 	_cleanup_free_ char *host = strdup(listen);
 	char *colon, *h;
 	int r;
@@ -386,14 +402,12 @@ int web_http_start(struct web_http_ctx *ctx, struct web_http **ret, char *err, s
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned) cfg->connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) cfg->per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) cfg->client_timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) WEB_HTTP_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
-		MHD_OPTION_END);
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned) cfg->connections,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) cfg->per_ip,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) cfg->client_timeout_s,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) WEB_HTTP_MEMORY,
+				  MHD_OPTION_NOTIFY_COMPLETED, request_done, h, MHD_OPTION_END);
 	r = -errno;
 	freeaddrinfo(ai);
 	if (!h->mhd) {

@@ -40,7 +40,7 @@ struct web_auth;
 struct web_http_ctx {
 	const struct web_config *cfg;
 	struct web_kitchend *kitchend;
-	struct web_events *events;     /* NULL: no events endpoint (/api/events is 503) */
+	struct web_events *events; /* NULL: no events endpoint (/api/events is 503) */
 	struct web_auth *auth;
 };
 

@@ -126,14 +126,10 @@ unsigned web_kitchend_http_status(int r, const char *err_code)
 		const char *code;
 		unsigned status;
 	} codes[] = {
-		{ PROTO_ERR_BAD_CONFIG, 500 },
-		{ PROTO_ERR_BAD_REQUEST, 400 },
-		{ PROTO_ERR_CLOSING, 503 },
-		{ PROTO_ERR_FINISHED, 409 },
-		{ PROTO_ERR_FULL, 503 },
-		{ PROTO_ERR_INTERNAL, 500 },
-		{ PROTO_ERR_KEY_REUSED, 409 },
-		{ PROTO_ERR_NOT_FOUND, 404 },
+		{ PROTO_ERR_BAD_CONFIG, 500 },   { PROTO_ERR_BAD_REQUEST, 400 },
+		{ PROTO_ERR_CLOSING, 503 },      { PROTO_ERR_FINISHED, 409 },
+		{ PROTO_ERR_FULL, 503 },         { PROTO_ERR_INTERNAL, 500 },
+		{ PROTO_ERR_KEY_REUSED, 409 },   { PROTO_ERR_NOT_FOUND, 404 },
 		{ PROTO_ERR_UNKNOWN_DISH, 400 },
 	};
 

@@ -33,16 +33,17 @@ struct web_config;
 struct keys_client;
 
 struct web_kitchend {
-	void *zctx;                 /* shared by every thread */
+	void *zctx; /* shared by every thread */
 	char *control;
-	char *events;               /* NULL: none known (a tcp:// control without events) */
+	char *events; /* NULL: none known (a tcp:// control without events) */
 	uint64_t timeout_ms;
-	struct keys_client *curve;  /* NULL: no CURVE */
+	struct keys_client *curve; /* NULL: no CURVE */
 };
 
 /* 0, or -errno with the reason in @err (-EINVAL: bad keys or no control endpoint). */
-int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, char *err, size_t err_size);
-void web_kitchend_free(struct web_kitchend **k);   /* NULL and *k == NULL are fine */
+int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, char *err,
+		     size_t err_size);
+void web_kitchend_free(struct web_kitchend **k); /* NULL and *k == NULL are fine */
 
 /*
  * Send @cmd with @n_args fields on a new REQ socket and wait up to the

@@ -79,16 +79,18 @@ int web_reply_call_failed(struct web_reply *rep, int r, const struct client *c, 
 	unsigned status = web_kitchend_http_status(r, c ? c->err_code : NULL);
 
 	switch (r) {
-	case -EREMOTEIO:
-		return web_reply_error(rep, status, c->err_code, "%s", c->err_message);
+	case -EREMOTEIO: return web_reply_error(rep, status, c->err_code, "%s", c->err_message);
 	case -EBADMSG:
 	case -ENOBUFS:
-		return web_reply_error(rep, status, "bad-reply", "kitchend sent a malformed reply to %s", what);
+		return web_reply_error(rep, status, "bad-reply", "kitchend sent a malformed reply to %s",
+				       what);
 	case -EPROTONOSUPPORT:
-		return web_reply_error(rep, status, "bad-reply", "kitchend speaks protocol %s, kitchen-web %s",
+		return web_reply_error(rep, status, "bad-reply",
+				       "kitchend speaks protocol %s, kitchen-web %s",
 				       c && c->reply ? c->reply->other_version : "?", PROTO_VERSION);
 	case -ETIMEDOUT:
-		return web_reply_error(rep, status, "unavailable", "kitchend did not answer %s in time", what);
+		return web_reply_error(rep, status, "unavailable", "kitchend did not answer %s in time",
+				       what);
 	default:
 		return web_reply_error(rep, status, "unavailable", "kitchend cannot be reached: %s",
 				       strerror(-r));

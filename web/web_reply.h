@@ -27,14 +27,14 @@ struct client;
 
 struct web_reply {
 	unsigned status;
-	const char *type;     /* a literal: "application/json", "text/html; charset=utf-8" */
-	char *body;           /* owned; NULL for none */
+	const char *type; /* a literal: "application/json", "text/html; charset=utf-8" */
+	char *body;       /* owned; NULL for none */
 	size_t len;
-	const char *allow;    /* 405: the methods allowed, else NULL */
-	int owned;            /* body is malloc'd (0: a literal, e.g. an embedded file) */
+	const char *allow; /* 405: the methods allowed, else NULL */
+	int owned;         /* body is malloc'd (0: a literal, e.g. an embedded file) */
 };
 
-void web_reply_clear(struct web_reply *r);   /* frees the body; the reply may be filled again */
+void web_reply_clear(struct web_reply *r); /* frees the body; the reply may be filled again */
 
 struct web_json {
 	FILE *f;

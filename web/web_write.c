@@ -20,7 +20,7 @@ int web_write_is_route(const char *path)
 	if (strcmp(path, "/api/orders") == 0)
 		return 1;
 	return web_api_order_path(path, &id, &rest) == 0 &&
-	       (strcmp(rest, "/cancel") == 0 || strcmp(rest, "/retry") == 0);
+		(strcmp(rest, "/cancel") == 0 || strcmp(rest, "/retry") == 0);
 }
 
 static int post_order(struct web_kitchend *k, const struct web_body *body, struct web_reply *rep)
@@ -64,7 +64,8 @@ static int post_order(struct web_kitchend *k, const struct web_body *body, struc
 	r = proto_u64(c->reply, 0, &id) < 0 || proto_u64(c->reply, 1, &n) < 0 ? -EBADMSG : 0;
 	client_free(&c);
 	if (r < 0)
-		return web_reply_error(rep, 502, "bad-reply", "kitchend sent a malformed reply to ORDER");
+		return web_reply_error(rep, 502, "bad-reply",
+				       "kitchend sent a malformed reply to ORDER");
 	r = web_json_begin(&b);
 	if (r < 0)
 		return r;
@@ -76,8 +77,9 @@ static int post_order(struct web_kitchend *k, const struct web_body *body, struc
 }
 
 /* REVOKE or RETRY of order @id: the reply's numbers under @keys. */
-static int post_book(struct web_kitchend *k, enum proto_cmd cmd, unsigned long long id, const struct web_body *body,
-		     const char *const *keys, size_t n_keys, struct web_reply *rep)
+static int post_book(struct web_kitchend *k, enum proto_cmd cmd, unsigned long long id,
+		     const struct web_body *body, const char *const *keys, size_t n_keys,
+		     struct web_reply *rep)
 {
 	char order[24], idx[PROTO_ORDER_MAX_DISHES][24];
 	const char *args[1 + PROTO_ORDER_MAX_DISHES];
@@ -87,7 +89,8 @@ static int post_book(struct web_kitchend *k, enum proto_cmd cmd, unsigned long l
 	int r;
 
 	if (body->n_dishes || body->key || body->priority)
-		return web_reply_error(rep, 400, PROTO_ERR_BAD_REQUEST, "a cancel or retry names dishes by \"index\" only");
+		return web_reply_error(rep, 400, PROTO_ERR_BAD_REQUEST,
+				       "a cancel or retry names dishes by \"index\" only");
 	snprintf(order, sizeof(order), "%llu", id);
 	args[0] = order;
 	for (size_t i = 0; i < body->n_index; i++) {
@@ -105,7 +108,8 @@ static int post_book(struct web_kitchend *k, enum proto_cmd cmd, unsigned long l
 		r = proto_u64(c->reply, i, &v[i]) < 0 ? -EBADMSG : 0;
 	client_free(&c);
 	if (r < 0)
-		return web_reply_error(rep, 502, "bad-reply", "kitchend sent a malformed reply to %s", proto_cmd_name(cmd));
+		return web_reply_error(rep, 502, "bad-reply", "kitchend sent a malformed reply to %s",
+				       proto_cmd_name(cmd));
 	r = web_json_begin(&b);
 	if (r < 0)
 		return r;
@@ -134,7 +138,8 @@ int web_write_post(struct web_kitchend *k, const struct web_request *req, struct
 		return r;
 	if (strcmp(req->path, "/api/orders") == 0) {
 		if (body.n_index)
-			r = web_reply_error(rep, 400, PROTO_ERR_BAD_REQUEST, "an order names its dishes in \"dishes\"");
+			r = web_reply_error(rep, 400, PROTO_ERR_BAD_REQUEST,
+					    "an order names its dishes in \"dishes\"");
 		else
 			r = post_order(k, &body, rep);
 	} else if (web_api_order_path(req->path, &id, &rest) == 0 && strcmp(rest, "/cancel") == 0)

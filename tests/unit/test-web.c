@@ -26,7 +26,8 @@ static int test_body_order(void)
 {
 	struct web_body b;
 
-	CHECK(parse("{\"dishes\": [\"Pizza\", \"Sal\\u0061d\"], \"priority\": 7, \"key\": \"k-1\"}", &b) == 0);
+	CHECK(parse("{\"dishes\": [\"Pizza\", \"Sal\\u0061d\"], \"priority\": 7, \"key\": \"k-1\"}",
+		    &b) == 0);
 	CHECK(b.n_dishes == 2 && strcmp(b.dishes[0], "Pizza") == 0 && strcmp(b.dishes[1], "Salad") == 0);
 	CHECK(b.priority == 7 && strcmp(b.key, "k-1") == 0);
 	web_body_clear(&b);
@@ -43,10 +44,22 @@ static int test_body_order(void)
 static int test_body_refused(void)
 {
 	static const char *bad[] = {
-		"[]", "{", "{\"dishes\": [\"a\"]", "{\"dishes\": \"a\"}", "{\"dish\": [\"a\"]}",
-		"{\"priority\": -1}", "{\"priority\": 1.5}", "{\"priority\": 01}", "{\"priority\": 99999999999999999999}",
-		"{\"dishes\": [\"a\"]} x", "{\"key\": \"\\ud800\"}", "{\"key\": \"\\u0000\"}", "{\"key\": \"a\nb\"}",
-		"{\"key\": \"\\q\"}", "{\"dishes\": [\"a\",]}", "{,}",
+		"[]",
+		"{",
+		"{\"dishes\": [\"a\"]",
+		"{\"dishes\": \"a\"}",
+		"{\"dish\": [\"a\"]}",
+		"{\"priority\": -1}",
+		"{\"priority\": 1.5}",
+		"{\"priority\": 01}",
+		"{\"priority\": 99999999999999999999}",
+		"{\"dishes\": [\"a\"]} x",
+		"{\"key\": \"\\ud800\"}",
+		"{\"key\": \"\\u0000\"}",
+		"{\"key\": \"a\nb\"}",
+		"{\"key\": \"\\q\"}",
+		"{\"dishes\": [\"a\",]}",
+		"{,}",
 	};
 	struct web_body b;
 	char many[4096] = "{\"index\": [";
@@ -83,7 +96,8 @@ static int test_auth_check(void)
 	char path[] = "/tmp/test-web-token-XXXXXX", err[256];
 	const char *code, *msg;
 	struct web_auth *ro = NULL, *a = NULL;
-	struct web_auth_request ok = { .host = "127.0.0.1:8080", .authorization = "Bearer 0123456789abcdef",
+	struct web_auth_request ok = { .host = "127.0.0.1:8080",
+				       .authorization = "Bearer 0123456789abcdef",
 				       .content_type = "application/json; charset=utf-8" };
 	struct web_auth_request r;
 	int fd = mkstemp(path);
@@ -131,10 +145,12 @@ static int test_config(void)
 
 	CHECK(f);
 	fputs("listen = \"[::1]:9000\";\nwrite = { enabled = true;\n\ttoken_file = \"/x/t\"; };\n"
-	      "limits = { per_ip = 2; };\n", f);
+	      "limits = { per_ip = 2; };\n",
+	      f);
 	fclose(f);
 	CHECK(web_config_load(path, &c, err, sizeof(err)) == 0);
-	CHECK(strcmp(c->listen, "[::1]:9000") == 0 && c->write_enabled && strcmp(c->token_file, "/x/t") == 0);
+	CHECK(strcmp(c->listen, "[::1]:9000") == 0 && c->write_enabled &&
+	      strcmp(c->token_file, "/x/t") == 0);
 	CHECK(c->per_ip == 2 && c->connections == WEB_CONFIG_CONNECTIONS_DEFAULT);
 	web_config_free(&c);
 	CHECK(!c);
@@ -158,10 +174,8 @@ static int test_config(void)
 }
 
 static const struct tap_case cases[] = {
-	{ "body-order", test_body_order },
-	{ "body-refused", test_body_refused },
-	{ "auth-equal", test_auth_equal },
-	{ "auth-check", test_auth_check },
+	{ "body-order", test_body_order }, { "body-refused", test_body_refused },
+	{ "auth-equal", test_auth_equal }, { "auth-check", test_auth_check },
 	{ "config", test_config },
 };
 
