@@ -15,10 +15,14 @@ Plain build and root only; skipped (77) when debootstrap cannot reach
 Debian's mirror or apt-get cannot install what it needs. See container.py.
 """
 
+import glob
+import os
 import re
+import subprocess
+import tempfile
 
 from container import Container, build_deb, debian_tree, require_plain_root
-from harness import check, check_eq, main, poll, run
+from harness import TestSkip, check, check_eq, main, note, poll, run
 
 EXPECTED = [
 	"./etc/kitchen/kitchen.conf",
@@ -60,7 +64,26 @@ def check_package(deb):
 	      "postinst should run systemd-sysusers, systemd-tmpfiles, then start the service", post)
 
 
+def host_deb(package, tmp):
+	"""This machine's .deb of @package, at the version installed here: apt's
+	cache, else apt-get download (the container has no network)."""
+	rc, version, _ = run(["dpkg-query", "-W", "-f=${Version}", package])
+	check(rc == 0 and version, f"{package} should be installed here (tools/setup)", version)
+	version = version.split(":")[-1]
+	found = glob.glob(f"/var/cache/apt/archives/{package}_{version}_*.deb")
+	if found:
+		return found[0]
+	p = subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=tmp, capture_output=True,
+			   stdin=subprocess.DEVNULL, timeout=300)
+	found = glob.glob(os.path.join(tmp, f"{package}_*.deb"))
+	if p.returncode != 0 or not found:
+		raise TestSkip(f"cannot get the .deb of {package} for the container: {p.stderr.decode()[-300:]}")
+	return found[0]
+
+
 def check_installed(c):
+	# kitchen-web's library is not in the debootstrap tree: from this machine.
+	c.ok("dpkg -i /var/tmp/libmicrohttpd.deb", timeout=120)
 	c.ok("dpkg -i /var/tmp/kitchen.deb", timeout=180)
 
 	# The user and its directories.
@@ -90,11 +113,22 @@ def check_installed(c):
 	out = c.ok("kitchenctl order --wait Pizza Salad", timeout=60)
 	check("O- Served Pizza" in out and "O- Served Salad" in out, "the installed kitchend serves", out)
 
+	# kitchen-web: installed, not started until asked; then it serves kitchend's status.
+	rc, out, _ = c.sh("systemctl is-enabled kitchen-web.service")
+	check_eq(out.strip(), "disabled", "kitchen-web.service is not enabled by the package")
+	c.ok("systemctl start kitchen-web.service", timeout=60)
+	get = ("bash -c \"exec 3<>/dev/tcp/127.0.0.1/8080 && "
+	       "printf 'GET /api/status HTTP/1.0\\r\\nHost: 127.0.0.1:8080\\r\\n\\r\\n' >&3 && cat <&3\"")
+	out = poll(lambda: (lambda r: r[1] if r[0] == 0 and " 200 " in r[1] else None)(c.sh(get, quiet=True)), 30,
+		   "kitchen-web.service to answer /api/status")
+	check('"chefs": [{' in out, "kitchen-web.service reaches kitchend through its sandbox", out)
+
 	# The installed units, as systemd loads them.
-	rc, out, err = c.sh("systemd-analyze verify --man=no kitchend.service kitchen-chef@oven1.service")
+	rc, out, err = c.sh("systemd-analyze verify --man=no kitchend.service kitchen-chef@oven1.service "
+			    "kitchen-web.service")
 	check(rc == 0 and not out.strip() and not err.strip(), "systemd-analyze verify of the installed units",
 	      rc, out, err)
-	for unit in ("kitchend.service", "kitchen-chef@oven1.service"):
+	for unit in ("kitchend.service", "kitchen-chef@oven1.service", "kitchen-web.service"):
 		rc, out, err = c.sh(f"systemd-analyze security {unit}")
 		m = EXPOSURE_RE.search(out)
 		check(m is not None, f"no exposure level for {unit}", out, err)
@@ -106,6 +140,7 @@ def check_installed(c):
 	rc, out, _ = c.sh("systemctl is-active kitchend.service")
 	check(out.strip() in ("inactive", "unknown"), "kitchend after purge", out)
 	rc, out, _ = c.sh("ls -d /lib/systemd/system/kitchend.service /etc/kitchen/kitchen.conf "
+			  "/lib/systemd/system/kitchen-web.service /usr/sbin/kitchen-web "
 			  "/var/lib/kitchen /usr/sbin/kitchend 2>/dev/null")
 	check_eq(out.split(), [], "files left after purge")
 
@@ -116,7 +151,8 @@ def test():
 	deb = build_deb()
 	check_package(deb)
 	c = Container(root)
-	with c:
+	with c, tempfile.TemporaryDirectory(prefix="kitchen-deb-") as tmp:
+		c.copy_in(host_deb("libmicrohttpd12", tmp), "/var/tmp/libmicrohttpd.deb")
 		c.copy_in(deb, "/var/tmp/kitchen.deb")
 		check_installed(c)
 	check_eq(c.leftovers(), [], "what the container left on this machine")
