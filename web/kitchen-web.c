@@ -38,8 +38,10 @@ static void help(void)
 	       "Serve kitchen's HTTP API and dashboard, as a client of kitchend.\n\n"
 	       "  -c, --config FILE       kitchen-web.conf (default: %s, when it exists)\n"
 	       "      --listen ADDR:PORT  where to serve HTTP (default: %s)\n"
-	       "      --control ENDPOINT  kitchend's control socket (default: kitchenctl's)\n"
-	       "      --events ENDPOINT   kitchend's events socket (default: beside control)\n"
+	       "      --control ENDPOINT  kitchend's control socket (default: $KITCHEN_CONTROL,\n"
+	       "                          else kitchenctl's)\n"
+	       "      --events ENDPOINT   kitchend's events socket (default: $KITCHEN_EVENTS,\n"
+	       "                          else beside control)\n"
 	       "      --server-key FILE   kitchend's public key, for tcp:// endpoints with CURVE\n"
 	       "      --secret-key FILE   kitchen-web's key pair, with --server-key\n"
 	       "      --check-config      read the configuration, print it, and exit\n"
@@ -100,6 +102,7 @@ static int load_config(const struct args *a, struct web_config **ret)
 {
 	const char *path = a->config;
 	struct web_config *c = NULL;
+	const char *e;
 	char err[1024];
 	int r;
 
@@ -108,7 +111,12 @@ static int load_config(const struct args *a, struct web_config **ret)
 	r = path ? web_config_load(path, &c, err, sizeof(err)) : web_config_new(&c);
 	if (r < 0)
 		return log_error_errno(r, "%s", path ? err : "Out of memory");
-	if ((a->listen && web_config_set(&c->listen, a->listen) < 0) ||
+	/* As kitchenctl: $KITCHEN_CONTROL and $KITCHEN_EVENTS where nothing else says. */
+	if ((!a->control && !c->control && (e = getenv("KITCHEN_CONTROL")) && *e &&
+	     web_config_set(&c->control, e) < 0) ||
+	    (!a->events && !c->events && (e = getenv("KITCHEN_EVENTS")) && *e &&
+	     web_config_set(&c->events, e) < 0) ||
+	    (a->listen && web_config_set(&c->listen, a->listen) < 0) ||
 	    (a->control && web_config_set(&c->control, a->control) < 0) ||
 	    (a->events && web_config_set(&c->events, a->events) < 0) ||
 	    (a->server_key && web_config_set(&c->server_key, a->server_key) < 0) ||
