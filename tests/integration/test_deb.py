@@ -15,14 +15,11 @@ Plain build and root only; skipped (77) when debootstrap cannot reach
 Debian's mirror or apt-get cannot install what it needs. See container.py.
 """
 
-import glob
-import os
 import re
-import subprocess
 import tempfile
 
-from container import Container, build_deb, debian_tree, require_plain_root
-from harness import TestSkip, check, check_eq, main, note, poll, run
+from container import Container, build_deb, debian_tree, host_deb, require_plain_root
+from harness import check, check_eq, main, poll, run
 
 EXPECTED = [
 	"./etc/kitchen/kitchen.conf",
@@ -62,23 +59,6 @@ def check_package(deb):
 	order = [post.find(s) for s in ("systemd-sysusers", "systemd-tmpfiles", "deb-systemd-invoke")]
 	check(-1 not in order and order == sorted(order),
 	      "postinst should run systemd-sysusers, systemd-tmpfiles, then start the service", post)
-
-
-def host_deb(package, tmp):
-	"""This machine's .deb of @package, at the version installed here: apt's
-	cache, else apt-get download (the container has no network)."""
-	rc, version, _ = run(["dpkg-query", "-W", "-f=${Version}", package])
-	check(rc == 0 and version, f"{package} should be installed here (tools/setup)", version)
-	version = version.split(":")[-1]
-	found = glob.glob(f"/var/cache/apt/archives/{package}_{version}_*.deb")
-	if found:
-		return found[0]
-	p = subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=tmp, capture_output=True,
-			   stdin=subprocess.DEVNULL, timeout=300)
-	found = glob.glob(os.path.join(tmp, f"{package}_*.deb"))
-	if p.returncode != 0 or not found:
-		raise TestSkip(f"cannot get the .deb of {package} for the container: {p.stderr.decode()[-300:]}")
-	return found[0]
 
 
 def check_installed(c):
