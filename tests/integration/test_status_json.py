@@ -7,8 +7,8 @@ import re
 
 from harness import Kitchen, check, check_eq, main, menu, poll
 
-CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local"}
-TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "chefs"}
+CHEF_KEYS = {"name", "host", "pid", "stations", "busy", "state", "served", "local", "cooks"}
+TOP_KEYS = {"version", "uptime_ms", "dishes", "orders", "malformed", "store", "waiting", "chefs"}
 
 
 def check_shape(st):
