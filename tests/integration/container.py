@@ -538,3 +538,21 @@ class Container:
 def _clip(s, n=3000):
 	s = s.rstrip("\n")
 	return s if len(s) <= n else s[:n] + f"... ({len(s)} chars)"
+
+
+def host_deb(package, tmp):
+	"""This machine's .deb of @package, at the version installed here: apt's
+	cache, else apt-get download (the container has no network)."""
+	p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+	version = p.stdout.strip()
+	check(p.returncode == 0 and version, f"{package} should be installed here (tools/setup)", p.stderr)
+	version = version.split(":")[-1]
+	found = glob.glob(f"/var/cache/apt/archives/{package}_{version}_*.deb")
+	if found:
+		return found[0]
+	p = subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=tmp, capture_output=True,
+			   stdin=subprocess.DEVNULL, timeout=300)
+	found = glob.glob(os.path.join(tmp, f"{package}_*.deb"))
+	if p.returncode != 0 or not found:
+		raise TestSkip(f"cannot get the .deb of {package} for the container: {p.stderr.decode()[-300:]}")
+	return found[0]

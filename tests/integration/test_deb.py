@@ -16,25 +16,30 @@ Debian's mirror or apt-get cannot install what it needs. See container.py.
 """
 
 import re
+import tempfile
 
-from container import Container, build_deb, debian_tree, require_plain_root
+from container import Container, build_deb, debian_tree, host_deb, require_plain_root
 from harness import check, check_eq, main, poll, run
 
 EXPECTED = [
 	"./etc/kitchen/kitchen.conf",
 	"./lib/systemd/system/kitchend.service",
 	"./lib/systemd/system/kitchen-chef@.service",
+	"./lib/systemd/system/kitchen-web.service",
 	"./usr/bin/kitchenctl",
 	"./usr/lib/sysusers.d/kitchen.conf",
 	"./usr/lib/tmpfiles.d/kitchen.conf",
 	"./usr/sbin/chef",
+	"./usr/sbin/kitchen-web",
 	"./usr/sbin/kitchend",
 	"./usr/share/bash-completion/completions/kitchenctl",
 	"./usr/share/doc/kitchen/examples/chef-example.conf",
 	"./usr/share/doc/kitchen/examples/programs.conf",
+	"./usr/share/doc/kitchen/examples/kitchen-web-example.conf",
 	"./usr/share/man/man1/kitchenctl.1.gz",
 	"./usr/share/man/man5/kitchen.conf.5.gz",
 	"./usr/share/man/man8/chef.8.gz",
+	"./usr/share/man/man8/kitchen-web.8.gz",
 	"./usr/share/man/man8/kitchend.8.gz",
 ]
 EXPOSURE_RE = re.compile(r"Overall exposure level for (\S+): (\d+\.\d+) (\w+)")
@@ -58,6 +63,8 @@ def check_package(deb):
 
 
 def check_installed(c):
+	# kitchen-web's library is not in the debootstrap tree: from this machine.
+	c.ok("dpkg -i /var/tmp/libmicrohttpd.deb", timeout=120)
 	c.ok("dpkg -i /var/tmp/kitchen.deb", timeout=180)
 
 	# The user and its directories.
@@ -87,11 +94,22 @@ def check_installed(c):
 	out = c.ok("kitchenctl order --wait Pizza Salad", timeout=60)
 	check("O- Served Pizza" in out and "O- Served Salad" in out, "the installed kitchend serves", out)
 
+	# kitchen-web: installed, not started until asked; then it serves kitchend's status.
+	rc, out, _ = c.sh("systemctl is-enabled kitchen-web.service")
+	check_eq(out.strip(), "disabled", "kitchen-web.service is not enabled by the package")
+	c.ok("systemctl start kitchen-web.service", timeout=60)
+	get = ("bash -c \"exec 3<>/dev/tcp/127.0.0.1/8080 && "
+	       "printf 'GET /api/status HTTP/1.0\\r\\nHost: 127.0.0.1:8080\\r\\n\\r\\n' >&3 && cat <&3\"")
+	out = poll(lambda: (lambda r: r[1] if r[0] == 0 and " 200 " in r[1] else None)(c.sh(get, quiet=True)), 30,
+		   "kitchen-web.service to answer /api/status")
+	check('"chefs": [{' in out, "kitchen-web.service reaches kitchend through its sandbox", out)
+
 	# The installed units, as systemd loads them.
-	rc, out, err = c.sh("systemd-analyze verify --man=no kitchend.service kitchen-chef@oven1.service")
+	rc, out, err = c.sh("systemd-analyze verify --man=no kitchend.service kitchen-chef@oven1.service "
+			    "kitchen-web.service")
 	check(rc == 0 and not out.strip() and not err.strip(), "systemd-analyze verify of the installed units",
 	      rc, out, err)
-	for unit in ("kitchend.service", "kitchen-chef@oven1.service"):
+	for unit in ("kitchend.service", "kitchen-chef@oven1.service", "kitchen-web.service"):
 		rc, out, err = c.sh(f"systemd-analyze security {unit}")
 		m = EXPOSURE_RE.search(out)
 		check(m is not None, f"no exposure level for {unit}", out, err)
@@ -103,6 +121,7 @@ def check_installed(c):
 	rc, out, _ = c.sh("systemctl is-active kitchend.service")
 	check(out.strip() in ("inactive", "unknown"), "kitchend after purge", out)
 	rc, out, _ = c.sh("ls -d /lib/systemd/system/kitchend.service /etc/kitchen/kitchen.conf "
+			  "/lib/systemd/system/kitchen-web.service /usr/sbin/kitchen-web "
 			  "/var/lib/kitchen /usr/sbin/kitchend 2>/dev/null")
 	check_eq(out.split(), [], "files left after purge")
 
@@ -113,7 +132,8 @@ def test():
 	deb = build_deb()
 	check_package(deb)
 	c = Container(root)
-	with c:
+	with c, tempfile.TemporaryDirectory(prefix="kitchen-deb-") as tmp:
+		c.copy_in(host_deb("libmicrohttpd12", tmp), "/var/tmp/libmicrohttpd.deb")
 		c.copy_in(deb, "/var/tmp/kitchen.deb")
 		check_installed(c)
 	check_eq(c.leftovers(), [], "what the container left on this machine")
