@@ -9,7 +9,8 @@ How the blocks run:
   line); the lines up to the next command are its output, standard output
   and standard error together, as a terminal shows them.
 - All blocks run in one scratch directory whose `build` is a link to the
-  directory of the programs under test, and share a user's runtime and state
+  directory of the programs under test (and `etc` to the checkout's, for
+  its example configurations), and share a user's runtime and state
   directories made for the test ($XDG_RUNTIME_DIR, $XDG_STATE_HOME): never
   /run/kitchen or /var/lib/kitchen. As root they run as nobody (setpriv),
   since root's kitchend would use the machine's directories. So the second
@@ -270,6 +271,7 @@ def test():
 		for d in ("runtime", "state"):
 			os.mkdir(os.path.join(scratch, d), 0o700)
 		os.symlink(os.path.dirname(KITCHENCTL), os.path.join(scratch, "build"))
+		os.symlink(os.path.join(REPO, "etc"), os.path.join(scratch, "etc"))  # the shipped examples
 		for p in (scratch, os.path.join(scratch, "runtime"), os.path.join(scratch, "state")):
 			user.own(p)
 		env = clean_env(**{
