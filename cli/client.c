@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,20 @@ const char *client_ipc_path(const char *endpoint)
 	if (endpoint[n] == '\0' || endpoint[n] == '@')
 		return NULL;
 	return endpoint + n;
+}
+
+char *client_events_beside(const char *control)
+{
+	const char *path = client_ipc_path(control);
+	const char *slash;
+	char *ep;
+
+	if (!path)
+		return NULL;
+	slash = strrchr(path, '/');
+	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
+		return NULL;
+	return ep;
 }
 
 int client_check_ipc(const char *endpoint)

@@ -71,6 +71,11 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
  * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
 const char *client_ipc_path(const char *endpoint);
 
+/* The events socket beside the ipc control socket @control, as kitchend
+ * binds them ("ipc://DIR/control.sock" -> "ipc://DIR/events.sock"): a new
+ * string, NULL when @control is not ipc (or on ENOMEM). */
+char *client_events_beside(const char *control);
+
 /* For an ipc:// endpoint with a path, whether something listens there:
  * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */
 int client_check_ipc(const char *endpoint);

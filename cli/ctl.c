@@ -288,28 +288,13 @@ int ctl_bad_reply(int r, enum proto_cmd cmd)
 	return ctl_error(r, "failed to read the reply to %s: %m", proto_cmd_name(cmd));
 }
 
-/* "ipc://DIR/control.sock" -> "ipc://DIR/events.sock"; NULL if not ipc. */
-static char *events_beside(const char *control)
-{
-	const char *path = client_ipc_path(control);
-	const char *slash;
-	char *ep;
-
-	if (!path)
-		return NULL;
-	slash = strrchr(path, '/');
-	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
-		return NULL;
-	return ep;
-}
-
 int ctl_follow(struct ctl *ctl, struct follow **ret)
 {
 	const struct keys_client *curve;
 	int r;
 
 	if (!ctl->events) {
-		ctl->events = events_beside(ctl->control);
+		ctl->events = client_events_beside(ctl->control);
 		if (!ctl->events)
 			return ctl_usage("no events endpoint to follow on: use --events or $KITCHEN_EVENTS");
 	}

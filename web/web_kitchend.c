@@ -10,21 +10,6 @@
 #include "util.h"
 #include "web_config.h"
 
-/* "ipc://DIR/control.sock" -> "ipc://DIR/events.sock"; NULL if not ipc. */
-static char *events_beside(const char *control)
-{
-	const char *path = client_ipc_path(control);
-	const char *slash;
-	char *ep;
-
-	if (!path)
-		return NULL;
-	slash = strrchr(path, '/');
-	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
-		return NULL;
-	return ep;
-}
-
 static int default_control(char **ret, char *err, size_t err_size)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -56,7 +41,7 @@ int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, ch
 		goto fail;
 	if (!k->control)
 		goto fail;
-	k->events = cfg->events ? strdup(cfg->events) : events_beside(k->control);
+	k->events = cfg->events ? strdup(cfg->events) : client_events_beside(k->control);
 	if (cfg->events && !k->events)
 		goto fail;
 	if (!cfg->server_key != !cfg->secret_key) {
