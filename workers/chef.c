@@ -298,7 +298,8 @@ static void give_recipe(struct ticket *d)
 		d->book = cookbook_ref(book);
 		d->recipe = rc;
 	} else if (d->n_ingredients == 0) {
-		snprintf(d->why, sizeof(d->why), "chef %s has no recipe for %s", arg_name, d->name);
+		/* kitchend puts "chef NAME: " before every reason. */
+		snprintf(d->why, sizeof(d->why), "no recipe for %s", d->name);
 		d->reject = d->why;
 	}
 }

@@ -342,10 +342,32 @@ static int test_curve_needs_handler(void)
 	return 0;
 }
 
+/* A chef.conf of each text is refused, FILE:LINE first, with the words wanted. */
+struct refusal {
+	const char *text, *want;
+};
+
+static int refused_all(const char *path, const struct refusal *bad, size_t n)
+{
+	struct chef_config *c = NULL;
+	char err[512];
+
+	for (size_t i = 0; i < n; i++) {
+		write_file("chef.conf", 0644, bad[i].text);
+		if (chef_config_load(path, &c, err, sizeof(err)) != -EINVAL || c || !strstr(err, bad[i].want) ||
+		    strncmp(err, path, strlen(path)) != 0) {
+			printf("# case %zu: got '%s', want '%s'\n", i, err, bad[i].want);
+			return __LINE__;
+		}
+	}
+	return 0;
+}
+
 static int test_chef_config(void)
 {
 	struct chef_config *c = NULL;
 	char path[PATH_MAX], err[512];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/chef.conf", tmpdir);
 	write_file("chef.conf", 0644,
@@ -373,9 +395,7 @@ static int test_chef_config(void)
 	CHECK(!c->dispatch && !c->secret_key && c->stations == 0);
 	chef_config_free(&c);
 
-	static const struct {
-		const char *text, *want;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "\nstations = 0;\n", ":2: stations = 0 is out of range (1..256)" },
 		{ "stations = 257;\n", "stations = 257" },
 		{ "dispatch = \"udp://x\";\n", "is not an ipc:// or tcp:// endpoint" },
@@ -389,14 +409,9 @@ static int test_chef_config(void)
 		{ "sink = 5;\n", "sink must be a string" },
 		{ "stations = ;\n", "syntax error" },
 	};
-	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-		write_file("chef.conf", 0644, bad[i].text);
-		if (chef_config_load(path, &c, err, sizeof(err)) != -EINVAL || c || !strstr(err, bad[i].want) ||
-		    strncmp(err, path, strlen(path)) != 0) {
-			printf("# case %zu: got '%s', want '%s'\n", i, err, bad[i].want);
-			return __LINE__;
-		}
-	}
+	r = refused_all(path, bad, ELEMENTSOF(bad));
+	if (r)
+		return r;
 	snprintf(path, sizeof(path), "%s/no-such.conf", tmpdir);
 	CHECK(chef_config_load(path, &c, err, sizeof(err)) == -ENOENT && strstr(err, "no-such.conf"));
 	return 0;
@@ -406,6 +421,7 @@ static int test_chef_recipes(void)
 {
 	struct chef_config *c = NULL;
 	char path[PATH_MAX], err[512];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/chef.conf", tmpdir);
 	write_file("chef.conf", 0644,
@@ -425,9 +441,7 @@ static int test_chef_recipes(void)
 	CHECK(strcmp(c->dishes[0], "*") == 0 && strcmp(c->dishes[2], "Prime Check") == 0);
 	chef_config_free(&c);
 
-	static const struct {
-		const char *text, *want;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "recipes = ( { name = \"A\"; ingredients = [ \"x\" ]; } );\n", "ingredients belong on kitchen.conf's menu" },
 		{ "recipes = (\n { name = \"A\"; } );\n", ":2: recipes[0] has no run" },
 		{ "recipes = ( { run = [ \"true\" ]; } );\n", "recipes[0] has no name" },
@@ -444,14 +458,9 @@ static int test_chef_recipes(void)
 		{ "dishes = [ \"A\\tB\" ];\n", "dishes[0] must be UTF-8 text" },
 		{ "dishes = \"A\";\n", "dishes must be an array" },
 	};
-	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-		write_file("chef.conf", 0644, bad[i].text);
-		if (chef_config_load(path, &c, err, sizeof(err)) != -EINVAL || c || !strstr(err, bad[i].want) ||
-		    strncmp(err, path, strlen(path)) != 0) {
-			printf("# case %zu: got '%s', want '%s'\n", i, err, bad[i].want);
-			return __LINE__;
-		}
-	}
+	r = refused_all(path, bad, ELEMENTSOF(bad));
+	if (r)
+		return r;
 	return 0;
 }
 
