@@ -15,8 +15,8 @@
  * events went missing (a gap in seq) or none came for FOLLOW_DONE_GRACE_MS
  * (its DONE was dropped, kitchend restarted). A kitchenctl slower than the
  * kitchen (a loaded machine) then still prints every stage line. An order
- * followed after it was placed (`follow`) may be done long ago and send
- * nothing: its report ends it.
+ * followed after it was placed (`follow`, or an idempotency key used again)
+ * may be done long ago and send nothing: its report ends it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +31,7 @@
 #define FOLLOW_CHECK_MS 5000   /* and ask this often, events or not */
 #define FOLLOW_EARLY_MS 200    /* the first report said done: ask again soon */
 #define FOLLOW_DONE_GRACE_MS 10000  /* an order held for us, done: silence before its report ends it */
+#define FOLLOW_CLOCK_SLACK_MS 200   /* kitchend's clock behind ours: still an order made since */
 
 struct entry {
 	uint64_t id;
@@ -124,10 +125,17 @@ static int finish(struct ctl *ctl, struct order *o, size_t *left)
 	return 0;
 }
 
-/* Whether @e's report may end it: see the top of this file. */
+/*
+ * Whether @e's report may end it: see the top of this file. An order made
+ * before we subscribed (an idempotency key used again: the order of then)
+ * was not held for us; FOLLOW_CLOCK_SLACK_MS allows for kitchend's clock.
+ */
 static bool report_ends(const struct ctl *ctl, const struct entry *e, uint64_t now)
 {
-	return ctl->order_mode != ORDER_FOLLOW || e->missed || now - e->last_ms >= FOLLOW_DONE_GRACE_MS;
+	bool ours = ctl->order_mode == ORDER_FOLLOW &&
+		    e->order->report->created_ms + FOLLOW_CLOCK_SLACK_MS >= ctl->follow_wall_ms;
+
+	return !ours || e->missed || now - e->last_ms >= FOLLOW_DONE_GRACE_MS;
 }
 
 static int check_all(struct ctl *ctl, struct entry *index, size_t n, size_t *left)
