@@ -956,6 +956,9 @@ static const struct bad_case bad_cases[] = {
 	  "menu = (\n\t{ name = \"Pizza\"; ingredients = [ \"a\" ]; },\n\t{ name = \"Salad\"; ingredients = [ \"b\" ]; },\n"
 	  "\t{ name = \"PIZZA\"; ingredients = [ \"c\" ]; }\n);\n",
 	  4, "menu[2]: dish \"PIZZA\" is already on the menu as \"Pizza\"" },
+	{ "duplicate dish but for Unicode case",
+	  "menu = (\n\t{ name = \"Brûlée\"; ingredients = [ \"a\" ]; },\n\t{ name = \"BRÛLÉE\"; ingredients = [ \"b\" ]; }\n);\n",
+	  3, "menu[1]: dish \"BRÛLÉE\" is already on the menu as \"Brûlée\"" },
 	{ "no ingredients", "menu = (\n\t{ name = \"Air\";\n\t  ingredients = [ ]; }\n);\n", 3,
 	  "menu[0].ingredients: a dish has 1..32 ingredients, not 0" },
 	{ "33 ingredients",
