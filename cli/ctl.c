@@ -71,9 +71,8 @@ int ctl_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(0, fmt, ap);
 	va_end(ap);
-	fputs("Usage: kitchenctl [OPTIONS] {cancel|chefs|drain|follow|keygen|list|menu|order|purge|reload|retry|\n"
-	      "                              show|status|wait} [ARGS]...\n"
-	      "Try 'kitchenctl --help' for more information.\n", stderr);
+	fputs("Usage: kitchenctl [OPTIONS] VERB [ARGS]...\n"
+	      "Try 'kitchenctl --help' for the verbs, 'kitchenctl help VERB' for one.\n", stderr);
 	return -EINVAL;
 }
 

@@ -90,6 +90,10 @@ void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a hint at --help. Returns -EINVAL. */
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The defaults of --timeout and list's --limit. */
+#define CTL_TIMEOUT_MS_DEFAULT 3000
+#define CTL_LIST_LIMIT_DEFAULT 20
+
 /*
  * How long kitchenctl waits for a control socket that is not there (yet):
  * a kitchend started just before binds it a moment later. At most --timeout.
