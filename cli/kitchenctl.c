@@ -399,6 +399,9 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	if (n == 0)
 		return ctl_usage("no verb given (one of: cancel chefs drain follow help keygen list menu metrics order "
 				 "purge reload retry show status wait)");
+	/* Before any option's checks and any endpoint: a typo is said as such. */
+	if (!bsearch(args[0], verbs, ELEMENTSOF(verbs), sizeof(verbs[0]), verb_compare))
+		return unknown_verb(args[0]);
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
 	if (ctl->key && strcmp(args[0], "order") != 0 && strcmp(args[0], "list") != 0)
@@ -421,6 +424,11 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		return ctl_usage("--dish is an option of 'purge', 'list' and 'retry --failed', not of '%s'", args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
+	/* Help needs no kitchend, nor keys and endpoints. */
+	if (strcmp(args[0], "help") == 0) {
+		*ret_n_args = n;
+		return 1;
+	}
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)
 		ctl->server_key = e;
 	if (!ctl->secret_key && (e = getenv("KITCHEN_SECRET_KEY")) && *e)
@@ -429,10 +437,6 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		return ctl_usage("CURVE needs both --server-key and --secret-key "
 				 "($KITCHEN_SERVER_KEY and $KITCHEN_SECRET_KEY)");
 
-	if (strcmp(args[0], "help") == 0) {
-		*ret_n_args = n;
-		return 1;
-	}
 	if (!ctl->control) {
 		e = getenv("KITCHEN_CONTROL");
 		r = e && *e ? set_string(&ctl->control, e) : default_control(ctl);
