@@ -56,6 +56,10 @@ VARIABLE = [
 	(re.compile(r"\bchef-\d+\b"), "chef-N"),
 	(re.compile(r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\b"), "TIME"),
 	(re.compile(r"^uptime: \S+$"), "uptime: T"),
+	# A local chef of the embedded defaults that has not joined yet (a loaded
+	# machine): no host or skills yet, listed after the others; it is one of
+	# the README's ready ones a moment later.
+	(re.compile(r"^(chef-N) (\d+) (\d+) 0 starting 0 yes -$"), r"\1 vm \2 \3 0 ready 0 yes every dish"),
 	# NAME HOST PID STATIONS BUSY STATE SERVED LOCAL [COOKS]
 	(re.compile(r"^chef-N \S+ \d+ (\d+ \d+ \S+) \d+ (yes|no)\b"), r"chef-N HOST PID \1 SERVED \2"),
 ]
@@ -93,6 +97,8 @@ def self_check():
 	check(not matches(["a"], ["a", "b"]), "a line more should not match")
 	check(normalize("chef-12  vm   4711   1  0  ready   3  yes  every dish") ==
 	      normalize("chef-1 other-host 99 1 0 ready 0 yes every dish"), "the chefs table's variable columns")
+	check(normalize("chef-2          4711         1     0  starting       0  yes    -") ==
+	      normalize("chef-1 vm 99 1 0 ready 2 yes every dish"), "a local chef still starting")
 	check(normalize("chef-1 vm 4711 1 0 ready 3 yes Pizza") !=
 	      normalize("chef-1 vm 4711 1 0 ready 3 yes Salad"), "what a chef cooks is compared")
 	check(normalize("order 3  2026-12-06 20:44:23  served") == "order 3 TIME served", "a time")
