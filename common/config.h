@@ -72,6 +72,8 @@ struct kitchen_config {
 
 	unsigned chefs_local;      /* chef processes kitchend spawns (0..64), 3 */
 	unsigned chefs_threads;    /* stations per local chef (1..256), 1 */
+	char *chefs_model;         /* CHEF_MODEL_THREADS (chef_config.h) or CHEF_MODEL_EVENT_LOOP, "threads" */
+	unsigned chefs_slots;      /* an event-loop local chef's slots (1..10000), 3 */
 	char *chefs_command;       /* chef binary; NULL: beside kitchend, else installed */
 
 	struct config_timing timing;
