@@ -195,6 +195,11 @@ static int load_menu(struct conftab *t, void *obj, const config_setting_t *s)
 	return 0;
 }
 
+unsigned config_chef_cooks(const struct kitchen_config *c)
+{
+	return strcmp(c->chefs_model, CHEF_MODEL_EVENT_LOOP) == 0 ? c->chefs_slots : c->chefs_threads;
+}
+
 #define OFF(field) offsetof(struct kitchen_config, field)
 
 /* Every key, in the order config_dump() writes them. */

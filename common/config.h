@@ -109,6 +109,9 @@ struct kitchen_config {
  * file, -ENOENT when it does not exist) with a one-line reason in @err.
  */
 int config_load(const char *path, struct kitchen_config **ret_config, char *err, size_t err_size);
+
+/* Dishes a local chef cooks at once: chefs.threads, or chefs.slots for the event loop. */
+unsigned config_chef_cooks(const struct kitchen_config *c);
 void config_free(struct kitchen_config **c);  /* frees *c, sets it NULL; NULL and *c == NULL are fine */
 
 /* The menu entry called @name, or NULL. */
