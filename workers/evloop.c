@@ -14,6 +14,7 @@
 #include "answers.h"
 #include "fault.h"
 #include "keys.h"
+#include "link.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proto.h"
@@ -22,7 +23,6 @@
 #include "timer_heap.h"
 #include "util.h"
 
-#define SINK_LINGER_MS 1000
 /* Timers fired in one turn before the loop looks at the brigade again. */
 #define TURN_NS (UINT64_C(1000000))
 
@@ -327,13 +327,11 @@ static void cancel(struct evloop *l, uint64_t id, uint64_t attempt)
 	}
 }
 
-static void adopt(struct evloop *l, const unsigned char *ptrs, size_t len, const unsigned char *idx, size_t idx_len)
+static void adopt(struct evloop *l, const unsigned char *ptrs, size_t len, unsigned i)
 {
-	unsigned i;
 	struct slot *s;
 
-	memcpy(&i, idx, sizeof(i));
-	if (idx_len != sizeof(i) || i >= l->n || l->slots[i].state != SLOT_IDLE) {
+	if (i >= l->n || l->slots[i].state != SLOT_IDLE) {
 		struct answers junk = {};
 
 		log_error("event loop: dishes for a slot that is busy or not there, dropping them");
@@ -349,55 +347,31 @@ static void adopt(struct evloop *l, const unsigned char *ptrs, size_t len, const
 	slot_run(s, false);
 }
 
-static bool rcvmore(void *sock)
-{
-	int more = 0;
-	size_t len = sizeof(more);
-
-	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
-}
-
-static bool frame_is(const char *data, int len, const char *word)
-{
-	return len >= 0 && (size_t) len == strlen(word) && memcmp(data, word, (size_t) len) == 0;
-}
-
 /* Read and act on one message from the brigade: 0, or -errno (-EAGAIN: none). */
 static int pipe_recv(struct evloop *l)
 {
-	char cmd[16];
-	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct ticket *)], arg1[16];
-	int n, alen[2] = { -1, -1 };
-	size_t k = 0;
+	struct link_msg m;
+	int r = link_recv(l->pipe, ZMQ_DONTWAIT, &m);
 
-	n = zmq_recv(l->pipe, cmd, sizeof(cmd), ZMQ_DONTWAIT);
-	if (n < 0)
-		return -errno;
-	while (rcvmore(l->pipe)) {
-		unsigned char junk[16];
-		int m = k == 0 ? zmq_recv(l->pipe, arg0, sizeof(arg0), 0)
-			: zmq_recv(l->pipe, k == 1 ? arg1 : junk, sizeof(junk), 0);
-
-		if (m < 0)
-			return -errno;
-		if (k < 2)
-			alen[k] = m;
-		k++;
-	}
-
-	if (frame_is(cmd, n, STATION_STOP) && k == 0) {
+	if (r < 0)
+		return r;
+	switch (m.cmd) {
+	case LINK_STOP:
 		l->stop = true;
-	} else if (frame_is(cmd, n, STATION_CANCEL) && k == 2 && alen[0] == 8 && alen[1] == 8) {
-		uint64_t id, attempt;
-
-		memcpy(&id, arg0, sizeof(id));
-		memcpy(&attempt, arg1, sizeof(attempt));
-		cancel(l, id, attempt);
-	} else if (frame_is(cmd, n, STATION_DISH) && k == 2 && alen[0] > 0 &&
-		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct ticket *) == 0) {
-		adopt(l, arg0, (size_t) alen[0], arg1, (size_t) alen[1]);
-	} else
+		break;
+	case LINK_CANCEL:
+		cancel(l, m.id, m.attempt);
+		break;
+	case LINK_DISH:
+		if (m.has_slot)
+			adopt(l, m.ptrs, m.len, m.slot);
+		else  /* a loop's DISH names its slot */
+			log_error("event loop: a DISH without its slot, ignoring");
+		break;
+	case LINK_UNKNOWN:
 		log_error("event loop: unknown message from the brigade, ignoring");
+		break;
+	}
 	return 0;
 }
 
@@ -554,41 +528,8 @@ static int turn(struct evloop *l, struct pollfd **fds, unsigned **owner, size_t 
 
 static int evloop_open(struct evloop *l)
 {
-	int linger = 0, sink_linger = SINK_LINGER_MS, hwm = 0;
-	int r;
-
-	l->pipe = zmq_socket(l->ctx, ZMQ_DEALER);
-	if (!l->pipe)
-		return -errno;
 	/* Up to a message per slot each way at once: no high-water mark, the slots bound it. */
-	if (zmq_setsockopt(l->pipe, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_setsockopt(l->pipe, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
-	    zmq_setsockopt(l->pipe, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
-	    zmq_setsockopt(l->pipe, ZMQ_ROUTING_ID, "0", 1) < 0 ||
-	    zmq_connect(l->pipe, l->brigade) < 0) {
-		r = -errno;
-		zmq_close(l->pipe);
-		l->pipe = NULL;
-		return r;
-	}
-
-	l->push = zmq_socket(l->ctx, ZMQ_PUSH);
-	r = 0;
-	if (!l->push ||
-	    zmq_setsockopt(l->push, ZMQ_LINGER, &sink_linger, sizeof(sink_linger)) < 0 ||
-	    (r = keys_client_for(l->push, l->sink, l->secured ? &l->curve : NULL)) < 0 ||
-	    zmq_connect(l->push, l->sink) < 0) {
-		char err[16];
-		int n;
-
-		if (r == 0)
-			r = -errno;
-		n = snprintf(err, sizeof(err), "%d", -r);
-		zmq_send(l->pipe, STATION_FAIL, strlen(STATION_FAIL), ZMQ_SNDMORE);
-		zmq_send(l->pipe, err, (size_t) n, 0);
-		return r;
-	}
-	return 0;
+	return link_open(l->ctx, "0", true, l->brigade, l->sink, l->secured ? &l->curve : NULL, &l->pipe, &l->push);
 }
 
 static void evloop_free(struct evloop **lp)

@@ -15,6 +15,7 @@
 #include "cookbook.h"
 #include "fault.h"
 #include "keys.h"
+#include "link.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proto.h"
@@ -23,8 +24,6 @@
 
 /* Digest rounds between two looks at the DEALER: well under a millisecond. */
 #define CPU_SLICE (UINT64_C(1) << 16)
-/* How long a closing sink socket may still try to deliver results. */
-#define SINK_LINGER_MS 1000
 
 /* What a message from the brigade means for the dish being cooked. */
 enum interrupt {
@@ -77,19 +76,6 @@ static void station_free(struct station **s)
 	*s = NULL;
 }
 
-static bool rcvmore(void *sock)
-{
-	int more = 0;
-	size_t len = sizeof(more);
-
-	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
-}
-
-static bool frame_is(const char *data, int len, const char *word)
-{
-	return len >= 0 && (size_t) len == strlen(word) && memcmp(data, word, (size_t) len) == 0;
-}
-
 /* CANCEL of (@id, @attempt): mark its answer; CANCELLED when it is the one cooking. */
 static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 {
@@ -118,40 +104,26 @@ static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
  */
 static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 {
-	char cmd[16];
-	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct ticket *)], arg1[16];
-	int n, alen[2] = { -1, -1 };
-	size_t k = 0;
+	struct link_msg m;
+	int r = link_recv(st->pipe, flags, &m);
 
-	n = zmq_recv(st->pipe, cmd, sizeof(cmd), flags);
-	if (n < 0)
-		return -errno;
-	while (rcvmore(st->pipe)) {
-		unsigned char junk[16];
-		int m = k == 0 ? zmq_recv(st->pipe, arg0, sizeof(arg0), 0)
-			: zmq_recv(st->pipe, k == 1 ? arg1 : junk, sizeof(junk), 0);
-
-		if (m < 0)
-			return -errno;
-		if (k < 2)
-			alen[k] = m;
-		k++;
-	}
-
+	if (r < 0)
+		return r;
 	*ret = GO_ON;
-	if (frame_is(cmd, n, STATION_STOP) && k == 0) {
+	switch (m.cmd) {
+	case LINK_STOP:
 		*ret = STOPPED;
-	} else if (frame_is(cmd, n, STATION_CANCEL) && k == 2 && alen[0] == 8 && alen[1] == 8) {
-		uint64_t id, attempt;
-
-		memcpy(&id, arg0, sizeof(id));
-		memcpy(&attempt, arg1, sizeof(attempt));
-		*ret = cancel(st, id, attempt);
-	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] > 0 &&
-		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct ticket *) == 0) {
-		adopt(st, arg0, (size_t) alen[0]);
-	} else
+		break;
+	case LINK_CANCEL:
+		*ret = cancel(st, m.id, m.attempt);
+		break;
+	case LINK_DISH:
+		adopt(st, m.ptrs, m.len);
+		break;
+	case LINK_UNKNOWN:
 		log_error("station %u: unknown message from the brigade, ignoring", st->index);
+		break;
+	}
 	return 0;
 }
 
@@ -534,41 +506,11 @@ static enum interrupt cook_batch(struct station *st)
 
 static int station_open(struct station *st)
 {
-	int linger = 0, sink_linger = SINK_LINGER_MS;
 	char id[16];
-	int r;
 
-	st->pipe = zmq_socket(st->ctx, ZMQ_DEALER);
-	if (!st->pipe)
-		return -errno;
 	snprintf(id, sizeof(id), "%u", st->index);
-	if (zmq_setsockopt(st->pipe, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_setsockopt(st->pipe, ZMQ_ROUTING_ID, id, strlen(id)) < 0 ||
-	    zmq_connect(st->pipe, st->brigade) < 0) {
-		r = -errno;
-		zmq_close(st->pipe);
-		st->pipe = NULL;
-		return r;
-	}
-
-	/* From here on the brigade hears of a failure. */
-	st->push = zmq_socket(st->ctx, ZMQ_PUSH);
-	r = 0;
-	if (!st->push ||
-	    zmq_setsockopt(st->push, ZMQ_LINGER, &sink_linger, sizeof(sink_linger)) < 0 ||
-	    (r = keys_client_for(st->push, st->sink, st->secured ? &st->curve : NULL)) < 0 ||
-	    zmq_connect(st->push, st->sink) < 0) {
-		char err[16];
-		int n;
-
-		if (r == 0)
-			r = -errno;
-		n = snprintf(err, sizeof(err), "%d", -r);
-		zmq_send(st->pipe, STATION_FAIL, strlen(STATION_FAIL), ZMQ_SNDMORE);
-		zmq_send(st->pipe, err, (size_t) n, 0);
-		return r;
-	}
-	return 0;
+	return link_open(st->ctx, id, false, st->brigade, st->sink, st->secured ? &st->curve : NULL,
+			 &st->pipe, &st->push);
 }
 
 static void *station_main(void *arg)
