@@ -44,7 +44,7 @@
  *
  * Threads of an event-loop chef: main (kitchend's session, signals, the
  * brigade), this loop, and libzmq's two (its I/O thread and its reaper):
- * four, whatever N is. A waiting dish costs its slot's memory (about 2 KiB,
+ * four, whatever N is. A waiting dish costs its slot's memory (under 3 KiB,
  * touched only when used) and a timer, never a thread.
  */
 #pragma once
