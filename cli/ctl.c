@@ -307,5 +307,6 @@ int ctl_follow(struct ctl *ctl, struct follow **ret)
 	r = follow_new(ctl->zctx, ctl->events, curve, ret);
 	if (r < 0)
 		return say_unreachable(r, "events", ctl->events);
+	ctl->follow_wall_ms = wall_ms();
 	return 0;
 }

@@ -52,6 +52,7 @@ struct ctl {
 	const char *key_dir;      /* --dir, or NULL: the current directory */
 	/* Waiting: `order --wait/--follow`, `wait`, `follow`. */
 	uint64_t deadline_ms;     /* --deadline, as a now_ms() time; 0: none */
+	uint64_t follow_wall_ms;  /* wall clock when ctl_follow() subscribed: orders made since are ours */
 	const char *deadline;     /* as given, for messages */
 	/* `order` options. */
 	enum order_mode order_mode;

@@ -567,6 +567,18 @@ static void test_max_dishes(void)
 		free(text);
 		text = NULL;
 	}
+
+	/* 255 dishes that run a program fit a local chef's skills; the 256th is refused. */
+	f = open_memstream(&text, &size);
+	fputs("menu = (\n", f);
+	for (int i = 0; i < 256; i++)
+		fprintf(f, "\t{ name = \"Run %d\"; run = [ \"true\" ]; }%s\n", i, i + 1 < 256 ? "," : "");
+	fputs(");\n", f);
+	fclose(f);
+	EXPECT(load_text(text, &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, ":257: menu: at most 255 dishes run a program") != NULL);
+	config_free(&c);
+	free(text);
 }
 
 static void test_missing_file(void)
