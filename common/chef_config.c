@@ -126,9 +126,11 @@ static const struct conftab_key keys[] = {
 	{ "heartbeat.liveness", CONFTAB_UNSIGNED, OFF(liveness), .min = CHEF_LIVENESS_MIN,
 	  .max = CHEF_LIVENESS_MAX },
 	{ "log_level", CONFTAB_STRING, OFF(log_level), .check = check_log_level },
+	{ "model", CONFTAB_STRING, OFF(model), .check = conftab_check_chef_model },
 	{ "name", CONFTAB_STRING, OFF(name), .check = check_name },
 	{ "recipes", CONFTAB_CUSTOM, .read = load_recipes },
 	{ "sink", CONFTAB_STRING, OFF(sink), .check = conftab_check_endpoint },
+	{ "slots", CONFTAB_UNSIGNED, OFF(slots), .min = CHEF_SLOTS_MIN, .max = CHEF_SLOTS_MAX },
 	{ "stations", CONFTAB_UNSIGNED, OFF(stations), .min = CHEF_STATIONS_MIN,
 	  .max = CHEF_STATIONS_MAX },
 };
@@ -168,6 +170,7 @@ void chef_config_free(struct chef_config **cp)
 	free(c->sink);
 	free(c->name);
 	free(c->log_level);
+	free(c->model);
 	free(c->server_key);
 	free(c->secret_key);
 	for (size_t i = 0; i < c->n_recipes; i++) {

@@ -8,6 +8,8 @@
  *	sink = "tcp://kitchen.example.org:5558";       # kitchend's sink endpoint
  *	name = "oven";                                 # default: the host name
  *	stations = 4;                                  # CHEF_STATIONS_MIN..MAX
+ *	model = "event-loop";                          # "threads" (default) or "event-loop"
+ *	slots = 200;                                   # event loop: dishes at once, CHEF_SLOTS_MIN..MAX
  *	heartbeat = { interval_ms = 1000; liveness = 3; };   # as kitchend's
  *	log_level = "info";
  *	curve = {
@@ -34,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "config.h"
 
@@ -48,6 +51,18 @@
 #define CHEF_HEARTBEAT_MS_MAX 60000
 #define CHEF_LIVENESS_MIN 1
 #define CHEF_LIVENESS_MAX 100
+/* The chef models (chef(8)): station threads, or one event-loop thread with slots. */
+#define CHEF_MODEL_THREADS "threads"
+#define CHEF_MODEL_EVENT_LOOP "event-loop"
+#define CHEF_SLOTS_MIN 1
+#define CHEF_SLOTS_MAX 10000
+#define CHEF_SLOTS_DEFAULT 3   /* the tutorial's asyncio Semaphore(3) */
+
+/* True when @v names a chef model. */
+static inline bool chef_model_valid(const char *v)
+{
+	return strcmp(v, CHEF_MODEL_THREADS) == 0 || strcmp(v, CHEF_MODEL_EVENT_LOOP) == 0;
+}
 
 struct chef_config {
 	char *path;
@@ -55,6 +70,8 @@ struct chef_config {
 	char *sink;
 	char *name;
 	unsigned stations;       /* 0: not set */
+	char *model;             /* CHEF_MODEL_*, NULL when not set */
+	unsigned slots;          /* 0: not set */
 	uint64_t heartbeat_ms;   /* 0: not set */
 	unsigned liveness;       /* 0: not set */
 	char *log_level;

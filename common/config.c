@@ -199,6 +199,11 @@ static int load_menu(struct conftab *t, void *obj, const config_setting_t *s)
 	return 0;
 }
 
+unsigned config_chef_cooks(const struct kitchen_config *c)
+{
+	return strcmp(c->chefs_model, CHEF_MODEL_EVENT_LOOP) == 0 ? c->chefs_slots : c->chefs_threads;
+}
+
 #define OFF(field) offsetof(struct kitchen_config, field)
 
 /* Every key, in the order config_dump() writes them. */
@@ -221,6 +226,8 @@ static const struct conftab_key keys[] = {
 	  .unset = "no kitchenctl key is admitted" },
 	{ "chefs.local", CONFTAB_UNSIGNED, OFF(chefs_local), .min = 0, .max = 64 },
 	{ "chefs.threads", CONFTAB_UNSIGNED, OFF(chefs_threads), .min = CHEF_STATIONS_MIN, .max = CHEF_STATIONS_MAX },
+	{ "chefs.model", CONFTAB_STRING, OFF(chefs_model), .check = conftab_check_chef_model },
+	{ "chefs.slots", CONFTAB_UNSIGNED, OFF(chefs_slots), .min = CHEF_SLOTS_MIN, .max = CHEF_SLOTS_MAX },
 	{ "chefs.command", CONFTAB_STRING, OFF(chefs_command), .check = conftab_check_text,
 	  .unset = "the chef beside kitchend, else the installed one" },
 	{ "timing.prep_ms", CONFTAB_U64, OFF(timing.prep_ms), .min = 0, .max = 3600000 },
@@ -327,6 +334,7 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 	*c = (struct kitchen_config) {
 		.chefs_local = 3,
 		.chefs_threads = 1,
+		.chefs_slots = CHEF_SLOTS_DEFAULT,
 		.heartbeat_interval_ms = 1000,
 		.heartbeat_liveness = 3,
 		.dishes_max_attempts = 3,
@@ -338,11 +346,12 @@ int config_load(const char *path, struct kitchen_config **ret_config, char *err,
 		.drain_timeout_ms = 30000,
 	};
 	c->log_level = strdup("info");
+	c->chefs_model = strdup(CHEF_MODEL_THREADS);
 	c->store_synchronous = strdup("full");
 	c->control_mode = strdup("0660");
 	if (path)
 		c->path = strdup(path);
-	if (!c->log_level || !c->store_synchronous || !c->control_mode || (path && !c->path)) {
+	if (!c->log_level || !c->chefs_model || !c->store_synchronous || !c->control_mode || (path && !c->path)) {
 		r = conftab_fail_errno(&t, -ENOMEM, "configuration");
 		goto fail;
 	}
@@ -380,6 +389,7 @@ void config_free(struct kitchen_config **cp)
 	free(c->state_dir);
 	for (unsigned i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
 		free(c->endpoints[i]);
+	free(c->chefs_model);
 	free(c->chefs_command);
 	free(c->store_synchronous);
 	free(c->curve_secret_key);

@@ -72,6 +72,8 @@ struct kitchen_config {
 
 	unsigned chefs_local;      /* chef processes kitchend spawns (0..64), 3 */
 	unsigned chefs_threads;    /* stations per local chef (1..256), 1 */
+	char *chefs_model;         /* CHEF_MODEL_THREADS (chef_config.h) or CHEF_MODEL_EVENT_LOOP, "threads" */
+	unsigned chefs_slots;      /* an event-loop local chef's slots (1..10000), 3 */
 	char *chefs_command;       /* chef binary; NULL: beside kitchend, else installed */
 
 	struct config_timing timing;
@@ -107,6 +109,9 @@ struct kitchen_config {
  * file, -ENOENT when it does not exist) with a one-line reason in @err.
  */
 int config_load(const char *path, struct kitchen_config **ret_config, char *err, size_t err_size);
+
+/* Dishes a local chef cooks at once: chefs.threads, or chefs.slots for the event loop. */
+unsigned config_chef_cooks(const struct kitchen_config *c);
 void config_free(struct kitchen_config **c);  /* frees *c, sets it NULL; NULL and *c == NULL are fine */
 
 /* The menu entry called @name, or NULL. */

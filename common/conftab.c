@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "chef_config.h"
 #include "log.h"
 #include "proto.h"
 
@@ -106,6 +107,14 @@ int conftab_check_log_level(struct conftab *t, const config_setting_t *s, const 
 {
 	if (log_priority_from_name(v) < 0)
 		return conftab_fail(t, s, "%s = \"%s\" is not one of err, warning, notice, info, debug", name, v);
+	return 0;
+}
+
+int conftab_check_chef_model(struct conftab *t, const config_setting_t *s, const char *name, const char *v)
+{
+	if (!chef_model_valid(v))
+		return conftab_fail(t, s, "%s = \"%s\" is not a chef model: want \"" CHEF_MODEL_THREADS "\" or \""
+				    CHEF_MODEL_EVENT_LOOP "\"", name, v);
 	return 0;
 }
 

@@ -108,6 +108,7 @@ int conftab_check_text(struct conftab *t, const config_setting_t *s, const char 
 int conftab_check_path(struct conftab *t, const config_setting_t *s, const char *name, const char *v);  /* text, and absolute */
 int conftab_check_endpoint(struct conftab *t, const config_setting_t *s, const char *name, const char *v);  /* text, ipc://X or tcp://X */
 int conftab_check_log_level(struct conftab *t, const config_setting_t *s, const char *name, const char *v);  /* err, warning, notice, info, debug */
+int conftab_check_chef_model(struct conftab *t, const config_setting_t *s, const char *name, const char *v);  /* CHEF_MODEL_* */
 
 /* Write the keys of @obj in libconfig syntax, in table order, a group where
  * the names go on with one ("a.x", "a.y": a = { x = ...; y = ...; };). A NULL

@@ -29,7 +29,8 @@
 struct dish;
 
 #define CHEF_ID_MAX 128
-#define CHEF_MAX_CREDIT 1024
+/* An event-loop chef announces its slots (chef_config.h: up to 10000) and a window. */
+#define CHEF_MAX_CREDIT 16384
 #define CHEF_MAX_COUNT 4096
 #define CHEF_MAX_PER_PEER 64       /* chefs of one key or address (as many as chefs.local) */
 #define CHEF_PEER_MAX 127

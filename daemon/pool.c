@@ -160,18 +160,20 @@ int pool_set_args(struct pool *p, const struct pool_args *args)
 
 static int spawn(struct pool *p, struct pool_slot *s)
 {
-	char threads[16], hb[24], liveness[16];
-	const char *argv[24] = {
+	char threads[16], slots[16], hb[24], liveness[16];
+	const char *argv[28] = {
 		p->args.chef_path,
 		"--name", s->name,
 		"--dispatch", p->args.dispatch,
 		"--sink", p->args.sink,
 		"--stations", threads,
+		"--model", p->args.model,
+		"--slots", slots,
 		"--heartbeat-ms", hb,
 		"--liveness", liveness,
 		"--log-level", p->args.log_level,
 	};
-	size_t n = 15;
+	size_t n = 19;
 	pid_t parent = getpid(), pid;
 
 	if (p->args.curve_key) {
@@ -187,6 +189,7 @@ static int spawn(struct pool *p, struct pool_slot *s)
 	}
 
 	snprintf(threads, sizeof(threads), "%u", p->args.threads);
+	snprintf(slots, sizeof(slots), "%u", p->args.slots);
 	snprintf(hb, sizeof(hb), "%llu", (unsigned long long) p->args.heartbeat_ms);
 	snprintf(liveness, sizeof(liveness), "%u", p->args.liveness);
 

@@ -39,6 +39,8 @@ struct pool_args {
 	const char *dispatch;
 	const char *sink;
 	unsigned threads;
+	const char *model;         /* --model: "threads" or "event-loop" */
+	unsigned slots;            /* --slots, for the event loop */
 	uint64_t heartbeat_ms;
 	unsigned liveness;
 	const char *log_level;

@@ -24,6 +24,8 @@ void kitchen_pool_args(const struct kitchen_config *c, struct pool_args *a)
 		.dispatch = c->endpoints[CONFIG_ENDPOINT_DISPATCH],
 		.sink = c->endpoints[CONFIG_ENDPOINT_SINK],
 		.threads = c->chefs_threads,
+		.model = c->chefs_model,
+		.slots = c->chefs_slots,
 		.heartbeat_ms = c->heartbeat_interval_ms,
 		.liveness = c->heartbeat_liveness,
 		.log_level = c->log_level,

@@ -152,7 +152,7 @@ static void chef_groups(struct kitchen *k, struct proto_out *out)
 			if (c->local && strcmp(c->name, s->name) == 0 && c->pid == (uint64_t) s->pid)
 				joined = true;
 		if (!joined && listed++ < CHEFS_LISTED_MAX)
-			chef_group(out, s->name, "", (uint64_t) s->pid, k->config->chefs_threads, 0,
+			chef_group(out, s->name, "", (uint64_t) s->pid, config_chef_cooks(k->config), 0,
 				   s->pid ? "starting" : "restarting", 0, true, "");
 	}
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "evloop.h"
 #include "log.h"
 #include "station.h"
 #include "util.h"
@@ -39,6 +40,7 @@ struct slot {
 
 struct brigade {
 	void *router;
+	bool loop;           /* one event-loop thread (evloop.h) holds the n slots */
 	unsigned n;
 	unsigned n_spoke;
 	int failed;          /* a station's FAIL, as -errno */
@@ -69,7 +71,7 @@ static int send_to(struct brigade *b, unsigned i, const char *cmd,
 		   const void *a, size_t a_len, const void *c, size_t c_len)
 {
 	char id[16];
-	int n = snprintf(id, sizeof(id), "%u", i);
+	int n = snprintf(id, sizeof(id), "%u", b->loop ? 0 : i);
 
 	/* ZMQ_ROUTER_MANDATORY: a station that is gone fails here, at the first frame. */
 	if (zmq_send(b->router, id, (size_t) n, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
@@ -108,7 +110,7 @@ static void station_is_free(struct brigade *b, unsigned i)
 /* Read one message from a station; -EAGAIN when none waits. */
 static int recv_one(struct brigade *b, int flags)
 {
-	char id[16], cmd[16], arg[16];
+	char id[16], cmd[16], arg[16], *idx = id;
 	int id_len, cmd_len = -1, arg_len = -1;
 	unsigned long i;
 	char *end;
@@ -133,9 +135,16 @@ static int recv_one(struct brigade *b, int flags)
 		goto bad;
 	id[id_len] = '\0';
 	cmd[cmd_len] = '\0';
+	if (b->loop && strcmp(cmd, STATION_FREE) == 0) {
+		/* The loop is station 0 to the ROUTER; its FREE names the slot. */
+		if (arg_len <= 0 || arg_len >= (int) sizeof(arg))
+			goto bad;
+		arg[arg_len] = '\0';
+		idx = arg;
+	}
 	errno = 0;
-	i = strtoul(id, &end, 10);
-	if (errno != 0 || *end || end == id || i >= b->n)
+	i = strtoul(idx, &end, 10);
+	if (errno != 0 || *end || end == idx || i >= b->n)
 		goto bad;
 
 	if (strcmp(cmd, STATION_FREE) == 0) {
@@ -211,7 +220,8 @@ static void hand_out(struct brigade *b)
 		for (unsigned k = 0; k < n; k++)
 			s->held[k] = (struct held) { .id = batch[k]->id, .attempt = batch[k]->attempt };
 		s->n_held = n;
-		r = send_to(b, i, STATION_DISH, batch, n * sizeof(batch[0]), NULL, 0);
+		r = send_to(b, i, STATION_DISH, batch, n * sizeof(batch[0]), b->loop ? &i : NULL,
+			    b->loop ? sizeof(i) : 0);
 		if (r < 0) {
 			/* The station is gone (it logged why); it gets no more dishes. */
 			log_error_errno(r, "Failed to hand %u dishes from dish %llu to station %u, dropping them: %m",
@@ -269,10 +279,10 @@ void brigade_free(struct brigade **bp)
 	*bp = NULL;
 }
 
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, const char *chef_name,
-		const struct keys_client *curve, struct brigade **ret)
+int brigade_new(void *ctx, bool loop, unsigned n, const char *sink, const char *chef_id,
+		const char *chef_name, const struct keys_client *curve, struct brigade **ret)
 {
-	int linger = 0, mandatory = 1;
+	int linger = 0, mandatory = 1, hwm = 0;
 	struct brigade *b;
 	uint64_t deadline;
 	int r;
@@ -283,6 +293,7 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, co
 	if (!b)
 		return -ENOMEM;
 	b->n = n;
+	b->loop = loop;
 	ticket_queue_init(&b->queue);
 	b->slots = calloc(n, sizeof(*b->slots));
 	b->lru = calloc(n, sizeof(*b->lru));
@@ -295,12 +306,15 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, co
 	if (!b->router ||
 	    zmq_setsockopt(b->router, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
 	    zmq_setsockopt(b->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+	    /* The loop's slots: a message each at once, and no more (evloop.h). */
+	    (loop && (zmq_setsockopt(b->router, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+		      zmq_setsockopt(b->router, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)) ||
 	    zmq_bind(b->router, BRIGADE_ENDPOINT) < 0) {
 		r = -errno;
 		goto fail;
 	}
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < (loop ? 1 : n); i++) {
 		struct station_args args = {
 			.ctx = ctx,
 			.index = i,
@@ -311,7 +325,7 @@ int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, co
 			.curve = curve,
 		};
 
-		r = station_start(&args, &b->slots[i].thread);
+		r = loop ? evloop_start(&args, n, &b->slots[i].thread) : station_start(&args, &b->slots[i].thread);
 		if (r < 0)
 			goto fail;
 		b->slots[i].started = true;

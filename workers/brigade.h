@@ -18,7 +18,7 @@
  * handover each way and one message to kitchend per batch instead of per
  * dish, and no long dish ever waits behind another.
  *
- *	r = brigade_new(ctx, stations, sink, chef_id, name, curve, &b);  // all stations FREE, or an error
+ *	r = brigade_new(ctx, false, stations, sink, chef_id, name, curve, &b);  // all stations FREE, or an error
  *	... zmq_poll on brigade_socket(b), then brigade_process(b)
  *	brigade_add(b, &dish); ...                           // queue the dishes of a DISH message,
  *	brigade_hand_out(b);                                 // then hand out what can be
@@ -30,6 +30,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,15 +42,17 @@
 struct brigade;
 
 /*
- * Bind the inproc ROUTER, start @n stations that push to @sink as @chef_id
+ * Bind the inproc ROUTER, start @n stations (or, with @loop, one event-loop
+ * thread of @n slots, evloop.h, which the brigade treats as @n stations
+ * alike) that push to @sink as @chef_id
  * (with CURVE when @curve is set and @sink is tcp://; programs get
  * @chef_name as KITCHEN_CHEF), and wait until every one is FREE. 0 or -errno
  * (the station's own error when one could not open its sockets, -ETIMEDOUT
  * when one never spoke).
  */
 struct keys_client;
-int brigade_new(void *ctx, unsigned n, const char *sink, const char *chef_id, const char *chef_name,
-		const struct keys_client *curve, struct brigade **ret);
+int brigade_new(void *ctx, bool loop, unsigned n, const char *sink, const char *chef_id,
+		const char *chef_name, const struct keys_client *curve, struct brigade **ret);
 /* Tell every station to STOP, join it, free the queued dishes. NULL is fine. */
 void brigade_free(struct brigade **b);
 

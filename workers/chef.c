@@ -1,5 +1,7 @@
 /*
- * chef — cooks dishes for kitchend on a few station threads.
+ * chef — cooks dishes for kitchend on a few station threads, or on one
+ * event-loop thread (--model event-loop, evloop.h) that keeps --slots
+ * dishes going at once.
  *
  * The main thread is one zmq_poll loop over a signalfd (SIGTERM, SIGINT),
  * the brigade's inproc ROUTER (stations saying FREE) and the DEALER to
@@ -61,6 +63,8 @@ static const char *arg_kitchen_config;
 static const char *arg_dispatch;
 static const char *arg_sink;
 static unsigned arg_stations;
+static const char *arg_model;
+static unsigned arg_slots;
 static const char *arg_name;
 static uint64_t arg_heartbeat_ms;
 static unsigned arg_liveness;
@@ -80,7 +84,8 @@ static void help(void)
 	       "       chef --config FILE [OPTIONS]\n"
 	       "\n"
 	       "Cook dishes for kitchend: take them from its dispatch endpoint, cook them on\n"
-	       "STATIONS threads at once, push stage lines and results to its sink.\n"
+	       "STATIONS threads at once (or SLOTS at once on one event-loop thread), push\n"
+	       "stage lines and results to its sink.\n"
 	       "\n"
 	       "  --config FILE       read these options from FILE (see chef(8)); options\n"
 	       "                      given beside it win over the file; its recipes and\n"
@@ -90,7 +95,10 @@ static void help(void)
 	       "                      (kitchend gives it to its local chefs); read again on SIGHUP\n"
 	       "  --dispatch EP       kitchend's dispatch endpoint (its ROUTER), required\n"
 	       "  --sink EP           kitchend's sink endpoint (its PULL), required\n"
-	       "  --stations N        dishes cooked at once, 1..256 (default 1)\n"
+	       "  --stations N        dishes cooked at once, 1..256 (default 1): threads model\n"
+	       "  --model MODEL       threads (a thread a station, the default) or event-loop\n"
+	       "                      (one cooking thread keeps SLOTS dishes going)\n"
+	       "  --slots N           event loop: dishes at once, 1..10000 (default 3)\n"
 	       "  --name NAME         the chef's name (default: the host name)\n"
 	       "  --heartbeat-ms MS   heartbeat interval, 10..60000 (default 1000)\n"
 	       "  --liveness N        silent intervals before reconnecting, 1..100 (default 3)\n"
@@ -119,6 +127,8 @@ static int merge_config_file(void)
 		arg_sink = arg_sink ? arg_sink : file_config->sink;
 		arg_name = arg_name ? arg_name : file_config->name;
 		arg_stations = arg_stations ? arg_stations : file_config->stations;
+		arg_model = arg_model ? arg_model : file_config->model;
+		arg_slots = arg_slots ? arg_slots : file_config->slots;
 		arg_heartbeat_ms = arg_heartbeat_ms ? arg_heartbeat_ms : file_config->heartbeat_ms;
 		arg_liveness = arg_liveness ? arg_liveness : file_config->liveness;
 		arg_log_level = arg_log_level ? arg_log_level : file_config->log_level;
@@ -126,6 +136,8 @@ static int merge_config_file(void)
 		arg_secret_key = arg_secret_key ? arg_secret_key : file_config->secret_key;
 	}
 	arg_stations = arg_stations ? arg_stations : 1;
+	arg_model = arg_model ? arg_model : CHEF_MODEL_THREADS;
+	arg_slots = arg_slots ? arg_slots : CHEF_SLOTS_DEFAULT;
 	arg_heartbeat_ms = arg_heartbeat_ms ? arg_heartbeat_ms : 1000;
 	arg_liveness = arg_liveness ? arg_liveness : 3;
 	if (arg_log_level)
@@ -143,10 +155,12 @@ static int parse_argv(int argc, char *argv[])
 		ARG_KITCHEN_CONFIG,
 		ARG_LIVENESS,
 		ARG_LOG_LEVEL,
+		ARG_MODEL,
 		ARG_NAME,
 		ARG_SECRET_KEY,
 		ARG_SERVER_KEY,
 		ARG_SINK,
+		ARG_SLOTS,
 		ARG_STATIONS,
 		ARG_VERSION,
 	};
@@ -158,10 +172,12 @@ static int parse_argv(int argc, char *argv[])
 		{ "kitchen-config", required_argument, NULL, ARG_KITCHEN_CONFIG },
 		{ "liveness",     required_argument, NULL, ARG_LIVENESS },
 		{ "log-level",    required_argument, NULL, ARG_LOG_LEVEL },
+		{ "model",        required_argument, NULL, ARG_MODEL },
 		{ "name",         required_argument, NULL, ARG_NAME },
 		{ "secret-key",   required_argument, NULL, ARG_SECRET_KEY },
 		{ "server-key",   required_argument, NULL, ARG_SERVER_KEY },
 		{ "sink",         required_argument, NULL, ARG_SINK },
+		{ "slots",        required_argument, NULL, ARG_SLOTS },
 		{ "stations",     required_argument, NULL, ARG_STATIONS },
 		{ "version",      no_argument,       NULL, ARG_VERSION },
 		{}
@@ -209,6 +225,20 @@ static int parse_argv(int argc, char *argv[])
 				return log_error_errno(r, "Bad --stations '%s', want %d..%d", optarg,
 						       CHEF_STATIONS_MIN, CHEF_STATIONS_MAX);
 			arg_stations = (unsigned) v;
+			break;
+		case ARG_MODEL:
+			if (!chef_model_valid(optarg)) {
+				log_error("Bad --model '%s', want " CHEF_MODEL_THREADS " or " CHEF_MODEL_EVENT_LOOP, optarg);
+				return -EINVAL;
+			}
+			arg_model = optarg;
+			break;
+		case ARG_SLOTS:
+			r = parse_u64(optarg, CHEF_SLOTS_MIN, CHEF_SLOTS_MAX, &v);
+			if (r < 0)
+				return log_error_errno(r, "Bad --slots '%s', want %d..%d", optarg,
+						       CHEF_SLOTS_MIN, CHEF_SLOTS_MAX);
+			arg_slots = (unsigned) v;
 			break;
 		case ARG_HEARTBEAT_MS:
 			r = parse_u64(optarg, CHEF_HEARTBEAT_MS_MIN, CHEF_HEARTBEAT_MS_MAX, &v);
@@ -544,6 +574,9 @@ static int run(void)
 	void *ctx = NULL;
 	int sfd = -1;
 	int r;
+	/* The event loop's slots stand for stations: the same credit, the same accounting. */
+	bool loop_model = strcmp(arg_model, CHEF_MODEL_EVENT_LOOP) == 0;
+	unsigned cooks = loop_model ? arg_slots : arg_stations;
 
 	if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
 		strcpy(host, "localhost");
@@ -583,9 +616,10 @@ static int run(void)
 	if (r < 0)
 		goto finish;
 
-	r = brigade_new(ctx, arg_stations, arg_sink, chef_id, arg_name, secured, &b);
+	r = brigade_new(ctx, loop_model, cooks, arg_sink, chef_id, arg_name, secured, &b);
 	if (r < 0) {
-		log_error_errno(r, "Failed to start %u stations pushing to '%s': %m", arg_stations, arg_sink);
+		log_error_errno(r, "Failed to start %u %s pushing to '%s': %m", cooks,
+				loop_model ? "event-loop slots" : "stations", arg_sink);
 		goto finish;
 	}
 
@@ -595,7 +629,7 @@ static int run(void)
 			.chef_id = chef_id,
 			.name = arg_name,
 			.host = host,
-			.stations = arg_stations,
+			.stations = cooks,
 			.heartbeat_ms = arg_heartbeat_ms,
 			.liveness = arg_liveness,
 			.curve = secured,
@@ -610,8 +644,9 @@ static int run(void)
 		log_error_errno(r, "Failed to connect to kitchend at '%s': %m", arg_dispatch);
 		goto finish;
 	}
-	log_info("Chef %s ready with %u station%s and %zu recipe%s, dispatch %s, sink %s%s%s",
-		 chef_id, arg_stations, arg_stations == 1 ? "" : "s", cookbook_size(book),
+	log_info("Chef %s ready with %u %s%s%s and %zu recipe%s, dispatch %s, sink %s%s%s",
+		 chef_id, cooks, loop_model ? "slot" : "station", cooks == 1 ? "" : "s",
+		 loop_model ? " (event loop)" : "", cookbook_size(book),
 		 cookbook_size(book) == 1 ? "" : "s", arg_dispatch, arg_sink,
 		 secured ? ", CURVE public key " : "", secured ? curve.pair.public_key : "");
 

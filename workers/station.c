@@ -10,10 +10,12 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "answers.h"
 #include "ticket.h"
 #include "cookbook.h"
 #include "fault.h"
 #include "keys.h"
+#include "link.h"
 #include "log.h"
 #include "pipeline.h"
 #include "proto.h"
@@ -22,26 +24,12 @@
 
 /* Digest rounds between two looks at the DEALER: well under a millisecond. */
 #define CPU_SLICE (UINT64_C(1) << 16)
-/* How long a closing sink socket may still try to deliver results. */
-#define SINK_LINGER_MS 1000
-
-/* Room kept in the answers' text for one more dish: its result and items. */
-#define TEXT_PER_DISH ((TICKET_MAX_INGREDIENTS + 1) * PIPELINE_TEXT_MAX)
 
 /* What a message from the brigade means for the dish being cooked. */
 enum interrupt {
 	GO_ON,
 	CANCELLED,
 	STOPPED,
-};
-
-/* How a dish of the batch is answered in the batch's RESULT. */
-struct answer {
-	bool cancelled;        /* a CANCEL came: "failed" STATION_CANCELLED, whatever else */
-	const char *outcome;   /* PROTO_OUTCOME_SERVED or _FAILED; NULL while not cooked */
-	const char *reason;    /* static text of a "failed" one, items ""; else NULL and */
-	size_t result, items;  /* where its texts start in the station's text */
-	struct recipe_run *run;  /* a program dish's run: its output is the result, raw */
 };
 
 struct station {
@@ -55,28 +43,18 @@ struct station {
 	bool secured;          /* curve is set */
 	void *pipe;            /* DEALER to the brigade */
 	void *push;            /* PUSH to kitchend's sink */
-	struct ticket *batch[STATION_BATCH_MAX];  /* the dishes given, cooked in this order */
-	struct answer answers[STATION_BATCH_MAX];
-	size_t n_batch;        /* 0: idle */
-	size_t cooking;        /* index of the dish below in batch[] */
+	struct answers b;      /* the batch given: n 0 when idle */
+	size_t cooking;        /* index of the dish below in b.batch[] */
 	struct ticket *dish;     /* the one being cooked, or NULL */
-	char *text;            /* the answers' results and items, NUL-terminated each */
-	size_t text_len;
-	size_t text_size;
 	uint64_t due_ns;       /* when the dish's current wait ends (CLOCK_MONOTONIC) */
 	bool pipe_quiet;       /* nothing came on pipe since it was last drained */
 };
 
-/* Free the batch's dishes and forget their answers. */
+/* Free the batch's dishes (killing a program still running: STOP) and forget their answers. */
 static void batch_clear(struct station *st)
 {
-	for (size_t i = 0; i < st->n_batch; i++) {
-		recipe_free(&st->answers[i].run);  /* kills and reaps a program still running (STOP) */
-		ticket_free(&st->batch[i]);
-	}
-	st->n_batch = 0;
+	answers_clear(&st->b);
 	st->dish = NULL;
-	st->text_len = 0;
 }
 
 static void station_free(struct station **s)
@@ -84,7 +62,7 @@ static void station_free(struct station **s)
 	if (!s || !*s)
 		return;
 	batch_clear(*s);
-	free((*s)->text);
+	answers_free(&(*s)->b);
 	if ((*s)->push)
 		zmq_close((*s)->push);
 	if ((*s)->pipe)
@@ -98,57 +76,25 @@ static void station_free(struct station **s)
 	*s = NULL;
 }
 
-static bool rcvmore(void *sock)
-{
-	int more = 0;
-	size_t len = sizeof(more);
-
-	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
-}
-
-static bool frame_is(const char *data, int len, const char *word)
-{
-	return len >= 0 && (size_t) len == strlen(word) && memcmp(data, word, (size_t) len) == 0;
-}
-
 /* CANCEL of (@id, @attempt): mark its answer; CANCELLED when it is the one cooking. */
 static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 {
-	for (size_t i = 0; i < st->n_batch; i++) {
-		const struct ticket *d = st->batch[i];
+	int i = answers_cancel(&st->b, id, attempt);
 
-		if (d->id != id || d->attempt != attempt)
-			continue;
-		log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
-			  (unsigned long long) id, (unsigned long long) attempt);
-		st->answers[i].cancelled = true;
-		return st->dish && i == st->cooking ? CANCELLED : GO_ON;
-	}
-	return GO_ON;  /* answered already: the brigade has not seen our FREE yet */
+	if (i < 0)
+		return GO_ON;  /* answered already: the brigade has not seen our FREE yet */
+	log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
+		  (unsigned long long) id, (unsigned long long) attempt);
+	return st->dish && (size_t) i == st->cooking ? CANCELLED : GO_ON;
 }
 
 /* An idle station adopts the @len bytes of dish pointers of a DISH. */
 static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 {
-	size_t n = len / sizeof(struct ticket *);
-
-	if (st->n_batch > 0) {
-		/* The brigade hands dishes to free stations only. */
-		log_error("station %u: got %zu dishes while cooking dish %llu, dropping them",
-			  st->index, n, (unsigned long long) st->batch[0]->id);
-		for (size_t i = 0; i < n; i++) {
-			struct ticket *d;
-
-			memcpy(&d, ptrs + i * sizeof(d), sizeof(d));
-			ticket_free(&d);
-		}
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		memcpy(&st->batch[i], ptrs + i * sizeof(st->batch[i]), sizeof(st->batch[i]));
-		st->answers[i] = (struct answer) {};
-	}
-	st->n_batch = n;
+	/* The brigade hands dishes to free stations only. */
+	if (answers_adopt(&st->b, ptrs, len) < 0)
+		log_error("station %u: got dishes while cooking dish %llu, dropping them",
+			  st->index, (unsigned long long) st->b.batch[0]->id);
 }
 
 /*
@@ -158,40 +104,26 @@ static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
  */
 static int pipe_recv(struct station *st, int flags, enum interrupt *ret)
 {
-	char cmd[16];
-	unsigned char arg0[STATION_BATCH_MAX * sizeof(struct ticket *)], arg1[16];
-	int n, alen[2] = { -1, -1 };
-	size_t k = 0;
+	struct link_msg m;
+	int r = link_recv(st->pipe, flags, &m);
 
-	n = zmq_recv(st->pipe, cmd, sizeof(cmd), flags);
-	if (n < 0)
-		return -errno;
-	while (rcvmore(st->pipe)) {
-		unsigned char junk[16];
-		int m = k == 0 ? zmq_recv(st->pipe, arg0, sizeof(arg0), 0)
-			: zmq_recv(st->pipe, k == 1 ? arg1 : junk, sizeof(junk), 0);
-
-		if (m < 0)
-			return -errno;
-		if (k < 2)
-			alen[k] = m;
-		k++;
-	}
-
+	if (r < 0)
+		return r;
 	*ret = GO_ON;
-	if (frame_is(cmd, n, STATION_STOP) && k == 0) {
+	switch (m.cmd) {
+	case LINK_STOP:
 		*ret = STOPPED;
-	} else if (frame_is(cmd, n, STATION_CANCEL) && k == 2 && alen[0] == 8 && alen[1] == 8) {
-		uint64_t id, attempt;
-
-		memcpy(&id, arg0, sizeof(id));
-		memcpy(&attempt, arg1, sizeof(attempt));
-		*ret = cancel(st, id, attempt);
-	} else if (frame_is(cmd, n, STATION_DISH) && k == 1 && alen[0] > 0 &&
-		   (size_t) alen[0] <= sizeof(arg0) && alen[0] % sizeof(struct ticket *) == 0) {
-		adopt(st, arg0, (size_t) alen[0]);
-	} else
+		break;
+	case LINK_CANCEL:
+		*ret = cancel(st, m.id, m.attempt);
+		break;
+	case LINK_DISH:
+		adopt(st, m.ptrs, m.len);
+		break;
+	case LINK_UNKNOWN:
 		log_error("station %u: unknown message from the brigade, ignoring", st->index);
+		break;
+	}
 	return 0;
 }
 
@@ -319,22 +251,7 @@ static enum interrupt station_cpu(struct station *st, const char *ingredient, ui
 /* A line of text, sent as PROGRESS when someone follows the dish. */
 static void stage_text(struct station *st, const char *text)
 {
-	struct proto_out o;
-	int r;
-
-	if (!(st->dish->flags & PROTO_DISH_FOLLOWED))
-		return;
-	proto_out_begin(&o, st->push, PROTO_PROGRESS);
-	proto_out_str(&o, st->chef_id);
-	proto_out_str(&o, st->dish->token);
-	proto_out_u64(&o, st->dish->id);
-	proto_out_u64(&o, st->dish->attempt);
-	proto_out_str(&o, text);
-	/* A stage line is worth less than a stalled station: drop it when the sink is full. */
-	r = proto_out_end(&o, ZMQ_DONTWAIT);
-	if (r < 0)
-		log_debug_errno(r, "station %u: dropping a stage line of dish %llu: %m",
-				st->index, (unsigned long long) st->dish->id);
+	progress_send(st->push, st->chef_id, st->dish, text);
 }
 
 /* A stage of the simulated pipeline. */
@@ -353,62 +270,8 @@ static void stage(struct station *st, enum pipeline_stage s, const char *name)
  * run's (which lives until batch_clear()). */
 static enum interrupt answer_failed(struct station *st, const char *reason)
 {
-	st->answers[st->cooking].outcome = PROTO_OUTCOME_FAILED;
-	st->answers[st->cooking].reason = reason;
+	answers_failed(&st->b, st->cooking, reason);
 	return GO_ON;
-}
-
-/* Room for TEXT_PER_DISH more bytes of answers' text. 0 or -ENOMEM. */
-static int text_reserve(struct station *st)
-{
-	return buf_reserve(&st->text, &st->text_size, st->text_len + TEXT_PER_DISH);
-}
-
-/* Put the batch's RESULT on the sink without waiting: 0 or -errno (-EAGAIN when full). */
-static int result_try(struct station *st)
-{
-	struct proto_out o;
-
-	/* A batch is of one session: an old session's dishes are all
-	 * cancelled before a new one brings any (session.h). */
-	proto_out_begin(&o, st->push, PROTO_RESULT);
-	proto_out_str(&o, st->chef_id);
-	proto_out_str(&o, st->batch[0]->token);
-	for (size_t i = 0; i < st->n_batch; i++) {
-		const struct answer *a = &st->answers[i];
-
-		proto_out_u64(&o, st->batch[i]->id);
-		proto_out_u64(&o, st->batch[i]->attempt);
-		if (a->cancelled || !a->outcome) {  /* not cooked: only a CANCEL does that */
-			proto_out_str(&o, PROTO_OUTCOME_FAILED);
-			proto_out_str(&o, "");
-			proto_out_str(&o, STATION_CANCELLED);
-		} else if (a->reason) {
-			proto_out_str(&o, a->outcome);
-			proto_out_str(&o, "");
-			proto_out_str(&o, a->reason);
-		} else if (a->run) {
-			struct recipe_result res;
-
-			recipe_result(a->run, &res);
-			proto_out_str(&o, a->outcome);
-			proto_out_str(&o, "");
-			proto_out_mem(&o, res.output, res.output_len);
-		} else {
-			proto_out_str(&o, a->outcome);
-			proto_out_str(&o, st->text + a->items);
-			proto_out_str(&o, st->text + a->result);
-		}
-	}
-	return proto_out_end(&o, ZMQ_DONTWAIT);
-}
-
-static bool all_cancelled(const struct station *st)
-{
-	for (size_t i = 0; i < st->n_batch; i++)
-		if (!st->answers[i].cancelled)
-			return false;
-	return true;
 }
 
 /*
@@ -427,19 +290,19 @@ static enum interrupt send_results(struct station *st)
 			{ .socket = st->push, .events = ZMQ_POLLOUT },
 			{ .socket = st->pipe, .events = ZMQ_POLLIN },
 		};
-		bool cancelled = all_cancelled(st);
-		int r = result_try(st);
+		bool cancelled = answers_all_cancelled(&st->b);
+		int r = answers_send(&st->b, st->push, st->chef_id, ZMQ_DONTWAIT);
 
 		if (r == 0)
 			return GO_ON;
 		if (cancelled) {
 			log_debug_errno(r, "station %u: not answering the CANCEL of %zu dishes from dish %llu: %m",
-					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
+					st->index, st->b.n, (unsigned long long) st->b.batch[0]->id);
 			return GO_ON;
 		}
 		if (r != -EAGAIN && r != -EINTR) {
 			log_error_errno(r, "station %u: failed to send the results of %zu dishes from dish %llu: %m",
-					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
+					st->index, st->b.n, (unsigned long long) st->b.batch[0]->id);
 			return GO_ON;
 		}
 
@@ -507,7 +370,7 @@ static void program_stage(void *userdata, const char *line)
 static enum interrupt cook_program(struct station *st)
 {
 	const struct ticket *d = st->dish;
-	struct answer *a = &st->answers[st->cooking];
+	struct answer *a = &st->b.a[st->cooking];
 	struct recipe_dish rd = {
 		.order = 0,  /* a DISH does not say its order */
 		.dish = d->id,
@@ -516,7 +379,6 @@ static enum interrupt cook_program(struct station *st)
 		.input = d->input,
 		.input_len = d->input_len,
 	};
-	struct recipe_result res;
 	enum interrupt ev;
 	int r;
 
@@ -555,25 +417,15 @@ static enum interrupt cook_program(struct station *st)
 		ev = (items[n].revents & ZMQ_POLLIN) ? pipe_drain(st) : GO_ON;
 	}
 
-	recipe_result(a->run, &res);
-	if (res.outcome == RECIPE_SERVED) {
-		a->outcome = PROTO_OUTCOME_SERVED;
-		return GO_ON;
-	}
-	log_debug("station %u: dish %llu attempt %llu failed: %s", st->index, (unsigned long long) d->id,
-		  (unsigned long long) d->attempt, res.reason);
-	/* The reason lives in the run, until batch_clear(). */
-	return answer_failed(st, res.reason);
+	answers_ran(&st->b, st->cooking);
+	return GO_ON;
 }
 
 /* Cook st->dish through the pipeline, or its program, and note its answer. */
 static enum interrupt cook(struct station *st)
 {
 	const struct ticket *d = st->dish;
-	struct answer *a = &st->answers[st->cooking];
 	uint64_t digests[TICKET_MAX_INGREDIENTS];
-	char *items, *result;
-	size_t len = 0;
 	enum interrupt ev;
 
 	if (d->reject) {
@@ -604,29 +456,14 @@ static enum interrupt cook(struct station *st)
 			return ev;
 	}
 
-	/* The texts go where the batch's RESULT reads them: the result, then the items. */
-	if (text_reserve(st) < 0)
-		return answer_failed(st, "internal error: out of memory");
-	result = st->text + st->text_len;
-	items = result + PIPELINE_TEXT_MAX;
-	items[0] = '\0';
 	for (size_t i = 0; i < d->n_ingredients; i++) {
 		stage(st, PIPELINE_SEASONING, d->ingredients[i]);
 		ev = station_wait(st, d->season_ms);
 		if (ev != GO_ON)
 			return ev;
 		stage(st, PIPELINE_SERVED, d->ingredients[i]);
-
-		/* Names are at most PROTO_MAX_NAME bytes: every item fits its share. */
-		if (i > 0)
-			items[len++] = '\n';
-		if (pipeline_item(d->ingredients[i], d->cpu_work, digests[i], items + len, PIPELINE_TEXT_MAX) < 0)
-			return answer_failed(st, "internal error: item too long");
-		len += strlen(items + len);
 	}
 
-	if (pipeline_result(d->name, result, PIPELINE_TEXT_MAX) < 0)
-		return answer_failed(st, "internal error: result too long");
 	/* What station_wait() left to sleep. A dish with nothing left does not
 	 * look at the brigade here: cook_batch() does, once for the batch. */
 	if (st->due_ns > now_ns()) {
@@ -634,10 +471,7 @@ static enum interrupt cook(struct station *st)
 		if (ev != GO_ON)
 			return ev;
 	}
-	a->outcome = PROTO_OUTCOME_SERVED;
-	a->result = st->text_len;
-	a->items = st->text_len + PIPELINE_TEXT_MAX;
-	st->text_len = a->items + len + 1;
+	answers_served(&st->b, st->cooking, digests);
 	return GO_ON;
 }
 
@@ -648,17 +482,16 @@ static enum interrupt cook(struct station *st)
  */
 static enum interrupt cook_batch(struct station *st)
 {
-	if (st->n_batch > 1)
-		log_debug("station %u: a batch of %zu dishes, from dish %llu", st->index, st->n_batch,
-			  (unsigned long long) st->batch[0]->id);
-	st->text_len = 0;
-	for (size_t i = 0; i < st->n_batch; i++) {
+	if (st->b.n > 1)
+		log_debug("station %u: a batch of %zu dishes, from dish %llu", st->index, st->b.n,
+			  (unsigned long long) st->b.batch[0]->id);
+	for (size_t i = 0; i < st->b.n; i++) {
 		enum interrupt ev;
 
-		if (st->answers[i].cancelled)
+		if (st->b.a[i].cancelled)
 			continue;
 		st->cooking = i;
-		st->dish = st->batch[i];
+		st->dish = st->b.batch[i];
 		ev = cook(st);
 		st->dish = NULL;
 		if (ev == STOPPED)
@@ -673,41 +506,11 @@ static enum interrupt cook_batch(struct station *st)
 
 static int station_open(struct station *st)
 {
-	int linger = 0, sink_linger = SINK_LINGER_MS;
 	char id[16];
-	int r;
 
-	st->pipe = zmq_socket(st->ctx, ZMQ_DEALER);
-	if (!st->pipe)
-		return -errno;
 	snprintf(id, sizeof(id), "%u", st->index);
-	if (zmq_setsockopt(st->pipe, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_setsockopt(st->pipe, ZMQ_ROUTING_ID, id, strlen(id)) < 0 ||
-	    zmq_connect(st->pipe, st->brigade) < 0) {
-		r = -errno;
-		zmq_close(st->pipe);
-		st->pipe = NULL;
-		return r;
-	}
-
-	/* From here on the brigade hears of a failure. */
-	st->push = zmq_socket(st->ctx, ZMQ_PUSH);
-	r = 0;
-	if (!st->push ||
-	    zmq_setsockopt(st->push, ZMQ_LINGER, &sink_linger, sizeof(sink_linger)) < 0 ||
-	    (r = keys_client_for(st->push, st->sink, st->secured ? &st->curve : NULL)) < 0 ||
-	    zmq_connect(st->push, st->sink) < 0) {
-		char err[16];
-		int n;
-
-		if (r == 0)
-			r = -errno;
-		n = snprintf(err, sizeof(err), "%d", -r);
-		zmq_send(st->pipe, STATION_FAIL, strlen(STATION_FAIL), ZMQ_SNDMORE);
-		zmq_send(st->pipe, err, (size_t) n, 0);
-		return r;
-	}
-	return 0;
+	return link_open(st->ctx, id, false, st->brigade, st->sink, st->secured ? &st->curve : NULL,
+			 &st->pipe, &st->push);
 }
 
 static void *station_main(void *arg)
@@ -742,7 +545,7 @@ static void *station_main(void *arg)
 		}
 		if (ev == STOPPED)
 			break;
-		if (st->n_batch == 0)
+		if (st->b.n == 0)
 			continue;
 		told = false;
 		ev = cook_batch(st);

@@ -185,7 +185,7 @@ static int setup(unsigned stations, struct brigade **b)
 	if (!ctx || !msg || !sink || zmq_setsockopt(sink, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_bind(sink, SINK) < 0)
 		return -1;
-	return brigade_new(ctx, stations, SINK, CHEF_ID, "test-chef", NULL, b);
+	return brigade_new(ctx, false, stations, SINK, CHEF_ID, "test-chef", NULL, b);
 }
 
 static void teardown(struct brigade **b)
