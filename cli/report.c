@@ -159,11 +159,6 @@ fail:
 	return r;
 }
 
-static const char *plural(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
 /* Whether @r's dishes still wait for its due time, by this machine's clock. */
 static bool not_due(const struct order_report *r, uint64_t now)
 {
