@@ -70,7 +70,7 @@ void bar_draw(struct bar *b, uint64_t done, uint64_t total)
 	if (!b->on)
 		return;
 	/* A terminal wants news, not every reply: at most every BAR_EVERY_MS. */
-	if (b->drawn_ms && now - b->drawn_ms < BAR_EVERY_MS && done < total)
+	if (b->drawn_ms && now - b->drawn_ms < BAR_EVERY_MS && (done < total || done == b->last_done))
 		return;
 	line[0] = '[';
 	for (uint64_t i = 0; i < BAR_WIDTH; i++)
@@ -86,6 +86,7 @@ void bar_draw(struct bar *b, uint64_t done, uint64_t total)
 		(unsigned long long) ms / 1000, (unsigned long long) ms % 1000 / 100);
 	fflush(stderr);
 	b->drawn = true;
+	b->last_done = done;
 	b->drawn_ms = now ? now : 1;
 }
 

@@ -5,7 +5,7 @@
  * Only on a terminal: bar_init() checks that stderr is one, and every call
  * is a no-op otherwise, so callers need not ask. The bar is one line,
  * redrawn in place ("\r", erase line), at most every BAR_EVERY_MS however
- * often bar_draw() is called (the last state, done == total, always shows):
+ * often bar_draw() is called (the last state, done == total, always shows, once):
  *
  *	[##############----------------]  7/15 dishes done  3.2/s  ETA 3s  12.4s
  *
@@ -31,6 +31,7 @@ struct bar {
 	bool drawn;
 	uint64_t start_ms;     /* the command's */
 	uint64_t drawn_ms;     /* last drawn; 0: never */
+	uint64_t last_done;    /* what it showed then */
 	const char *what;      /* the phase's word: "placed", "done" */
 	uint64_t phase_ms;     /* when the phase began */
 };
