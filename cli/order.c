@@ -118,20 +118,28 @@ void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *w
 	putchar('\n');
 }
 
-void order_batch_json(const struct order_batch *b, bool array)
+void order_batch_json(const struct order_batch *b)
 {
 	struct json j;
 
 	json_init(&j, stdout);
-	if (array)
-		json_array_begin(&j);
-	for (size_t i = 0; i < b->n; i++) {
+	json_object_begin(&j);
+	json_key(&j, "orders");
+	json_array_begin(&j);
+	for (size_t i = 0; i < b->n; i++)
 		order_report_json(b->orders[i].report, &j);
-		if (!array)
-			json_newline(&j);
-	}
-	if (array) {
-		json_array_end(&j);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_newline(&j);
+}
+
+void order_batch_json_lines(const struct order_batch *b)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	for (size_t i = 0; i < b->n; i++) {
+		order_report_json_event(b->orders[i].report, "report", &j);
 		json_newline(&j);
 	}
 }

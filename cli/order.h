@@ -66,8 +66,10 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i);
 void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *what, const char *dish,
 			 const char *why);
 
-/* Print each report (--json): one a line, or all in an array when @array. */
-void order_batch_json(const struct order_batch *b, bool array);
+/* The reports (--json of order --wait and wait): one object, {"orders": [report...]}. */
+void order_batch_json(const struct order_batch *b);
+/* The same as the last lines of a --follow stream: {"event": "report", report's keys}, one a line. */
+void order_batch_json_lines(const struct order_batch *b);
 
 /*
  * The verb's return, once waiting @b ended with @r: a dish failed (-EREMOTEIO,

@@ -184,9 +184,10 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 			if (e && e->seq && ev.seq > e->seq + 1) {
 				/* kitchend dropped events for us (we were slow): the
 				 * report fills in the outcomes, and soon. */
-				ctl_note("order %llu: missed %llu events (kitchend drops events for a follower "
+				ctl_note("order %llu: missed %llu %s (kitchend drops events for a follower "
 					  "that reads too slowly); its report fills in what they said",
-					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1));
+					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1),
+					  plural(ev.seq - e->seq - 1, "event", "events"));
 				last_check = 0;
 			}
 			if (e)
@@ -220,6 +221,6 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		return r;
 
 	if (ctl->json)
-		order_batch_json(b, false);
+		order_batch_json_lines(b);
 	return 0;
 }

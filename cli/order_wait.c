@@ -90,6 +90,6 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 	bar_finish(bar);
 
 	if (ctl->json)
-		order_batch_json(b, ctl->random > 0 || ctl->inputs);
+		order_batch_json(b);
 	return 0;
 }

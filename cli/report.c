@@ -295,7 +295,14 @@ static void dish_json(const struct dish_report *d, const struct dish_output *out
 
 void order_report_json(const struct order_report *r, struct json *j)
 {
+	order_report_json_event(r, NULL, j);
+}
+
+void order_report_json_event(const struct order_report *r, const char *event, struct json *j)
+{
 	json_object_begin(j);
+	if (event)
+		json_key_string(j, "event", event);
 	json_key_u64(j, "order", r->id);
 	json_key_string(j, "state", proto_state_name(r->state));
 	json_key_u64(j, "created_ms", r->created_ms);

@@ -118,14 +118,15 @@ static void announce(struct ctl *ctl, const struct order *o)
 	fflush(stdout);
 }
 
-/* The plain --json output: {"order": 42, "dishes": ["Pizza"]}, or an array of them. */
-static void placed_json(const struct order_batch *b, bool array)
+/* The plain --json output: {"orders": [{"order": 42, "dishes": ["Pizza"]}, ...]}. */
+static void placed_json(const struct order_batch *b)
 {
 	struct json j;
 
 	json_init(&j, stdout);
-	if (array)
-		json_array_begin(&j);
+	json_object_begin(&j);
+	json_key(&j, "orders");
+	json_array_begin(&j);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct order_report *r = b->orders[i].report;
 
@@ -138,8 +139,8 @@ static void placed_json(const struct order_batch *b, bool array)
 		json_array_end(&j);
 		json_object_end(&j);
 	}
-	if (array)
-		json_array_end(&j);
+	json_array_end(&j);
+	json_object_end(&j);
 	json_newline(&j);
 }
 
@@ -629,7 +630,7 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 			ctl_note("no input in %s (empty lines are skipped): nothing ordered",
 				 strcmp(ctl->inputs, "-") == 0 ? "standard input" : ctl->inputs);
 			if (ctl->json)
-				puts("[]");
+				puts("{\"orders\": []}");
 			goto out;
 		}
 	}
@@ -660,7 +661,7 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 		switch (ctl->order_mode) {
 		case ORDER_PLAIN:
 			if (ctl->json)
-				placed_json(&b, ctl->random > 0 || ctl->inputs != NULL);
+				placed_json(&b);
 			break;
 		case ORDER_WAIT:
 			r = order_wait(ctl, &b);

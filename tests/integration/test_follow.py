@@ -85,9 +85,10 @@ def follow_json(k, dish):
 	check_eq(rc, 0, f"--json order --follow {dish}: exit status")
 	objs = [json.loads(l) for l in out.splitlines() if l.strip()]
 	check(len(objs) >= 3, "--json --follow printed too little", out)
-	events = [o for o in objs if "event" in o]
+	check(all("event" in o for o in objs), "--json --follow: every line has an event key", out)
+	events = [o for o in objs if o["event"] != "report"]
 	report = objs[-1]
-	check("event" not in report and report.get("state") == "served"
+	check(report["event"] == "report" and report.get("state") == "served"
 	      and [d["name"] for d in report.get("dishes", [])] == [dish],
 	      "--json --follow: the last object should be the final report", report)
 	order = report["order"]

@@ -86,7 +86,7 @@ def inputs_placed(k):
 	data = b"\n".join(lines[:200]) + b"\n\n\n" + b"\n".join(lines[200:])  # no last '\n'
 	rc, out, err = ctl_in(k, data, "--json", "order", "Toast", "--inputs", "-")
 	check_eq(rc, 0, "--inputs of 400 lines: exit status", out, err)
-	placed = parse_json(out.decode(), "order --inputs --json")
+	placed = parse_json(out.decode(), "order --inputs --json")["orders"]
 	check_eq([len(o["dishes"]) for o in placed], [150, 150, 100], "400 lines: orders of 150, 150 and 100 dishes")
 	check(all(o["dishes"] == ["Toast"] * len(o["dishes"]) for o in placed), "every dish a Toast", placed)
 	ids = [o["order"] for o in placed]
@@ -123,14 +123,14 @@ def inputs_placed(k):
 	rc, out, err = ctl_in(k, b"\n\n", "order", "Tea", "--inputs", "-", "--wait", "--output")
 	check(rc == 0 and out == b"" and "nothing ordered" in err, "--inputs of blank lines: nothing ordered", rc, out, err)
 	rc, out, err = ctl_in(k, b"", "--json", "order", "Tea", "--inputs", "-")
-	check(rc == 0 and out == b"[]\n", "--inputs of nothing, --json: []", rc, out, err)
+	check(rc == 0 and out == b'{"orders": []}\n', "--inputs of nothing, --json: no orders", rc, out, err)
 
 
 def outputs(k):
 	# Simulated dishes: their outputs are their results; raw, in order, nothing else on stdout.
 	rc, out, err = ctl_in(k, b"", "--json", "order", "Tea", "Toast", "Tea", "--wait", "--output")
 	check_eq(rc, 0, "--json order --wait --output: exit status", out, err)
-	report = parse_json(out.decode(), "order --wait --output --json")
+	report = parse_json(out.decode(), "order --wait --output --json")["orders"][0]
 	got = [d.get("output") for d in report["dishes"]]
 	check(all(isinstance(o, str) and o.rstrip("\n") == d["result"] for o, d in zip(got, report["dishes"])),
 	      "--json --output: each served dish's output, its result for a simulated dish", report)
@@ -197,7 +197,7 @@ def programs():
 		rc, out, err = ctl_in(k, b"\n".join(lines[:10] + [lines[160]]), "--json", "order", "Cat", "--inputs", "-",
 				      "--wait", "--output")
 		check_eq(rc, 0, "--json --output: exit status", err)
-		dishes = parse_json(out.decode(), "--json order --inputs --wait --output")[0]["dishes"]
+		dishes = parse_json(out.decode(), "--json order --inputs --wait --output")["orders"][0]["dishes"]
 		check_eq([d.get("output") for d in dishes[:10]], [l.decode() for l in lines[:10]],
 			 "--json: each output a string when it is UTF-8 (a NUL byte too)")
 		check_eq(("output" in dishes[10], base64.b64decode(dishes[10].get("output_base64", ""))),

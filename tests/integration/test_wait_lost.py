@@ -137,7 +137,7 @@ def drained_wait():
 		lost(rc, out, err, ids, "wait", "order --wait, kitchend drained")
 		check(out.startswith("I- Ordered Stew\n" * 3), "order --wait, drained: the I- lines", out)
 		k.start()
-		report = json.loads(k.ctl_ok("--json", "wait", str(ids[0])))
+		report = json.loads(k.ctl_ok("--json", "wait", str(ids[0])))["orders"][0]
 		check_eq((report["order"], report["state"], [d["state"] for d in report["dishes"]]),
 			 (ids[0], "served", ["served"] * 3), "wait --json after the restart: the report")
 
