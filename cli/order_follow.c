@@ -43,7 +43,7 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 		/* The order first: two orders of one dish must be told apart. */
 		if (ev->cmd == PROTO_STAGE)
 			term_printf(stdout, "order %llu: %s#%llu [%s] %s\n", (unsigned long long) ev->order,
-				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
+				    ev->dish, (unsigned long long) ev->index + 1, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
 			order_outcome_print(ctl, ev->order, "Served", ev->dish, NULL);
 		else if (ev->cmd == PROTO_CANCELLED)

@@ -99,8 +99,9 @@ unsigned book_revoke(struct kitchen *k, const struct proto_msg *m)
 	}
 	r = orders_cancel(k->orders, o, indexes, n_idx, stop, k, &n);
 	if (r == -ERANGE) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has %u %s (#0 to #%u)",
-			  (unsigned long long) id, o->n_dishes, plural(o->n_dishes, "dish", "dishes"), o->n_dishes - 1);
+		/* No numbers: kitchenctl counts dishes from 1, the protocol (and the web API) from 0. */
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has only %u %s",
+			  (unsigned long long) id, o->n_dishes, plural(o->n_dishes, "dish", "dishes"));
 		return 1;
 	}
 	if (r == -EAGAIN) {
@@ -173,8 +174,8 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 	}
 	if (r == -ERANGE) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has fewer dishes than #%u",
-			  (unsigned long long) id, indexes[n_idx - 1]);
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has fewer dishes than that",
+			  (unsigned long long) id);
 		return 1;
 	}
 	if (r == -EAGAIN) {

@@ -315,7 +315,7 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 			log_fields(LOG_WARNING, 0,
 				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
 				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
-				   d->item->name, d->index, reason);
+				   d->item->name, d->index + 1, reason);
 			d = chef_cancel(c, d->id, d->attempts);
 			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */

@@ -44,7 +44,7 @@ def check_follower(p, what):
 	for line in lines:
 		m = STAGE_RE.match(line)
 		if m:
-			i = int(m.group("index"))
+			i = int(m.group("index")) - 1  # counted from 1
 			check(m.group("dish") == DISHES[i], f"{what}: a stage line of a dish not ordered", line)
 			stages[i] = stages.get(i, 0) + 1
 	for i, d in enumerate(DISHES):

@@ -152,21 +152,21 @@ def outputs(k):
 
 	# A dish that fails: nothing on stdout for it, a line on stderr, exit 1.
 	rc, raw, err = ctl_in(k, b"", "order", "Tea", "Soup", "Toast", "--wait", "--output")
-	m = re.search(r"kitchenctl: dish 2 \(Soup\) failed: [^\n]*injected failure \[order (\d+) #1\]\n", err)
+	m = re.search(r"kitchenctl: dish 2 \(Soup\) failed: [^\n]*injected failure \[order (\d+) #2\]\n", err)
 	check(rc == 1 and raw.decode().replace("\n", "") == "Served TeaServed Toast" and m,
 	      "a failed dish under --output: said on stderr, the others on stdout, exit 1", rc, raw, err)
 	rc, raw, err = ctl_in(k, b"", "wait", "--output", str(report["order"]), m.group(1))
-	check(rc == 1 and re.search(r"kitchenctl: dish 5 \(Soup\) failed: [^\n]*injected failure \[order \d+ #1\]", err),
+	check(rc == 1 and re.search(r"kitchenctl: dish 5 \(Soup\) failed: [^\n]*injected failure \[order \d+ #2\]", err),
 	      "wait of two orders --output: the dishes counted across them", rc, raw, err)
 	data = b"1\n\n2\n"
 	rc, raw, err = ctl_in(k, data, "order", "Soup", "--inputs", "-", "--wait", "--output")
-	check(rc == 1 and raw == b"" and re.search(r"dish 2 \(Soup\) failed: [^\n]*injected failure \[order \d+ #1, line 3\]", err),
+	check(rc == 1 and raw == b"" and re.search(r"dish 2 \(Soup\) failed: [^\n]*injected failure \[order \d+ #2, line 3\]", err),
 	      "a failed dish of --inputs: its line said", rc, raw, err)
 
 	# show: a served dish's result.
 	rc, out, err = k.ctl("show", m.group(1))
-	check(rc == 0 and re.search(r"#0 Tea: served by \S+ \(attempt 1\): Served Tea\n", out)
-	      and re.search(r"#1 Soup: failed after 1 attempt: [^\n]*injected failure\n", out), "show: each dish's result", rc, out, err)
+	check(rc == 0 and re.search(r"#1 Tea: served by \S+ \(attempt 1\): Served Tea\n", out)
+	      and re.search(r"#2 Soup: failed after 1 attempt: [^\n]*injected failure\n", out), "show: each dish's result", rc, out, err)
 
 
 PROGRAM_MENU = [
@@ -212,14 +212,14 @@ def programs():
 		# A failed program: nothing on stdout for it, its reason on stderr, exit 1.
 		rc, out, err = ctl_in(k, b"12\nnone\n7\n", "order", "Prime Check", "--inputs", "-", "--wait", "--output")
 		check(rc == 1 and out == b"12: 2 2 3\n7: 7\n" and
-		      re.search(r"kitchenctl: dish 2 \(Prime Check\) failed: [^\n]*exit 1[^\n]* \[order \d+ #1, line 2\]\n", err),
+		      re.search(r"kitchenctl: dish 2 \(Prime Check\) failed: [^\n]*exit 1[^\n]* \[order \d+ #2, line 2\]\n", err),
 		      "a program that fails under --output", rc, out, err)
 
 		# show: a result is the output's first line; a last line says how to get them whole.
 		rc, out, err = k.ctl("order", "Cat", "--input", "first line\nsecond line\n", "--wait")
 		order = re.search(r"order (\d+) accepted", err).group(1)
 		rc, out, err = k.ctl("show", order)
-		check(rc == 0 and re.search(r"#0 Cat: served by \S+ \(attempt 1\): first line\.\.\.\n", out)
+		check(rc == 0 and re.search(r"#1 Cat: served by \S+ \(attempt 1\): first line\.\.\.\n", out)
 		      and f"'kitchenctl wait {order} --output' prints the outputs whole" in out,
 		      "show: the first line of a multi-line output, and how to get it whole", rc, out, err)
 		rc, out, err = ctl_in(k, b"", "wait", order, "--output")
