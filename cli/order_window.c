@@ -19,6 +19,8 @@ void order_window_free(struct order_window **w)
 	free((*w)->items);
 	free((*w)->sent_ms);
 	free((*w)->dead);
+	free((*w)->up);
+	free((*w)->free);
 	free(*w);
 	*w = NULL;
 }
@@ -36,7 +38,9 @@ int order_window_new(struct ctl *ctl, size_t n, struct order_window **ret)
 	w->items = items = calloc(n, sizeof(*items));
 	w->sent_ms = calloc(n, sizeof(*w->sent_ms));
 	w->dead = calloc(n, sizeof(*w->dead));
-	if (!w->slots || !w->items || !w->sent_ms || !w->dead) {
+	w->up = calloc(n, sizeof(*w->up));
+	w->free = calloc(n, sizeof(*w->free));
+	if (!w->slots || !w->items || !w->sent_ms || !w->dead || !w->up || !w->free) {
 		order_window_free(&w);
 		return -ENOMEM;
 	}
@@ -49,16 +53,26 @@ int order_window_new(struct ctl *ctl, size_t n, struct order_window **ret)
 		items[i] = (zmq_pollitem_t) { .socket = w->slots[i]->sock };
 	}
 	w->scan = n;
+	w->created_ms = now_ms();
 	guard_reset(&w->guard);
 	*ret = w;
 	return 0;
 }
 
-int order_window_idle(const struct order_window *w)
+int order_window_idle(struct order_window *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (!w->sent_ms[i] && !w->dead[i])
+	/* Those that answered before first: asking libzmq costs a call per slot. */
+	if (w->n_free > 0)
+		return (int) w->free[--w->n_free];
+	for (size_t i = 0; i < w->n; i++) {
+		int events = 0;
+		size_t len = sizeof(events);
+
+		/* A REQ whose connection is not up yet would block in zmq_send(). */
+		if (!w->up[i] && !w->sent_ms[i] && !w->dead[i] &&
+		    zmq_getsockopt(w->slots[i]->sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLOUT))
 			return (int) i;
+	}
 	return -EBUSY;
 }
 
@@ -70,6 +84,7 @@ int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, cons
 
 	if (r < 0)
 		return r;
+	w->up[i] = true;
 	w->sent_ms[i] = now_ms();
 	if (w->sent_ms[i] == 0)
 		w->sent_ms[i] = 1;
@@ -88,10 +103,13 @@ static void settle(struct order_window *w, size_t i, bool dead)
 	items[i].events = 0;
 	items[i].revents = 0;
 	w->busy--;
+	if (!dead)
+		w->free[w->n_free++] = i;
 }
 
-/* The reply of a slot the last poll found readable, or -EAGAIN when none is left. */
-static int take_polled(struct order_window *w, size_t *ret_slot)
+/* The reply of a slot the last poll found readable, or -EAGAIN when none is left
+ * (then *ret_writable: an idle slot can send now). */
+static int take_polled(struct order_window *w, size_t *ret_slot, bool *ret_writable)
 {
 	zmq_pollitem_t *items = w->items;
 
@@ -99,6 +117,8 @@ static int take_polled(struct order_window *w, size_t *ret_slot)
 		size_t i = w->scan;
 		int r;
 
+		if (!w->sent_ms[i] && (items[i].revents & ZMQ_POLLOUT))
+			*ret_writable = true;
 		if (!(items[i].revents & ZMQ_POLLIN) || !w->sent_ms[i])
 			continue;
 		items[i].revents = 0;
@@ -112,16 +132,33 @@ static int take_polled(struct order_window *w, size_t *ret_slot)
 	return -EAGAIN;
 }
 
-int order_window_next(const struct ctl *ctl, struct order_window *w, size_t *ret_slot)
+/* Ask zmq_poll() about the idle slots' connections too (@send), or not. */
+static void watch_idle(struct order_window *w, bool send)
 {
+	zmq_pollitem_t *items = w->items;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->up[i] && !w->sent_ms[i] && !w->dead[i])
+			items[i].events = send ? ZMQ_POLLOUT : 0;
+}
+
+int order_window_next(const struct ctl *ctl, struct order_window *w, bool send, size_t *ret_slot)
+{
+	bool writable = false;
+
+	*ret_slot = w->n;  /* no slot's: -EAGAIN, -ETIME, -ETIMEDOUT, -ENOBUFS, -EIDRM, zmq_poll()'s */
+	watch_idle(w, send);
 	for (;;) {
-		uint64_t oldest = UINT64_MAX, now, wait, left;
-		size_t old = 0;
-		int r = take_polled(w, ret_slot);
+		/* With nothing in flight, the connections have --timeout to come up. */
+		uint64_t oldest = w->busy ? UINT64_MAX : w->created_ms, now, wait, left;
+		size_t old = w->n;
+		int r = take_polled(w, ret_slot, &writable);
 
 		if (r != -EAGAIN)
 			return r;
-		if (w->busy == 0)
+		if (writable)
+			return -EAGAIN;
+		if (w->busy == 0 && !send)
 			return -EIDRM;
 		/* Replies taken since the last look are ours to keep: a new baseline. */
 		guard_reset(&w->guard);
@@ -136,6 +173,8 @@ int order_window_next(const struct ctl *ctl, struct order_window *w, size_t *ret
 			if (left == 0)
 				return -ETIME;
 			if (now >= oldest + ctl->timeout_ms) {
+				if (old == w->n)
+					return -ETIMEDOUT;
 				settle(w, old, true);
 				*ret_slot = old;
 				return -ETIMEDOUT;

@@ -424,7 +424,7 @@ static void answered(struct placing *p, struct order_window *w, size_t slot, int
 		p->stage[k] = showing ? STAGE_READY : STAGE_UNKNOWN;
 		p->unanswered += !showing;
 		if (p->error == 0)
-			p->error = r == -ETIME ? ctl_deadline_passed(ctl) : ctl_call_failed(ctl, w->slots[slot], cmd, r);
+			p->error = ctl_call_failed(ctl, w->slots[slot], cmd, r);
 		return;
 	}
 	if (showing) {
@@ -557,20 +557,26 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	bar_phase(&b->bar, "placed");
 	for (;;) {
 		size_t slot;
+		bool send;
 		int i;
 
-		while (!p.refused && !p.error && p.next < p.n_orders &&
-		       (w->busy == 0 || p.bytes < PLACE_BYTES) && (i = order_window_idle(w)) >= 0) {
+		for (;;) {
+			send = !p.refused && !p.error && p.next < p.n_orders && (w->busy == 0 || p.bytes < PLACE_BYTES);
+			if (!send || (i = order_window_idle(w)) < 0)
+				break;
 			r = send_order(&p, w, (size_t) i);
 			if (r < 0)
 				p.error = r;
 		}
-		if (w->busy == 0)
+		if (w->busy == 0 && !send)
 			break;
-		r = order_window_next(ctl, w, &slot);
-		if (r == -ETIME || r == -ENOBUFS || r == -EIDRM || (r < 0 && r != -EREMOTEIO && slot >= w->n)) {
+		r = order_window_next(ctl, w, send, &slot);
+		if (r == -EAGAIN && slot >= w->n)
+			continue;  /* a connection came up: send on it */
+		if (slot >= w->n) {
 			if (p.error == 0)
 				p.error = r == -ETIME ? ctl_deadline_passed(ctl) :
+					  r == -ENOBUFS || r == -ETIMEDOUT ? ctl_call_failed(ctl, w->slots[0], PROTO_ORDER, r) :
 					  ctl_error(r, "failed to wait for kitchend: %m");
 			break;
 		}
