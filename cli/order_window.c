@@ -84,6 +84,13 @@ int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, cons
 
 	if (r < 0)
 		return r;
+	/* A slot that answered a moment ago may carry the next request at once
+	 * (SHOW after ORDER): it is idle no more. */
+	for (size_t k = w->n_free; k-- > 0;)
+		if (w->free[k] == i) {
+			w->free[k] = w->free[--w->n_free];
+			break;
+		}
 	w->up[i] = true;
 	w->sent_ms[i] = now_ms();
 	if (w->sent_ms[i] == 0)
