@@ -181,6 +181,27 @@ static int dup_text(const struct proto_msg *m, size_t i, char **ret)
 	return 0;
 }
 
+/* The message just read into c->reply (@r: proto_recv()'s return), as client_call_fields() says it. */
+static int take_reply(struct client *c, int r)
+{
+	if (r == -EPROTO && c->reply->other_version[0])
+		return -EPROTONOSUPPORT;  /* kitchend of another release */
+	if (r == -EPROTO)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+	if (c->reply->cmd == PROTO_ERR) {
+		if ((r = dup_text(c->reply, 0, &c->err_code)) < 0 ||
+		    (r = dup_text(c->reply, 1, &c->err_message)) < 0)
+			return r;
+		return -EREMOTEIO;
+	}
+	/* A request or an event where a reply belongs: not for us. */
+	if (c->reply->cmd != PROTO_OK)
+		return -EBADMSG;
+	return 0;
+}
+
 static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline)
 {
 	int r;
@@ -198,21 +219,14 @@ static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline
 		} else if (r != -EINTR)  /* stopped and continued (^Z, fg): wait out the rest */
 			return r;
 	}
-	if (r == -EPROTO && c->reply->other_version[0])
-		return -EPROTONOSUPPORT;  /* kitchend of another release */
-	if (r == -EPROTO)
-		return -EBADMSG;
-	return r;
+	return take_reply(c, r);
 }
 
-int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
-		       uint64_t wait_ms)
+int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
 {
-	uint64_t deadline = now_ms() + wait_ms;
 	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
 	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
 	struct proto_out o;
-	struct guard g;
 	int r;
 
 	freep(&c->err_code);
@@ -223,31 +237,33 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 		if (fields[i].len > max)
 			return -EMSGSIZE;
 
-	/* A REQ socket has nothing queued before its request. */
-	guard_reset(&g);
 	proto_out_begin(&o, c->sock, cmd);
 	for (size_t i = 0; i < n; i++)
 		proto_out_mem(&o, fields[i].data, fields[i].len);
 	r = proto_out_end(&o, 0);
-	if (r == -EAGAIN)
-		return -ETIMEDOUT;
+	return r == -EAGAIN ? -ETIMEDOUT : r;
+}
+
+int client_take(struct client *c)
+{
+	int r = proto_recv(c->sock, 0, c->reply, ZMQ_DONTWAIT);
+
+	return r == -EINTR ? -EAGAIN : r == -EAGAIN ? r : take_reply(c, r);
+}
+
+int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+		       uint64_t wait_ms)
+{
+	uint64_t deadline = now_ms() + wait_ms;
+	struct guard g;
+	int r;
+
+	/* A REQ socket has nothing queued before its request. */
+	guard_reset(&g);
+	r = client_send_fields(c, cmd, fields, n);
 	if (r < 0)
 		return r;
-
-	r = recv_reply(c, &g, deadline);
-	if (r < 0)
-		return r;
-
-	if (c->reply->cmd == PROTO_ERR) {
-		if ((r = dup_text(c->reply, 0, &c->err_code)) < 0 ||
-		    (r = dup_text(c->reply, 1, &c->err_message)) < 0)
-			return r;
-		return -EREMOTEIO;
-	}
-	/* A request or an event where a reply belongs: not for us. */
-	if (c->reply->cmd != PROTO_OK)
-		return -EBADMSG;
-	return 0;
+	return recv_reply(c, &g, deadline);
 }
 
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,

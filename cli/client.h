@@ -67,6 +67,16 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 		       uint64_t wait_ms);
 
+/*
+ * client_call_fields() in two halves, for a caller that keeps several
+ * clients busy at once (order_window.h): send the request (-EMSGSIZE,
+ * -ETIMEDOUT when it cannot go out, other -errno), then, once the socket is
+ * readable, take its reply without waiting: as client_call_fields() returns,
+ * or -EAGAIN when none is there yet.
+ */
+int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n);
+int client_take(struct client *c);
+
 /* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
  * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
 const char *client_ipc_path(const char *endpoint);

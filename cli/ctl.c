@@ -256,17 +256,22 @@ int ctl_request_fields(struct ctl *ctl, enum proto_cmd cmd, const struct proto_f
 	r = client_call_fields(ctl->client, cmd, fields, n, cut ? left : wait_ms);
 	if (r == -ETIMEDOUT && cut)
 		return ctl_deadline_passed(ctl);
+	if (r < 0)
+		return ctl_call_failed(ctl, ctl->client, cmd, r);
+	*ret_reply = ctl->client->reply;
+	return 0;
+}
+
+int ctl_call_failed(const struct ctl *ctl, const struct client *c, enum proto_cmd cmd, int r)
+{
 	switch (r) {
-	case 0:
-		*ret_reply = ctl->client->reply;
-		return 0;
 	case -ETIMEDOUT:
 		return ctl_error(r, "kitchend did not answer within %llu ms at %s%s",
 				 (unsigned long long) ctl->timeout_ms, ctl->control,
 				 keys_endpoint_secured(ctl->control) && !ctl->curve ?
 				 " (if it uses CURVE, give --server-key and --secret-key)" : "");
 	case -EREMOTEIO:
-		return ctl_error(r, "%s (%s)", ctl->client->err_message, ctl->client->err_code);
+		return ctl_error(r, "%s (%s)", c->err_message, c->err_code);
 	case -EBADMSG:
 		return ctl_bad_reply(r, cmd);
 	case -ENOBUFS:
@@ -274,7 +279,7 @@ int ctl_request_fields(struct ctl *ctl, enum proto_cmd cmd, const struct proto_f
 				 "(over %llu MiB): dropped", proto_cmd_name(cmd), GUARD_MAX_BYTES >> 20);
 	case -EPROTONOSUPPORT:
 		return ctl_error(r, "kitchend speaks protocol %s, this kitchenctl %s: upgrade them together",
-				 ctl->client->reply->other_version, PROTO_VERSION);
+				 c->reply->other_version, PROTO_VERSION);
 	default:
 		return ctl_error(r, "%s request to kitchend failed: %m", proto_cmd_name(cmd));
 	}

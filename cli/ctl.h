@@ -121,6 +121,10 @@ int ctl_request(struct ctl *ctl, enum proto_cmd cmd, const char *const *args, si
 int ctl_request_fields(struct ctl *ctl, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 		       uint64_t extra_ms, const struct proto_msg **ret_reply);
 
+/* Say why a request @cmd on @c failed with @r (< 0, as client_call_fields()
+ * returns it), as ctl_request() does. Returns @r, or the exit status's errno. */
+int ctl_call_failed(const struct ctl *ctl, const struct client *c, enum proto_cmd cmd, int r);
+
 /* Milliseconds left before the --deadline: UINT64_MAX without one, 0 once passed. */
 uint64_t ctl_deadline_left(const struct ctl *ctl);
 /* Say that the --deadline passed. Returns -ETIME. */

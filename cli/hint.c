@@ -23,7 +23,7 @@ void hint_dish(struct ctl *ctl, const struct proto_field *names, size_t n)
 	char name[PROTO_MAX_NAME + 1];
 	const char *meant;
 
-	if (!ctl->client || !ctl->client->err_code || strcmp(ctl->client->err_code, PROTO_ERR_UNKNOWN_DISH) != 0)
+	if (!ctl->client)
 		return;
 	/* Quietly: the refusal was said, this is a courtesy. */
 	if (client_call(ctl->client, PROTO_MENU, NULL, 0, ctl->timeout_ms) < 0 ||

@@ -8,8 +8,9 @@
  *	kitchenctl: 'Piza' is not on the menu; the menu has: Pizza, ... (unknown-dish)
  *	kitchenctl: did you mean 'Pizza'?
  *
- * Quiet when the last reply was another refusal, when nothing on the menu
- * is close, or when the menu cannot be had: the refusal said enough.
+ * Called only after an unknown-dish refusal (the caller knows which of its
+ * sockets heard it). Quiet when nothing on the menu is close, or when the
+ * menu cannot be had: the refusal said enough.
  */
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bar.h"
 #include "term.h"
 #include "util.h"
 
@@ -16,6 +17,7 @@ void order_batch_clear(struct order_batch *b)
 		free(b->orders[i].told);
 	}
 	free(b->orders);
+	bar_finish(&b->bar);
 	*b = (struct order_batch) { 0 };
 }
 
@@ -33,7 +35,6 @@ int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms)
 	char id[24], ms[24];
 	const char *args[] = { id, ms };
 	const struct proto_msg *m;
-	struct order_report *report = NULL;
 	int r;
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
@@ -41,6 +42,14 @@ int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms)
 	r = ctl_request(ctl, cmd, args, wait_ms ? 2 : 1, wait_ms, &m);
 	if (r < 0)
 		return r;
+	return order_take_report(o, m, cmd);
+}
+
+int order_take_report(struct order *o, const struct proto_msg *m, enum proto_cmd cmd)
+{
+	struct order_report *report = NULL;
+	int r;
+
 	r = order_report_decode(m, &report);
 	if (r < 0)
 		return ctl_bad_reply(r, cmd);
@@ -109,20 +118,28 @@ void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *w
 	putchar('\n');
 }
 
-void order_batch_json(const struct order_batch *b, bool array)
+void order_batch_json(const struct order_batch *b)
 {
 	struct json j;
 
 	json_init(&j, stdout);
-	if (array)
-		json_array_begin(&j);
-	for (size_t i = 0; i < b->n; i++) {
+	json_object_begin(&j);
+	json_key(&j, "orders");
+	json_array_begin(&j);
+	for (size_t i = 0; i < b->n; i++)
 		order_report_json(b->orders[i].report, &j);
-		if (!array)
-			json_newline(&j);
-	}
-	if (array) {
-		json_array_end(&j);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_newline(&j);
+}
+
+void order_batch_json_lines(const struct order_batch *b)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	for (size_t i = 0; i < b->n; i++) {
+		order_report_json_event(b->orders[i].report, "report", &j);
 		json_newline(&j);
 	}
 }

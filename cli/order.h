@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bar.h"
 #include "ctl.h"
 #include "follow.h"
 #include "json.h"
@@ -41,6 +42,8 @@ struct order_batch {
 	struct order *orders;         /* in order of placing */
 	size_t n;
 	const struct inputs *inputs;  /* order --inputs: the line of each dish; else NULL */
+	struct bar bar;               /* from the start of the command (bar_init()); else
+	                               * order_wait() starts it */
 };
 
 void order_batch_clear(struct order_batch *b);
@@ -51,6 +54,8 @@ void order_batch_clear(struct order_batch *b);
  * o->n_dishes, is a bad reply (-EBADMSG).
  */
 int order_refresh(struct ctl *ctl, struct order *o, uint64_t wait_ms);
+/* The same for a reply @m to @cmd (SHOW or WAIT) received otherwise (order_window.h). */
+int order_take_report(struct order *o, const struct proto_msg *m, enum proto_cmd cmd);
 
 /* Print dish @i's outcome from o->report, once: a line, or with --json a
  * "served"/"failed" event like the ones --follow prints. */
@@ -61,8 +66,10 @@ void order_tell(struct ctl *ctl, struct order *o, size_t i);
 void order_outcome_print(const struct ctl *ctl, uint64_t order_id, const char *what, const char *dish,
 			 const char *why);
 
-/* Print each report (--json): one a line, or all in an array when @array. */
-void order_batch_json(const struct order_batch *b, bool array);
+/* The reports (--json of order --wait and wait): one object, {"orders": [report...]}. */
+void order_batch_json(const struct order_batch *b);
+/* The same as the last lines of a --follow stream: {"event": "report", report's keys}, one a line. */
+void order_batch_json_lines(const struct order_batch *b);
 
 /*
  * The verb's return, once waiting @b ended with @r: a dish failed (-EREMOTEIO,

@@ -57,7 +57,7 @@ static void event_print(struct ctl *ctl, const struct follow_event *ev)
 		/* The order first: two orders of one dish must be told apart. */
 		if (ev->cmd == PROTO_STAGE)
 			term_printf(stdout, "order %llu: %s#%llu [%s] %s\n", (unsigned long long) ev->order,
-				    ev->dish, (unsigned long long) ev->index, ev->chef, ev->text);
+				    ev->dish, (unsigned long long) ev->index + 1, ev->chef, ev->text);
 		else if (ev->cmd == PROTO_SERVED)
 			order_outcome_print(ctl, ev->order, "Served", ev->dish, NULL);
 		else if (ev->cmd == PROTO_CANCELLED)
@@ -212,9 +212,10 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 			if (e && e->seq && ev.seq > e->seq + 1) {
 				/* kitchend dropped events for us (we were slow): the
 				 * report fills in the outcomes, and soon. */
-				ctl_note("order %llu: missed %llu events (kitchend drops events for a follower "
+				ctl_note("order %llu: missed %llu %s (kitchend drops events for a follower "
 					  "that reads too slowly); its report fills in what they said",
-					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1));
+					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1),
+					  plural(ev.seq - e->seq - 1, "event", "events"));
 				last_check = 0;
 				e->missed = true;
 			}
@@ -251,6 +252,6 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		return r;
 
 	if (ctl->json)
-		order_batch_json(b, false);
+		order_batch_json_lines(b);
 	return 0;
 }

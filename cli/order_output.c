@@ -24,7 +24,7 @@ static void say_not_served(const struct order_batch *b, const struct order *o, s
 		snprintf(line, sizeof(line), ", line %zu", b->inputs->items[n].line);
 	ctl_note("dish %zu (%s) %s: %s [order %llu #%zu%s]", n + 1, d->name,
 		 state == PROTO_STATE_CANCELLED ? "cancelled" : "failed",
-		 d->result[0] ? d->result : proto_state_name(state), (unsigned long long) o->id, i,
+		 d->result[0] ? d->result : proto_state_name(state), (unsigned long long) o->id, i + 1,
 		 line);
 }
 

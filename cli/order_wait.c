@@ -19,6 +19,8 @@ static void progress(struct bar *bar, const struct order_batch *b)
 {
 	uint64_t done = 0, total = 0;
 
+	if (!bar_due(bar))
+		return;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct order_report *r = b->orders[i].report;
 
@@ -48,12 +50,14 @@ static void tell_ready(struct ctl *ctl, struct bar *bar, struct order *o)
 
 int order_wait(struct ctl *ctl, struct order_batch *b)
 {
-	struct bar bar;
+	struct bar *bar = &b->bar;
 	uint64_t poll_ms;
 	int r = 0;
 
-	bar_init(&bar);
-	poll_ms = bar.on ? WAIT_POLL_BAR_MS : WAIT_POLL_MS;
+	if (!bar->start_ms)
+		bar_init(bar);
+	bar_phase(bar, "done");
+	poll_ms = bar->on ? WAIT_POLL_BAR_MS : WAIT_POLL_MS;
 	ctl->many_orders = b->n > 1;
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -62,30 +66,30 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 		for (;;) {
 			uint64_t left = ctl_deadline_left(ctl);
 
-			tell_ready(ctl, &bar, o);
+			tell_ready(ctl, bar, o);
 			if (report_state_done(o->report->state))
 				break;
-			progress(&bar, b);
+			progress(bar, b);
 			/* A long poll no longer than the --deadline allows. */
 			r = left ? order_refresh(ctl, o, left < poll_ms ? left : poll_ms) : ctl_deadline_passed(ctl);
 			if (r < 0) {
-				bar_finish(&bar);
+				bar_finish(bar);
 				return r;
 			}
 		}
 		o->done = true;
 		if (ctl->output) {
-			bar_clear(&bar);
+			bar_clear(bar);
 			r = order_output(ctl, b, o);
 			if (r < 0) {
-				bar_finish(&bar);
+				bar_finish(bar);
 				return r;
 			}
 		}
 	}
-	bar_finish(&bar);
+	bar_finish(bar);
 
 	if (ctl->json)
-		order_batch_json(b, ctl->random > 0 || ctl->inputs);
+		order_batch_json(b);
 	return 0;
 }

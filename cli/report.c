@@ -159,9 +159,17 @@ fail:
 	return r;
 }
 
-static const char *plural(uint64_t n, const char *one, const char *many)
+/* kitchend's final reason, "gave up after 3 attempts; last: why", without what
+ * "failed after 3 attempts" says already: "why". */
+static const char *reason_alone(const char *result)
 {
-	return n == 1 ? one : many;
+	const char *last = "; last: ";
+	const char *p;
+
+	if (strncmp(result, "gave up after ", strlen("gave up after ")) != 0)
+		return result;
+	p = strstr(result, last);
+	return p ? p + strlen(last) : result;
 }
 
 /* Whether @r's dishes still wait for its due time, by this machine's clock. */
@@ -174,7 +182,8 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 {
 	char when[WHEN_MAX];
 
-	term_printf(f, "  #%llu %s: %s", (unsigned long long) d->index, d->name,
+	/* For people, from 1, as --inputs' and --output's messages count; JSON keeps the index. */
+	term_printf(f, "  #%llu %s: %s", (unsigned long long) d->index + 1, d->name,
 		proto_state_name(d->state));
 	switch (d->state) {
 	case PROTO_STATE_QUEUED:
@@ -208,7 +217,7 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 		fprintf(f, " after %llu %s", (unsigned long long) d->attempts,
 			plural(d->attempts, "attempt", "attempts"));
 		if (d->result[0])
-			term_printf(f, ": %s", d->result);
+			term_printf(f, ": %s", reason_alone(d->result));
 		break;
 	case PROTO_STATE_CANCELLED:
 		if (d->attempts > 0)
@@ -241,6 +250,8 @@ void order_report_print(const struct order_report *r, FILE *f)
 	if (r->cancelled)
 		fprintf(f, ", %llu cancelled", (unsigned long long) r->cancelled);
 	fputc(')', f);
+	when_format(r->created_ms, now, when, sizeof(when));
+	fprintf(f, "; created %s", when);
 	if (r->priority != PROTO_PRIORITY_DEFAULT)
 		fprintf(f, "; priority %llu", (unsigned long long) r->priority);
 	if (r->due_ms > r->created_ms) {
@@ -300,7 +311,14 @@ static void dish_json(const struct dish_report *d, const struct dish_output *out
 
 void order_report_json(const struct order_report *r, struct json *j)
 {
+	order_report_json_event(r, NULL, j);
+}
+
+void order_report_json_event(const struct order_report *r, const char *event, struct json *j)
+{
 	json_object_begin(j);
+	if (event)
+		json_key_string(j, "event", event);
 	json_key_u64(j, "order", r->id);
 	json_key_string(j, "state", proto_state_name(r->state));
 	json_key_u64(j, "created_ms", r->created_ms);

@@ -66,6 +66,8 @@ void order_report_print(const struct order_report *r, FILE *f);
 /* With r->outputs, a served dish has its "output" too: a string when it is
  * UTF-8, else "output_base64". */
 void order_report_json(const struct order_report *r, struct json *j);
+/* The same with a first key "event" (a line of a --follow stream): @event; NULL: none. */
+void order_report_json_event(const struct order_report *r, const char *event, struct json *j);
 
 struct chef_report {
 	char *name;

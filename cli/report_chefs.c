@@ -200,29 +200,33 @@ void status_report_print(const struct status_report *r, FILE *f)
 		stations += r->chefs.chefs[i].stations;
 		busy += r->chefs.chefs[i].busy;
 	}
-	term_printf(f, "version:   %s\n", r->version);
-	fprintf(f, "uptime:    ");
+	term_printf(f, "version:      %s\n", r->version);
+	fprintf(f, "uptime:       ");
 	duration_print(r->uptime_ms, f);
-	fprintf(f, "\ndishes:    %llu queued, %llu cooking, %llu served, %llu failed, %llu cancelled\n",
-		(unsigned long long) r->queued, (unsigned long long) r->cooking,
+	fprintf(f, "\ndishes:       %llu queued, %llu cooking\n",
+		(unsigned long long) r->queued, (unsigned long long) r->cooking);
+	/* The store's counts, earlier runs too; a chef's SERVED_SINCE_JOIN is its own, since it joined. */
+	fprintf(f, "all time:     %llu served, %llu failed, %llu cancelled\n",
 		(unsigned long long) r->served, (unsigned long long) r->failed,
 		(unsigned long long) r->cancelled);
-	fprintf(f, "orders:    %llu\n", (unsigned long long) r->orders);
-	fprintf(f, "malformed: %llu %s\n", (unsigned long long) r->malformed,
-		r->malformed == 1 ? "message" : "messages");
+	fprintf(f, "open orders:  %llu\n", (unsigned long long) r->orders);
+	fprintf(f, "malformed:    %llu %s\n", (unsigned long long) r->malformed,
+		plural(r->malformed, "message", "messages"));
 	if (r->store_full)
-		fprintf(f, "store:     the disk is full: new orders are refused until it has space\n");
+		fprintf(f, "store:        the disk is full: new orders are refused until it has space\n");
 	for (size_t i = 0; i < r->n_waiting; i++) {
 		const struct waiting_dish *w = &r->waiting[i];
 		if (w->able == 0)
-			term_printf(f, "waiting:   %llu %s: no chef can cook it (0 of %zu chefs have it)\n",
-				    (unsigned long long) w->dishes, w->name, r->chefs.n);
+			term_printf(f, "waiting:      %llu %s: no chef can cook it (0 of %zu %s it)\n",
+				    (unsigned long long) w->dishes, w->name, r->chefs.n,
+				    plural(r->chefs.n, "chef has", "chefs have"));
 		else
-			term_printf(f, "waiting:   %llu %s: for a chef that can cook it (%llu of %zu chefs can)\n",
-				    (unsigned long long) w->dishes, w->name, (unsigned long long) w->able, r->chefs.n);
+			term_printf(f, "waiting:      %llu %s: for a chef that can cook it (%llu of %zu %s can)\n",
+				    (unsigned long long) w->dishes, w->name, (unsigned long long) w->able, r->chefs.n,
+				    plural(r->chefs.n, "chef", "chefs"));
 	}
-	fprintf(f, "chefs:     %zu (%llu of %llu stations busy)\n", r->chefs.n,
-		(unsigned long long) busy, (unsigned long long) stations);
+	fprintf(f, "chefs:        %zu (%llu of %llu %s busy)\n", r->chefs.n,
+		(unsigned long long) busy, (unsigned long long) stations, plural(stations, "station", "stations"));
 	if (r->chefs.n > 0) {
 		fputc('\n', f);
 		chef_list_print(&r->chefs, f);
@@ -296,7 +300,7 @@ static const struct {
 	[COL_STATIONS] = { "STATIONS", true },
 	[COL_BUSY] = { "BUSY", true },
 	[COL_STATE] = { "STATE", false },
-	[COL_SERVED] = { "SERVED", true },
+	[COL_SERVED] = { "SERVED_SINCE_JOIN", true },  /* status's "all time" counts the store's */
 	[COL_LOCAL] = { "LOCAL", false },
 	[COL_COOKS] = { "COOKS", false },
 };

@@ -13,7 +13,8 @@
 #define ID_LEN 24
 #define PURGE_EXTRA_MS 60000
 
-/* ORDER [DISH...]: the order id and dish indexes ("3" or "#3") as the protocol wants them. */
+/* ORDER [DISH...]: the order id and the dishes' numbers ("3" or "#3", from 1, as
+ * `show` prints them) as the protocol's indexes (from 0). */
 static int parse_order_dishes(char **args, size_t n_args, char (*out)[ID_LEN], const char **req)
 {
 	uint64_t v;
@@ -25,10 +26,10 @@ static int parse_order_dishes(char **args, size_t n_args, char (*out)[ID_LEN], c
 	for (size_t i = 1; i < n_args; i++) {
 		const char *a = args[i][0] == '#' ? args[i] + 1 : args[i];
 
-		if (parse_u64(a, 0, PROTO_ORDER_MAX_DISHES - 1, &v) < 0)
-			return ctl_usage("invalid dish '%s': its index in the order, as 'show' prints it (0 or #0)",
+		if (parse_u64(a, 1, PROTO_ORDER_MAX_DISHES, &v) < 0)
+			return ctl_usage("invalid dish '%s': its number in the order, as 'show' prints it (1 or #1)",
 					 args[i]);
-		snprintf(out[i], ID_LEN, "%llu", (unsigned long long) v);
+		snprintf(out[i], ID_LEN, "%llu", (unsigned long long) v - 1);
 		req[i] = out[i];
 	}
 	return 0;

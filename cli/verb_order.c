@@ -12,9 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bar.h"
 #include "hint.h"
 #include "inputs.h"
 #include "order.h"
+#include "order_window.h"
 #include "term.h"
 #include "util.h"
 #include "verbs.h"
@@ -50,24 +52,18 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 /* ORDER's fields before the dishes: flags key priority due_ms. */
 #define ORDER_FIRST_DISH 4
 
-/*
- * ORDER flags key priority due_ms (dish input)... -> OK order_id n_dishes,
- * into @o: @n dishes @names[i] with @inputs[i]. An ERR (refused) is -EREMOTEIO.
- */
-static int place(struct ctl *ctl, const struct proto_field *names, const struct proto_field *inputs, size_t n,
-		 const char *key, struct order *o)
-{
-	_cleanup_free_ struct proto_field *fields = NULL;
-	char priority[24], due[24];
-	const struct proto_msg *m;
-	uint64_t id, count;
-	int r;
+/* Orders in flight at once (order_window.h), and the bytes of their inputs at most. */
+#define PLACE_WINDOW 64
+#define PLACE_BYTES (64ull << 20)
 
-	fields = calloc(2 * n + ORDER_FIRST_DISH, sizeof(*fields));
-	if (!fields)
-		return ctl_error(-ENOMEM, "%m");
-	snprintf(priority, sizeof(priority), "%llu", (unsigned long long) ctl->priority);
-	snprintf(due, sizeof(due), "%llu", (unsigned long long) ctl->due_ms);
+/* ORDER flags key priority due_ms (dish input)...: @n dishes @names[i] with @inputs[i],
+ * into @fields (2 * n + ORDER_FIRST_DISH); @priority and @due hold the numbers. */
+static size_t order_fields(const struct ctl *ctl, const struct proto_field *names,
+			   const struct proto_field *inputs, size_t n, const char *key, char priority[24],
+			   char due[24], struct proto_field *fields)
+{
+	snprintf(priority, 24, "%llu", (unsigned long long) ctl->priority);
+	snprintf(due, 24, "%llu", (unsigned long long) ctl->due_ms);
 	fields[0] = ctl->order_mode == ORDER_FOLLOW ? (struct proto_field) { "follow", 6 } :
 						      (struct proto_field) { "", 0 };
 	fields[1] = (struct proto_field) { key ? key : "", key ? strlen(key) : 0 };
@@ -77,9 +73,14 @@ static int place(struct ctl *ctl, const struct proto_field *names, const struct 
 		fields[2 * i + ORDER_FIRST_DISH] = names[i];
 		fields[2 * i + ORDER_FIRST_DISH + 1] = inputs[i];
 	}
-	r = ctl_request_fields(ctl, PROTO_ORDER, fields, 2 * n + ORDER_FIRST_DISH, 0, &m);
-	if (r < 0)
-		return r;
+	return 2 * n + ORDER_FIRST_DISH;
+}
+
+/* ORDER's OK, order_id n_dishes, for an order of @n dishes with @key: into @o. Said. */
+static int placed(const struct proto_msg *m, size_t n, const char *key, struct order *o)
+{
+	uint64_t id, count;
+
 	if (m->n_fields != 2 || proto_u64(m, 0, &id) < 0 || proto_u64(m, 1, &count) < 0)
 		return ctl_bad_reply(-EBADMSG, PROTO_ORDER);
 	/* A known key returns its order, whatever this request held. */
@@ -118,14 +119,15 @@ static void announce(struct ctl *ctl, const struct order *o)
 	fflush(stdout);
 }
 
-/* The plain --json output: {"order": 42, "dishes": ["Pizza"]}, or an array of them. */
-static void placed_json(const struct order_batch *b, bool array)
+/* The plain --json output: {"orders": [{"order": 42, "dishes": ["Pizza"]}, ...]}. */
+static void placed_json(const struct order_batch *b)
 {
 	struct json j;
 
 	json_init(&j, stdout);
-	if (array)
-		json_array_begin(&j);
+	json_object_begin(&j);
+	json_key(&j, "orders");
+	json_array_begin(&j);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct order_report *r = b->orders[i].report;
 
@@ -138,8 +140,8 @@ static void placed_json(const struct order_batch *b, bool array)
 		json_array_end(&j);
 		json_object_end(&j);
 	}
-	if (array)
-		json_array_end(&j);
+	json_array_end(&j);
+	json_object_end(&j);
 	json_newline(&j);
 }
 
@@ -279,96 +281,350 @@ static void accepted(const struct order_batch *b, size_t dishes)
 	if (b->n == 1)
 		ctl_note("order %llu accepted", (unsigned long long) b->orders[0].id);
 	else if (b->n > 1)
-		ctl_note("%zu orders of %zu dishes accepted: %llu (the first) to %llu (the last)", b->n, dishes,
+		ctl_note("%zu orders of %zu %s accepted: %llu (the first) to %llu (the last)",
+			 b->n, dishes, plural(dishes, "dish", "dishes"),
 			 (unsigned long long) b->orders[0].id, (unsigned long long) b->orders[b->n - 1].id);
 }
 
-/* Place each order of the batch; stop at the first refusal (said, and *ret_refused). */
+/* Where each order of the run is. */
+enum stage {
+	STAGE_UNSENT,
+	STAGE_SENT,       /* ORDER in flight */
+	STAGE_SHOWING,    /* accepted; its SHOW in flight */
+	STAGE_READY,      /* accepted (and its report in), to be told in turn */
+	STAGE_TOLD,
+	STAGE_UNKNOWN,    /* refused, or no answer */
+};
+
+/* Placing a run's orders, a window of them at a time. */
+struct placing {
+	struct ctl *ctl;
+	char **args;
+	size_t n_args;
+	const struct menu *menu;
+	const struct inputs *in;
+	struct follow *f;
+	struct order_batch *b;
+	size_t n_orders;
+	bool need_report;     /* SHOW each: the menu's spelling of the dishes */
+	bool one_note;        /* the ids said once, at the end (accepted()) */
+	uint64_t seed;
+	enum stage *stage;    /* per order of the run */
+	size_t *slot_order;   /* per slot: the order it carries */
+	uint64_t *slot_bytes; /* per slot: the bytes of its ORDER */
+	uint64_t bytes;       /* of the ORDERs in flight */
+	size_t next;          /* the next order to send */
+	size_t told;          /* the orders before it are told */
+	size_t dishes_placed;
+	size_t dishes_total;
+	size_t refused;       /* orders refused */
+	size_t first_refused; /* the first refusal heard of; n_orders: none */
+	size_t refused_first_dish, refused_dishes;  /* its dishes */
+	bool unknown_dish;    /* it was refused for a dish not on the menu */
+	size_t accepted_before;  /* orders accepted before it */
+	size_t unanswered;    /* ORDERs sent that got no answer */
+	int error;            /* the first failure that is not a refusal */
+};
+
+/* Order @k's own key (NULL: --key's, or none). Said. */
+static int order_key(const struct placing *p, size_t k, char **ret)
+{
+	/* Each order its own key, so a retried run repeats none. */
+	*ret = NULL;
+	if (p->ctl->key && p->n_orders > 1 && asprintf(ret, "%s-%zu", p->ctl->key, k + 1) < 0)
+		return ctl_error(-ENOMEM, "%m");
+	return 0;
+}
+
+/* Say order @k is accepted, in turn: its id, or the note and its I- lines. */
+static void tell(struct placing *p, size_t k)
+{
+	struct ctl *ctl = p->ctl;
+	struct order *o = &p->b->orders[k];
+
+	p->stage[k] = STAGE_TOLD;
+	bar_clear(&p->b->bar);
+	if (ctl->order_mode != ORDER_PLAIN && !p->one_note)
+		ctl_note("order %llu accepted", (unsigned long long) o->id);
+	if (!p->need_report) {
+		printf("%llu\n", (unsigned long long) o->id);
+		fflush(stdout);
+	} else if (o->report && (ctl->order_mode == ORDER_FOLLOW ||
+				 (ctl->order_mode == ORDER_WAIT && !ctl->json && !ctl->output)))
+		announce(ctl, o);
+}
+
+/* Send order p->next on @slot. Said. */
+static int send_order(struct placing *p, struct order_window *w, size_t slot)
+{
+	static struct proto_field fields[2 * PROTO_ORDER_MAX_DISHES + ORDER_FIRST_DISH];
+	_cleanup_free_ struct dishes *d = calloc(1, sizeof(*d));
+	_cleanup_free_ char *key = NULL;
+	struct ctl *ctl = p->ctl;
+	size_t k = p->next, n;
+	char priority[24], due[24];
+	const char *pick;
+	uint64_t bytes = 0;
+	int r;
+
+	if (!d)
+		return ctl_error(-ENOMEM, "%m");
+	r = order_key(p, k, &key);
+	if (r < 0)
+		return r;
+	pick = ctl->random ? p->menu->dishes[random_next(&p->seed) % p->menu->n].name : NULL;
+	dishes_of(ctl, p->args, p->n_args, p->in, pick, k, d, &p->b->orders[k].first);
+	n = order_fields(ctl, d->names, d->inputs, d->n, key ? key : ctl->key, priority, due, fields);
+	for (size_t i = 0; i < n; i++)
+		bytes += fields[i].len;
+	r = order_window_send(w, slot, PROTO_ORDER, fields, n);
+	if (r < 0)
+		return ctl_call_failed(ctl, w->slots[slot], PROTO_ORDER, r);
+	p->b->orders[k].n_dishes = d->n;
+	p->stage[k] = STAGE_SENT;
+	p->slot_order[slot] = k;
+	p->slot_bytes[slot] = bytes;
+	p->bytes += bytes;
+	p->next++;
+	return 0;
+}
+
+/* A refusal of order @k: the first one is said (ctl_call_failed() said kitchend's words). */
+static void refused(struct placing *p, size_t k)
+{
+	const struct order *o = &p->b->orders[k];
+
+	p->stage[k] = STAGE_UNKNOWN;
+	p->refused++;
+	if (p->first_refused < p->n_orders)
+		return;
+	p->first_refused = k;
+	p->refused_first_dish = o->first;
+	p->refused_dishes = o->n_dishes;
+}
+
+/* Slot @slot answered @r: what it means for its order. Failures said. */
+static void answered(struct placing *p, struct order_window *w, size_t slot, int r)
+{
+	struct ctl *ctl = p->ctl;
+	size_t k = p->slot_order[slot];
+	struct order *o = &p->b->orders[k];
+	bool showing = p->stage[k] == STAGE_SHOWING;
+	enum proto_cmd cmd = showing ? PROTO_SHOW : PROTO_ORDER;
+	_cleanup_free_ char *key = NULL;
+	char id[24];
+
+	if (!showing)
+		p->bytes -= p->slot_bytes[slot];
+	if (r == -EREMOTEIO && !showing) {
+		if (p->refused == 0) {
+			ctl_call_failed(ctl, w->slots[slot], cmd, r);
+			p->unknown_dish = w->slots[slot]->err_code &&
+					  strcmp(w->slots[slot]->err_code, PROTO_ERR_UNKNOWN_DISH) == 0;
+		}
+		refused(p, k);
+		return;
+	}
+	if (r < 0) {
+		p->stage[k] = showing ? STAGE_READY : STAGE_UNKNOWN;
+		p->unanswered += !showing;
+		if (p->error == 0)
+			p->error = ctl_call_failed(ctl, w->slots[slot], cmd, r);
+		return;
+	}
+	if (showing) {
+		r = order_take_report(o, w->slots[slot]->reply, PROTO_SHOW);
+		p->stage[k] = STAGE_READY;
+		if (r < 0 && p->error == 0)
+			p->error = r;
+		return;
+	}
+	r = order_key(p, k, &key);
+	if (r >= 0)
+		r = placed(w->slots[slot]->reply, o->n_dishes, key ? key : ctl->key, o);
+	if (r < 0) {
+		p->stage[k] = STAGE_UNKNOWN;
+		if (p->error == 0)
+			p->error = r;
+		return;
+	}
+	p->dishes_placed += o->n_dishes;
+	p->stage[k] = STAGE_READY;
+	if (p->f) {
+		r = follow_add(p->f, o->id);
+		if (r < 0 && p->error == 0)
+			p->error = ctl_error(r, "failed to subscribe to order %llu's events: %m",
+					     (unsigned long long) o->id);
+	}
+	if (!p->need_report || p->error)
+		return;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
+	r = order_window_send(w, slot, PROTO_SHOW, &(struct proto_field) { id, strlen(id) }, 1);
+	if (r < 0) {
+		p->error = ctl_call_failed(ctl, w->slots[slot], PROTO_SHOW, r);
+		return;
+	}
+	p->stage[k] = STAGE_SHOWING;
+}
+
+/* Keep the batch to the orders accepted, in the order of the run. */
+static void keep_accepted(struct placing *p)
+{
+	struct order_batch *b = p->b;
+	size_t n = 0;
+
+	for (size_t k = 0; k < p->next; k++)
+		if (p->stage[k] == STAGE_READY || p->stage[k] == STAGE_TOLD) {
+			b->orders[n++] = b->orders[k];
+			p->accepted_before += k < p->first_refused;
+		} else {
+			order_report_free(&b->orders[k].report);
+			freep(&b->orders[k].told);
+		}
+	b->n = n;
+}
+
+/* What was placed, once some orders of a run were refused. */
+static void say_refused(const struct placing *p)
+{
+	const struct order_batch *b = p->b;
+	const struct inputs *in = p->in;
+	char what[96] = "";
+	/* The usual case: the orders before the refused one went through, no other. */
+	bool before = b->n == p->first_refused && p->accepted_before == p->first_refused;
+
+	if (p->n_orders == 1)
+		return;
+	if (b->n == 0)
+		snprintf(what, sizeof(what), "nothing was ordered");
+	else if (before)
+		snprintf(what, sizeof(what), "the orders before it were accepted");
+	else
+		snprintf(what, sizeof(what), "%zu %s of %zu %s %s accepted", b->n, plural(b->n, "order", "orders"),
+			 p->dishes_placed, plural(p->dishes_placed, "dish", "dishes"), plural(b->n, "was", "were"));
+	if (in)
+		ctl_note("the order refused held the dishes of lines %zu to %zu; %s", in->items[p->refused_first_dish].line,
+			 in->items[p->refused_first_dish + p->refused_dishes - 1].line, what);
+	else
+		ctl_note("%zu %s refused; %s", p->refused, plural(p->refused, "order was", "orders were"), what);
+}
+
+/* Place each order of the batch, a window at a time; stop sending at the
+ * first refusal (said, and *ret_refused) or failure. */
 static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct menu *menu,
 		     const struct inputs *in, struct follow *f, struct order_batch *b, bool *ret_refused)
 {
-	size_t n_orders = orders_of(ctl, in);
-	/* Plain text output is the ids alone: no need to ask for the names. */
-	bool need_report = ctl->order_mode != ORDER_PLAIN || ctl->json;
-	/* Many orders of one run: their ids said once, at the end (accepted()). */
-	bool one_note = ctl->inputs != NULL;
-	uint64_t seed = wall_ms() ^ ((uint64_t) getpid() << 32);
-	_cleanup_free_ struct dishes *d = NULL;
-	_cleanup_free_ char *key = NULL;
-	size_t dishes = 0;
-	int r = 0;
+	struct placing p = {
+		.ctl = ctl, .args = args, .n_args = n_args, .menu = menu, .in = in, .f = f, .b = b,
+		.n_orders = orders_of(ctl, in),
+		/* Plain text output is the ids alone: no need to ask for the names. */
+		.need_report = ctl->order_mode != ORDER_PLAIN || ctl->json,
+		/* Many orders of one run: their ids said once, at the end (accepted()). */
+		.one_note = ctl->inputs != NULL,
+		.seed = wall_ms() ^ ((uint64_t) getpid() << 32),
+	};
+	_cleanup_free_ enum stage *stage = NULL;
+	_cleanup_free_ size_t *slot_order = NULL;
+	_cleanup_free_ uint64_t *slot_bytes = NULL;
+	struct order_window *w = NULL;
+	size_t n_slots = p.n_orders < PLACE_WINDOW ? p.n_orders : PLACE_WINDOW;
+	int r;
 
-	b->orders = calloc(n_orders ? n_orders : 1, sizeof(*b->orders));
-	d = calloc(1, sizeof(*d));
-	if (!b->orders || !d)
+	p.first_refused = p.n_orders;
+	p.dishes_total = ctl->inputs ? in->n : ctl->random ? ctl->random : n_args;
+	b->orders = calloc(p.n_orders ? p.n_orders : 1, sizeof(*b->orders));
+	p.stage = stage = calloc(p.n_orders ? p.n_orders : 1, sizeof(*stage));
+	p.slot_order = slot_order = calloc(n_slots ? n_slots : 1, sizeof(*slot_order));
+	p.slot_bytes = slot_bytes = calloc(n_slots ? n_slots : 1, sizeof(*slot_bytes));
+	if (!b->orders || !stage || !slot_order || !slot_bytes)
 		return ctl_error(-ENOMEM, "%m");
 	b->inputs = in;
 	/* With a key the whims come from it: a run repeated (after a time-out, say)
 	 * picks the same dishes, so kitchend answers with the same orders instead
 	 * of refusing keys reused with other dishes. */
 	if (ctl->key) {
-		seed = 14695981039346656037ull;  /* FNV-1a */
-		for (const unsigned char *p = (const unsigned char *) ctl->key; *p; p++)
-			seed = (seed ^ *p) * 1099511628211ull;
+		p.seed = 14695981039346656037ull;  /* FNV-1a */
+		for (const unsigned char *c = (const unsigned char *) ctl->key; *c; c++)
+			p.seed = (p.seed ^ *c) * 1099511628211ull;
 	}
 	if (ctl->random) {
 		r = refuse_first(ctl, args, n_args, menu, in);
 		if (r < 0)
 			return r;
 	}
+	r = ctl_connect(ctl);
+	if (r < 0)
+		return r;
+	r = order_window_new(ctl, n_slots, &w);
+	if (r < 0)
+		return ctl_error(r, "failed to connect to kitchend at %s: %m", ctl->control);
 
-	for (size_t k = 0; k < n_orders; k++) {
-		struct order *o = &b->orders[k];
-		const char *pick;
+	bar_phase(&b->bar, "placed");
+	for (;;) {
+		size_t slot;
+		bool send;
+		int i;
 
-		freep(&key);
-		/* Each order its own key, so a retried run repeats none. */
-		if (ctl->key && n_orders > 1 && asprintf(&key, "%s-%zu", ctl->key, k + 1) < 0)
-			return ctl_error(-ENOMEM, "%m");
-		pick = ctl->random ? menu->dishes[random_next(&seed) % menu->n].name : NULL;
-		dishes_of(ctl, args, n_args, in, pick, k, d, &o->first);
-
-		r = place(ctl, d->names, d->inputs, d->n, key ? key : ctl->key, o);
-		if (r == -EREMOTEIO) {
-			hint_dish(ctl, d->names, d->n);
-			if (ctl->inputs)
-				ctl_note("the order refused held the dishes of lines %zu to %zu; %s",
-					 in->items[o->first].line, in->items[o->first + d->n - 1].line,
-					 b->n ? "the orders before it were accepted" : "nothing was ordered");
-			*ret_refused = true;
+		for (;;) {
+			send = !p.refused && !p.error && p.next < p.n_orders && (w->busy == 0 || p.bytes < PLACE_BYTES);
+			if (!send || (i = order_window_idle(w)) < 0)
+				break;
+			r = send_order(&p, w, (size_t) i);
+			if (r < 0)
+				p.error = r;
+		}
+		if (w->busy == 0 && !send)
+			break;
+		r = order_window_next(ctl, w, send, &slot);
+		if (r == -EAGAIN && slot >= w->n)
+			continue;  /* a connection came up: send on it */
+		if (slot >= w->n) {
+			if (p.error == 0)
+				p.error = r == -ETIME ? ctl_deadline_passed(ctl) :
+					  r == -ENOBUFS || r == -ETIMEDOUT ? ctl_call_failed(ctl, w->slots[0], PROTO_ORDER, r) :
+					  ctl_error(r, "failed to wait for kitchend: %m");
 			break;
 		}
-		if (r < 0)
-			break;
-		b->n++;
-		dishes += d->n;
-		/* Known before anything else can go wrong: a wait cut short can say what to wait for. */
-		if (ctl->order_mode != ORDER_PLAIN && !one_note)
-			ctl_note("order %llu accepted", (unsigned long long) o->id);
+		answered(&p, w, slot, r);
+		while (p.told < p.next && (p.stage[p.told] == STAGE_READY || p.stage[p.told] == STAGE_UNKNOWN)) {
+			if (p.stage[p.told] == STAGE_READY)
+				tell(&p, p.told);
+			p.told++;
+		}
+		bar_draw(&b->bar, p.dishes_placed, p.dishes_total);
+	}
+	order_window_free(&w);
+	if (ctl->order_mode != ORDER_WAIT)
+		bar_clear(&b->bar);
+	/* Accepted after a hole (refused, no answer): told now. */
+	for (size_t k = p.told; k < p.next; k++)
+		if (p.stage[k] == STAGE_READY || p.stage[k] == STAGE_SHOWING) {
+			p.stage[k] = STAGE_READY;
+			tell(&p, k);
+		}
+	for (size_t k = p.told; k < p.next; k++)
+		p.unanswered += p.stage[k] == STAGE_SENT;
+	keep_accepted(&p);
+	if (p.unanswered)
+		ctl_note("%zu %s sent got no answer: kitchend may have accepted %s%s", p.unanswered,
+			 plural(p.unanswered, "order", "orders"), plural(p.unanswered, "it", "them"),
+			 ctl->key ? " (the same command again places none twice: --key)" : "");
+	if (p.refused) {
+		*ret_refused = true;
+		say_refused(&p);
+		if (p.unknown_dish && !ctl->random) {
+			_cleanup_free_ struct dishes *d = calloc(1, sizeof(*d));
+			size_t first;
 
-		if (f) {
-			r = follow_add(f, o->id);
-			if (r < 0) {
-				ctl_error(r, "failed to subscribe to order %llu's events: %m",
-					  (unsigned long long) o->id);
-				break;
+			if (d) {
+				dishes_of(ctl, args, n_args, in, NULL, p.first_refused, d, &first);
+				hint_dish(ctl, d->names, d->n);
 			}
 		}
-		if (!need_report) {
-			printf("%llu\n", (unsigned long long) o->id);
-			fflush(stdout);
-			continue;
-		}
-		r = order_refresh(ctl, o, 0);
-		if (r < 0)
-			break;
-		if (ctl->order_mode == ORDER_FOLLOW ||
-		    (ctl->order_mode == ORDER_WAIT && !ctl->json && !ctl->output))
-			announce(ctl, o);
 	}
-	if (ctl->order_mode != ORDER_PLAIN && one_note)
-		accepted(b, dishes);
-	return *ret_refused ? 0 : r;
+	if (ctl->order_mode != ORDER_PLAIN && p.one_note)
+		accepted(b, p.dishes_placed);
+	return p.error < 0 ? p.error : 0;
 }
 
 int verb_order(struct ctl *ctl, char **args, size_t n_args)
@@ -380,6 +636,8 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 	bool refused = false;
 	int r;
 
+	/* The bar's clock starts with the command: placing is part of the wait. */
+	bar_init(&b.bar);
 	inputs_init(&in, PROTO_MAX_INPUT);
 	r = check_args(ctl, args, n_args);
 	if (r < 0)
@@ -392,7 +650,7 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 			ctl_note("no input in %s (empty lines are skipped): nothing ordered",
 				 strcmp(ctl->inputs, "-") == 0 ? "standard input" : ctl->inputs);
 			if (ctl->json)
-				puts("[]");
+				puts("{\"orders\": []}");
 			goto out;
 		}
 	}
@@ -423,7 +681,7 @@ int verb_order(struct ctl *ctl, char **args, size_t n_args)
 		switch (ctl->order_mode) {
 		case ORDER_PLAIN:
 			if (ctl->json)
-				placed_json(&b, ctl->random > 0 || ctl->inputs != NULL);
+				placed_json(&b);
 			break;
 		case ORDER_WAIT:
 			r = order_wait(ctl, &b);

@@ -25,6 +25,12 @@ static inline void freep(void *p)
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 
+/* The word for @n things, for messages: printf("%u %s", n, plural(n, "dish", "dishes")). */
+static inline const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /*

@@ -14,6 +14,7 @@
 #include "pending.h"
 #include "reply.h"
 #include "store.h"
+#include "util.h"
 
 /* A request's routing id, for reply_*(). */
 #define RID(m) (m)->env[0].data, (m)->env[0].len
@@ -98,8 +99,9 @@ unsigned book_revoke(struct kitchen *k, const struct proto_msg *m)
 	}
 	r = orders_cancel(k->orders, o, indexes, n_idx, stop, k, &n);
 	if (r == -ERANGE) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has %u dishes (#0 to #%u)",
-			  (unsigned long long) id, o->n_dishes, o->n_dishes - 1);
+		/* No numbers: kitchenctl counts dishes from 1, the protocol (and the web API) from 0. */
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has only %u %s",
+			  (unsigned long long) id, o->n_dishes, plural(o->n_dishes, "dish", "dishes"));
 		return 1;
 	}
 	if (r == -EAGAIN) {
@@ -111,8 +113,8 @@ unsigned book_revoke(struct kitchen *k, const struct proto_msg *m)
 			  (unsigned long long) id, n_idx ? "every dish named is" : "every dish is");
 		return 1;
 	}
-	log_info("Order %llu: %u dishes cancelled, %u being cancelled at their chefs, on request",
-		 (unsigned long long) id, n.cancelled, n.cancelling);
+	log_info("Order %llu: %u %s cancelled, %u being cancelled at their chefs, on request",
+		 (unsigned long long) id, n.cancelled, plural(n.cancelled, "dish", "dishes"), n.cancelling);
 	if (pending_ok(k, &m->env[0], (uint64_t[]) { id, n.cancelled, n.cancelling, n.finished }, 4) < 0)
 		log_error("Failed to remember to answer a cancel of order %llu: out of memory",
 			  (unsigned long long) id);
@@ -172,8 +174,8 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 	}
 	if (r == -ERANGE) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has fewer dishes than #%u",
-			  (unsigned long long) id, indexes[n_idx - 1]);
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "order %llu has fewer dishes than that",
+			  (unsigned long long) id);
 		return 1;
 	}
 	if (r == -EAGAIN) {
@@ -195,7 +197,8 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 			  "nothing to retry", (unsigned long long) id, n_idx ? "named " : "");
 		return 1;
 	}
-	log_info("Order %llu: %u dishes retried on request", (unsigned long long) id, retried);
+	log_info("Order %llu: %u %s retried on request", (unsigned long long) id, retried,
+		 plural(retried, "dish", "dishes"));
 	if (pending_ok(k, &m->env[0], (uint64_t[]) { id, retried }, 2) < 0)
 		log_error("Failed to remember to answer a retry of order %llu: out of memory", (unsigned long long) id);
 	return 1;

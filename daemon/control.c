@@ -177,8 +177,9 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 	orders_counts(k->orders, &counts);
 	if (counts.queued + n > k->config->orders_max_queued) {
 		reply_err(k, RID(m), PROTO_ERR_FULL,
-			  "the kitchen is full (%llu dishes waiting, at most %llu); try again later",
-			  (unsigned long long) counts.queued, (unsigned long long) k->config->orders_max_queued);
+			  "the kitchen is full (%llu %s waiting, at most %llu); try again later",
+			  (unsigned long long) counts.queued, plural(counts.queued, "dish", "dishes"),
+			  (unsigned long long) k->config->orders_max_queued);
 		return 1;
 	}
 

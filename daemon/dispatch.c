@@ -121,7 +121,8 @@ static void chef_gone(struct kitchen *k, struct chef *c, const char *why, bool c
 	snprintf(reason, sizeof(reason), "chef %s %s", c->name, why);
 	if (say && c->n_inflight)
 		log_fields(LOG_WARNING, 0, &(struct log_about) { .chef = c->name },
-			   "Chef %s is gone (%s); %u dishes go back to the queue", c->name, why, c->n_inflight);
+			   "Chef %s is gone (%s); %u %s back to the queue", c->name, why, c->n_inflight,
+			   plural(c->n_inflight, "dish goes", "dishes go"));
 	else if (say)
 		log_fields(LOG_INFO, 0, &(struct log_about) { .chef = c->name }, "Chef %s left (%s)", c->name, why);
 
@@ -314,7 +315,7 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 			log_fields(LOG_WARNING, 0,
 				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
 				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
-				   d->item->name, d->index, reason);
+				   d->item->name, d->index + 1, reason);
 			d = chef_cancel(c, d->id, d->attempts);
 			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */
@@ -496,7 +497,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	}
 	r = proto_out_end(&out, ZMQ_DONTWAIT);
 	if (r < 0) {
-		log_warning_errno(r, "Failed to hand %u dishes to chef %s: %m", n, c->name);
+		log_warning_errno(r, "Failed to hand %u %s to chef %s: %m", n, plural(n, "dish", "dishes"), c->name);
 		chef_gone(k, c, r == -EHOSTUNREACH ? "disconnected" : "unreachable", false);
 	}
 	return n;

@@ -212,7 +212,8 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		goto fail;
 	}
 	if (n_orders)
-		log_info("Resuming %llu dishes of %zu orders from the store", (unsigned long long) n_dishes, n_orders);
+		log_info("Resuming %llu %s of %zu %s from the store", (unsigned long long) n_dishes,
+			 plural(n_dishes, "dish", "dishes"), n_orders, plural(n_orders, "order", "orders"));
 
 	r = pool_find_chef(config->chefs_command, &chef_path);
 	if (r < 0) {

@@ -188,9 +188,11 @@ static int run(const struct args *a)
 			config_free(&config);
 			return 1;
 		} else
-			printf("%s: OK (%zu dishes on the menu, %u local chefs of %u station%s)\n",
+			printf("%s: OK (%zu %s on the menu, %u local %s of %u %s)\n",
 			       a->config ? a->config : "embedded defaults", config->n_menu,
-			       config->chefs_local, config->chefs_threads, config->chefs_threads == 1 ? "" : "s");
+			       plural(config->n_menu, "dish", "dishes"), config->chefs_local,
+			       plural(config->chefs_local, "chef", "chefs"), config->chefs_threads,
+			       plural(config->chefs_threads, "station", "stations"));
 		config_free(&config);
 		return 0;
 	}

@@ -106,9 +106,9 @@ static void advance_stop(struct kitchen *k, uint64_t now)
 		if (n.cooking > 0 && now < k->stop_deadline_ms)
 			return;
 		if (n.cooking > 0)
-			log_warning("%llu dishes still cooking after %llu ms; they will be cooked again on the next start",
-				    (unsigned long long) n.cooking,
-				    (unsigned long long) k->config->drain_timeout_ms);
+			log_warning("%llu %s still cooking after %llu ms; %s will be cooked again on the next start",
+				    (unsigned long long) n.cooking, plural(n.cooking, "dish", "dishes"),
+				    (unsigned long long) k->config->drain_timeout_ms, plural(n.cooking, "it", "they"));
 		pool_stop(&k->pool, SIGTERM);
 		k->stop_deadline_ms = now + STOP_GRACE_MS;
 	}
@@ -145,8 +145,8 @@ static void notify_status(struct kitchen *k, uint64_t now)
 		return;
 	last_ms = now;
 	orders_counts(k->orders, &n);
-	sd_notifyf(0, "STATUS=%zu chefs; %llu queued, %llu cooking, %llu served, %llu failed%s",
-		   k->chefs.len, (unsigned long long) n.queued, (unsigned long long) n.cooking,
+	sd_notifyf(0, "STATUS=%zu %s; %llu queued, %llu cooking, %llu served, %llu failed%s",
+		   k->chefs.len, plural(k->chefs.len, "chef", "chefs"), (unsigned long long) n.queued, (unsigned long long) n.cooking,
 		   (unsigned long long) n.served, (unsigned long long) n.failed,
 		   store_full(k->store) ? "; the disk is full: orders refused" : "");
 }

@@ -46,7 +46,7 @@ struct orders {
 static void log_dish(int prio, const struct dish *d, const char *chef, const char *what, const char *why)
 {
 	log_fields(prio, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
-		   "Order %llu: %s #%u %s: %s", (unsigned long long) d->order->id, d->item->name, d->index,
+		   "Order %llu: %s #%u %s: %s", (unsigned long long) d->order->id, d->item->name, d->index + 1,
 		   what, why);
 }
 

@@ -134,8 +134,10 @@ int kitchen_reload(struct kitchen *k, char *err, size_t err_size)
 	config_free(&old);
 	k->next_heartbeat_ms = 0;
 
-	log_notice("Reloaded %s: %zu dishes on the menu, %u local chefs of %u stations",
-		   new->path ? new->path : "embedded defaults", new->n_menu, new->chefs_local, new->chefs_threads);
+	log_notice("Reloaded %s: %zu %s on the menu, %u local %s of %u %s",
+		   new->path ? new->path : "embedded defaults", new->n_menu, plural(new->n_menu, "dish", "dishes"),
+		   new->chefs_local, plural(new->chefs_local, "chef", "chefs"), new->chefs_threads,
+		   plural(new->chefs_threads, "station", "stations"));
 	r = 0;
 out:
 	sd_notify(0, "READY=1");

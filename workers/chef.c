@@ -361,8 +361,9 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 					  (unsigned long long) id, brigade_queued(b));
 	}
 	brigade_hand_out(b);
-	log_debug("Took %zu dishes, %u stations free, %zu dishes waiting",
-		  n, brigade_free_stations(b), brigade_queued(b));
+	log_debug("Took %zu %s, %u %s free, %zu waiting", n, plural(n, "dish", "dishes"),
+		  brigade_free_stations(b), plural(brigade_free_stations(b), "station", "stations"),
+		  brigade_queued(b));
 }
 
 static void cancel_dish(struct brigade *b, const struct proto_msg *m)

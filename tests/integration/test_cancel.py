@@ -81,16 +81,18 @@ def cancel_and_retry(k):
 	cooking(k, o2)
 	rc, out, err = k.ctl("cancel", str(o2), "#5")
 	check_eq(rc, 1, "a dish out of the order", out, err)
-	check("order %d has 3 dishes" % o2 in err, "it says how many dishes the order has", err)
-	check_eq(k.ctl_json("cancel", str(o2), "#2"), {"order": o2, "cancelled": 1, "cancelling": 0, "finished": 0},
-		 "cancel of dish #2 only")
+	check("order %d has only 3 dishes" % o2 in err, "it says how many dishes the order has", err)
+	check_eq(k.ctl_json("cancel", str(o2), "#3"), {"order": o2, "cancelled": 1, "cancelling": 0, "finished": 0},
+		 "cancel of dish #3 only (counted from 1, as show prints it)")
 	report = k.wait_order(o2)
 	check_eq(states(report), ["served", "served", "cancelled"], "the others are served", report)
 	check_eq(report["state"], "cancelled", "an order with a cancelled dish ends cancelled", report)
 
-	# Retry: dish #0 of the cancelled order is cooked again.
-	check_eq(k.ctl_json("retry", str(o1), "0"), {"order": o1, "retried": 1}, "retry of dish #0")
+	# Retry: dish #1 of the cancelled order is cooked again; there is no #0.
 	rc, out, err = k.ctl("retry", str(o1), "0")
+	check(rc == 2 and "its number in the order, as 'show' prints it (1 or #1)" in err, "retry of dish 0", rc, err)
+	check_eq(k.ctl_json("retry", str(o1), "1"), {"order": o1, "retried": 1}, "retry of dish #1")
+	rc, out, err = k.ctl("retry", str(o1), "1")
 	check_eq(rc, 1, "retrying it again while it waits: nothing to retry", out, err)
 	check("no dish named has failed or was cancelled" in err, "it says so", err)
 	report = poll(lambda: (lambda r: r if r["dishes"][0]["state"] == "served" else None)(k.show(o1)), 15,

@@ -17,7 +17,7 @@ def served_items(cpu_work, dishes=("Pizza", "Spaghetti")):
 	with Kitchen(timing={"cpu_work": cpu_work}) as k:
 		runs = []
 		for _ in range(2):
-			report = k.ctl_json("order", "--wait", *dishes)
+			report = k.ctl_json("order", "--wait", *dishes)["orders"][0]
 			check_eq([d["state"] for d in report["dishes"]], ["served"] * len(dishes),
 				 f"cpu_work {cpu_work}: dish states")
 			runs.append({d["name"]: d["items"] for d in report["dishes"]})

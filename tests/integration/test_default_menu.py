@@ -21,7 +21,7 @@ def test():
 			 "order --wait output")
 
 		# The same, as the order report: every item of every dish, in order.
-		report = k.ctl_json("order", "--wait", *DEFAULT_DISHES)
+		report = k.ctl_json("order", "--wait", *DEFAULT_DISHES)["orders"][0]
 		check_eq(report.get("state"), "served", "order --wait --json: order state")
 		check_eq(len(report.get("dishes", [])), len(DEFAULT_MENU), "number of dishes in the report")
 		for i, (dish, (name, ingredients)) in enumerate(zip(report["dishes"], DEFAULT_MENU)):

@@ -3,10 +3,10 @@
 with its order (stderr says the order's id as soon as it is accepted):
 
 	I- Ordered Pizza
-	order 7: Pizza#0 [chef-2] Get ingredients for Pizza...
-	order 7: Pizza#0 [chef-2] Cooking ingredient Flour...          (each ingredient)
-	order 7: Pizza#0 [chef-2] Seasoning Cooked Flour...            (each ingredient)
-	order 7: Pizza#0 [chef-2] Served Cooked Flour with a pinch of magic   (each)
+	order 7: Pizza#1 [chef-2] Get ingredients for Pizza...
+	order 7: Pizza#1 [chef-2] Cooking ingredient Flour...          (each ingredient)
+	order 7: Pizza#1 [chef-2] Seasoning Cooked Flour...            (each ingredient)
+	order 7: Pizza#1 [chef-2] Served Cooked Flour with a pinch of magic   (each)
 	O- Served Pizza
 
 so two orders of one dish can be told apart; and --json --follow gives the
@@ -69,7 +69,7 @@ def follow_human(k, dishes):
 			continue
 		m = STAGE_RE.match(line)
 		check(m is not None, "--follow: a line that is neither a stage nor O- line", line)
-		i = int(m.group("index"))
+		i = int(m.group("index")) - 1  # counted from 1
 		check(i in stages and m.group("dish") == dishes[i],
 		      "--follow: a stage line names a dish#index that was not ordered", line)
 		check_eq(m.group("order"), ids[0], "--follow: the order a stage line names")
@@ -87,9 +87,10 @@ def follow_json(k, dish):
 	check_eq(rc, 0, f"--json order --follow {dish}: exit status")
 	objs = [json.loads(l) for l in out.splitlines() if l.strip()]
 	check(len(objs) >= 3, "--json --follow printed too little", out)
-	events = [o for o in objs if "event" in o]
+	check(all("event" in o for o in objs), "--json --follow: every line has an event key", out)
+	events = [o for o in objs if o["event"] != "report"]
 	report = objs[-1]
-	check("event" not in report and report.get("state") == "served"
+	check(report["event"] == "report" and report.get("state") == "served"
 	      and [d["name"] for d in report.get("dishes", [])] == [dish],
 	      "--json --follow: the last object should be the final report", report)
 	order = report["order"]
@@ -119,7 +120,7 @@ def same_dish_twice(k):
 	for line in out.splitlines():
 		m = STAGE_RE.match(line)
 		if m:
-			check(m.group("order") in stages and m.group("dish") == "Salad" and m.group("index") == "0",
+			check(m.group("order") in stages and m.group("dish") == "Salad" and m.group("index") == "1",
 			      "--random 2: a stage line of another order or dish", line)
 			stages[m.group("order")].append(m.group("text"))
 	for i in ids:

@@ -32,7 +32,7 @@ def test():
 			rc, out, err = k.ctl("order", "--follow", "Pizza", "Salad")
 			check_eq(rc, 0, "order --follow while a stranger unsubscribes", err)
 			for i, dish in enumerate(["Pizza", "Salad"]):
-				lines = [l for l in out.splitlines() if re.match(rf"order \d+: {dish}#{i} ", l)]
+				lines = [l for l in out.splitlines() if re.match(rf"order \d+: {dish}#{i + 1} ", l)]
 				check_eq(len(lines), 16, f"stage lines of {dish}#{i}", out)
 		finally:
 			out, err = stranger.communicate(timeout=30 * SCALE)

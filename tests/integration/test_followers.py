@@ -49,7 +49,7 @@ def check_follower(p, what):
 	for line in lines:
 		m = STAGE_RE.match(line)
 		if m:
-			i = int(m.group("index"))
+			i = int(m.group("index")) - 1  # counted from 1
 			check(m.group("dish") == DISHES[i], f"{what}: a stage line of a dish not ordered", line)
 			stages[i] = stages.get(i, 0) + 1
 	missing = 0
@@ -59,7 +59,7 @@ def check_follower(p, what):
 			note(f"{what}: {stages.get(i, 0)} of {stage_count(d)} stage lines of {d}#{i}; {err.strip()!r}")
 		missing += stage_count(d) - stages.get(i, 0)
 	# Events kitchend dropped for a slow follower: kitchenctl counts the gap.
-	missed = sum(int(n) for n in re.findall(r"missed (\d+) events", err))
+	missed = sum(int(n) for n in re.findall(r"missed (\d+) events?", err))
 	return max(0, missing - missed)
 
 

@@ -205,7 +205,7 @@ def escaped():
 			check(not raw, f"{' '.join(args)} on a terminal: raw invisible characters {raw!r}", text)
 			check("Pizza\\u{202E} azzip" in text, f"{' '.join(args)}: the dish name, escaped", text)
 			if args[1] == "--follow":
-				check("order 1: Pizza\\u{202E} azzip#0 [chef\\u{2066}-1\\u{2069}] Cooking ingredient "
+				check("order 1: Pizza\\u{202E} azzip#1 [chef\\u{2066}-1\\u{2069}] Cooking ingredient "
 				      "\\u{2067}Flour\\u{2069}..." in text,
 				      "--follow on a terminal: the stage line, escaped, with its order", text)
 

@@ -44,7 +44,7 @@ def test():
 		check_eq(counts(k), total, "a retried key should order no new dish")
 
 		# --json tells the same order too.
-		j = k.ctl_json("order", "--key", "retry-1", "Tea", "Toast")
+		j = k.ctl_json("order", "--key", "retry-1", "Tea", "Toast")["orders"][0]
 		check_eq(j.get("order"), a, "order --json --key with a known key", j)
 
 		# Same key, other dishes: refused, naming the key's order (more in reused()).
@@ -131,8 +131,8 @@ def reused():
 
 		# --random with a key: a run repeated picks the same dishes for the
 		# same customers, so it is told the same orders (not refused).
-		first = k.ctl_json("order", "--random", "5", "--key", "rnd")
-		again = k.ctl_json("order", "--random", "5", "--key", "rnd")
+		first = k.ctl_json("order", "--random", "5", "--key", "rnd")["orders"]
+		again = k.ctl_json("order", "--random", "5", "--key", "rnd")["orders"]
 		check_eq(again, first, "order --random 5 --key rnd twice: the same orders, the same dishes")
 		for o in first:
 			k.wait_order(o["order"])

@@ -51,7 +51,7 @@ def place_batch(k, tag):
 				p.kill()
 				p.wait()
 		check_eq(p.returncode, 0, f"customer {tag}{c}: order --random {EACH} --json", err[-2000:])
-		got = parse_json(out, f"customer {tag}{c}'s orders")
+		got = parse_json(out, f"customer {tag}{c}'s orders")["orders"]
 		check_eq(len(got), EACH, f"customer {tag}{c}: orders placed")
 		for n, o in enumerate(got, 1):
 			placed[o["order"]] = (o["dishes"], f"{tag}{c}-{n}")

@@ -34,7 +34,7 @@ def test():
 
 		rc, out, err = k.ctl("order", "--follow", "Pizza")
 		check_eq(rc, 0, "order --follow over CURVE: exit status", out, err)
-		stages = [l.split("] ", 1)[1] for l in out.splitlines() if l.startswith("order 1: Pizza#0 [")]
+		stages = [l.split("] ", 1)[1] for l in out.splitlines() if l.startswith("order 1: Pizza#1 [")]
 		expected = (["Get ingredients for Pizza..."]
 			    + [f"Cooking ingredient {x}..." for x in INGREDIENTS]
 			    + [f"Seasoning Cooked {x}..." for x in INGREDIENTS]

@@ -55,7 +55,7 @@ def test():
 			check_eq(report["dishes"][1]["chef"], "plain", "who served the Tea", report)
 			check_eq(waiting(k), [{"dish": "Resize", "dishes": 1, "chefs_able": 0}], "status --json: waiting")
 			out = k.ctl_ok("status")
-			check("waiting:   1 Resize: no chef can cook it (0 of 1 chefs have it)" in out,
+			check("waiting:      1 Resize: no chef can cook it (0 of 1 chef has it)" in out,
 			      "status says why the Resize waits", out)
 			out = k.ctl_ok("show", str(order))
 			check("no chef can cook Resize" in out, "show says why the Resize waits", out)

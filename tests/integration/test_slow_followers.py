@@ -60,7 +60,7 @@ def test():
 			# A follower that reads, meanwhile, sees every stage of its dish.
 			rc, out, err = k.ctl("order", "--follow", "Pizza")
 			check_eq(rc, 0, "order --follow beside the stalled followers", err)
-			check_eq(len([l for l in out.splitlines() if re.match(r"order \d+: Pizza#0 ", l)]), 16,
+			check_eq(len([l for l in out.splitlines() if re.match(r"order \d+: Pizza#1 ", l)]), 16,
 				 "stage lines of a Pizza", out)
 
 			def all_served():

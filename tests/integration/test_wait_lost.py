@@ -137,7 +137,7 @@ def drained_wait():
 		lost(rc, out, err, ids, "wait", "order --wait, kitchend drained")
 		check(out.startswith("I- Ordered Stew\n" * 3), "order --wait, drained: the I- lines", out)
 		k.start()
-		report = json.loads(k.ctl_ok("--json", "wait", str(ids[0])))
+		report = json.loads(k.ctl_ok("--json", "wait", str(ids[0])))["orders"][0]
 		check_eq((report["order"], report["state"], [d["state"] for d in report["dishes"]]),
 			 (ids[0], "served", ["served"] * 3), "wait --json after the restart: the report")
 
@@ -169,7 +169,7 @@ def restarted_wait():
 			 "follow after the restart: one O- line per dish")
 		# A dish cooking before anyone followed it has no stage lines; the others do.
 		stages = [l for l in lines if not l.startswith("O- ")]
-		check(all(re.fullmatch(rf"order {ids[0]}: Stew#[01] \[chef-1\] .+", l) for l in stages),
+		check(all(re.fullmatch(rf"order {ids[0]}: Stew#[12] \[chef-1\] .+", l) for l in stages),
 		      "follow: each stage line names the order, the dish and its chef", out)
 
 
@@ -178,7 +178,7 @@ def sigstop_follow():
 		run = Run(k, "--timeout", "1000", "order", "--follow", "Stew")
 		try:
 			ids = accepted(run)
-			run.lines(run.p.stdout, rf"order {ids[0]}: Stew#0 \[chef-1\] .*")
+			run.lines(run.p.stdout, rf"order {ids[0]}: Stew#1 \[chef-1\] .*")
 			rc, out, err = finish_frozen(k, run)
 		finally:
 			run.kill()
@@ -196,7 +196,7 @@ def interrupted():
 			try:
 				ids = accepted(run)
 				if mode == "--follow":
-					run.lines(run.p.stdout, rf"order {ids[0]}: Stew#0 \[chef-1\] .*")
+					run.lines(run.p.stdout, rf"order {ids[0]}: Stew#1 \[chef-1\] .*")
 				else:
 					run.lines(run.p.stdout, "I- Ordered Stew", 2)
 				run.p.send_signal(signal.SIGINT)

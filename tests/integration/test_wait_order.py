@@ -50,7 +50,7 @@ def test():
 		      "(samples of (served, cooking)):", samples)
 
 		# The report keeps the order of ordering too.
-		report = k.ctl_json("order", "--wait", "Big", "Small", "Small")
+		report = k.ctl_json("order", "--wait", "Big", "Small", "Small")["orders"][0]
 		check_eq([(d["index"], d["name"], d["state"]) for d in report["dishes"]],
 			 [(0, "Big", "served"), (1, "Small", "served"), (2, "Small", "served")],
 			 "order --wait --json: dishes in order of ordering")
