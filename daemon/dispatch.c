@@ -20,6 +20,8 @@
 
 #define DISPATCH_READS_PER_TURN 1024
 #define DISHES_PER_MESSAGE 100
+_Static_assert(PROTO_MAX_ENVELOPE + 1 + DISHES_PER_MESSAGE * PROTO_DISH_GROUP <= PROTO_MAX_FIELDS,
+	       "a chef reads a DISH message of DISHES_PER_MESSAGE dishes");
 /* A local chef off the line this long while its process lives is killed
  * (at least; twice the time kitchend gives a silent chef, if longer). */
 #define ABSENT_GRACE_MS 10000
@@ -487,6 +489,8 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		proto_out_u64(&out, d->id);
 		proto_out_u64(&out, d->attempts);
 		proto_out_str(&out, orders_followed(k->orders, d->order) ? "1" : "0");  /* PROTO_DISH_FOLLOWED */
+		proto_out_u64(&out, d->order->id);
+		proto_out_u64(&out, d->index);
 		proto_out_str(&out, d->item->name);
 		proto_out_str(&out, d->item->ingredients);
 		for (unsigned f = 0; f < 4; f++)

@@ -509,8 +509,9 @@ static enum interrupt cook_program(struct station *st)
 	const struct ticket *d = st->dish;
 	struct answer *a = &st->answers[st->cooking];
 	struct recipe_dish rd = {
-		.order = 0,  /* a DISH does not say its order */
-		.dish = d->id,
+		.order = d->order,
+		.dish = d->number,
+		.dish_id = d->id,
 		.attempt = d->attempt,
 		.chef = st->chef_name,
 		.input = d->input,

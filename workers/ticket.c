@@ -11,6 +11,8 @@ enum {
 	F_ID,
 	F_ATTEMPT,
 	F_FLAGS,
+	F_ORDER,
+	F_INDEX,
 	F_NAME,
 	F_INGREDIENTS,
 	F_PREP_MS,
@@ -19,6 +21,7 @@ enum {
 	F_CPU_WORK,
 	F_INPUT,
 };
+_Static_assert(F_INPUT + 1 == PROTO_DISH_GROUP, "a DISH group is these fields");
 
 static bool name_valid(const char *s, size_t len)
 {
@@ -54,7 +57,7 @@ static const char *split_ingredients(struct ticket *d, size_t len)
 int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 {
 	const struct proto_field *name, *ingredients, *input, *token = &m->fields[0];
-	uint64_t id, attempt;
+	uint64_t id, attempt, index;
 	struct ticket *d;
 
 	if (proto_u64(m, proto_group_field(m, g, F_ID), &id) < 0 ||
@@ -83,6 +86,8 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 		const char *reject;
 	} numbers[] = {
 		{ F_FLAGS,     &d->flags,     "malformed dish: bad flags" },
+		{ F_ORDER,     &d->order,     "malformed dish: bad order_id" },
+		{ F_INDEX,     &index,        "malformed dish: bad index" },
 		{ F_PREP_MS,   &d->prep_ms,   "malformed dish: bad prep_ms" },
 		{ F_COOK_MS,   &d->cook_ms,   "malformed dish: bad cook_ms" },
 		{ F_SEASON_MS, &d->season_ms, "malformed dish: bad season_ms" },
@@ -93,6 +98,11 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 			d->reject = numbers[i].reject;
 			return 0;
 		}
+	if (index >= PROTO_ORDER_MAX_DISHES) {
+		d->reject = "malformed dish: bad index";
+		return 0;
+	}
+	d->number = (unsigned) index + 1;
 
 	name = &m->fields[proto_group_field(m, g, F_NAME)];
 	if (!name_valid(name->data, name->len)) {
