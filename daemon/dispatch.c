@@ -311,12 +311,9 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 			proto_out_u64(&out, d->attempts);
 			(void) proto_out_end(&out, ZMQ_DONTWAIT);
 
+			/* orders_take_back() says it, at warning. */
 			snprintf(reason, sizeof(reason), "chef %s took longer than %llu ms", c->name,
 				 (unsigned long long) limit);
-			log_fields(LOG_WARNING, 0,
-				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
-				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
-				   d->item->name, d->index, reason);
 			d = chef_cancel(c, d->id, d->attempts);
 			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */
@@ -448,6 +445,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	struct dish *batch[DISHES_PER_MESSAGE];
 	struct proto_out out;
 	uint64_t now = now_ms();
+	bool debug = log_get_max_priority() >= LOG_DEBUG;
 	unsigned n = 0;
 	int r;
 
@@ -465,6 +463,10 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		}
 		d = orders_hand(k->orders, d, c);
 		chef_hold(c, d, now);  /* not stored: see store.h */
+		if (debug)
+			log_fields(LOG_DEBUG, 0, &dish_about(d, c->name),
+				   "Order %llu dish %u (%s): attempt %u to chef %s", (unsigned long long) d->order->id,
+				   dish_number(d), d->item->name, d->attempts, c->name);
 		batch[n++] = d;
 		if (d->suspect)
 			break;

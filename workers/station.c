@@ -119,8 +119,7 @@ static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 
 		if (d->id != id || d->attempt != attempt)
 			continue;
-		log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
-			  (unsigned long long) id, (unsigned long long) attempt);
+		ticket_log(LOG_DEBUG, 0, d, st->chef_name, "cancelled at station %u", st->index);
 		st->answers[i].cancelled = true;
 		return st->dish && i == st->cooking ? CANCELLED : GO_ON;
 	}
@@ -134,8 +133,8 @@ static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 
 	if (st->n_batch > 0) {
 		/* The brigade hands dishes to free stations only. */
-		log_error("station %u: got %zu dishes while cooking dish %llu, dropping them",
-			  st->index, n, (unsigned long long) st->batch[0]->id);
+		ticket_log(LOG_ERR, 0, st->batch[0], st->chef_name,
+			   "is cooking at station %u, which got %zu more dishes: dropping them", st->index, n);
 		for (size_t i = 0; i < n; i++) {
 			struct ticket *d;
 
@@ -333,8 +332,8 @@ static void stage_text(struct station *st, const char *text)
 	/* A stage line is worth less than a stalled station: drop it when the sink is full. */
 	r = proto_out_end(&o, ZMQ_DONTWAIT);
 	if (r < 0)
-		log_debug_errno(r, "station %u: dropping a stage line of dish %llu: %m",
-				st->index, (unsigned long long) st->dish->id);
+		ticket_log(LOG_DEBUG, r, st->dish, st->chef_name, "at station %u: dropping a stage line: %m",
+			   st->index);
 }
 
 /* A stage of the simulated pipeline. */
@@ -433,13 +432,15 @@ static enum interrupt send_results(struct station *st)
 		if (r == 0)
 			return GO_ON;
 		if (cancelled) {
-			log_debug_errno(r, "station %u: not answering the CANCEL of %zu dishes from dish %llu: %m",
-					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
+			ticket_log(LOG_DEBUG, r, st->batch[0], st->chef_name,
+				   "(first of %zu at station %u): not answering their CANCEL: %m", st->n_batch,
+				   st->index);
 			return GO_ON;
 		}
 		if (r != -EAGAIN && r != -EINTR) {
-			log_error_errno(r, "station %u: failed to send the results of %zu dishes from dish %llu: %m",
-					st->index, st->n_batch, (unsigned long long) st->batch[0]->id);
+			ticket_log(LOG_ERR, r, st->batch[0], st->chef_name,
+				   "(first of %zu at station %u): failed to send their results: %m",
+				   st->n_batch, st->index);
 			return GO_ON;
 		}
 
@@ -474,9 +475,8 @@ static enum interrupt inject_fault(struct station *st)
 {
 	const struct ticket *d = st->dish;
 
-	log_warning("station %u: injecting a %s into dish %llu attempt %llu, %s (" FAULT_ENV ")",
-		    st->index, fault_kind_to_string(d->fault), (unsigned long long) d->id,
-		    (unsigned long long) d->attempt, d->name);
+	ticket_log(LOG_WARNING, 0, d, st->chef_name, "at station %u: injecting a %s (" FAULT_ENV ")",
+		   st->index, fault_kind_to_string(d->fault));
 	switch (d->fault) {
 	case FAULT_CRASH:
 		fault_crash();
@@ -521,12 +521,11 @@ static enum interrupt cook_program(struct station *st)
 	enum interrupt ev;
 	int r;
 
-	log_debug("station %u: running dish %llu attempt %llu, %s: %s", st->index,
-		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name, d->recipe->argv[0]);
+	ticket_log(LOG_DEBUG, 0, d, st->chef_name, "running %s at station %u", d->recipe->argv[0], st->index);
 	r = recipe_start(d->recipe, &rd, program_stage, st, &a->run);
 	if (r < 0) {
-		log_error_errno(r, "station %u: failed to start the program of dish %llu: %m", st->index,
-				(unsigned long long) d->id);
+		ticket_log(LOG_ERR, r, d, st->chef_name, "at station %u: failed to start its program: %m",
+			   st->index);
 		return answer_failed(st, "chef error: cannot start the program");
 	}
 	ev = pipe_drain(st);
@@ -558,11 +557,12 @@ static enum interrupt cook_program(struct station *st)
 
 	recipe_result(a->run, &res);
 	if (res.outcome == RECIPE_SERVED) {
+		ticket_log(LOG_DEBUG, 0, d, st->chef_name, "served at station %u", st->index);
 		a->outcome = PROTO_OUTCOME_SERVED;
 		return GO_ON;
 	}
-	log_debug("station %u: dish %llu attempt %llu failed: %s", st->index, (unsigned long long) d->id,
-		  (unsigned long long) d->attempt, res.reason);
+	/* Exceptional: said at info, where kitchend says it goes back to the queue. */
+	ticket_log(LOG_INFO, 0, d, st->chef_name, "failed at station %u: %s", st->index, res.reason);
 	/* The reason lives in the run, until batch_clear(). */
 	return answer_failed(st, res.reason);
 }
@@ -578,16 +578,14 @@ static enum interrupt cook(struct station *st)
 	enum interrupt ev;
 
 	if (d->reject) {
-		log_warning("station %u: failing dish %llu attempt %llu: %s", st->index,
-			    (unsigned long long) d->id, (unsigned long long) d->attempt, d->reject);
+		ticket_log(LOG_WARNING, 0, d, st->chef_name, "failed at station %u: %s", st->index, d->reject);
 		return answer_failed(st, d->reject);
 	}
 	if (d->fault != FAULT_NONE)
 		return inject_fault(st);
 	if (d->recipe)
 		return cook_program(st);
-	log_debug("station %u: cooking dish %llu attempt %llu, %s", st->index,
-		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name);
+	ticket_log(LOG_DEBUG, 0, d, st->chef_name, "cooking at station %u", st->index);
 
 	stage(st, PIPELINE_GET, d->name);
 	st->due_ns = now_ns();
@@ -650,8 +648,8 @@ static enum interrupt cook(struct station *st)
 static enum interrupt cook_batch(struct station *st)
 {
 	if (st->n_batch > 1)
-		log_debug("station %u: a batch of %zu dishes, from dish %llu", st->index, st->n_batch,
-			  (unsigned long long) st->batch[0]->id);
+		ticket_log(LOG_DEBUG, 0, st->batch[0], st->chef_name, "(first of %zu): a batch at station %u",
+			   st->n_batch, st->index);
 	st->text_len = 0;
 	for (size_t i = 0; i < st->n_batch; i++) {
 		enum interrupt ev;

@@ -2,7 +2,9 @@
 
 #include "cookbook.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +119,25 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 	if (d->reject)
 		d->n_ingredients = 0;
 	return 0;
+}
+
+int ticket_log(int priority, int r, const struct ticket *d, const char *chef, const char *fmt, ...)
+{
+	const struct log_about about = { .order = d->order, .dish = d->number, .chef = chef };
+	char what[1024];
+	int saved = errno;
+	va_list ap;
+
+	if (priority > log_get_max_priority())
+		return r;
+	/* @fmt's %m is @r, as in log.h's own functions. */
+	errno = r < 0 ? -r : saved;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return log_fields(priority, r, &about, "Order %llu dish %u (%s) attempt %llu %s",
+			  (unsigned long long) d->order, d->number, d->name, (unsigned long long) d->attempt, what);
 }
 
 void ticket_free(struct ticket **d)

@@ -75,13 +75,15 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret);
 void ticket_free(struct ticket **d);  /* NULL and *d == NULL are fine */
 
 /*
- * What a log line about dish @d at chef @chef is about: KITCHEN_ORDER, and
- * KITCHEN_DISH its number in the order, as kitchend's lines say them:
+ * Log a line about dish @d at chef @chef, as kitchend names a dish: "Order
+ * 42 dish 3 (Pizza) attempt 2 " and then @fmt, with KITCHEN_ORDER,
+ * KITCHEN_DISH (its number in the order) and KITCHEN_CHEF for the journal
+ * (log.h). %m in @fmt is @r. Returns @r.
  *
- *	log_fields(LOG_INFO, 0, &ticket_about(d, chef), "order %llu dish %u ...", ...);
+ *	ticket_log(LOG_DEBUG, 0, d, chef, "cooking at station %u", i);
  */
-#define ticket_about(d, chef_name) \
-	((struct log_about) { .order = (d)->order, .dish = (d)->number, .chef = (chef_name) })
+int ticket_log(int priority, int r, const struct ticket *d, const char *chef, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* A FIFO of dishes: the dishes a chef holds that no station cooks yet. */
 struct ticket_queue {

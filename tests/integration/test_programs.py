@@ -9,6 +9,7 @@ test writes, its local chefs run them.
   number in the order from 1 (two dishes of each of two orders), beside
   KITCHEN_DISH_ID and KITCHEN_ATTEMPT;
 - fail: exit 3 with a stderr line fails every attempt with "exit 3: <line>";
+  kitchend's and the chefs' log lines name it "Order N dish 1 (Fail)";
 - hang: the recipe's time-out fails it "timed out after 1000 ms"; a cancel
   of another hanging dish ends it cancelled; either way no process of the
   script is left;
@@ -140,6 +141,12 @@ def fail(k):
 	check("exit 3: no such file" in dish.get("reason", ""), "the reason is the exit and the last stderr line",
 	      report)
 	check_eq(dish["attempts"], 2, "every attempt tried (dishes.max_attempts = 2)", report)
+	# kitchend's lines and its chefs' name the dish alike: its order, its number from 1.
+	log = k.log()
+	for line in (rf"kitchend: Order {order_id} dish 1 \(Fail\) back in the queue: chef chef-[12]: exit 3: no such file",
+		     rf"chef: Order {order_id} dish 1 \(Fail\) attempt [12] failed at station 0: exit 3: no such file",
+		     rf"kitchend: warning: Order {order_id} dish 1 \(Fail\) failed: gave up after 2 attempts"):
+		check(re.search(line, log), f"a line like '{line}' in the log", log[-3000:])
 
 
 def hang_and_cancel(k, bin_dir):
