@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT5".
+ * proto — kitchen's wire protocol, version "KIT6".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT5"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT6"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -16,7 +16,7 @@
  *
  * The groups of DISH and RESULT, one per dish, are packed: each group is one
  * frame, its fields joined by '\t' (which no field can hold), so a dish costs
- * one frame each way instead of ten and five. Only the wire differs: a
+ * one frame each way instead of twelve and five. Only the wire differs: a
  * received message has its packed groups split into fields, and the sender
  * adds fields one by one as for any command. The last field of a DISH or
  * RESULT group is bytes, not text (a dish's input, a program's output): it
@@ -56,12 +56,12 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT5"
+#define PROTO_VERSION "KIT6"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
 #define PROTO_MAX_FRAMES 1100   /* whole message, envelope included */
-#define PROTO_MAX_FIELDS 1100   /* after splitting packed groups, envelope included */
+#define PROTO_MAX_FIELDS 1300   /* after splitting packed groups, envelope included: 100 DISH groups fit */
 #define PROTO_MAX_FIELD  65536  /* bytes in one frame */
 #define PROTO_MAX_NAME   64     /* bytes in a dish, ingredient or chef name */
 #define PROTO_MAX_ENVELOPE 2
@@ -96,7 +96,7 @@ enum proto_cmd {
 	/* dispatch, chef (DEALER) <-> kitchend (ROUTER) */
 	PROTO_READY,    /* chef -> kitchend: name host pid stations credit skills */
 	PROTO_HEARTBEAT,/* both ways, no fields */
-	PROTO_DISH,     /* kitchend -> chef: token (dish_id attempt flags name ingredients prep_ms cook_ms season_ms cpu_work input)... */
+	PROTO_DISH,     /* kitchend -> chef: token (dish_id attempt flags order_id index name ingredients prep_ms cook_ms season_ms cpu_work input)... */
 	PROTO_CANCEL,   /* kitchend -> chef: dish_id attempt */
 	/* sink, chef (PUSH) -> kitchend (PULL) */
 	PROTO_PROGRESS, /* chef_id token dish_id attempt text: one stage line, only for followed dishes */
@@ -148,6 +148,9 @@ enum proto_cmd {
 #define PROTO_OUTPUT_FIXED 1        /* next */
 #define PROTO_OUTPUT_GROUP 3        /* index state output */
 #define PROTO_OUTPUT_REPLY_MAX (8 * 1024 * 1024)
+
+/* Fields of a PROTO_DISH group, as proto.c's table has it. */
+#define PROTO_DISH_GROUP 12
 
 /* Flags of a PROTO_DISH group (decimal bit set). */
 #define PROTO_DISH_FOLLOWED 1u  /* someone follows: send PROGRESS lines */

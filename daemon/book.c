@@ -113,11 +113,12 @@ unsigned book_revoke(struct kitchen *k, const struct proto_msg *m)
 			  (unsigned long long) id, n_idx ? "every dish named is" : "every dish is");
 		return 1;
 	}
-	log_info("Order %llu: %u %s cancelled, %u being cancelled at their chefs, on request",
-		 (unsigned long long) id, n.cancelled, plural(n.cancelled, "dish", "dishes"), n.cancelling);
+	log_fields(LOG_INFO, 0, &(struct log_about) { .order = id },
+		   "Order %llu: %u %s cancelled, %u being cancelled at their chefs, on request",
+		   (unsigned long long) id, n.cancelled, plural(n.cancelled, "dish", "dishes"), n.cancelling);
 	if (pending_ok(k, &m->env[0], (uint64_t[]) { id, n.cancelled, n.cancelling, n.finished }, 4) < 0)
-		log_error("Failed to remember to answer a cancel of order %llu: out of memory",
-			  (unsigned long long) id);
+		log_fields(LOG_ERR, -ENOMEM, &(struct log_about) { .order = id },
+			   "Failed to remember to answer a cancel of order %llu: %m", (unsigned long long) id);
 	return 1;
 }
 
@@ -188,7 +189,8 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 	}
 	if (r < 0) {
-		log_error_errno(r, "Failed to retry order %llu: %m", (unsigned long long) id);
+		log_fields(LOG_ERR, r, &(struct log_about) { .order = id }, "Failed to retry order %llu: %m",
+			   (unsigned long long) id);
 		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not retry order %llu", (unsigned long long) id);
 		return 1;
 	}
@@ -197,9 +199,10 @@ unsigned book_retry(struct kitchen *k, const struct proto_msg *m)
 			  "nothing to retry", (unsigned long long) id, n_idx ? "named " : "");
 		return 1;
 	}
-	log_info("Order %llu: %u %s retried on request", (unsigned long long) id, retried,
-		 plural(retried, "dish", "dishes"));
+	log_fields(LOG_INFO, 0, &(struct log_about) { .order = id }, "Order %llu: %u %s retried on request",
+		   (unsigned long long) id, retried, plural(retried, "dish", "dishes"));
 	if (pending_ok(k, &m->env[0], (uint64_t[]) { id, retried }, 2) < 0)
-		log_error("Failed to remember to answer a retry of order %llu: out of memory", (unsigned long long) id);
+		log_fields(LOG_ERR, -ENOMEM, &(struct log_about) { .order = id },
+			   "Failed to remember to answer a retry of order %llu: %m", (unsigned long long) id);
 	return 1;
 }

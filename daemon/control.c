@@ -200,7 +200,8 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 	}
 	if (pending_ack(k, &m->env[0], o->id, o->n_dishes, o->batch) < 0)
 		/* Stored, so it will be cooked; the client hears of it by its key, or not at all. */
-		log_error("Failed to remember to acknowledge order %llu: out of memory", (unsigned long long) o->id);
+		log_fields(LOG_ERR, -ENOMEM, &(struct log_about) { .order = o->id },
+			   "Failed to remember to acknowledge order %llu: %m", (unsigned long long) o->id);
 	return 1;
 }
 

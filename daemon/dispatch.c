@@ -20,6 +20,8 @@
 
 #define DISPATCH_READS_PER_TURN 1024
 #define DISHES_PER_MESSAGE 100
+_Static_assert(PROTO_MAX_ENVELOPE + 1 + DISHES_PER_MESSAGE * PROTO_DISH_GROUP <= PROTO_MAX_FIELDS,
+	       "a chef reads a DISH message of DISHES_PER_MESSAGE dishes");
 /* A local chef off the line this long while its process lives is killed
  * (at least; twice the time kitchend gives a silent chef, if longer). */
 #define ABSENT_GRACE_MS 10000
@@ -310,12 +312,9 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 			proto_out_u64(&out, d->attempts);
 			(void) proto_out_end(&out, ZMQ_DONTWAIT);
 
+			/* orders_take_back() says it, at warning. */
 			snprintf(reason, sizeof(reason), "chef %s took longer than %llu ms", c->name,
 				 (unsigned long long) limit);
-			log_fields(LOG_WARNING, 0,
-				   &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = c->name },
-				   "Order %llu: %s #%u: %s; taking it back", (unsigned long long) d->order->id,
-				   d->item->name, d->index + 1, reason);
 			d = chef_cancel(c, d->id, d->attempts);
 			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */
@@ -447,6 +446,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	struct dish *batch[DISHES_PER_MESSAGE];
 	struct proto_out out;
 	uint64_t now = now_ms();
+	bool debug = log_get_max_priority() >= LOG_DEBUG;
 	unsigned n = 0;
 	int r;
 
@@ -464,6 +464,10 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		}
 		d = orders_hand(k->orders, d, c);
 		chef_hold(c, d, now);  /* not stored: see store.h */
+		if (debug)
+			log_fields(LOG_DEBUG, 0, &dish_about(d, c->name),
+				   "Order %llu dish %u (%s): attempt %u to chef %s", (unsigned long long) d->order->id,
+				   dish_number(d), d->item->name, d->attempts, c->name);
 		batch[n++] = d;
 		if (d->suspect)
 			break;
@@ -488,6 +492,8 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 		proto_out_u64(&out, d->id);
 		proto_out_u64(&out, d->attempts);
 		proto_out_str(&out, orders_followed(k->orders, d->order) ? "1" : "0");  /* PROTO_DISH_FOLLOWED */
+		proto_out_u64(&out, d->order->id);
+		proto_out_u64(&out, d->index);
 		proto_out_str(&out, d->item->name);
 		proto_out_str(&out, d->item->ingredients);
 		for (unsigned f = 0; f < 4; f++)

@@ -260,7 +260,8 @@ static void refuse_dropped(const struct order *o, void *u)
 	int r = store_drop_order(k->store, o->id);
 
 	if (r < 0)
-		log_debug_errno(r, "Order %llu was not waiting to be committed: %m", (unsigned long long) o->id);
+		log_fields(LOG_DEBUG, r, &(struct log_about) { .order = o->id },
+			   "Order %llu was not waiting to be committed: %m", (unsigned long long) o->id);
 	pending_refuse_order(k, o->id, PROTO_ERR_FULL,
 			     "the order store's disk is full: the order was not stored; try again later");
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "list.h"
+#include "log.h"
 #include "proto.h"
 
 struct chef;
@@ -97,6 +98,22 @@ static inline bool order_done(const struct order *o)
 {
 	return o->n_served + o->n_failed + o->n_cancelled == o->n_dishes;
 }
+
+/*
+ * What a log line about dish @d is about (log.h): its order, and the dish
+ * by its number in the order, from 1, as people count (and as a chef's
+ * lines and a program's KITCHEN_DISH say it); @chef may be NULL. The text
+ * names them the same way, "Order 42 dish 3 (Pizza) ...":
+ *
+ *	log_fields(LOG_INFO, 0, &dish_about(d, chef), "Order %llu dish %u (%s) ...",
+ *		   (unsigned long long) d->order->id, dish_number(d), d->item->name, ...);
+ */
+static inline unsigned dish_number(const struct dish *d)
+{
+	return d->index + 1;
+}
+#define dish_about(d, chef_name) \
+	((struct log_about) { .order = (d)->order->id, .dish = dish_number(d), .chef = (chef_name) })
 
 /* The order's state as a whole: queued or cooking while open; when done,
  * failed if a dish failed, else cancelled if a dish was, else served. */

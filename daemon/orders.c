@@ -43,11 +43,25 @@ struct orders {
 	size_t n_lingering;             /* finished orders with dishes on the queue */
 };
 
+/* "Order 42 dish 3 (Pizza) WHAT: WHY", with its journal fields (order.h). */
 static void log_dish(int prio, const struct dish *d, const char *chef, const char *what, const char *why)
 {
-	log_fields(prio, 0, &(struct log_about) { .order = d->order->id, .dish = d->id, .chef = chef },
-		   "Order %llu: %s #%u %s: %s", (unsigned long long) d->order->id, d->item->name, d->index + 1,
-		   what, why);
+	log_fields(prio, 0, &dish_about(d, chef), "Order %llu dish %u (%s) %s: %s",
+		   (unsigned long long) d->order->id, dish_number(d), d->item->name, what, why);
+}
+
+/* "Failed to WHAT order 42 dish 3: %m", with its journal fields. */
+static void dish_error(int r, const struct dish *d, const char *what)
+{
+	log_fields(LOG_ERR, r, &dish_about(d, NULL), "Failed to %s order %llu dish %u: %m", what,
+		   (unsigned long long) d->order->id, dish_number(d));
+}
+
+/* "Failed to WHAT order 42: %m", with its journal field. */
+static void order_error(int r, const struct order *o, const char *what)
+{
+	log_fields(LOG_ERR, r, &(struct log_about) { .order = o->id }, "Failed to %s order %llu: %m", what,
+		   (unsigned long long) o->id);
 }
 
 /* ---- the queue ---- */
@@ -63,7 +77,7 @@ static void queue_back(struct orders *os, struct dish *d)
 {
 	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
 	if (prio_queue_push_back(&os->queue, d, d->order->priority) < 0) {
-		log_error("Failed to queue dish %llu: out of memory", (unsigned long long) d->id);
+		dish_error(-ENOMEM, d, "queue");
 		return;
 	}
 	d->since_ms = metrics_clock(os->metrics);
@@ -75,7 +89,7 @@ static void queue_front(struct orders *os, struct dish *d)
 {
 	assert(d->state == PROTO_STATE_QUEUED && !d->in_queue && d->order->phase == ORDER_OPEN);
 	if (prio_queue_push_front(&os->queue, d, d->order->priority) < 0) {
-		log_error("Failed to queue dish %llu again: out of memory", (unsigned long long) d->id);
+		dish_error(-ENOMEM, d, "queue again");
 		return;
 	}
 	d->since_ms = metrics_clock(os->metrics);
@@ -187,8 +201,8 @@ static void delay(struct orders *os, struct order *o, uint64_t wall, uint64_t no
 {
 	if (order_heap_push(&os->delayed, o) < 0) {
 		/* Early rather than never. */
-		log_error("Failed to delay order %llu: out of memory; queueing it now",
-			  (unsigned long long) o->id);
+		log_fields(LOG_ERR, -ENOMEM, &(struct log_about) { .order = o->id },
+			   "Failed to delay order %llu: %m; queueing it now", (unsigned long long) o->id);
 		return due(os, o, now);
 	}
 	o->phase = ORDER_DELAYED;
@@ -205,7 +219,7 @@ static void finish(struct orders *os, struct order *o)
 	assert(order_done(o) && (o->phase == ORDER_OPEN || o->phase == ORDER_HELD || o->phase == ORDER_DELAYED));
 	r = store_order_done(os->store, o->id, state, wall_ms());
 	if (r < 0)
-		log_error_errno(r, "Failed to record order %llu done: %m", (unsigned long long) o->id);
+		order_error(r, o, "record the end of");
 	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu %s",
 		   (unsigned long long) o->id, proto_state_name(state));
 	events_done(os->events, o);
@@ -463,7 +477,7 @@ int orders_admit(struct orders *os, const struct orders_request *req, struct ord
 	list_append(&os->admitted, &o->link);
 	os->n_queued += n;
 	metrics_admitted(os->metrics);
-	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu: %zu dishes%s",
+	log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu admitted: %zu dishes%s",
 		   (unsigned long long) o->id, n, req->key[0] ? " (with a key)" : "");
 	*ret = o;
 	return 0;
@@ -482,6 +496,8 @@ void orders_committed(struct orders *os, uint64_t committed, uint64_t now)
 
 	while ((o = first(&os->admitted)) && o->batch <= committed) {
 		list_remove(&os->admitted, &o->link);
+		log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id }, "Order %llu accepted: stored",
+			   (unsigned long long) o->id);
 		events_ordered(os->events, o);
 		if (o->due_ms && !wall)
 			wall = wall_ms();
@@ -550,8 +566,8 @@ void orders_release_due(struct orders *os, uint64_t now)
 	struct order *o;
 
 	while ((o = first(&os->held)) && o->hold_until_ms <= now) {
-		log_debug("Order %llu: no follower subscribed in time, cooking anyway",
-			  (unsigned long long) o->id);
+		log_fields(LOG_DEBUG, 0, &(struct log_about) { .order = o->id },
+			   "Order %llu: no follower subscribed in time, cooking anyway", (unsigned long long) o->id);
 		release(os, o);
 	}
 }
@@ -633,7 +649,7 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 	log_dish(LOG_WARNING, d, chef, "failed", reason);
 	r = store_dish_failed(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
-		log_error_errno(r, "Failed to record dish %llu failing: %m", (unsigned long long) d->id);
+		dish_error(r, d, "record the failure of");
 	events_failed(os->events, d, chef, reason);
 	if (order_done(o))
 		finish(os, o);
@@ -657,7 +673,7 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
 	r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
-		log_error_errno(r, "Failed to record dish %llu cancelled: %m", (unsigned long long) d->id);
+		dish_error(r, d, "record the cancel of");
 	events_cancelled(os->events, d, chef, reason);
 	if (order_done(o))
 		finish(os, o);
@@ -679,6 +695,12 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const vo
 	assert(d->state == PROTO_STATE_COOKING);
 	if (d->cancelling)
 		log_dish(LOG_INFO, d, chef, "served", "its chef had it ready before the cancel reached it");
+	else if (log_get_max_priority() >= LOG_DEBUG) {
+		char why[PROTO_MAX_NAME + 32];
+
+		snprintf(why, sizeof(why), "chef %s, attempt %u", chef, d->attempts);
+		log_dish(LOG_DEBUG, d, chef, "served", why);
+	}
 	d->state = PROTO_STATE_SERVED;
 	d->chef = NULL;
 	d->cancelling = false;
@@ -689,7 +711,7 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const vo
 	metrics_ended(os->metrics, PROTO_STATE_SERVED);
 	r = store_dish_served(os->store, d->id, d->attempts, chef, result, result_len, items);
 	if (r < 0)
-		log_error_errno(r, "Failed to record dish %llu served: %m", (unsigned long long) d->id);
+		dish_error(r, d, "record serving");
 	events_served(os->events, d, chef, result, result_len, items);
 	if (order_done(o))
 		finish(os, o);
@@ -742,11 +764,11 @@ void orders_take_back(struct orders *os, struct dish *d, const char *chef, const
 	}
 	d->state = PROTO_STATE_QUEUED;
 	os->n_queued++;
-	log_dish(LOG_DEBUG, d, chef, "back in the queue", reason);
+	/* Exceptional (the chef failed it, was lost, or was too slow): always said. */
+	log_dish(why == ORDERS_BACK_TIMED_OUT ? LOG_WARNING : LOG_INFO, d, chef, "back in the queue", reason);
 	r = store_dish_requeued(os->store, d->id, d->attempts, chef, reason);
 	if (r < 0)
-		log_error_errno(r, "Failed to record dish %llu going back to the queue: %m",
-				(unsigned long long) d->id);
+		dish_error(r, d, "record the return to the queue of");
 	queue_front(os, d);
 }
 
@@ -775,7 +797,7 @@ static void cancel_one(struct orders *os, struct dish *d, orders_stop_fn stop, v
 		snprintf(reason, sizeof(reason), "cancelled on request while chef %s cooked it", chef);
 		r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
 		if (r < 0)
-			log_error_errno(r, "Failed to record dish %llu cancelled: %m", (unsigned long long) d->id);
+			dish_error(r, d, "record the cancel of");
 		log_dish(LOG_DEBUG, d, chef, "cancelling", "its chef is told to stop");
 		return;
 	case PROTO_STATE_SERVED:
@@ -939,7 +961,7 @@ int orders_retry(struct orders *os, struct menu *menu, uint64_t id, const uint32
 		os->n_queued++;
 		r = store_dish_requeued(os->store, d->id, 0, "", "retried on request");
 		if (r < 0)
-			log_error_errno(r, "Failed to record dish %llu retried: %m", (unsigned long long) d->id);
+			dish_error(r, d, "record the retry of");
 		log_dish(LOG_INFO, d, "", "retried", "a new series of attempts on request");
 		if (d->in_queue) {
 			os->n_tombstones--;  /* cancelled a moment ago: back to life where it was */
@@ -957,7 +979,7 @@ out:
 	} else if (reopened) {
 		r = store_order_done(os->store, o->id, PROTO_STATE_QUEUED, 0);
 		if (r < 0)
-			log_error_errno(r, "Failed to record order %llu open again: %m", (unsigned long long) o->id);
+			order_error(r, o, "record the reopening of");
 		r = 0;
 	}
 	*ret_retried = retried;

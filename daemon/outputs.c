@@ -66,7 +66,8 @@ void outputs_answer(struct kitchen *k, const struct proto_msg *m)
 	if (r == -ENOENT)
 		reply_err(k, rid, rid_len, PROTO_ERR_NOT_FOUND, "no order %llu", (unsigned long long) id);
 	else if (r < 0) {
-		log_error_errno(r, "Failed to read the outputs of order %llu: %m", (unsigned long long) id);
+		log_fields(LOG_ERR, r, &(struct log_about) { .order = id },
+			   "Failed to read the outputs of order %llu: %m", (unsigned long long) id);
 		reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the outputs");
 	} else {
 		reply_begin(k, &out, PROTO_OK, rid, rid_len);

@@ -105,7 +105,8 @@ void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t 
 	if (r == -ENOENT && !rep.head_sent)
 		return reply_err(k, rid, rid_len, PROTO_ERR_NOT_FOUND, "no order %llu", (unsigned long long) id);
 	if (r < 0)
-		log_error_errno(r, "Failed to read order %llu: %m", (unsigned long long) id);
+		log_fields(LOG_ERR, r, &(struct log_about) { .order = id }, "Failed to read order %llu: %m",
+			   (unsigned long long) id);
 	if (r < 0 && !rep.head_sent)
 		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the order");
 	order_head(&rep);

@@ -107,19 +107,18 @@ void answers_served(struct answers *b, size_t i, const uint64_t *digests)
 	b->text_len = a->items + len + 1;
 }
 
-void answers_ran(struct answers *b, size_t i)
+const char *answers_ran(struct answers *b, size_t i)
 {
 	struct recipe_result res;
 
 	recipe_result(b->a[i].run, &res);
 	if (res.outcome == RECIPE_SERVED) {
 		b->a[i].outcome = PROTO_OUTCOME_SERVED;
-		return;
+		return NULL;
 	}
-	log_debug("dish %llu attempt %llu failed: %s", (unsigned long long) b->batch[i]->id,
-		  (unsigned long long) b->batch[i]->attempt, res.reason);
 	/* The reason lives in the run, until answers_clear(). */
 	answers_failed(b, i, res.reason);
+	return res.reason;
 }
 
 int answers_send(const struct answers *b, void *push, const char *chef_id, int flags)
@@ -175,5 +174,5 @@ void progress_send(void *push, const char *chef_id, const struct ticket *d, cons
 	proto_out_str(&o, text);
 	r = proto_out_end(&o, ZMQ_DONTWAIT);
 	if (r < 0)
-		log_debug_errno(r, "Dropping a stage line of dish %llu: %m", (unsigned long long) d->id);
+		ticket_log(LOG_DEBUG, r, d, NULL, "dropping a stage line (the sink is full): %m");
 }

@@ -67,9 +67,10 @@ void answers_failed(struct answers *b, size_t i, const char *reason);
  * and items (pipeline.h) from the digests of its ingredients. */
 void answers_served(struct answers *b, size_t i, const uint64_t *digests);
 
-/* Dish @i's run has finished (answer.run): "served" with its output, or
- * "failed" with its reason. */
-void answers_ran(struct answers *b, size_t i);
+/* Dish @i's run has finished (answer.run): "served" with its output
+ * (returns NULL), or "failed" with its reason (returned, for the caller's
+ * log line; it lives until answers_clear()). */
+const char *answers_ran(struct answers *b, size_t i);
 
 /* The batch's RESULT on @push: 0 or -errno (-EAGAIN when the sink is full
  * and @flags has ZMQ_DONTWAIT). */

@@ -340,7 +340,7 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 
 	for (size_t g = 0; g < n; g++) {
 		struct ticket *d;
-		uint64_t id;
+		struct log_about about;
 		int r;
 
 		r = ticket_from_group(m, g, &d);
@@ -352,13 +352,14 @@ static void take_dishes(struct brigade *b, const struct proto_msg *m)
 			log_error_errno(r, "Failed to take a dish, dropping it: %m");
 			continue;
 		}
-		id = d->id;
+		about = (struct log_about) { .order = d->order, .dish = d->number, .chef = arg_name };
 		d->fault = fault_table_find(faults, d->name);
 		give_recipe(d);
 		r = brigade_add(b, &d);
 		if (r < 0)
-			log_warning_errno(r, "Dropping dish %llu: %zu dishes wait already: %m",
-					  (unsigned long long) id, brigade_queued(b));
+			log_fields(LOG_WARNING, r, &about,
+				   "Order %llu dish %llu dropped: %zu dishes wait already: %m", about.order,
+				   about.dish, brigade_queued(b));
 	}
 	brigade_hand_out(b);
 	log_debug("Took %zu %s, %u %s free, %zu waiting", n, plural(n, "dish", "dishes"),

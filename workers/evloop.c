@@ -80,8 +80,8 @@ static void timer_set(struct slot *s, uint64_t due_ns)
 	s->gen++;
 	s->timer = timer_heap_push(&s->l->timers, due_ns, s->index, s->gen) == 0;
 	if (!s->timer)
-		log_error("event loop: out of memory for a timer of dish %llu; it waits for a CANCEL",
-			  (unsigned long long) dish_of(s)->id);
+		ticket_log(LOG_ERR, 0, dish_of(s), s->l->chef_name,
+			   "in event-loop slot %u: out of memory for its timer; it waits for a CANCEL", s->index);
 }
 
 static void timer_drop(struct slot *s)
@@ -169,12 +169,12 @@ static bool program_start(struct slot *s)
 	};
 	int r;
 
-	log_debug("event loop: slot %u runs dish %llu attempt %llu, %s: %s", s->index,
-		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name, d->recipe->argv[0]);
+	ticket_log(LOG_DEBUG, 0, d, s->l->chef_name, "runs %s in event-loop slot %u", d->recipe->argv[0],
+		   s->index);
 	r = recipe_start(d->recipe, &rd, program_stage, s, &a->run);
 	if (r < 0) {
-		log_error_errno(r, "event loop: failed to start the program of dish %llu: %m",
-				(unsigned long long) d->id);
+		ticket_log(LOG_ERR, r, d, s->l->chef_name, "in event-loop slot %u: failed to start its program: %m",
+			   s->index);
 		answers_failed(&s->b, s->cooking, "chef error: cannot start the program");
 		return false;
 	}
@@ -249,15 +249,14 @@ static bool dish_begin(struct slot *s)
 
 	s->step = 0;
 	if (d->reject) {
-		log_warning("event loop: failing dish %llu attempt %llu: %s", (unsigned long long) d->id,
-			    (unsigned long long) d->attempt, d->reject);
+		ticket_log(LOG_WARNING, 0, d, s->l->chef_name, "fails in event-loop slot %u: %s", s->index,
+			   d->reject);
 		answers_failed(&s->b, s->cooking, d->reject);
 		return true;
 	}
 	if (d->fault != FAULT_NONE) {
-		log_warning("event loop: injecting a %s into dish %llu attempt %llu, %s (" FAULT_ENV ")",
-			    fault_kind_to_string(d->fault), (unsigned long long) d->id,
-			    (unsigned long long) d->attempt, d->name);
+		ticket_log(LOG_WARNING, 0, d, s->l->chef_name, "in event-loop slot %u: injecting a %s (" FAULT_ENV ")",
+			   s->index, fault_kind_to_string(d->fault));
 		switch (d->fault) {
 		case FAULT_CRASH:
 			fault_crash();
@@ -293,8 +292,15 @@ static void slot_run(struct slot *s, bool resume)
 /* The slot's program has finished: its answer, then the rest of the batch. */
 static void program_done(struct slot *s)
 {
+	const struct ticket *d = s->b.batch[s->cooking];
+	const char *reason;
+
 	s->l->programs--;
-	answers_ran(&s->b, s->cooking);
+	reason = answers_ran(&s->b, s->cooking);
+	if (reason)
+		ticket_log(LOG_INFO, 0, d, s->l->chef_name, "failed in event-loop slot %u: %s", s->index, reason);
+	else
+		ticket_log(LOG_DEBUG, 0, d, s->l->chef_name, "served in event-loop slot %u", s->index);
 	s->cooking++;
 	slot_run(s, false);
 }
@@ -307,8 +313,7 @@ static void cancel(struct evloop *l, uint64_t id, uint64_t attempt)
 
 		if (s->state == SLOT_IDLE || (k = answers_cancel(&s->b, id, attempt)) < 0)
 			continue;
-		log_debug("event loop: dish %llu attempt %llu cancelled", (unsigned long long) id,
-			  (unsigned long long) attempt);
+		ticket_log(LOG_DEBUG, 0, s->b.batch[k], l->chef_name, "cancelled in event-loop slot %u", s->index);
 		if (s->state == SLOT_COOKING && (size_t) k == s->cooking) {
 			struct recipe_run *run = run_of(s);
 

@@ -29,7 +29,7 @@ struct prepared {
 	char *path;        /* the program, found */
 	const char **argv; /* points into the recipe's argv, and at arg */
 	char *arg;         /* the input as an argv element, or NULL */
-	char *envp[8];
+	char *envp[9];     /* the 8 variables recipe.h names, then NULL */
 	struct spawn_limit limits[3];
 	size_t n_limits;
 };
@@ -241,6 +241,7 @@ static int prepare(struct prepared *p, const struct recipe *r, const struct reci
 	if (env_add(p, "PATH=%s", RECIPE_PATH) < 0 || env_add(p, "HOME=%s", r->dir) < 0 ||
 	    env_add(p, "LANG=C.UTF-8") < 0 || env_add(p, "KITCHEN_ORDER=%" PRIu64, d->order) < 0 ||
 	    env_add(p, "KITCHEN_DISH=%" PRIu64, d->dish) < 0 ||
+	    env_add(p, "KITCHEN_DISH_ID=%" PRIu64, d->dish_id) < 0 ||
 	    env_add(p, "KITCHEN_ATTEMPT=%" PRIu64, d->attempt) < 0 ||
 	    env_add(p, "KITCHEN_CHEF=%s", d->chef ? d->chef : "") < 0)
 		return -ENOMEM;

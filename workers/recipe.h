@@ -34,7 +34,9 @@
  *	         The last RECIPE_TAIL_LINES of them are kept for the reason.
  *	env      nothing of the chef's own environment; only
  *	         PATH=RECIPE_PATH, HOME=<the working directory>, LANG=C.UTF-8,
- *	         KITCHEN_ORDER, KITCHEN_DISH, KITCHEN_ATTEMPT (decimal) and
+ *	         KITCHEN_ORDER (the order's id), KITCHEN_DISH (the dish's
+ *	         number in its order, from 1), KITCHEN_DISH_ID (kitchend's id of
+ *	         the dish, unique across orders), KITCHEN_ATTEMPT (decimal) and
  *	         KITCHEN_CHEF.
  *	argv[0]  a path with a '/' is run as it is (a relative one from the
  *	         working directory); a bare name is looked up in RECIPE_PATH.
@@ -139,7 +141,8 @@ struct recipe {
 
 /* The dish to cook; @input is borrowed until recipe_free(). */
 struct recipe_dish {
-	uint64_t order, dish, attempt; /* KITCHEN_ORDER, KITCHEN_DISH, KITCHEN_ATTEMPT */
+	uint64_t order, dish, attempt; /* KITCHEN_ORDER, KITCHEN_DISH (number in the order), KITCHEN_ATTEMPT */
+	uint64_t dish_id;              /* KITCHEN_DISH_ID */
 	const char *chef;              /* KITCHEN_CHEF */
 	const void *input;             /* may be NULL when @input_len is 0 */
 	size_t input_len;

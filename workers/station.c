@@ -83,8 +83,7 @@ static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 
 	if (i < 0)
 		return GO_ON;  /* answered already: the brigade has not seen our FREE yet */
-	log_debug("station %u: dish %llu attempt %llu cancelled", st->index,
-		  (unsigned long long) id, (unsigned long long) attempt);
+	ticket_log(LOG_DEBUG, 0, st->b.batch[i], st->chef_name, "cancelled at station %u", st->index);
 	return st->dish && (size_t) i == st->cooking ? CANCELLED : GO_ON;
 }
 
@@ -93,8 +92,8 @@ static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 {
 	/* The brigade hands dishes to free stations only. */
 	if (answers_adopt(&st->b, ptrs, len) < 0)
-		log_error("station %u: got dishes while cooking dish %llu, dropping them",
-			  st->index, (unsigned long long) st->b.batch[0]->id);
+		ticket_log(LOG_ERR, 0, st->b.batch[0], st->chef_name,
+			   "is cooking at station %u, which got more dishes: dropping them", st->index);
 }
 
 /*
@@ -296,13 +295,13 @@ static enum interrupt send_results(struct station *st)
 		if (r == 0)
 			return GO_ON;
 		if (cancelled) {
-			log_debug_errno(r, "station %u: not answering the CANCEL of %zu dishes from dish %llu: %m",
-					st->index, st->b.n, (unsigned long long) st->b.batch[0]->id);
+			ticket_log(LOG_DEBUG, r, st->b.batch[0], st->chef_name,
+				   "(first of %zu at station %u): not answering their CANCEL: %m", st->b.n, st->index);
 			return GO_ON;
 		}
 		if (r != -EAGAIN && r != -EINTR) {
-			log_error_errno(r, "station %u: failed to send the results of %zu dishes from dish %llu: %m",
-					st->index, st->b.n, (unsigned long long) st->b.batch[0]->id);
+			ticket_log(LOG_ERR, r, st->b.batch[0], st->chef_name,
+				   "(first of %zu at station %u): failed to send their results: %m", st->b.n, st->index);
 			return GO_ON;
 		}
 
@@ -337,9 +336,8 @@ static enum interrupt inject_fault(struct station *st)
 {
 	const struct ticket *d = st->dish;
 
-	log_warning("station %u: injecting a %s into dish %llu attempt %llu, %s (" FAULT_ENV ")",
-		    st->index, fault_kind_to_string(d->fault), (unsigned long long) d->id,
-		    (unsigned long long) d->attempt, d->name);
+	ticket_log(LOG_WARNING, 0, d, st->chef_name, "at station %u: injecting a %s (" FAULT_ENV ")",
+		   st->index, fault_kind_to_string(d->fault));
 	switch (d->fault) {
 	case FAULT_CRASH:
 		fault_crash();
@@ -371,9 +369,11 @@ static enum interrupt cook_program(struct station *st)
 {
 	const struct ticket *d = st->dish;
 	struct answer *a = &st->b.a[st->cooking];
+	const char *reason;
 	struct recipe_dish rd = {
-		.order = 0,  /* a DISH does not say its order */
-		.dish = d->id,
+		.order = d->order,
+		.dish = d->number,
+		.dish_id = d->id,
 		.attempt = d->attempt,
 		.chef = st->chef_name,
 		.input = d->input,
@@ -382,12 +382,11 @@ static enum interrupt cook_program(struct station *st)
 	enum interrupt ev;
 	int r;
 
-	log_debug("station %u: running dish %llu attempt %llu, %s: %s", st->index,
-		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name, d->recipe->argv[0]);
+	ticket_log(LOG_DEBUG, 0, d, st->chef_name, "running %s at station %u", d->recipe->argv[0], st->index);
 	r = recipe_start(d->recipe, &rd, program_stage, st, &a->run);
 	if (r < 0) {
-		log_error_errno(r, "station %u: failed to start the program of dish %llu: %m", st->index,
-				(unsigned long long) d->id);
+		ticket_log(LOG_ERR, r, d, st->chef_name, "at station %u: failed to start its program: %m",
+			   st->index);
 		return answer_failed(st, "chef error: cannot start the program");
 	}
 	ev = pipe_drain(st);
@@ -417,7 +416,12 @@ static enum interrupt cook_program(struct station *st)
 		ev = (items[n].revents & ZMQ_POLLIN) ? pipe_drain(st) : GO_ON;
 	}
 
-	answers_ran(&st->b, st->cooking);
+	reason = answers_ran(&st->b, st->cooking);
+	if (reason)
+		/* Exceptional: said at info, where kitchend says it goes back to the queue. */
+		ticket_log(LOG_INFO, 0, d, st->chef_name, "failed at station %u: %s", st->index, reason);
+	else
+		ticket_log(LOG_DEBUG, 0, d, st->chef_name, "served at station %u", st->index);
 	return GO_ON;
 }
 
@@ -429,16 +433,14 @@ static enum interrupt cook(struct station *st)
 	enum interrupt ev;
 
 	if (d->reject) {
-		log_warning("station %u: failing dish %llu attempt %llu: %s", st->index,
-			    (unsigned long long) d->id, (unsigned long long) d->attempt, d->reject);
+		ticket_log(LOG_WARNING, 0, d, st->chef_name, "failed at station %u: %s", st->index, d->reject);
 		return answer_failed(st, d->reject);
 	}
 	if (d->fault != FAULT_NONE)
 		return inject_fault(st);
 	if (d->recipe)
 		return cook_program(st);
-	log_debug("station %u: cooking dish %llu attempt %llu, %s", st->index,
-		  (unsigned long long) d->id, (unsigned long long) d->attempt, d->name);
+	ticket_log(LOG_DEBUG, 0, d, st->chef_name, "cooking at station %u", st->index);
 
 	stage(st, PIPELINE_GET, d->name);
 	st->due_ns = now_ns();
@@ -483,8 +485,8 @@ static enum interrupt cook(struct station *st)
 static enum interrupt cook_batch(struct station *st)
 {
 	if (st->b.n > 1)
-		log_debug("station %u: a batch of %zu dishes, from dish %llu", st->index, st->b.n,
-			  (unsigned long long) st->b.batch[0]->id);
+		ticket_log(LOG_DEBUG, 0, st->b.batch[0], st->chef_name, "(first of %zu): a batch at station %u",
+			   st->b.n, st->index);
 	for (size_t i = 0; i < st->b.n; i++) {
 		enum interrupt ev;
 

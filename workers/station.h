@@ -54,7 +54,8 @@
  * program's stdout, raw, as the result (items ""); anything else "failed"
  * with the run's reason ("exit 3: <last stderr line>", "killed by SIGSEGV",
  * "timed out after N ms"). The program's environment has KITCHEN_CHEF, the
- * chef's name; KITCHEN_ORDER is 0, since a DISH does not say its order.
+ * chef's name, KITCHEN_ORDER and KITCHEN_DISH, the dish's number in its
+ * order (from 1), and KITCHEN_DISH_ID, kitchend's id of the dish.
  *
  * A dish marked with a fault (fault.h, for tests only) is not cooked: the
  * station crashes the process, hangs until STOP, or answers "failed".

@@ -2,7 +2,9 @@
 
 #include "cookbook.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,8 @@ enum {
 	F_ID,
 	F_ATTEMPT,
 	F_FLAGS,
+	F_ORDER,
+	F_INDEX,
 	F_NAME,
 	F_INGREDIENTS,
 	F_PREP_MS,
@@ -19,6 +23,7 @@ enum {
 	F_CPU_WORK,
 	F_INPUT,
 };
+_Static_assert(F_INPUT + 1 == PROTO_DISH_GROUP, "a DISH group is these fields");
 
 static bool name_valid(const char *s, size_t len)
 {
@@ -54,7 +59,7 @@ static const char *split_ingredients(struct ticket *d, size_t len)
 int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 {
 	const struct proto_field *name, *ingredients, *input, *token = &m->fields[0];
-	uint64_t id, attempt;
+	uint64_t id, attempt, index;
 	struct ticket *d;
 
 	if (proto_u64(m, proto_group_field(m, g, F_ID), &id) < 0 ||
@@ -83,6 +88,8 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 		const char *reject;
 	} numbers[] = {
 		{ F_FLAGS,     &d->flags,     "malformed dish: bad flags" },
+		{ F_ORDER,     &d->order,     "malformed dish: bad order_id" },
+		{ F_INDEX,     &index,        "malformed dish: bad index" },
 		{ F_PREP_MS,   &d->prep_ms,   "malformed dish: bad prep_ms" },
 		{ F_COOK_MS,   &d->cook_ms,   "malformed dish: bad cook_ms" },
 		{ F_SEASON_MS, &d->season_ms, "malformed dish: bad season_ms" },
@@ -93,6 +100,11 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 			d->reject = numbers[i].reject;
 			return 0;
 		}
+	if (index >= PROTO_ORDER_MAX_DISHES) {
+		d->reject = "malformed dish: bad index";
+		return 0;
+	}
+	d->number = (unsigned) index + 1;
 
 	name = &m->fields[proto_group_field(m, g, F_NAME)];
 	if (!name_valid(name->data, name->len)) {
@@ -107,6 +119,25 @@ int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret)
 	if (d->reject)
 		d->n_ingredients = 0;
 	return 0;
+}
+
+int ticket_log(int priority, int r, const struct ticket *d, const char *chef, const char *fmt, ...)
+{
+	const struct log_about about = { .order = d->order, .dish = d->number, .chef = chef };
+	char what[1024];
+	int saved = errno;
+	va_list ap;
+
+	if (priority > log_get_max_priority())
+		return r;
+	/* @fmt's %m is @r, as in log.h's own functions. */
+	errno = r < 0 ? -r : saved;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return log_fields(priority, r, &about, "Order %llu dish %u (%s) attempt %llu %s",
+			  (unsigned long long) d->order, d->number, d->name, (unsigned long long) d->attempt, what);
 }
 
 void ticket_free(struct ticket **d)

@@ -2,9 +2,11 @@
  * ticket — one dish as a chef holds it: a DISH group from kitchend, checked
  * (kitchend's own record of a dish is struct dish, daemon/order.h).
  *
- * kitchend sends dishes in DISH messages: the session's token, then 10
- * fields a group: dish_id attempt flags name ingredients prep_ms cook_ms
- * season_ms cpu_work input (proto.h). The input is bytes (NULs and all): the
+ * kitchend sends dishes in DISH messages: the session's token, then 12
+ * fields a group: dish_id attempt flags order_id index name ingredients
+ * prep_ms cook_ms season_ms cpu_work input (proto.h). The wire's index counts
+ * from 0; the ticket keeps the dish's number for people, from 1, which is
+ * what KITCHEN_DISH and log lines say (ticket_about()). The input is bytes (NULs and all): the
  * ticket keeps its own copy, in the same allocation as the ticket. An empty
  * ingredients field is a dish with none (one that runs a program, or one
  * the chef has no recipe for). The token goes back with the dish's
@@ -30,6 +32,7 @@
 #include <stdint.h>
 
 #include "fault.h"
+#include "log.h"
 #include "proto.h"
 
 #define TICKET_MAX_INGREDIENTS 64
@@ -43,6 +46,8 @@ struct ticket {
 	uint64_t id;
 	uint64_t attempt;
 	uint64_t flags;            /* PROTO_DISH_*; unknown bits are ignored */
+	uint64_t order;            /* its order's id */
+	unsigned number;           /* its number in the order, from 1 (index + 1); 0 when rejected before */
 	uint64_t prep_ms;
 	uint64_t cook_ms;
 	uint64_t season_ms;
@@ -68,6 +73,17 @@ struct ticket {
  */
 int ticket_from_group(const struct proto_msg *m, size_t g, struct ticket **ret);
 void ticket_free(struct ticket **d);  /* NULL and *d == NULL are fine */
+
+/*
+ * Log a line about dish @d at chef @chef, as kitchend names a dish: "Order
+ * 42 dish 3 (Pizza) attempt 2 " and then @fmt, with KITCHEN_ORDER,
+ * KITCHEN_DISH (its number in the order) and KITCHEN_CHEF for the journal
+ * (log.h). %m in @fmt is @r. Returns @r.
+ *
+ *	ticket_log(LOG_DEBUG, 0, d, chef, "cooking at station %u", i);
+ */
+int ticket_log(int priority, int r, const struct ticket *d, const char *chef, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* A FIFO of dishes: the dishes a chef holds that no station cooks yet. */
 struct ticket_queue {

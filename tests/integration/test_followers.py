@@ -69,7 +69,7 @@ def check_missing(k, missing):
 	for a follower that does not read, and kitchenctl says how many it
 	missed. On a machine overloaded enough for either, every line a
 	follower lacks must be one of those; on any other, none is missing."""
-	dropped = len(re.findall(r"station \d+: dropping a stage line of dish", k.log()))
+	dropped = len(re.findall(r"dropping a stage line \(the sink is full\)", k.log()))
 	if missing:
 		note(f"{missing} stage lines missing at the followers, {dropped} dropped by chefs (sink full)")
 	check(missing <= dropped, "every stage line a follower lacks was dropped by a chef, and said so",

@@ -10,8 +10,11 @@ kitchend.service under a real systemd: a Debian 12 booted with systemd-nspawn
   fail, kitchend stays active with the config it had, and the journal names
   FILE:LINE.
 - The journal: `journalctl -u kitchend KITCHEN_ORDER=N` traces one order
-  (KITCHEN_DISH and KITCHEN_CHEF on the line of a dish whose chef was
-  killed mid-dish); every line has its priority.
+  (KITCHEN_DISH, the dish's number in its order, and KITCHEN_CHEF on the line
+  of a dish whose chef was killed mid-dish); `journalctl KITCHEN_ORDER=N` of
+  an order whose dish runs a failing program holds kitchend's lines and the
+  chef's (each attempt's failure at the chef, the dish going back to the
+  queue, its failure for good); every line has its priority.
 - The watchdog (WatchdogSec=2s in a drop-in): pings keep a healthy kitchend
   alive; a SIGSTOPped one is killed and restarted (NRestarts rises, a new
   MainPID that serves).
@@ -40,6 +43,11 @@ endpoints = {
 };
 chefs = { local = 2; };
 timing = { cook_ms = 300; };
+menu = (
+	{ name = "Pizza"; ingredients = [ "Flour", "Yeast", "Tomato Sauce", "Mozzarella Cheese", "Pepperoni" ]; },
+	{ name = "Salad"; ingredients = [ "Mixed Greens", "Tomatoes", "Cucumbers", "Carrots", "Dressing" ]; },
+	{ name = "Fail"; run = [ "sh", "-c", "echo no luck >&2; exit 3" ]; }
+);
 """
 CHEF_CONF = """\
 dispatch = "tcp://127.0.0.1:5557";
@@ -144,11 +152,34 @@ def journal_fields(c):
 	entries = poll(traced, 15, f"journalctl KITCHEN_ORDER={oid} tracing the order")
 	for e in entries:
 		check_eq(e.get("KITCHEN_ORDER"), str(oid), "KITCHEN_ORDER of a traced entry", e)
-		check_eq(e.get("SYSLOG_IDENTIFIER"), "kitchend", "SYSLOG_IDENTIFIER", e)
+		check(e.get("SYSLOG_IDENTIFIER") in ("kitchend", "chef"), "SYSLOG_IDENTIFIER", e)
 		check(e.get("PRIORITY") in "01234567", "PRIORITY of a traced entry", e)
 	requeued = [e for e in entries if "back in the queue" in e.get("MESSAGE", "")]
-	check(requeued[0].get("KITCHEN_DISH", "").isdigit(), "KITCHEN_DISH on the requeue line", requeued[0])
+	check_eq(requeued[0].get("KITCHEN_DISH"), "1", "KITCHEN_DISH, the dish's number, on the requeue line",
+		 requeued[0])
 	check_eq(requeued[0].get("KITCHEN_CHEF"), busy[0]["name"], "KITCHEN_CHEF on the requeue line", requeued[0])
+
+	# A dish whose program fails: the order's whole story, from kitchend and
+	# from the chefs, in one journalctl without -u.
+	oid = order(c, "Fail")
+	poll(lambda: order_report(c, oid)["state"] == "failed", 60, f"order {oid} to fail")
+
+	def story():
+		rc, out, _ = c.sh(f"journalctl --no-pager -o json KITCHEN_ORDER={oid}", quiet=True)
+		entries = [json.loads(l) for l in out.splitlines() if l.strip()] if rc == 0 else []
+		chef = [e for e in entries if e.get("SYSLOG_IDENTIFIER") == "chef" and "failed at station" in e.get("MESSAGE", "")]
+		failed = [e for e in entries if e.get("SYSLOG_IDENTIFIER") == "kitchend"
+			  and f"Order {oid} dish 1 (Fail) failed: " in e.get("MESSAGE", "")]
+		return (entries, chef, failed) if chef and failed else None
+	entries, chef, failed = poll(story, 15, f"journalctl KITCHEN_ORDER={oid}: kitchend's and a chef's lines")
+	for e in chef + failed:
+		check_eq((e.get("KITCHEN_ORDER"), e.get("KITCHEN_DISH")), (str(oid), "1"), "the failing dish's fields", e)
+		check(e.get("KITCHEN_CHEF", "").startswith("chef-"), "KITCHEN_CHEF on the failing dish's lines", e)
+	check("exit 3: no luck" in chef[0].get("MESSAGE", ""), "the chef says why the program failed", chef[0])
+	check_eq(failed[0].get("PRIORITY"), "4", "the failure for good, a warning", failed[0])
+	texts = [e.get("MESSAGE", "") for e in entries]
+	for step in (f"Order {oid} accepted", "attempt 1 to chef", "back in the queue", f"Order {oid} failed"):
+		check(any(step in t for t in texts), f"'{step}' in the order's story", texts)
 
 	# Lines about a chef, and priorities on plain lines too.
 	gone = [e for e in journal(c, f"KITCHEN_CHEF={busy[0]['name']}") if "is gone" in e.get("MESSAGE", "")]

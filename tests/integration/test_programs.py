@@ -5,7 +5,11 @@ test writes, its local chefs run them.
 - echo: the input on stdin comes back as the output, byte-exact, and as one
   argv element after "--" (an option-like input stays an operand); each
   program sees KITCHEN_CHEF, its chef's name;
+- env: a program sees KITCHEN_ORDER, its order's id, and KITCHEN_DISH, its
+  number in the order from 1 (two dishes of each of two orders), beside
+  KITCHEN_DISH_ID and KITCHEN_ATTEMPT;
 - fail: exit 3 with a stderr line fails every attempt with "exit 3: <line>";
+  kitchend's and the chefs' log lines name it "Order N dish 1 (Fail)";
 - hang: the recipe's time-out fails it "timed out after 1000 ms"; a cancel
   of another hanging dish ends it cancelled; either way no process of the
   script is left;
@@ -44,6 +48,8 @@ SCRIPTS = {
 	"big.sh": "head -c %d /dev/zero | tr '\\0' x\n" % BIG,
 	"slow.sh": 'i=0\nwhile [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\necho "slow done by $KITCHEN_CHEF"\n',
 	"new.sh": "echo new dish\n",
+	# A line of its own, even after a simulated dish's output (no newline).
+	"env.sh": 'printf "\\n%s %s %s %s\\n" "$KITCHEN_ORDER" "$KITCHEN_DISH" "$KITCHEN_DISH_ID" "$KITCHEN_ATTEMPT"\n',
 }
 
 
@@ -63,6 +69,7 @@ def the_menu(bin_dir, extra=()):
 		program("Big", s("big.sh")),
 		program("Big16", s("big.sh"), max_output=16 * MIB),
 		program("Slow", s("slow.sh")),
+		program("Env", s("env.sh")),
 		*extra,
 	]
 
@@ -111,6 +118,21 @@ def echo(k):
 	check(out.count(b"|hi|hi") == 2, "each output once", out)
 
 
+def environment(k):
+	# A simulated dish first in the second order: the numbers count every dish.
+	orders = [k.order("Env", "Env"), k.order("Tea", "Env", "Env")]
+	ids = set()
+	for order_id, first in zip(orders, (1, 2)):
+		rc, out, err = ctl_bytes(k, "wait", str(order_id), "--output")
+		check_eq(rc, 0, f"order {order_id} served", out, err)
+		lines = [l for l in out.decode().splitlines() if l.strip()]
+		seen = [l.split() for l in lines if len(l.split()) == 4]
+		check_eq([(o, d, a) for o, d, _, a in seen], [(str(order_id), str(n), "1") for n in (first, first + 1)],
+			 f"KITCHEN_ORDER, KITCHEN_DISH and KITCHEN_ATTEMPT of order {order_id}'s Env dishes", out)
+		ids.update(dish_id for _, _, dish_id, _ in seen)
+	check(len(ids) == 4 and all(i.isdigit() and i != "0" for i in ids), "KITCHEN_DISH_ID: four ids", ids)
+
+
 def fail(k):
 	order_id = k.order("Fail")
 	report = k.wait_order(order_id)
@@ -119,6 +141,12 @@ def fail(k):
 	check("exit 3: no such file" in dish.get("reason", ""), "the reason is the exit and the last stderr line",
 	      report)
 	check_eq(dish["attempts"], 2, "every attempt tried (dishes.max_attempts = 2)", report)
+	# kitchend's lines and its chefs' name the dish alike: its order, its number from 1.
+	log = k.log()
+	for line in (rf"kitchend: Order {order_id} dish 1 \(Fail\) back in the queue: chef chef-[12]: exit 3: no such file",
+		     rf"chef: Order {order_id} dish 1 \(Fail\) attempt [12] failed at station 0: exit 3: no such file",
+		     rf"kitchend: warning: Order {order_id} dish 1 \(Fail\) failed: gave up after 2 attempts"):
+		check(re.search(line, log), f"a line like '{line}' in the log", log[-3000:])
 
 
 def hang_and_cancel(k, bin_dir):
@@ -211,6 +239,7 @@ def test():
 			write_config(k, bin_dir)
 			k.start()
 			echo(k)
+			environment(k)
 			fail(k)
 			hang_and_cancel(k, bin_dir)
 			fork(k, bin_dir)

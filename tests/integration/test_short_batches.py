@@ -7,8 +7,8 @@ window holds up to 256 of them, so its one station gets them in batches.
 4 orders of 150 dishes placed at once (the five dishes of the default menu
 in turn), then 100 more with `order --wait`:
 - the chef's debug log shows batches of more than one dish, none larger than
-  STATION_BATCH_MAX (32), and every dish cooked exactly once (one "cooking
-  dish" line each, attempt 1);
+  STATION_BATCH_MAX (32), and every dish cooked exactly once (one "Order N
+  dish M (...) attempt 1 cooking at station" line each);
 - the order report lists every dish in order of ordering, served at attempt
   1, with its own dish's result and items; `order --wait` prints the served
   lines in order of ordering;
@@ -60,12 +60,13 @@ def test():
 		check_eq(k.chefs()[0].get("served"), BIG + SMALL, "dishes served by the one chef")
 
 		log = k.log()
-		cooked = collections.Counter(re.findall(r"station \d+: cooking dish (\d+) attempt (\d+),", log))
+		cooked = collections.Counter(re.findall(r"chef: Order (\d+) dish (\d+) \(.*?\) attempt (\d+) cooking at station",
+							 log))
 		check_eq(sum(cooked.values()), BIG + SMALL, "dishes the station cooked (debug log lines)")
-		check(all(n == 1 and attempt == "1" for (_, attempt), n in cooked.items()),
+		check(all(n == 1 and attempt == "1" for (_, _, attempt), n in cooked.items()),
 		      "a dish cooked twice, or at another attempt",
-		      [key for key, n in cooked.items() if n != 1 or key[1] != "1"][:10])
-		batches = [int(n) for n in re.findall(r"station \d+: a batch of (\d+) dishes", log)]
+		      [key for key, n in cooked.items() if n != 1 or key[2] != "1"][:10])
+		batches = [int(n) for n in re.findall(r"\(first of (\d+)\): a batch at station", log)]
 		check(batches, "no batch of more than one dish in the chef's log")
 		check(max(batches) <= BATCH_MAX, f"a batch larger than {BATCH_MAX}", max(batches))
 		check(sum(batches) <= BIG + SMALL, "batches hold more dishes than were cooked", sum(batches))

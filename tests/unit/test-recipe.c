@@ -114,6 +114,7 @@ static int cook(const char *const *argv, const struct recipe *extra, const void 
 	struct recipe_dish d = {
 		.order = 7,
 		.dish = 8,
+		.dish_id = 31,
 		.attempt = 2,
 		.chef = "chef-a",
 		.input = input,
@@ -577,6 +578,7 @@ static int test_environment(void)
 	CHECK(strncmp(res.output, sub, strlen(sub)) == 0 && res.output[strlen(sub)] == '\n');
 	EXPECT(has_line(res.output, "KITCHEN_ORDER=7"));
 	EXPECT(has_line(res.output, "KITCHEN_DISH=8"));
+	EXPECT(has_line(res.output, "KITCHEN_DISH_ID=31"));
 	EXPECT(has_line(res.output, "KITCHEN_ATTEMPT=2"));
 	EXPECT(has_line(res.output, "KITCHEN_CHEF=chef-a"));
 	EXPECT(has_line(res.output, "PATH=" RECIPE_PATH));
