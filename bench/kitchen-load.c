@@ -17,8 +17,15 @@
  *		open loop: a one-dish ORDER every 1/R s whatever came back, from
  *		64 clients (DEALERs) in turn; on its OK a WAIT; latency = WAIT's
  *		answer (state served) - ORDER sent; also ORDER sent -> its OK (ack_*)
+ *		--buckets B also prints p99_buckets_us: the p99 of each of B equal
+ *		parts of the counted orders, in the order sent (at a steady rate,
+ *		equal spans of time: the sustained scenario's minutes)
  *	bench-kitchen-load fill EP --dishes N [--per-order 100] [--window 32]
  *		queue N dishes as fast as kitchend takes them
+ *	bench-kitchen-load pace EP --dishes N --rate R [--per-order 100]
+ *		open loop: orders of --per-order dishes, R dishes a second, until N
+ *		are sent; waits for the last OK and says how far sending fell
+ *		behind its schedule (behind_ms_max), not whether dishes were served
  *	bench-kitchen-load status EP [--timeout-ms 30000]
  *		one STATUS: queued, cooking, served, failed, chefs (listed), ready
  *		(chefs that joined: state ready or cooking)
@@ -28,8 +35,9 @@
  *		first dish is served (served grows), in ms since T
  *
  * Orders go to the menu's dishes in turn (Pizza, Spaghetti, ...) unless
- * --dish names one; every dish carries --input (none by default). Replies on one DEALER come back in the order the loop
- * answers them: ORDER's OK has 2 fields, an order report at least 6.
+ * --dish names one; every dish carries --input (none by default). Replies
+ * on one DEALER come back in the order the loop answers them: ORDER's OK
+ * has 2 fields, an order report at least 6.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +72,7 @@ static uint64_t arg_count;
 static uint64_t arg_warmup = 100;
 static uint64_t arg_since_ns;
 static uint64_t arg_timeout_ms = 30000;
+static uint64_t arg_buckets;
 
 /* Clients of the latency mode: a WAIT-pending cap is per client. */
 #define LATENCY_CLIENTS 64
@@ -386,11 +395,23 @@ static int run_latency(void)
 
 	v = lat_ns + arg_warmup;
 	nv = arg_count;
+	if (arg_buckets > 0) {
+		/* Before v is sorted whole: each part in the order sent. */
+		printf("{\"p99_buckets_us\": [");
+		for (uint64_t b = 0; b < arg_buckets; b++) {
+			size_t from = (size_t) (nv * b / arg_buckets), to = (size_t) (nv * (b + 1) / arg_buckets);
+
+			qsort(v + from, to - from, sizeof(*v), cmp_u64);
+			printf("%s%.1f", b ? ", " : "", to > from ? quantile(v + from, to - from, 0.99) / 1e3 : 0.0);
+		}
+		printf("], ");
+	} else
+		printf("{");
 	qsort(v, nv, sizeof(*v), cmp_u64);
 	for (size_t i = 0; i < nv; i++)
 		sum += v[i];
 	qsort(ack_ns + arg_warmup, nv, sizeof(*v), cmp_u64);
-	printf("{\"count\": %zu, \"rate\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
+	printf("\"count\": %zu, \"rate\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
 	       "\"max_us\": %.1f, \"mean_us\": %.1f, \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f}\n",
 	       nv, total / ((t_last - t0) / 1e9), quantile(v, nv, 0.50) / 1e3, quantile(v, nv, 0.90) / 1e3,
 	       quantile(v, nv, 0.99) / 1e3, v[nv - 1] / 1e3, (double) sum / nv / 1e3,
@@ -409,6 +430,40 @@ static int run_status(void)
 	printf("{\"queued\": %" PRIu64 ", \"cooking\": %" PRIu64 ", \"served\": %" PRIu64
 	       ", \"failed\": %" PRIu64 ", \"chefs\": %" PRIu64 ", \"ready\": %" PRIu64 "}\n",
 	       s.queued, s.cooking, s.served, s.failed, s.chefs, s.ready);
+	return 0;
+}
+
+static int run_pace(void)
+{
+	uint64_t orders = (arg_dishes + arg_per_order - 1) / arg_per_order;
+	uint64_t interval = (uint64_t) arg_per_order * 1000000000u / arg_rate;
+	uint64_t sent = 0, acked = 0, queued = 0, behind = 0, t0 = now_ns();
+
+	while (acked < orders) {
+		uint64_t now = now_ns(), due = t0 + sent * interval;
+		long timeout = 100;
+
+		if (sent < orders && now >= due) {
+			unsigned n = arg_dishes - queued < arg_per_order ? (unsigned) (arg_dishes - queued)
+									   : arg_per_order;
+			if (now - due > behind)
+				behind = now - due;
+			send_order(queued, n);
+			queued += n;
+			sent++;
+			continue;
+		}
+		if (sent < orders)
+			timeout = (long) ((due - now) / 1000000);
+		if (recv_reply(timeout) == 0) {
+			if (msg->n_fields != 2)
+				die("expected ORDER's OK, got %zu fields", msg->n_fields);
+			acked++;
+		} else if (sent == orders && now_ns() > t0 + orders * interval + (uint64_t) TIMEOUT_MS * 1000000)
+			die("%" PRIu64 " orders unacknowledged after %d ms", orders - acked, TIMEOUT_MS);
+	}
+	printf("{\"dishes\": %" PRIu64 ", \"seconds\": %.3f, \"behind_ms_max\": %.1f}\n",
+	       arg_dishes, (now_ns() - t0) / 1e9, behind / 1e6);
 	return 0;
 }
 
@@ -454,9 +509,9 @@ static int run_restart(void)
 
 static void usage(void)
 {
-	fputs("usage: bench-kitchen-load throughput|latency|fill|status|restart CONTROL-ENDPOINT [options]\n"
+	fputs("usage: bench-kitchen-load throughput|latency|fill|pace|status|restart CONTROL-ENDPOINT [options]\n"
 	      "  --dishes N --per-order N --window N --dish NAME --input TEXT --rate R --count N --warmup N\n"
-	      "  --since-ns T --timeout-ms MS   (see the comment at the top of kitchen-load.c)\n", stderr);
+	      "  --buckets B --since-ns T --timeout-ms MS   (see the comment at the top of kitchen-load.c)\n", stderr);
 	exit(2);
 }
 
@@ -485,6 +540,7 @@ int main(int argc, char *argv[])
 		{ "warmup", required_argument, NULL, 'u' },
 		{ "since-ns", required_argument, NULL, 's' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "buckets", required_argument, NULL, 'b' },
 		{}
 	};
 	const char *mode;
@@ -502,13 +558,14 @@ int main(int argc, char *argv[])
 		case 'u': arg_warmup = number(optarg); break;
 		case 's': arg_since_ns = number(optarg); break;
 		case 't': arg_timeout_ms = number(optarg); break;
+		case 'b': arg_buckets = number(optarg); break;
 		default: usage();
 		}
 	if (argc - optind != 2)
 		usage();
 	mode = argv[optind];
 	arg_endpoint = argv[optind + 1];
-	if (arg_per_order == 0 || arg_per_order > 150 || arg_window == 0 || arg_rate == 0)
+	if (arg_per_order == 0 || arg_per_order > 150 || arg_window == 0 || arg_rate == 0 || arg_buckets > 1000)
 		usage();
 
 	if (strcmp(mode, "restart") == 0) {
@@ -520,6 +577,8 @@ int main(int argc, char *argv[])
 		return run_throughput();
 	if (strcmp(mode, "fill") == 0 && arg_dishes > 0)
 		return run_fill();
+	if (strcmp(mode, "pace") == 0 && arg_dishes > 0)
+		return run_pace();
 	if (strcmp(mode, "latency") == 0 && arg_count > 0)
 		return run_latency();
 	if (strcmp(mode, "status") == 0) {

@@ -71,9 +71,8 @@ int ctl_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(0, fmt, ap);
 	va_end(ap);
-	fputs("Usage: kitchenctl [OPTIONS] {cancel|chefs|drain|follow|keygen|list|menu|order|purge|reload|retry|\n"
-	      "                              show|status|wait} [ARGS]...\n"
-	      "Try 'kitchenctl --help' for more information.\n", stderr);
+	fputs("Usage: kitchenctl [OPTIONS] VERB [ARGS]...\n"
+	      "Try 'kitchenctl --help' for the verbs, 'kitchenctl help VERB' for one.\n", stderr);
 	return -EINVAL;
 }
 
@@ -307,5 +306,6 @@ int ctl_follow(struct ctl *ctl, struct follow **ret)
 	r = follow_new(ctl->zctx, ctl->events, curve, ret);
 	if (r < 0)
 		return say_unreachable(r, "events", ctl->events);
+	ctl->follow_wall_ms = wall_ms();
 	return 0;
 }

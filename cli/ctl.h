@@ -52,6 +52,7 @@ struct ctl {
 	const char *key_dir;      /* --dir, or NULL: the current directory */
 	/* Waiting: `order --wait/--follow`, `wait`, `follow`. */
 	uint64_t deadline_ms;     /* --deadline, as a now_ms() time; 0: none */
+	uint64_t follow_wall_ms;  /* wall clock when ctl_follow() subscribed: orders made since are ours */
 	const char *deadline;     /* as given, for messages */
 	/* `order` options. */
 	enum order_mode order_mode;
@@ -88,6 +89,10 @@ int ctl_error(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a hint at --help. Returns -EINVAL. */
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The defaults of --timeout and list's --limit. */
+#define CTL_TIMEOUT_MS_DEFAULT 3000
+#define CTL_LIST_LIMIT_DEFAULT 20
 
 /*
  * How long kitchenctl waits for a control socket that is not there (yet):

@@ -14,18 +14,18 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "help.h"
 #include "kitchen-build.h"
 #include "paths.h"
 #include "proto.h"
+#include "suggest.h"
 #include "util.h"
 #include "verbs.h"
 #include "when.h"
 
-#define DEFAULT_TIMEOUT_MS 3000
 #define MAX_TIMEOUT_MS     86400000   /* a day: anything longer is a typo */
 #define MAX_RANDOM         1000000
 #define MAX_DEADLINE_MS    (30ull * 86400000)   /* 30 days */
-#define DEFAULT_LIST_LIMIT 20
 #define MAX_LIST_LIMIT     1000000
 
 struct verb {
@@ -35,12 +35,15 @@ struct verb {
 	int (*run)(struct ctl *ctl, char **args, size_t n_args);
 };
 
+static int verb_help(struct ctl *ctl, char **args, size_t n_args);
+
 /* Sorted by name: run() looks verbs up with bsearch(). */
 static const struct verb verbs[] = {
 	{ "cancel", 1, SIZE_MAX, verb_cancel },
 	{ "chefs",  0, 0,        verb_chefs },
 	{ "drain",  0, 0,        verb_drain },
 	{ "follow", 1, SIZE_MAX, verb_follow },
+	{ "help",   0, 1,        verb_help },
 	{ "keygen", 1, 1,        verb_keygen },
 	{ "list",   0, 0,        verb_list },
 	{ "menu",   0, 0,        verb_menu },
@@ -59,100 +62,30 @@ static int verb_compare(const void *key, const void *elem)
 	return strcmp(key, ((const struct verb *) elem)->name);
 }
 
-#define HELP_INDENT "                           "   /* where an option's text begins */
-
-static void help(void)
+/* A usage error for @name, with the verb it may have meant. */
+static int unknown_verb(const char *name)
 {
-	_cleanup_free_ char *dir = NULL, *control = NULL;
+	const char *names[ELEMENTSOF(verbs)];
+	const char *meant;
 
-	if (paths_default_runtime_dir(&dir) < 0 || paths_ipc_endpoint(dir, "control", &control) < 0)
-		control = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		names[i] = verbs[i].name;
+	meant = suggest_closest(name, names, ELEMENTSOF(names));
+	if (meant)
+		return ctl_usage("unknown verb '%s'; did you mean '%s'?", name, meant);
+	return ctl_usage("unknown verb '%s'", name);
+}
 
-	printf("Usage: kitchenctl [OPTIONS] VERB [ARGS]...\n"
-	       "\n"
-	       "Order dishes from kitchend and ask how the kitchen is doing.\n"
-	       "\n"
-	       "Verbs:\n"
-	       "  cancel ORDER [DISH...]   Cancel an order, or some dishes of it (by index, as show prints)\n"
-	       "  chefs                    List the chefs and what they are doing\n"
-	       "  drain                    Stop kitchend gently: no new orders, cooking dishes finish\n"
-	       "  follow ORDER...          Follow orders placed before, as order --follow does\n"
-	       "  keygen NAME              Write a CURVE key pair: NAME.key (secret) and NAME.pub\n"
-	       "  list                     List orders, newest first\n"
-	       "  menu                     List the dishes on the menu\n"
-	       "  metrics                  Print kitchend's measurements for Prometheus (text format)\n"
-	       "  order DISH...            Order dishes (one order); print the order id\n"
-	       "  order DISH --inputs FILE\n"
-	       "                           One DISH per line of FILE (- for stdin), its input the line\n"
-	       "  order --random N         N customers each order one random dish\n"
-	       "  purge                    Cancel every waiting dish (asks first)\n"
-	       "  reload                   Ask kitchend to reload its configuration\n"
-	       "  retry ORDER [DISH...]    Cook failed or cancelled dishes again, a new series of attempts\n"
-	       "  retry --failed           The same for every failed order (of --dish, --since, --until)\n"
-	       "  show ORDER               Show an order and its dishes\n"
-	       "  status                   Show the kitchen's counters and chefs\n"
-	       "  wait ORDER...            Wait for orders placed before, as order --wait does\n"
-	       "\n"
-	       "Options:\n"
-	       "  -h --help                Show this help and exit\n"
-	       "     --version             Show the version and exit\n"
-	       "     --control EP          kitchend's control endpoint\n"
-	       "                           (default: $KITCHEN_CONTROL, else %s%s)\n"
-	       "     --events EP           kitchend's events endpoint, for --follow\n"
-	       "                           (default: $KITCHEN_EVENTS, else events.sock beside control)\n"
-	       "     --json                Print JSON instead of text\n"
-	       "     --timeout MS          Wait this long for kitchend to answer (default %d)\n"
-	       "     --server-key FILE     kitchend's public key, for a tcp:// control endpoint\n"
-	       "                           with CURVE (default: $KITCHEN_SERVER_KEY)\n"
-	       "     --secret-key FILE     this kitchenctl's key pair, with --server-key\n"
-	       "                           (default: $KITCHEN_SECRET_KEY)\n"
-	       "\n"
-	       "Options of keygen:\n"
-	       "     --dir DIR             Write the files into DIR (default: the current directory)\n"
-	       "\n"
-	       "Options of order:\n"
-	       "     --wait                Wait; print each dish as served, in order of ordering\n"
-	       "     --follow              Print every stage of every dish as it happens\n"
-	       "     --random N            Place N one-dish orders of random menu dishes\n"
-	       "     --key KEY             Idempotency key: ordering again with it orders nothing new\n"
-	       "     --priority N          1 to 9, higher first (default %d)\n"
-	       "     --at TIME             Cook at this time (2026-12-06T18:30:00, local; or with Z)\n"
-	       "     --in DURATION         Cook after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
-	       "     --input TEXT          The input of every dish of the order\n"
-	       "     --inputs FILE         One DISH per line of FILE (- for stdin), the line its input;\n"
-	       "                           empty lines skipped; 150 dishes an order\n"
-	       "\n"
-	       "Options of list:\n"
-	       "     --state STATE         Only orders queued, cooking, delayed, served, failed or cancelled\n"
-	       "     --dish NAME           Only orders holding this dish\n"
-	       "     --since T, --until T  Only orders placed from/until T: 2026-12-06, 2026-12-06T10:00:00,\n"
-	       "                           @EPOCH_SECONDS, or a duration ago (30m, 2h, 7d)\n"
-	       "     --key KEY             Only the order of this idempotency key\n"
-	       "     --limit N             Show at most N orders (default %d)\n"
-	       "     --after CURSOR        Go on after a list that said more orders were left\n"
-	       "\n"
-	       "Options of purge:\n"
-	       "     --dish NAME           Only the waiting dishes of NAME\n"
-	       "     --yes                 Do not ask\n"
-	       "\n"
-	       "Options of retry:\n"
-	       "     --failed              Every failed order instead of ORDER, with list's --dish,\n"
-	       "                           --since and --until\n"
-	       "\n"
-	       "Options of order --wait, order --follow, wait and follow:\n"
-	       "     --deadline DURATION   Stop waiting after this long (1500ms, 30s, 5m, 2h; plain: s)\n"
-	       "\n"
-	       "Options of order --wait and wait:\n"
-	       "     --output              Print the dishes' outputs, whole and raw, in order of ordering\n"
-	       "                           (a dish that failed: a line on stderr)\n"
-	       "\n"
-	       "Exit status: 0 ok, 1 refused or a dish failed, 2 usage error, 3 kitchend unreachable,\n"
-	       "4 accepted but not waited for to the end (kitchend lost, or --deadline).\n"
-	       "See kitchenctl(1).\n",
-	       control ? control : "ipc://RUNTIME_DIR/control.sock",
-	       geteuid() != 0 ? ",\n" HELP_INDENT "then ipc://" PATHS_SYSTEM_RUNTIME_DIR "/control.sock" : "",
-	       DEFAULT_TIMEOUT_MS,
-	       PROTO_PRIORITY_DEFAULT, DEFAULT_LIST_LIMIT);
+/* `help [VERB]`, `--help` and `VERB --help`: never a socket touched. */
+static int verb_help(struct ctl *ctl, char **args, size_t n_args)
+{
+	if (n_args == 0) {
+		help_global();
+		return 0;
+	}
+	if (help_verb(args[0]) < 0)
+		return unknown_verb(args[0]);
+	return 0;
 }
 
 static int set_string(char **dst, const char *src)
@@ -205,16 +138,18 @@ static int default_control(struct ctl *ctl)
  * Options may come anywhere (an argument after "--" is never an option), so
  * `kitchenctl show 42 --json` works as users expect.
  */
+/* The short options: -h --help, -j --json, -w --wait, -f --follow, -y --yes,
+ * -n --limit, -p --priority. The leading "-": positional arguments come back
+ * as 1, in order, whatever POSIXLY_CORRECT says. */
+#define SHORT_OPTIONS "-hjwfyn:p:"
+
 static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, size_t *ret_n_args)
 {
 	enum {
 		ARG_VERSION = 0x100,
 		ARG_CONTROL,
 		ARG_EVENTS,
-		ARG_JSON,
 		ARG_TIMEOUT,
-		ARG_WAIT,
-		ARG_FOLLOW,
 		ARG_RANDOM,
 		ARG_KEY,
 		ARG_SERVER_KEY,
@@ -225,11 +160,8 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		ARG_DISH,
 		ARG_SINCE,
 		ARG_UNTIL,
-		ARG_LIMIT,
 		ARG_AFTER,
-		ARG_YES,
 		ARG_FAILED,
-		ARG_PRIORITY,
 		ARG_AT,
 		ARG_IN,
 		ARG_INPUT,
@@ -241,10 +173,10 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "version", no_argument,       NULL, ARG_VERSION },
 		{ "control", required_argument, NULL, ARG_CONTROL },
 		{ "events",  required_argument, NULL, ARG_EVENTS },
-		{ "json",    no_argument,       NULL, ARG_JSON },
+		{ "json",    no_argument,       NULL, 'j' },
 		{ "timeout", required_argument, NULL, ARG_TIMEOUT },
-		{ "wait",    no_argument,       NULL, ARG_WAIT },
-		{ "follow",  no_argument,       NULL, ARG_FOLLOW },
+		{ "wait",    no_argument,       NULL, 'w' },
+		{ "follow",  no_argument,       NULL, 'f' },
 		{ "random",  required_argument, NULL, ARG_RANDOM },
 		{ "key",     required_argument, NULL, ARG_KEY },
 		{ "server-key", required_argument, NULL, ARG_SERVER_KEY },
@@ -255,11 +187,11 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		{ "dish",    required_argument, NULL, ARG_DISH },
 		{ "since",   required_argument, NULL, ARG_SINCE },
 		{ "until",   required_argument, NULL, ARG_UNTIL },
-		{ "limit",   required_argument, NULL, ARG_LIMIT },
+		{ "limit",   required_argument, NULL, 'n' },
 		{ "after",   required_argument, NULL, ARG_AFTER },
-		{ "yes",     no_argument,       NULL, ARG_YES },
+		{ "yes",     no_argument,       NULL, 'y' },
 		{ "failed",  no_argument,       NULL, ARG_FAILED },
-		{ "priority", required_argument, NULL, ARG_PRIORITY },
+		{ "priority", required_argument, NULL, 'p' },
 		{ "at",      required_argument, NULL, ARG_AT },
 		{ "in",      required_argument, NULL, ARG_IN },
 		{ "input",   required_argument, NULL, ARG_INPUT },
@@ -273,6 +205,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	const char *window_option = NULL; /* list's --since, --until: retry --failed's too */
 	const char *purge_option = NULL;  /* and for purge's */
 	const char *due_option = NULL;    /* --at or --in, given once */
+	bool want_help = false;           /* -h: the help of the verb given, if any */
 	char **args;
 	size_t n = 0;
 	const char *e;
@@ -284,19 +217,18 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		return ctl_error(-ENOMEM, "%m");
 	*ret_args = args;
 
-	ctl->timeout_ms = DEFAULT_TIMEOUT_MS;
-	ctl->list_limit = DEFAULT_LIST_LIMIT;
+	ctl->timeout_ms = CTL_TIMEOUT_MS_DEFAULT;
+	ctl->list_limit = CTL_LIST_LIMIT_DEFAULT;
 	ctl->priority = PROTO_PRIORITY_DEFAULT;
 	opterr = 0;
-	/* "-": positional arguments come back as 1, in order, whatever POSIXLY_CORRECT says. */
-	while ((c = getopt_long(argc, argv, "-h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) >= 0) {
 		switch (c) {
 		case 1:
 			args[n++] = optarg;
 			break;
 		case 'h':
-			help();
-			return 0;
+			want_help = true;
+			break;
 		case ARG_VERSION:
 			printf("kitchenctl %s\n", KITCHEN_VERSION);
 			return 0;
@@ -314,7 +246,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			if (r < 0)
 				return r;
 			break;
-		case ARG_JSON:
+		case 'j':
 			ctl->json = true;
 			break;
 		case ARG_TIMEOUT:
@@ -322,13 +254,13 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 				return ctl_usage("invalid --timeout '%s': milliseconds, 1 to %d",
 						 optarg, MAX_TIMEOUT_MS);
 			break;
-		case ARG_WAIT:
-		case ARG_FOLLOW:
+		case 'w':
+		case 'f':
 			if (ctl->order_mode != ORDER_PLAIN &&
-			    ctl->order_mode != (c == ARG_WAIT ? ORDER_WAIT : ORDER_FOLLOW))
+			    ctl->order_mode != (c == 'w' ? ORDER_WAIT : ORDER_FOLLOW))
 				return ctl_usage("--wait and --follow exclude each other");
-			ctl->order_mode = c == ARG_WAIT ? ORDER_WAIT : ORDER_FOLLOW;
-			order_option = c == ARG_WAIT ? "--wait" : "--follow";
+			ctl->order_mode = c == 'w' ? ORDER_WAIT : ORDER_FOLLOW;
+			order_option = c == 'w' ? "--wait" : "--follow";
 			break;
 		case ARG_RANDOM:
 			if (parse_u64(optarg, 1, MAX_RANDOM, &ctl->random) < 0)
@@ -374,7 +306,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 			/* 0 is none on the wire: the epoch itself is the same as no bound. */
 			window_option = c == ARG_SINCE ? "--since" : "--until";
 			break;
-		case ARG_LIMIT:
+		case 'n':
 			if (parse_u64(optarg, 1, MAX_LIST_LIMIT, &ctl->list_limit) < 0)
 				return ctl_usage("invalid --limit '%s': a number of orders, 1 to %d", optarg,
 						 MAX_LIST_LIMIT);
@@ -385,7 +317,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 				return ctl_usage("invalid --after '%s': the cursor a list printed", optarg);
 			list_option = "--after";
 			break;
-		case ARG_PRIORITY:
+		case 'p':
 			if (parse_u64(optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX, &ctl->priority) < 0)
 				return ctl_usage("invalid --priority '%s': a number from %d (last) to %d (first)",
 						 optarg, PROTO_PRIORITY_MIN, PROTO_PRIORITY_MAX);
@@ -432,7 +364,7 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 				return ctl_usage("--dish needs a dish name");
 			ctl->dish = optarg;  /* purge's and list's */
 			break;
-		case ARG_YES:
+		case 'y':
 			ctl->yes = true;
 			purge_option = "--yes";
 			break;
@@ -442,6 +374,8 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		case '?':
 			if (optopt == 0)
 				return ctl_usage("unknown option '%s'", argv[optind - 1]);
+			if (optopt < 0x100 && strchr(SHORT_OPTIONS, optopt))
+				return ctl_usage("option '-%c' needs an argument", optopt);
 			if (optopt < 0x100)
 				return ctl_usage("unknown option '-%c'", optopt);
 			if (strchr(argv[optind - 1], '='))
@@ -455,9 +389,19 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 	while (optind < argc)
 		args[n++] = argv[optind++];
 
+	if (want_help) {
+		/* "kitchenctl order --help", "kitchenctl -h", "kitchenctl help order -h", "kitchenctl help -h". */
+		bool named = n > 1 && strcmp(args[0], "help") == 0;
+
+		r = verb_help(ctl, args + named, n > 0 ? 1 : 0);
+		return r < 0 ? r : 0;
+	}
 	if (n == 0)
-		return ctl_usage("no verb given (one of: cancel chefs drain follow keygen list menu order purge reload "
-				 "retry show status wait)");
+		return ctl_usage("no verb given (one of: cancel chefs drain follow help keygen list menu metrics order "
+				 "purge reload retry show status wait)");
+	/* Before any option's checks and any endpoint: a typo is said as such. */
+	if (!bsearch(args[0], verbs, ELEMENTSOF(verbs), sizeof(verbs[0]), verb_compare))
+		return unknown_verb(args[0]);
 	if (order_option && strcmp(args[0], "order") != 0)
 		return ctl_usage("%s is an option of 'order', not of '%s'", order_option, args[0]);
 	if (ctl->key && strcmp(args[0], "order") != 0 && strcmp(args[0], "list") != 0)
@@ -480,6 +424,11 @@ static int parse_argv(int argc, char **argv, struct ctl *ctl, char ***ret_args, 
 		return ctl_usage("--dish is an option of 'purge', 'list' and 'retry --failed', not of '%s'", args[0]);
 	if (dir_given && strcmp(args[0], "keygen") != 0)
 		return ctl_usage("--dir is an option of 'keygen', not of '%s'", args[0]);
+	/* Help needs no kitchend, nor keys and endpoints. */
+	if (strcmp(args[0], "help") == 0) {
+		*ret_n_args = n;
+		return 1;
+	}
 	if (!ctl->server_key && (e = getenv("KITCHEN_SERVER_KEY")) && *e)
 		ctl->server_key = e;
 	if (!ctl->secret_key && (e = getenv("KITCHEN_SECRET_KEY")) && *e)
@@ -509,7 +458,7 @@ static int run(struct ctl *ctl, char **args, size_t n_args)
 
 	v = bsearch(args[0], verbs, ELEMENTSOF(verbs), sizeof(verbs[0]), verb_compare);
 	if (!v)
-		return ctl_usage("unknown verb '%s'", args[0]);
+		return unknown_verb(args[0]);
 	n_args--;
 	if (n_args < v->min_args)
 		return ctl_usage("'%s' needs %s argument", v->name,

@@ -7,6 +7,16 @@
  * second, and every few seconds anyway. Whatever outcome was missed is told
  * from the report before the order counts as done, so there is always one
  * "O- Served"/"O- Failed" line (or event) per dish, and one "done" per order.
+ *
+ * A report that says done does not end an order whose events are still on
+ * their way. An order placed here with --follow was held by kitchend until
+ * our subscription arrived, so each of its events is published for us and
+ * its DONE is the last: it ends with its DONE, and with its report only when
+ * events went missing (a gap in seq) or none came for FOLLOW_DONE_GRACE_MS
+ * (its DONE was dropped, kitchend restarted). A kitchenctl slower than the
+ * kitchen (a loaded machine) then still prints every stage line. An order
+ * followed after it was placed (`follow`, or an idempotency key used again)
+ * may be done long ago and send nothing: its report ends it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,11 +30,15 @@
 #define FOLLOW_IDLE_MS  1000   /* no event this long: ask */
 #define FOLLOW_CHECK_MS 5000   /* and ask this often, events or not */
 #define FOLLOW_EARLY_MS 200    /* the first report said done: ask again soon */
+#define FOLLOW_DONE_GRACE_MS 10000  /* an order held for us, done: silence before its report ends it */
+#define FOLLOW_CLOCK_SLACK_MS 200   /* kitchend's clock behind ours: still an order made since */
 
 struct entry {
 	uint64_t id;
 	struct order *order;
 	uint64_t seq;         /* of the last event received; 0: none yet */
+	uint64_t last_ms;     /* when it came (or when following began) */
+	bool missed;          /* a gap in seq: kitchend dropped some */
 };
 
 static int entry_compare(const void *a, const void *b)
@@ -111,14 +125,28 @@ static int finish(struct ctl *ctl, struct order *o, size_t *left)
 	return 0;
 }
 
-static int check_all(struct ctl *ctl, struct order_batch *b, size_t *left)
+/*
+ * Whether @e's report may end it: see the top of this file. An order made
+ * before we subscribed (an idempotency key used again: the order of then)
+ * was not held for us; FOLLOW_CLOCK_SLACK_MS allows for kitchend's clock.
+ */
+static bool report_ends(const struct ctl *ctl, const struct entry *e, uint64_t now)
 {
+	bool ours = ctl->order_mode == ORDER_FOLLOW &&
+		    e->order->report->created_ms + FOLLOW_CLOCK_SLACK_MS >= ctl->follow_wall_ms;
+
+	return !ours || e->missed || now - e->last_ms >= FOLLOW_DONE_GRACE_MS;
+}
+
+static int check_all(struct ctl *ctl, struct entry *index, size_t n, size_t *left)
+{
+	uint64_t now = now_ms();
 	int r;
 
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->orders[i].done)
+	for (size_t i = 0; i < n; i++) {
+		if (index[i].order->done || !report_ends(ctl, &index[i], now))
 			continue;
-		r = finish(ctl, &b->orders[i], left);
+		r = finish(ctl, index[i].order, left);
 		if (r < 0)
 			return r;
 	}
@@ -154,8 +182,9 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 	if (!index)
 		return ctl_error(-ENOMEM, "%m");
 	ctl->many_orders = b->n > 1;
+	last_event = last_check = now_ms();
 	for (size_t i = 0; i < b->n; i++)
-		index[i] = (struct entry) { .id = b->orders[i].id, .order = &b->orders[i] };
+		index[i] = (struct entry) { .id = b->orders[i].id, .order = &b->orders[i], .last_ms = last_event };
 	qsort(index, b->n, sizeof(*index), entry_compare);
 
 	/* A report that says done already is no reason to stop: a quick dish
@@ -165,7 +194,6 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		early |= report_state_done(b->orders[i].report->state);
 
-	last_event = last_check = now_ms();
 	while (r >= 0 && left > 0) {
 		uint64_t idle = early ? FOLLOW_EARLY_MS : FOLLOW_IDLE_MS, until = ctl_deadline_left(ctl);
 		struct entry key, *e;
@@ -188,9 +216,12 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 					  "that reads too slowly); its report fills in what they said",
 					  (unsigned long long) ev.order, (unsigned long long) (ev.seq - e->seq - 1));
 				last_check = 0;
+				e->missed = true;
 			}
-			if (e)
+			if (e) {
 				e->seq = ev.seq;
+				e->last_ms = now;
+			}
 			if (e && !e->order->done)
 				r = handle(ctl, e->order, &ev, &left);
 		} else if (r == -EBADMSG) {
@@ -212,7 +243,7 @@ int order_follow(struct ctl *ctl, struct follow *f, struct order_batch *b)
 		    now - last_check >= FOLLOW_CHECK_MS) {
 			last_check = now;
 			early = false;
-			r = check_all(ctl, b, &left);
+			r = check_all(ctl, index, b->n, &left);
 		}
 	}
 	follow_event_clear(&ev);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hint.h"
 #include "inputs.h"
 #include "order.h"
 #include "term.h"
@@ -329,6 +330,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 
 		r = place(ctl, d->names, d->inputs, d->n, key ? key : ctl->key, o);
 		if (r == -EREMOTEIO) {
+			hint_dish(ctl, d->names, d->n);
 			if (ctl->inputs)
 				ctl_note("the order refused held the dishes of lines %zu to %zu; %s",
 					 in->items[o->first].line, in->items[o->first + d->n - 1].line,

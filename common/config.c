@@ -174,7 +174,7 @@ static int load_dish(struct conftab *t, struct kitchen_config *c, const config_s
 static int load_menu(struct conftab *t, void *obj, const config_setting_t *s)
 {
 	struct kitchen_config *c = obj;
-	int n;
+	int n, programs = 0;
 
 	if (!config_setting_is_list(s))
 		return conftab_fail(t, s,
@@ -191,6 +191,10 @@ static int load_menu(struct conftab *t, void *obj, const config_setting_t *s)
 		int r = load_dish(t, c, config_setting_get_elem(s, (unsigned) i), &c->menu[i]);
 		if (r < 0)
 			return r;
+		if (c->menu[i].program && ++programs >= PROTO_MAX_SKILLS)
+			return conftab_fail(t, config_setting_get_elem(s, (unsigned) i),
+					    "menu: at most %d dishes run a program (a local chef names each "
+					    "one, and \"*\", in its skills)", PROTO_MAX_SKILLS - 1);
 	}
 	return 0;
 }

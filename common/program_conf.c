@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casefold.h"
 #include "proto.h"
 #include "util.h"
 
@@ -62,18 +63,7 @@ static const struct conftab_key keys[] = {
 
 bool program_conf_name_equal(const char *a, const char *b)
 {
-	for (;; a++, b++) {
-		unsigned char x = (unsigned char) *a, y = (unsigned char) *b;
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return false;
-		if (!x)
-			return true;
-	}
+	return casefold_equal(a, b);
 }
 
 int program_conf_check_name(struct conftab *t, const config_setting_t *s, const char *what)

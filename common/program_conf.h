@@ -69,7 +69,7 @@ void program_conf_entry_clear(struct program_conf_entry *e);
 /* A dish or ingredient name (@what: "dish", "ingredient") at @s: 0 or conftab_fail(). */
 int program_conf_check_name(struct conftab *t, const config_setting_t *s, const char *what);
 
-/* ASCII case ignored, as kitchend's menu compares dish names. */
+/* Case ignored (casefold.h), as kitchend's menu compares dish names. */
 bool program_conf_name_equal(const char *a, const char *b);
 
 void program_conf_free(struct config_program **p); /* NULL and *p == NULL are fine */

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "book.h"
+#include "casefold.h"
 #include "kitchen.h"
 #include "listing.h"
 #include "log.h"
@@ -45,10 +45,10 @@ static int parse_flags(const struct proto_msg *m, bool *ret_follow)
 	return 0;
 }
 
-/* Whether @f names @name as the menu matches names: ignoring ASCII case. */
+/* Whether @f names @name as the menu matches names: ignoring case. */
 static bool same_name(const struct proto_field *f, const char *name)
 {
-	return strlen(name) == f->len && strncasecmp(f->data, name, f->len) == 0;
+	return casefold_equal_n(f->data, f->len, name, strlen(name));
 }
 
 /* The dishes of a request, and whether an order's are the same, name by name. */

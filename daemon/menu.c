@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "casefold.h"
 
 void menu_init(struct menu *m)
 {
@@ -51,7 +52,7 @@ static char *join_ingredients(const struct config_dish *d)
 static struct menu_item *find_item(struct menu *m, const char *name)
 {
 	for (struct menu_item *it = m->items; it; it = it->next)
-		if (strcasecmp(it->name, name) == 0)
+		if (casefold_equal(it->name, name))
 			return it;
 	return NULL;
 }

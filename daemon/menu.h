@@ -31,7 +31,7 @@ void menu_finish(struct menu *m);
 /* Point the menu at @c: recipes are re-resolved by name. 0 or -ENOMEM. */
 int menu_apply(struct menu *m, const struct kitchen_config *c);
 
-/* The item on the current menu called @name (ASCII case-insensitive), or NULL. */
+/* The item on the current menu called @name (case ignored: casefold.h), or NULL. */
 struct menu_item *menu_lookup(struct menu *m, const char *name);
 
 /* The item for @name, on the menu or not (for dishes recovered from the

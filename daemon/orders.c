@@ -177,6 +177,7 @@ static void due(struct orders *os, struct order *o, uint64_t now)
 		o->phase = ORDER_HELD;
 		o->hold_until_ms = now + ORDERS_HOLD_MS;
 		list_append(&os->held, &o->link);
+		log_debug("Order %llu: held until its follower subscribes", (unsigned long long) o->id);
 	} else
 		open_order(os, o);
 }
@@ -538,6 +539,8 @@ void orders_follow(struct orders *os, uint64_t id)
 	if (!o)
 		return;
 	o->followed = true;
+	log_debug("Order %llu: followed%s", (unsigned long long) o->id,
+		  o->phase == ORDER_HELD ? ", cooking it now" : "");
 	if (o->phase == ORDER_HELD)
 		release(os, o);
 }

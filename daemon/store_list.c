@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "casefold.h"
 #include "sql.h"
 
 enum list_stmt {
@@ -114,13 +114,13 @@ static int until_bound(struct store_lister *l, uint64_t until_ms, sqlite3_int64 
 	return 0;
 }
 
-/* Whether the '\n'-joined @names hold @dish, ignoring ASCII case. */
+/* Whether the '\n'-joined @names hold @dish, ignoring case. */
 static bool holds_dish(const char *names, const char *dish)
 {
 	size_t n = strlen(dish);
 
 	for (const char *p = names; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncasecmp(p, dish, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+		if (casefold_equal_n(p, strcspn(p, "\n"), dish, n))
 			return true;
 	return false;
 }

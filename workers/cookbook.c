@@ -73,11 +73,19 @@ static int add(struct cookbook *b, const struct config_dish *d, const char *from
 	return 0;
 }
 
-static int make_skills(struct cookbook *b)
+static int make_skills(struct cookbook *b, char *err, size_t err_size)
 {
 	size_t len = 0, n = 0;
-	FILE *f = open_memstream(&b->skills, &len);
+	FILE *f;
 
+	if (!(b->file && b->file->dishes) && b->n + 1 > PROTO_MAX_SKILLS) {
+		snprintf(err, err_size,
+			 "%zu recipes and \"*\" are more names than a chef's skills hold (%d): "
+			 "list the dishes this chef cooks in \"dishes\"",
+			 b->n, PROTO_MAX_SKILLS);
+		return -EINVAL;
+	}
+	f = open_memstream(&b->skills, &len);
 	if (!f)
 		return -ENOMEM;
 	if (b->file && b->file->dishes) {
@@ -85,8 +93,7 @@ static int make_skills(struct cookbook *b)
 			fprintf(f, "%s%s", n++ ? "\n" : "", b->file->dishes[i]);
 	} else {
 		fputs(PROTO_SKILL_ANY, f);
-		n++;
-		for (size_t i = 0; i < b->n && n < PROTO_MAX_SKILLS; i++, n++)
+		for (size_t i = 0; i < b->n; i++)
 			fprintf(f, "\n%s", b->entries[i].name);
 	}
 	if (fclose(f) != 0)
@@ -123,7 +130,7 @@ int cookbook_new(struct chef_config **file, struct kitchen_config **menu, struct
 		if (r < 0)
 			goto fail;
 	}
-	r = make_skills(b);
+	r = make_skills(b, err, err_size);
 	if (r < 0)
 		goto fail;
 	*ret = b;

@@ -49,7 +49,9 @@ struct cookbook;
 /*
  * Build a cookbook from *@file and *@menu (either may be NULL or point to
  * NULL), taking both (they are NULLed, and freed with the cookbook). 0, or
- * -EINVAL with the recipe and the reason in @err, or -ENOMEM.
+ * -EINVAL with the recipe and the reason in @err (also when, without the
+ * file's dishes, "*" and the recipes' names are more than PROTO_MAX_SKILLS),
+ * or -ENOMEM.
  */
 int cookbook_new(struct chef_config **file, struct kitchen_config **menu, struct cookbook **ret,
 		 char *err, size_t err_size);

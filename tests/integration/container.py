@@ -63,6 +63,7 @@ HOST_TOOLS = {
 	"nsenter": "util-linux",
 	"dpkg-buildpackage": "dpkg-dev",
 	"dh": "debhelper",
+	"lintian": "lintian",
 }
 
 PATH_IN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

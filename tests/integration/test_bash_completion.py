@@ -2,8 +2,8 @@
 """
 kitchenctl's bash completion (packaging/bash-completion/kitchenctl, loaded
 with the bash-completion library as bash would): verbs, options, the options
-of order (--priority offers 1..9; --inputs a file), list, wait (--output),
-follow, keygen and purge,
+of order (--priority and -p offer 1..9; --inputs a file), list, wait
+(--output), follow, keygen and purge, short options, `help VERB`,
 list --state's words, and for `order`, `purge --dish` and `list --dish` the
 dishes on the running kitchen's menu, quoted for the shell (they hold
 spaces).
@@ -51,10 +51,21 @@ def test():
 		raise TestSkip(f"no {LIBRARY} (Debian package bash-completion)")
 	with Kitchen(chefs={"local": 1}) as k:
 		check_eq(complete(k, "kitchenctl", ""),
-			 ["cancel", "chefs", "drain", "follow", "keygen", "list", "menu", "metrics", "order", "purge",
+			 ["cancel", "chefs", "drain", "follow", "help", "keygen", "list", "menu", "metrics", "order", "purge",
 			  "reload", "retry", "show", "status", "wait"],
 			 "verbs")
 		check_eq(complete(k, "kitchenctl", "rel"), ["reload"], "a verb begun")
+		check_eq(complete(k, "kitchenctl", "help", "re"), ["reload", "retry"], "help VERB")
+		check_eq(complete(k, "kitchenctl", "help", "order", ""), [], "help takes one verb")
+		check_eq(complete(k, "kitchenctl", "--server-key", "k.pub", "--secret-key", "c.key", "st"), ["status"],
+			 "a verb after the key files")
+		check_eq(complete(k, "kitchenctl", "-j", "order", "-p", ""), [str(p) for p in range(1, 10)],
+			 "-p: the priorities")
+		check_eq(complete(k, "kitchenctl", "-j", "order", "-w", "-p", "3", "Pi"), ["Pizza"],
+			 "a dish after -j, -w and -p's value")
+		check_eq(complete(k, "kitchenctl", "purge", "-"), ["--control", "--dish", "--events", "--help",
+			 "--json", "--secret-key", "--server-key", "--timeout", "--version", "--yes", "-h", "-j", "-y"],
+			 "long and short options of purge")
 		check_eq(complete(k, "kitchenctl", "purge", "--y"), ["--yes"], "an option of purge")
 		check_eq(complete(k, "kitchenctl", "--ti"), ["--timeout"], "a global option")
 		check_eq(complete(k, "kitchenctl", "--json", "order", "--w"), ["--wait"], "an option of order")

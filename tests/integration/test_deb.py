@@ -3,8 +3,10 @@
 The Debian package. packaging/debian builds kitchen_*.deb with
 `dpkg-buildpackage -us -uc -b` (in a copy of the source tree); it holds the
 programs, units, config (a conffile), sysusers and tmpfiles entries, man
-pages and bash completion where Debian keeps them. Installed with dpkg -i
-into a booted Debian 12 (systemd-nspawn; never on this machine) it creates
+pages, docs (uncompressed, as the man pages cite them) and bash, zsh and
+fish completion where Debian keeps them; lintian finds no error or warning.
+Installed with dpkg -i into a booted Debian 12 (systemd-nspawn; never on
+this machine) it creates
 the kitchen user and /var/lib/kitchen, enables and starts kitchend.service,
 which runs as kitchen with /etc/kitchen/kitchen.conf and serves an order;
 `kitchend --check-config` passes on that config; systemd-analyze verifies
@@ -18,7 +20,7 @@ Debian's mirror or apt-get cannot install what it needs. See container.py.
 import re
 import tempfile
 
-from container import Container, build_deb, debian_tree, host_deb, require_plain_root
+from container import Container, build_deb, debian_tree, ensure_host_tools, host_deb, require_plain_root
 from harness import check, check_eq, main, poll, run
 
 EXPECTED = [
@@ -36,11 +38,17 @@ EXPECTED = [
 	"./usr/share/doc/kitchen/examples/chef-example.conf",
 	"./usr/share/doc/kitchen/examples/programs.conf",
 	"./usr/share/doc/kitchen/examples/kitchen-web-example.conf",
+	"./usr/share/doc/kitchen/architecture.md",
+	"./usr/share/doc/kitchen/http-api.md",
+	"./usr/share/doc/kitchen/performance.md",
+	"./usr/share/doc/kitchen/protocol.md",
+	"./usr/share/fish/vendor_completions.d/kitchenctl.fish",
 	"./usr/share/man/man1/kitchenctl.1.gz",
 	"./usr/share/man/man5/kitchen.conf.5.gz",
 	"./usr/share/man/man8/chef.8.gz",
 	"./usr/share/man/man8/kitchen-web.8.gz",
 	"./usr/share/man/man8/kitchend.8.gz",
+	"./usr/share/zsh/vendor-completions/_kitchenctl",
 ]
 EXPOSURE_RE = re.compile(r"Overall exposure level for (\S+): (\d+\.\d+) (\w+)")
 
@@ -60,6 +68,11 @@ def check_package(deb):
 	order = [post.find(s) for s in ("systemd-sysusers", "systemd-tmpfiles", "deb-systemd-invoke")]
 	check(-1 not in order and order == sorted(order),
 	      "postinst should run systemd-sysusers, systemd-tmpfiles, then start the service", post)
+
+	# lintian: neither an error nor a warning.
+	ensure_host_tools("lintian")
+	rc, out, err = run(["lintian", "--no-tag-display-limit", deb], timeout=600)
+	check_eq([l for l in out.splitlines() if l[:2] in ("E:", "W:")], [], "lintian's errors and warnings", err)
 
 
 def check_installed(c):

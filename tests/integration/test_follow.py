@@ -10,10 +10,12 @@ with its order (stderr says the order's id as soon as it is accepted):
 	O- Served Pizza
 
 so two orders of one dish can be told apart; and --json --follow gives the
-same as one event object per line, then the final report."""
+same as one event object per line, then the final report. An idempotency
+key used again follows the order of then, done: its report ends the command."""
 
 import json
 import re
+import time
 
 from harness import DEFAULT_MENU, Kitchen, check, check_eq, main, menu
 
@@ -127,8 +129,24 @@ def same_dish_twice(k):
 		 sorted(f"O- Served Salad [order {i}]" for i in ids), "--random 2: O- lines naming their orders", out)
 
 
+def key_again(k):
+	"""--follow with an idempotency key used before: the order of then, done,
+	sends no event; its report ends the command at once (an order placed now
+	would wait for its DONE event)."""
+	rc, out, err = k.ctl("order", "--follow", "--key", "again", "Salad")
+	check_eq(rc, 0, "order --follow --key: exit status", out, err)
+	time.sleep(0.5)  # an order made before we follow, by more than kitchenctl's clock slack
+	t0 = time.monotonic()
+	rc, out2, err = k.ctl("order", "--follow", "--key", "again", "Salad")
+	took = time.monotonic() - t0
+	check_eq(rc, 0, "order --follow with the key again: exit status", out2, err)
+	check("O- Served Salad" in out2.splitlines(), "the key's order told from its report", out2)
+	check(took < 5, f"the key's done order ends the command without waiting for events ({took:.1f} s)")
+
+
 def test():
 	with Kitchen() as k:
+		key_again(k)
 		follow_human(k, ["Pizza"])
 		follow_human(k, ["Salad", "Chicken Biryani"])
 		follow_json(k, "Spaghetti")

@@ -8,8 +8,9 @@ such orders before they were committed, twice, and corrupt its counters.
 First 50 followers started one after another without waiting, then 30 that
 all start at the same moment (each blocks on a lock the test then releases),
 each ordering five dishes on 4 chefs of 2 stations with cook_ms = 2. Every
-follower must exit 0 having seen every stage of each of its dishes and one
-O- Served line per dish; afterwards nothing is queued or cooking, every
+follower must exit 0 having seen every stage of each of its dishes (but those
+a chef or kitchend said it dropped, on a machine so loaded that a sink or a
+follower fell behind) and one O- Served line per dish; afterwards nothing is queued or cooking, every
 dish is served exactly once, and kitchend stops cleanly (the harness checks
 its exit status and, under ASan, its log)."""
 
@@ -22,6 +23,10 @@ from harness import DEFAULT_MENU, Kitchen, SCALE, check, check_eq, clean_env, ma
 
 INGREDIENTS = dict(DEFAULT_MENU)
 DISHES = ["Pizza", "Salad", "Chicken Biryani", "Spaghetti", "Chicken Stir Fry"]
+# Dozens of kitchenctl starting at once on a loaded machine (ASan, other
+# tests) can take seconds for an answer: what is tested here is what the
+# followers see, not how fast kitchend answers.
+TIMEOUT = ("--timeout", str(int(30000 * SCALE)))
 STAGE_RE = re.compile(r"^order (?P<order>\d+): (?P<dish>.+)#(?P<index>\d+) \[(?P<chef>[^\]]+)\] (?P<text>.+)$")
 
 
@@ -47,20 +52,39 @@ def check_follower(p, what):
 			i = int(m.group("index"))
 			check(m.group("dish") == DISHES[i], f"{what}: a stage line of a dish not ordered", line)
 			stages[i] = stages.get(i, 0) + 1
+	missing = 0
 	for i, d in enumerate(DISHES):
-		check_eq(stages.get(i, 0), stage_count(d), f"{what}: stage lines of {d}#{i}")
+		check(stages.get(i, 0) <= stage_count(d), f"{what}: more stage lines of {d}#{i} than it has")
+		if stages.get(i, 0) < stage_count(d):
+			note(f"{what}: {stages.get(i, 0)} of {stage_count(d)} stage lines of {d}#{i}; {err.strip()!r}")
+		missing += stage_count(d) - stages.get(i, 0)
+	# Events kitchend dropped for a slow follower: kitchenctl counts the gap.
+	missed = sum(int(n) for n in re.findall(r"missed (\d+) events", err))
+	return max(0, missing - missed)
+
+
+def check_missing(k, missing):
+	"""A stage line is worth less than a stalled station: a chef whose sink
+	is full drops it (station.h) and says so at debug; kitchend drops events
+	for a follower that does not read, and kitchenctl says how many it
+	missed. On a machine overloaded enough for either, every line a
+	follower lacks must be one of those; on any other, none is missing."""
+	dropped = len(re.findall(r"station \d+: dropping a stage line of dish", k.log()))
+	if missing:
+		note(f"{missing} stage lines missing at the followers, {dropped} dropped by chefs (sink full)")
+	check(missing <= dropped, "every stage line a follower lacks was dropped by a chef, and said so",
+	      f"missing {missing}, dropped {dropped}")
 
 
 def followers_one_after_another(k, n):
-	procs = [k.ctl_popen("order", "--follow", *DISHES) for _ in range(n)]
-	for i, p in enumerate(procs):
-		check_follower(p, f"follower {i + 1} of {n}")
+	procs = [k.ctl_popen(*TIMEOUT, "order", "--follow", *DISHES) for _ in range(n)]
+	return sum(check_follower(p, f"follower {i + 1} of {n}") for i, p in enumerate(procs))
 
 
 def followers_at_once(k, n):
 	"""@n followers blocked on a lock the test holds, released together."""
 	lock = os.path.join(k.dir, "start.lock")
-	argv = k.ctl_argv(["order", "--follow", *DISHES])
+	argv = k.ctl_argv([*TIMEOUT, "order", "--follow", *DISHES])
 	with open(lock, "w") as held:
 		fcntl.flock(held, fcntl.LOCK_EX)
 		procs = [subprocess.Popen(["flock", "--shared", lock, *argv], stdin=subprocess.DEVNULL,
@@ -70,15 +94,15 @@ def followers_at_once(k, n):
 		note(f"$ {n} x flock --shared {lock} kitchenctl ... order --follow ...")
 		poll(lambda: all(proc_state(p.pid) == "S" for p in procs), 30,
 		     "every follower to block on the lock")
-	for i, p in enumerate(procs):
-		check_follower(p, f"simultaneous follower {i + 1} of {n}")
+	return sum(check_follower(p, f"simultaneous follower {i + 1} of {n}") for i, p in enumerate(procs))
 
 
 def test():
 	timing = {"cook_ms": 2}
 	with Kitchen(chefs={"local": 4, "threads": 2}, timing=timing) as k:
-		followers_one_after_another(k, 50)
-		followers_at_once(k, 30)
+		missing = followers_one_after_another(k, 50)
+		missing += followers_at_once(k, 30)
+		check_missing(k, missing)
 
 		def settled():
 			st = k.status()

@@ -196,7 +196,7 @@ def reload_adds(k, bin_dir):
 
 def test():
 	# Until kitchenctl has order --input and --output (issue 12), there is nothing to drive.
-	p = subprocess.run([harness.KITCHENCTL, "--help"], capture_output=True, text=True, env=clean_env())
+	p = subprocess.run([harness.KITCHENCTL, "order", "--help"], capture_output=True, text=True, env=clean_env())
 	if "--output" not in p.stdout + p.stderr:
 		raise TestSkip("this kitchenctl has no --input/--output yet")
 	bin_dir = tempfile.mkdtemp(prefix="kitchen-programs-", dir="/tmp")

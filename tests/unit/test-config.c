@@ -567,6 +567,18 @@ static void test_max_dishes(void)
 		free(text);
 		text = NULL;
 	}
+
+	/* 255 dishes that run a program fit a local chef's skills; the 256th is refused. */
+	f = open_memstream(&text, &size);
+	fputs("menu = (\n", f);
+	for (int i = 0; i < 256; i++)
+		fprintf(f, "\t{ name = \"Run %d\"; run = [ \"true\" ]; }%s\n", i, i + 1 < 256 ? "," : "");
+	fputs(");\n", f);
+	fclose(f);
+	EXPECT(load_text(text, &c, err, sizeof(err)) == -EINVAL);
+	EXPECT(strstr(err, ":257: menu: at most 255 dishes run a program") != NULL);
+	config_free(&c);
+	free(text);
 }
 
 static void test_missing_file(void)
@@ -944,6 +956,9 @@ static const struct bad_case bad_cases[] = {
 	  "menu = (\n\t{ name = \"Pizza\"; ingredients = [ \"a\" ]; },\n\t{ name = \"Salad\"; ingredients = [ \"b\" ]; },\n"
 	  "\t{ name = \"PIZZA\"; ingredients = [ \"c\" ]; }\n);\n",
 	  4, "menu[2]: dish \"PIZZA\" is already on the menu as \"Pizza\"" },
+	{ "duplicate dish but for Unicode case",
+	  "menu = (\n\t{ name = \"Brûlée\"; ingredients = [ \"a\" ]; },\n\t{ name = \"BRÛLÉE\"; ingredients = [ \"b\" ]; }\n);\n",
+	  3, "menu[1]: dish \"BRÛLÉE\" is already on the menu as \"Brûlée\"" },
 	{ "no ingredients", "menu = (\n\t{ name = \"Air\";\n\t  ingredients = [ ]; }\n);\n", 3,
 	  "menu[0].ingredients: a dish has 1..32 ingredients, not 0" },
 	{ "33 ingredients",

@@ -2,7 +2,8 @@
  * test-cookbook — the chef's recipes (workers/cookbook.c) from a chef.conf
  * and a kitchen.conf the test writes: lookup ignoring case, the chef's own
  * recipe first, the skills READY says, a bad recipe refused, and a
- * reference that outlives the chef's.
+ * reference that outlives the chef's; more recipes than READY's skills
+ * hold, refused.
  */
 #include "cookbook.h"
 
@@ -122,10 +123,42 @@ static int test_refused(void)
 	return 0;
 }
 
+/* 255 recipes and "*" fill READY's skills; one more is refused, not cut. */
+static int test_too_many(void)
+{
+	struct cookbook *b = NULL;
+	char err[512] = "";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (int n = 255; n <= 256; n++) {
+		f = open_memstream(&text, &len);
+		CHECK(f != NULL);
+		fputs("recipes = (", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s{ name = \"R%d\"; run = [ \"true\" ]; }", i ? ", " : "", i);
+		fputs(");\n", f);
+		CHECK(fclose(f) == 0);
+		if (n == 255) {
+			CHECK(load(text, NULL, &b, err, sizeof(err)) == 0);
+			CHECK(strstr(cookbook_skills(b), "\nR254") != NULL);
+			cookbook_unref(&b);
+		} else {
+			CHECK(load(text, NULL, &b, err, sizeof(err)) == -EINVAL && b == NULL);
+			CHECK(strstr(err, "256 recipes and \"*\" are more names") != NULL);
+		}
+		free(text);
+		text = NULL;
+	}
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "recipes of chef.conf and kitchen.conf, the chef's first", test_both_files },
 	{ "skills: \"*\" and recipes, or dishes", test_skills },
 	{ "a recipe recipe_invalid() refuses", test_refused },
+	{ "more recipes than skills hold without dishes: refused", test_too_many },
 };
 
 int main(void)
