@@ -7,7 +7,7 @@
  * requests outstanding. Each mode prints one JSON object on stdout and exits
  * 0, or says why on stderr and exits 1.
  *
- *	bench-kitchen-load throughput EP --dishes N [--per-order 100] [--window 32] [--dish NAME]
+ *	bench-kitchen-load throughput EP --dishes N [--per-order 100] [--window 32] [--dish NAME] [--input TEXT]
  *		orders of --per-order dishes, --window of them outstanding; then
  *		STATUS until all are served: dishes/s from the first ORDER sent to
  *		the STATUS that shows the last one served. STATUS goes every
@@ -35,8 +35,9 @@
  *		first dish is served (served grows), in ms since T
  *
  * Orders go to the menu's dishes in turn (Pizza, Spaghetti, ...) unless
- * --dish names one. Replies on one DEALER come back in the order the loop
- * answers them: ORDER's OK has 2 fields, an order report at least 6.
+ * --dish names one; every dish carries --input (none by default). Replies
+ * on one DEALER come back in the order the loop answers them: ORDER's OK
+ * has 2 fields, an order report at least 6.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +66,7 @@ static uint64_t arg_dishes;
 static unsigned arg_per_order = 100;
 static unsigned arg_window = 32;
 static const char *arg_dish;
+static const char *arg_input = "";
 static uint64_t arg_rate = 1000;
 static uint64_t arg_count;
 static uint64_t arg_warmup = 100;
@@ -133,7 +135,7 @@ static void send_order(uint64_t first, unsigned n)
 	proto_out_u64(&o, 0);   /* due: at once */
 	for (unsigned i = 0; i < n; i++) {
 		proto_out_str(&o, dish_name(first + i));
-		proto_out_str(&o, "");  /* no input */
+		proto_out_str(&o, arg_input);
 	}
 	if (proto_out_end(&o, 0) < 0)
 		die("send ORDER: %s", zmq_strerror(errno));
@@ -508,8 +510,8 @@ static int run_restart(void)
 static void usage(void)
 {
 	fputs("usage: bench-kitchen-load throughput|latency|fill|pace|status|restart CONTROL-ENDPOINT [options]\n"
-	      "  --dishes N --per-order N --window N --dish NAME --rate R --count N --warmup N --buckets B\n"
-	      "  --since-ns T --timeout-ms MS   (see the comment at the top of kitchen-load.c)\n", stderr);
+	      "  --dishes N --per-order N --window N --dish NAME --input TEXT --rate R --count N --warmup N\n"
+	      "  --buckets B --since-ns T --timeout-ms MS   (see the comment at the top of kitchen-load.c)\n", stderr);
 	exit(2);
 }
 
@@ -532,6 +534,7 @@ int main(int argc, char *argv[])
 		{ "per-order", required_argument, NULL, 'p' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "dish", required_argument, NULL, 'n' },
+		{ "input", required_argument, NULL, 'i' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "warmup", required_argument, NULL, 'u' },
@@ -549,6 +552,7 @@ int main(int argc, char *argv[])
 		case 'p': arg_per_order = (unsigned) number(optarg); break;
 		case 'w': arg_window = (unsigned) number(optarg); break;
 		case 'n': arg_dish = optarg; break;
+		case 'i': arg_input = optarg; break;
 		case 'r': arg_rate = number(optarg); break;
 		case 'c': arg_count = number(optarg); break;
 		case 'u': arg_warmup = number(optarg); break;
