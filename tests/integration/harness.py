@@ -238,6 +238,24 @@ def pids_mentioning(text):
 	return sorted(out)
 
 
+def pids_marked(name, value):
+	"""PIDs of live processes (not zombies) whose environment holds
+	@name=@value: what a test started, its children's children too."""
+	want = f"{name}={value}".encode()
+	out = []
+	for d in os.listdir("/proc"):
+		if not d.isdigit():
+			continue
+		try:
+			with open(f"/proc/{d}/environ", "rb") as f:
+				env = f.read().split(b"\0")
+		except OSError:
+			continue
+		if want in env and proc_state(int(d)) not in (None, "Z"):
+			out.append(int(d))
+	return sorted(out)
+
+
 def run(argv, timeout=30, env=None, input=None):
 	"""Run @argv (bytes or str items); return (rc, stdout, stderr) as text.
 	Fails the test when it does not finish within @timeout s (times SCALE)."""
