@@ -16,6 +16,12 @@
  *
  * A REQ socket that timed out cannot send again; kitchenctl gives up then
  * anyway (kitchend is unreachable), so the client does not try to recover.
+ * A connection that drops before the reply is another matter: the request
+ * is sent again, within the same time. A kitchend that stops answers every
+ * request it read first (a socket-activated one then leaves the socket to
+ * the next, kitchend(8)), so what was lost with the connection was never
+ * read; only a kitchend that crashed between taking an ORDER and answering
+ * could see it twice (ORDER's key makes that harmless).
  * The client never prints; the caller decides what an error means.
  */
 #pragma once
@@ -27,6 +33,7 @@
 
 struct client {
 	void *sock;
+	void *monitor;              /* PAIR: the REQ socket's drops (client.c) */
 	char *endpoint;
 	struct proto_msg *reply;    /* the last OK reply */
 	char *err_code;             /* the last ERR reply, else NULL */
