@@ -26,18 +26,48 @@ const char *client_ipc_path(const char *endpoint)
 	return endpoint + n;
 }
 
-char *client_events_beside(const char *control)
+/* The host of tcp://HOST:PORT (brackets and all), its length in *ret_len; NULL if not tcp. */
+static const char *tcp_host(const char *ep, size_t *ret_len)
 {
-	const char *path = client_ipc_path(control);
-	const char *slash;
-	char *ep;
+	const char *host, *colon;
 
-	if (!path)
+	if (strncmp(ep, "tcp://", 6) != 0)
 		return NULL;
-	slash = strrchr(path, '/');
-	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
+	host = ep + 6;
+	colon = strrchr(host, ':');
+	if (!colon)
 		return NULL;
-	return ep;
+	*ret_len = (size_t) (colon - host);
+	return host;
+}
+
+static bool wildcard(const char *host, size_t len)
+{
+	static const char *const any[] = { "*", "0.0.0.0", "::", "[::]", "[*]" };
+
+	for (size_t i = 0; i < ELEMENTSOF(any); i++)
+		if (len == strlen(any[i]) && memcmp(host, any[i], len) == 0)
+			return true;
+	return false;
+}
+
+int client_events_endpoint(const char *control, const char *announced, char **ret)
+{
+	const char *path = client_ipc_path(control), *slash, *host, *via;
+	size_t host_len, via_len;
+	int n;
+
+	if (!announced) {
+		if (!path)
+			return -ENOENT;
+		slash = strrchr(path, '/');
+		n = asprintf(ret, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path);
+	} else if ((host = tcp_host(announced, &host_len)) && wildcard(host, host_len) &&
+		   (via = tcp_host(control, &via_len)))
+		n = asprintf(ret, "tcp://%.*s%s", (int) via_len, via, host + host_len);
+	else
+		n = asprintf(ret, "%s", announced);
+	return n < 0 ? -ENOMEM : 0;
 }
 
 int client_check_ipc(const char *endpoint)

@@ -78,10 +78,22 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
  * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
 const char *client_ipc_path(const char *endpoint);
 
-/* The events socket beside the ipc control socket @control, as kitchend
- * binds them ("ipc://DIR/control.sock" -> "ipc://DIR/events.sock"): a new
- * string, NULL when @control is not ipc (or on ENOMEM). */
-char *client_events_beside(const char *control);
+/*
+ * The events endpoint for a client of the control endpoint @control, in a
+ * new string in *ret:
+ * - @announced NULL (kitchend not asked): the events socket beside an ipc
+ *   control socket, as kitchend binds them by default
+ *   ("ipc://DIR/control.sock" -> "ipc://DIR/events.sock"); -ENOENT when
+ *   @control is not ipc: ask kitchend (STATUS's events).
+ * - @announced, kitchend's endpoints.events as configured: as it is, but a
+ *   tcp:// one bound on every address ("*", "0.0.0.0", "::", "[::]") gets
+ *   the host the client reached control by, when that is tcp:// too
+ *   ("tcp://0.0.0.0:5556" with control "tcp://k1.example:5555" ->
+ *   "tcp://k1.example:5556"). An ipc:// one is kitchend's machine's: it
+ *   works only there.
+ * -ENOMEM.
+ */
+int client_events_endpoint(const char *control, const char *announced, char **ret);
 
 /* For an ipc:// endpoint with a path, whether something listens there:
  * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */

@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT5".
+ * proto — kitchen's wire protocol, version "KIT6".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT5"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT6"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -56,7 +56,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT5"
+#define PROTO_VERSION "KIT6"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
@@ -207,7 +207,8 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
-#define PROTO_STATUS_FIXED 11       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting */
+#define PROTO_STATUS_FIXED 12       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting events */
+#define PROTO_STATUS_EVENTS 11      /* kitchend's endpoints.events, as configured (client_events_endpoint()) */
 
 /*
  * LIST: the order book, newest first, a page at a time (docs/protocol.md).

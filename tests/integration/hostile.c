@@ -1,5 +1,5 @@
 /*
- * hostile — a peer that speaks broken KIT5 to a running kitchend, for
+ * hostile — a peer that speaks broken KIT6 to a running kitchend, for
  * test_hostile.py.
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
@@ -37,7 +37,7 @@
  * With --old-kitchend it is a kitchend of the release before instead, for
  * test_versions.py: it binds ROUTERs on --control and --dispatch and answers
  * in KIT4 for --seconds — every control request with ERR bad-request as that
- * kitchend would (it cannot read KIT5), every message of a chef with a KIT4
+ * kitchend would (it cannot read KIT6), every message of a chef with a KIT4
  * HEARTBEAT — then prints "answered N" and exits 0.
  *
  * With --wait-flood it is C clients (DEALERs) that each send N WAITs of a
@@ -616,7 +616,7 @@ static void craft_bad_ready(void)
 
 static void drain_replies(void)
 {
-	static size_t frame;   /* of the reply being read: ["", KIT5, ERR, code, ...] */
+	static size_t frame;   /* of the reply being read: ["", KIT6, ERR, code, ...] */
 	static bool is_err;
 	char buf[64];
 	int n;
@@ -1033,7 +1033,7 @@ static int stalled_follower(const char *events, double seconds)
 		if (tn < 0)
 			break;
 		topic[tn < (int) sizeof(topic) - 1 ? tn : (int) sizeof(topic) - 1] = '\0';
-		/* [topic][KIT5][CMD][order_id][seq]... or [chef.][KIT5][CHEF][seq]... */
+		/* [topic][KIT6][CMD][order_id][seq]... or [chef.][KIT6][CHEF][seq]... */
 		zmq_recv(s, ver, sizeof(ver), 0);
 		zmq_recv(s, cmd, sizeof(cmd), 0);
 		if (strncmp(topic, "chef.", 5) != 0)
@@ -1092,7 +1092,7 @@ static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t 
 	}
 	while (mono_ms() < end) {
 		for (unsigned c = 0; c < clients; c++) {
-			static size_t frame;  /* of the reply: ["", KIT5, OK|ERR, ...] */
+			static size_t frame;  /* of the reply: ["", KIT6, OK|ERR, ...] */
 			static bool is_ok;
 			char buf[64];
 			int more = 1, got;

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Peers of another protocol version (docs/protocol.md, "Versions").
 
-kitchen 0.5 speaks KIT5, 0.4 spoke KIT4. Against a kitchend of 0.4 (played by
+kitchen 0.5 speaks KIT6 (KIT5 before the events endpoint in STATUS), 0.4 spoke KIT4. Against a kitchend of 0.4 (played by
 `hostile --old-kitchend`, which answers every control request with ERR in
 KIT4, as that kitchend does for what it cannot read, and every chef message
 with a KIT4 HEARTBEAT):
 - kitchenctl says which version kitchend speaks and to upgrade them
   together, exits 1 (not 3, "unreachable"), and does not hang;
 - a chef logs that kitchend speaks KIT4 and goes on running.
-The other way round (a KIT4 client of a KIT5 kitchend) is test_hostile.py's."""
+The other way round (a KIT4 client of a KIT6 kitchend) is test_hostile.py's."""
 
 import os
 import signal
@@ -34,7 +34,7 @@ def test():
 			for args in (["status"], ["order", "Pizza"], ["show", "1"]):
 				rc, out, err = run([KITCHENCTL, "--control", control, *args], timeout=20, env=clean_env())
 				check_eq(rc, 1, f"kitchenctl {' '.join(args)} against KIT4: exit status", out, err)
-				check("kitchend speaks protocol KIT4, this kitchenctl KIT5: upgrade them together" in err,
+				check("kitchend speaks protocol KIT4, this kitchenctl KIT6: upgrade them together" in err,
 				      f"kitchenctl {' '.join(args)}: should say which versions differ", err)
 
 			log = open(f"{tmp}/chef.log", "wb")
@@ -44,7 +44,7 @@ def test():
 			def said():
 				with open(f"{tmp}/chef.log", errors="replace") as f:
 					text = f.read()
-				return text if "in protocol KIT4, this chef speaks KIT5: upgrade them together" in text else None
+				return text if "in protocol KIT4, this chef speaks KIT6: upgrade them together" in text else None
 			text = poll(said, 10, "the chef to say kitchend speaks KIT4")
 			note(f"chef log: {text[:600]}")
 			time.sleep(0.3)

@@ -223,10 +223,10 @@ static void test_wrong_version(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT5");
+	SEND_RAW("HEARTBEAT", "KIT6");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT5");
+	SEND_RAW("KIT6");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -240,7 +240,7 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT10", "KIT10" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT5", "KIT5" }, { "KIT10", "KIT10" },
 		{ "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
 		{ "", "" }, { "ZMTP", "" },
@@ -256,7 +256,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT5", "STATUS");
+	SEND_RAW("KIT6", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -270,39 +270,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT5", "FOO");
+	SEND_RAW("KIT6", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "order", "", "", "Pizza");
+	SEND_RAW("KIT6", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "");
+	SEND_RAW("KIT6", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "OKAY");
+	SEND_RAW("KIT6", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "O");
+	SEND_RAW("KIT6", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "HEARTBEAT ");
+	SEND_RAW("KIT6", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT5", "WAIT", "42");
+	SEND_RAW("KIT6", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT6", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
+	SEND_RAW("KIT6", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT5", "HEARTBEAT", "");
+	SEND_RAW("KIT6", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "SHOW", "1", "2");
+	SEND_RAW("KIT6", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT6", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -310,19 +310,19 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT5", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
+	SEND_RAW("KIT6", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0");
+	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* ... but the last field is bytes: a separator in it is its own */
-	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
+	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->n_fields == 11 && field_eq(proto_group_field(m, 0, 9), "0\t0"));
 	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
+	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT5", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t", "2\t1\t1\tSalad\t\t0\t5\t0\t0\t-n");
+	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t", "2\t1\t1\tSalad\t\t0\t5\t0\t0\t-n");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 21);
 	EXPECT(field_eq(proto_group_field(m, 1, 9), "-n"));
@@ -483,17 +483,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT5");
+	SEND_RAW("id", "KIT6");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT5", "HEARTBEAT");
+	SEND_RAW("KIT6", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT5", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT6", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -504,10 +504,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT5", "NOPE", NULL },        /* unknown command */
-		{ "KIT5", "SHOW", NULL },        /* too few fields */
-		{ "KIT5", NULL, NULL },          /* no command */
-		{ "KIT5", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT6", "NOPE", NULL },        /* unknown command */
+		{ "KIT6", "SHOW", NULL },        /* too few fields */
+		{ "KIT6", NULL, NULL },          /* no command */
+		{ "KIT6", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -879,11 +879,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT5"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field ok[] = { F("rid"), F("KIT6"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\t\tServed Salad") };
-	static const struct proto_field half[] = { F("rid"), F("KIT5"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field half[] = { F("rid"), F("KIT6"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT5"), F("SHOW") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT6"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -901,7 +901,7 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT5", 4 };
+	many[0] = (struct proto_field) { "KIT6", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
