@@ -306,6 +306,9 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
+	/* A connection is up: the drops heard so far were of earlier ones
+	 * (one that went before its handshake, say), not of this request's. */
+	(void) dropped(c);
 	proto_out_begin(&o, c->sock, cmd);
 	for (size_t i = 0; i < n; i++)
 		proto_out_mem(&o, fields[i].data, fields[i].len);
@@ -330,7 +333,6 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 		if (fields[i].len > max)
 			return -EMSGSIZE;
 
-	(void) dropped(c);  /* before this request: nothing of it */
 	do {
 		/* A REQ socket has nothing queued before its request. */
 		guard_reset(&g);

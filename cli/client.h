@@ -17,11 +17,11 @@
  * A REQ socket that timed out cannot send again; kitchenctl gives up then
  * anyway (kitchend is unreachable), so the client does not try to recover.
  * A connection that drops before the reply is another matter: the request
- * is sent again, within the same time. A kitchend that stops answers every
- * request it read first (a socket-activated one then leaves the socket to
- * the next, kitchend(8)), so what was lost with the connection was never
- * read; only a kitchend that crashed between taking an ORDER and answering
- * could see it twice (ORDER's key makes that harmless).
+ * is sent again, within the same time (a socket-activated kitchend that
+ * restarts leaves the socket to the next one, kitchend(8)). Usually the
+ * lost request was never read; but a reply can be lost with a kitchend
+ * that exits (or crashes) just after taking the request, so a request
+ * sent again may be taken twice: an ORDER with a key is not.
  * The client never prints; the caller decides what an error means.
  */
 #pragma once

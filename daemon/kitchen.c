@@ -27,10 +27,6 @@
 #include "util.h"
 #include "zap.h"
 
-/* How long closing a socket-activated control socket may wait for the last
- * replies to go out. */
-#define ACTIVATED_LINGER_MS 2000
-
 /* ---- set-up ---- */
 
 static int lock_dir(const char *dir, int *ret_fd)
@@ -264,12 +260,6 @@ void kitchen_free(struct kitchen **kp)
 	orders_free(&k->orders);
 	pending_free(&k->pending);
 	events_free(&k->events);
-	if (k->activated[CONFIG_ENDPOINT_CONTROL] && k->control) {
-		/* The socket lives on in systemd for the next kitchend: let the
-		 * last replies out before it goes (the sockets have ZMQ_LINGER 0). */
-		int linger = ACTIVATED_LINGER_MS;
-		(void) zmq_setsockopt(k->control, ZMQ_LINGER, &linger, sizeof(linger));
-	}
 	zmq_close(k->control);
 	zmq_close(k->events_sock);
 	zmq_close(k->sink);

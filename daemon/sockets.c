@@ -152,6 +152,14 @@ static int bind_passed(void *s, const char *ep, int fd)
 	return 0;
 }
 
+/*
+ * How long closing a socket systemd passed may wait for the last replies to
+ * go out: the next kitchend takes the clients over, so a reply lost now is
+ * a request sent again (client.h). libzmq copies the option into each
+ * connection as it is made: it is set before the bind.
+ */
+#define PASSED_LINGER_MS 2000
+
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
 {
 	const char *ep = k->config->endpoints[which];
@@ -161,7 +169,7 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 
 	if (!s)
 		return -errno;
-	r = set_int(s, ZMQ_LINGER, 0);
+	r = set_int(s, ZMQ_LINGER, passed >= 0 ? PASSED_LINGER_MS : 0);
 	if (r >= 0 && type == ZMQ_ROUTER)
 		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
 	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)

@@ -7,9 +7,10 @@ kitchend.service under a real systemd: a Debian 12 booted with systemd-nspawn
   an order is served and the line counts it.
 - Socket activation: kitchend.socket and kitchend-events.socket are active
   and kitchend takes both (its journal says so); `systemctl restart
-  kitchend`, again and again while a client orders without pause: every
-  order is accepted, each exactly once (none refused while kitchend was
-  away: the client waited in the listen backlog).
+  kitchend`, again and again while a client orders without pause (each
+  order with its key, see test_socket_activation.py): every order is
+  accepted, each exactly once (none refused while kitchend was away: the
+  client waited in the listen backlog).
 - `systemctl reload kitchend` applies a new file (log_level debug, 2 local
   chefs instead of 3, slower cooking); a bad file makes `systemctl reload`
   fail, kitchend stays active with the config it had, and the journal names
@@ -124,7 +125,7 @@ def socket_restarts(c):
 
 	before = len(order_ids(c))
 	c.ok("systemd-run --unit=orderer --collect --property=Type=exec sh -c "
-	     f"'for i in $(seq {ORDERS}); do kitchenctl --timeout 60000 order Salad || echo refused; done "
+	     f"'for i in $(seq {ORDERS}); do kitchenctl --timeout 60000 order --key salad-$i Salad || echo refused; done "
 	     ">/var/tmp/orders.out 2>&1'")
 	restarts = 0
 	while show(c, "ActiveState", "orderer.service") == "active" or restarts < 3:

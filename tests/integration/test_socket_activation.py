@@ -10,6 +10,10 @@ made here and held across kitchend's restarts, as kitchend.socket holds them:
 - kitchend restarted (SIGTERM, then a new one) over and over while a client
   orders without pause: every order is accepted, each exactly once (as many
   orders in the store as kitchenctl said "accepted", their ids distinct).
+  Each order has its key: kitchenctl sends a request again when its
+  connection drops before the reply, and the reply of an order the old
+  kitchend took at the moment it exited can be lost with it (seen about once
+  in ten runs without keys: the order taken twice).
 
 test_nspawn.py runs kitchend.socket itself under a real systemd.
 """
@@ -40,9 +44,11 @@ def high(fd):
 
 
 def orderer(k, stop, results):
-	"""Order one Soup after another until @stop; (rc, id or error) each."""
+	"""Order one Soup after another until @stop, each with a key of its own;
+	(rc, id or error) each."""
 	while not stop.is_set():
-		rc, out, err = k.ctl("--timeout", str(int(20000 * SCALE)), "order", "Soup", quiet=True, timeout=60)
+		rc, out, err = k.ctl("--timeout", str(int(20000 * SCALE)), "order", "--key", f"soup-{len(results)}",
+				     "Soup", quiet=True, timeout=60)
 		results.append((rc, out.strip() if rc == 0 else err.strip()))
 
 
@@ -99,8 +105,9 @@ def test():
 			ids = [int(r[1]) for r in results]
 			check_eq(len(set(ids)), len(ids), "each order id once", ids)
 			listed = k.ctl_json("list", "--limit", "1000")
-			check_eq(len(listed["orders"]) if isinstance(listed, dict) else len(listed), len(ids) + 1,
-				 "orders in the store: the ones accepted and the first")
+			stored = sorted(o["order"] for o in listed["orders"])
+			check_eq(len(stored), len(ids) + 1, "orders in the store: the ones accepted and the first",
+				 sorted(set(stored) - set(ids)))
 		finally:
 			for fd in fds:
 				os.close(fd)
