@@ -65,7 +65,7 @@ int activation_take(const struct kitchen_config *c, int ret_fds[_CONFIG_ENDPOINT
 			close(fd);
 		} else {
 			ret_fds[which] = fd;
-			log_debug("Took the %s socket from systemd", names[i]);
+			log_info("Took the %s socket from systemd", names[i]);
 		}
 	}
 	if (names)
