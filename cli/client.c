@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,18 +26,48 @@ const char *client_ipc_path(const char *endpoint)
 	return endpoint + n;
 }
 
-char *client_events_beside(const char *control)
+/* The host of tcp://HOST:PORT (brackets and all), its length in *ret_len; NULL if not tcp. */
+static const char *tcp_host(const char *ep, size_t *ret_len)
 {
-	const char *path = client_ipc_path(control);
-	const char *slash;
-	char *ep;
+	const char *host, *colon;
 
-	if (!path)
+	if (strncmp(ep, "tcp://", 6) != 0)
 		return NULL;
-	slash = strrchr(path, '/');
-	if (asprintf(&ep, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path) < 0)
+	host = ep + 6;
+	colon = strrchr(host, ':');
+	if (!colon)
 		return NULL;
-	return ep;
+	*ret_len = (size_t) (colon - host);
+	return host;
+}
+
+static bool wildcard(const char *host, size_t len)
+{
+	static const char *const any[] = { "*", "0.0.0.0", "::", "[::]", "[*]" };
+
+	for (size_t i = 0; i < ELEMENTSOF(any); i++)
+		if (len == strlen(any[i]) && memcmp(host, any[i], len) == 0)
+			return true;
+	return false;
+}
+
+int client_events_endpoint(const char *control, const char *announced, char **ret)
+{
+	const char *path = client_ipc_path(control), *slash, *host, *via;
+	size_t host_len, via_len;
+	int n;
+
+	if (!announced) {
+		if (!path)
+			return -ENOENT;
+		slash = strrchr(path, '/');
+		n = asprintf(ret, "ipc://%.*sevents.sock", slash ? (int) (slash - path + 1) : 0, path);
+	} else if ((host = tcp_host(announced, &host_len)) && wildcard(host, host_len) &&
+		   (via = tcp_host(control, &via_len)))
+		n = asprintf(ret, "tcp://%.*s%s", (int) via_len, via, host + host_len);
+	else
+		n = asprintf(ret, "%s", announced);
+	return n < 0 ? -ENOMEM : 0;
 }
 
 int client_check_ipc(const char *endpoint)
@@ -98,6 +129,8 @@ void client_free(struct client **c)
 {
 	if (!c || !*c)
 		return;
+	if ((*c)->monitor)
+		zmq_close((*c)->monitor);
 	if ((*c)->sock)
 		zmq_close((*c)->sock);
 	proto_msg_free(&(*c)->reply);
@@ -122,6 +155,39 @@ int client_connect(void *sock, const char *endpoint, const struct keys_client *c
 		return r;
 	}
 	return 0;
+}
+
+/* A PAIR socket that hears of our connection's drops (zmq_socket_monitor(3)). */
+static int watch_drops(void *zctx, struct client *c)
+{
+	static unsigned long n;  /* an endpoint a closed client's may still hold is not reused */
+	char ep[64];
+
+	snprintf(ep, sizeof(ep), "inproc://client-drops-%lu", __atomic_add_fetch(&n, 1, __ATOMIC_RELAXED));
+	if (zmq_socket_monitor(c->sock, ep, ZMQ_EVENT_DISCONNECTED) < 0)
+		return -errno;
+	c->monitor = zmq_socket(zctx, ZMQ_PAIR);
+	if (!c->monitor)
+		return -errno;
+	if (set_int(c->monitor, ZMQ_LINGER, 0) < 0 || zmq_connect(c->monitor, ep) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Whether the connection dropped since the last call: a monitor event read. */
+static bool dropped(struct client *c)
+{
+	bool any = false;
+	zmq_msg_t m;
+
+	zmq_msg_init(&m);
+	while (zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT) >= 0) {
+		/* An event is two frames: the event, then the endpoint. */
+		if (!zmq_msg_more(&m))
+			any = true;
+	}
+	zmq_msg_close(&m);
+	return any;
 }
 
 int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const struct keys_client *curve,
@@ -149,8 +215,14 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 		r = -errno;
 		goto fail;
 	}
+	/* IMMEDIATE: a request is queued only to a connection that is up, and
+	 * goes with it when it drops, so a request sent again (RELAXED) after
+	 * a drop is never there twice. */
 	if ((r = set_int(c->sock, ZMQ_LINGER, 0)) < 0 ||
-	    (r = set_int(c->sock, ZMQ_SNDTIMEO, clamp_ms(timeout_ms))) < 0)
+	    (r = set_int(c->sock, ZMQ_SNDTIMEO, clamp_ms(timeout_ms))) < 0 ||
+	    (r = set_int(c->sock, ZMQ_IMMEDIATE, 1)) < 0 ||
+	    (r = set_int(c->sock, ZMQ_REQ_RELAXED, 1)) < 0 ||
+	    (r = watch_drops(zctx, c)) < 0)
 		goto fail;
 	if (zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0) {
 		r = -errno;
@@ -202,24 +274,63 @@ static int take_reply(struct client *c, int r)
 	return 0;
 }
 
+#define DROP_CHECK_MS 100  /* how often a wait looks for a dropped connection */
+
+/*
+ * The reply, until @deadline. -ECONNRESET: the connection dropped with no
+ * reply; the request may never have been read (a kitchend that stopped,
+ * its socket kept by systemd for the next one): send it again.
+ */
 static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline)
 {
 	int r;
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = now_ms(), left = now >= deadline ? 0 : deadline - now;
+		bool drop = dropped(c);
 
-		r = guard_poll(c->sock, g, now >= deadline ? 0 : deadline - now);
-		if (r == 0)
+		/* A reply comes before the drop that followed it: look once more. */
+		r = guard_poll(c->sock, g, drop ? 0 : left < DROP_CHECK_MS ? left : DROP_CHECK_MS);
+		if (r == 0 && drop)
+			return -ECONNRESET;
+		if (r == 0 && left == 0)
 			return -ETIMEDOUT;
 		if (r > 0) {
 			r = proto_recv(c->sock, 0, c->reply, ZMQ_DONTWAIT);
 			if (r != -EAGAIN && r != -EINTR)
 				break;
-		} else if (r != -EINTR)  /* stopped and continued (^Z, fg): wait out the rest */
+		} else if (r < 0 && r != -EINTR)  /* stopped and continued (^Z, fg): wait out the rest */
 			return r;
 	}
 	return take_reply(c, r);
+}
+
+static int send_request(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
+			uint64_t deadline)
+{
+	zmq_pollitem_t item = { .socket = c->sock, .events = ZMQ_POLLOUT };
+	struct proto_out o;
+	uint64_t now;
+	int r;
+
+	/* IMMEDIATE: writable once a connection is up (proto_out sends all but
+	 * the last frame without waiting). */
+	do {
+		now = now_ms();
+		r = zmq_poll(&item, 1, now >= deadline ? 0 : clamp_ms(deadline - now));
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	/* A connection is up: the drops heard so far were of earlier ones
+	 * (one that went before its handshake, say), not of this request's. */
+	(void) dropped(c);
+	proto_out_begin(&o, c->sock, cmd);
+	for (size_t i = 0; i < n; i++)
+		proto_out_mem(&o, fields[i].data, fields[i].len);
+	r = proto_out_end(&o, 0);
+	return r == -EAGAIN ? -ETIMEDOUT : r;
 }
 
 int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
@@ -251,19 +362,40 @@ int client_take(struct client *c)
 	return r == -EINTR ? -EAGAIN : r == -EAGAIN ? r : take_reply(c, r);
 }
 
+/* Whether a request may go out twice: every one but an ORDER without a key
+ * (ORDER's fields: flags, key, ...), which kitchend would take twice. */
+static bool may_repeat(enum proto_cmd cmd, const struct proto_field *fields, size_t n)
+{
+	return cmd != PROTO_ORDER || (n > 1 && fields[1].len > 0);
+}
+
 int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 		       uint64_t wait_ms)
 {
 	uint64_t deadline = now_ms() + wait_ms;
+	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
+	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
 	struct guard g;
 	int r;
 
-	/* A REQ socket has nothing queued before its request. */
-	guard_reset(&g);
-	r = client_send_fields(c, cmd, fields, n);
-	if (r < 0)
-		return r;
-	return recv_reply(c, &g, deadline);
+	freep(&c->err_code);
+	freep(&c->err_message);
+
+	/* kitchend would drop the connection over it, and we would wait for nothing. */
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].len > max)
+			return -EMSGSIZE;
+
+	for (;;) {
+		/* A REQ socket has nothing queued before its request. */
+		guard_reset(&g);
+		r = send_request(c, cmd, fields, n, deadline);
+		if (r < 0)
+			return r;
+		r = recv_reply(c, &g, deadline);
+		if (r != -ECONNRESET || !may_repeat(cmd, fields, n))
+			return r;
+	}
 }
 
 int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, size_t n_args,

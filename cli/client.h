@@ -16,6 +16,14 @@
  *
  * A REQ socket that timed out cannot send again; kitchenctl gives up then
  * anyway (kitchend is unreachable), so the client does not try to recover.
+ * A connection that drops before the reply is another matter: the request
+ * is sent again, within the same time (a socket-activated kitchend that
+ * restarts leaves the socket to the next one, kitchend(8)). Usually the
+ * lost request was never read; but a reply can be lost with a kitchend
+ * that exits (or crashes) just after taking the request, so a request sent
+ * again may be taken twice. An ORDER with a key is taken once whatever
+ * happens; an ORDER without one is not sent again: -ECONNRESET, and the
+ * caller says the order may or may not be in.
  * The client never prints; the caller decides what an error means.
  */
 #pragma once
@@ -27,6 +35,7 @@
 
 struct client {
 	void *sock;
+	void *monitor;              /* PAIR: the REQ socket's drops (client.c) */
 	char *endpoint;
 	struct proto_msg *reply;    /* the last OK reply */
 	char *err_code;             /* the last ERR reply, else NULL */
@@ -67,6 +76,10 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 		       uint64_t wait_ms);
 
+/* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
+ * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
+const char *client_ipc_path(const char *endpoint);
+
 /*
  * client_call_fields() in two halves, for a caller that keeps several
  * clients busy at once (order_window.h): send the request (-EMSGSIZE,
@@ -77,14 +90,22 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n);
 int client_take(struct client *c);
 
-/* The filesystem path of an ipc:// endpoint, or NULL when @endpoint is not
- * one with a path (tcp://, abstract "ipc://@name"). Points into @endpoint. */
-const char *client_ipc_path(const char *endpoint);
-
-/* The events socket beside the ipc control socket @control, as kitchend
- * binds them ("ipc://DIR/control.sock" -> "ipc://DIR/events.sock"): a new
- * string, NULL when @control is not ipc (or on ENOMEM). */
-char *client_events_beside(const char *control);
+/*
+ * The events endpoint for a client of the control endpoint @control, in a
+ * new string in *ret:
+ * - @announced NULL (kitchend not asked): the events socket beside an ipc
+ *   control socket, as kitchend binds them by default
+ *   ("ipc://DIR/control.sock" -> "ipc://DIR/events.sock"); -ENOENT when
+ *   @control is not ipc: ask kitchend (STATUS's events).
+ * - @announced, kitchend's endpoints.events as configured: as it is, but a
+ *   tcp:// one bound on every address ("*", "0.0.0.0", "::", "[::]") gets
+ *   the host the client reached control by, when that is tcp:// too
+ *   ("tcp://0.0.0.0:5556" with control "tcp://k1.example:5555" ->
+ *   "tcp://k1.example:5556"). An ipc:// one is kitchend's machine's: it
+ *   works only there.
+ * -ENOMEM.
+ */
+int client_events_endpoint(const char *control, const char *announced, char **ret);
 
 /* For an ipc:// endpoint with a path, whether something listens there:
  * 0 (or not such an endpoint), -ENOENT, -ECONNREFUSED, other -errno. */

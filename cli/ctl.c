@@ -272,6 +272,11 @@ int ctl_call_failed(const struct ctl *ctl, const struct client *c, enum proto_cm
 				 " (if it uses CURVE, give --server-key and --secret-key)" : "");
 	case -EREMOTEIO:
 		return ctl_error(r, "%s (%s)", c->err_message, c->err_code);
+	case -ECONNRESET:
+		/* Only an ORDER without a key is not sent again (client.h). */
+		return ctl_error(r, "kitchend went away before it answered the %s: it may have taken it "
+				 "(see kitchenctl list); an order with --key is safe to place again",
+				 proto_cmd_name(cmd));
 	case -EBADMSG:
 		return ctl_bad_reply(r, cmd);
 	case -ENOBUFS:
@@ -292,16 +297,37 @@ int ctl_bad_reply(int r, enum proto_cmd cmd)
 	return ctl_error(r, "failed to read the reply to %s: %m", proto_cmd_name(cmd));
 }
 
+/* The events endpoint: beside an ipc control socket, else as kitchend
+ * says in STATUS (client_events_endpoint()). Failures said. */
+static int events_endpoint(struct ctl *ctl, char **ret)
+{
+	const struct proto_msg *m;
+	const struct proto_field *f;
+	_cleanup_free_ char *announced = NULL;
+	int r;
+
+	r = client_events_endpoint(ctl->control, NULL, ret);
+	if (r != -ENOENT)
+		return r < 0 ? ctl_error(r, "failed to find the events endpoint: %m") : 0;
+	r = ctl_request(ctl, PROTO_STATUS, NULL, 0, 0, &m);
+	if (r < 0)
+		return r;
+	f = m->n_fields > PROTO_STATUS_EVENTS ? &m->fields[PROTO_STATUS_EVENTS] : NULL;
+	if (!f || f->len == 0 || !proto_text_valid(f->data, f->len, false))
+		return ctl_bad_reply(-EBADMSG, PROTO_STATUS);
+	announced = strndup(f->data, f->len);
+	if (!announced || client_events_endpoint(ctl->control, announced, ret) < 0)
+		return ctl_error(-ENOMEM, "failed to find the events endpoint: %m");
+	return 0;
+}
+
 int ctl_follow(struct ctl *ctl, struct follow **ret)
 {
 	const struct keys_client *curve;
 	int r;
 
-	if (!ctl->events) {
-		ctl->events = client_events_beside(ctl->control);
-		if (!ctl->events)
-			return ctl_usage("no events endpoint to follow on: use --events or $KITCHEN_EVENTS");
-	}
+	if (!ctl->events && (r = events_endpoint(ctl, &ctl->events)) < 0)
+		return r;
 	r = curve_get(ctl, ctl->events, &curve);
 	if (r < 0)
 		return r;

@@ -43,7 +43,7 @@ struct ctl {
 	char *control;            /* endpoint */
 	char *control_system;     /* the system kitchend's, used when control (a non-root
 	                           * user's default) is not up; NULL: control alone */
-	char *events;             /* endpoint; NULL: next to control (ctl_follow) */
+	char *events;             /* endpoint; NULL: found by ctl_follow() */
 	bool json;
 	uint64_t timeout_ms;
 	const char *server_key;   /* --server-key FILE: CURVE on tcp:// endpoints, or NULL */
@@ -134,5 +134,6 @@ int ctl_deadline_passed(const struct ctl *ctl);
 int ctl_bad_reply(int r, enum proto_cmd cmd);
 
 /* A subscriber on the events endpoint: --events, $KITCHEN_EVENTS, or
- * events.sock beside an ipc:// control socket. Failures said, as above. */
+ * events.sock beside an ipc:// control socket, else the one kitchend names
+ * in STATUS (client_events_endpoint()). Failures said, as above. */
 int ctl_follow(struct ctl *ctl, struct follow **ret);

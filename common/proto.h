@@ -210,7 +210,8 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
 _Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
-#define PROTO_STATUS_FIXED 11       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting */
+#define PROTO_STATUS_FIXED 12       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting events */
+#define PROTO_STATUS_EVENTS 11      /* kitchend's endpoints.events, as configured (client_events_endpoint()) */
 
 /*
  * LIST: the order book, newest first, a page at a time (docs/protocol.md).

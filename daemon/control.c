@@ -149,7 +149,9 @@ static unsigned order(struct kitchen *k, const struct proto_msg *m)
 		return 1;
 	}
 	(void) proto_str(m, 1, key, sizeof(key));  /* checked above */
-	if (k->stopping) {
+	/* A socket-activated kitchend is followed by the next one on the same
+	 * socket (a restart): the order waits in the store for it. */
+	if (k->stopping && !k->activated[CONFIG_ENDPOINT_CONTROL]) {
 		reply_err(k, RID(m), PROTO_ERR_CLOSING,
 			  "the kitchen is closing and takes no new orders; try again when it is back");
 		return 1;

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "dispatch.h"
 #include "events.h"
 #include "log.h"
@@ -83,6 +84,9 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		return -ENOMEM;
 	k->config = config;
 	k->signal_fd = -1;
+	r = activation_take(config, k->listen_fds);
+	if (r < 0)
+		goto fail;  /* logged */
 	if (log_level) {
 		k->log_level = strdup(log_level);
 		if (!k->log_level) {
@@ -195,6 +199,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 	    (r = kitchen_open_socket(k, ZMQ_XPUB, CONFIG_ENDPOINT_EVENTS, &k->events_sock)) < 0 ||
 	    (r = kitchen_open_socket(k, ZMQ_ROUTER, CONFIG_ENDPOINT_CONTROL, &k->control)) < 0)
 		goto fail;
+	activation_close(k->listen_fds);  /* passed for an endpoint configured otherwise: unused */
 
 	if ((r = events_new(k->events_sock, &k->malformed, &k->events)) < 0 ||
 	    (r = pending_new(&k->pending)) < 0 ||
@@ -266,9 +271,10 @@ void kitchen_free(struct kitchen **kp)
 		/* Leave no socket files behind to look like a running kitchend;
 		 * the runtime_dir lock says they are ours. */
 		for (int i = 0; i < _CONFIG_ENDPOINT_MAX; i++)
-			if (strncmp(k->config->endpoints[i], "ipc://", 6) == 0)
+			if (!k->activated[i] && strncmp(k->config->endpoints[i], "ipc://", 6) == 0)
 				(void) paths_socket_unlink(k->config->endpoints[i] + 6);
 	}
+	activation_close(k->listen_fds);
 	if (k->pool.slots) {
 		pool_stop(&k->pool, SIGKILL);
 		free(k->pool.chef_path);

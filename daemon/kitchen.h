@@ -70,6 +70,8 @@ struct kitchen {
 	void *dispatch;                 /* ROUTER <-> chef DEALER */
 	void *sink;                     /* PULL   <- chef PUSH */
 	int signal_fd;
+	int listen_fds[_CONFIG_ENDPOINT_MAX];  /* from systemd, until a socket takes it; else -1 */
+	bool activated[_CONFIG_ENDPOINT_MAX];  /* bound on a socket systemd passed (activation.h) */
 	struct keys_pair *curve;        /* kitchend's CURVE key pair; NULL: tcp is plaintext */
 	struct zap *zap;                /* the ZAP handler when curve is set (zap.h) */
 

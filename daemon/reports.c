@@ -205,6 +205,7 @@ void reports_status(struct kitchen *k, const void *rid, size_t rid_len)
 	proto_out_str(&out, store_full(k->store) ? PROTO_STORE_FULL : PROTO_STORE_OK);
 	proto_out_u64(&out, n.cancelled);
 	waiting_field(k, &out);
+	proto_out_str(&out, k->config->endpoints[CONFIG_ENDPOINT_EVENTS]);
 	chef_groups(k, &out);
 	reply_end(&out);
 }

@@ -88,6 +88,11 @@ static const char *const socket_names[_CONFIG_ENDPOINT_MAX] = {
 	[CONFIG_ENDPOINT_SINK] = "sink",
 };
 
+const char *kitchen_socket_name(enum config_endpoint which)
+{
+	return (unsigned) which < _CONFIG_ENDPOINT_MAX ? socket_names[which] : "?";
+}
+
 /* CURVE on a tcp:// endpoint when kitchend has a key pair, with its ZAP domain. */
 static int secure_socket(struct kitchen *k, void *s, enum config_endpoint which)
 {
@@ -134,15 +139,37 @@ static int bind_socket(void *s, const char *ep)
 	return 0;
 }
 
+/* zmq_bind() on the listening socket systemd passed (activation.h): libzmq
+ * still wants the endpoint, and neither makes nor (on close) removes the file. */
+static int bind_passed(void *s, const char *ep, int fd)
+{
+	int r = set_int(s, ZMQ_USE_FD, fd);
+
+	if (r >= 0 && zmq_bind(s, ep) < 0)
+		r = -errno;
+	if (r < 0)
+		return log_error_errno(r, "Failed to bind '%s' on the socket systemd passed: %m", ep);
+	return 0;
+}
+
+/*
+ * How long closing a socket systemd passed may wait for the last replies to
+ * go out: the next kitchend takes the clients over, so a reply lost now is
+ * a request sent again (client.h). libzmq copies the option into each
+ * connection as it is made: it is set before the bind.
+ */
+#define PASSED_LINGER_MS 2000
+
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret)
 {
 	const char *ep = k->config->endpoints[which];
+	int passed = k->listen_fds[which];
 	void *s = zmq_socket(k->zctx, type);
 	int r = 0;
 
 	if (!s)
 		return -errno;
-	r = set_int(s, ZMQ_LINGER, 0);
+	r = set_int(s, ZMQ_LINGER, passed >= 0 ? PASSED_LINGER_MS : 0);
 	if (r >= 0 && type == ZMQ_ROUTER)
 		r = set_int(s, ZMQ_ROUTER_MANDATORY, 1);
 	if (r >= 0 && which == CONFIG_ENDPOINT_DISPATCH)
@@ -155,7 +182,12 @@ int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which,
 		zmq_close(s);
 		return r;
 	}
-	if (r >= 0)
+	if (r >= 0 && passed >= 0) {
+		r = bind_passed(s, ep, passed);
+		if (r >= 0)
+			k->listen_fds[which] = -1;   /* libzmq's now: zmq_close() closes it */
+		k->activated[which] = r >= 0;
+	} else if (r >= 0)
 		r = bind_socket(s, ep);
 	if (r < 0) {
 		zmq_close(s);

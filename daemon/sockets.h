@@ -11,7 +11,10 @@ struct kitchen;
 
 /* kitchend's key pair and the ZAP handler, when curve.secret_key is set. */
 int kitchen_open_curve(struct kitchen *k);
-/* A socket of @type bound to endpoint @which, in *ret. Logs failures. */
+/* "control", "events", "dispatch", "sink". */
+const char *kitchen_socket_name(enum config_endpoint which);
+/* A socket of @type bound to endpoint @which, in *ret: on k->listen_fds[which]
+ * when systemd passed one (activation.h), else a socket of its own. Logs failures. */
 int kitchen_open_socket(struct kitchen *k, int type, enum config_endpoint which, void **ret);
 /* Who may connect to the ipc socket of @which: control.mode and
  * control.group on control and events, 0600 on dispatch and sink. */

@@ -27,6 +27,22 @@ static int default_control(char **ret, char *err, size_t err_size)
 	return paths_ipc_endpoint(dir, "control", ret);
 }
 
+/* kitchend's events endpoint from STATUS (client_events_endpoint()); left
+ * NULL when kitchend does not answer now. */
+static void ask_events(struct web_kitchend *k)
+{
+	_cleanup_free_ char *announced = NULL;
+	struct client *c = NULL;
+	const struct proto_field *f;
+
+	if (web_kitchend_call(k, PROTO_STATUS, NULL, 0, 0, &c) == 0 && c->reply->n_fields > PROTO_STATUS_EVENTS) {
+		f = &c->reply->fields[PROTO_STATUS_EVENTS];
+		if (f->len > 0 && proto_text_valid(f->data, f->len, false) && (announced = strndup(f->data, f->len)))
+			(void) client_events_endpoint(k->control, announced, &k->events);
+	}
+	client_free(&c);
+}
+
 int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, char *err, size_t err_size)
 {
 	struct web_kitchend *k = calloc(1, sizeof(*k));
@@ -41,7 +57,10 @@ int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, ch
 		goto fail;
 	if (!k->control)
 		goto fail;
-	k->events = cfg->events ? strdup(cfg->events) : client_events_beside(k->control);
+	if (cfg->events)
+		k->events = strdup(cfg->events);
+	else if (client_events_endpoint(k->control, NULL, &k->events) == -ENOMEM)
+		goto fail;  /* -ENOENT: not beside control; asked below */
 	if (cfg->events && !k->events)
 		goto fail;
 	if (!cfg->server_key != !cfg->secret_key) {
@@ -62,6 +81,8 @@ int web_kitchend_new(const struct web_config *cfg, struct web_kitchend **ret, ch
 		r = -errno;
 		goto fail;
 	}
+	if (!k->events)
+		ask_events(k);
 	*ret = k;
 	return 0;
 fail:

@@ -6,7 +6,8 @@
  * Endpoints are found as kitchenctl finds them: given (option or
  * kitchen-web.conf), else control.sock in the default runtime directory
  * (paths.h, only when trusted), and events.sock beside an ipc:// control
- * socket. CURVE applies to tcp:// endpoints when both key files are given.
+ * socket, else the events endpoint kitchend names in STATUS, asked once at
+ * start (client_events_endpoint()). CURVE applies to tcp:// endpoints when both key files are given.
  *
  * Each call opens a REQ socket of its own (cli/client.h), sends one request
  * and closes it: HTTP requests are served on threads of their own, threads
@@ -35,7 +36,7 @@ struct keys_client;
 struct web_kitchend {
 	void *zctx; /* shared by every thread */
 	char *control;
-	char *events; /* NULL: none known (a tcp:// control without events) */
+	char *events; /* NULL: none known (a tcp:// control, kitchend not there at start) */
 	uint64_t timeout_ms;
 	struct keys_client *curve; /* NULL: no CURVE */
 };

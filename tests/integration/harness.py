@@ -238,6 +238,24 @@ def pids_mentioning(text):
 	return sorted(out)
 
 
+def pids_marked(name, value):
+	"""PIDs of live processes (not zombies) whose environment holds
+	@name=@value: what a test started, its children's children too."""
+	want = f"{name}={value}".encode()
+	out = []
+	for d in os.listdir("/proc"):
+		if not d.isdigit():
+			continue
+		try:
+			with open(f"/proc/{d}/environ", "rb") as f:
+				env = f.read().split(b"\0")
+		except OSError:
+			continue
+		if want in env and proc_state(int(d)) not in (None, "Z"):
+			out.append(int(d))
+	return sorted(out)
+
+
 def run(argv, timeout=30, env=None, input=None):
 	"""Run @argv (bytes or str items); return (rc, stdout, stderr) as text.
 	Fails the test when it does not finish within @timeout s (times SCALE)."""
@@ -288,7 +306,7 @@ def parse_json(text, what):
 
 class Kitchen:
 	def __init__(self, chefs_ready=None, start=True, log_level="debug", env=None, wrapper=None,
-		     state_dir=None, args=None, **overrides):
+		     state_dir=None, args=None, pass_fds=(), **overrides):
 		"""@overrides are kitchen.conf keys: Kitchen(timing={"cook_ms": 100},
 		menu=menu(("Soup", ["Water"]))). @chefs_ready: how many ready chefs
 		to wait for (default chefs.local, else 3). @env: variables added to
@@ -298,10 +316,12 @@ class Kitchen:
 		wrapper=["sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"']). @state_dir: an
 		existing directory to use as state_dir instead of one in the
 		temporary directory (a mount point, say; the test cleans it up).
-		@args: arguments added to kitchend's (start() takes more)."""
+		@args: arguments added to kitchend's (start() takes more). @pass_fds:
+		descriptors kitchend (or @wrapper) inherits, at their numbers."""
 		self.overrides = overrides
 		self.env = dict(env or {})
 		self.wrapper = list(wrapper or [])
+		self.pass_fds = tuple(pass_fds)  # descriptors kitchend (its wrapper) inherits
 		self.given_state_dir = state_dir
 		self.args = list(args or [])
 		self.remote_chefs = []
@@ -381,7 +401,7 @@ class Kitchen:
 			log.flush()
 			self.proc = subprocess.Popen(self.wrapper + argv,
 						     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-						     env=clean_env(**self.env))
+						     env=clean_env(**self.env), pass_fds=self.pass_fds)
 		note(f"$ kitchend {' '.join(argv[1:])} &  [pid {self.proc.pid}]")
 		if wait:
 			self.wait_ready()

@@ -5,6 +5,12 @@ kitchend.service under a real systemd: a Debian 12 booted with systemd-nspawn
 
 - `systemctl status kitchend`: active (running), with kitchend's STATUS line;
   an order is served and the line counts it.
+- Socket activation: kitchend.socket and kitchend-events.socket are active
+  and kitchend takes both (its journal says so); `systemctl restart
+  kitchend`, again and again while a client orders without pause (each
+  order with its key, see test_socket_activation.py): every order is
+  accepted, each exactly once (none refused while kitchend was away: the
+  client waited in the listen backlog).
 - `systemctl reload kitchend` applies a new file (log_level debug, 2 local
   chefs instead of 3, slower cooking); a bad file makes `systemctl reload`
   fail, kitchend stays active with the config it had, and the journal names
@@ -30,6 +36,7 @@ Debian's mirror or apt-get cannot install what it needs.
 import json
 import re
 import tempfile
+import time
 
 from container import Container, build_deb, debian_tree, host_deb, require_plain_root
 from harness import TestFailure, check, check_eq, main, poll
@@ -113,6 +120,41 @@ def installed(c):
 	check("O- Served Pizza" in out, "an order served", out)
 	poll(lambda: re.match(r"3 chefs; 0 queued, 0 cooking, 1 served, 0 failed$", show(c, "StatusText")),
 	     10, "STATUS= counting the served dish")
+
+
+ORDERS = 30
+
+
+def socket_restarts(c):
+	for u in ("kitchend.socket", "kitchend-events.socket"):
+		check_eq(show(c, "ActiveState", u), "active", f"{u} after the install")
+	text = c.ok("journalctl --no-pager -u kitchend.service -o cat")
+	for name in ("control", "events"):
+		check(f"Took the {name} socket from systemd" in text, f"kitchend took the {name} socket", text)
+
+	before = len(order_ids(c))
+	c.ok("systemd-run --unit=orderer --collect --property=Type=exec sh -c "
+	     f"'for i in $(seq {ORDERS}); do kitchenctl --timeout 60000 order --key salad-$i Salad || echo refused; "
+	     "sleep 0.2; done "
+	     ">/var/tmp/orders.out 2>&1'")
+	restarts = 0
+	while show(c, "ActiveState", "orderer.service") == "active" or restarts < 3:
+		c.ok("systemctl restart kitchend.service", timeout=120)
+		restarts += 1
+		# Under StartLimitBurst= (5 starts in 10 s), which would fail the
+		# unit and its sockets.
+		time.sleep(2.5)
+		check(restarts <= 20, "the orderer should finish within 20 restarts")
+	out = c.ok("cat /var/tmp/orders.out")
+	lines = out.split()
+	check_eq(len(lines), ORDERS, "one line per order", out)
+	check(all(l.isdigit() for l in lines), "every order accepted across restarts", out)
+	check_eq(len(set(lines)), ORDERS, "each order id once", out)
+	check_eq(len(order_ids(c)), before + ORDERS, "orders in the store: each accepted one, once")
+
+
+def order_ids(c):
+	return [o["order"] for o in json.loads(c.ok("kitchenctl --json list --limit 100"))["orders"]]
 
 
 def reloads(c):
@@ -246,6 +288,7 @@ def test():
 		c.copy_in(deb, "/var/tmp/kitchen.deb")
 		try:
 			installed(c)
+			socket_restarts(c)
 			reloads(c)
 			journal_fields(c)
 			watchdog(c)

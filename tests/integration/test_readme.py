@@ -43,7 +43,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import KITCHENCTL, REPO, SCALE, TestSkip, _sanitizer_check, check, clean_env, main, note
+from harness import KITCHENCTL, REPO, SCALE, TestSkip, _sanitizer_check, check, clean_env, main, note, pids_marked
 
 README = os.path.join(REPO, "README.md")
 BLOCK_TIMEOUT = 90      # s, times SCALE: one block, kitchend's start and stop included
@@ -147,21 +147,7 @@ def script(cmds):
 
 def marked(scratch):
 	"""PIDs of live processes whose environment holds our mark."""
-	want = f"{MARK}={scratch}".encode()
-	out = []
-	for d in os.listdir("/proc"):
-		if not d.isdigit():
-			continue
-		try:
-			with open(f"/proc/{d}/environ", "rb") as f:
-				env = f.read().split(b"\0")
-			with open(f"/proc/{d}/stat") as f:
-				state = f.read().rsplit(")", 1)[1].split()[0]
-		except (OSError, IndexError):
-			continue
-		if want in env and state != "Z":
-			out.append(int(d))
-	return out
+	return pids_marked(MARK, scratch)
 
 
 def kill_marked(scratch):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """
 `meson install` (into a DESTDIR) puts everything where systemd, bash and man
-look: the programs, kitchend.service and kitchen-chef@.service (with the real
+look: the programs, kitchend.service, its two socket units (kitchend.socket,
+kitchend-events.socket) and kitchen-chef@.service (with the real
 sbindir, bindir and sysconfdir), the sysusers.d and tmpfiles.d entries, the
 configuration, the four man pages and kitchenctl's bash completion. The
 installed units pass `systemd-analyze verify` (executables and man pages
@@ -68,6 +69,7 @@ def check_units():
 		kitchenctl = find(dest, "/bin/kitchenctl")
 		unit = find(dest, "/lib/systemd/system/kitchend.service")
 		chef_unit = find(dest, "/lib/systemd/system/kitchen-chef@.service")
+		sockets = [find(dest, f"/lib/systemd/system/{u}") for u in ("kitchend.socket", "kitchend-events.socket")]
 		sysusers = find(dest, "/sysusers.d/kitchen.conf")
 		tmpfiles = find(dest, "/tmpfiles.d/kitchen.conf")
 		conf = find(dest, "/kitchen/kitchen.conf")
@@ -86,7 +88,7 @@ def check_units():
 		# verify: the Exec paths pointed into DESTDIR, so it finds them.
 		units = os.path.join(tmp, "units")
 		os.mkdir(units)
-		for src in (unit, chef_unit):
+		for src in (unit, chef_unit, *sockets):
 			with open(src) as f:
 				lines = f.read().splitlines(True)
 			with open(os.path.join(units, os.path.basename(src)), "w") as f:
@@ -96,7 +98,8 @@ def check_units():
 					f.write(line)
 		env = dict(os.environ, MANPATH=man_root, SYSTEMD_COLORS="0", SYSTEMD_PAGER="")
 		checked = [os.path.join(units, "kitchend.service"), os.path.join(units, "kitchen-chef@test.service")]
-		rc, out, err = run(["systemd-analyze", "verify", *checked], env=env)
+		rc, out, err = run(["systemd-analyze", "verify", *checked,
+				    *(os.path.join(units, os.path.basename(u)) for u in sockets)], env=env)
 		check(rc == 0 and not out.strip() and not err.strip(),
 		      "systemd-analyze verify should pass without a word", rc, out, err)
 
