@@ -17,6 +17,7 @@
 #include "web_auth.h"
 #include "web_config.h"
 #include "web_events.h"
+#include "web_metrics.h"
 #include "web_reply.h"
 #include "web_write.h"
 
@@ -185,6 +186,11 @@ static enum MHD_Result serve_get(struct web_http_ctx *ctx, struct MHD_Connection
 		return serve_events(ctx, con);
 	if (web_api_is_route(url)) {
 		if (web_api_get(ctx->kitchend, &req, &rep) < 0)
+			return MHD_NO;
+		return send_reply(con, &rep);
+	}
+	if (strcmp(url, WEB_METRICS_PATH) == 0) {
+		if (web_metrics_get(ctx->kitchend, &rep) < 0)
 			return MHD_NO;
 		return send_reply(con, &rep);
 	}
