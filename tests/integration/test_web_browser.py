@@ -85,21 +85,22 @@ let n = 0;
 for (let y = 16; y < cv.height - 8; y++)
 	for (let x = 0; x < cv.width; x++) {
 		const i = (y * cv.width + x) * 4;
-		if (px[i + 3] > 200 && px[i] > 130 && px[i + 1] > 60 && px[i + 1] < 140 && px[i + 2] < 60) n++;
+		if (px[i + 3] > 64 && px[i] > 120 && px[i + 1] > 50 && px[i + 1] < 150 && px[i + 2] < 80) n++;
 	}
 return n;
 """
 
 
 def check_graphs(k, d):
-	"""A queue of a dozen dishes for four stations, served in three rounds: the
-	page samples /api/status every second, and both graphs rise."""
-	oid = k.order(*["Soup"] * 12)
+	"""A queue of 16 dishes for four stations, served in four rounds (a queue
+	for 4.5 s): the page samples /api/status every second, and both graphs
+	rise."""
+	oid = k.order(*["Soup"] * 16)
 	k.wait_order(oid, timeout=60)
-	for graph, what in (("g-queue", "queue depth"), ("g-rate", "dishes served per second")):
-		n = poll(lambda: d.execute_script(RISEN, graph) or None, 10, f"the {what} graph to rise")
-		note(f"{what}: {n} pixels of its line above the baseline")
 	note("queue depths sampled: " + str(d.execute_script("return queueHist.map(p => p[1])")))
+	for graph, what in (("g-queue", "queue depth"), ("g-rate", "dishes served per second")):
+		n = poll(lambda: d.execute_script(RISEN, graph) or None, 15, f"the {what} graph to rise")
+		note(f"{what}: {n} pixels of its line above the baseline")
 
 
 def run(k, w, d):
@@ -109,6 +110,9 @@ def run(k, w, d):
 	check_eq(count(d, "#lanes .lane"), 2, "a lane per chef")
 	check_eq(count(d, "#lanes .station"), 4, "a station per chef thread")
 	poll(lambda: "connected" in texts(d, "#conn")[0] or None, 20, "the page to say connected")
+	poll(lambda: d.execute_script("return queueHist.length") >= 3 or None, 20, "three samples of the queue")
+	check_eq([d.execute_script(RISEN, g) for g in ("g-queue", "g-rate")], [0, 0],
+		 "nothing queued or served yet: the graphs' lines lie on their baselines")
 
 	oid = k.order(XSS, "Soup", XSS, "Soup", "Soup")
 

@@ -91,16 +91,8 @@ def check_idle(k, w):
 	note(f"  after: {w.threads()} threads, RSS {w.rss_kb()} kB")
 
 
-def slow_stream(w):
-	s = socket.socket()
-	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-	s.settimeout(10)
-	s.connect(("127.0.0.1", w.port))
-	s.sendall(f"GET /api/events HTTP/1.1\r\nHost: {w.host}\r\n\r\n".encode())
-	return s
-
-
-def slow_report(w, path):
+def slow_client(w, path):
+	"""GET @path with a receive window of a few kB, and never read."""
 	s = socket.socket()
 	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 	s.settimeout(10)
@@ -115,8 +107,8 @@ def check_slow_readers(k, w):
 	status, _, report = w.request("GET", f"/api/orders/{big}")
 	check_eq(status, 200, "a large order report", report[:300])
 	good = Stream(w)
-	slow = [slow_stream(w) for _ in range(SLOW_STREAMS)]
-	slow += [slow_report(w, f"/api/orders/{big}") for _ in range(SLOW_REPORTS)]
+	slow = [slow_client(w, "/api/events") for _ in range(SLOW_STREAMS)]
+	slow += [slow_client(w, f"/api/orders/{big}") for _ in range(SLOW_REPORTS)]
 	poll(lambda: b"text/event-stream" in good.raw, 10, "the normal event stream to open")
 	rss0 = w.rss_kb()
 	peak = [rss0]
