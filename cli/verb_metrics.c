@@ -12,43 +12,6 @@
 #include "json.h"
 #include "verbs.h"
 
-struct metrics_reply {
-	uint64_t v[_EXPO_VALUES];
-	struct expo_chef chefs[EXPO_CHEFS_MAX];
-	char names[EXPO_CHEFS_MAX][PROTO_MAX_NAME + 1];
-	char hosts[EXPO_CHEFS_MAX][PROTO_MAX_NAME + 1];
-	size_t n_chefs;
-};
-
-/* -EBADMSG unless @m is a METRICS reply holding at least the values we know. */
-static int decode(const struct proto_msg *m, struct metrics_reply *ret)
-{
-	uint64_t n;
-	size_t first;
-
-	if (m->n_fields < 1 || proto_u64(m, 0, &n) < 0 || n < _EXPO_VALUES || n > m->n_fields - 1 ||
-	    (m->n_fields - 1 - n) % EXPO_CHEF_GROUP != 0 ||
-	    (m->n_fields - 1 - n) / EXPO_CHEF_GROUP > EXPO_CHEFS_MAX)
-		return -EBADMSG;
-	for (size_t i = 0; i < _EXPO_VALUES; i++)
-		if (proto_u64(m, 1 + i, &ret->v[i]) < 0)
-			return -EBADMSG;
-	first = 1 + (size_t) n;
-	ret->n_chefs = (m->n_fields - first) / EXPO_CHEF_GROUP;
-	for (size_t i = 0; i < ret->n_chefs; i++) {
-		size_t f = first + i * EXPO_CHEF_GROUP;
-		struct expo_chef *c = &ret->chefs[i];
-
-		if (proto_str(m, f, ret->names[i], sizeof(ret->names[i])) < 0 ||
-		    proto_str(m, f + 1, ret->hosts[i], sizeof(ret->hosts[i])) < 0 ||
-		    proto_u64(m, f + 2, &c->served) < 0 || proto_u64(m, f + 3, &c->failed) < 0)
-			return -EBADMSG;
-		c->name = ret->names[i];
-		c->host = ret->hosts[i];
-	}
-	return 0;
-}
-
 static void histogram_json(struct json *j, const struct expo_family *fam, const uint64_t *v)
 {
 	uint64_t cumulative = 0;
@@ -69,7 +32,7 @@ static void histogram_json(struct json *j, const struct expo_family *fam, const 
 	json_object_end(j);
 }
 
-static void metrics_json(const struct metrics_reply *r, struct json *j)
+static void metrics_json(const struct expo_reply *r, struct json *j)
 {
 	json_object_begin(j);
 	for (size_t i = 0; i < expo_n_families; i++) {
@@ -105,7 +68,7 @@ static void metrics_json(const struct metrics_reply *r, struct json *j)
 
 int verb_metrics(struct ctl *ctl, char **args, size_t n_args)
 {
-	static struct metrics_reply reply;  /* 33 KB of names: not on the stack */
+	struct expo_reply *reply = NULL;
 	const struct proto_msg *m;
 	struct json j;
 	int r;
@@ -113,16 +76,18 @@ int verb_metrics(struct ctl *ctl, char **args, size_t n_args)
 	r = ctl_request(ctl, PROTO_METRICS, NULL, 0, 0, &m);
 	if (r < 0)
 		return r;
-	r = decode(m, &reply);
+	r = expo_reply_decode(m, &reply);
+	if (r == -ENOMEM)
+		return ctl_error(r, "Failed to read the metrics: %m");
 	if (r < 0)
 		return ctl_bad_reply(r, PROTO_METRICS);
 	if (ctl->json) {
 		json_init(&j, stdout);
-		metrics_json(&reply, &j);
+		metrics_json(reply, &j);
 		json_newline(&j);
-		return 0;
-	}
-	r = expo_write(stdout, reply.v, reply.chefs, reply.n_chefs);
+	} else
+		r = expo_write(stdout, reply->v, reply->chefs, reply->n_chefs);
+	expo_reply_free(&reply);
 	if (r < 0)
 		return ctl_error(r, "Failed to write the metrics: %m");
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -81,6 +82,50 @@ const struct expo_family expo_families[] = {
 	  EXPO_COMMIT_SECONDS, NULL, NULL, 1000000 },
 };
 const size_t expo_n_families = ELEMENTSOF(expo_families);
+
+int expo_reply_decode(const struct proto_msg *m, struct expo_reply **ret)
+{
+	struct expo_reply *r;
+	uint64_t n;
+	size_t first;
+
+	if (m->n_fields < 1 || proto_u64(m, 0, &n) < 0 || n < _EXPO_VALUES || n > m->n_fields - 1 ||
+	    (m->n_fields - 1 - n) % EXPO_CHEF_GROUP != 0 ||
+	    (m->n_fields - 1 - n) / EXPO_CHEF_GROUP > EXPO_CHEFS_MAX)
+		return -EBADMSG;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < _EXPO_VALUES; i++)
+		if (proto_u64(m, 1 + i, &r->v[i]) < 0)
+			goto bad;
+	first = 1 + (size_t) n;
+	r->n_chefs = (m->n_fields - first) / EXPO_CHEF_GROUP;
+	for (size_t i = 0; i < r->n_chefs; i++) {
+		size_t f = first + i * EXPO_CHEF_GROUP;
+		struct expo_chef *c = &r->chefs[i];
+
+		if (proto_str(m, f, r->names[i], sizeof(r->names[i])) < 0 ||
+		    proto_str(m, f + 1, r->hosts[i], sizeof(r->hosts[i])) < 0 ||
+		    proto_u64(m, f + 2, &c->served) < 0 || proto_u64(m, f + 3, &c->failed) < 0)
+			goto bad;
+		c->name = r->names[i];
+		c->host = r->hosts[i];
+	}
+	*ret = r;
+	return 0;
+bad:
+	free(r);
+	return -EBADMSG;
+}
+
+void expo_reply_free(struct expo_reply **r)
+{
+	if (r) {
+		free(*r);
+		*r = NULL;
+	}
+}
 
 const char *expo_decimal(uint64_t v, unsigned scale, char *buf, size_t size)
 {

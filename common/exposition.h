@@ -4,7 +4,9 @@
  * says where each comes from); kitchenctl (and any other client) renders
  * them with expo_write() in the Prometheus text exposition format 0.0.4,
  * as `promtool check metrics` and node_exporter's textfile collector take
- * it.
+ * it. kitchenctl and kitchen-web read the reply with expo_reply_decode()
+ * and print it with expo_write(), so `kitchenctl metrics` and kitchen-web's
+ * /metrics are the same text.
  *
  * The reply (docs/protocol.md, METRICS):
  *
@@ -26,8 +28,10 @@
  * microseconds. Its count is the sum of its buckets. Every histogram has
  * the same bounds, from half a millisecond to five minutes.
  *
- *	uint64_t v[_EXPO_VALUES];          // from the reply, in this order
- *	expo_write(stdout, v, chefs, n_chefs);
+ *	struct expo_reply *r = NULL;
+ *	r = expo_reply_decode(reply, &r);   // the METRICS reply's OK
+ *	expo_write(stdout, r->v, r->chefs, r->n_chefs);
+ *	expo_reply_free(&r);
  *
  * Counters count since kitchend started (kitchen_start_time_seconds says
  * when): a restart resets them, as Prometheus expects of a counter.
@@ -116,6 +120,21 @@ extern const struct expo_family expo_families[];
 extern const size_t expo_n_families;
 /* The per-chef family, after the others; its labels: chef, host, outcome. */
 #define EXPO_CHEF_FAMILY "kitchen_chef_dishes_total"
+
+/* A METRICS reply, decoded: its values and its chefs (their names point into
+ * the reply's own copies). About 33 KB: on the heap, not the stack. */
+struct expo_reply {
+	uint64_t v[_EXPO_VALUES];
+	struct expo_chef chefs[EXPO_CHEFS_MAX];
+	size_t n_chefs;
+	char names[EXPO_CHEFS_MAX][PROTO_MAX_NAME + 1];
+	char hosts[EXPO_CHEFS_MAX][PROTO_MAX_NAME + 1];
+};
+/* Decode the METRICS reply @m (its OK's fields) into a new *@ret. 0,
+ * -EBADMSG unless @m holds at least the values this build knows (more are
+ * skipped) and whole chef groups, or -ENOMEM; *@ret untouched on failure. */
+int expo_reply_decode(const struct proto_msg *m, struct expo_reply **ret);
+void expo_reply_free(struct expo_reply **r); /* NULL and *r == NULL are fine */
 
 /* Write @v (_EXPO_VALUES of them) and @n_chefs chefs as Prometheus text to
  * @f. 0, or -EIO when @f failed. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -138,6 +139,32 @@ static void print_config(const struct web_config *c, const struct web_kitchend *
 	       c->token_file ? c->token_file : "");
 }
 
+/* Each HTTP connection holds a socket: the soft limit of open files goes up to
+ * the hard one (systemd starts services at 1024), and a limit too low for
+ * limits.connections is said once. */
+static void raise_nofile(unsigned connections)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_debug_errno(-errno, "Failed to raise the open files limit: %m, ignoring");
+			rl.rlim_cur = was;
+		} else
+			log_debug("Open files limit raised from %llu to %llu", (unsigned long long) was,
+				  (unsigned long long) rl.rlim_cur);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t) connections + WEB_HTTP_SPARE_FDS)
+		log_warning("limits.connections = %u needs about %u open files, the limit is %llu: "
+			    "connections past it are refused",
+			    connections, connections + WEB_HTTP_SPARE_FDS, (unsigned long long) rl.rlim_cur);
+}
+
 static int run(const struct args *a)
 {
 	struct web_config *cfg = NULL;
@@ -187,6 +214,7 @@ static int run(const struct args *a)
 	} else
 		log_warning("No events endpoint known (control is %s): /api/events is unavailable",
 			    k->control);
+	raise_nofile(cfg->connections);
 	ctx = (struct web_http_ctx) { .cfg = cfg, .kitchend = k, .events = events, .auth = auth };
 	r = web_http_start(&ctx, &http, err, sizeof(err));
 	if (r < 0) {

@@ -17,6 +17,7 @@
 #include "web_auth.h"
 #include "web_config.h"
 #include "web_events.h"
+#include "web_metrics.h"
 #include "web_reply.h"
 #include "web_write.h"
 
@@ -142,6 +143,17 @@ static void stream_free(void *cls)
 	free(s);
 }
 
+/* A bounded send buffer (the kernel doubles it): a client that does not read
+ * stalls its stream soon, not after megabytes (web_http.h). */
+static void stream_sndbuf(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int size = WEB_HTTP_STREAM_SNDBUF;
+
+	if (ci)
+		(void) setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static enum MHD_Result serve_events(struct web_http_ctx *ctx, struct MHD_Connection *con)
 {
 	struct MHD_Response *resp;
@@ -160,6 +172,7 @@ static enum MHD_Result serve_events(struct web_http_ctx *ctx, struct MHD_Connect
 	}
 	s->ctx = ctx;
 	s->cursor = web_events_now(ctx->events);
+	stream_sndbuf(con);
 	/* The stream begins with a comment, so a client sees it open at once. */
 	s->pending = strdup("retry: 2000\n: kitchen-web events\n\n");
 	s->pending_len = s->pending ? strlen(s->pending) : 0;
@@ -185,6 +198,11 @@ static enum MHD_Result serve_get(struct web_http_ctx *ctx, struct MHD_Connection
 		return serve_events(ctx, con);
 	if (web_api_is_route(url)) {
 		if (web_api_get(ctx->kitchend, &req, &rep) < 0)
+			return MHD_NO;
+		return send_reply(con, &rep);
+	}
+	if (strcmp(url, WEB_METRICS_PATH) == 0) {
+		if (web_metrics_get(ctx->kitchend, &rep) < 0)
 			return MHD_NO;
 		return send_reply(con, &rep);
 	}

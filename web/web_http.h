@@ -12,7 +12,12 @@
  * limits.client_timeout_s is closed; a request's header is bounded by
  * libmicrohttpd's connection memory (WEB_HTTP_MEMORY: a larger one is
  * answered 431 and closed), a body by WEB_HTTP_MAX_BODY (413). An event
- * stream sends a comment every WEB_HTTP_KEEPALIVE_S, so it is never idle.
+ * stream sends a comment every WEB_HTTP_KEEPALIVE_S, so it is never idle;
+ * its socket's send buffer is at most WEB_HTTP_STREAM_SNDBUF, so a client
+ * that stops reading holds little of the kernel's memory and nothing of
+ * kitchen-web's but its place in the ring (web_events.h): once the buffer
+ * is full, nothing is sent for limits.client_timeout_s and the stream is
+ * closed; a client that reads again in time is told what it lost.
  * Listening on loopback, only a Host header naming it (127.0.0.1:PORT,
  * localhost:PORT) is answered, else 421: a page of another site whose name
  * was pointed at 127.0.0.1 (DNS rebinding) cannot read the API.
@@ -30,6 +35,9 @@
 #define WEB_HTTP_MAX_BODY (64 * 1024)
 #define WEB_HTTP_MEMORY (32 * 1024)
 #define WEB_HTTP_KEEPALIVE_S 10
+#define WEB_HTTP_STREAM_SNDBUF (128 * 1024)
+/* Open files beside the connections: the listener, zmq's, kitchend's sockets. */
+#define WEB_HTTP_SPARE_FDS 64
 
 struct web_config;
 struct web_kitchend;

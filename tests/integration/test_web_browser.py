@@ -2,8 +2,9 @@
 """The dashboard in a real browser (Debian's chromium, chromedriver and
 python3-selenium; skipped when they are not installed): the page loads with
 no console error, the chefs' lanes show the dishes being cooked and change as
-they are served, an order's page shows its dishes' stages, a failed dish is
-listed with its reason, writes from the page are refused without the token
+they are served, the graphs of queue depth and dishes served per second draw
+a line that rises while a queue builds and dishes are served, an order's page
+shows its dishes' stages, a failed dish is listed with its reason, writes from the page are refused without the token
 and work with it, and a dish named like markup is shown literally and runs
 nothing."""
 
@@ -75,6 +76,33 @@ def count(d, selector):
 	return d.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
 
 
+# The pixels of a graph's line (#a60 on the canvas) above its baseline: a
+# value above zero was drawn at some time shown.
+RISEN = """
+const cv = document.getElementById(arguments[0]);
+const px = cv.getContext("2d").getImageData(0, 0, cv.width, cv.height).data;
+let n = 0;
+for (let y = 16; y < cv.height - 8; y++)
+	for (let x = 0; x < cv.width; x++) {
+		const i = (y * cv.width + x) * 4;
+		if (px[i + 3] > 64 && px[i] > 120 && px[i + 1] > 50 && px[i + 1] < 150 && px[i + 2] < 80) n++;
+	}
+return n;
+"""
+
+
+def check_graphs(k, d):
+	"""A queue of 16 dishes for four stations, served in four rounds (a queue
+	for 4.5 s): the page samples /api/status every second, and both graphs
+	rise."""
+	oid = k.order(*["Soup"] * 16)
+	k.wait_order(oid, timeout=60)
+	note("queue depths sampled: " + str(d.execute_script("return queueHist.map(p => p[1])")))
+	for graph, what in (("g-queue", "queue depth"), ("g-rate", "dishes served per second")):
+		n = poll(lambda: d.execute_script(RISEN, graph) or None, 15, f"the {what} graph to rise")
+		note(f"{what}: {n} pixels of its line above the baseline")
+
+
 def run(k, w, d):
 	d.set_page_load_timeout(60)
 	d.get(f"http://{w.host}/")
@@ -82,6 +110,9 @@ def run(k, w, d):
 	check_eq(count(d, "#lanes .lane"), 2, "a lane per chef")
 	check_eq(count(d, "#lanes .station"), 4, "a station per chef thread")
 	poll(lambda: "connected" in texts(d, "#conn")[0] or None, 20, "the page to say connected")
+	poll(lambda: d.execute_script("return queueHist.length") >= 3 or None, 20, "three samples of the queue")
+	check_eq([d.execute_script(RISEN, g) for g in ("g-queue", "g-rate")], [0, 0],
+		 "nothing queued or served yet: the graphs' lines lie on their baselines")
 
 	oid = k.order(XSS, "Soup", XSS, "Soup", "Soup")
 
@@ -103,6 +134,8 @@ def run(k, w, d):
 
 	errors = severe(d)
 	check(not errors, f"console errors in the page: {errors}")
+	check_graphs(k, d)
+	check(not severe(d), "no console errors while the graphs draw", severe(d))
 
 	# Writes from the page: refused without the token or with a wrong one, done with it.
 	# (The browser logs the two 401 answers as errors: they are the test's.)

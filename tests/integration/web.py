@@ -4,8 +4,11 @@ Kitchen on a free loopback port, speak HTTP to it with http.client."""
 import http.client
 import json
 import os
+import resource
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 from harness import REPO, _sanitizer_check, check, clean_env, free_ports, note, poll
@@ -15,8 +18,10 @@ TOKEN = "t0ken-for-the-tests-4f9a1c2e"
 
 
 class Web:
-	def __init__(self, kitchen, write=False, conf=""):
+	def __init__(self, kitchen, write=False, conf="", nofile=None):
+		"""@nofile: kitchen-web's soft limit of open files at start."""
 		self.k = kitchen
+		self.nofile = nofile
 		self.port = free_ports(1)[0]
 		self.host = f"127.0.0.1:{self.port}"
 		d = kitchen.dir
@@ -38,7 +43,7 @@ class Web:
 		argv = [KITCHEN_WEB, "--config", self.conf_path]
 		with open(self.log_path, "ab") as log:
 			self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-						     env=clean_env())
+						     env=clean_env(), preexec_fn=self._limits if self.nofile else None)
 		note(f"$ kitchen-web --config {self.conf_path} &  [pid {self.proc.pid}]")
 
 		def up():
@@ -51,6 +56,18 @@ class Web:
 
 		poll(up, 15, "kitchen-web to answer")
 		return self
+
+	def _limits(self):
+		resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+	def nofile_limits(self):
+		"""kitchen-web's (soft, hard) limits of open files now."""
+		with open(f"/proc/{self.proc.pid}/limits") as f:
+			for line in f:
+				if line.startswith("Max open files"):
+					soft, hard = line.split()[3:5]
+					return int(soft), int(hard)
+		return None
 
 	def log(self):
 		with open(self.log_path, errors="replace") as f:
@@ -119,3 +136,35 @@ class Web:
 
 	def threads(self):
 		return len(os.listdir(f"/proc/{self.proc.pid}/task"))
+
+
+class Stream:
+	"""/api/events read on a thread of its own, with a plain socket."""
+
+	def __init__(self, w):
+		self.events = []
+		self.raw = b""
+		self.sock = socket.create_connection(("127.0.0.1", w.port), timeout=60)
+		self.sock.sendall(f"GET /api/events HTTP/1.1\r\nHost: {w.host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+		self.thread = threading.Thread(target=self.read, daemon=True)
+		self.thread.start()
+
+	def read(self):
+		buf = b""
+		try:
+			while True:
+				data = self.sock.recv(65536)
+				if not data:
+					return
+				self.raw += data
+				buf += data
+				while b"\n" in buf:
+					line, buf = buf.split(b"\n", 1)
+					line = line.strip(b"\r")
+					if line.startswith(b"data: "):
+						self.events.append(json.loads(line[6:]))
+		except OSError:
+			return
+
+	def close(self):
+		self.sock.close()

@@ -4,6 +4,7 @@
  * what Prometheus reads (a line per series, cumulative buckets, escaped
  * label values).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,11 +96,59 @@ static int test_text(void)
 	return 0;
 }
 
+static void field(struct proto_field *f, const char *s)
+{
+	*f = (struct proto_field) { .data = s, .len = strlen(s) };
+}
+
+/* A newer kitchend's reply: one value more than this build knows, then a chef. */
+static int test_decode(void)
+{
+	enum { N = _EXPO_VALUES + 1, FIELDS = 1 + N + EXPO_CHEF_GROUP };
+	static char nums[N + 1][24];
+	struct proto_field fields[FIELDS];
+	struct proto_msg *m = calloc(1, sizeof(*m));
+	struct expo_reply *r = NULL;
+
+	CHECK(m);
+	snprintf(nums[N], sizeof(nums[N]), "%d", N);
+	field(&fields[0], nums[N]);
+	for (int i = 0; i < N; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "%d", i * 10);
+		field(&fields[1 + i], nums[i]);
+	}
+	field(&fields[1 + N], "chef-1");
+	field(&fields[2 + N], "oven");
+	field(&fields[3 + N], "7");
+	field(&fields[4 + N], "2");
+	m->fields = fields;
+	m->n_fields = FIELDS;
+	CHECK(expo_reply_decode(m, &r) == 0);
+	CHECK(r->v[0] == 0 && r->v[_EXPO_VALUES - 1] == (_EXPO_VALUES - 1) * 10);
+	CHECK(r->n_chefs == 1 && strcmp(r->chefs[0].name, "chef-1") == 0 &&
+	      strcmp(r->chefs[0].host, "oven") == 0 && r->chefs[0].served == 7 && r->chefs[0].failed == 2);
+	expo_reply_free(&r);
+	CHECK(!r);
+
+	/* A chef group cut short, fewer values than known, a value that is no number. */
+	m->n_fields = FIELDS - 1;
+	CHECK(expo_reply_decode(m, &r) == -EBADMSG && !r);
+	m->n_fields = FIELDS;
+	field(&fields[0], "3");
+	CHECK(expo_reply_decode(m, &r) == -EBADMSG && !r);
+	field(&fields[0], nums[N]);
+	field(&fields[5], "x");
+	CHECK(expo_reply_decode(m, &r) == -EBADMSG && !r);
+	free(m);
+	return 0;
+}
+
 static const struct tap_case cases[] = {
 	{ "the table covers every value once", test_table },
 	{ "buckets", test_buckets },
 	{ "decimals", test_decimal },
 	{ "text", test_text },
+	{ "a METRICS reply decoded", test_decode },
 };
 
 int main(void)
