@@ -333,12 +333,11 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 	return r == -EAGAIN ? -ETIMEDOUT : r;
 }
 
-int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
+/* Forget the last refusal; -EMSGSIZE for a request kitchend would not take. */
+static int request_check(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
 {
 	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
 	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
-	struct proto_out o;
-	int r;
 
 	freep(&c->err_code);
 	freep(&c->err_message);
@@ -347,7 +346,17 @@ int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].len > max)
 			return -EMSGSIZE;
+	return 0;
+}
 
+int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
+{
+	struct proto_out o;
+	int r;
+
+	r = request_check(c, cmd, fields, n);
+	if (r < 0)
+		return r;
 	proto_out_begin(&o, c->sock, cmd);
 	for (size_t i = 0; i < n; i++)
 		proto_out_mem(&o, fields[i].data, fields[i].len);
@@ -373,19 +382,12 @@ int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 		       uint64_t wait_ms)
 {
 	uint64_t deadline = now_ms() + wait_ms;
-	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
-	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
 	struct guard g;
 	int r;
 
-	freep(&c->err_code);
-	freep(&c->err_message);
-
-	/* kitchend would drop the connection over it, and we would wait for nothing. */
-	for (size_t i = 0; i < n; i++)
-		if (fields[i].len > max)
-			return -EMSGSIZE;
-
+	r = request_check(c, cmd, fields, n);
+	if (r < 0)
+		return r;
 	for (;;) {
 		/* A REQ socket has nothing queued before its request. */
 		guard_reset(&g);
