@@ -137,6 +137,8 @@ void client_free(struct client **c)
 	free((*c)->endpoint);
 	free((*c)->err_code);
 	free((*c)->err_message);
+	free((*c)->req);
+	free((*c)->req_data);
 	free(*c);
 	*c = NULL;
 }
@@ -305,11 +307,22 @@ static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline
 	return take_reply(c, r);
 }
 
+static int send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
+{
+	struct proto_out o;
+	int r;
+
+	proto_out_begin(&o, c->sock, cmd);
+	for (size_t i = 0; i < n; i++)
+		proto_out_mem(&o, fields[i].data, fields[i].len);
+	r = proto_out_end(&o, 0);
+	return r == -EAGAIN ? -ETIMEDOUT : r;
+}
+
 static int send_request(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 			uint64_t deadline)
 {
 	zmq_pollitem_t item = { .socket = c->sock, .events = ZMQ_POLLOUT };
-	struct proto_out o;
 	uint64_t now;
 	int r;
 
@@ -326,11 +339,7 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 	/* A connection is up: the drops heard so far were of earlier ones
 	 * (one that went before its handshake, say), not of this request's. */
 	(void) dropped(c);
-	proto_out_begin(&o, c->sock, cmd);
-	for (size_t i = 0; i < n; i++)
-		proto_out_mem(&o, fields[i].data, fields[i].len);
-	r = proto_out_end(&o, 0);
-	return r == -EAGAIN ? -ETIMEDOUT : r;
+	return send_fields(c, cmd, fields, n);
 }
 
 /* Forget the last refusal; -EMSGSIZE for a request kitchend would not take. */
@@ -349,26 +358,48 @@ static int request_check(struct client *c, enum proto_cmd cmd, const struct prot
 	return 0;
 }
 
+/* Keep a copy of the request for client_resend(). -ENOMEM. */
+static int keep_request(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
+{
+	size_t total = 0, off = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += fields[i].len;
+	freep(&c->req);
+	freep(&c->req_data);
+	c->n_req = 0;
+	c->req = calloc(n ? n : 1, sizeof(*c->req));
+	c->req_data = malloc(total ? total : 1);
+	if (!c->req || !c->req_data)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(c->req_data + off, fields[i].data, fields[i].len);
+		c->req[i] = (struct proto_field) { c->req_data + off, fields[i].len };
+		off += fields[i].len;
+	}
+	c->req_cmd = cmd;
+	c->n_req = n;
+	return 0;
+}
+
+
 int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
 {
-	struct proto_out o;
 	int r;
 
 	r = request_check(c, cmd, fields, n);
 	if (r < 0)
 		return r;
-	proto_out_begin(&o, c->sock, cmd);
-	for (size_t i = 0; i < n; i++)
-		proto_out_mem(&o, fields[i].data, fields[i].len);
-	r = proto_out_end(&o, 0);
-	return r == -EAGAIN ? -ETIMEDOUT : r;
+	r = keep_request(c, cmd, fields, n);
+	if (r < 0)
+		return r;
+	(void) dropped(c);  /* drops heard so far were before this request */
+	return send_fields(c, cmd, fields, n);
 }
 
-int client_take(struct client *c)
+bool client_dropped(struct client *c)
 {
-	int r = proto_recv(c->sock, 0, c->reply, ZMQ_DONTWAIT);
-
-	return r == -EINTR ? -EAGAIN : r == -EAGAIN ? r : take_reply(c, r);
+	return dropped(c);
 }
 
 /* Whether a request may go out twice: every one but an ORDER without a key
@@ -377,6 +408,15 @@ static bool may_repeat(enum proto_cmd cmd, const struct proto_field *fields, siz
 {
 	return cmd != PROTO_ORDER || (n > 1 && fields[1].len > 0);
 }
+
+
+int client_take(struct client *c)
+{
+	int r = proto_recv(c->sock, 0, c->reply, ZMQ_DONTWAIT);
+
+	return r == -EINTR ? -EAGAIN : r == -EAGAIN ? r : take_reply(c, r);
+}
+
 
 int client_call_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n,
 		       uint64_t wait_ms)
@@ -410,4 +450,11 @@ int client_call(struct client *c, enum proto_cmd cmd, const char *const *args, s
 	for (size_t i = 0; i < n_args; i++)
 		fields[i] = (struct proto_field) { args[i], strlen(args[i]) };
 	return client_call_fields(c, cmd, fields, n_args, wait_ms);
+}
+
+int client_resend(struct client *c, uint64_t wait_ms)
+{
+	if (!c->req || !may_repeat(c->req_cmd, c->req, c->n_req))
+		return -ECONNRESET;
+	return send_request(c, c->req_cmd, c->req, c->n_req, now_ms() + wait_ms);
 }

@@ -28,6 +28,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,11 @@ struct client {
 	struct proto_msg *reply;    /* the last OK reply */
 	char *err_code;             /* the last ERR reply, else NULL */
 	char *err_message;
+	/* client_send_fields()'s request, kept for client_resend(). */
+	enum proto_cmd req_cmd;
+	struct proto_field *req;    /* n_req fields, pointing into req_data */
+	size_t n_req;
+	char *req_data;
 };
 
 /*
@@ -89,6 +95,15 @@ const char *client_ipc_path(const char *endpoint);
  */
 int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n);
 int client_take(struct client *c);
+/*
+ * For the same caller: whether @c's connection dropped since it last
+ * looked (the request in flight may never have been read), and sending
+ * client_send_fields()'s request again, as client_call_fields() does,
+ * waiting up to @wait_ms for a connection (-ETIMEDOUT): -ECONNRESET for an
+ * ORDER without a key, which is never sent twice.
+ */
+bool client_dropped(struct client *c);
+int client_resend(struct client *c, uint64_t wait_ms);
 
 /*
  * The events endpoint for a client of the control endpoint @control, in a

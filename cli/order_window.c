@@ -8,6 +8,7 @@
 #include "util.h"
 
 #define WINDOW_SLICE_MS 10   /* how often the guard looks while nothing comes */
+#define WINDOW_DROPS_MS 100  /* how often a quiet window looks for dropped connections */
 
 void order_window_free(struct order_window **w)
 {
@@ -149,6 +150,31 @@ static void watch_idle(struct order_window *w, bool send)
 			items[i].events = send ? ZMQ_POLLOUT : 0;
 }
 
+/*
+ * A busy slot whose connection dropped (kitchend restarted) gets its
+ * request again (client_resend()); one that may not send it again, an
+ * ORDER without a key, is settled with -ECONNRESET: its slot, or w->n.
+ */
+static size_t resend_dropped(const struct ctl *ctl, struct order_window *w, int *ret)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		int r;
+
+		if (!w->sent_ms[i] || !client_dropped(w->slots[i]))
+			continue;
+		/* Waits for the next kitchend: every slot's connection went with the old one. */
+		r = client_resend(w->slots[i], ctl->timeout_ms);
+		if (r == 0) {
+			w->sent_ms[i] = now_ms();
+			continue;
+		}
+		settle(w, i, r != -ECONNRESET);
+		*ret = r;
+		return i;
+	}
+	return w->n;
+}
+
 int order_window_next(const struct ctl *ctl, struct order_window *w, bool send, size_t *ret_slot)
 {
 	bool writable = false;
@@ -193,6 +219,14 @@ int order_window_next(const struct ctl *ctl, struct order_window *w, bool send, 
 				return -errno;
 			if (r > 0)
 				break;
+			/* A reply comes before the drop that followed it: only a quiet
+			 * poll looks for drops, at most every WINDOW_DROPS_MS. */
+			if (now_ms() - w->drops_ms >= WINDOW_DROPS_MS) {
+				w->drops_ms = now_ms();
+				*ret_slot = resend_dropped(ctl, w, &r);
+				if (*ret_slot < w->n)
+					return r;
+			}
 			r = guard_check(&w->guard);
 			if (r < 0)
 				return r;

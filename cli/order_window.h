@@ -19,7 +19,9 @@
  *	order_window_free(&w);
  *
  * Each request waits at most --timeout (and not past the --deadline:
- * -ETIME). A slot whose request timed out is dead (a REQ socket cannot send
+ * -ETIME). A request whose connection drops (a restarted kitchend) goes
+ * again, as client_call_fields() sends it again; an ORDER without a key
+ * does not: its slot answers -ECONNRESET. A slot whose request timed out is dead (a REQ socket cannot send
  * again): it is never idle again. Nothing is said here; the caller says it
  * (ctl_call_failed()).
  */
@@ -43,6 +45,7 @@ struct order_window {
 	size_t busy;            /* slots awaiting a reply */
 	size_t scan;            /* next item to look at after a poll */
 	uint64_t created_ms;
+	uint64_t drops_ms;      /* when the busy slots' connections were last looked at */
 	struct guard guard;
 };
 
