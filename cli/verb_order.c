@@ -286,6 +286,9 @@ static void accepted(const struct order_batch *b, size_t dishes)
 			 (unsigned long long) b->orders[0].id, (unsigned long long) b->orders[b->n - 1].id);
 }
 
+/* More orders than this with --random (and any with --inputs): one note for all. */
+#define ONE_NOTE_RANDOM 10
+
 /* Where each order of the run is. */
 enum stage {
 	STAGE_UNSENT,
@@ -520,7 +523,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		/* Plain text output is the ids alone: no need to ask for the names. */
 		.need_report = ctl->order_mode != ORDER_PLAIN || ctl->json,
 		/* Many orders of one run: their ids said once, at the end (accepted()). */
-		.one_note = ctl->inputs != NULL,
+		.one_note = ctl->inputs != NULL || ctl->random > ONE_NOTE_RANDOM,
 		.seed = wall_ms() ^ ((uint64_t) getpid() << 32),
 	};
 	_cleanup_free_ enum stage *stage = NULL;

@@ -3,7 +3,8 @@
 the singular (kitchend --check-config, its log, status, show, cancel);
 status's dish counts of all time apart from the dishes now, and the open
 orders named so; show numbers dishes from 1 (as cancel and retry take them)
-with the order's creation time, and says a failure's reason once."""
+with the order's creation time, and says a failure's reason once; many
+orders of --random --wait are said accepted in one line."""
 
 import re
 
@@ -42,6 +43,12 @@ def test():
 		later = k.ctl_ok("order", "--in", "1h", "Soup").strip()
 		rc, out, err = k.ctl("cancel", later, "#2")
 		check(rc == 1 and f"order {later} has only 1 dish" in err, "cancel #2 of one dish: singular", rc, err)
+		# Many --random orders waited for: one line names them all, not one a line.
+		rc, out, err = k.ctl("order", "--random", "20", "--wait")
+		accepted = [l for l in err.splitlines() if "accepted" in l]
+		check(len(accepted) == 1 and re.fullmatch(r"kitchenctl: 20 orders of 20 dishes accepted: "
+							   r"\d+ \(the first\) to \d+ \(the last\)", accepted[0]),
+		      "order --random 20 --wait: one line for the orders accepted", rc, err)
 		check_eq(k.stop(), 0, "kitchend's exit status")
 		k.start()
 		check("Resuming 1 dish of 1 order from the store" in k.log(), "the log: singulars", k.log()[-3000:])
