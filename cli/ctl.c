@@ -111,7 +111,7 @@ static int curve_get(struct ctl *ctl, const char *endpoint, const struct keys_cl
 }
 
 /* Why an endpoint cannot be reached, as a user wants to read it. */
-static int say_unreachable(int r, const char *what, const char *endpoint)
+int ctl_unreachable(int r, const char *what, const char *endpoint)
 {
 	const char *path = client_ipc_path(endpoint);
 
@@ -158,7 +158,7 @@ static int say_none_up(struct ctl *ctl, const int errs[2])
 	bool sys_absent = errs[1] == -ENOENT || errs[1] == -ECONNREFUSED;
 
 	if (errs[0] != -ENOENT && errs[0] != -ECONNREFUSED)
-		return say_unreachable(errs[0], "control", ctl->control);
+		return ctl_unreachable(errs[0], "control", ctl->control);
 	looked(errs[0], ctl->control, own, sizeof(own));
 	if (errs[0] == -ENOENT && errs[1] == -ENOENT)
 		ctl_error(errs[0], "kitchend is not running (%s, nor at %s)", own,
@@ -189,7 +189,7 @@ static int find_control(struct ctl *ctl)
 	if (i >= 0)
 		return 0;
 	if (n == 1)
-		return say_unreachable(errs[0], "control", ctl->control);
+		return ctl_unreachable(errs[0], "control", ctl->control);
 	return say_none_up(ctl, errs);
 }
 
@@ -211,7 +211,7 @@ int ctl_connect(struct ctl *ctl)
 		return r;
 	r = client_new(ctl->zctx, ctl->control, ctl->timeout_ms, curve, &ctl->client);
 	if (r < 0)
-		return say_unreachable(r, "control", ctl->control);
+		return ctl_unreachable(r, "control", ctl->control);
 	return 0;
 }
 
@@ -336,7 +336,7 @@ int ctl_follow(struct ctl *ctl, struct follow **ret)
 		return r;
 	r = follow_new(ctl->zctx, ctl->events, curve, ret);
 	if (r < 0)
-		return say_unreachable(r, "events", ctl->events);
+		return ctl_unreachable(r, "events", ctl->events);
 	ctl->follow_wall_ms = wall_ms();
 	return 0;
 }

@@ -107,6 +107,10 @@ int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * looked (-EHOSTUNREACH).
  */
 int ctl_connect(struct ctl *ctl);
+/* Say why kitchend's @what ("control", "events") endpoint could not be
+ * reached (client_new()'s @r: -ENOENT "kitchend is not running", ...):
+ * -EHOSTUNREACH (exit 3), or -EINVAL for an endpoint libzmq refuses. */
+int ctl_unreachable(int r, const char *what, const char *endpoint);
 
 /*
  * Send @cmd with @n_args text fields to kitchend's control endpoint (connect

@@ -559,6 +559,8 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	if (r < 0)
 		return r;
 	r = order_window_new(ctl, n_slots, &w);
+	if (r == -ENOENT || r == -ECONNREFUSED)  /* gone since ctl_connect() */
+		return ctl_unreachable(r, "control", ctl->control);
 	if (r < 0)
 		return ctl_error(r, "failed to connect to kitchend at %s: %m", ctl->control);
 
