@@ -207,6 +207,7 @@ int client_new(void *zctx, const char *endpoint, uint64_t timeout_ms, const stru
 	if (!c)
 		return -ENOMEM;
 	c->endpoint = strdup(endpoint);
+	c->timeout_ms = timeout_ms;
 	c->reply = proto_msg_new();
 	if (!c->endpoint || !c->reply) {
 		r = -ENOMEM;
@@ -326,20 +327,26 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 	uint64_t now;
 	int r;
 
-	/* IMMEDIATE: writable once a connection is up (proto_out sends all but
-	 * the last frame without waiting). */
-	do {
-		now = now_ms();
-		r = zmq_poll(&item, 1, now >= deadline ? 0 : clamp_ms(deadline - now));
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	/* A connection is up: the drops heard so far were of earlier ones
-	 * (one that went before its handshake, say), not of this request's. */
-	(void) dropped(c);
-	return send_fields(c, cmd, fields, n);
+	for (;;) {
+		/* IMMEDIATE: writable once a connection is up (proto_out sends all
+		 * but the last frame without waiting). */
+		do {
+			now = now_ms();
+			r = zmq_poll(&item, 1, now >= deadline ? 0 : clamp_ms(deadline - now));
+		} while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		/* A connection is up: the drops heard so far were of earlier ones
+		 * (one that went before its handshake, say), not of this request's. */
+		(void) dropped(c);
+		r = send_fields(c, cmd, fields, n);
+		/* -ETIMEDOUT: the connection went between the poll and the send
+		 * (kitchend restarting): wait for the next one. */
+		if (r != -ETIMEDOUT || now_ms() >= deadline)
+			return r;
+	}
 }
 
 /* Forget the last refusal; -EMSGSIZE for a request kitchend would not take. */
@@ -394,7 +401,11 @@ int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 	if (r < 0)
 		return r;
 	(void) dropped(c);  /* drops heard so far were before this request */
-	return send_fields(c, cmd, fields, n);
+	r = send_fields(c, cmd, fields, n);
+	/* The connection the caller saw up went meanwhile: wait for the next. */
+	if (r == -ETIMEDOUT)
+		r = send_request(c, cmd, fields, n, now_ms() + c->timeout_ms);
+	return r;
 }
 
 bool client_dropped(struct client *c)

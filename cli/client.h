@@ -41,6 +41,7 @@ struct client {
 	struct proto_msg *reply;    /* the last OK reply */
 	char *err_code;             /* the last ERR reply, else NULL */
 	char *err_message;
+	uint64_t timeout_ms;        /* client_new()'s: how long a send may wait for a connection */
 	/* client_send_fields()'s request, kept for client_resend(). */
 	enum proto_cmd req_cmd;
 	struct proto_field *req;    /* n_req fields, pointing into req_data */
