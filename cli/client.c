@@ -176,8 +176,7 @@ static int watch_drops(void *zctx, struct client *c)
 	return 0;
 }
 
-/* Whether the connection dropped since the last call: a monitor event read. */
-static bool dropped(struct client *c)
+bool client_dropped(struct client *c)
 {
 	bool any = false;
 	zmq_msg_t m;
@@ -290,7 +289,7 @@ static int recv_reply(struct client *c, const struct guard *g, uint64_t deadline
 
 	for (;;) {
 		uint64_t now = now_ms(), left = now >= deadline ? 0 : deadline - now;
-		bool drop = dropped(c);
+		bool drop = client_dropped(c);
 
 		/* A reply comes before the drop that followed it: look once more. */
 		r = guard_poll(c->sock, g, drop ? 0 : left < DROP_CHECK_MS ? left : DROP_CHECK_MS);
@@ -340,7 +339,7 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 			return -ETIMEDOUT;
 		/* A connection is up: the drops heard so far were of earlier ones
 		 * (one that went before its handshake, say), not of this request's. */
-		(void) dropped(c);
+		(void) client_dropped(c);
 		r = send_fields(c, cmd, fields, n);
 		/* -ETIMEDOUT: the connection went between the poll and the send
 		 * (kitchend restarting): wait for the next one. */
@@ -400,17 +399,12 @@ int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 	r = keep_request(c, cmd, fields, n);
 	if (r < 0)
 		return r;
-	(void) dropped(c);  /* drops heard so far were before this request */
+	(void) client_dropped(c);  /* drops heard so far were before this request */
 	r = send_fields(c, cmd, fields, n);
 	/* The connection the caller saw up went meanwhile: wait for the next. */
 	if (r == -ETIMEDOUT)
 		r = send_request(c, cmd, fields, n, now_ms() + c->timeout_ms);
 	return r;
-}
-
-bool client_dropped(struct client *c)
-{
-	return dropped(c);
 }
 
 /* Whether a request may go out twice: every one but an ORDER without a key
