@@ -28,7 +28,7 @@
  *	          waiting, not computing; CPU-bound dishes want stations (or
  *	          more chefs). The loop does yield between two CPU stages, and
  *	          after about a millisecond of timers in one turn.
- *	programs  start as a station's (recipe.h, spawn.h: fork and exec, own
+ *	programs  start as a station's (recipe.h, spawn.h: clone and exec, own
  *	          process group) and are watched in the same ppoll(): the
  *	          pidfd and the non-blocking stdin, stdout and stderr pipes
  *	          (recipe_pollfds()), with the run's time-out among the timers;

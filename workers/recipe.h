@@ -45,8 +45,8 @@
  *	         (CPU seconds: SIGXCPU, then SIGKILL a second later; address
  *	         space; open files; each lowered to at most the chef's own hard
  *	         limit), every signal's disposition default and the mask empty
- *	         (the chef blocks signals), every other fd closed; fork() and
- *	         only async-signal-safe calls until execve().
+ *	         (the chef blocks signals), every other fd closed; a clone() that
+ *	         shares our memory, and only async-signal-safe calls until execve().
  *
  * How it ends. Exit 0 is RECIPE_SERVED, with the result. Any other exit
  * status or a signal is RECIPE_FAILED with a reason: "exit 3: <the last
@@ -81,7 +81,7 @@
  * status was lost (reaped by another)").
  * recipe_run() is the same loop for a caller that has only a stop fd to
  * watch (a plain thread, the tests). The one wait inside: recipe_start()
- * returns when the program has been exec'd or has failed to be: a fork and
+ * returns when the program has been exec'd or has failed to be: a clone and
  * an exec, not the program's run.
  *
  *	struct recipe_run *run;
@@ -183,7 +183,7 @@ const char *recipe_refusal(const struct recipe *r, const struct recipe_dish *d);
  * Start @r for @d. @stage (may be NULL) is called from recipe_step() with
  * @userdata for each stderr line. On success *ret is a new run, running or
  * already finished (a refused input, a program that could not start), and 0
- * is returned; -EINVAL for an invalid recipe, else -errno (no pipe, no fork).
+ * is returned; -EINVAL for an invalid recipe, else -errno (no pipe, no clone).
  */
 int recipe_start(const struct recipe *r, const struct recipe_dish *d, recipe_stage_fn stage,
 		 void *userdata, struct recipe_run **ret);

@@ -2,11 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,19 +15,19 @@
 
 #include "util.h"
 
-/* What a child that failed before its exec writes to the exec pipe. */
-struct report {
-	int step;  /* enum spawn_step */
-	int error; /* errno */
-};
+/* The child's own stack while it shares our memory, until its exec. */
+#define CHILD_STACK_SIZE (64 * 1024)
 
-/* All the child needs, made before fork(): after it, nothing is allocated. */
+/* All the child needs, made before clone(): after it, nothing is allocated.
+ * The child shares our memory, so it writes where it failed here. */
 struct plan {
 	const struct spawn_args *a;
 	struct rlimit limit[SPAWN_LIMITS_MAX];
-	int fds[3];    /* the child's stdin, stdout, stderr */
-	int report_fd; /* the exec pipe's write end */
-	pid_t parent;  /* our pid, for the child to tell that we died before its prctl() */
+	int fds[3];   /* the child's stdin, stdout, stderr */
+	pid_t parent; /* our pid, for the child to tell that we died before its prctl() */
+	int failed;   /* set by a child that failed before its exec */
+	int step;     /* enum spawn_step */
+	int error;    /* errno */
 };
 
 static const char *const step_text[_SPAWN_STEP_MAX] = {
@@ -87,21 +88,20 @@ int spawn_find(const char *name, const char *path, char **ret)
 	return -ENOENT;
 }
 
-/* In the child: say where it failed and go. */
-_Noreturn static void child_fail(const struct plan *p, enum spawn_step step)
+/* In the child: say where it failed, in our shared memory, and go. */
+_Noreturn static void child_fail(struct plan *p, enum spawn_step step)
 {
-	struct report rep = { .step = step, .error = errno };
-	ssize_t n;
-
-	do
-		n = write(p->report_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
+	p->step = step;
+	p->error = errno;
+	p->failed = 1;
 	_exit(127);
 }
 
-/* In the child, between fork() and execve(): async-signal-safe calls only. */
-_Noreturn static void child(const struct plan *p)
+/* In the child, between clone() and execve(): async-signal-safe calls only,
+ * no write to memory but its own stack and @p's report. */
+static int child(void *arg)
 {
+	struct plan *p = arg;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int fd[3];
@@ -113,7 +113,7 @@ _Noreturn static void child(const struct plan *p)
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
 		child_fail(p, SPAWN_SETUP);
 	/* A chef killed with SIGKILL (or crashed) cannot end its programs: they
-	 * end with it. The signal comes when the forking thread ends; a station
+	 * end with it. The signal comes when the starting thread ends; a station
 	 * thread ends only after it has killed its run. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->parent)
 		child_fail(p, SPAWN_SETUP);
@@ -178,46 +178,45 @@ static void plan_limits(struct plan *p)
 
 int spawn_start(const struct spawn_args *a, struct spawn_child *ret)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	struct plan p = { .a = a };
-	struct report report;
-	int pidfd, r;
-	ssize_t n;
+	sigset_t all, mask;
+	int pidfd = -1, r;
+	char *stack;
 	pid_t pid;
 
 	if (a->n_limits > SPAWN_LIMITS_MAX)
 		return -EINVAL;
 	plan_limits(&p);
+	stack = malloc(CHILD_STACK_SIZE);
+	if (!stack)
+		return -ENOMEM;
 	if ((r = pipe_nonblock(in, 1)) < 0 || (r = pipe_nonblock(out, 0)) < 0 ||
 	    (r = pipe_nonblock(err, 0)) < 0)
 		goto fail;
-	if (pipe2(rep, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto fail;
-	}
 	p.fds[0] = in[0];
 	p.fds[1] = out[1];
 	p.fds[2] = err[1];
-	p.report_fd = rep[1];
 	p.parent = getpid();
 
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
+	/* The child runs in our memory until its exec, and we wait for that
+	 * (CLONE_VFORK): no copy of the chef's page tables for a program that
+	 * replaces them at once. No handler of ours may run in it: every signal
+	 * is blocked until it has set them all to the default. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	pid = clone(child, stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &p,
+		    &pidfd);
+	r = pid < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (r < 0)
 		goto fail;
-	}
-	if (pid == 0)
-		child(&p);
 
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
-	close_fd(&rep[1]);
-	/* EOF: the exec happened (the pipe was close-on-exec); else a report. */
-	do
-		n = read(rep[0], &report, sizeof(report));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t) sizeof(report)) {
+	if (p.failed) {
+		close_fd(&pidfd);
 		reap(pid);
 		*ret = (struct spawn_child) {
 			.pid = pid,
@@ -225,21 +224,13 @@ int spawn_start(const struct spawn_args *a, struct spawn_child *ret)
 			.in = -1,
 			.out = -1,
 			.err = -1,
-			.failed_at = report.step >= 0 && report.step < _SPAWN_STEP_MAX ? report.step : SPAWN_SETUP,
-			.error = report.error ? report.error : EIO,
+			.failed_at = p.step >= 0 && p.step < _SPAWN_STEP_MAX ? p.step : SPAWN_SETUP,
+			.error = p.error ? p.error : EIO,
 		};
 		r = 0;
 		goto fail;
 	}
-
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0) {
-		r = -errno;
-		(void) kill(-pid, SIGKILL);
-		reap(pid);
-		goto fail;
-	}
-	close_fd(&rep[0]);
+	free(stack);
 	*ret = (struct spawn_child) {
 		.pid = pid,
 		.pidfd = pidfd,
@@ -250,13 +241,12 @@ int spawn_start(const struct spawn_args *a, struct spawn_child *ret)
 	return 0;
 
 fail:
-	close_fd(&rep[1]);
-	close_fd(&rep[0]);
 	close_fd(&err[1]);
 	close_fd(&err[0]);
 	close_fd(&out[1]);
 	close_fd(&out[0]);
 	close_fd(&in[1]);
 	close_fd(&in[0]);
+	free(stack);
 	return r;
 }

@@ -2,29 +2,32 @@
  * spawn — start a program from a threaded process: in its own session and
  * process group, with three pipes, a clean slate, and nothing of ours.
  *
- * spawn_start() forks; the child, calling only async-signal-safe functions
- * until execve():
+ * spawn_start() clones a child that shares our memory until its execve()
+ * and waits for that (CLONE_VM | CLONE_VFORK, as posix_spawn() does, so no
+ * copy of a large chef's page tables for each program); the child, calling
+ * only async-signal-safe functions and with every signal blocked until its
+ * handlers are reset:
  *
  *	- sets every signal's disposition to the default (SIG_IGN survives an
  *	  exec: the chef ignores SIGPIPE) and empties the mask (the chef blocks
  *	  SIGTERM and SIGINT in every thread);
  *	- setsid(): its own session and process group, whose id is its pid, so
  *	  kill(-pid) reaches it and whatever it starts, and no terminal;
- *	- PR_SET_PDEATHSIG SIGKILL: when the thread that forked it ends (the
+ *	- PR_SET_PDEATHSIG SIGKILL: when the thread that started it ends (the
  *	  chef killed or crashed), so does the program (not what it started,
  *	  which the unit's cgroup ends under systemd);
  *	- puts the pipes on 0, 1 and 2, enters the directory, sets the limits,
  *	  marks every other fd close-on-exec (ours are already, whichever thread
- *	  forks: every fd here is made O_CLOEXEC) and execs.
+ *	  starts it: every fd here is made O_CLOEXEC) and execs.
  *
- * A failure before the exec comes back through a close-on-exec pipe: its
- * EOF says the exec happened. So spawn_start() waits for one fork and one
- * exec, never for the program. It returns 0 for a program that runs, with a
+ * A failure before the exec comes back in the memory the child shares.
+ * So spawn_start() waits for one clone and one exec, never for the program;
+ * the pidfd comes from clone() itself (CLONE_PIDFD). It returns 0 for a program that runs, with a
  * pidfd and the parent's ends of the pipes, non-blocking; and 0 too for a
  * child that failed before its exec (chdir, setrlimit, execve), which is
  * reaped already and says where and why in @failed_at and @error: that is
  * the program's failure, not ours. -errno only for our own failures (no
- * pipe, no fork, no pidfd).
+ * pipe, no clone).
  *
  * The caller reaps the child (waitid()), and must not ignore SIGCHLD.
  *
