@@ -351,8 +351,8 @@ static int send_request(struct client *c, enum proto_cmd cmd, const struct proto
 /* Forget the last refusal; -EMSGSIZE for a request kitchend would not take. */
 static int request_check(struct client *c, enum proto_cmd cmd, const struct proto_field *fields, size_t n)
 {
-	/* proto.c's table: only ORDER, of the requests, has frames over PROTO_MAX_FIELD. */
-	size_t max = cmd == PROTO_ORDER ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
+	/* proto.c's table: only ORDER and ORDERS, of the requests, have frames over PROTO_MAX_FIELD. */
+	size_t max = cmd == PROTO_ORDER || cmd == PROTO_ORDERS ? PROTO_MAX_BIG : PROTO_MAX_FIELD;
 
 	freep(&c->err_code);
 	freep(&c->err_message);
@@ -408,9 +408,12 @@ int client_send_fields(struct client *c, enum proto_cmd cmd, const struct proto_
 }
 
 /* Whether a request may go out twice: every one but an ORDER without a key
- * (ORDER's fields: flags, key, ...), which kitchend would take twice. */
+ * (ORDER's fields: flags, key, ...) and an ORDERS, which kitchend would
+ * take twice. */
 static bool may_repeat(enum proto_cmd cmd, const struct proto_field *fields, size_t n)
 {
+	if (cmd == PROTO_ORDERS)
+		return false;
 	return cmd != PROTO_ORDER || (n > 1 && fields[1].len > 0);
 }
 

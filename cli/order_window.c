@@ -78,7 +78,7 @@ int order_window_idle(struct order_window *w)
 }
 
 int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, const struct proto_field *fields,
-		      size_t n)
+		      size_t n, uint64_t hold_ms)
 {
 	zmq_pollitem_t *items = w->items;
 	int r = client_send_fields(w->slots[i], cmd, fields, n);
@@ -93,7 +93,8 @@ int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, cons
 			break;
 		}
 	w->up[i] = true;
-	w->sent_ms[i] = now_ms();
+	/* Its --timeout counts from the end of the hold. */
+	w->sent_ms[i] = now_ms() + hold_ms;
 	if (w->sent_ms[i] == 0)
 		w->sent_ms[i] = 1;
 	items[i].events = ZMQ_POLLIN;
@@ -233,4 +234,27 @@ int order_window_next(const struct ctl *ctl, struct order_window *w, bool send, 
 		}
 		w->scan = 0;
 	}
+}
+
+int order_window_open(struct ctl *ctl, size_t n, struct order_window **ret)
+{
+	int r = ctl_connect(ctl);
+
+	if (r < 0)
+		return r;
+	r = order_window_new(ctl, n, ret);
+	if (r == -ENOENT || r == -ECONNREFUSED)  /* gone since ctl_connect() */
+		return ctl_unreachable(r, "control", ctl->control);
+	if (r < 0)
+		return ctl_error(r, "failed to connect to kitchend at %s: %m", ctl->control);
+	return 0;
+}
+
+int order_window_failed(struct ctl *ctl, const struct order_window *w, enum proto_cmd cmd, int r)
+{
+	if (r == -ETIME)
+		return ctl_deadline_passed(ctl);
+	if (r == -ENOBUFS || r == -ETIMEDOUT)
+		return ctl_call_failed(ctl, w->slots[0], cmd, r);
+	return ctl_error(r, "failed to wait for kitchend: %m");
 }

@@ -1,6 +1,7 @@
 /*
  * order_window — many requests to kitchend in flight at once, for the
- * orders of `order --random N` and `order --inputs`: each ORDER's OK waits
+ * orders of `order --random N` and `order --inputs`, and the WAITs of
+ * `order --wait` and `wait` for many orders: each ORDER's OK waits
  * for its commit, and kitchend commits what arrived meanwhile in one batch,
  * so a window of them shares one fsync instead of paying one each.
  *
@@ -13,7 +14,7 @@
  *
  *	r = order_window_new(ctl, 64, &w);              // ctl_connect() first
  *	i = order_window_idle(w);                       // a free slot, or -EBUSY: send on it
- *	r = order_window_send(w, i, PROTO_ORDER, fields, n);
+ *	r = order_window_send(w, i, PROTO_ORDER, fields, n, 0);
  *	r = order_window_next(ctl, w, more, &i);        // slot i answered (or failed):
  *		... 0: w->slots[i]->reply; -EREMOTEIO: ->err_code; else see client.h
  *	order_window_free(&w);
@@ -50,14 +51,18 @@ struct order_window {
 };
 
 int order_window_new(struct ctl *ctl, size_t n, struct order_window **ret);
+/* ctl_connect() and order_window_new(), failures said (a kitchend gone
+ * meanwhile is "not running", as anywhere else). */
+int order_window_open(struct ctl *ctl, size_t n, struct order_window **ret);
 void order_window_free(struct order_window **w);   /* NULL and *w == NULL are fine */
 
 /* A slot with no request in flight whose connection is up (a REQ would
  * block in zmq_send() until then), or -EBUSY. Send on it next. */
 int order_window_idle(struct order_window *w);
-/* Send @cmd with @fields on idle slot @i (client_send_fields()'s returns). */
+/* Send @cmd with @fields on idle slot @i (client_send_fields()'s returns);
+ * kitchend may hold it @hold_ms (a WAIT's long poll) before --timeout counts. */
 int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, const struct proto_field *fields,
-		      size_t n);
+		      size_t n, uint64_t hold_ms);
 /*
  * Wait for a busy slot's reply: its slot in *ret_slot and, as
  * client_call_fields() returns, 0, -EREMOTEIO, -ETIMEDOUT (the oldest
@@ -70,3 +75,6 @@ int order_window_send(struct order_window *w, size_t i, enum proto_cmd cmd, cons
  * (and not @send); zmq_poll()'s -errno.
  */
 int order_window_next(const struct ctl *ctl, struct order_window *w, bool send, size_t *ret_slot);
+/* Say why order_window_next() answered @r with no slot's reply, for
+ * requests @cmd; the verb's return. */
+int order_window_failed(struct ctl *ctl, const struct order_window *w, enum proto_cmd cmd, int r);

@@ -91,6 +91,37 @@ void order_report_free(struct order_report **r)
 	*r = NULL;
 }
 
+int order_report_placed(const struct proto_field *names, size_t n, uint64_t priority, uint64_t due_ms,
+			struct order_report **ret)
+{
+	struct order_report *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	*o = (struct order_report) { .state = PROTO_STATE_QUEUED, .priority = priority, .due_ms = due_ms };
+	o->dishes = calloc(n ? n : 1, sizeof(*o->dishes));
+	if (!o->dishes) {
+		free(o);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dish_report *d = &o->dishes[i];
+
+		o->n_dishes = i + 1;
+		*d = (struct dish_report) { .index = i, .state = PROTO_STATE_QUEUED };
+		d->name = strndup(names[i].data, names[i].len);
+		d->chef = strdup("");
+		d->result = strdup("");
+		d->detail = strdup("");
+		if (!d->name || !d->chef || !d->result || !d->detail) {
+			order_report_free(&o);
+			return -ENOMEM;
+		}
+	}
+	*ret = o;
+	return 0;
+}
+
 static int dish_decode(const struct proto_msg *m, size_t k, struct dish_report *d)
 {
 	int r;

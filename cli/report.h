@@ -56,6 +56,11 @@ struct order_report {
  * (index name state attempts chef result detail)... */
 int order_report_decode(const struct proto_msg *m, struct order_report **ret);
 void order_report_free(struct order_report **r);
+/* The report of an order just placed, without asking kitchend: @n dishes
+ * named @names (the menu's spelling), all queued; priority and due time as
+ * ordered. Its id is 0 until the caller sets it. */
+int order_report_placed(const struct proto_field *names, size_t n, uint64_t priority, uint64_t due_ms,
+			struct order_report **ret);
 /* "order 42: served, 2 dishes (2 served, 0 failed)", then "; priority 7" when
  * not the default and "; due at 18:30:00" for an order due later than it was
  * made, and a line per dish (a queued one of an order not yet due: "queued

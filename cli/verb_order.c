@@ -55,6 +55,13 @@ static int menu_fetch(struct ctl *ctl, struct menu **ret)
 /* Orders in flight at once (order_window.h), and the bytes of their inputs at most. */
 #define PLACE_WINDOW 64
 #define PLACE_BYTES (64ull << 20)
+/* --random without --key goes in ORDERS requests (intake.h in kitchend) of
+ * this many one-dish orders at most, this many requests in flight: one
+ * message and one reply for hundreds of orders, where ORDER costs a round
+ * trip each. */
+#define ORDERS_DISHES 256
+#define ORDERS_WINDOW 16
+_Static_assert(ORDERS_DISHES <= PROTO_ORDERS_MAX_DISHES, "an ORDERS kitchend takes");
 
 /* ORDER flags key priority due_ms (dish input)...: @n dishes @names[i] with @inputs[i],
  * into @fields (2 * n + ORDER_FIRST_DISH); @priority and @due hold the numbers. */
@@ -278,12 +285,19 @@ static int refuse_first(const struct ctl *ctl, char **args, size_t n_args, const
 /* Orders placed with --wait or --follow, said once: the ids come in one line. */
 static void accepted(const struct order_batch *b, size_t dishes)
 {
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t k = 0; k < b->n; k++) {
+		lo = b->orders[k].id < lo ? b->orders[k].id : lo;
+		hi = b->orders[k].id > hi ? b->orders[k].id : hi;
+	}
 	if (b->n == 1)
 		ctl_note("order %llu accepted", (unsigned long long) b->orders[0].id);
 	else if (b->n > 1)
-		ctl_note("%zu orders of %zu %s accepted: %llu (the first) to %llu (the last)",
-			 b->n, dishes, plural(dishes, "dish", "dishes"),
-			 (unsigned long long) b->orders[0].id, (unsigned long long) b->orders[b->n - 1].id);
+		/* Other clients' orders may have come in between. */
+		ctl_note("%zu orders of %zu %s accepted: ids %llu to %llu%s", b->n, dishes,
+			 plural(dishes, "dish", "dishes"), (unsigned long long) lo, (unsigned long long) hi,
+			 hi - lo + 1 == b->n ? "" : ", other clients' orders among them");
 }
 
 /* More orders than this with --random (and any with --inputs): one note for all. */
@@ -313,7 +327,9 @@ struct placing {
 	bool one_note;        /* the ids said once, at the end (accepted()) */
 	uint64_t seed;
 	enum stage *stage;    /* per order of the run */
-	size_t *slot_order;   /* per slot: the order it carries */
+	bool batch;           /* ORDERS, not ORDER (no --key; several orders) */
+	size_t *slot_order;   /* per slot: the (first) order it carries */
+	size_t *slot_count;   /* per slot: the orders it carries */
 	uint64_t *slot_bytes; /* per slot: the bytes of its ORDER */
 	uint64_t bytes;       /* of the ORDERs in flight */
 	size_t next;          /* the next order to send */
@@ -380,7 +396,7 @@ static int send_order(struct placing *p, struct order_window *w, size_t slot)
 	n = order_fields(ctl, d->names, d->inputs, d->n, key ? key : ctl->key, priority, due, fields);
 	for (size_t i = 0; i < n; i++)
 		bytes += fields[i].len;
-	r = order_window_send(w, slot, PROTO_ORDER, fields, n);
+	r = order_window_send(w, slot, PROTO_ORDER, fields, n, 0);
 	if (r < 0)
 		return ctl_call_failed(ctl, w->slots[slot], PROTO_ORDER, r);
 	p->b->orders[k].n_dishes = d->n;
@@ -390,6 +406,105 @@ static int send_order(struct placing *p, struct order_window *w, size_t slot)
 	p->bytes += bytes;
 	p->next++;
 	return 0;
+}
+
+/* Send the next orders of the run (--random's, one dish each) in one
+ * ORDERS on @slot, and give each its report as placed (when the run needs
+ * them). Said. */
+static int send_orders(struct placing *p, struct order_window *w, size_t slot)
+{
+	static struct proto_field fields[PROTO_ORDERS_FIXED + PROTO_ORDERS_GROUP * ORDERS_DISHES];
+	static char numbers[ORDERS_DISHES][24];
+	_cleanup_free_ struct dishes *d = calloc(1, sizeof(*d));
+	struct ctl *ctl = p->ctl;
+	size_t n = PROTO_ORDERS_FIXED, dishes = 0, count = 0, k0 = p->next;
+	char priority[24], due[24];
+	uint64_t bytes = 0;
+	int r;
+
+	if (!d)
+		return ctl_error(-ENOMEM, "%m");
+	snprintf(priority, sizeof(priority), "%llu", (unsigned long long) ctl->priority);
+	snprintf(due, sizeof(due), "%llu", (unsigned long long) ctl->due_ms);
+	fields[0] = ctl->order_mode == ORDER_FOLLOW ? (struct proto_field) { "follow", 6 } :
+						      (struct proto_field) { "", 0 };
+	fields[1] = (struct proto_field) { priority, strlen(priority) };
+	fields[2] = (struct proto_field) { due, strlen(due) };
+	while (p->next < p->n_orders && dishes < ORDERS_DISHES) {
+		size_t k = p->next;
+		struct order *o = &p->b->orders[k];
+		const char *pick = ctl->random ? p->menu->dishes[random_next(&p->seed) % p->menu->n].name : NULL;
+
+		dishes_of(ctl, p->args, p->n_args, p->in, pick, k, d, &o->first);
+		snprintf(numbers[count], sizeof(numbers[count]), "%zu", count);
+		for (size_t i = 0; i < d->n; i++) {
+			fields[n++] = (struct proto_field) { numbers[count], strlen(numbers[count]) };
+			fields[n++] = d->names[i];
+			fields[n++] = d->inputs[i];
+			bytes += d->names[i].len + d->inputs[i].len;
+		}
+		if (p->need_report) {
+			/* --random's names are the menu's own. */
+			r = order_report_placed(d->names, d->n, ctl->priority, ctl->due_ms, &o->report);
+			if (r < 0)
+				return ctl_error(r, "%m");
+			o->told = calloc(d->n, sizeof(*o->told));
+			if (!o->told)
+				return ctl_error(-ENOMEM, "%m");
+		}
+		o->n_dishes = d->n;
+		p->stage[k] = STAGE_SENT;
+		dishes += d->n;
+		count++;
+		p->next++;
+	}
+	r = order_window_send(w, slot, PROTO_ORDERS, fields, n, 0);
+	if (r < 0)
+		return ctl_call_failed(ctl, w->slots[slot], PROTO_ORDERS, r);
+	p->slot_order[slot] = k0;
+	p->slot_count[slot] = count;
+	p->slot_bytes[slot] = bytes;
+	p->bytes += bytes;
+	return 0;
+}
+
+/* ORDERS's OK, first_order_id orders dishes, for the orders of @slot. Said. */
+static void placed_orders(struct placing *p, struct order_window *w, size_t slot)
+{
+	const struct proto_msg *m = w->slots[slot]->reply;
+	size_t k0 = p->slot_order[slot], count = p->slot_count[slot];
+	uint64_t first, orders, dishes, expect = 0;
+	int r = 0;
+
+	for (size_t k = k0; k < k0 + count; k++)
+		expect += p->b->orders[k].n_dishes;
+	if (m->n_fields != 3 || proto_u64(m, 0, &first) < 0 || proto_u64(m, 1, &orders) < 0 ||
+	    proto_u64(m, 2, &dishes) < 0 || orders == 0 || orders > count || (orders == count && dishes != expect))
+		r = ctl_bad_reply(-EBADMSG, PROTO_ORDERS);
+	for (size_t i = 0; i < count; i++) {
+		struct order *o = &p->b->orders[k0 + i];
+
+		if (r < 0 || i >= orders) {
+			p->stage[k0 + i] = STAGE_UNKNOWN;
+			continue;
+		}
+		o->id = first + i;
+		if (o->report)
+			o->report->id = o->id;
+		p->dishes_placed += o->n_dishes;
+		p->stage[k0 + i] = STAGE_READY;
+		if (p->f && r >= 0) {
+			r = follow_add(p->f, o->id);
+			if (r < 0)
+				r = ctl_error(r, "failed to subscribe to order %llu's events: %m",
+					      (unsigned long long) o->id);
+		}
+	}
+	if (r >= 0 && orders < count)
+		r = ctl_error(-EIO, "kitchend stored %llu of %zu orders sent at once (its log says why): "
+			      "the others were not accepted", (unsigned long long) orders, count);
+	if (r < 0 && p->error == 0)
+		p->error = r;
 }
 
 /* A refusal of order @k: the first one is said (ctl_call_failed() said kitchend's words). */
@@ -406,6 +521,29 @@ static void refused(struct placing *p, size_t k)
 	p->refused_dishes = o->n_dishes;
 }
 
+/* Slot @slot, carrying an ORDERS, answered @r: what it means for its orders. Failures said. */
+static void answered_orders(struct placing *p, struct order_window *w, size_t slot, int r)
+{
+	size_t k0 = p->slot_order[slot], count = p->slot_count[slot];
+
+	if (r == -EREMOTEIO) {
+		if (p->refused == 0) {
+			ctl_call_failed(p->ctl, w->slots[slot], PROTO_ORDERS, r);
+			p->unknown_dish = w->slots[slot]->err_code &&
+					  strcmp(w->slots[slot]->err_code, PROTO_ERR_UNKNOWN_DISH) == 0;
+		}
+		for (size_t k = k0; k < k0 + count; k++)
+			refused(p, k);
+	} else if (r < 0) {
+		for (size_t k = k0; k < k0 + count; k++)
+			p->stage[k] = STAGE_UNKNOWN;
+		p->unanswered += count;
+		if (p->error == 0)
+			p->error = ctl_call_failed(p->ctl, w->slots[slot], PROTO_ORDERS, r);
+	} else
+		placed_orders(p, w, slot);
+}
+
 /* Slot @slot answered @r: what it means for its order. Failures said. */
 static void answered(struct placing *p, struct order_window *w, size_t slot, int r)
 {
@@ -419,6 +557,10 @@ static void answered(struct placing *p, struct order_window *w, size_t slot, int
 
 	if (!showing)
 		p->bytes -= p->slot_bytes[slot];
+	if (p->batch) {
+		answered_orders(p, w, slot, r);
+		return;
+	}
 	if (r == -EREMOTEIO && !showing) {
 		if (p->refused == 0) {
 			ctl_call_failed(ctl, w->slots[slot], cmd, r);
@@ -462,7 +604,7 @@ static void answered(struct placing *p, struct order_window *w, size_t slot, int
 	if (!p->need_report || p->error)
 		return;
 	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
-	r = order_window_send(w, slot, PROTO_SHOW, &(struct proto_field) { id, strlen(id) }, 1);
+	r = order_window_send(w, slot, PROTO_SHOW, &(struct proto_field) { id, strlen(id) }, 1, 0);
 	if (r < 0) {
 		p->error = ctl_call_failed(ctl, w->slots[slot], PROTO_SHOW, r);
 		return;
@@ -529,17 +671,25 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 	_cleanup_free_ enum stage *stage = NULL;
 	_cleanup_free_ size_t *slot_order = NULL;
 	_cleanup_free_ uint64_t *slot_bytes = NULL;
+	_cleanup_free_ size_t *slot_count = NULL;
 	struct order_window *w = NULL;
-	size_t n_slots = p.n_orders < PLACE_WINDOW ? p.n_orders : PLACE_WINDOW;
+	size_t n_slots;
 	int r;
 
+	/* --random's orders, one dish each from the menu, are refused only all
+	 * together (full, closing); --inputs's, of 150 dishes each, go one to a
+	 * request, so that a bad line costs only its own order. */
+	p.batch = !ctl->key && ctl->random > 1;
+	n_slots = p.batch ? ORDERS_WINDOW : PLACE_WINDOW;
+	n_slots = p.n_orders < n_slots ? p.n_orders : n_slots;
 	p.first_refused = p.n_orders;
 	p.dishes_total = ctl->inputs ? in->n : ctl->random ? ctl->random : n_args;
 	b->orders = calloc(p.n_orders ? p.n_orders : 1, sizeof(*b->orders));
 	p.stage = stage = calloc(p.n_orders ? p.n_orders : 1, sizeof(*stage));
 	p.slot_order = slot_order = calloc(n_slots ? n_slots : 1, sizeof(*slot_order));
 	p.slot_bytes = slot_bytes = calloc(n_slots ? n_slots : 1, sizeof(*slot_bytes));
-	if (!b->orders || !stage || !slot_order || !slot_bytes)
+	p.slot_count = slot_count = calloc(n_slots ? n_slots : 1, sizeof(*slot_count));
+	if (!b->orders || !stage || !slot_order || !slot_bytes || !slot_count)
 		return ctl_error(-ENOMEM, "%m");
 	b->inputs = in;
 	/* With a key the whims come from it: a run repeated (after a time-out, say)
@@ -555,14 +705,9 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 		if (r < 0)
 			return r;
 	}
-	r = ctl_connect(ctl);
+	r = order_window_open(ctl, n_slots, &w);
 	if (r < 0)
 		return r;
-	r = order_window_new(ctl, n_slots, &w);
-	if (r == -ENOENT || r == -ECONNREFUSED)  /* gone since ctl_connect() */
-		return ctl_unreachable(r, "control", ctl->control);
-	if (r < 0)
-		return ctl_error(r, "failed to connect to kitchend at %s: %m", ctl->control);
 
 	bar_phase(&b->bar, "placed");
 	for (;;) {
@@ -574,7 +719,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 			send = !p.refused && !p.error && p.next < p.n_orders && (w->busy == 0 || p.bytes < PLACE_BYTES);
 			if (!send || (i = order_window_idle(w)) < 0)
 				break;
-			r = send_order(&p, w, (size_t) i);
+			r = p.batch ? send_orders(&p, w, (size_t) i) : send_order(&p, w, (size_t) i);
 			if (r < 0)
 				p.error = r;
 		}
@@ -585,9 +730,7 @@ static int place_all(struct ctl *ctl, char **args, size_t n_args, const struct m
 			continue;  /* a connection came up: send on it */
 		if (slot >= w->n) {
 			if (p.error == 0)
-				p.error = r == -ETIME ? ctl_deadline_passed(ctl) :
-					  r == -ENOBUFS || r == -ETIMEDOUT ? ctl_call_failed(ctl, w->slots[0], PROTO_ORDER, r) :
-					  ctl_error(r, "failed to wait for kitchend: %m");
+				p.error = order_window_failed(ctl, w, PROTO_ORDER, r);
 			break;
 		}
 		answered(&p, w, slot, r);

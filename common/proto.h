@@ -14,7 +14,7 @@
  * one the code enforces: for each command, a number of fixed fields, then
  * optionally repeated groups of a fixed size.
  *
- * The groups of DISH and RESULT, one per dish, are packed: each group is one
+ * The groups of DISH, RESULT and ORDERS, one per dish, are packed: each group is one
  * frame, its fields joined by '\t' (which no field can hold), so a dish costs
  * one frame each way instead of twelve and five. Only the wire differs: a
  * received message has its packed groups split into fields, and the sender
@@ -90,6 +90,7 @@ enum proto_cmd {
 	PROTO_LIST,     /* state dish key since_ms until_ms limit before -> OK next (listed order)... */
 	PROTO_OUTPUT,   /* order_id first            -> OK next (index state output)... */
 	PROTO_METRICS,  /*                               -> OK n value... (name host served failed)... (exposition.h) */
+	PROTO_ORDERS,   /* flags priority due_ms (order dish input)... -> OK first_order_id orders dishes */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */
@@ -161,6 +162,13 @@ enum proto_cmd {
  */
 #define PROTO_ORDER_MAX_DISHES 150  /* a report of the order fits one message (see below) */
 #define PROTO_KEY_MAX 128           /* bytes of an idempotency key */
+/* Dishes in one ORDERS, over all its orders: each is one packed group
+ * (order dish input), three fields once split. */
+#define PROTO_ORDERS_MAX_DISHES 400
+#define PROTO_ORDERS_FIXED 3        /* flags priority due_ms */
+#define PROTO_ORDERS_GROUP 3
+_Static_assert(4 + PROTO_ORDERS_FIXED + PROTO_ORDERS_MAX_DISHES * PROTO_ORDERS_GROUP <= PROTO_MAX_FIELDS,
+	       "an ORDERS of the most dishes splits into the fields a message may have");
 #define PROTO_WAIT_MAX_MS 60000     /* the longest kitchend holds a WAIT */
 
 /* An order's priority: dishes of a higher one are cooked first. */

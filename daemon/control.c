@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "book.h"
-#include "casefold.h"
+#include "intake.h"
 #include "kitchen.h"
 #include "listing.h"
 #include "log.h"
@@ -28,184 +28,6 @@
 
 /* A request's routing id, for reply_*(). */
 #define RID(m) (m)->env[0].data, (m)->env[0].len
-
-static int parse_flags(const struct proto_msg *m, bool *ret_follow)
-{
-	char flags[64];
-
-	*ret_follow = false;
-	if (proto_str(m, 0, flags, sizeof(flags)) < 0)
-		return -EINVAL;
-	for (char *save = NULL, *tok = strtok_r(flags, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "follow") == 0)
-			*ret_follow = true;
-		else
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/* Whether @f names @name as the menu matches names: ignoring case. */
-static bool same_name(const struct proto_field *f, const char *name)
-{
-	return casefold_equal_n(f->data, f->len, name, strlen(name));
-}
-
-/* The dishes of a request, and whether an order's are the same, name by name. */
-struct same_dishes {
-	const struct proto_field *names;  /* every other field: ORDER's (dish input) pairs */
-	size_t n;
-	bool same;
-};
-
-static int compare_dish(const struct store_dish *d, void *userdata)
-{
-	struct same_dishes *c = userdata;
-
-	if (d->index >= c->n || !same_name(&c->names[2 * d->index], d->name))
-		c->same = false;
-	return 0;
-}
-
-/* ORDER's fields: flags key priority due_ms (dish input)... */
-#define ORDER_FIRST_DISH 4
-
-/*
- * An order carrying idempotency @key that an earlier one carried (within
- * orders.key_retention_s): answered with that order, after the commit of
- * that order (and of the key taken off an older one), when it has the same
- * dishes in the same order; refused (ERR key-reused) when it has others, as
- * a payment API refuses a key reused with other parameters. -ENOENT when the
- * key is new.
- */
-static int order_again(struct kitchen *k, const struct proto_msg *m, const char *key)
-{
-	uint64_t retention_ms = k->config->orders_key_retention_s * 1000, now = wall_ms(), existing;
-	struct same_dishes c = {
-		.names = &m->fields[ORDER_FIRST_DISH], .n = (m->n_fields - ORDER_FIRST_DISH) / 2, .same = true,
-	};
-	const struct order *open;
-	struct store_order so;
-	int r;
-
-	r = store_find_key(k->store, key, now > retention_ms ? now - retention_ms : 0, &existing);
-	if (r == -ENOENT)
-		return r;
-	if (r < 0) {
-		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not look the key up");
-		return 0;
-	}
-	/* Open in memory (perhaps not committed yet), else in the store. */
-	open = orders_get(k->orders, existing);
-	if (open) {
-		so.n_dishes = open->n_dishes;
-		for (size_t i = 0; i < open->n_dishes && i < c.n; i++)
-			if (!same_name(&c.names[2 * i], open->dishes[i].item->name))
-				c.same = false;
-	} else if (store_get_order(k->store, existing, &so, compare_dish, &c) < 0) {
-		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not read the order");
-		return 0;
-	}
-	if (so.n_dishes != c.n || !c.same)
-		reply_err(k, RID(m), PROTO_ERR_KEY_REUSED,
-			  "key '%s' names another order: order %llu, of other dishes (use another key)",
-			  key, (unsigned long long) existing);
-	else if (pending_ack(k, &m->env[0], existing, so.n_dishes, 0) < 0)
-		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not read the order");
-	return 0;
-}
-
-static unsigned order(struct kitchen *k, const struct proto_msg *m)
-{
-	size_t n = (m->n_fields - ORDER_FIRST_DISH) / 2;
-	char key[PROTO_KEY_MAX + 1], name[PROTO_MAX_NAME + 1], err[128];
-	struct menu_item *items[PROTO_ORDER_MAX_DISHES];
-	struct proto_order_ask ask = {
-		.key = m->fields[1],
-		.now_ms = wall_ms(),
-		.names = &m->fields[ORDER_FIRST_DISH],
-		.inputs = &m->fields[ORDER_FIRST_DISH + 1],
-		.stride = 2,
-		.max_input = k->config->dishes_max_input,
-		.n = n,
-	};
-	struct orders_counts counts;
-	struct order *o;
-	bool follow;
-	int r;
-
-	if (parse_flags(m, &follow) < 0) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "unknown order flags");
-		return 1;
-	}
-	if (proto_u64(m, 3, &ask.due_ms) < 0) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "the due time must be a number of ms since the epoch");
-		return 1;
-	}
-	if (proto_u64(m, 2, &ask.priority) < 0)
-		ask.priority = 0;  /* refused below, in the words for a priority out of range */
-	if (proto_order_refusal(&ask, err, sizeof(err)) < 0) {
-		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST, "%s", err);
-		return 1;
-	}
-	(void) proto_str(m, 1, key, sizeof(key));  /* checked above */
-	/* A socket-activated kitchend is followed by the next one on the same
-	 * socket (a restart): the order waits in the store for it. */
-	if (k->stopping && !k->activated[CONFIG_ENDPOINT_CONTROL]) {
-		reply_err(k, RID(m), PROTO_ERR_CLOSING,
-			  "the kitchen is closing and takes no new orders; try again when it is back");
-		return 1;
-	}
-	if (key[0] && order_again(k, m, key) != -ENOENT)
-		return 1;
-
-	for (size_t i = 0; i < n; i++) {
-		(void) proto_str(m, ORDER_FIRST_DISH + 2 * i, name, sizeof(name));  /* checked above */
-		items[i] = menu_lookup(&k->menu, name);
-		if (!items[i]) {
-			_cleanup_free_ char *list = menu_list(&k->menu);
-			reply_err(k, RID(m), PROTO_ERR_UNKNOWN_DISH, "'%s' is not on the menu; the menu has: %s",
-				  name, list ? list : "?");
-			return 1;
-		}
-	}
-
-	if (store_full(k->store)) {
-		reply_err(k, RID(m), PROTO_ERR_FULL,
-			  "the order store's disk is full: new orders are refused until it has "
-			  "space (%s); try again later", k->config->state_dir);
-		return 1;
-	}
-	orders_counts(k->orders, &counts);
-	if (counts.queued + n > k->config->orders_max_queued) {
-		reply_err(k, RID(m), PROTO_ERR_FULL,
-			  "the kitchen is full (%llu %s waiting, at most %llu); try again later",
-			  (unsigned long long) counts.queued, plural(counts.queued, "dish", "dishes"),
-			  (unsigned long long) k->config->orders_max_queued);
-		return 1;
-	}
-
-	r = orders_admit(k->orders, &(struct orders_request) {
-		.key = key,
-		.items = items,
-		.inputs = &m->fields[ORDER_FIRST_DISH + 1],
-		.stride = 2,
-		.n = n,
-		.priority = (unsigned) ask.priority,
-		.due_ms = ask.due_ms,
-		.follow = follow,
-	}, &o);
-	if (r < 0) {
-		log_error_errno(r, "Failed to store an order: %m");
-		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "could not store the order");
-		return 1;
-	}
-	if (pending_ack(k, &m->env[0], o->id, o->n_dishes, o->batch) < 0)
-		/* Stored, so it will be cooked; the client hears of it by its key, or not at all. */
-		log_fields(LOG_ERR, -ENOMEM, &(struct log_about) { .order = o->id },
-			   "Failed to remember to acknowledge order %llu: %m", (unsigned long long) o->id);
-	return 1;
-}
 
 static unsigned wait_for(struct kitchen *k, const struct proto_msg *m)
 {
@@ -313,7 +135,8 @@ static const struct reader control_reader = {
 		[PROTO_LIST] = list,
 		[PROTO_MENU] = menu,
 		[PROTO_METRICS] = metrics,
-		[PROTO_ORDER] = order,
+		[PROTO_ORDER] = intake_order,
+		[PROTO_ORDERS] = intake_orders,
 		[PROTO_OUTPUT] = output,
 		[PROTO_PURGE] = book_purge,
 		[PROTO_RELOAD] = reload,

@@ -26,6 +26,7 @@ struct reply {
 	size_t rid_len;
 	uint64_t order_id;
 	uint32_t n_dishes;
+	uint32_t n_orders;              /* an ORDERS's OK: its orders, ids @order_id on; else 0 */
 	enum { ACK, REPORT, NUMBERS } kind;  /* an ORDER's OK, a report of the order, OK numbers... */
 	uint8_t n_numbers;
 	uint64_t numbers[PENDING_NUMBERS_MAX];
@@ -122,6 +123,19 @@ int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order
 
 	if (!r)
 		return -ENOMEM;
+	r->n_dishes = n_dishes;
+	after_commit(k, r, batch);
+	return 0;
+}
+
+int pending_ack_orders(struct kitchen *k, const struct proto_field *rid, uint64_t first_id, uint32_t n_orders,
+		       uint32_t n_dishes, uint64_t batch)
+{
+	struct reply *r = reply_new(rid, first_id);
+
+	if (!r)
+		return -ENOMEM;
+	r->n_orders = n_orders;
 	r->n_dishes = n_dishes;
 	after_commit(k, r, batch);
 	return 0;
@@ -253,6 +267,12 @@ size_t pending_waits(const struct pending *p)
 	return p->waits.len;
 }
 
+/* Whether @a is the OK of an ORDER or ORDERS that placed order @id. */
+static bool acknowledges(const struct reply *a, uint64_t id)
+{
+	return a->kind == ACK && id >= a->order_id && id - a->order_id < (a->n_orders ? a->n_orders : 1);
+}
+
 void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code, const char *text)
 {
 	struct list *acks = &k->pending->acks;
@@ -262,7 +282,7 @@ void pending_refuse_order(struct kitchen *k, uint64_t order_id, const char *code
 		struct reply *a = REPLY(l);
 
 		next = l->next;
-		if (a->kind != ACK || a->order_id != order_id)
+		if (!acknowledges(a, order_id))
 			continue;
 		list_remove(acks, &a->link);
 		reply_err(k, a->rid, a->rid_len, code, "%s", text);
@@ -312,6 +332,8 @@ void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 		} else if (a->batch <= committed) {
 			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);
 			proto_out_u64(&out, a->order_id);
+			if (a->n_orders)
+				proto_out_u64(&out, a->n_orders);
 			proto_out_u64(&out, a->n_dishes);
 			reply_end(&out);
 		} else if (a->kind != ACK)
@@ -319,6 +341,7 @@ void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 				  "the order store failed; kitchend is stopping");
 		else
 			reply_err(k, a->rid, a->rid_len, PROTO_ERR_INTERNAL,
+				  a->n_orders ? "the orders could not be stored; nothing was accepted" :
 				  "the order could not be stored; nothing was accepted");
 		free(a);
 	}

@@ -39,6 +39,10 @@ void pending_free(struct pending **p);  /* drops what waits, unanswered; NULL is
 /* Send OK order_id n_dishes to @rid once store batch @batch is committed. */
 int pending_ack(struct kitchen *k, const struct proto_field *rid, uint64_t order_id, uint32_t n_dishes,
 		uint64_t batch);
+/* Send OK first_id n_orders n_dishes to @rid once store batch @batch is
+ * committed: the orders of one ORDERS (intake.h), ids @first_id on. */
+int pending_ack_orders(struct kitchen *k, const struct proto_field *rid, uint64_t first_id, uint32_t n_orders,
+		       uint32_t n_dishes, uint64_t batch);
 /* Send OK with the @n numbers @numbers to @rid once everything written so
  * far is committed: a change made on request (REVOKE, PURGE, RETRY) is
  * said done when it is durable. On a full disk it is answered ERR full
@@ -59,7 +63,7 @@ int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, 
 void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed);
 /*
  * The store's disk is full (store.h): what waits for a commit cannot wait.
- * pending_refuse_order() answers the ORDER of @order_id, which is dropped
+ * pending_refuse_order() answers the ORDER (or ORDERS) of @order_id, which is dropped
  * (never to be committed), with ERR @code @text; pending_store_full()
  * answers every other reply now: an ORDER's OK (its order is committed
  * already: it waited for a later batch only for a key), a report from what

@@ -19,8 +19,9 @@
  *
  * libzmq checks ZMQ_MAXMSGSIZE per frame, in the handshake too, and hangs up
  * on a peer that sends a longer one. Each limit is what the socket's
- * messages need: control requests have no field over a dish's input
- * (PROTO_MAX_INPUT bytes; dishes.max_input refuses longer ones in words),
+ * messages need: control requests have no frame over a dish's input and
+ * what ORDERS packs beside it (PROTO_MAX_INPUT bytes; dishes.max_input
+ * refuses longer ones in words),
  * dispatch takes READY (names of PROTO_MAX_NAME, skills of PROTO_MAX_SKILLS
  * of them) and HEARTBEAT, events only subscriptions (SUBSCRIPTION_MAX), sink
  * results of up to PROTO_MAX_BIG a group (a program's output); and at least
@@ -47,7 +48,8 @@
 #include "proto.h"
 
 #define SUBSCRIPTION_MAX 256        /* bytes: the 1-byte (un)subscribe flag and a topic of at most 255 */
-#define CONTROL_FRAME_MAX PROTO_MAX_INPUT
+/* A dish's input, or an ORDERS group: its order number and dish name beside the input. */
+#define CONTROL_FRAME_MAX (PROTO_MAX_INPUT + 128)
 #define EVENTS_FRAME_MAX 512
 #define DISPATCH_FRAME_MAX (PROTO_MAX_SKILLS * (PROTO_MAX_NAME + 1) + 1024)
 #define HANDSHAKE_MS 5000

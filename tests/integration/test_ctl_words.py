@@ -46,9 +46,10 @@ def test():
 		# Many --random orders waited for: one line names them all, not one a line.
 		rc, out, err = k.ctl("order", "--random", "20", "--wait")
 		accepted = [l for l in err.splitlines() if "accepted" in l]
-		check(len(accepted) == 1 and re.fullmatch(r"kitchenctl: 20 orders of 20 dishes accepted: "
-							   r"\d+ \(the first\) to \d+ \(the last\)", accepted[0]),
-		      "order --random 20 --wait: one line for the orders accepted", rc, err)
+		ids = len(accepted) == 1 and re.fullmatch(r"kitchenctl: 20 orders of 20 dishes accepted: ids (\d+) to (\d+)",
+							   accepted[0])
+		check(ids and int(ids[2]) - int(ids[1]) == 19,
+		      "order --random 20 --wait: one line for the orders accepted, their ids in a row", rc, err)
 		check_eq(k.stop(), 0, "kitchend's exit status")
 		k.start()
 		check("Resuming 1 dish of 1 order from the store" in k.log(), "the log: singulars", k.log()[-3000:])

@@ -148,7 +148,7 @@ def outputs(k):
 			      "--wait", "--output")
 	check(rc == 0 and raw.decode().replace("\n", "") == "Served Tea" * 320,
 	      "--inputs of 320 lines --wait --output: 320 outputs", rc, raw[-200:], err)
-	check(re.search(r"3 orders of 320 dishes accepted: \d+ \(the first\) to \d+ \(the last\)", err),
+	check(re.fullmatch(r"kitchenctl: 3 orders of 320 dishes accepted: ids \d+ to \d+\n", err),
 	      "the orders accepted, said once", err)
 
 	# A dish that fails: nothing on stdout for it, a line on stderr, exit 1.
