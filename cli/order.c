@@ -145,16 +145,18 @@ void order_batch_json_lines(const struct order_batch *b)
 }
 
 /* Whether @r means that kitchend keeps the orders but cannot be waited on now. */
-static bool lost(const struct ctl *ctl, int r)
+bool order_wait_refused(const char *code)
 {
-	const char *code = ctl->client ? ctl->client->err_code : NULL;
+	/* Too many waiting (full), stopping (closing), or its store failed (internal). */
+	return code && (strcmp(code, PROTO_ERR_FULL) == 0 || strcmp(code, PROTO_ERR_CLOSING) == 0 ||
+			strcmp(code, PROTO_ERR_INTERNAL) == 0);
+}
 
+static bool lost(const struct ctl *ctl, const struct order_batch *b, int r)
+{
 	if (r == -ETIMEDOUT || r == -ETIME || r == -EHOSTUNREACH)
 		return true;
-	/* Too many waiting (full), stopping (closing), or its store failed (internal). */
-	return r == -EREMOTEIO && code &&
-	       (strcmp(code, PROTO_ERR_FULL) == 0 || strcmp(code, PROTO_ERR_CLOSING) == 0 ||
-		strcmp(code, PROTO_ERR_INTERNAL) == 0);
+	return r == -EREMOTEIO && (b->wait_refused || order_wait_refused(ctl->client ? ctl->client->err_code : NULL));
 }
 
 int order_batch_end(struct ctl *ctl, const struct order_batch *b, int r, const char *verb)
@@ -164,7 +166,7 @@ int order_batch_end(struct ctl *ctl, const struct order_batch *b, int r, const c
 
 	if (r >= 0)
 		return batch_failed(b) ? -EREMOTEIO : 0;
-	if (!lost(ctl, r))
+	if (!lost(ctl, b, r))
 		return r;
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->orders[i].done)

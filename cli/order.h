@@ -44,7 +44,12 @@ struct order_batch {
 	const struct inputs *inputs;  /* order --inputs: the line of each dish; else NULL */
 	struct bar bar;               /* from the start of the command (bar_init()); else
 	                               * order_wait() starts it */
+	bool wait_refused;            /* order_wait(): a WAIT refused as order_wait_refused() says */
 };
+
+/* Whether an ERR @code refusing a WAIT leaves its order open, only not
+ * waited for: full, closing, internal. */
+bool order_wait_refused(const char *code);
 
 void order_batch_clear(struct order_batch *b);
 

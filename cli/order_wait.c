@@ -6,6 +6,7 @@
  * With --output, the outputs of each order instead, once it is done and the
  * orders before it are out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,7 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 			goto out;
 		}
 		if (r < 0) {
+			b->wait_refused = r == -EREMOTEIO && order_wait_refused(w->slots[slot]->err_code);
 			r = ctl_call_failed(ctl, w->slots[slot], PROTO_WAIT, r);
 			goto out;
 		}
