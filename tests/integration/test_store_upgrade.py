@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The order store's schema: kitchend started on a store of version 1 (a row
-per dish, "cooking" stored) converts it to version 3 and carries on with what
+per dish, "cooking" stored) converts it to version 5 and carries on with what
 version 1 meant: a done order stays as it was, its key still names it; an
 open order's queued and cooking dishes are cooked (the cooking one at its
 second attempt, as version 1 counted the first), its reasons kept; kitchend
@@ -71,9 +71,9 @@ def upgrade():
 			(d, (4, 2, 2, "Toast", 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 5, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 4 (2 orders)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 5 (2 orders)"],
 			 "what kitchend says of the conversion")
 
 		report = k.wait_order(2)
@@ -121,9 +121,9 @@ def upgrade_v2():
 			(d, (2, 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 5, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 4 (2 orders)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 5 (2 orders)"],
 			 "what kitchend says of the conversion")
 		report = k.wait_order(2)
 		check_eq([(x["name"], x["state"], x["attempts"]) for x in report["dishes"]],
@@ -159,9 +159,9 @@ def upgrade_v3():
 			(o, (1, None, now, 2, 1, 0, "Toast\nTea", 7, 0, 0)),
 		])
 		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
+		check_eq(user_version(k.store_path()), 5, "the store's version once kitchend runs")
 		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 3 to 4 (1 order)"],
+			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 3 to 5 (1 order)"],
 			 "what kitchend says of the conversion")
 		report = k.wait_order(1)
 		check_eq([(x["name"], x["state"]) for x in report["dishes"]], [("Toast", "served"), ("Tea", "served")],
@@ -181,14 +181,14 @@ def said_once():
 		      converted_lines(k))
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version after a second start")
+		check_eq(user_version(k.store_path()), 5, "the store's version after a second start")
 		check_eq(len(converted_lines(k)), 1, "conversion lines after a second start on the converted store",
 			 k.log()[-2000:])
 
 
 def newer():
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
-		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 5;")
+		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 6;")
 		before = file_bytes(k.store_path())
 		k.start(wait=False)
 		try:
