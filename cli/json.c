@@ -179,6 +179,14 @@ void json_null(struct json *j)
 	fputs("null", j->f);
 }
 
+void json_u64_or_null(struct json *j, uint64_t v)
+{
+	if (v)
+		json_u64(j, v);
+	else
+		json_null(j);
+}
+
 void json_string_or_null(struct json *j, const char *s)
 {
 	if (s && *s)

@@ -58,6 +58,8 @@ void json_u64(struct json *j, uint64_t v);
 void json_decimal(struct json *j, uint64_t v, unsigned scale);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A number, or null when @v is 0 (a time that is not, or not yet). */
+void json_u64_or_null(struct json *j, uint64_t v);
 /* A string, or null when @s is NULL or empty. */
 void json_string_or_null(struct json *j, const char *s);
 /* A '\n'-joined list as an array of strings ("" is the empty array). */

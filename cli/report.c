@@ -13,12 +13,15 @@
 
 int report_text(const struct proto_msg *m, size_t i, bool multiline, char **ret)
 {
-	const struct proto_field *f;
-	char *s;
-
 	if (i >= m->n_fields)
 		return -EBADMSG;
-	f = &m->fields[i];
+	return report_field_text(&m->fields[i], multiline, ret);
+}
+
+int report_field_text(const struct proto_field *f, bool multiline, char **ret)
+{
+	char *s;
+
 	if (!proto_text_valid(f->data, f->len, multiline))
 		return -EBADMSG;
 	s = strndup(f->data, f->len);
@@ -58,17 +61,26 @@ bool report_state_done(enum proto_state s)
 	return false;
 }
 
-static int state_decode(const struct proto_msg *m, size_t i, enum proto_state *ret)
+static int field_state(const struct proto_field *f, enum proto_state *ret)
 {
-	int s;
+	int s = proto_state_from_name(f->data, f->len);
 
-	if (i >= m->n_fields)
-		return -EBADMSG;
-	s = proto_state_from_name(m->fields[i].data, m->fields[i].len);
 	if (s < 0)
 		return -EBADMSG;
 	*ret = (enum proto_state) s;
 	return 0;
+}
+
+static int state_decode(const struct proto_msg *m, size_t i, enum proto_state *ret)
+{
+	if (i >= m->n_fields)
+		return -EBADMSG;
+	return field_state(&m->fields[i], ret);
+}
+
+static int field_u64(const struct proto_field *f, uint64_t *ret)
+{
+	return proto_field_u64(f, ret) < 0 ? -EBADMSG : 0;
 }
 
 void order_report_free(struct order_report **r)
@@ -122,17 +134,23 @@ int order_report_placed(const struct proto_field *names, size_t n, uint64_t prio
 	return 0;
 }
 
-static int dish_decode(const struct proto_msg *m, size_t k, struct dish_report *d)
+/* A dish's group: one packed frame (proto.h). */
+static int dish_decode(const struct proto_field *group, struct dish_report *d)
 {
+	struct proto_field f[PROTO_ORDER_REPORT_GROUP];
 	int r;
 
-	if ((r = report_u64(m, k + 0, &d->index)) < 0 ||
-	    (r = report_text(m, k + 1, false, &d->name)) < 0 ||
-	    (r = state_decode(m, k + 2, &d->state)) < 0 ||
-	    (r = report_u64(m, k + 3, &d->attempts)) < 0 ||
-	    (r = report_text(m, k + 4, false, &d->chef)) < 0 ||
-	    (r = report_text(m, k + 5, false, &d->result)) < 0 ||
-	    (r = report_text(m, k + 6, true, &d->detail)) < 0)
+	if (proto_unpack(group, f, PROTO_ORDER_REPORT_GROUP) < 0)
+		return -EBADMSG;
+	if ((r = field_u64(&f[0], &d->index)) < 0 ||
+	    (r = report_field_text(&f[1], false, &d->name)) < 0 ||
+	    (r = field_state(&f[2], &d->state)) < 0 ||
+	    (r = field_u64(&f[3], &d->attempts)) < 0 ||
+	    (r = report_field_text(&f[4], false, &d->chef)) < 0 ||
+	    (r = report_field_text(&f[5], false, &d->result)) < 0 ||
+	    (r = report_field_text(&f[6], true, &d->detail)) < 0 ||
+	    (r = field_u64(&f[7], &d->started_ms)) < 0 ||
+	    (r = field_u64(&f[8], &d->finished_ms)) < 0)
 		return r;
 	return 0;
 }
@@ -144,10 +162,9 @@ int order_report_decode(const struct proto_msg *m, struct order_report **ret)
 	size_t n_groups;
 	int r;
 
-	if (m->n_fields < PROTO_ORDER_REPORT_FIXED ||
-	    (m->n_fields - PROTO_ORDER_REPORT_FIXED) % PROTO_ORDER_REPORT_GROUP != 0)
+	if (m->n_fields < PROTO_ORDER_REPORT_FIXED)
 		return -EBADMSG;
-	n_groups = (m->n_fields - PROTO_ORDER_REPORT_FIXED) / PROTO_ORDER_REPORT_GROUP;
+	n_groups = m->n_fields - PROTO_ORDER_REPORT_FIXED;
 
 	o = calloc(1, sizeof(*o));
 	if (!o)
@@ -178,7 +195,7 @@ int order_report_decode(const struct proto_msg *m, struct order_report **ret)
 	for (size_t g = 0; g < n_groups; g++) {
 		/* Counted as it goes, so the free below sees what was filled. */
 		o->n_dishes = g + 1;
-		r = dish_decode(m, PROTO_ORDER_REPORT_FIXED + g * PROTO_ORDER_REPORT_GROUP, &o->dishes[g]);
+		r = dish_decode(&m->fields[PROTO_ORDER_REPORT_FIXED + g], &o->dishes[g]);
 		if (r < 0)
 			goto fail;
 	}
@@ -207,6 +224,30 @@ static const char *reason_alone(const char *result)
 static bool not_due(const struct order_report *r, uint64_t now)
 {
 	return r->due_ms > now && !report_state_done(r->state);
+}
+
+/* "     started 10:00:01, finished 10:00:02, took 1.2 s" under its dish; nothing for a queued one. */
+static void times_print(const struct dish_report *d, uint64_t now, FILE *f)
+{
+	char when[WHEN_MAX];
+
+	if (!d->started_ms && !d->finished_ms)
+		return;
+	fputs("     ", f);
+	if (d->started_ms) {
+		when_format(d->started_ms, now, when, sizeof(when));
+		fprintf(f, "started %s", when);
+	}
+	if (d->finished_ms) {
+		when_format(d->finished_ms, now, when, sizeof(when));
+		fprintf(f, "%sfinished %s", d->started_ms ? ", " : "", when);
+	}
+	if (d->started_ms && d->finished_ms >= d->started_ms) {
+		uint64_t took = d->finished_ms - d->started_ms;
+		fprintf(f, ", took %llu.%llu s", (unsigned long long) (took / 1000),
+			(unsigned long long) (took % 1000 / 100));
+	}
+	fputc('\n', f);
 }
 
 static void dish_print(const struct order_report *r, const struct dish_report *d, uint64_t now, FILE *f)
@@ -259,6 +300,7 @@ static void dish_print(const struct order_report *r, const struct dish_report *d
 		break;
 	}
 	fputc('\n', f);
+	times_print(d, now, f);
 }
 
 /* Whether a served dish's result is its output cut (proto_text_preview()'s "..."). */
@@ -311,6 +353,10 @@ static void dish_json(const struct dish_report *d, const struct dish_output *out
 	json_key_u64(j, "attempts", d->attempts);
 	json_key(j, "chef");
 	json_string_or_null(j, d->chef);
+	json_key(j, "started_ms");
+	json_u64_or_null(j, d->started_ms);
+	json_key(j, "finished_ms");
+	json_u64_or_null(j, d->finished_ms);
 	switch (d->state) {
 	case PROTO_STATE_QUEUED:
 		/* Why it waits, when a chef that can cook it is missing or busy. */

@@ -30,6 +30,8 @@ struct dish_report {
 	char *chef;            /* "" when no chef has it */
 	char *result;          /* "Served Pizza", or the reason it failed or was cancelled */
 	char *detail;          /* '\n'-joined items (served) or reasons (failed, cancelled) */
+	uint64_t started_ms;   /* wall clock: its last attempt handed to a chef; 0: none (queued) */
+	uint64_t finished_ms;  /* wall clock: served, failed or cancelled; 0: not yet */
 };
 
 /* A dish's whole output, as OUTPUT gives it (--output --json). */
@@ -53,7 +55,8 @@ struct order_report {
 };
 
 /* OK order_id state created_ms dishes served failed cancelled priority due_ms
- * (index name state attempts chef result detail)... */
+ * (index name state attempts chef result detail started_ms finished_ms)...,
+ * each dish's group one packed frame. */
 int order_report_decode(const struct proto_msg *m, struct order_report **ret);
 void order_report_free(struct order_report **r);
 /* The report of an order just placed, without asking kitchend: @n dishes

@@ -138,10 +138,7 @@ void listed_order_json(const struct listed_order *o, struct json *j)
 	json_key_string(j, "state", o->state);
 	json_key_u64(j, "created_ms", o->created_ms);
 	json_key(j, "due_ms");
-	if (o->due_ms)
-		json_u64(j, o->due_ms);
-	else
-		json_null(j);
+	json_u64_or_null(j, o->due_ms);
 	json_key(j, "key");
 	json_string_or_null(j, o->key);
 	json_key_u64(j, "queued", o->queued);

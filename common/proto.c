@@ -306,12 +306,32 @@ size_t proto_group_field(const struct proto_msg *m, size_t g, size_t k)
 
 int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret)
 {
-	const struct proto_field *f;
-	uint64_t v = 0;
-
 	if (i >= m->n_fields)
 		return -EINVAL;
-	f = &m->fields[i];
+	return proto_field_u64(&m->fields[i], ret);
+}
+
+int proto_unpack(const struct proto_field *f, struct proto_field *ret, size_t n)
+{
+	const char *p = f->data, *end = f->data + f->len;
+
+	for (size_t k = 0; k < n; k++) {
+		const char *sep = p < end ? memchr(p, PACKED_SEPARATOR, (size_t) (end - p)) : NULL;
+
+		if ((k + 1 < n) != (sep != NULL))
+			return -EINVAL;
+		if (!sep)
+			sep = end;
+		ret[k] = (struct proto_field) { p, (size_t) (sep - p) };
+		p = sep + 1;
+	}
+	return n > 0 ? 0 : -EINVAL;
+}
+
+int proto_field_u64(const struct proto_field *f, uint64_t *ret)
+{
+	uint64_t v = 0;
+
 	if (f->len == 0 || f->len > 20)
 		return -EINVAL;
 	if (f->len > 1 && f->data[0] == '0')
@@ -482,32 +502,55 @@ void proto_out_env(struct proto_out *o, const void *data, size_t len)
  * whole. A group that cannot be built still goes out, empty, so the message
  * stays whole on the wire (the receiver refuses it); proto_out_end() says why.
  */
-static void out_packed(struct proto_out *o, const struct proto_schema *s, const void *data, size_t len)
+static void pack_add(struct proto_out *o, bool first, bool raw, size_t max, const void *data, size_t len)
 {
-	size_t k = (o->n_fields - s->fixed) % s->group;
-	size_t need = o->group_len + (k > 0) + len;
-	bool raw = s->raw_last && k + 1 == s->group;
+	size_t need = o->group_len + !first + len;
 	int r = 0;
 
 	if (!raw && memchr(data, PACKED_SEPARATOR, len))
 		r = -EINVAL;
-	else if (need > (s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD))
+	else if (need > max)
 		r = -EMSGSIZE;
 	else
 		r = buf_reserve(&o->group, &o->group_size, need);
 	if (r < 0 && o->group_r == 0)
 		o->group_r = r;
 	if (o->group_r == 0) {
-		if (k > 0)
+		if (!first)
 			o->group[o->group_len++] = PACKED_SEPARATOR;
 		if (len > 0)
 			memcpy(o->group + o->group_len, data, len);
 		o->group_len += len;
 	}
-	if (k + 1 == s->group) {
-		out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
-		o->group_len = 0;
-	}
+}
+
+static void pack_flush(struct proto_out *o)
+{
+	out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
+	o->group_len = 0;
+}
+
+static void out_packed(struct proto_out *o, const struct proto_schema *s, const void *data, size_t len)
+{
+	size_t k = (o->n_fields - s->fixed) % s->group;
+
+	pack_add(o, k == 0, s->raw_last && k + 1 == s->group, s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD, data, len);
+	if (k + 1 == s->group)
+		pack_flush(o);
+}
+
+void proto_out_pack_begin(struct proto_out *o)
+{
+	o->packing = true;
+	o->pack_n = 0;
+	o->group_len = 0;
+}
+
+void proto_out_pack_end(struct proto_out *o)
+{
+	out_head(o);
+	pack_flush(o);
+	o->packing = false;
 }
 
 void proto_out_mem(struct proto_out *o, const void *data, size_t len)
@@ -515,7 +558,9 @@ void proto_out_mem(struct proto_out *o, const void *data, size_t len)
 	const struct proto_schema *s = &schemas[o->cmd];
 
 	out_head(o);
-	if (s->packed && o->n_fields >= s->fixed)
+	if (o->packing)
+		pack_add(o, o->pack_n++ == 0, false, s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD, data, len);
+	else if (s->packed && o->n_fields >= s->fixed)
 		out_packed(o, s, data, len);
 	else
 		out_push(o, data, len);
@@ -542,7 +587,12 @@ int proto_out_end(struct proto_out *o, int flags)
 	const struct proto_schema *s = &schemas[o->cmd];
 
 	out_head(o);
-	if (s->packed && o->n_fields > s->fixed && (o->n_fields - s->fixed) % s->group != 0) {
+	if (o->packing) {
+		/* A group left open: it goes as it is, and is refused. */
+		proto_out_pack_end(o);
+		if (o->group_r == 0)
+			o->group_r = -EINVAL;
+	} else if (s->packed && o->n_fields > s->fixed && (o->n_fields - s->fixed) % s->group != 0) {
 		/* Half a group: it goes as it is, short of fields, and is refused. */
 		out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
 		if (o->group_r == 0)

@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT6".
+ * proto — kitchen's wire protocol, version "KIT7".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT6"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT7"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -21,6 +21,8 @@
  * adds fields one by one as for any command. The last field of a DISH or
  * RESULT group is bytes, not text (a dish's input, a program's output): it
  * runs to the end of the frame and may hold anything, '\t' and NUL too.
+ * The order report packs its dish groups the same way, by hand (an OK has
+ * no table entry of its own): proto_out_pack_begin(), proto_unpack().
  *
  * Frames are at most PROTO_MAX_FIELD bytes, but for the commands that carry
  * input and output (ORDER, DISH, RESULT, and the OK that answers OUTPUT),
@@ -56,7 +58,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT6"
+#define PROTO_VERSION "KIT7"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
@@ -213,10 +215,16 @@ int proto_state_from_name(const char *s, size_t len);
 #define PROTO_OUTCOME_SERVED "served"
 #define PROTO_OUTCOME_FAILED "failed"
 
-/* Field counts of the report replies, so both sides agree. */
+/*
+ * Field counts of the report replies, so both sides agree. The order
+ * report's dish groups are packed by hand (proto_out_pack_begin()): a frame
+ * per dish, its fields '\t'-joined, split by proto_unpack(). started_ms is
+ * when the dish's last attempt was handed to its chef, finished_ms when it
+ * was served, failed or cancelled: wall clock, each 0 when not (yet).
+ */
 #define PROTO_ORDER_REPORT_FIXED 9  /* order_id state created_ms dishes served failed cancelled priority due_ms */
-#define PROTO_ORDER_REPORT_GROUP 7  /* index name state attempts chef result detail */
-_Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES * PROTO_ORDER_REPORT_GROUP <= PROTO_MAX_FRAMES,
+#define PROTO_ORDER_REPORT_GROUP 9  /* index name state attempts chef result detail started_ms finished_ms */
+_Static_assert(4 + PROTO_ORDER_REPORT_FIXED + PROTO_ORDER_MAX_DISHES <= PROTO_MAX_FRAMES,
 	       "a report of the largest order fits one message");
 #define PROTO_STATUS_FIXED 12       /* version uptime_ms queued cooking served failed orders malformed store cancelled waiting events */
 #define PROTO_STATUS_EVENTS 11      /* kitchend's endpoints.events, as configured (client_events_endpoint()) */
@@ -322,6 +330,12 @@ size_t proto_group_field(const struct proto_msg *m, size_t g, size_t k);
 
 /* Typed field readers: -EINVAL when the field is not of that type. */
 int proto_u64(const struct proto_msg *m, size_t i, uint64_t *ret);
+int proto_field_u64(const struct proto_field *f, uint64_t *ret);
+
+/* Split @f, a group packed by proto_out_pack_begin(), into exactly @n
+ * fields at @ret (pointing into @f's bytes); -EINVAL when it holds another
+ * number of them. */
+int proto_unpack(const struct proto_field *f, struct proto_field *ret, size_t n);
 /* Copy field @i as a NUL-terminated string into @buf; -EINVAL if it is not
  * valid text (see proto_text_valid), -ENAMETOOLONG if it does not fit. */
 int proto_str(const struct proto_msg *m, size_t i, char *buf, size_t size);
@@ -371,6 +385,8 @@ struct proto_out {
 	char *group;          /* the packed group being built; freed by proto_out_end() */
 	size_t group_len, group_size;
 	int group_r;          /* why a packed group went out empty */
+	bool packing;         /* between proto_out_pack_begin() and _end() */
+	size_t pack_n;        /* fields packed so far */
 };
 
 void proto_out_begin(struct proto_out *o, void *sock, enum proto_cmd cmd);
@@ -381,6 +397,15 @@ void proto_out_env(struct proto_out *o, const void *data, size_t len);
 void proto_out_mem(struct proto_out *o, const void *data, size_t len);
 void proto_out_str(struct proto_out *o, const char *s);
 void proto_out_u64(struct proto_out *o, uint64_t v);
+/*
+ * The fields added between the two go out as one frame, joined by '\t', for
+ * a reply whose groups are packed (an OK has no table entry of its own to
+ * say so). None may hold a '\t'; the whole is at most a frame of the command.
+ * A group that cannot be built goes out empty (the receiver refuses it) and
+ * proto_out_end() returns why, as for a command's packed groups.
+ */
+void proto_out_pack_begin(struct proto_out *o);
+void proto_out_pack_end(struct proto_out *o);
 /*
  * Send the last frame with @flags (ZMQ_DONTWAIT or 0); 0 or -errno. Always
  * call it. A packed group that cannot be built — a field holding '\t' or a

@@ -107,6 +107,16 @@ static inline uint32_t metrics_clock(const struct metrics *m)
 	return m->now;
 }
 
+/* The wall clock of stamp @stamp of this run (a dish's since_ms): this
+ * turn's wall clock less the monotonic time since, so that a step of the
+ * wall clock between the two does not stretch what lay between. */
+static inline uint64_t metrics_wall_at(const struct metrics *m, uint32_t stamp)
+{
+	uint32_t ago = m->now - stamp;
+
+	return m->wall_ms > ago ? m->wall_ms - ago : 0;
+}
+
 static inline void metrics_admitted(struct metrics *m)
 {
 	m->admitted++;

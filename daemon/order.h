@@ -38,7 +38,7 @@ struct dish {
 	struct menu_item *item;     /* what was ordered: interned name and recipe */
 	struct chef *chef;          /* while cooking */
 	uint32_t index;             /* position in the order */
-	uint32_t since_ms;          /* metrics.h: queued since, or handed at */
+	uint32_t since_ms;          /* metrics.h: queued since, or handed at (a report's started_ms) */
 	uint16_t attempts;          /* dispatches so far; the current attempt's number */
 	uint8_t state;              /* enum proto_state */
 	uint8_t crashes;            /* chefs that crashed while holding it */

@@ -635,10 +635,17 @@ struct dish *orders_hand(struct orders *os, struct dish *d, struct chef *c)
 	return d;
 }
 
+/* When the attempt under way of @d began (wall clock); 0 when no chef has it. */
+static uint64_t started_ms(const struct orders *os, const struct dish *d)
+{
+	return d->state == PROTO_STATE_COOKING ? metrics_wall_at(os->metrics, d->since_ms) : 0;
+}
+
 /* @d, queued or cooking, fails for good. */
 static void fail(struct orders *os, struct dish *d, const char *chef, const char *reason)
 {
 	struct order *o = d->order;
+	uint64_t started = started_ms(os, d);
 	int r;
 
 	d->state = PROTO_STATE_FAILED;
@@ -647,7 +654,7 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 	o->n_failed++;
 	metrics_ended(os->metrics, PROTO_STATE_FAILED);
 	log_dish(LOG_WARNING, d, chef, "failed", reason);
-	r = store_dish_failed(os->store, d->id, d->attempts, chef, reason);
+	r = store_dish_failed(os->store, d->id, d->attempts, started, os->metrics->wall_ms, chef, reason);
 	if (r < 0)
 		dish_error(r, d, "record the failure of");
 	events_failed(os->events, d, chef, reason);
@@ -659,6 +666,7 @@ static void fail(struct orders *os, struct dish *d, const char *chef, const char
 static void cancel(struct orders *os, struct dish *d, const char *chef, const char *reason)
 {
 	struct order *o = d->order;
+	uint64_t started = started_ms(os, d);
 	int r;
 
 	d->state = PROTO_STATE_CANCELLED;
@@ -671,7 +679,7 @@ static void cancel(struct orders *os, struct dish *d, const char *chef, const ch
 	if (d->in_queue && d->parked)
 		shelf_cancelled(&os->shelf, d);
 	log_dish(LOG_DEBUG, d, chef, "cancelled", reason);  /* the request is logged once */
-	r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
+	r = store_dish_cancelled(os->store, d->id, d->attempts, started, os->metrics->wall_ms, chef, reason);
 	if (r < 0)
 		dish_error(r, d, "record the cancel of");
 	events_cancelled(os->events, d, chef, reason);
@@ -690,6 +698,7 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const vo
 		   size_t result_len, const char *items)
 {
 	struct order *o = d->order;
+	uint64_t started = metrics_wall_at(os->metrics, d->since_ms);
 	int r;
 
 	assert(d->state == PROTO_STATE_COOKING);
@@ -709,7 +718,8 @@ void orders_served(struct orders *os, struct dish *d, const char *chef, const vo
 	o->n_served++;
 	metrics_served(os->metrics, d->since_ms, o->created_ms);
 	metrics_ended(os->metrics, PROTO_STATE_SERVED);
-	r = store_dish_served(os->store, d->id, d->attempts, chef, result, result_len, items);
+	r = store_dish_served(os->store, d->id, d->attempts, started, os->metrics->wall_ms, chef, result,
+			      result_len, items);
 	if (r < 0)
 		dish_error(r, d, "record serving");
 	events_served(os->events, d, chef, result, result_len, items);
@@ -795,7 +805,8 @@ static void cancel_one(struct orders *os, struct dish *d, orders_stop_fn stop, v
 		d->cancelling = true;
 		chef = stop(d, u);
 		snprintf(reason, sizeof(reason), "cancelled on request while chef %s cooked it", chef);
-		r = store_dish_cancelled(os->store, d->id, d->attempts, chef, reason);
+		r = store_dish_cancelled(os->store, d->id, d->attempts, started_ms(os, d), os->metrics->wall_ms,
+					 chef, reason);
 		if (r < 0)
 			dish_error(r, d, "record the cancel of");
 		log_dish(LOG_DEBUG, d, chef, "cancelling", "its chef is told to stop");

@@ -60,6 +60,7 @@ static int order_dish(const struct store_dish *d, void *userdata)
 	const char *detail = d->detail, *chef = d->chef;
 	enum proto_state state = d->state;
 	unsigned attempts = d->attempts;
+	uint64_t started = d->started_ms, finished = d->finished_ms;
 	size_t len = strlen(detail);
 
 	if (rep->open && d->index < rep->open->n_dishes) {
@@ -68,8 +69,15 @@ static int order_dish(const struct store_dish *d, void *userdata)
 		attempts = m->attempts;
 		if (m->state == PROTO_STATE_COOKING && m->chef)
 			chef = m->chef->name;
+		/* Handing a dish over is not stored: its start is its stamp. */
+		if (m->state == PROTO_STATE_COOKING) {
+			started = metrics_wall_at(&rep->k->metrics, m->since_ms);
+			finished = 0;
+		} else if (m->state == PROTO_STATE_QUEUED)
+			started = finished = 0;
 	}
 	order_head(rep);
+	proto_out_pack_begin(out);
 	proto_out_u64(out, d->index);
 	proto_out_str(out, d->name);
 	proto_out_str(out, proto_state_name(state));
@@ -91,6 +99,9 @@ static int order_dish(const struct store_dish *d, void *userdata)
 	if (len > 0 && detail[len - 1] == '\n')
 		len--;
 	proto_out_mem(out, detail, len);
+	proto_out_u64(out, started);
+	proto_out_u64(out, finished);
+	proto_out_pack_end(out);
 	return 0;
 }
 

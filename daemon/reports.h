@@ -5,7 +5,7 @@
  * An order's report is the store's record (what is committed), overlaid for
  * an order still open with what kitchend holds in memory: handing a dish to
  * a chef is not stored (store.h), so a dish at a chef shows cooking, with
- * its chef and the attempt under way. The caller makes sure the store has
+ * its chef, the attempt under way and when it was handed over. The caller makes sure the store has
  * committed what the report must show (pending.h).
  */
 #pragma once

@@ -33,7 +33,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_GET_ORDER] = ("SELECT id, created_ms, dishes, first_dish, names, priority, due_ms, finished_ms "
 			    "FROM orders WHERE id = ?"),
 	/* The rowid range of an order's dishes: no index needed, already in order. */
-	[STMT_GET_DISHES] = ("SELECT id, state, attempts, chef, result, detail FROM dishes "
+	[STMT_GET_DISHES] = ("SELECT id, state, attempts, chef, result, detail, started_ms, finished_ms FROM dishes "
 			     "WHERE id >= ?1 AND id < ?2 ORDER BY id"),
 	[STMT_OPEN_ORDERS] = ("SELECT id, created_ms, dishes, first_dish, names, priority, due_ms, finished_ms "
 			      "FROM orders WHERE done = 0 ORDER BY id"),
@@ -42,7 +42,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
 			      "WHERE id >= ?1 AND id < ?2 AND state != 0 ORDER BY id"),
 };
 
-/* Schema 4, see store.h. Created on an empty file, or by a conversion. */
+/* Schema 5, see store.h. Created on an empty file, or by a conversion. */
 static const char schema_sql[] =
 	"CREATE TABLE orders ("
 	"  id INTEGER PRIMARY KEY,"
@@ -64,13 +64,15 @@ static const char schema_sql[] =
 	"  attempts INTEGER NOT NULL,"
 	"  chef TEXT NOT NULL DEFAULT '',"
 	"  result TEXT NOT NULL DEFAULT '',"
-	"  detail TEXT NOT NULL DEFAULT ''"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE TABLE inputs ("
 	"  id INTEGER PRIMARY KEY,"
 	"  input BLOB NOT NULL"
 	");"
-	"PRAGMA user_version = 4;";
+	"PRAGMA user_version = 5;";
 
 /* Schema 2 to 3: the columns of priorities, delays and retention. An order
  * finished before has its creation for its finish. */
@@ -90,6 +92,13 @@ static const char convert_v3_sql[] =
 	");"
 	"PRAGMA user_version = 4;";
 
+/* Schema 4 to 5: when each dish's last attempt started and when it ended;
+ * 0 for the dishes recorded before (a new column's default: no rewrite). */
+static const char convert_v4_sql[] =
+	"ALTER TABLE dishes ADD COLUMN started_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE dishes ADD COLUMN finished_ms INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 5;";
+
 /* What retention deleted, so that store_count() counts it still: one row.
  * Made on every open, where missing (a store of version 3 made before it). */
 static const char pruned_sql[] =
@@ -101,7 +110,7 @@ static const char pruned_sql[] =
 	");"
 	"INSERT INTO pruned SELECT 0, 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pruned);";
 
-_Static_assert(STORE_SCHEMA_VERSION == 4, "schema_sql and the conversions write version 4");
+_Static_assert(STORE_SCHEMA_VERSION == 5, "schema_sql and the conversions write version 5");
 _Static_assert(PROTO_PRIORITY_DEFAULT == 5, "the schema's default priority");
 
 /* A dish row read back; its strings are offsets into store.text. */
@@ -111,6 +120,7 @@ struct row {
 	enum proto_state state;
 	size_t chef, result, detail;
 	size_t result_len;
+	uint64_t started_ms, finished_ms;
 };
 
 /* An input read back: its bytes at an offset into store.text. */
@@ -404,10 +414,12 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 					      "kitchend cannot convert; it is left untouched");
 			if (r >= 0)
 				r = sql_exec(db, "UPDATE orders SET finished_ms = created_ms WHERE done != 0;");
-		} else if (version == 2 || version == 3) {
+		} else if (version >= 2 && version <= 4) {
 			r = version == 2 ? sql_exec(db, convert_v2_sql) : 0;
-			if (r >= 0)
+			if (r >= 0 && version <= 3)
 				r = sql_exec(db, convert_v3_sql);
+			if (r >= 0)
+				r = sql_exec(db, convert_v4_sql);
 			if (r >= 0)
 				r = sql_query_u64(db, "SELECT count(*) FROM orders", &n_orders);
 		}
@@ -731,12 +743,15 @@ static int text(struct store *s, const char *p, bool line, size_t *ret)
 }
 
 /* A record whose str[1] is @blob's bytes (str[0] @chef, str[2] @str2: NULL for none). */
-static int blob_rec(struct store *s, enum store_rec_kind kind, uint64_t id, unsigned attempts, const char *chef,
+/* @n: a dish's attempts, started_ms and finished_ms; NULL for none. */
+static int blob_rec(struct store *s, enum store_rec_kind kind, uint64_t id, const uint64_t *n, const char *chef,
 		    const struct proto_field *blob, const char *str2)
 {
-	struct store_rec rec = { .kind = kind, .id = id, .n = { attempts }, .blob_len = blob->len };
+	struct store_rec rec = { .kind = kind, .id = id, .blob_len = blob->len };
 	int r;
 
+	if (n)
+		memcpy(rec.n, n, 3 * sizeof(*n));
 	r = text(s, chef, false, &rec.str[0]);
 	if (r >= 0) {
 		rec.str[1] = store_writer_text_begin(s->writer);
@@ -785,7 +800,7 @@ int store_add_order(struct store *s, const struct store_new_order *o)
 	r = store_writer_add(s->writer, &rec);
 	for (size_t i = 0; r >= 0 && o->inputs && i < o->n_dishes; i++)
 		if (o->inputs[i].len > 0)
-			r = blob_rec(s, STORE_REC_INPUT, o->first_dish + i, 0, NULL, &o->inputs[i], NULL);
+			r = blob_rec(s, STORE_REC_INPUT, o->first_dish + i, NULL, NULL, &o->inputs[i], NULL);
 	if (r < 0 && key) {
 		/* Not written after all: the key just remembered goes. */
 		struct mem_key *e = key_lookup(s, key);
@@ -849,9 +864,10 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 }
 
 static int dish_rec(struct store *s, enum store_rec_kind kind, uint64_t dish_id, unsigned attempts,
-		    const char *chef, const char *str1, bool line1, const char *str2, bool line2)
+		    uint64_t started_ms, uint64_t finished_ms, const char *chef, const char *str1, bool line1,
+		    const char *str2, bool line2)
 {
-	struct store_rec rec = { .kind = kind, .id = dish_id, .n = { attempts } };
+	struct store_rec rec = { .kind = kind, .id = dish_id, .n = { attempts, started_ms, finished_ms } };
 	int r;
 
 	r = text(s, chef, false, &rec.str[0]);
@@ -868,26 +884,29 @@ static int dish_rec(struct store *s, enum store_rec_kind kind, uint64_t dish_id,
 int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 			const char *reason)
 {
-	return dish_rec(s, STORE_REC_REQUEUED, dish_id, attempts, chef, reason, true, NULL, false);
+	return dish_rec(s, STORE_REC_REQUEUED, dish_id, attempts, 0, 0, chef, reason, true, NULL, false);
 }
 
-int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const void *result, size_t result_len, const char *items)
+int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+		      uint64_t finished_ms, const char *chef, const void *result, size_t result_len,
+		      const char *items)
 {
-	return blob_rec(s, STORE_REC_SERVED, dish_id, attempts, chef,
+	return blob_rec(s, STORE_REC_SERVED, dish_id, (uint64_t[]) { attempts, started_ms, finished_ms }, chef,
 			&(struct proto_field) { result, result_len }, items);
 }
 
-int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const char *reason)
+int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+		      uint64_t finished_ms, const char *chef, const char *reason)
 {
-	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, chef, reason, false, reason, true);
+	return dish_rec(s, STORE_REC_FAILED, dish_id, attempts, started_ms, finished_ms, chef, reason, false,
+			reason, true);
 }
 
-int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-			 const char *reason)
+int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+			 uint64_t finished_ms, const char *chef, const char *reason)
 {
-	return dish_rec(s, STORE_REC_CANCELLED, dish_id, attempts, chef, reason, false, reason, true);
+	return dish_rec(s, STORE_REC_CANCELLED, dish_id, attempts, started_ms, finished_ms, chef, reason, false,
+			reason, true);
 }
 
 int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms)
@@ -1014,6 +1033,8 @@ static int read_order(struct store *s, sqlite3_stmt *st, bool text, bool inputs,
 		*w = (struct row) {
 			.id = (uint64_t) sql_column_i64(ds, 0),
 			.attempts = (unsigned) sqlite3_column_int(ds, 2),
+			.started_ms = (uint64_t) sql_column_i64(ds, 6),
+			.finished_ms = (uint64_t) sql_column_i64(ds, 7),
 			.state = state >= 0 && state < _PROTO_STATE_MAX ? (enum proto_state) state : PROTO_STATE_QUEUED,
 		};
 		if (w->state == PROTO_STATE_SERVED)
@@ -1077,6 +1098,8 @@ static int emit_dishes(struct store *s, struct reading *rd, store_dish_cb cb, vo
 			const struct row *w = &s->rows[next++];
 			d.state = w->state;
 			d.attempts = w->attempts;
+			d.started_ms = w->started_ms;
+			d.finished_ms = w->finished_ms;
 			d.chef = s->text + w->chef;
 			d.result = s->text + w->result;
 			d.result_len = w->result_len;

@@ -99,7 +99,7 @@
  * All functions are for one thread (kitchend's loop); only the writer runs
  * on its own.
  *
- * Schema version 4 (PRAGMA user_version) writes per order, not per dish:
+ * Schema version 5 (PRAGMA user_version) writes per order, not per dish:
  *
  *   orders(id, key, created_ms, dishes, first_dish, done, names, priority,
  *          due_ms, finished_ms)
@@ -111,9 +111,13 @@
  *     else the order's final enum proto_state, written with finished_ms
  *     (wall clock). Indexes: orders_open (the open orders), orders_finished
  *     (finished_ms of the finished ones).
- *   dishes(id, state, attempts, chef, result, detail)
+ *   dishes(id, state, attempts, chef, result, detail, started_ms, finished_ms)
  *     only dishes with something to remember: taken back (queued again with
- *     a reason), served or failed; written by one upsert each. A dish
+ *     a reason), served or failed; written by one upsert each. started_ms
+ *     and finished_ms (wall clock) are when the last attempt was handed to
+ *     its chef and when the dish was served, failed or cancelled; 0 when
+ *     not (yet): a dish queued again has none, one cancelled or failed
+ *     before a chef had it has only finished_ms. A dish
  *     without a row is queued, never tried. There is no secondary index: an
  *     order's rows are the rowid range of its dishes. A served dish's
  *     result is bytes (a blob: a program's output), else text.
@@ -152,8 +156,10 @@
  * every 1000 pages (SQLite's wal_autocheckpoint) and cut back to
  * STORE_WAL_LIMIT after a checkpoint when it grew beyond (journal_size_limit).
  *
- * An older store is converted to version 4 by store_open() in one
- * transaction: version 3 gains the table inputs; version 2 the columns
+ * An older store is converted to version 5 by store_open() in one
+ * transaction: version 4 gains the dishes' columns started_ms and
+ * finished_ms (0 for the dishes recorded before); version 3 the table
+ * inputs too; version 2 the columns
  * priority, due_ms and finished_ms too (an order finished before has its
  * created_ms for its finish); version 1 (a dish row per dish, "cooking" stored) is rewritten
  * (store_v1.h). A newer one is refused. store_converted() tells the
@@ -195,7 +201,7 @@
 
 
 /* The schema this code writes; store_open() converts older ones. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* How long store_open()'s integrity check may take. */
 #define STORE_CHECK_MS 2000
 /* How often a full store tries again to commit. */
@@ -242,6 +248,8 @@ struct store_dish {
 	const void *input;    /* store_get_order_inputs(), store_load_open(): its input; else NULL */
 	size_t input_len;
 	const char *detail;   /* items when served, else the reasons, one per line ending in '\n'; "" */
+	uint64_t started_ms;  /* wall clock: its last attempt handed to a chef; 0: none (see above) */
+	uint64_t finished_ms; /* wall clock: served, failed or cancelled; 0: not */
 };
 
 /* store_open() @flags. */
@@ -370,8 +378,10 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
 
 /*
  * What happened to dish @dish_id at its attempt number @attempts, which
- * @chef had (a name; "" for none).
- * requeued: back in the queue; @reason is appended to detail as a line.
+ * @chef had (a name; "" for none), handed to it at @started_ms (wall clock;
+ * 0: no chef had it) and ended at @finished_ms.
+ * requeued: back in the queue; @reason is appended to detail as a line;
+ *   its times go back to 0.
  * served: detail becomes @items.
  * failed for good: result is @reason, also appended to detail as a line;
  *   with @chef "" the chef recorded before stays.
@@ -382,12 +392,13 @@ int store_find_key(struct store *s, const char *key, uint64_t since_ms, uint64_t
  */
 int store_dish_requeued(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
 			const char *reason);
-int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const void *result, size_t result_len, const char *items);
-int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-		      const char *reason);
-int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, const char *chef,
-			 const char *reason);
+int store_dish_served(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+		      uint64_t finished_ms, const char *chef, const void *result, size_t result_len,
+		      const char *items);
+int store_dish_failed(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+		      uint64_t finished_ms, const char *chef, const char *reason);
+int store_dish_cancelled(struct store *s, uint64_t dish_id, unsigned attempts, uint64_t started_ms,
+			 uint64_t finished_ms, const char *chef, const char *reason);
 /* Order @order_id finished in @state at @finished_ms; PROTO_STATE_QUEUED
  * (with 0) opens it again (a dish of it is retried). */
 int store_order_done(struct store *s, uint64_t order_id, enum proto_state state, uint64_t finished_ms);

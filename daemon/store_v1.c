@@ -10,7 +10,7 @@
 #include "store.h"
 #include "util.h"
 
-_Static_assert(STORE_SCHEMA_VERSION == 4, "store_v1_convert() fills the columns version 4 shares with 2");
+_Static_assert(STORE_SCHEMA_VERSION == 5, "store_v1_convert() fills the columns version 5 shares with 2");
 
 struct migration {
 	sqlite3 *db;

@@ -37,19 +37,25 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 	[_WSTMT_RECS + STORE_REC_REQUEUED] =
 		("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?7, ?8) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 0, attempts = excluded.attempts, "
-		 "chef = excluded.chef, detail = detail || excluded.detail"),
+		 "chef = excluded.chef, detail = detail || excluded.detail, started_ms = 0, finished_ms = 0"),
 	[_WSTMT_RECS + STORE_REC_SERVED] =
-		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 2, ?2, ?7, ?8, ?9) "
+		("INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) "
+		 "VALUES (?1, 2, ?2, ?3, ?4, ?7, ?8, ?9) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, "
+		 "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
 		 "chef = excluded.chef, result = excluded.result, detail = excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_FAILED] =
-		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 3, ?2, ?7, ?8, ?9) "
+		("INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) "
+		 "VALUES (?1, 3, ?2, ?3, ?4, ?7, ?8, ?9) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 3, attempts = excluded.attempts, "
+		 "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_CANCELLED] =
-		("INSERT INTO dishes(id, state, attempts, chef, result, detail) VALUES (?1, 4, ?2, ?7, ?8, ?9) "
+		("INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) "
+		 "VALUES (?1, 4, ?2, ?3, ?4, ?7, ?8, ?9) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 4, attempts = excluded.attempts, "
+		 "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
 		 "chef = CASE excluded.chef WHEN '' THEN chef ELSE excluded.chef END, "
 		 "result = excluded.result, detail = detail || excluded.detail"),
 	[_WSTMT_RECS + STORE_REC_ORDER_DONE] = "UPDATE orders SET done = ?2, finished_ms = ?3 WHERE id = ?1",

@@ -63,9 +63,9 @@ enum store_rec_kind {
 	STORE_REC_ADD_ORDER,     /* id; n: created_ms, dishes, first_dish, due_ms, priority; str: key, names */
 	STORE_REC_FORGET_KEY,    /* id: the order whose key goes */
 	STORE_REC_REQUEUED,      /* id: dish; n[0] attempts; str: chef, detail line */
-	STORE_REC_SERVED,        /* id: dish; n[0] attempts; str: chef, result (blob_len bytes), items */
-	STORE_REC_FAILED,        /* id: dish; n[0] attempts; str: chef, result, detail line */
-	STORE_REC_CANCELLED,     /* id: dish; n[0] attempts; str: chef, result, detail line */
+	STORE_REC_SERVED,        /* id: dish; n: attempts, started_ms, finished_ms; str: chef, result (blob_len bytes), items */
+	STORE_REC_FAILED,        /* id: dish; n: attempts, started_ms, finished_ms; str: chef, result, detail line */
+	STORE_REC_CANCELLED,     /* id: dish; n: attempts, started_ms, finished_ms; str: chef, result, detail line */
 	STORE_REC_ORDER_DONE,    /* id: order; n: its final enum proto_state (0: open again), finished_ms */
 	STORE_REC_INPUT,         /* id: dish; str[1]: its input (blob_len bytes) */
 	STORE_REC_DROPPED,       /* taken out by store_writer_drop_order(): nothing to apply */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
 make-corpus — write the seed corpora of tests/fuzz/corpus/: proto/ (one valid
-message of every KIT6 command, with the envelopes kitchend reads, and a few
+message of every KIT7 command, with the envelopes kitchend reads, and a few
 malformed ones) in fuzz-proto.c's input format, and config/ (etc/kitchen.conf
 and variants). Run it again after a protocol or config change; libFuzzer adds
 what it finds to a copy in build-fuzz/, never here.
@@ -30,54 +30,55 @@ DISH = "\t".join(["31", "1", "1", "7", "0", "Salad", "Mixed Greens\nTomatoes", "
 DISH_INPUT = "\t".join(["32", "1", "0", "7", "1", "Prime Check", "", "0", "0", "0", "0", "17\t\0-x"])
 PROTO = {
 	# control requests as kitchend's ROUTER sees them: [rid][""]
-	"order": (2, ["\0\x80\0\0\x29", "", "KIT6", "ORDER", "", "", "5", "0", "Pizza", "", "salad", "-n\0\t1"]),
-	"order-follow-key": (2, ["rid", "", "KIT6", "ORDER", "follow", "nightly-7", "9", "1800000000000", "Pizza", ""]),
-	"wait": (2, ["rid", "", "KIT6", "WAIT", "7", "60000"]),
-	"show": (2, ["rid", "", "KIT6", "SHOW", "18446744073709551615"]),
-	"status": (2, ["rid", "", "KIT6", "STATUS"]),
-	"menu": (2, ["rid", "", "KIT6", "MENU"]),
-	"chefs": (2, ["rid", "", "KIT6", "CHEFS"]),
-	"drain": (2, ["rid", "", "KIT6", "DRAIN"]),
-	"reload": (2, ["rid", "", "KIT6", "RELOAD"]),
-	"revoke": (2, ["rid", "", "KIT6", "REVOKE", "7", "0", "2"]),
-	"purge": (2, ["rid", "", "KIT6", "PURGE", "Pizza"]),
-	"retry": (2, ["rid", "", "KIT6", "RETRY", "7"]),
-	"list": (2, ["rid", "", "KIT6", "LIST", "failed", "pizza", "", "1700000000000", "0", "20", "4242"]),
-	"output": (2, ["rid", "", "KIT6", "OUTPUT", "7", "0"]),
-	"ok-output": (0, ["KIT6", "OK", "2", "0", "served", "2 3\n", "1", "failed", ""]),
+	"order": (2, ["\0\x80\0\0\x29", "", "KIT7", "ORDER", "", "", "5", "0", "Pizza", "", "salad", "-n\0\t1"]),
+	"order-follow-key": (2, ["rid", "", "KIT7", "ORDER", "follow", "nightly-7", "9", "1800000000000", "Pizza", ""]),
+	"wait": (2, ["rid", "", "KIT7", "WAIT", "7", "60000"]),
+	"show": (2, ["rid", "", "KIT7", "SHOW", "18446744073709551615"]),
+	"status": (2, ["rid", "", "KIT7", "STATUS"]),
+	"menu": (2, ["rid", "", "KIT7", "MENU"]),
+	"chefs": (2, ["rid", "", "KIT7", "CHEFS"]),
+	"drain": (2, ["rid", "", "KIT7", "DRAIN"]),
+	"reload": (2, ["rid", "", "KIT7", "RELOAD"]),
+	"revoke": (2, ["rid", "", "KIT7", "REVOKE", "7", "0", "2"]),
+	"purge": (2, ["rid", "", "KIT7", "PURGE", "Pizza"]),
+	"retry": (2, ["rid", "", "KIT7", "RETRY", "7"]),
+	"list": (2, ["rid", "", "KIT7", "LIST", "failed", "pizza", "", "1700000000000", "0", "20", "4242"]),
+	"output": (2, ["rid", "", "KIT7", "OUTPUT", "7", "0"]),
+	"ok-output": (0, ["KIT7", "OK", "2", "0", "served", "2 3\n", "1", "failed", ""]),
 	# replies as kitchenctl's REQ sees them
-	"ok-order": (0, ["KIT6", "OK", "7", "2"]),
-	"ok-report": (0, ["KIT6", "OK", "7", "served", "1700000000000", "1", "1", "0", "0",
-			  "0", "Salad", "served", "1", "chef-1", "Served Salad",
-			  "Served Cooked Tomatoes with a pinch of magic"]),
-	"err": (0, ["KIT6", "ERR", "unknown-dish", "'Sushi' is not on the menu"]),
+	"ok-order": (0, ["KIT7", "OK", "7", "2"]),
+	# the order report's dish groups are packed too, by hand
+	"ok-report": (0, ["KIT7", "OK", "7", "served", "1700000000000", "1", "1", "0", "0", "5", "0",
+			  "\t".join(["0", "Salad", "served", "1", "chef-1", "Served Salad",
+				     "Served Cooked Tomatoes with a pinch of magic", "1700000000100", "1700000001300"])]),
+	"err": (0, ["KIT7", "ERR", "unknown-dish", "'Sushi' is not on the menu"]),
 	# dispatch: [chef_id] on kitchend's ROUTER, nothing on the chef's DEALER
-	"ready": (1, [CHEF, "KIT6", "READY", "chef-1", "host", "4242", "2", "2", "*\nPrime Check"]),
-	"heartbeat": (1, [CHEF, "KIT6", "HEARTBEAT"]),
-	"dish": (0, ["KIT6", "DISH", TOKEN, DISH, DISH]),
-	"dish-input": (0, ["KIT6", "DISH", TOKEN, DISH_INPUT]),
-	"cancel": (0, ["KIT6", "CANCEL", "31", "1"]),
+	"ready": (1, [CHEF, "KIT7", "READY", "chef-1", "host", "4242", "2", "2", "*\nPrime Check"]),
+	"heartbeat": (1, [CHEF, "KIT7", "HEARTBEAT"]),
+	"dish": (0, ["KIT7", "DISH", TOKEN, DISH, DISH]),
+	"dish-input": (0, ["KIT7", "DISH", TOKEN, DISH_INPUT]),
+	"cancel": (0, ["KIT7", "CANCEL", "31", "1"]),
 	# sink
-	"progress": (0, ["KIT6", "PROGRESS", CHEF, TOKEN, "31", "1", "Cooking ingredient Tomatoes..."]),
-	"result": (0, ["KIT6", "RESULT", CHEF, TOKEN, "31\t1\tserved\t"
+	"progress": (0, ["KIT7", "PROGRESS", CHEF, TOKEN, "31", "1", "Cooking ingredient Tomatoes..."]),
+	"result": (0, ["KIT7", "RESULT", CHEF, TOKEN, "31\t1\tserved\t"
 		       "Served Cooked Mixed Greens with a pinch of magic\nServed Cooked Tomatoes with a pinch of magic\tServed Salad"]),
-	"result-failed": (0, ["KIT6", "RESULT", CHEF, TOKEN, "31\t2\tfailed\t\tmalformed dish: bad cook_ms"]),
-	"result-output": (0, ["KIT6", "RESULT", CHEF, TOKEN, "32\t1\tserved\t\t17: 17\n\t\0\xff"]),
+	"result-failed": (0, ["KIT7", "RESULT", CHEF, TOKEN, "31\t2\tfailed\t\tmalformed dish: bad cook_ms"]),
+	"result-output": (0, ["KIT7", "RESULT", CHEF, TOKEN, "32\t1\tserved\t\t17: 17\n\t\0\xff"]),
 	# events: [topic], then the order (if any) and the event's seq
-	"ordered": (1, ["order.7.", "KIT6", "ORDERED", "7", "1", "Pizza\nSalad"]),
-	"stage": (1, ["order.7.", "KIT6", "STAGE", "7", "2", "0", "Salad", "chef-1", "Seasoning Cooked Tomatoes..."]),
-	"served": (1, ["order.7.", "KIT6", "SERVED", "7", "3", "0", "Salad", "chef-1", "Served Salad", "x\ny"]),
-	"failed": (1, ["order.7.", "KIT6", "FAILED", "7", "3", "0", "Salad", "", "gave up after 3 attempts"]),
-	"cancelled": (1, ["order.7.", "KIT6", "CANCELLED", "7", "3", "0", "Salad", "", "cancelled on request"]),
-	"done": (1, ["order.7.", "KIT6", "DONE", "7", "4", "served", "1", "0", "0"]),
-	"chef": (1, ["chef.", "KIT6", "CHEF", "1", "chef-1", "joined", "host"]),
+	"ordered": (1, ["order.7.", "KIT7", "ORDERED", "7", "1", "Pizza\nSalad"]),
+	"stage": (1, ["order.7.", "KIT7", "STAGE", "7", "2", "0", "Salad", "chef-1", "Seasoning Cooked Tomatoes..."]),
+	"served": (1, ["order.7.", "KIT7", "SERVED", "7", "3", "0", "Salad", "chef-1", "Served Salad", "x\ny"]),
+	"failed": (1, ["order.7.", "KIT7", "FAILED", "7", "3", "0", "Salad", "", "gave up after 3 attempts"]),
+	"cancelled": (1, ["order.7.", "KIT7", "CANCELLED", "7", "3", "0", "Salad", "", "cancelled on request"]),
+	"done": (1, ["order.7.", "KIT7", "DONE", "7", "4", "served", "1", "0", "0"]),
+	"chef": (1, ["chef.", "KIT7", "CHEF", "1", "chef-1", "joined", "host"]),
 	# malformed
-	"bad-version": (2, ["rid", "", "KIT5", "STATUS"]),
-	"bad-utf8": (0, ["KIT6", "RESULT", CHEF, TOKEN, b"31\t1\tserved\t\xc0\xaf\xed\xa0\x80\t\x85"]),
-	"bad-groups": (0, ["KIT6", "RESULT", CHEF, TOKEN, "31\t1\tserved"]),
-	"unpacked-group": (0, ["KIT6", "RESULT", CHEF, TOKEN, "31", "1", "served", "Served Salad", ""]),
-	"no-envelope": (3, ["KIT6", "STATUS"]),
-	"too-many-frames": (0, ["KIT6", "OK"] + ["1"] * 1099),
+	"bad-version": (2, ["rid", "", "KIT6", "STATUS"]),
+	"bad-utf8": (0, ["KIT7", "RESULT", CHEF, TOKEN, b"31\t1\tserved\t\xc0\xaf\xed\xa0\x80\t\x85"]),
+	"bad-groups": (0, ["KIT7", "RESULT", CHEF, TOKEN, "31\t1\tserved"]),
+	"unpacked-group": (0, ["KIT7", "RESULT", CHEF, TOKEN, "31", "1", "served", "Served Salad", ""]),
+	"no-envelope": (3, ["KIT7", "STATUS"]),
+	"too-many-frames": (0, ["KIT7", "OK"] + ["1"] * 1099),
 }
 
 

@@ -600,13 +600,13 @@ class Kitchen:
 def store_dishes(path):
 	"""Every dish in the order store at @path (read-only; best after kitchend
 	stopped), as tuples (order_id, idx, name, state, attempts) in dish id
-	order. The store (schema 3, daemon/store.h) keeps one row per order with
+	order. The store (schema 5, daemon/store.h) keeps one row per order with
 	its dish names, and a dish row only for a dish served, failed or taken
 	back: a dish without one is queued (state 0), never tried."""
 	import sqlite3
 	db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 	try:
-		check_eq(db.execute("PRAGMA user_version").fetchone()[0], 4, f"the schema version of {path}")
+		check_eq(db.execute("PRAGMA user_version").fetchone()[0], 5, f"the schema version of {path}")
 		rows = dict((i, (s, a)) for i, s, a in db.execute("SELECT id, state, attempts FROM dishes"))
 		out = []
 		for oid, first, n, names in db.execute("SELECT id, first_dish, dishes, names FROM orders ORDER BY id"):

@@ -1,5 +1,5 @@
 /*
- * hostile — a peer that speaks broken KIT6 to a running kitchend, for
+ * hostile — a peer that speaks broken KIT7 to a running kitchend, for
  * test_hostile.py.
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
@@ -30,14 +30,14 @@
  * not even a HEARTBEAT, so kitchend must declare it dead after its liveness
  * and cook those dishes elsewhere.
  *
- * Last, it asks STATUS in KIT5, as a kitchenctl of the release before would,
- * and reads the answer (old_version_answered 1: an ERR bad-request in KIT5
+ * Last, it asks STATUS in KIT6, as a kitchenctl of the release before would,
+ * and reads the answer (old_version_answered 1: an ERR bad-request in KIT6
  * that names the version kitchend speaks).
  *
  * With --old-kitchend it is a kitchend of the release before instead, for
  * test_versions.py: it binds ROUTERs on --control and --dispatch and answers
- * in KIT5 for --seconds — every control request with ERR bad-request as that
- * kitchend would (it cannot read KIT6), every message of a chef with a KIT5
+ * in KIT6 for --seconds — every control request with ERR bad-request as that
+ * kitchend would (it cannot read KIT7), every message of a chef with a KIT6
  * HEARTBEAT — then prints "answered N" and exits 0.
  *
  * With --wait-flood it is C clients (DEALERs) that each send N WAITs of a
@@ -313,7 +313,7 @@ static const char *const commands[] = {
 /* The last five change kitchend for real: drain, reload, cancel, purge, retry. */
 #define N_SAFE_CONTROL (ELEMS(commands) - 5)
 
-static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT6", "READY ", "WAIT " };
+static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT7", "READY ", "WAIT " };
 
 static void add_command(enum target t)
 {
@@ -368,7 +368,8 @@ static void control_head(void)
 
 static void craft_version(enum target t)
 {
-	static const char *const versions[] = { "KIT1", "KIT2", "KIT3", "KIT4", "KIT5", "kit6", "KIT", "KIT61", "", "ZMTP" };
+	static const char *const versions[] = { "KIT1", "KIT2", "KIT3", "KIT5", "KIT6", "kit7", "KIT", "KIT71", "",
+						"ZMTP" };
 
 	begin();
 	if (t == CONTROL)
@@ -617,7 +618,7 @@ static void craft_bad_ready(void)
 
 static void drain_replies(void)
 {
-	static size_t frame;   /* of the reply being read: ["", KIT6, ERR, code, ...] */
+	static size_t frame;   /* of the reply being read: ["", KIT7, ERR, code, ...] */
 	static bool is_err;
 	char buf[64];
 	int n;
@@ -676,7 +677,7 @@ static void fake_read(void *fake)
 /* STATUS from a client of the version before; 1 when answered as above. */
 static int old_client(void)
 {
-	static const char *const want[] = { "", "KIT5", "ERR", "bad-request" };
+	static const char *const want[] = { "", "KIT6", "ERR", "bad-request" };
 	void *s = zmq_socket(zctx, ZMQ_DEALER);
 	int linger = 0, timeout = 5000, ok = 0;
 	char buf[256];
@@ -688,7 +689,7 @@ static int old_client(void)
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	if (zmq_connect(s, endpoints[CONTROL]) < 0 || zmq_send(s, "", 0, ZMQ_SNDMORE) < 0 ||
-	    zmq_send(s, "KIT5", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
+	    zmq_send(s, "KIT6", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
 		goto out;
 	for (ok = 1; more; k++) {
 		size_t len = sizeof(more);
@@ -782,7 +783,7 @@ static void one_round(void)
 	send_on(socks[t], t);
 }
 
-/* --old-kitchend: answer whatever comes in KIT5 until @end_ms. */
+/* --old-kitchend: answer whatever comes in KIT6 until @end_ms. */
 static int old_kitchend(uint64_t end_ms)
 {
 	void *control = zmq_socket(zctx, ZMQ_ROUTER), *dispatch = zmq_socket(zctx, ZMQ_ROUTER);
@@ -822,12 +823,12 @@ static int old_kitchend(uint64_t end_ms)
 			add(id, (size_t) n);
 			if (s == control) {
 				add("", 0);
-				adds("KIT5");
+				adds("KIT6");
 				adds("ERR");
 				adds("bad-request");
-				adds("malformed request (this kitchend speaks KIT5)");
+				adds("malformed request (this kitchend speaks KIT6)");
 			} else {
-				adds("KIT5");
+				adds("KIT6");
 				adds("HEARTBEAT");
 			}
 			for (size_t k = 0; k < M.n; k++)
@@ -1034,7 +1035,7 @@ static int stalled_follower(const char *events, double seconds)
 		if (tn < 0)
 			break;
 		topic[tn < (int) sizeof(topic) - 1 ? tn : (int) sizeof(topic) - 1] = '\0';
-		/* [topic][KIT6][CMD][order_id][seq]... or [chef.][KIT6][CHEF][seq]... */
+		/* [topic][KIT7][CMD][order_id][seq]... or [chef.][KIT7][CHEF][seq]... */
 		zmq_recv(s, ver, sizeof(ver), 0);
 		zmq_recv(s, cmd, sizeof(cmd), 0);
 		if (strncmp(topic, "chef.", 5) != 0)
@@ -1093,7 +1094,7 @@ static int wait_flood(unsigned n, unsigned clients, const char *order, uint64_t 
 	}
 	while (mono_ms() < end) {
 		for (unsigned c = 0; c < clients; c++) {
-			static size_t frame;  /* of the reply: ["", KIT6, OK|ERR, ...] */
+			static size_t frame;  /* of the reply: ["", KIT7, OK|ERR, ...] */
 			static bool is_ok;
 			char buf[64];
 			int more = 1, got;

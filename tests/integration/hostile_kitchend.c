@@ -99,6 +99,7 @@ static void report(struct fake *k)
 	proto_out_u64(&o, PROTO_PRIORITY_DEFAULT);
 	proto_out_u64(&o, 0);  /* due: at once */
 	for (size_t i = 0; i < n; i++) {
+		proto_out_pack_begin(&o);
 		proto_out_u64(&o, i);
 		proto_out_str(&o, bidi ? BIDI_NAME : k->names[i % k->n]);
 		proto_out_str(&o, state);
@@ -106,6 +107,9 @@ static void report(struct fake *k)
 		proto_out_str(&o, bidi ? BIDI_CHEF : "chef-1");
 		proto_out_str(&o, served ? BIDI_RESULT : "");
 		proto_out_str(&o, served ? BIDI_ITEMS : "");
+		proto_out_u64(&o, 1700000000000);  /* started */
+		proto_out_u64(&o, served ? 1700000001000 : 0);
+		proto_out_pack_end(&o);
 	}
 	proto_out_end(&o, 0);
 }

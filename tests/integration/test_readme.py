@@ -28,8 +28,8 @@ How output is compared, line by line:
 - a line `...` stands for any number of lines (none too);
 - what differs from run to run is replaced, on both sides, before the
   comparison: chef names (chef-2), dates and times (2026-12-06 20:44:23),
-  status's uptime, show's "created" time, and the HOST, PID and
-  SERVED_SINCE_JOIN columns of the chefs table.
+  status's uptime, show's times (created, started, finished, took), and
+  the HOST, PID and SERVED_SINCE_JOIN columns of the chefs table.
 Everything else must match, so a README that drifts from what kitchen does
 fails here; a README with fewer than two console blocks or ten commands
 fails too (blocks are not lost unnoticed).
@@ -61,7 +61,8 @@ VARIABLE = [
 	# machine): no host or skills yet, listed after the others; it is one of
 	# the README's ready ones a moment later.
 	(re.compile(r"^(chef-N) (\d+) (\d+) 0 starting 0 yes -$"), r"\1 vm \2 \3 0 ready 0 yes every dish"),
-	(re.compile(r"\bcreated \d\d:\d\d:\d\d\b"), "created TIME"),  # show's, of today
+	(re.compile(r"\b(created|started|finished) \d\d:\d\d:\d\d\b"), r"\1 TIME"),  # show's, of today
+	(re.compile(r"\btook \d+\.\d s$"), "took T s"),  # show's, under a dish
 	# NAME HOST PID STATIONS BUSY STATE SERVED_SINCE_JOIN LOCAL [COOKS]
 	(re.compile(r"^chef-N \S+ \d+ (\d+ \d+ \S+) \d+ (yes|no)\b"), r"chef-N HOST PID \1 SERVED \2"),
 ]

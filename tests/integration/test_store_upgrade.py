@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The order store's schema: kitchend started on a store of version 1 (a row
-per dish, "cooking" stored) converts it to version 3 and carries on with what
+per dish, "cooking" stored) converts it to version 5 and carries on with what
 version 1 meant: a done order stays as it was, its key still names it; an
 open order's queued and cooking dishes are cooked (the cooking one at its
 second attempt, as version 1 counted the first), its reasons kept; kitchend
 says once, above debug level, that it converted the store. A store of
 version 2 (kitchen 0.2 and 0.3) gains its new columns and keeps every order.
+A store of version 4 (kitchen 0.5 and 0.6) gains the dishes' times: its
+dishes finished before have none, the ones cooked after have both.
 A store of a newer version is refused with a clear error and left
 untouched."""
 
@@ -57,6 +59,16 @@ def converted_lines(k):
 	return [line for line in k.log().splitlines() if "Converted the order store" in line]
 
 
+def start_converted(k, version, orders):
+	"""Start kitchend on the store of @version, of @orders orders, written by the test."""
+	k.start()
+	check_eq(user_version(k.store_path()), 5, "the store's version once kitchend runs")
+	check_eq(converted_lines(k),
+		 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version {version} to 5 "
+		  f"({orders} order{'s' if orders != 1 else ''})"],
+		 "what kitchend says of the conversion")
+
+
 def upgrade():
 	now = int(time.time() * 1000)
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
@@ -70,11 +82,7 @@ def upgrade():
 			(d, (3, 2, 1, "Tea", 1, 1, "chef-x", "", "")),
 			(d, (4, 2, 2, "Toast", 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
-		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
-		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 1 to 4 (2 orders)"],
-			 "what kitchend says of the conversion")
+		start_converted(k, 1, 2)
 
 		report = k.wait_order(2)
 		check_eq(report["state"], "served", "the open order of the version-1 store", report)
@@ -120,11 +128,7 @@ def upgrade_v2():
 			(o, (2, None, now, 2, 2, 0, "Toast\nTea")),
 			(d, (2, 0, 1, "chef-x", "", "chef chef-x died\n")),
 		])
-		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
-		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 2 to 4 (2 orders)"],
-			 "what kitchend says of the conversion")
+		start_converted(k, 2, 2)
 		report = k.wait_order(2)
 		check_eq([(x["name"], x["state"], x["attempts"]) for x in report["dishes"]],
 			 [("Toast", "served", 2), ("Tea", "served", 1)], "the open order of the version-2 store", report)
@@ -158,16 +162,49 @@ def upgrade_v3():
 		write_db(k.store_path(), V3_SCHEMA, [
 			(o, (1, None, now, 2, 1, 0, "Toast\nTea", 7, 0, 0)),
 		])
-		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version once kitchend runs")
-		check_eq(converted_lines(k),
-			 [f"kitchend: Converted the order store in '{k.state_dir}' from schema version 3 to 4 (1 order)"],
-			 "what kitchend says of the conversion")
+		start_converted(k, 3, 1)
 		report = k.wait_order(1)
 		check_eq([(x["name"], x["state"]) for x in report["dishes"]], [("Toast", "served"), ("Tea", "served")],
 			 "the open order of the version-3 store", report)
 		check_eq(report["priority"], 7, "its priority, kept")
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+
+
+V4_SCHEMA = V3_SCHEMA.replace("PRAGMA user_version = 3;", """
+CREATE TABLE inputs (id INTEGER PRIMARY KEY, input BLOB NOT NULL);
+PRAGMA user_version = 4;""")
+
+
+def upgrade_v4():
+	"""A store of kitchen 0.6: a done order keeps its dishes without times;
+	its open order's dish, taken back once, is cooked and gets both."""
+	now = int(time.time() * 1000)
+	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
+		o = "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		d = "INSERT INTO dishes VALUES (?, ?, ?, ?, ?, ?)"
+		write_db(k.store_path(), V4_SCHEMA, [
+			(o, (1, "v4-1", now - 5000, 1, 1, 2, "Tea", 5, 0, now - 4000)),
+			(d, (1, 2, 1, "chef-x", "Served Tea", "Brewed Leaves")),
+			(o, (2, None, now - 3000, 1, 2, 0, "Toast", 5, 0, 0)),
+			(d, (2, 0, 1, "chef-x", "", "chef chef-x died\n")),
+		])
+		start_converted(k, 4, 2)
+		old = k.show(1)["dishes"][0]
+		check_eq((old["state"], old["result"], old["started_ms"], old["finished_ms"]),
+			 ("served", "Served Tea", None, None), "the done order's dish: as 0.6 had it, no times", old)
+		report = k.wait_order(2)
+		toast = report["dishes"][0]
+		check_eq((toast["state"], toast["attempts"]), ("served", 2), "the open order of the 0.6 store", report)
+		check(toast["started_ms"] is not None and report["created_ms"] <= toast["started_ms"] <= toast["finished_ms"],
+		      "the dish cooked after the conversion has its times", report)
+		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
+		db = sqlite3.connect(f"file:{k.store_path()}?mode=ro", uri=True)
+		try:
+			rows = db.execute("SELECT id, started_ms, finished_ms FROM dishes ORDER BY id").fetchall()
+		finally:
+			db.close()
+		check_eq([(i, s > 0, f > 0) for i, s, f in rows], [(1, False, False), (2, True, True)],
+			 "the dishes' times in the converted store: 0 for the old row, set for the new", rows)
 
 
 def said_once():
@@ -181,14 +218,14 @@ def said_once():
 		      converted_lines(k))
 		check_eq(k.stop(), 0, "kitchend's exit status on SIGTERM")
 		k.start()
-		check_eq(user_version(k.store_path()), 4, "the store's version after a second start")
+		check_eq(user_version(k.store_path()), 5, "the store's version after a second start")
 		check_eq(len(converted_lines(k)), 1, "conversion lines after a second start on the converted store",
 			 k.log()[-2000:])
 
 
 def newer():
 	with Kitchen(start=False, chefs={"local": 1}, menu=MENU) as k:
-		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 5;")
+		write_db(k.store_path(), "CREATE TABLE orders (id INTEGER PRIMARY KEY); PRAGMA user_version = 6;")
 		before = file_bytes(k.store_path())
 		k.start(wait=False)
 		try:
@@ -208,6 +245,7 @@ def test():
 	upgrade()
 	upgrade_v2()
 	upgrade_v3()
+	upgrade_v4()
 	said_once()
 	newer()
 

@@ -364,7 +364,7 @@ static int test_resume(void)
 	orders_served(b.os, d, "chef-1", "Served Salad", 12, "");
 	d = hand(&b);      /* the one dish of done: served, but its order's end not written */
 	CHECK(chef_release(b.chef, d->id, 1) == d);
-	CHECK(store_dish_served(b.store, d->id, 1, "chef-1", "Served Pizza", 12, "") == 0);
+	CHECK(store_dish_served(b.store, d->id, 1, 0, 0, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_sync(b.store) == 0);
 	chef_free(&b.chef);
 	b.chef = chef_new("chef-1.1.0", 10, 8);

@@ -218,18 +218,20 @@ static void test_wrong_version(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT5", "HEARTBEAT");  /* the version before a dish said its order */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit6", "HEARTBEAT");
+	SEND_RAW("KIT6", "HEARTBEAT");  /* the version before a report said when each dish cooked */
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("kit7", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT60", "HEARTBEAT");
+	SEND_RAW("KIT70", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT6");
+	SEND_RAW("HEARTBEAT", "KIT7");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT6");
+	SEND_RAW("KIT7");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -243,7 +245,8 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT5", "KIT5" }, { "KIT10", "KIT10" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT5", "KIT5" }, { "KIT6", "KIT6" },
+		{ "KIT10", "KIT10" },
 		{ "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
 		{ "", "" }, { "ZMTP", "" },
@@ -259,7 +262,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT6", "STATUS");
+	SEND_RAW("KIT7", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -273,39 +276,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT6", "FOO");
+	SEND_RAW("KIT7", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "order", "", "", "Pizza");
+	SEND_RAW("KIT7", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "");
+	SEND_RAW("KIT7", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "OKAY");
+	SEND_RAW("KIT7", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "O");
+	SEND_RAW("KIT7", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "HEARTBEAT ");
+	SEND_RAW("KIT7", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT6", "WAIT", "42");
+	SEND_RAW("KIT7", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT7", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
+	SEND_RAW("KIT7", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT6", "HEARTBEAT", "");
+	SEND_RAW("KIT7", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "SHOW", "1", "2");
+	SEND_RAW("KIT7", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT7", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -313,22 +316,22 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT6", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
+	SEND_RAW("KIT7", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0");
+	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* a KIT5 group, without order_id and index, in a KIT6 frame */
-	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t");
+	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* ... but the last field is bytes: a separator in it is its own */
-	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
+	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->n_fields == 13 && field_eq(proto_group_field(m, 0, 11), "0\t0"));
 	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "7", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
+	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "7", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT6", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t",
+	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t",
 		 "2\t1\t1\t7\t1\tSalad\t\t0\t5\t0\t0\t-n");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 25);
@@ -404,6 +407,54 @@ static void test_packed_out(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 	free(big);
+}
+
+/* An OK's groups packed by hand (the order report's), split by proto_unpack(). */
+static void test_pack_by_hand(void)
+{
+	struct proto_field f[3];
+	struct proto_out o;
+	uint64_t v;
+
+	proto_out_begin(&o, tx, PROTO_OK);
+	proto_out_u64(&o, 42);
+	proto_out_pack_begin(&o);
+	proto_out_u64(&o, 7);
+	proto_out_str(&o, "");
+	proto_out_str(&o, "served");
+	proto_out_pack_end(&o);
+	proto_out_pack_begin(&o);
+	proto_out_pack_end(&o);  /* nothing: one empty frame */
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->cmd == PROTO_OK && m->n_fields == 3);
+	EXPECT(m->fields[1].len == 9 && memcmp(m->fields[1].data, "7\t\tserved", 9) == 0);
+	EXPECT(proto_unpack(&m->fields[1], f, 3) == 0);
+	EXPECT(proto_field_u64(&f[0], &v) == 0 && v == 7 && f[1].len == 0 && f[2].len == 6);
+	EXPECT(proto_unpack(&m->fields[1], f, 2) == -EINVAL);  /* one too many */
+	EXPECT(proto_unpack(&m->fields[1], f, 1) == -EINVAL);
+	EXPECT(proto_unpack(&m->fields[2], f, 1) == 0 && f[0].len == 0);
+	EXPECT(proto_unpack(&m->fields[2], f, 2) == -EINVAL);  /* one too few */
+	check_in_step();
+
+	/* a field holding the separator: the group goes out empty, and it is said */
+	proto_out_begin(&o, tx, PROTO_OK);
+	proto_out_pack_begin(&o);
+	proto_out_str(&o, "a\tb");
+	proto_out_str(&o, "c");
+	proto_out_pack_end(&o);
+	EXPECT(proto_out_end(&o, 0) == -EINVAL);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->n_fields == 1 && m->fields[0].len == 0 && proto_unpack(&m->fields[0], f, 2) == -EINVAL);
+
+	/* a group left open goes as it is, and is refused */
+	proto_out_begin(&o, tx, PROTO_OK);
+	proto_out_pack_begin(&o);
+	proto_out_str(&o, "a");
+	EXPECT(proto_out_end(&o, 0) == -EINVAL);
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(m->n_fields == 1 && m->fields[0].len == 1);
+	check_in_step();
 }
 
 static void test_oversized_frame(void)
@@ -492,17 +543,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT6");
+	SEND_RAW("id", "KIT7");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT6", "HEARTBEAT");
+	SEND_RAW("KIT7", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT6", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT7", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -513,10 +564,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT6", "NOPE", NULL },        /* unknown command */
-		{ "KIT6", "SHOW", NULL },        /* too few fields */
-		{ "KIT6", NULL, NULL },          /* no command */
-		{ "KIT6", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT7", "NOPE", NULL },        /* unknown command */
+		{ "KIT7", "SHOW", NULL },        /* too few fields */
+		{ "KIT7", NULL, NULL },          /* no command */
+		{ "KIT7", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -888,11 +939,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT6"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field ok[] = { F("rid"), F("KIT7"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\t\tServed Salad") };
-	static const struct proto_field half[] = { F("rid"), F("KIT6"), F("RESULT"), F("chef-1.1.0"),
+	static const struct proto_field half[] = { F("rid"), F("KIT7"), F("RESULT"), F("chef-1.1.0"),
 		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT6"), F("SHOW") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT7"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -910,7 +961,7 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT6", 4 };
+	many[0] = (struct proto_field) { "KIT7", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
@@ -1053,6 +1104,7 @@ static const struct {
 	{ "too many fields", test_too_many_fields },
 	{ "wrong group multiple", test_wrong_group_multiple },
 	{ "packed groups on the way out", test_packed_out },
+	{ "groups packed by hand", test_pack_by_hand },
 	{ "oversized frame", test_oversized_frame },
 	{ "too many frames", test_too_many_frames },
 	{ "envelope frames", test_envelope },

@@ -142,15 +142,15 @@ static int test_life_of_an_order(void)
 	CHECK(strcmp(seen.chef[0], "chef-2") == 0);
 	CHECK(strcmp(seen.detail[0], "chef chef-1 died\nchef chef-2 timed out\n") == 0);
 
-	CHECK(store_dish_served(s, 10, 3, "chef-2", "Served Pizza", 12, "a\nb") == 0);
+	CHECK(store_dish_served(s, 10, 3, 0, 0, "chef-2", "Served Pizza", 12, "a\nb") == 0);
 	CHECK(store_dish_requeued(s, 11, 1, "chef-1", "chef chef-1 died") == 0);
 	/* No chef at the end (a dish that left the menu): the last one stays. */
-	CHECK(store_dish_failed(s, 11, 1, "", "no longer on the menu") == 0);
+	CHECK(store_dish_failed(s, 11, 1, 0, 0, "", "no longer on the menu") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 5, &o, NULL, NULL) == 0);
 	CHECK(o.state == PROTO_STATE_COOKING && o.served == 1 && o.failed == 1);
 
-	CHECK(store_dish_served(s, 12, 1, "chef-1", "Served Spaghetti", 16, "") == 0);
+	CHECK(store_dish_served(s, 12, 1, 0, 0, "chef-1", "Served Spaghetti", 16, "") == 0);
 	CHECK(store_order_done(s, 5, PROTO_STATE_FAILED, 99) == 0);
 	CHECK(store_sync(s) == 0);
 
@@ -207,7 +207,7 @@ static int test_reopen(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(add_order(s, 1, NULL, 1, 1, 2, names) == 0);
 	CHECK(add_order(s, 2, NULL, 2, 3, 1, names) == 0);
-	CHECK(store_dish_served(s, 3, 1, "chef-1", "Served Pizza", 12, "") == 0);
+	CHECK(store_dish_served(s, 3, 1, 0, 0, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_order_done(s, 2, PROTO_STATE_SERVED, 99) == 0);
 	/* Dish 1 is at a chef when kitchend dies: nothing says so. */
 	CHECK(store_dish_requeued(s, 2, 1, "chef-2", "chef chef-2 died") == 0);
@@ -241,7 +241,7 @@ static int test_next_ids(void)
 	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 12);
-	CHECK(store_dish_served(s, 40, 1, "x", "y", 1, "") == 0);
+	CHECK(store_dish_served(s, 40, 1, 0, 0, "x", "y", 1, "") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_next_ids(s, &o, &d) == 0);
 	CHECK(o == 3 && d == 41);
@@ -265,8 +265,8 @@ static int test_big_order(void)
 	CHECK(open_fresh(&s) == 0);
 	CHECK(add_order(s, 7, NULL, 1, 1000, 150, many) == 0);
 	for (unsigned i = 0; i < 150; i += 3)
-		CHECK(store_dish_served(s, 1000 + i, 1, "c", "r", 1, many[i]) == 0);
-	CHECK(store_dish_failed(s, 1149, 2, "c", "bad") == 0);
+		CHECK(store_dish_served(s, 1000 + i, 1, 0, 0, "c", "r", 1, many[i]) == 0);
+	CHECK(store_dish_failed(s, 1149, 2, 0, 0, "c", "bad") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(store_get_order(s, 7, &o, NULL, NULL) == 0);
 	CHECK(o.served == 50 && o.failed == 1 && o.state == PROTO_STATE_COOKING);
@@ -371,7 +371,7 @@ static int test_batches(void)
 
 	store_hand_over(s);
 	/* Written while the writer has batch 1: batch 2. */
-	CHECK(store_dish_served(s, 1, 1, "chef-1", "Served Pizza", 12, "") == 0);
+	CHECK(store_dish_served(s, 1, 1, 0, 0, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_written(s) == 2);
 	CHECK(wait_committed(s, 1) == 0);
 	CHECK(store_committed(s) >= 1);
@@ -672,8 +672,8 @@ static int test_inputs_outputs(void)
 		.id = 1, .key = "", .created_ms = 1000, .first_dish = 1, .n_dishes = 3,
 		.names = names, .inputs = inputs, .priority = PROTO_PRIORITY_DEFAULT,
 	}) == 0);
-	CHECK(store_dish_served(s, 1, 1, "chef-1", big, sizeof(big), "") == 0);
-	CHECK(store_dish_failed(s, 3, 1, "chef-1", "exit 3: no") == 0);
+	CHECK(store_dish_served(s, 1, 1, 0, 0, "chef-1", big, sizeof(big), "") == 0);
+	CHECK(store_dish_failed(s, 3, 1, 0, 0, "chef-1", "exit 3: no") == 0);
 	CHECK(store_sync(s) == 0);
 	CHECK(raw_number("SELECT COUNT(*) FROM inputs") == 2);  /* not the empty one */
 
@@ -710,6 +710,17 @@ static int test_inputs_outputs(void)
 	return 0;
 }
 
+/* The tables of version 3 (kitchen 0.4), which version 4 keeps. */
+#define V3_TABLES \
+	"CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL," \
+	" dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0," \
+	" names TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 5, due_ms INTEGER NOT NULL DEFAULT 0," \
+	" finished_ms INTEGER NOT NULL DEFAULT 0);" \
+	"CREATE INDEX orders_open ON orders(done) WHERE done = 0;" \
+	"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;" \
+	"CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL," \
+	" chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');"
+
 /* A store of version 3 (kitchen 0.4) gains the inputs table. */
 static int test_v3_converted(void)
 {
@@ -717,20 +728,77 @@ static int test_v3_converted(void)
 	uint64_t converted = 0;
 	unsigned from = 0;
 
-	CHECK(write_raw("CREATE TABLE orders (id INTEGER PRIMARY KEY, key TEXT UNIQUE, created_ms INTEGER NOT NULL,"
-			" dishes INTEGER NOT NULL, first_dish INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
-			" names TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 5, due_ms INTEGER NOT NULL DEFAULT 0,"
-			" finished_ms INTEGER NOT NULL DEFAULT 0);"
-			"CREATE INDEX orders_open ON orders(done) WHERE done = 0;"
-			"CREATE INDEX orders_finished ON orders(finished_ms) WHERE done != 0;"
-			"CREATE TABLE dishes (id INTEGER PRIMARY KEY, state INTEGER NOT NULL, attempts INTEGER NOT NULL,"
-			" chef TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');"
+	CHECK(write_raw(V3_TABLES
 			"INSERT INTO orders VALUES (1, NULL, 5000, 1, 1, 0, 'Pizza', 5, 0, 0);"
 			"PRAGMA user_version = 3;") == 0);
 	CHECK(sopen(dir, "full", 0, &s) == 0);
 	CHECK(store_converted(s, &from, &converted) && from == 3 && converted == 1);
 	CHECK(raw_number("PRAGMA user_version") == STORE_SCHEMA_VERSION);
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'inputs'") == 1);
+	store_close(&s);
+	return 0;
+}
+
+/* A store of version 4 (kitchen 0.5, 0.6) gains the dishes' times, 0 for its rows. */
+static int test_v4_converted(void)
+{
+	struct store *s = NULL;
+	struct seen seen = { 0 };
+	struct store_order o;
+	uint64_t converted = 0;
+	unsigned from = 0;
+
+	CHECK(write_raw(V3_TABLES
+			"CREATE TABLE inputs (id INTEGER PRIMARY KEY, input BLOB NOT NULL);"
+			"INSERT INTO orders VALUES (1, NULL, 5000, 2, 1, 0, 'Pizza\nSalad', 5, 0, 0);"
+			"INSERT INTO dishes VALUES (1, 2, 1, 'chef-1', 'Served Pizza', '');"
+			"PRAGMA user_version = 4;") == 0);
+	CHECK(sopen(dir, "full", 0, &s) == 0);
+	CHECK(store_converted(s, &from, &converted) && from == 4 && converted == 1);
+	CHECK(raw_number("PRAGMA user_version") == STORE_SCHEMA_VERSION);
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.n == 2 && seen.d[0].state == PROTO_STATE_SERVED && strcmp(seen.result[0], "Served Pizza") == 0);
+	CHECK(seen.d[0].started_ms == 0 && seen.d[0].finished_ms == 0);
+	/* The next record of the open order has its times. */
+	CHECK(store_dish_served(s, 2, 1, 7000, 7300, "chef-1", "Served Salad", 12, "") == 0);
+	CHECK(store_sync(s) == 0);
+	seen.n = 0;
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.d[1].started_ms == 7000 && seen.d[1].finished_ms == 7300);
+	store_close(&s);
+	return 0;
+}
+
+/* Each record of a dish says when its last attempt started and ended; one
+ * taken back has neither (it waits for the next). */
+static int test_dish_times(void)
+{
+	struct store *s = NULL;
+	struct seen seen = { 0 };
+	struct store_order o;
+
+	CHECK(open_fresh(&s) == 0);
+	CHECK(add_order(s, 1, "", 1000, 1, 3, names) == 0);
+	CHECK(store_dish_served(s, 1, 1, 1100, 1400, "chef-1", "Served Pizza", 12, "") == 0);
+	CHECK(store_dish_requeued(s, 2, 1, "chef-1", "died") == 0);
+	CHECK(store_dish_cancelled(s, 3, 0, 0, 1500, "", "cancelled on request") == 0);
+	CHECK(store_sync(s) == 0);
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.d[0].started_ms == 1100 && seen.d[0].finished_ms == 1400);
+	CHECK(seen.d[1].state == PROTO_STATE_QUEUED && seen.d[1].started_ms == 0 && seen.d[1].finished_ms == 0);
+	CHECK(seen.d[2].started_ms == 0 && seen.d[2].finished_ms == 1500);
+
+	/* Failed at its second attempt, then taken back by a retry: the times go. */
+	CHECK(store_dish_failed(s, 2, 2, 1600, 1700, "chef-2", "burnt") == 0);
+	CHECK(store_sync(s) == 0);
+	seen.n = 0;
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.d[1].state == PROTO_STATE_FAILED && seen.d[1].started_ms == 1600 && seen.d[1].finished_ms == 1700);
+	CHECK(store_dish_requeued(s, 2, 0, "", "retried on request") == 0);
+	CHECK(store_sync(s) == 0);
+	seen.n = 0;
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(seen.d[1].state == PROTO_STATE_QUEUED && seen.d[1].started_ms == 0 && seen.d[1].finished_ms == 0);
 	store_close(&s);
 	return 0;
 }
@@ -758,10 +826,10 @@ static int test_newer_refused(void)
 {
 	struct store *s = NULL;
 
-	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 5;") == 0);
+	CHECK(write_raw("CREATE TABLE future (x); PRAGMA user_version = 6;") == 0);
 	CHECK(sopen(dir, "full", 0, &s) == -EPROTONOSUPPORT);
 	CHECK(s == NULL);
-	CHECK(raw_number("PRAGMA user_version") == 5);
+	CHECK(raw_number("PRAGMA user_version") == 6);
 	CHECK(raw_number("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders'") == 0);
 	return 0;
 }
@@ -1276,10 +1344,10 @@ static int test_list(void)
 		dish += id % 2 ? 1 : 2;
 	}
 	/* Order 2 (dishes 2, 3): Pizza served, Salad failed; order 3 (dish 4) served. */
-	CHECK(store_dish_served(s, 2, 1, "chef-1", "Served Pizza", 12, "") == 0);
-	CHECK(store_dish_failed(s, 3, 1, "chef-1", "burnt") == 0);
+	CHECK(store_dish_served(s, 2, 1, 0, 0, "chef-1", "Served Pizza", 12, "") == 0);
+	CHECK(store_dish_failed(s, 3, 1, 0, 0, "chef-1", "burnt") == 0);
 	CHECK(store_order_done(s, 2, PROTO_STATE_FAILED, 5000) == 0);
-	CHECK(store_dish_served(s, 4, 1, "chef-1", "Served Spaghetti", 16, "") == 0);
+	CHECK(store_dish_served(s, 4, 1, 0, 0, "chef-1", "Served Spaghetti", 16, "") == 0);
 	CHECK(store_order_done(s, 3, PROTO_STATE_SERVED, 5000) == 0);
 	CHECK(store_sync(s) == 0);
 
@@ -1352,7 +1420,7 @@ static int old_order(struct store *s, uint64_t id, const char *key, uint64_t cre
 	int r = add_order(s, id, key, created_ms, id, 1, names);
 
 	if (r >= 0 && finished_ms)
-		r = store_dish_served(s, id, 1, "chef-1", "Served Pizza", 12, "Dough\n");
+		r = store_dish_served(s, id, 1, 0, 0, "chef-1", "Served Pizza", 12, "Dough\n");
 	if (r >= 0 && finished_ms)
 		r = store_order_done(s, id, PROTO_STATE_SERVED, finished_ms);
 	return r;
@@ -1377,7 +1445,7 @@ static int test_prune_by_age(void)
 	CHECK(old_order(s, 3, NULL, now - 2 * 3600000, now - 3600000) == 0);         /* recent: stays */
 	CHECK(old_order(s, 4, "valid", now - 10 * DAY_MS, now - 10 * DAY_MS) == 0);  /* key valid: stays */
 	CHECK(old_order(s, 5, "expired", now - 40 * DAY_MS, now - 40 * DAY_MS) == 0);  /* goes */
-	CHECK(store_dish_failed(s, 6, 3, "chef-1", "burnt") == 0);
+	CHECK(store_dish_failed(s, 6, 3, 0, 0, "chef-1", "burnt") == 0);
 	CHECK(old_order(s, 7, NULL, now - 9 * DAY_MS, now - 9 * DAY_MS) == 0);       /* goes */
 	CHECK(add_order(s, 6, NULL, now - 9 * DAY_MS, 6, 1, names) == 0);
 	CHECK(store_order_done(s, 6, PROTO_STATE_FAILED, now - 9 * DAY_MS) == 0);     /* goes */
@@ -1542,7 +1610,7 @@ static int test_prune_while_writing(void)
 
 		CHECK(add_order(s, id, NULL, wall_ms(), id, 1, names) == 0);
 		if (id > n_old + 1) {
-			CHECK(store_dish_served(s, id - 1, 1, "chef-1", "Served Pizza", 12, "Dough\n") == 0);
+			CHECK(store_dish_served(s, id - 1, 1, 0, 0, "chef-1", "Served Pizza", 12, "Dough\n") == 0);
 			CHECK(store_order_done(s, id - 1, PROTO_STATE_SERVED, wall_ms()) == 0);
 		}
 		store_hand_over(s);
@@ -1598,6 +1666,8 @@ static const struct tap_case cases[] = {
 	{ "version 1 converted", test_v1_converted },
 	{ "version 2 converted", test_v2_converted },
 	{ "version 3 converted", test_v3_converted },
+	{ "version 4 converted", test_v4_converted },
+	{ "a dish's times", test_dish_times },
 	{ "inputs and outputs: bytes kept", test_inputs_outputs },
 	{ "priority, delay and finish kept", test_order_columns },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },

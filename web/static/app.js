@@ -209,6 +209,13 @@ async function showOrder(id) {
 			const lines = mine.length ? mine.map(s => `${fmtTime(s.t)} ${s.kind}: ${s.text}`) :
 				[d.state === "served" ? d.result : d.reason || d.result || ""];
 			for (const l of lines) if (l) info.append(el("div", "", l));
+			// Its last attempt: handed to its chef, and served, failed or cancelled (null: not yet).
+			const times = [d.started_ms && `started ${fmtTime(d.started_ms)}`,
+				d.finished_ms && `finished ${fmtTime(d.finished_ms)}`].filter(Boolean);
+			if (d.started_ms && d.finished_ms)
+				times.push(`took ${((d.finished_ms - d.started_ms) / 1000).toFixed(1)} s`);
+			if (times.length)
+				info.append(el("div", "", times.join(", ")));
 			if (d.state === "failed" && d.reasons)
 				for (const r of d.reasons) info.append(el("div", "state-failed", r));
 			tl.append(info);
