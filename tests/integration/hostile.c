@@ -313,7 +313,7 @@ static const char *const commands[] = {
 /* The last five change kitchend for real: drain, reload, cancel, purge, retry. */
 #define N_SAFE_CONTROL (ELEMS(commands) - 5)
 
-static const char *const unknown[] = { "order", "ORDERS", "NOPE", "", "KIT7", "READY ", "WAIT " };
+static const char *const unknown[] = { "order", "ORDERED_", "NOPE", "", "KIT7", "READY ", "WAIT " };
 
 static void add_command(enum target t)
 {
