@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "chef_config.h"
 #include "config.h"
 #include "kitchen-build.h"
 #include "keys.h"
@@ -187,12 +188,18 @@ static int run(const struct args *a)
 		else if (!check_files(config)) {
 			config_free(&config);
 			return 1;
-		} else
+		} else {
+			/* An event-loop chef's dishes at once are its slots, on one thread. */
+			bool loop = strcmp(config->chefs_model, CHEF_MODEL_EVENT_LOOP) == 0;
+			unsigned each = loop ? config->chefs_slots : config->chefs_threads;
+
 			printf("%s: OK (%zu %s on the menu, %u local %s of %u %s)\n",
 			       a->config ? a->config : "embedded defaults", config->n_menu,
 			       plural(config->n_menu, "dish", "dishes"), config->chefs_local,
-			       plural(config->chefs_local, "chef", "chefs"), config->chefs_threads,
-			       plural(config->chefs_threads, "station", "stations"));
+			       plural(config->chefs_local, "chef", "chefs"), each,
+			       loop ? plural(each, "event-loop slot", "event-loop slots") :
+				      plural(each, "station", "stations"));
+		}
 		config_free(&config);
 		return 0;
 	}

@@ -85,6 +85,19 @@ def test_include_fanout(d):
 	check_eq(rc, 0, f"--check-config of 22 included files (stderr {err!r})")
 
 
+def test_models(d):
+	"""What a local chef holds at once, in its model's word."""
+	for text, says in (('chefs = { local = 2; threads = 4; };\n', "2 local chefs of 4 stations"),
+			   ('chefs = { local = 1; model = "event-loop"; slots = 50; };\n',
+			    "1 local chef of 50 event-loop slots")):
+		path = os.path.join(d, "model.conf")
+		with open(path, "w") as f:
+			f.write(text)
+		rc, out, err = check_config(path, says)
+		check(rc == 0 and out == f"{path}: OK (5 dishes on the menu, {says})\n", f"--check-config: {says}",
+		      rc, out, err)
+
+
 def test():
 	d = tempfile.mkdtemp(prefix="kitchen-it-", dir="/tmp")
 	try:
@@ -135,6 +148,7 @@ def test():
 		check_eq(pids_mentioning(d), [], "no process should be left")
 
 		test_include_fanout(d)
+		test_models(d)
 	finally:
 		for pid in pids_mentioning(d):
 			os.kill(pid, signal.SIGKILL)
