@@ -79,7 +79,7 @@ static int tell_done(struct ctl *ctl, struct order_batch *b, size_t *told)
 	return 0;
 }
 
-/* WAIT order @k of @b on idle @slot, for at most @poll_ms and not past the --deadline. Said. */
+/* WAIT order @o on idle @slot, for at most @poll_ms and not past the --deadline. Said. */
 static int send_wait(struct ctl *ctl, struct order_window *w, size_t slot, const struct order *o,
 		     uint64_t poll_ms)
 {

@@ -474,7 +474,7 @@ static void placed_orders(struct placing *p, struct order_window *w, size_t slot
 	const struct proto_msg *m = w->slots[slot]->reply;
 	size_t k0 = p->slot_order[slot], count = p->slot_count[slot];
 	uint64_t first, orders, dishes, expect = 0;
-	int r = 0;
+	int r = 0, sub = 0;
 
 	for (size_t k = k0; k < k0 + count; k++)
 		expect += p->b->orders[k].n_dishes;
@@ -493,16 +493,19 @@ static void placed_orders(struct placing *p, struct order_window *w, size_t slot
 			o->report->id = o->id;
 		p->dishes_placed += o->n_dishes;
 		p->stage[k0 + i] = STAGE_READY;
-		if (p->f && r >= 0) {
-			r = follow_add(p->f, o->id);
-			if (r < 0)
-				r = ctl_error(r, "failed to subscribe to order %llu's events: %m",
-					      (unsigned long long) o->id);
+		/* Accepted all the same: a subscription that failed is said once. */
+		if (p->f && sub >= 0) {
+			sub = follow_add(p->f, o->id);
+			if (sub < 0)
+				sub = ctl_error(sub, "failed to subscribe to order %llu's events: %m",
+						(unsigned long long) o->id);
 		}
 	}
 	if (r >= 0 && orders < count)
 		r = ctl_error(-EIO, "kitchend stored %llu of %zu orders sent at once (its log says why): "
 			      "the others were not accepted", (unsigned long long) orders, count);
+	if (r >= 0)
+		r = sub;
 	if (r < 0 && p->error == 0)
 		p->error = r;
 }
