@@ -32,7 +32,8 @@ def leaf_page(path):
 def repair(state_dir):
 	"""kitchend(8), RECOVERY, as a shell would run it."""
 	script = ("cd \"$0\" && sqlite3 kitchen.db .dump | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' "
-		  "| sqlite3 kitchen.db.recovered && sqlite3 kitchen.db.recovered 'PRAGMA user_version = 4' "
+		  "| sqlite3 kitchen.db.recovered && sqlite3 kitchen.db.recovered "
+		  "\"PRAGMA user_version = $(sqlite3 kitchen.db 'PRAGMA user_version')\" "
 		  "&& mv kitchen.db.recovered kitchen.db && rm -f kitchen.db-wal kitchen.db-shm")
 	note(f"$ {script}")
 	p = subprocess.run(["sh", "-c", script, state_dir], capture_output=True, timeout=60)
