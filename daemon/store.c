@@ -742,8 +742,9 @@ static int text(struct store *s, const char *p, bool line, size_t *ret)
 	return r;
 }
 
-/* A record whose str[1] is @blob's bytes (str[0] @chef, str[2] @str2: NULL for none). */
-/* @n: a dish's attempts, started_ms and finished_ms; NULL for none. */
+/* A record whose str[1] is @blob's bytes (str[0] @chef, str[2] @str2: NULL for
+ * none), and whose numbers are @n: a dish's attempts, started_ms and
+ * finished_ms (NULL for none). */
 static int blob_rec(struct store *s, enum store_rec_kind kind, uint64_t id, const uint64_t *n, const char *chef,
 		    const struct proto_field *blob, const char *str2)
 {
