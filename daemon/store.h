@@ -141,10 +141,12 @@
  * (store_prune.h says which: older than keep_ms, or beyond max_orders; never
  * one whose idempotency key is still valid, nor the order of the highest
  * id). It does so in steps of at most STORE_PRUNE_ORDERS orders, one
- * transaction each (committed without an fdatasync), only while it has no
+ * transaction each (committed without an fdatasync), while it has no
  * batch to commit (a batch handed over cuts the step under way short), in
  * at most a tenth of its time while there is a backlog, else one look
- * every STORE_PRUNE_IDLE_MS (store_writer.h has the pace). Never
+ * every STORE_PRUNE_IDLE_MS; and, while a backlog stays, between batches
+ * as many as the batches finished and a quarter more, so that retention
+ * keeps pace with any load (store_writer.h has the pace). Never
  * on a full store, nor after a failed commit. A pruned order is not found
  * (store_get_order: -ENOENT); the served, failed and cancelled dishes pruned are
  * counted in the table pruned, so store_count() still counts them (in one
@@ -213,6 +215,9 @@
 #define STORE_PRUNE_PAUSE_MS 10
 #define STORE_PRUNE_IDLE_MS 1000
 #define STORE_PRUNE_RETRY_MS 10000
+/* While a backlog stays, a step runs before the next batch once the
+ * batches finished enough orders to owe this many deletions. */
+#define STORE_PRUNE_OWED 16
 /* The -wal is cut back to this after a checkpoint (PRAGMA journal_size_limit). */
 #define STORE_WAL_LIMIT (8 << 20)
 
@@ -431,6 +436,19 @@ typedef int (*store_output_cb)(unsigned index, enum proto_state state, const voi
 			       void *userdata);
 int store_outputs(struct store *s, uint64_t id, unsigned first, store_output_cb cb, void *userdata,
 		  unsigned *ret_next);
+
+/*
+ * The orders of ids @first to @first + @n - 1 that the store holds, as
+ * committed, into @ret (room for @n), in id order, their number in *ret_n:
+ * each one's id, its final state when done (PROTO_STATE_QUEUED while open)
+ * and its number of dishes. One range read of the orders' rows, no dish row.
+ */
+struct store_order_state {
+	uint64_t id;
+	enum proto_state done;  /* served, failed or cancelled; PROTO_STATE_QUEUED while open */
+	uint64_t n_dishes;
+};
+int store_order_states(struct store *s, uint64_t first, size_t n, struct store_order_state *ret, size_t *ret_n);
 
 /*
  * For recovery: call @order_cb for every order not yet done, oldest first,

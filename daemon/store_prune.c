@@ -203,11 +203,11 @@ static int walk_window(struct store_prune *p, struct walk *w, uint64_t newest)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_error(p->db, pstmt_sql[PSTMT_WINDOW]);
 }
 
-/* Delete the victims, in one transaction, the first ones only if @yield
- * is set meanwhile; what it deleted into @ret, and the victims left out
- * taken off the list. */
-static int delete_victims(struct store_prune *p, const atomic_bool *yield, const struct store_prune_guard *guard,
-			  struct store_prune_step *ret)
+/* Delete the victims, in one transaction, the first ones only (at least
+ * @at_least) if @yield is set meanwhile; what it deleted into @ret, and the
+ * victims left out taken off the list. */
+static int delete_victims(struct store_prune *p, const atomic_bool *yield, size_t at_least,
+			  const struct store_prune_guard *guard, struct store_prune_step *ret)
 {
 	bool guarded = false;
 	sqlite3_stmt *ds = p->stmt[PSTMT_DISHES], *ts = p->stmt[PSTMT_TOTALS];
@@ -217,7 +217,7 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, const
 	for (size_t i = 0; r >= 0 && i < p->n_victims; i++) {
 		const struct victim *v = &p->victims[i];
 
-		if (i > 0 && i % YIELD_EVERY == 0 && yield &&
+		if (i >= at_least && i > 0 && i % YIELD_EVERY == 0 && yield &&
 		    atomic_load_explicit(yield, memory_order_relaxed)) {
 			p->n_victims = i;
 			ret->more = true;
@@ -272,7 +272,7 @@ static int delete_victims(struct store_prune *p, const atomic_bool *yield, const
 }
 
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    const atomic_bool *yield, const struct store_prune_guard *guard,
+		    const atomic_bool *yield, size_t at_least, const struct store_prune_guard *guard,
 		    struct store_prune_step *ret)
 {
 	struct walk w = {
@@ -309,7 +309,7 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 	n_found = p->n_victims;
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = NORMAL");
-	r = delete_victims(p, yield, guard, ret);
+	r = delete_victims(p, yield, at_least, guard, ret);
 	if (p->sync_full)
 		(void) sql_exec(p->db, "PRAGMA synchronous = FULL");
 	if (r < 0) {

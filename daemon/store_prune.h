@@ -48,6 +48,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -80,8 +81,9 @@ void store_prune_free(struct store_prune **p);
  * commit syncs the -wal up to it anyway. 0 or -errno (sql_last_error()
  * says why); *ret is filled in either case; -EAGAIN (nothing deleted) when
  * @guard (may be NULL) says a victim is pinned. When @yield (may be NULL)
- * is found set (it is looked at every few orders), the step commits what
- * it deleted so far and says more: a batch waits for it.
+ * is found set (it is looked at every few orders, once @at_least orders
+ * are deleted), the step commits what it deleted so far and says more: a
+ * batch waits for it.
  */
 struct store_prune_guard {
 	void (*enter)(void *u);                   /* before the look at the pins: a lock */
@@ -90,7 +92,7 @@ struct store_prune_guard {
 	void *u;
 };
 int store_prune_run(struct store_prune *p, const struct store_retention *rules, uint64_t wall,
-		    const atomic_bool *yield, const struct store_prune_guard *guard,
+		    const atomic_bool *yield, size_t at_least, const struct store_prune_guard *guard,
 		    struct store_prune_step *ret);
 
 /* A commit finished @finished orders and opened @reopened finished ones

@@ -112,6 +112,8 @@ struct store_writer {
 	bool quit;
 	struct store_retention retention;
 	uint64_t prune_next_ms;         /* now_ms() of the next step */
+	bool prune_behind;              /* the thread's: the last step left expired orders */
+	uint64_t prune_owed;            /* the thread's: deletions the batches owe, while behind */
 	bool prune_sync;                /* store_writer_prune_sync() waits */
 	int prune_error;                /* of the last step */
 	struct store_pruned pruned;
@@ -255,6 +257,15 @@ static int apply_rec(struct store_writer *w, const struct batch *b, const struct
 	return sql_step(w->db, st);
 }
 
+/* What the steps owe once a commit finished @finished more orders: a
+ * quarter more than that, so that a backlog shrinks under a steady load,
+ * up to a few steps' worth. */
+static uint64_t owe(uint64_t owed, uint64_t finished)
+{
+	owed += finished + finished / 4;
+	return owed < 4 * STORE_PRUNE_ORDERS ? owed : 4 * STORE_PRUNE_ORDERS;
+}
+
 /* One batch, one transaction. */
 static int apply(struct store_writer *w, const struct batch *b, bool full)
 {
@@ -287,6 +298,8 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 	if (r >= 0) {
 		committed(w, &used);
 		store_prune_finished(w->prune, finished, reopened);
+		if (w->prune_behind)
+			w->prune_owed = owe(w->prune_owed, finished);
 	}
 	return r;
 }
@@ -302,8 +315,15 @@ static bool prune_due_locked(const struct store_writer *w, uint64_t now)
 	return prune_may_locked(w) && (w->prune_sync || now >= w->prune_next_ms);
 }
 
-/* With the lock held, dropped during the step: one step, and the next one's time. */
-static void prune_locked(struct store_writer *w)
+/* With the lock held: whether the batches owe a step before the next one. */
+static bool prune_owed_locked(const struct store_writer *w)
+{
+	return prune_may_locked(w) && w->prune_behind && w->prune_owed >= STORE_PRUNE_OWED;
+}
+
+/* With the lock held, dropped during the step: one step, and the next one's
+ * time. A step @owed deletes what the batches owe before it yields. */
+static void prune_locked(struct store_writer *w, bool owed)
 {
 	struct store_retention rules = w->retention;
 	struct store_prune_step step;
@@ -313,7 +333,9 @@ static void prune_locked(struct store_writer *w)
 
 	pthread_mutex_unlock(&w->lock);
 	sql_clear_error();
-	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, &(struct store_prune_guard) {
+	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits,
+			    owed ? (size_t) (w->prune_owed < STORE_PRUNE_ORDERS ? w->prune_owed : STORE_PRUNE_ORDERS) : 0,
+			    &(struct store_prune_guard) {
 		.enter = guard_enter, .leave = guard_leave, .pinned = guard_pinned, .u = w,
 	}, &step);
 	took_ms = (now_ns() - start) / 1000000;
@@ -344,6 +366,10 @@ static void prune_locked(struct store_writer *w)
 			w->prune_next_ms = now + (took_ms * 9 > STORE_PRUNE_PAUSE_MS ? took_ms * 9 :
 						  STORE_PRUNE_PAUSE_MS);
 	}
+	/* Owed only while a step leaves expired orders behind; a failed or
+	 * pinned one forgives it, so that it never holds a batch up again. */
+	w->prune_behind = r >= 0 && step.more;
+	w->prune_owed = w->prune_behind && w->prune_owed > step.orders ? w->prune_owed - step.orders : 0;
 	w->prune_error = r;
 	if (w->prune_sync && (r < 0 || !step.more)) {
 		w->prune_sync = false;
@@ -387,12 +413,16 @@ static void *writer_main(void *userdata)
 		/* A batch first; pruning only while there is none. */
 		while (!w->todo && !w->quit) {
 			if (prune_due_locked(w, now_ms()))
-				prune_locked(w);
+				prune_locked(w, false);
 			else
 				wait_locked(w);
 		}
 		if (!w->todo)
 			break;
+		/* Unless the batches finished orders faster than the steps
+		 * deleted them: then a step first, as big as they owe. */
+		if (prune_owed_locked(w))
+			prune_locked(w, true);
 		b = w->todo;
 		atomic_store(&w->todo_waits, false);
 		r = w->error;

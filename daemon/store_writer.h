@@ -41,8 +41,14 @@
  * a commit without fdatasync. A step that stopped at its limit (or was cut
  * short) makes the next one due 9 times its own duration later, at least
  * STORE_PRUNE_PAUSE_MS: a backlog takes at most a tenth of the thread's
- * time (and of a core the loop may need). A step that found the end makes
- * the next one due STORE_PRUNE_IDLE_MS later; one that failed (rolled
+ * idle time (and of a core the loop may need). A thread that is never idle
+ * would never catch up, so while steps leave a backlog the commits count
+ * what they finished: once that owes STORE_PRUNE_OWED deletions (each
+ * finished order a quarter more than one, up to 4 steps' worth), a step
+ * runs before the next batch and deletes what is owed before it yields.
+ * Under a steady load the store stops growing, and the batch waits for
+ * about as many deletes as it made orders finish. A step that found the
+ * end makes the next one due STORE_PRUNE_IDLE_MS later; one that failed (rolled
  * back: not fatal, the batches go on), STORE_PRUNE_RETRY_MS later. No
  * step runs while the store is full or after a failed commit. What was
  * pruned is counted under the lock, for store_writer_pruned().
