@@ -524,17 +524,24 @@ static void refused(struct placing *p, size_t k)
 	p->refused_dishes = o->n_dishes;
 }
 
+/* Slot @slot's request @cmd was refused: the first refusal of the run is
+ * said in kitchend's words, and whether it named an unknown dish kept. */
+static void first_refusal(struct placing *p, struct order_window *w, size_t slot, enum proto_cmd cmd)
+{
+	if (p->refused > 0)
+		return;
+	ctl_call_failed(p->ctl, w->slots[slot], cmd, -EREMOTEIO);
+	p->unknown_dish = w->slots[slot]->err_code &&
+			  strcmp(w->slots[slot]->err_code, PROTO_ERR_UNKNOWN_DISH) == 0;
+}
+
 /* Slot @slot, carrying an ORDERS, answered @r: what it means for its orders. Failures said. */
 static void answered_orders(struct placing *p, struct order_window *w, size_t slot, int r)
 {
 	size_t k0 = p->slot_order[slot], count = p->slot_count[slot];
 
 	if (r == -EREMOTEIO) {
-		if (p->refused == 0) {
-			ctl_call_failed(p->ctl, w->slots[slot], PROTO_ORDERS, r);
-			p->unknown_dish = w->slots[slot]->err_code &&
-					  strcmp(w->slots[slot]->err_code, PROTO_ERR_UNKNOWN_DISH) == 0;
-		}
+		first_refusal(p, w, slot, PROTO_ORDERS);
 		for (size_t k = k0; k < k0 + count; k++)
 			refused(p, k);
 	} else if (r < 0) {
@@ -565,11 +572,7 @@ static void answered(struct placing *p, struct order_window *w, size_t slot, int
 		return;
 	}
 	if (r == -EREMOTEIO && !showing) {
-		if (p->refused == 0) {
-			ctl_call_failed(ctl, w->slots[slot], cmd, r);
-			p->unknown_dish = w->slots[slot]->err_code &&
-					  strcmp(w->slots[slot]->err_code, PROTO_ERR_UNKNOWN_DISH) == 0;
-		}
+		first_refusal(p, w, slot, cmd);
 		refused(p, k);
 		return;
 	}
