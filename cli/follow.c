@@ -143,7 +143,7 @@ static int (*const decoders[_PROTO_CMD_MAX])(const struct proto_msg *m, struct f
 	[PROTO_CANCELLED] = decode_dish,
 	[PROTO_DONE] = decode_done,
 };
-_Static_assert(_PROTO_CMD_MAX == 30,
+_Static_assert(_PROTO_CMD_MAX == 31,
 	       "proto.h has a new command: if it is an order event, give it a decoder above; then count it here");
 
 int follow_next(struct follow *f, uint64_t timeout_ms, struct follow_event *ev)

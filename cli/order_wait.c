@@ -1,6 +1,7 @@
 /*
  * order --wait (and `wait`): long-poll the orders with WAITs, a window of
- * them in flight (order_window.h), and print the
+ * them in flight (order_window.h), a WAITS for each run of consecutive ids
+ * where each order's state is enough (text without --output), and print the
  * dishes' outcomes in the order they were ordered, each as soon as all before
  * it are out (like executor.map: the results come back in the order asked for).
  * With --output, the outputs of each order instead, once it is done and the
@@ -79,27 +80,107 @@ static int tell_done(struct ctl *ctl, struct order_batch *b, size_t *told)
 	return 0;
 }
 
-/* WAIT order @o on idle @slot, for at most @poll_ms and not past the --deadline. Said. */
-static int send_wait(struct ctl *ctl, struct order_window *w, size_t slot, const struct order *o,
+/* WAIT order @o (@n 0), or WAITS for the @n orders of consecutive ids
+ * from it, on idle @slot, for at most @poll_ms and not past the --deadline. Said. */
+static int send_wait(struct ctl *ctl, struct order_window *w, size_t slot, const struct order *o, size_t n,
 		     uint64_t poll_ms)
 {
 	uint64_t left = ctl_deadline_left(ctl), ms = left < poll_ms ? left : poll_ms;
-	char id[24], wait[24];
-	struct proto_field f[2];
+	enum proto_cmd cmd = n ? PROTO_WAITS : PROTO_WAIT;
+	char id[24], count[24], wait[24];
+	struct proto_field f[3];
+	size_t k = 0;
 	int r;
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long) o->id);
+	snprintf(count, sizeof(count), "%zu", n);
 	snprintf(wait, sizeof(wait), "%llu", (unsigned long long) (ms ? ms : 1));
-	f[0] = (struct proto_field) { id, strlen(id) };
-	f[1] = (struct proto_field) { wait, strlen(wait) };
-	r = order_window_send(w, slot, PROTO_WAIT, f, 2, ms);
-	return r < 0 ? ctl_call_failed(ctl, w->slots[slot], PROTO_WAIT, r) : 0;
+	f[k++] = (struct proto_field) { id, strlen(id) };
+	if (n)
+		f[k++] = (struct proto_field) { count, strlen(count) };
+	f[k++] = (struct proto_field) { wait, strlen(wait) };
+	r = order_window_send(w, slot, cmd, f, k, ms);
+	return r < 0 ? ctl_call_failed(ctl, w->slots[slot], cmd, r) : 0;
+}
+
+/* Where an order stands in the window. */
+enum asked {
+	ASKED_NOT,        /* in no request */
+	ASKED_SENT,       /* in a WAIT or WAITS in flight */
+	ASKED_REPORT,     /* done but not served, as a WAITS said: a WAIT brings its reasons */
+};
+
+/* What a slot carries: a WAIT for order @first (n 0), or a WAITS for @n from it. */
+struct run {
+	size_t first, n;
+};
+
+/* How many orders from @i on may go in one WAITS: those not asked and not
+ * done, of consecutive ids, at most PROTO_WAITS_MAX_ORDERS. A WAITS says
+ * only each one's state: enough for text without --output (a served dish
+ * is told by its name), never for --json nor --output. */
+static size_t run_of(const struct ctl *ctl, const struct order_batch *b, const uint8_t *asked, size_t i)
+{
+	size_t n = 0;
+
+	if (ctl->json || ctl->output)
+		return 0;
+	while (i + n < b->n && n < PROTO_WAITS_MAX_ORDERS) {
+		const struct order *o = &b->orders[i + n];
+
+		if (asked[i + n] != ASKED_NOT || report_state_done(o->report->state) || o->report->n_dishes == 0 ||
+		    o->id != b->orders[i].id + n)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* A WAITS reply for @run: each served order taken as such, the others not
+ * done asked again, those failed, cancelled or unknown asked with a WAIT.
+ * *first_left: the first of them. */
+static int take_states(struct order_batch *b, const struct run *run, const struct proto_msg *m, uint8_t *asked,
+		       size_t *first_left)
+{
+	*first_left = b->n;
+	if (m->n_fields != run->n)
+		return ctl_bad_reply(-EBADMSG, PROTO_WAITS);
+	for (size_t i = 0; i < run->n; i++) {
+		struct order *o = &b->orders[run->first + i];
+		struct proto_field f[PROTO_WAITS_GROUP];
+		uint64_t id, dishes;
+		int state;
+
+		if (proto_unpack(&m->fields[i], f, PROTO_WAITS_GROUP) < 0 || proto_field_u64(&f[0], &id) < 0 ||
+		    proto_field_u64(&f[2], &dishes) < 0 || id != o->id)
+			return ctl_bad_reply(-EBADMSG, PROTO_WAITS);
+		state = proto_state_from_name(f[1].data, f[1].len);
+		asked[run->first + i] = ASKED_NOT;
+		if (state == PROTO_STATE_SERVED) {
+			/* The dishes of an order never change. */
+			if (dishes != o->report->n_dishes)
+				return ctl_bad_reply(-EBADMSG, PROTO_WAITS);
+			if (!o->told) {
+				o->told = calloc(dishes ? dishes : 1, sizeof(*o->told));
+				if (!o->told)
+					return ctl_error(-ENOMEM, "%m");
+			}
+			order_report_served(o->report);
+			continue;
+		}
+		if (state != PROTO_STATE_QUEUED && state != PROTO_STATE_COOKING)
+			asked[run->first + i] = ASKED_REPORT;
+		if (*first_left == b->n)
+			*first_left = run->first + i;
+	}
+	return 0;
 }
 
 int order_wait(struct ctl *ctl, struct order_batch *b)
 {
 	struct bar *bar = &b->bar;
-	_cleanup_free_ size_t *slot_order = NULL;
+	_cleanup_free_ struct run *runs = NULL;
+	_cleanup_free_ uint8_t *asked = NULL;
 	struct order_window *w = NULL;
 	size_t told = 0, next = 0, n_slots = b->n < WAIT_WINDOW ? b->n : WAIT_WINDOW;
 	uint64_t poll_ms;
@@ -111,8 +192,9 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 	poll_ms = bar->on ? WAIT_POLL_BAR_MS : WAIT_POLL_MS;
 	ctl->many_orders = b->n > 1;
 
-	slot_order = calloc(n_slots ? n_slots : 1, sizeof(*slot_order));
-	if (!slot_order)
+	runs = calloc(n_slots ? n_slots : 1, sizeof(*runs));
+	asked = calloc(b->n ? b->n : 1, sizeof(*asked));
+	if (!runs || !asked)
 		return ctl_error(-ENOMEM, "%m");
 	r = tell_done(ctl, b, &told);
 	if (r < 0 || told == b->n)
@@ -121,22 +203,29 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 	if (r < 0)
 		goto out;
 
-	/* A window of WAITs over the orders not done, told in order as they are. */
+	/* A window of WAITs and WAITS over the orders not done, told in order as they are. */
 	while (told < b->n) {
-		size_t slot;
+		struct run *run;
+		size_t slot, left;
 
 		for (next = next < told ? told : next; next < b->n; next++) {
+			size_t n;
 			int i;
 
-			if (report_state_done(b->orders[next].report->state))
+			if (asked[next] == ASKED_SENT || report_state_done(b->orders[next].report->state))
 				continue;
 			i = order_window_idle(w);
 			if (i < 0)
 				break;
-			r = send_wait(ctl, w, (size_t) i, &b->orders[next], poll_ms);
+			n = run_of(ctl, b, asked, next);
+			n = n > 1 ? n : 0;  /* a run of one is a WAIT */
+			r = send_wait(ctl, w, (size_t) i, &b->orders[next], n, poll_ms);
 			if (r < 0)
 				goto out;
-			slot_order[i] = next;
+			runs[i] = (struct run) { next, n };
+			for (size_t k = next; k < next + (n ? n : 1); k++)
+				asked[k] = ASKED_SENT;
+			next += n ? n - 1 : 0;
 		}
 		progress(bar, b);
 		r = order_window_next(ctl, w, next < b->n, &slot);
@@ -146,24 +235,32 @@ int order_wait(struct ctl *ctl, struct order_batch *b)
 			r = order_window_failed(ctl, w, PROTO_WAIT, r);
 			goto out;
 		}
+		run = &runs[slot];
 		if (r < 0) {
 			b->wait_refused = r == -EREMOTEIO && order_wait_refused(w->slots[slot]->err_code);
-			r = ctl_call_failed(ctl, w->slots[slot], PROTO_WAIT, r);
+			r = ctl_call_failed(ctl, w->slots[slot], run->n ? PROTO_WAITS : PROTO_WAIT, r);
 			goto out;
 		}
-		r = order_take_report(&b->orders[slot_order[slot]], w->slots[slot]->reply, PROTO_WAIT);
-		if (r < 0)
-			goto out;
-		/* Not done yet: the long poll ended; ask again on the same slot. */
-		if (!report_state_done(b->orders[slot_order[slot]].report->state)) {
-			if (ctl_deadline_left(ctl) == 0) {
-				r = ctl_deadline_passed(ctl);
-				goto out;
-			}
-			r = send_wait(ctl, w, slot, &b->orders[slot_order[slot]], poll_ms);
+		if (run->n) {
+			/* The orders left are asked again from the first of them. */
+			r = take_states(b, run, w->slots[slot]->reply, asked, &left);
 			if (r < 0)
 				goto out;
+		} else {
+			asked[run->first] = ASKED_NOT;
+			r = order_take_report(&b->orders[run->first], w->slots[slot]->reply, PROTO_WAIT);
+			if (r < 0)
+				goto out;
+			left = report_state_done(b->orders[run->first].report->state) ? b->n : run->first;
 		}
+		/* Not done yet: the long poll ended; ask again. */
+		if (left < b->n && !report_state_done(b->orders[left].report->state) && asked[left] == ASKED_NOT &&
+		    ctl_deadline_left(ctl) == 0) {
+			r = ctl_deadline_passed(ctl);
+			goto out;
+		}
+		if (left < next)
+			next = left;
 		r = tell_done(ctl, b, &told);
 		if (r < 0)
 			goto out;

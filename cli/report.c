@@ -134,6 +134,15 @@ int order_report_placed(const struct proto_field *names, size_t n, uint64_t prio
 	return 0;
 }
 
+void order_report_served(struct order_report *r)
+{
+	r->state = PROTO_STATE_SERVED;
+	r->served = r->n_dishes;
+	r->failed = r->cancelled = 0;
+	for (size_t i = 0; i < r->n_dishes; i++)
+		r->dishes[i].state = PROTO_STATE_SERVED;
+}
+
 /* A dish's group: one packed frame (proto.h). */
 static int dish_decode(const struct proto_field *group, struct dish_report *d)
 {

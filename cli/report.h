@@ -64,6 +64,9 @@ void order_report_free(struct order_report **r);
  * ordered. Its id is 0 until the caller sets it. */
 int order_report_placed(const struct proto_field *names, size_t n, uint64_t priority, uint64_t due_ms,
 			struct order_report **ret);
+/* @r is served, as a WAITS said: every dish served (their chefs, results
+ * and times stay as they were: a WAITS does not say them). */
+void order_report_served(struct order_report *r);
 /* "order 42: served, 2 dishes (2 served, 0 failed)", then "; priority 7" when
  * not the default and "; due at 18:30:00" for an order due later than it was
  * made, and a line per dish (a queued one of an order not yet due: "queued

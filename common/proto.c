@@ -36,6 +36,7 @@ static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
 	[PROTO_OUTPUT]    = { "OUTPUT",    2, 0, 0, false, false, false },
 	[PROTO_METRICS]   = { "METRICS",   0, 0, 0, false, false, false },
 	[PROTO_ORDERS]    = { "ORDERS",    PROTO_ORDERS_FIXED, PROTO_ORDERS_GROUP, 1, true, true, true },
+	[PROTO_WAITS]     = { "WAITS",     3, 0, 0, false, false, false },
 	[PROTO_OK]        = { "OK",        0, 1, 0, false, false, true  },
 	[PROTO_ERR]       = { "ERR",       2, 0, 0, false, false, false },
 	[PROTO_READY]     = { "READY",     6, 0, 0, false, false, false },

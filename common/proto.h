@@ -93,6 +93,7 @@ enum proto_cmd {
 	PROTO_OUTPUT,   /* order_id first            -> OK next (index state output)... */
 	PROTO_METRICS,  /*                               -> OK n value... (name host served failed)... (exposition.h) */
 	PROTO_ORDERS,   /* flags priority due_ms (order dish input)... -> OK first_order_id orders dishes */
+	PROTO_WAITS,    /* first_order_id orders timeout_ms -> OK (order_id state dishes)..., when all done or timed out */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */
@@ -171,7 +172,13 @@ enum proto_cmd {
 #define PROTO_ORDERS_GROUP 3
 _Static_assert(4 + PROTO_ORDERS_FIXED + PROTO_ORDERS_MAX_DISHES * PROTO_ORDERS_GROUP <= PROTO_MAX_FIELDS,
 	       "an ORDERS of the most dishes splits into the fields a message may have");
-#define PROTO_WAIT_MAX_MS 60000     /* the longest kitchend holds a WAIT */
+#define PROTO_WAIT_MAX_MS 60000     /* the longest kitchend holds a WAIT or WAITS */
+/* Orders one WAITS waits for, consecutive ids; its reply has a packed
+ * group (order_id state dishes) for each. */
+#define PROTO_WAITS_MAX_ORDERS 400
+#define PROTO_WAITS_GROUP 3
+_Static_assert(2 + PROTO_WAITS_MAX_ORDERS * PROTO_WAITS_GROUP <= PROTO_MAX_FIELDS,
+	       "a WAITS reply splits into the fields a message may have");
 
 /* An order's priority: dishes of a higher one are cooked first. */
 #define PROTO_PRIORITY_MIN 1

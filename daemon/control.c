@@ -46,6 +46,26 @@ static unsigned wait_for(struct kitchen *k, const struct proto_msg *m)
 	return 1;
 }
 
+static unsigned wait_for_orders(struct kitchen *k, const struct proto_msg *m)
+{
+	uint64_t first, n, timeout_ms;
+
+	if (proto_u64(m, 0, &first) < 0 || proto_u64(m, 1, &n) < 0 || proto_u64(m, 2, &timeout_ms) < 0 ||
+	    first == 0 || n == 0 || n > PROTO_WAITS_MAX_ORDERS || first > UINT64_MAX - n) {
+		reply_err(k, RID(m), PROTO_ERR_BAD_REQUEST,
+			  "WAITS takes a first order id, a number of orders (1 to %d) and a time-out in ms",
+			  PROTO_WAITS_MAX_ORDERS);
+		return 1;
+	}
+	if (timeout_ms > PROTO_WAIT_MAX_MS)
+		timeout_ms = PROTO_WAIT_MAX_MS;
+	log_debug("WAITS for orders %llu to %llu, at most %llu ms", (unsigned long long) first,
+		  (unsigned long long) (first + n - 1), (unsigned long long) timeout_ms);
+	if (pending_wait_orders(k, &m->env[0], first, (uint32_t) n, now_ms() + timeout_ms) < 0)
+		reply_err(k, RID(m), PROTO_ERR_INTERNAL, "out of memory");
+	return 1;
+}
+
 static unsigned show(struct kitchen *k, const struct proto_msg *m)
 {
 	uint64_t id;
@@ -145,6 +165,7 @@ static const struct reader control_reader = {
 		[PROTO_SHOW] = show,
 		[PROTO_STATUS] = status,
 		[PROTO_WAIT] = wait_for,
+		[PROTO_WAITS] = wait_for_orders,
 	},
 	.unexpected = not_a_request,
 	.refused = reply_refused,

@@ -26,7 +26,8 @@ struct reply {
 	size_t rid_len;
 	uint64_t order_id;
 	uint32_t n_dishes;
-	uint32_t n_orders;              /* an ORDERS's OK: its orders, ids @order_id on; else 0 */
+	uint32_t n_orders;              /* an ORDERS's OK, a WAITS: its orders, ids @order_id on; else 0 */
+	uint64_t next_open;             /* a WAITS: its orders before this one are done */
 	enum { ACK, REPORT, NUMBERS } kind;  /* an ORDER's OK, a report of the order, OK numbers... */
 	uint8_t n_numbers;
 	uint64_t numbers[PENDING_NUMBERS_MAX];
@@ -200,13 +201,21 @@ static void wait_due(struct kitchen *k, struct reply *w)
 
 int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, uint64_t deadline_ms)
 {
+	return pending_wait_orders(k, rid, id, 0, deadline_ms);
+}
+
+int pending_wait_orders(struct kitchen *k, const struct proto_field *rid, uint64_t first, uint32_t n,
+			uint64_t deadline_ms)
+{
 	struct pending *p = k->pending;
-	struct reply *w = reply_new(rid, id);
+	struct reply *w = reply_new(rid, first);
 	struct client *c;
 	uint64_t key;
 
 	if (!w)
 		return -ENOMEM;
+	w->n_orders = n;
+	w->next_open = first;
 	key = client_key(w->rid, w->rid_len);
 	/* Full: end the oldest long poll of this client, or of all, early. */
 	c = idmap_get(&p->clients, key);
@@ -232,17 +241,31 @@ int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, 
 	return 0;
 }
 
+/* Whether the orders of WAIT or WAITS @w are no longer open: done (or
+ * never were, which the report says). A WAITS moves past those it saw
+ * done, so that it looks at each of its orders once done. */
+static bool waited_for(struct kitchen *k, struct reply *w)
+{
+	uint64_t end = w->order_id + (w->n_orders ? w->n_orders : 1);
+
+	for (; w->next_open < end; w->next_open++) {
+		struct order *o = orders_get(k->orders, w->next_open);
+
+		if (o && !order_done(o))
+			return false;
+	}
+	return true;
+}
+
 void pending_expire_waits(struct kitchen *k, uint64_t now)
 {
 	struct list_link *l, *next;
 
 	for (l = k->pending->waits.head; l; l = next) {
 		struct reply *w = REPLY(l);
-		struct order *o = orders_get(k->orders, w->order_id);
 
 		next = l->next;
-		/* Not open: done (or never was, which the report says). */
-		if (!o || order_done(o) || w->deadline_ms <= now)
+		if (w->deadline_ms <= now || waited_for(k, w))
 			wait_due(k, w);
 	}
 }
@@ -322,7 +345,9 @@ void pending_after_commit(struct kitchen *k, uint64_t committed, bool failed)
 		struct proto_out out;
 
 		list_remove(acks, &a->link);
-		if (a->batch <= committed && a->kind == REPORT)
+		if (a->batch <= committed && a->kind == REPORT && a->n_orders)
+			reports_order_states(k, a->rid, a->rid_len, a->order_id, a->n_orders);
+		else if (a->batch <= committed && a->kind == REPORT)
 			reports_order(k, a->rid, a->rid_len, a->order_id);
 		else if (a->batch <= committed && a->kind == NUMBERS) {
 			reply_begin(k, &out, PROTO_OK, a->rid, a->rid_len);

@@ -7,7 +7,8 @@
  * for the batch holding everything kitchend did before it, unless that is
  * committed already, so that it never shows less than a reply before it
  * said. A WAIT is a long poll: it is due when its order is done or its time
- * (at most PROTO_WAIT_MAX_MS) is up, and is then answered as a report.
+ * (at most PROTO_WAIT_MAX_MS) is up, and is then answered as a report; a
+ * WAITS, when all of its orders are, with their states.
  * Replies waiting for commits go out in the order their requests came.
  *
  * WAIT slots are shared: at most PENDING_WAITS_MAX in all and
@@ -54,6 +55,11 @@ int pending_ok(struct kitchen *k, const struct proto_field *rid, const uint64_t 
 int pending_report(struct kitchen *k, const struct proto_field *rid, uint64_t id);
 /* Long-poll order @id for @rid until it is done or @deadline_ms (monotonic). */
 int pending_wait(struct kitchen *k, const struct proto_field *rid, uint64_t id, uint64_t deadline_ms);
+/* The same for the @n orders of ids @first on (a WAITS, one WAIT of the
+ * client's): until every one is done, then answered with their states
+ * (reports_order_states()). */
+int pending_wait_orders(struct kitchen *k, const struct proto_field *rid, uint64_t first, uint32_t n,
+			uint64_t deadline_ms);
 
 /*
  * Answer what waited for store batches up to @committed, after moving the

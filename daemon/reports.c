@@ -124,6 +124,38 @@ void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t 
 	reply_end(&rep.out);
 }
 
+void reports_order_states(struct kitchen *k, const void *rid, size_t rid_len, uint64_t first, uint32_t n)
+{
+	struct store_order_state rows[PROTO_WAITS_MAX_ORDERS];
+	struct proto_out out;
+	size_t n_rows = 0, row = 0;
+	int r;
+
+	if (n > PROTO_WAITS_MAX_ORDERS)
+		n = PROTO_WAITS_MAX_ORDERS;
+	r = store_order_states(k->store, first, n, rows, &n_rows);
+	if (r < 0) {
+		log_fields(LOG_ERR, r, &(struct log_about) { .order = first }, "Failed to read orders %llu to %llu: %m",
+			   (unsigned long long) first, (unsigned long long) (first + n - 1));
+		return reply_err(k, rid, rid_len, PROTO_ERR_INTERNAL, "could not read the orders");
+	}
+	reply_begin(k, &out, PROTO_OK, rid, rid_len);
+	for (uint64_t id = first; id < first + n; id++) {
+		const struct store_order_state *s = row < n_rows && rows[row].id == id ? &rows[row++] : NULL;
+		const struct order *open = s && s->done == PROTO_STATE_QUEUED ? orders_get(k->orders, id) : NULL;
+
+		proto_out_pack_begin(&out);
+		proto_out_u64(&out, id);
+		/* Open in the store: as kitchend holds it (queued when it does
+		 * not, which only a retry being opened again can be). */
+		proto_out_str(&out, !s ? "unknown" : s->done != PROTO_STATE_QUEUED ? proto_state_name(s->done) :
+				    proto_state_name(open ? order_state(open) : PROTO_STATE_QUEUED));
+		proto_out_u64(&out, s ? s->n_dishes : 0);
+		proto_out_pack_end(&out);
+	}
+	reply_end(&out);
+}
+
 static void chef_group(struct proto_out *out, const char *name, const char *host, uint64_t pid,
 		       unsigned stations, unsigned busy, const char *state, uint64_t served, bool local,
 		       const char *skills)

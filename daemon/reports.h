@@ -17,6 +17,10 @@ struct kitchen;
 
 /* SHOW, WAIT: order @id, or ERR not-found. */
 void reports_order(struct kitchen *k, const void *rid, size_t rid_len, uint64_t id);
+/* WAITS: a packed group (order_id state dishes) for each of the @n ids from
+ * @first, in id order; state "unknown" (0 dishes) for an id that is no
+ * order (never was, or pruned). */
+void reports_order_states(struct kitchen *k, const void *rid, size_t rid_len, uint64_t first, uint32_t n);
 void reports_status(struct kitchen *k, const void *rid, size_t rid_len);
 void reports_chefs(struct kitchen *k, const void *rid, size_t rid_len);
 void reports_menu(struct kitchen *k, const void *rid, size_t rid_len);

@@ -25,6 +25,7 @@ enum stmt {
 	STMT_OPEN_ORDERS,
 	STMT_GET_INPUTS,
 	STMT_GET_OUTPUTS,
+	STMT_GET_STATES,
 	_STMT_MAX,
 };
 
@@ -40,6 +41,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
 	[STMT_GET_INPUTS] = "SELECT id, input FROM inputs WHERE id >= ?1 AND id < ?2 ORDER BY id",
 	[STMT_GET_OUTPUTS] = ("SELECT id, state, CASE state WHEN 2 THEN result ELSE NULL END FROM dishes "
 			      "WHERE id >= ?1 AND id < ?2 AND state != 0 ORDER BY id"),
+	[STMT_GET_STATES] = "SELECT id, done, dishes FROM orders WHERE id >= ?1 AND id < ?2 ORDER BY id",
 };
 
 /* Schema 5, see store.h. Created on an empty file, or by a conversion. */
@@ -1195,6 +1197,33 @@ int store_outputs(struct store *s, uint64_t id, unsigned first, store_output_cb 
 	if (r < 0)
 		return fail(s, r);
 	*ret_next = next;
+	return 0;
+}
+
+int store_order_states(struct store *s, uint64_t first, size_t n, struct store_order_state *ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = s->stmt[STMT_GET_STATES];
+	size_t found = 0;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64) (first + n));
+	while (found < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int done = sqlite3_column_int(st, 1);
+
+		ret[found++] = (struct store_order_state) {
+			.id = (uint64_t) sql_column_i64(st, 0),
+			.done = done > PROTO_STATE_COOKING && done < _PROTO_STATE_MAX ? (enum proto_state) done : PROTO_STATE_QUEUED,
+			.n_dishes = (uint64_t) sql_column_i64(st, 2),
+		};
+	}
+	if (found < n && rc != SQLITE_DONE)
+		r = sql_error(s->db, stmt_sql[STMT_GET_STATES]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r < 0)
+		return fail(s, r);
+	*ret_n = found;
 	return 0;
 }
 

@@ -34,6 +34,7 @@ PROTO = {
 	"order-follow-key": (2, ["rid", "", "KIT7", "ORDER", "follow", "nightly-7", "9", "1800000000000", "Pizza", ""]),
 	"orders": (2, ["rid", "", "KIT7", "ORDERS", "", "5", "0", "0\tPizza\t", "1\tsalad\t-n\0\t1", "1\tSoup\t"]),
 	"wait": (2, ["rid", "", "KIT7", "WAIT", "7", "60000"]),
+	"waits": (2, ["rid", "", "KIT7", "WAITS", "7", "400", "60000"]),
 	"show": (2, ["rid", "", "KIT7", "SHOW", "18446744073709551615"]),
 	"status": (2, ["rid", "", "KIT7", "STATUS"]),
 	"menu": (2, ["rid", "", "KIT7", "MENU"]),
@@ -49,6 +50,7 @@ PROTO = {
 	# replies as kitchenctl's REQ sees them
 	"ok-order": (0, ["KIT7", "OK", "7", "2"]),
 	"ok-orders": (0, ["KIT7", "OK", "7", "2", "3"]),
+	"ok-waits": (0, ["KIT7", "OK", "7\tserved\t1", "8\tfailed\t2", "9\tunknown\t0"]),
 	# the order report's dish groups are packed too, by hand
 	"ok-report": (0, ["KIT7", "OK", "7", "served", "1700000000000", "1", "1", "0", "0", "5", "0",
 			  "\t".join(["0", "Salad", "served", "1", "chef-1", "Served Salad",

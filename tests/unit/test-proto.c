@@ -90,6 +90,7 @@ static const struct schema {
 	{ PROTO_OUTPUT, "OUTPUT", 2, 0, 0, false },
 	{ PROTO_METRICS, "METRICS", 0, 0, 0, false },
 	{ PROTO_ORDERS, "ORDERS", 3, 3, 1, true },
+	{ PROTO_WAITS, "WAITS", 3, 0, 0, false },
 	{ PROTO_OK, "OK", 0, 1, 0, false },
 	{ PROTO_ERR, "ERR", 2, 0, 0, false },
 	{ PROTO_READY, "READY", 6, 0, 0, false },
