@@ -93,7 +93,7 @@ enum proto_cmd {
 	PROTO_OUTPUT,   /* order_id first            -> OK next (index state output)... */
 	PROTO_METRICS,  /*                               -> OK n value... (name host served failed)... (exposition.h) */
 	PROTO_ORDERS,   /* flags priority due_ms (order dish input)... -> OK first_order_id orders dishes */
-	PROTO_WAITS,    /* first_order_id orders timeout_ms -> OK (order_id state dishes)..., when all done or timed out */
+	PROTO_WAITS,    /* first_order_id orders timeout_ms -> OK (order_id state dishes)..., all done or timed out */
 	/* control replies */
 	PROTO_OK,       /* field... (depends on the request) */
 	PROTO_ERR,      /* code message */

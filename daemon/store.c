@@ -1210,10 +1210,11 @@ int store_order_states(struct store *s, uint64_t first, size_t n, struct store_o
 	sqlite3_bind_int64(st, 2, (sqlite3_int64) (first + n));
 	while (found < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int done = sqlite3_column_int(st, 1);
+		bool final = done > PROTO_STATE_COOKING && done < _PROTO_STATE_MAX;
 
 		ret[found++] = (struct store_order_state) {
 			.id = (uint64_t) sql_column_i64(st, 0),
-			.done = done > PROTO_STATE_COOKING && done < _PROTO_STATE_MAX ? (enum proto_state) done : PROTO_STATE_QUEUED,
+			.done = final ? (enum proto_state) done : PROTO_STATE_QUEUED,
 			.n_dishes = (uint64_t) sql_column_i64(st, 2),
 		};
 	}

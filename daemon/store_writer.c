@@ -329,13 +329,12 @@ static void prune_locked(struct store_writer *w, bool owed)
 	struct store_prune_step step;
 	char why[sizeof(w->prune_msg)] = "";
 	uint64_t now, took_ms, start = now_ns();
+	size_t at_least = !owed ? 0 : w->prune_owed < STORE_PRUNE_ORDERS ? w->prune_owed : STORE_PRUNE_ORDERS;
 	int r;
 
 	pthread_mutex_unlock(&w->lock);
 	sql_clear_error();
-	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits,
-			    owed ? (size_t) (w->prune_owed < STORE_PRUNE_ORDERS ? w->prune_owed : STORE_PRUNE_ORDERS) : 0,
-			    &(struct store_prune_guard) {
+	r = store_prune_run(w->prune, &rules, wall_ms(), &w->todo_waits, at_least, &(struct store_prune_guard) {
 		.enter = guard_enter, .leave = guard_leave, .pinned = guard_pinned, .u = w,
 	}, &step);
 	took_ms = (now_ns() - start) / 1000000;
