@@ -329,7 +329,7 @@ static void prune_locked(struct store_writer *w, bool owed)
 	struct store_prune_step step;
 	char why[sizeof(w->prune_msg)] = "";
 	uint64_t now, took_ms, start = now_ns();
-	size_t at_least = !owed ? 0 : w->prune_owed < STORE_PRUNE_ORDERS ? w->prune_owed : STORE_PRUNE_ORDERS;
+	size_t at_least = !owed ? 0 : w->prune_owed < STORE_PRUNE_OWED_STEP ? w->prune_owed : STORE_PRUNE_OWED_STEP;
 	int r;
 
 	pthread_mutex_unlock(&w->lock);
