@@ -322,7 +322,8 @@ static bool prune_owed_locked(const struct store_writer *w)
 }
 
 /* With the lock held, dropped during the step: one step, and the next one's
- * time. A step @owed deletes what the batches owe before it yields. */
+ * time. A step @owed deletes what the batches owe (at most
+ * STORE_PRUNE_OWED_STEP orders) before it yields. */
 static void prune_locked(struct store_writer *w, bool owed)
 {
 	struct store_retention rules = w->retention;
@@ -419,7 +420,7 @@ static void *writer_main(void *userdata)
 		if (!w->todo)
 			break;
 		/* Unless the batches finished orders faster than the steps
-		 * deleted them: then a step first, as big as they owe. */
+		 * deleted them: then a step first, of what they owe. */
 		if (prune_owed_locked(w))
 			prune_locked(w, true);
 		b = w->todo;
