@@ -1,6 +1,7 @@
 #include "dish_queue.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,14 @@ void dish_queue_finish(struct dish_queue *q)
 	*q = (struct dish_queue) { 0 };
 }
 
-static int grow(struct dish_queue *q)
+/* Move the ring to one of @cap > len slots, a power of two. */
+static int resize(struct dish_queue *q, size_t cap)
 {
-	size_t cap = q->cap ? q->cap * 2 : 1024;
-	struct dish **ring = malloc(cap * sizeof(*ring));
+	struct dish **ring;
 
+	if (cap > SIZE_MAX / sizeof(*ring))
+		return -ENOMEM;
+	ring = malloc(cap * sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
 	for (size_t i = 0; i < q->len; i++)
@@ -29,6 +33,25 @@ static int grow(struct dish_queue *q)
 	q->cap = cap;
 	q->head = 0;
 	return 0;
+}
+
+static int grow(struct dish_queue *q)
+{
+	return resize(q, q->cap ? q->cap * 2 : 1024);
+}
+
+int dish_queue_reserve(struct dish_queue *q, size_t n)
+{
+	size_t cap = q->cap ? q->cap : 1024;
+
+	if (n > SIZE_MAX - q->len)
+		return -ENOMEM;
+	while (cap < q->len + n) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	return cap == q->cap ? 0 : resize(q, cap);
 }
 
 int dish_queue_push_back(struct dish_queue *q, struct dish *d)

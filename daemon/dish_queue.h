@@ -25,6 +25,11 @@ int dish_queue_push_back(struct dish_queue *q, struct dish *d);   /* 0 or -ENOME
 int dish_queue_push_front(struct dish_queue *q, struct dish *d);  /* 0 or -ENOMEM */
 struct dish *dish_queue_pop_front(struct dish_queue *q);          /* NULL when empty */
 
+/* Room for @n more dishes at once, so that pushing them never copies the
+ * ring (kitchend's start queues millions); only what is pushed is touched.
+ * 0 or -ENOMEM. */
+int dish_queue_reserve(struct dish_queue *q, size_t n);
+
 /* The dish pop_front would take, left in place; NULL when empty. */
 static inline struct dish *dish_queue_front(const struct dish_queue *q)
 {

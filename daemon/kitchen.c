@@ -207,7 +207,7 @@ int kitchen_new(struct kitchen_config *config, const char *log_level, struct kit
 		log_error_errno(r, "Failed to allocate: %m");
 		goto fail;
 	}
-	r = orders_resume(k->orders, &k->menu, &n_orders, &n_dishes);
+	r = orders_resume(k->orders, &k->menu, k->config->orders_max_queued, &n_orders, &n_dishes);
 	if (r == -ENOMEM) {
 		log_error_errno(r, "Failed to resume orders from the store: %m");
 		goto fail;

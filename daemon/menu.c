@@ -49,8 +49,14 @@ static char *join_ingredients(const struct config_dish *d)
 	return s;
 }
 
+/* Names differ from one another even with case ignored, so the item spelt
+ * exactly as @name is the one; most names come so (from the store, or from
+ * the menu itself), and strcmp() costs a fraction of folding them. */
 static struct menu_item *find_item(struct menu *m, const char *name)
 {
+	for (struct menu_item *it = m->items; it; it = it->next)
+		if (strcmp(it->name, name) == 0)
+			return it;
 	for (struct menu_item *it = m->items; it; it = it->next)
 		if (casefold_equal(it->name, name))
 			return it;

@@ -304,7 +304,26 @@ struct resume {
 	struct order *order;
 	uint64_t dishes;
 	uint64_t wall;              /* when kitchend started: due orders are queued */
+	uint64_t max_queued;        /* the queue's room, made at the first order of each priority */
 };
+
+/*
+ * Room on the queue of @o's priority for every dish from @o on, at most
+ * max_queued: a ring that doubled its way to ten million dishes would have
+ * copied itself and touched twice the memory. Ids are handed out in order,
+ * so next_dish_id - @o's first is a bound; a ring only touches the pages it
+ * fills.
+ */
+static int reserve(struct resume *res, const struct order *o)
+{
+	struct orders *os = res->os;
+	uint64_t ahead = os->next_dish_id - o->dishes[0].id;
+
+	if (o->phase != ORDER_OPEN || o->n_dishes == 0)
+		return 0;
+	ahead = ahead < o->n_dishes ? o->n_dishes : ahead > res->max_queued ? res->max_queued : ahead;
+	return prio_queue_reserve(&os->queue, o->priority, ahead);
+}
 
 static int resume_order(const struct store_order *so, void *userdata)
 {
@@ -327,7 +346,7 @@ static int resume_order(const struct store_order *so, void *userdata)
 	}
 	res->os->n_queued += o->n_dishes;  /* less the done ones, as they are read */
 	res->order = o;
-	return 0;
+	return reserve(res, o);
 }
 
 static int resume_dish(const struct store_dish *sd, void *userdata)
@@ -376,9 +395,10 @@ static int resume_dish(const struct store_dish *sd, void *userdata)
 	return 0;
 }
 
-int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes)
+int orders_resume(struct orders *os, struct menu *menu, uint64_t max_queued, size_t *ret_orders,
+		  uint64_t *ret_dishes)
 {
-	struct resume res = { .os = os, .menu = menu, .wall = wall_ms() };
+	struct resume res = { .os = os, .menu = menu, .wall = wall_ms(), .max_queued = max_queued };
 	uint64_t counts[_PROTO_STATE_MAX];
 	struct order **done = NULL;
 	size_t n_done = 0;

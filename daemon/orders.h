@@ -111,10 +111,12 @@ void orders_set_max_attempts(struct orders *os, unsigned max_attempts);
  * later than now (wall clock) is delayed again, one whose due time passed
  * while kitchend was down is queued now; and an order whose last dish finished as
  * kitchend died is finished now (on a full disk, recorded once it has
- * space). Names leave through @menu (menu_intern).
+ * space). Names leave through @menu (menu_intern). The queue makes room
+ * at once for the dishes ahead, up to @max_queued (orders.max_queued).
  * The number of orders and dishes resumed in *ret_orders, *ret_dishes.
  */
-int orders_resume(struct orders *os, struct menu *menu, size_t *ret_orders, uint64_t *ret_dishes);
+int orders_resume(struct orders *os, struct menu *menu, uint64_t max_queued, size_t *ret_orders,
+		  uint64_t *ret_dishes);
 
 /* What an order asks for. */
 struct orders_request {

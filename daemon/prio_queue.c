@@ -18,6 +18,12 @@ void prio_queue_finish(struct prio_queue *q)
 	*q = (struct prio_queue) { 0 };
 }
 
+int prio_queue_reserve(struct prio_queue *q, unsigned priority, size_t n)
+{
+	assert(priority >= PROTO_PRIORITY_MIN && priority <= PROTO_PRIORITY_MAX);
+	return dish_queue_reserve(&q->by_priority[priority], n);
+}
+
 static int push(struct prio_queue *q, struct dish *d, unsigned priority, bool front)
 {
 	struct dish_queue *dq;

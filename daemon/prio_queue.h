@@ -35,6 +35,8 @@ void prio_queue_finish(struct prio_queue *q);
 /* @priority is PROTO_PRIORITY_MIN .. PROTO_PRIORITY_MAX. 0 or -ENOMEM. */
 int prio_queue_push_back(struct prio_queue *q, struct dish *d, unsigned priority);
 int prio_queue_push_front(struct prio_queue *q, struct dish *d, unsigned priority);
+/* Room for @n more dishes of @priority: dish_queue_reserve(). */
+int prio_queue_reserve(struct prio_queue *q, unsigned priority, size_t n);
 /* The front dish, taken off; NULL when empty. */
 struct dish *prio_queue_pop_front(struct prio_queue *q);
 /*

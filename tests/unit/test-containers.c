@@ -91,6 +91,37 @@ static int test_queue_order(void)
 	return 0;
 }
 
+/* Room made once: pushes up to it keep the ring; a wrapped ring keeps its order. */
+static int test_queue_reserve(void)
+{
+	struct order *o = order_new(7, 0, 5000, 1);
+	struct dish_queue q;
+	struct dish **ring;
+
+	CHECK(o);
+	dish_queue_init(&q);
+	for (int i = 0; i < 1000; i++)
+		CHECK(dish_queue_push_back(&q, &o->dishes[i]) == 0);
+	for (int i = 0; i < 600; i++)
+		CHECK(dish_queue_pop_front(&q) == &o->dishes[i]);
+	for (int i = 1000; i < 1500; i++)  /* wraps around the ring of 1024 */
+		CHECK(dish_queue_push_back(&q, &o->dishes[i]) == 0);
+	CHECK(q.cap == 1024 && q.head + dish_queue_len(&q) > q.cap);
+	CHECK(dish_queue_reserve(&q, 3500) == 0);
+	CHECK(q.cap == 8192);  /* 900 + 3500 dishes */
+	CHECK(dish_queue_reserve(&q, 3500) == 0 && q.cap == 8192);  /* room enough: nothing moves */
+	ring = q.ring;
+	for (int i = 1500; i < 5000; i++)
+		CHECK(dish_queue_push_back(&q, &o->dishes[i]) == 0);
+	CHECK(q.ring == ring && dish_queue_len(&q) == 4400);
+	for (int i = 600; i < 5000; i++)
+		CHECK(dish_queue_pop_front(&q) == &o->dishes[i]);
+	CHECK(dish_queue_reserve(&q, SIZE_MAX) == -ENOMEM && q.ring == ring);
+	dish_queue_finish(&q);
+	order_free(&o);
+	return 0;
+}
+
 /* Highest priority first, oldest first within one, taken back to the front of its own. */
 static int test_prio_queue(void)
 {
@@ -177,6 +208,7 @@ static const struct tap_case cases[] = {
 	{ "idmap basic", test_idmap_basic },
 	{ "idmap churn", test_idmap_churn },
 	{ "queue keeps order across growth and wrap", test_queue_order },
+	{ "queue: room made once, order kept", test_queue_reserve },
 	{ "priority queue: highest first, FIFO within one", test_prio_queue },
 	{ "order heap: soonest due first, removal anywhere", test_order_heap },
 	{ "order state", test_order_state },

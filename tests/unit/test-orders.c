@@ -372,7 +372,7 @@ static int test_resume(void)
 	bench_close(&b);
 
 	CHECK(bench_open(&b, false, 3) == 0);
-	CHECK(orders_resume(b.os, &b.menu, &n_orders, &n_dishes) == 0);
+	CHECK(orders_resume(b.os, &b.menu, 1000000, &n_orders, &n_dishes) == 0);
 	CHECK(orders_check(b.os) == 0);
 	CHECK(n_orders == 1 && n_dishes == 1);
 	o = orders_get(b.os, id);
@@ -836,7 +836,7 @@ static int test_resume_priority_and_delay(void)
 	usleep(100 * 1000);
 
 	CHECK(bench_open(&b, false, 3) == 0);
-	CHECK(orders_resume(b.os, &b.menu, &n_orders, &n_dishes) == 0);
+	CHECK(orders_resume(b.os, &b.menu, 1000000, &n_orders, &n_dishes) == 0);
 	CHECK(orders_check(b.os) == 0 && n_orders == 4);
 	late = orders_get(b.os, late_id);
 	CHECK(late && late->phase == ORDER_DELAYED && late->priority == 9 && late->due_ms == due);
