@@ -46,10 +46,14 @@ struct chef *chef_new(const char *id, size_t id_len, unsigned credit)
 	}
 	c->inflight = calloc(credit, sizeof(*c->inflight));
 	c->since_ms = calloc(credit, sizeof(*c->since_ms));
+	c->cook_ms = calloc(credit, sizeof(*c->cook_ms));
+	c->due_ms = calloc(credit, sizeof(*c->due_ms));
 	c->cancelled = calloc(credit, sizeof(*c->cancelled));
-	if (!c->inflight || !c->since_ms || !c->cancelled) {
+	if (!c->inflight || !c->since_ms || !c->cook_ms || !c->due_ms || !c->cancelled) {
 		free(c->inflight);
 		free(c->since_ms);
+		free(c->cook_ms);
+		free(c->due_ms);
 		free(c->cancelled);
 		free(c);
 		return NULL;
@@ -66,6 +70,8 @@ void chef_free(struct chef **c)
 		return;
 	free((*c)->inflight);
 	free((*c)->since_ms);
+	free((*c)->cook_ms);
+	free((*c)->due_ms);
 	free((*c)->cancelled);
 	skills_free(&(*c)->skills);
 	free(*c);
@@ -111,15 +117,39 @@ void chef_list_remove(struct chef_list *l, struct chef *c)
 		}
 }
 
-void chef_hold(struct chef *c, struct dish *d, uint64_t now)
+/* The dish at @at starts cooking at @now, if its time is known. */
+static void start(struct chef *c, unsigned at, uint64_t now)
 {
-	c->since_ms[c->n_inflight] = now;
+	c->due_ms[at] = c->cook_ms[at] ? now + c->cook_ms[at] : 0;
+}
+
+void chef_hold(struct chef *c, struct dish *d, uint64_t now, uint32_t dish_ms)
+{
+	unsigned at = c->n_inflight;
+
+	c->cook_ms[at] = dish_ms;
+	c->due_ms[at] = 0;
+	if (at < c->stations)
+		start(c, at, now);
+	c->since_ms[at] = now;
 	c->inflight[c->n_inflight++] = d;
 	if (d->suspect)
 		c->holds_suspect = true;
 }
 
-struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt)
+uint64_t chef_next_lead(const struct chef *c, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (chef_free_credit(c) == 0)
+		return next;
+	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++)
+		if (c->due_ms[i] > now + CHEF_LEAD_MS && c->due_ms[i] - CHEF_LEAD_MS < next)
+			next = c->due_ms[i] - CHEF_LEAD_MS;
+	return next;
+}
+
+struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt, uint64_t now)
 {
 	for (unsigned i = 0; i < c->n_inflight; i++) {
 		struct dish *d = c->inflight[i];
@@ -132,6 +162,11 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt)
 		c->n_inflight--;
 		memmove(&c->inflight[i], &c->inflight[i + 1], (c->n_inflight - i) * sizeof(*c->inflight));
 		memmove(&c->since_ms[i], &c->since_ms[i + 1], (c->n_inflight - i) * sizeof(*c->since_ms));
+		memmove(&c->cook_ms[i], &c->cook_ms[i + 1], (c->n_inflight - i) * sizeof(*c->cook_ms));
+		memmove(&c->due_ms[i], &c->due_ms[i + 1], (c->n_inflight - i) * sizeof(*c->due_ms));
+		/* A station freed: the first dish that waited behind it starts. */
+		if (i < c->stations && c->n_inflight >= c->stations)
+			start(c, c->stations - 1, now);
 		if (d->suspect)
 			c->holds_suspect = false;
 		return d;
@@ -139,9 +174,9 @@ struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt)
 	return NULL;
 }
 
-struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt)
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt, uint64_t now)
 {
-	struct dish *d = chef_release(c, dish_id, attempt);
+	struct dish *d = chef_release(c, dish_id, attempt, now);
 
 	/* Its credit stays taken until the chef answers the CANCEL. */
 	if (d)
@@ -159,7 +194,17 @@ bool chef_dropped(struct chef *c, uint64_t dish_id, uint64_t attempt)
 	return false;
 }
 
-unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us)
+/* The dishes @c cooks that are done within the lead of @now. */
+static unsigned ending(const struct chef *c, uint64_t now)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++)
+		n += c->due_ms[i] && c->due_ms[i] <= now + CHEF_LEAD_MS;
+	return n;
+}
+
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now)
 {
 	unsigned free = chef_free_credit(c), held;
 	uint64_t limit;
@@ -168,6 +213,8 @@ unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us)
 		return 0;
 	held = c->credit - free;
 	limit = dish_us ? c->stations + (uint64_t) c->stations * CHEF_WINDOW_US / dish_us : c->credit;
+	if (dish_us > CHEF_WINDOW_US)
+		limit += ending(c, now);  /* no window: the lead stands in for it */
 	if (limit > c->credit)
 		limit = c->credit;
 	return held >= limit ? 0 : limit - held < free ? (unsigned) (limit - held) : free;

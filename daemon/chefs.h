@@ -53,6 +53,8 @@ struct chef {
 	unsigned n_inflight;
 	struct dish **inflight;         /* @credit slots, first n_inflight used, oldest first */
 	uint64_t *since_ms;             /* when each in-flight dish was handed over */
+	uint32_t *cook_ms;              /* how long each takes by its recipe; 0: not known */
+	uint64_t *due_ms;               /* when each of the first @stations is done; 0: not known */
 	unsigned n_cancelled;
 	struct chef_cancelled *cancelled;  /* @credit slots: CANCELled, not yet let go */
 	uint64_t last_seen_ms;
@@ -94,20 +96,33 @@ static inline unsigned chef_free_credit(const struct chef *c)
  * window is used as holds about CHEF_WINDOW_US of work per station for
  * dishes of @dish_us: all of it for no-op dishes (0), none for dishes longer
  * than that, so an idle chef is never starved while another holds a queue.
- * The dishes @c may be sent now.
+ *
+ * Where dishes are too long for a window, a dish whose recipe says when it
+ * is done (not a program) makes room for one more CHEF_LEAD_MS before then,
+ * one a station at most: the next dish is at the chef when its station
+ * frees, instead of a round trip to kitchend later, and it waits there about
+ * a millisecond, as a window's would. The first @stations dishes held are
+ * the ones cooking (a chef takes its dishes in the order they came); one
+ * behind them starts when a RESULT takes one of those back.
+ * The dishes @c may be sent at @now (ms, monotonic).
  */
 #define CHEF_WINDOW_US 1000
-unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us);
+#define CHEF_LEAD_MS 1
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now);
+/* When @c's usable credit next grows by the lead (a dish comes within
+ * CHEF_LEAD_MS of its due time), after @now; UINT64_MAX if it does not. */
+uint64_t chef_next_lead(const struct chef *c, uint64_t now);
 
-/* @d goes to @c (orders_hand() made it cooking there); needs free credit. */
-void chef_hold(struct chef *c, struct dish *d, uint64_t now);
-/* Take the dish @dish_id back from the in-flight list if its current attempt
- * is @attempt (compared whole: a chef cannot alias attempts); NULL when it
- * is not there (a stale or unknown result). */
-struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt);
+/* @d goes to @c at @now (orders_hand() made it cooking there); needs free
+ * credit. @dish_ms: how long it takes by its recipe, 0 when not known. */
+void chef_hold(struct chef *c, struct dish *d, uint64_t now, uint32_t dish_ms);
+/* Take the dish @dish_id back from the in-flight list at @now if its
+ * current attempt is @attempt (compared whole: a chef cannot alias
+ * attempts); NULL when it is not there (a stale or unknown result). */
+struct dish *chef_release(struct chef *c, uint64_t dish_id, uint64_t attempt, uint64_t now);
 /* As chef_release, for a dish the chef is told to CANCEL: its credit stays
  * taken until chef_dropped() hears the chef let it go. */
-struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt);
+struct dish *chef_cancel(struct chef *c, uint64_t dish_id, uint64_t attempt, uint64_t now);
 /* The chef answered for a CANCELled dish: give its credit back. false when
  * (@dish_id, @attempt) was not cancelled at @c. */
 bool chef_dropped(struct chef *c, uint64_t dish_id, uint64_t attempt);

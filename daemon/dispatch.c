@@ -315,7 +315,7 @@ void dispatch_expire(struct kitchen *k, uint64_t now)
 			/* orders_take_back() says it, at warning. */
 			snprintf(reason, sizeof(reason), "chef %s took longer than %llu ms", c->name,
 				 (unsigned long long) limit);
-			d = chef_cancel(c, d->id, d->attempts);
+			d = chef_cancel(c, d->id, d->attempts, now);
 			orders_take_back(k->orders, d, c->name, reason, ORDERS_BACK_TIMED_OUT);
 			i--;  /* the last one moved into slot i */
 		}
@@ -371,10 +371,15 @@ void dispatch_supervise(struct kitchen *k, uint64_t now)
 
 #define CPU_ROUNDS_PER_US 1000  /* pipeline_digest_run, about a nanosecond a round */
 
+/* How long a simulated dish of @n ingredients takes at timing @t, in µs. */
+static uint64_t pipeline_us(const struct config_timing *t, uint64_t n)
+{
+	return (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
+}
+
 /* How long the longest dish on the menu takes at the current timing, in µs. */
 static uint64_t longest_dish_us(const struct kitchen *k)
 {
-	const struct config_timing *t = &k->config->timing;
 	uint64_t n = 1;
 
 	for (size_t i = 0; i < k->config->n_menu; i++) {
@@ -384,7 +389,16 @@ static uint64_t longest_dish_us(const struct kitchen *k)
 		if (k->config->menu[i].n_ingredients > n)
 			n = k->config->menu[i].n_ingredients;
 	}
-	return (t->prep_ms + n * (t->cook_ms + t->season_ms)) * 1000 + n * t->cpu_work / CPU_ROUNDS_PER_US;
+	return pipeline_us(&k->config->timing, n);
+}
+
+/* How long @d takes by its recipe, in whole ms; 0 when that is not known (a program). */
+static uint32_t dish_ms(const struct kitchen *k, const struct dish *d)
+{
+	const struct config_dish *r = d->item->recipe;
+	uint64_t ms = r && !r->program ? pipeline_us(&k->config->timing, r->n_ingredients) / 1000 : 0;
+
+	return ms < UINT32_MAX ? (uint32_t) ms : UINT32_MAX;
 }
 
 /* orders_can_fn for chef @u. */
@@ -401,20 +415,34 @@ static orders_can_fn can_fn(const struct chef *c)
 	return c->skills.all ? NULL : can_cook;
 }
 
-bool dispatch_has_credit(const struct kitchen *k)
+bool dispatch_has_credit(const struct kitchen *k, uint64_t now)
 {
 	uint64_t dish_us = longest_dish_us(k);
 
 	for (struct chef *c = k->chefs.head; c; c = c->next) {
 		const struct dish *d;
 
-		if (chef_usable_credit(c, dish_us) == 0)
+		if (chef_usable_credit(c, dish_us, now) == 0)
 			continue;
 		d = orders_next_for(k->orders, can_fn(c), c, false);
 		if (d && !(d->suspect && c->n_inflight > 0))
 			return true;
 	}
 	return false;
+}
+
+uint64_t dispatch_next_lead(const struct kitchen *k, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (k->stopping || longest_dish_us(k) <= CHEF_WINDOW_US || !orders_waiting(k->orders))
+		return next;
+	for (const struct chef *c = k->chefs.head; c; c = c->next) {
+		uint64_t t = chef_next_lead(c, now);
+		if (t < next)
+			next = t;
+	}
+	return next;
 }
 
 unsigned dispatch_able(const struct kitchen *k, const struct menu_item *item)
@@ -463,7 +491,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 			continue;
 		}
 		d = orders_hand(k->orders, d, c);
-		chef_hold(c, d, now);  /* not stored: see store.h */
+		chef_hold(c, d, now, dish_ms(k, d));  /* not stored: see store.h */
 		if (debug)
 			log_fields(LOG_DEBUG, 0, &dish_about(d, c->name),
 				   "Order %llu dish %u (%s): attempt %u to chef %s", (unsigned long long) d->order->id,
@@ -509,7 +537,7 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	return n;
 }
 
-void dispatch_cook(struct kitchen *k)
+void dispatch_cook(struct kitchen *k, uint64_t now)
 {
 	size_t n_chefs = k->chefs.len;
 	uint64_t dish_us = longest_dish_us(k);
@@ -532,7 +560,7 @@ void dispatch_cook(struct kitchen *k)
 			if (!c)
 				c = k->chefs.head;
 			next = c->next;
-			unsigned credit = chef_usable_credit(c, dish_us);
+			unsigned credit = chef_usable_credit(c, dish_us, now);
 			if (credit > 0) {
 				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
 					progress = true;

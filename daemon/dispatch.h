@@ -26,10 +26,14 @@ struct kitchen;
 
 /* Read READYs and heartbeats. true: stopped at its budget. */
 bool dispatch_read(struct kitchen *k);
-/* Hand queued dishes to chefs with usable credit (none while stopping). */
-void dispatch_cook(struct kitchen *k);
-/* Whether a queued dish could go out now. */
-bool dispatch_has_credit(const struct kitchen *k);
+/* Hand queued dishes to chefs with usable credit at @now (ms, monotonic;
+ * none while stopping). */
+void dispatch_cook(struct kitchen *k, uint64_t now);
+/* Whether a queued dish could go out at @now. */
+bool dispatch_has_credit(const struct kitchen *k, uint64_t now);
+/* When a chef's credit next grows by the lead (chef_usable_credit()) while
+ * dishes wait: the loop wakes then. UINT64_MAX: no such time. */
+uint64_t dispatch_next_lead(const struct kitchen *k, uint64_t now);
 
 struct menu_item;
 /* How many chefs on the line can cook @item. */

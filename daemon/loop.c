@@ -201,8 +201,11 @@ static long poll_timeout(struct kitchen *k, uint64_t now, bool busy)
 		next = k->next_watchdog_ms;
 	if (busy)
 		return 0;
-	if (!k->stopping && orders_waiting(k->orders) && dispatch_has_credit(k))
+	if (!k->stopping && orders_waiting(k->orders) && dispatch_has_credit(k, now))
 		return 0;
+	t = dispatch_next_lead(k, now);
+	if (t < next)
+		next = t;
 	t = pool_next_start(&k->pool);
 	if (t < next)
 		next = t;
@@ -362,7 +365,7 @@ int kitchen_run(struct kitchen *k)
 		orders_queue_due(k->orders, wall_ms(), now);
 		dispatch_retire(k, now);
 		dispatch_supervise(k, now);
-		dispatch_cook(k);
+		dispatch_cook(k, now);
 
 		/* What the store's writer committed since: answer what waited
 		 * for it, then hand it this turn's writes if it is idle. */

@@ -102,7 +102,7 @@ static unsigned result(struct kitchen *k, const struct proto_msg *m)
 			malformed_count(&k->malformed, "sink", "bad RESULT");
 			continue;
 		}
-		d = c ? chef_release(c, dish_id, attempt) : NULL;
+		d = c ? chef_release(c, dish_id, attempt, c->last_seen_ms /* now */) : NULL;
 		if (!d && c && chef_dropped(c, dish_id, attempt)) {
 			log_debug("Chef %s let go of dish %llu attempt %llu as told", c->name,
 				  (unsigned long long) dish_id, (unsigned long long) attempt);

@@ -119,7 +119,7 @@ static struct dish *hand(struct bench *b)
 	if (!d)
 		return NULL;
 	d = orders_hand(b->os, d, b->chef);
-	chef_hold(b->chef, d, 0);
+	chef_hold(b->chef, d, 0, 0);
 	return d;
 }
 
@@ -213,11 +213,11 @@ static int test_served_to_the_end(void)
 	d = hand(&b);
 	CHECK(d == &o->dishes[0] && d->state == PROTO_STATE_COOKING && d->attempts == 1 && d->chef == b.chef);
 	CHECK(orders_check(b.os) == 0 && counts(&b).queued == 1 && counts(&b).cooking == 1);
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_served(b.os, d, "chef-1", "Served Pizza", 12, "a\nb");
 	CHECK(orders_check(b.os) == 0 && counts(&b).served == 1 && o->n_served == 1);
 	d = hand(&b);
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_served(b.os, d, "chef-1", "Served Salad", 12, "c");
 	/* The last dish finished the order: it left memory, the store has it. */
 	CHECK(orders_get(b.os, id) == NULL);
@@ -239,7 +239,7 @@ static int test_taken_back_to_the_front(void)
 	o = admit(&b, two, 2, false);
 	CHECK(o && commit(&b, 0) == 0);
 	d = hand(&b);
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_take_back(b.os, d, "chef-1", "chef chef-1 left", ORDERS_BACK_GONE);
 	CHECK(orders_check(b.os) == 0);
 	CHECK(orders_next(b.os) == d && d->state == PROTO_STATE_QUEUED && d->attempts == 1 && !d->suspect);
@@ -261,7 +261,7 @@ static int test_attempts_spent(void)
 	CHECK(o && commit(&b, 0) == 0);
 	for (int i = 0; i < 2; i++) {
 		d = hand(&b);
-		CHECK(chef_release(b.chef, d->id, d->attempts) == d);
+		CHECK(chef_release(b.chef, d->id, d->attempts, 0) == d);
 		orders_take_back(b.os, d, "chef-1", "chef chef-1: burnt", ORDERS_BACK_FAILED);
 		CHECK(orders_check(b.os) == 0);
 	}
@@ -281,11 +281,11 @@ static int test_poison(void)
 	o = admit(&b, two, 2, false);
 	CHECK(o && commit(&b, 0) == 0);
 	d = hand(&b);
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_take_back(b.os, d, "chef-1", "chef chef-1 crashed", ORDERS_BACK_CRASHED);
 	CHECK(orders_check(b.os) == 0 && d->suspect && d->crashes == 1 && orders_next(b.os) == d);
 	d = hand(&b);
-	CHECK(chef_release(b.chef, d->id, 2) == d);
+	CHECK(chef_release(b.chef, d->id, 2, 0) == d);
 	orders_take_back(b.os, d, "chef-1", "chef chef-1 crashed", ORDERS_BACK_CRASHED);
 	CHECK(orders_check(b.os) == 0 && d->state == PROTO_STATE_FAILED && counts(&b).failed == 1);
 	CHECK(o->phase == ORDER_OPEN && o->n_failed == 1);  /* the Salad still waits */
@@ -301,7 +301,7 @@ static int test_timed_out_is_suspect(void)
 	CHECK(bench_open(&b, true, 3) == 0);
 	CHECK(admit(&b, two, 1, false) && commit(&b, 0) == 0);
 	d = hand(&b);
-	CHECK(chef_cancel(b.chef, d->id, 1) == d);
+	CHECK(chef_cancel(b.chef, d->id, 1, 0) == d);
 	orders_take_back(b.os, d, "chef-1", "chef chef-1 took longer than 10 ms", ORDERS_BACK_TIMED_OUT);
 	CHECK(orders_check(b.os) == 0 && d->suspect && d->crashes == 0 && orders_next(b.os) == d);
 	/* Its credit stays with the chef until it lets go of the dish. */
@@ -360,10 +360,10 @@ static int test_resume(void)
 	d = hand(&b);      /* Pizza of o: cooking when kitchend "dies" */
 	CHECK(d->order == o);
 	d = hand(&b);      /* Salad of o: served */
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_served(b.os, d, "chef-1", "Served Salad", 12, "");
 	d = hand(&b);      /* the one dish of done: served, but its order's end not written */
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	CHECK(store_dish_served(b.store, d->id, 1, 0, 0, "chef-1", "Served Pizza", 12, "") == 0);
 	CHECK(store_sync(b.store) == 0);
 	chef_free(&b.chef);
@@ -394,13 +394,13 @@ static int test_stale_attempts(void)
 
 	CHECK(c && o);
 	d->attempts = 1;
-	chef_hold(c, d, 0);
+	chef_hold(c, d, 0, 0);
 	/* An attempt that only agrees in its low 32 bits is another attempt. */
-	CHECK(chef_release(c, 7, 1 + (1ULL << 32)) == NULL);
-	CHECK(chef_release(c, 7, 2) == NULL);
-	CHECK(chef_release(c, 8, 1) == NULL);
-	CHECK(chef_release(c, 7, 1) == d && c->n_inflight == 0);
-	CHECK(chef_release(c, 7, 1) == NULL);  /* once */
+	CHECK(chef_release(c, 7, 1 + (1ULL << 32), 0) == NULL);
+	CHECK(chef_release(c, 7, 2, 0) == NULL);
+	CHECK(chef_release(c, 8, 1, 0) == NULL);
+	CHECK(chef_release(c, 7, 1, 0) == d && c->n_inflight == 0);
+	CHECK(chef_release(c, 7, 1, 0) == NULL);  /* once */
 	order_free(&o);
 	chef_free(&c);
 	return 0;
@@ -446,7 +446,7 @@ static int test_shelf(void)
 	CHECK(orders_check(b.os) == 0);
 	/* Without parking, the look stops at a front it cannot cook. */
 	CHECK(orders_hand(b.os, d, b.chef) == d);
-	chef_hold(b.chef, d, 0);
+	chef_hold(b.chef, d, 0, 0);
 	CHECK(orders_next_for(b.os, salad_only, NULL, false) == NULL);
 	CHECK(orders_next_for(b.os, salad_only, NULL, true) == &o->dishes[3] && o->dishes[2].parked);
 	orders_shelved(b.os, count_shelved, &shelved);
@@ -514,7 +514,7 @@ static int test_cancel(void)
 
 	/* The chef answers "failed": cancelled, the order finishes. Its
 	 * tombstones are still on the queue: it lingers until they go. */
-	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts, 0) == d);
 	orders_take_back(b_cancel.os, d, "chef-1", "cancelled", ORDERS_BACK_FAILED);
 	CHECK(orders_check(b_cancel.os) == 0);
 	CHECK(orders_get(b_cancel.os, id) == NULL && counts(&b_cancel).cancelled == 3);
@@ -547,7 +547,7 @@ static int test_cancel_too_late(void)
 	/* Crash now, and the store says cancelled. */
 	CHECK(store_sync(b_cancel.store) == 0);
 	CHECK(store_get_order(b_cancel.store, id, &so, NULL, NULL) == 0 && so.cancelled == 1);
-	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts, 0) == d);
 	orders_served(b_cancel.os, d, "chef-1", "Served Pizza", 12, "dough");
 	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).cancelled == 0 && counts(&b_cancel).served == 1);
 	CHECK(store_sync(b_cancel.store) == 0);
@@ -569,7 +569,7 @@ static int test_cancel_chef_gone(void)
 	CHECK(o && commit(&b_cancel, 0) == 0);
 	d = hand(&b_cancel);
 	CHECK(orders_cancel(b_cancel.os, o, NULL, 0, stop_chef, NULL, &n) == 0 && n.cancelling == 1);
-	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts, 0) == d);
 	orders_take_back(b_cancel.os, d, "chef-1", "chef chef-1 left", ORDERS_BACK_GONE);
 	CHECK(orders_check(b_cancel.os) == 0 && counts(&b_cancel).cancelled == 1 && counts(&b_cancel).queued == 0);
 	CHECK(orders_next(b_cancel.os) == NULL);
@@ -614,7 +614,7 @@ static int test_retry(void)
 	CHECK(o && commit(&b_cancel, 0) == 0);
 	id = o->id;
 	d = hand(&b_cancel);
-	CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+	CHECK(chef_release(b_cancel.chef, d->id, d->attempts, 0) == d);
 	orders_take_back(b_cancel.os, d, "chef-1", "burnt", ORDERS_BACK_FAILED);
 	CHECK(d->state == PROTO_STATE_FAILED && counts(&b_cancel).failed == 1);
 	/* Nothing failed among those named. */
@@ -627,7 +627,7 @@ static int test_retry(void)
 	/* The retried dish went to the back: Salad fails for good, Pizza is served. */
 	for (int i = 0; i < 2; i++) {
 		d = hand(&b_cancel);
-		CHECK(chef_release(b_cancel.chef, d->id, d->attempts) == d);
+		CHECK(chef_release(b_cancel.chef, d->id, d->attempts, 0) == d);
 		if (i == 0)
 			orders_take_back(b_cancel.os, d, "chef-1", "burnt again", ORDERS_BACK_FAILED);
 		else
@@ -700,15 +700,55 @@ static int test_usable_credit(void)
 		CHECK(c);
 		c->stations = rows[i].stations;
 		c->n_inflight = rows[i].held;
-		if (chef_usable_credit(c, rows[i].dish_us) != rows[i].want) {
-			tap_diag("row %zu: %u, want %u", i, chef_usable_credit(c, rows[i].dish_us), rows[i].want);
+		if (chef_usable_credit(c, rows[i].dish_us, 0) != rows[i].want) {
+			tap_diag("row %zu: %u, want %u", i, chef_usable_credit(c, rows[i].dish_us, 0), rows[i].want);
 			return __LINE__;
 		}
 		c->retiring = true;
-		CHECK(chef_usable_credit(c, rows[i].dish_us) == 0);
+		CHECK(chef_usable_credit(c, rows[i].dish_us, 0) == 0);
 		c->n_inflight = 0;
 		chef_free(&c);
 	}
+	return 0;
+}
+
+/* Long dishes: the next one goes CHEF_LEAD_MS before a station frees, one a station. */
+static int test_usable_credit_lead(void)
+{
+	struct order *o = order_new(1, 0, 8, 1);
+	struct chef *c = chef_new("c.1.0", 5, 259);
+
+	CHECK(o && c);
+	c->stations = 3;
+	chef_hold(c, &o->dishes[0], 100, 5);  /* done at 105 */
+	chef_hold(c, &o->dishes[1], 101, 5);  /* 106 */
+	chef_hold(c, &o->dishes[2], 101, 5);  /* 106 */
+	CHECK(chef_usable_credit(c, 5000, 103) == 0);
+	CHECK(chef_next_lead(c, 103) == 104);
+	CHECK(chef_usable_credit(c, 5000, 104) == 1);
+	/* It waits for a station: not cooking, so no lead of its own. */
+	chef_hold(c, &o->dishes[3], 104, 5);
+	CHECK(c->due_ms[3] == 0);
+	CHECK(chef_usable_credit(c, 5000, 104) == 0);
+	CHECK(chef_next_lead(c, 104) == 105);
+	CHECK(chef_usable_credit(c, 5000, 105) == 2);
+	/* At most one a station: three cooking and ending make room for three. */
+	chef_hold(c, &o->dishes[4], 105, 5);
+	chef_hold(c, &o->dishes[5], 105, 5);
+	CHECK(chef_usable_credit(c, 5000, 120) == 0);
+	/* The first station frees late, at 107: the dish behind starts then. */
+	CHECK(chef_release(c, o->dishes[0].id, 0, 107) == &o->dishes[0]);
+	CHECK(c->n_inflight == 5 && c->inflight[2] == &o->dishes[3] && c->due_ms[2] == 112);
+	CHECK(chef_usable_credit(c, 5000, 107) == 0 && chef_next_lead(c, 107) == 111);
+	/* A window's length or shorter: the window alone. */
+	CHECK(chef_usable_credit(c, 1000, 120) == 1);
+	/* A program's time is not known: no lead. */
+	c->n_inflight = 0;
+	chef_hold(c, &o->dishes[6], 100, 0);
+	CHECK(chef_usable_credit(c, 1000000, 200) == 2 && chef_next_lead(c, 200) == UINT64_MAX);
+	c->n_inflight = 0;
+	chef_free(&c);
+	order_free(&o);
 	return 0;
 }
 
@@ -750,7 +790,7 @@ static int test_taken_back_to_its_priority(void)
 	CHECK(d == &low->dishes[0]);
 	high = admit_at(&b, two, 1, false, 8, 0);
 	CHECK(high && commit(&b, 0) == 0);
-	CHECK(chef_release(b.chef, d->id, 1) == d);
+	CHECK(chef_release(b.chef, d->id, 1, 0) == d);
 	orders_take_back(b.os, d, "chef-1", "chef chef-1 left", ORDERS_BACK_GONE);
 	CHECK(orders_check(b.os) == 0);
 	CHECK(hand(&b) == &high->dishes[0]);
@@ -919,6 +959,7 @@ static const struct tap_case cases[] = {
 	{ "admitted orders dropped after a failed commit", test_drop_admitted },
 	{ "resumed from the store", test_resume },
 	{ "stale results: attempts compared whole", test_stale_attempts },
+	{ "usable credit: the lead before a long dish is done", test_usable_credit_lead },
 	{ "usable credit and the window", test_usable_credit },
 	{ "cancel: waiting at once, cooking at its chef", test_cancel },
 	{ "cancel too late: served", test_cancel_too_late },
