@@ -194,17 +194,19 @@ bool chef_dropped(struct chef *c, uint64_t dish_id, uint64_t attempt)
 	return false;
 }
 
-/* The dishes @c cooks that are done within the lead of @now. */
+/* The dishes @c cooks that are due within the lead of @now, before or after. */
 static unsigned ending(const struct chef *c, uint64_t now)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++)
-		n += c->due_ms[i] && c->due_ms[i] <= now + CHEF_LEAD_MS;
+	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++) {
+		uint64_t due = c->due_ms[i];
+		n += due && due <= now + CHEF_LEAD_MS && now <= due + CHEF_LEAD_MS;
+	}
 	return n;
 }
 
-unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now)
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now, bool lead)
 {
 	unsigned free = chef_free_credit(c), held;
 	uint64_t limit;
@@ -213,7 +215,7 @@ unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now
 		return 0;
 	held = c->credit - free;
 	limit = dish_us ? c->stations + (uint64_t) c->stations * CHEF_WINDOW_US / dish_us : c->credit;
-	if (dish_us > CHEF_WINDOW_US)
+	if (lead && dish_us > CHEF_WINDOW_US)
 		limit += ending(c, now);  /* no window: the lead stands in for it */
 	if (limit > c->credit)
 		limit = c->credit;

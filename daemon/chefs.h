@@ -103,12 +103,14 @@ static inline unsigned chef_free_credit(const struct chef *c)
  * frees, instead of a round trip to kitchend later, and it waits there about
  * a millisecond, as a window's would. The first @stations dishes held are
  * the ones cooking (a chef takes its dishes in the order they came); one
- * behind them starts when a RESULT takes one of those back.
- * The dishes @c may be sent at @now (ms, monotonic).
+ * behind them starts when a RESULT takes one of those back. A dish later
+ * than the lead past its time makes no room: its station may hang, and a
+ * dish sent to wait behind it could wait for ever.
+ * The dishes @c may be sent at @now (ms, monotonic); @lead: with the lead.
  */
 #define CHEF_WINDOW_US 1000
 #define CHEF_LEAD_MS 1
-unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now);
+unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now, bool lead);
 /* When @c's usable credit next grows by the lead (a dish comes within
  * CHEF_LEAD_MS of its due time), after @now; UINT64_MAX if it does not. */
 uint64_t chef_next_lead(const struct chef *c, uint64_t now);

@@ -422,7 +422,7 @@ bool dispatch_has_credit(const struct kitchen *k, uint64_t now)
 	for (struct chef *c = k->chefs.head; c; c = c->next) {
 		const struct dish *d;
 
-		if (chef_usable_credit(c, dish_us, now) == 0)
+		if (chef_usable_credit(c, dish_us, now, true) == 0)
 			continue;
 		d = orders_next_for(k->orders, can_fn(c), c, false);
 		if (d && !(d->suspect && c->n_inflight > 0))
@@ -537,17 +537,15 @@ static unsigned cook_on(struct kitchen *k, struct chef *c, unsigned max)
 	return n;
 }
 
-void dispatch_cook(struct kitchen *k, uint64_t now)
+/* Fill chefs in turn as far as their credit goes, @lead included or not;
+ * false when no chef is left. */
+static bool fill(struct kitchen *k, uint64_t dish_us, uint64_t now, bool lead)
 {
 	size_t n_chefs = k->chefs.len;
-	uint64_t dish_us = longest_dish_us(k);
 	bool progress = true;
 
-	if (k->stopping || n_chefs == 0)
-		return;
-
-	/* Fill chefs in turn, starting one further each time, so short queues
-	 * spread over the kitchen instead of piling on the first chef. */
+	/* Start one chef further each time, so short queues spread over the
+	 * kitchen instead of piling on the first chef. */
 	while (progress && orders_waiting(k->orders)) {
 		struct chef *c = k->chefs.head;
 
@@ -560,19 +558,32 @@ void dispatch_cook(struct kitchen *k, uint64_t now)
 			if (!c)
 				c = k->chefs.head;
 			next = c->next;
-			unsigned credit = chef_usable_credit(c, dish_us, now);
+			unsigned credit = chef_usable_credit(c, dish_us, now, lead);
 			if (credit > 0) {
 				if (cook_on(k, c, credit < DISHES_PER_MESSAGE ? credit : DISHES_PER_MESSAGE) > 0)
 					progress = true;
 				/* cook_on may have buried c: the list is intact past it. */
 				n_chefs = k->chefs.len;
 				if (n_chefs == 0)
-					return;
+					return false;
 			}
 			c = next;
 		}
 		k->dispatch_rotate++;
 	}
+	return true;
+}
+
+void dispatch_cook(struct kitchen *k, uint64_t now)
+{
+	uint64_t dish_us = longest_dish_us(k);
+
+	if (k->stopping || k->chefs.len == 0)
+		return;
+	/* Free stations first: a dish goes to wait behind a station that is
+	 * about to free (the lead, chefs.h) only when none is free. */
+	if (fill(k, dish_us, now, false))
+		(void) fill(k, dish_us, now, true);
 }
 
 int dispatch_check(const struct kitchen *k)
