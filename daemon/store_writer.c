@@ -114,6 +114,7 @@ struct store_writer {
 	uint64_t prune_next_ms;         /* now_ms() of the next step */
 	bool prune_behind;              /* the thread's: the last step left expired orders */
 	uint64_t prune_owed;            /* the thread's: deletions the batches owe, while behind */
+	uint64_t prune_last_owed;       /* the thread's: what the last commit added to them */
 	bool prune_sync;                /* store_writer_prune_sync() waits */
 	int prune_error;                /* of the last step */
 	struct store_pruned pruned;
@@ -298,8 +299,10 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 	if (r >= 0) {
 		committed(w, &used);
 		store_prune_finished(w->prune, finished, reopened);
-		if (w->prune_behind)
+		if (w->prune_behind) {
+			w->prune_last_owed = owe(0, finished);
 			w->prune_owed = owe(w->prune_owed, finished);
+		}
 	}
 	return r;
 }
@@ -322,15 +325,17 @@ static bool prune_owed_locked(const struct store_writer *w)
 }
 
 /* With the lock held, dropped during the step: one step, and the next one's
- * time. A step @owed deletes what the batches owe (at most
- * STORE_PRUNE_OWED_STEP orders) before it yields. */
+ * time. A step @owed deletes what the last batch owes (at least
+ * STORE_PRUNE_OWED_STEP orders, at most what all owe) before it yields:
+ * spread over the batches, deletes keep pace with what they finish. */
 static void prune_locked(struct store_writer *w, bool owed)
 {
 	struct store_retention rules = w->retention;
 	struct store_prune_step step;
 	char why[sizeof(w->prune_msg)] = "";
 	uint64_t now, took_ms, start = now_ns();
-	size_t at_least = !owed ? 0 : w->prune_owed < STORE_PRUNE_OWED_STEP ? w->prune_owed : STORE_PRUNE_OWED_STEP;
+	uint64_t share = w->prune_last_owed > STORE_PRUNE_OWED_STEP ? w->prune_last_owed : STORE_PRUNE_OWED_STEP;
+	size_t at_least = !owed ? 0 : (size_t) (w->prune_owed < share ? w->prune_owed : share);
 	int r;
 
 	pthread_mutex_unlock(&w->lock);
