@@ -137,11 +137,11 @@ void chef_hold(struct chef *c, struct dish *d, uint64_t now, uint32_t dish_ms)
 		c->holds_suspect = true;
 }
 
-uint64_t chef_next_lead(const struct chef *c, uint64_t now)
+uint64_t chef_next_lead(const struct chef *c, uint64_t dish_us, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (chef_free_credit(c) == 0)
+	if (chef_free_credit(c) == 0 || !dish_us || (uint64_t) c->stations * CHEF_WINDOW_US / dish_us > 0)
 		return next;
 	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++)
 		if (c->due_ms[i] > now + CHEF_LEAD_MS && c->due_ms[i] - CHEF_LEAD_MS < next)
@@ -215,7 +215,7 @@ unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now
 		return 0;
 	held = c->credit - free;
 	limit = dish_us ? c->stations + (uint64_t) c->stations * CHEF_WINDOW_US / dish_us : c->credit;
-	if (lead && dish_us > CHEF_WINDOW_US)
+	if (lead && limit == c->stations)
 		limit += ending(c, now);  /* no window: the lead stands in for it */
 	if (limit > c->credit)
 		limit = c->credit;

@@ -97,7 +97,7 @@ static inline unsigned chef_free_credit(const struct chef *c)
  * dishes of @dish_us: all of it for no-op dishes (0), none for dishes longer
  * than that, so an idle chef is never starved while another holds a queue.
  *
- * Where dishes are too long for a window, a dish whose recipe says when it
+ * Where dishes are too long for a window (not one dish of it), a dish whose recipe says when it
  * is done (not a program) makes room for one more CHEF_LEAD_MS before then,
  * one a station at most: the next dish is at the chef when its station
  * frees, instead of a round trip to kitchend later, and it waits there about
@@ -112,8 +112,9 @@ static inline unsigned chef_free_credit(const struct chef *c)
 #define CHEF_LEAD_MS 1
 unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now, bool lead);
 /* When @c's usable credit next grows by the lead (a dish comes within
- * CHEF_LEAD_MS of its due time), after @now; UINT64_MAX if it does not. */
-uint64_t chef_next_lead(const struct chef *c, uint64_t now);
+ * CHEF_LEAD_MS of its due time) for dishes of @dish_us, after @now;
+ * UINT64_MAX if it does not. */
+uint64_t chef_next_lead(const struct chef *c, uint64_t dish_us, uint64_t now);
 
 /* @d goes to @c at @now (orders_hand() made it cooking there); needs free
  * credit. @dish_ms: how long it takes by its recipe, 0 when not known. */

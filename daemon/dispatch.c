@@ -433,12 +433,12 @@ bool dispatch_has_credit(const struct kitchen *k, uint64_t now)
 
 uint64_t dispatch_next_lead(const struct kitchen *k, uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = UINT64_MAX, dish_us = longest_dish_us(k);
 
-	if (k->stopping || longest_dish_us(k) <= CHEF_WINDOW_US || !orders_waiting(k->orders))
+	if (k->stopping || !orders_waiting(k->orders))
 		return next;
 	for (const struct chef *c = k->chefs.head; c; c = c->next) {
-		uint64_t t = chef_next_lead(c, now);
+		uint64_t t = chef_next_lead(c, dish_us, now);
 		if (t < next)
 			next = t;
 	}

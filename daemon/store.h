@@ -217,10 +217,11 @@
 #define STORE_PRUNE_RETRY_MS 10000
 /* While a backlog stays, a step runs before the next batch once the
  * batches finished enough orders to owe this many deletions, and deletes
- * what the last batch owes (at least STORE_PRUNE_OWED_STEP) before it
- * yields to the next. */
+ * what the last batch owes (at least STORE_PRUNE_OWED_STEP, at most
+ * STORE_PRUNE_OWED_MAX) before it yields to the next. */
 #define STORE_PRUNE_OWED 16
 #define STORE_PRUNE_OWED_STEP 16
+#define STORE_PRUNE_OWED_MAX 64
 /* The -wal is cut back to this after a checkpoint (PRAGMA journal_size_limit). */
 #define STORE_WAL_LIMIT (8 << 20)
 

@@ -326,15 +326,16 @@ static bool prune_owed_locked(const struct store_writer *w)
 
 /* With the lock held, dropped during the step: one step, and the next one's
  * time. A step @owed deletes what the last batch owes (at least
- * STORE_PRUNE_OWED_STEP orders, at most what all owe) before it yields:
- * spread over the batches, deletes keep pace with what they finish. */
+ * STORE_PRUNE_OWED_STEP orders, at most STORE_PRUNE_OWED_MAX or what all
+ * owe) before it yields: spread over the batches. */
 static void prune_locked(struct store_writer *w, bool owed)
 {
 	struct store_retention rules = w->retention;
 	struct store_prune_step step;
 	char why[sizeof(w->prune_msg)] = "";
 	uint64_t now, took_ms, start = now_ns();
-	uint64_t share = w->prune_last_owed > STORE_PRUNE_OWED_STEP ? w->prune_last_owed : STORE_PRUNE_OWED_STEP;
+	uint64_t share = w->prune_last_owed < STORE_PRUNE_OWED_STEP ? STORE_PRUNE_OWED_STEP :
+			 w->prune_last_owed > STORE_PRUNE_OWED_MAX ? STORE_PRUNE_OWED_MAX : w->prune_last_owed;
 	size_t at_least = !owed ? 0 : (size_t) (w->prune_owed < share ? w->prune_owed : share);
 	int r;
 

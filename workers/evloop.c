@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -568,7 +567,6 @@ static void *evloop_main(void *arg)
 	size_t fds_size = 0;
 	int r;
 
-	(void) prctl(PR_SET_TIMERSLACK, 1UL);  /* waits end on time, as a station's (station.c) */
 	r = evloop_open(l);
 	if (r < 0) {
 		log_full_errno(l->pipe ? LOG_DEBUG : LOG_ERR, r, "event loop: failed to open its sockets: %m");

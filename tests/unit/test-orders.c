@@ -724,13 +724,13 @@ static int test_usable_credit_lead(void)
 	chef_hold(c, &o->dishes[1], 101, 5);  /* 106 */
 	chef_hold(c, &o->dishes[2], 101, 5);  /* 106 */
 	CHECK(chef_usable_credit(c, 5000, 103, true) == 0);
-	CHECK(chef_next_lead(c, 103) == 104);
+	CHECK(chef_next_lead(c, 5000, 103) == 104);
 	CHECK(chef_usable_credit(c, 5000, 104, true) == 1);
 	/* It waits for a station: not cooking, so no lead of its own. */
 	chef_hold(c, &o->dishes[3], 104, 5);
 	CHECK(c->due_ms[3] == 0);
 	CHECK(chef_usable_credit(c, 5000, 104, true) == 0);
-	CHECK(chef_next_lead(c, 104) == 105);
+	CHECK(chef_next_lead(c, 5000, 104) == 105);
 	CHECK(chef_usable_credit(c, 5000, 105, true) == 2);
 	/* At most one a station: three cooking and ending make room for three. */
 	chef_hold(c, &o->dishes[4], 105, 5);
@@ -739,21 +739,21 @@ static int test_usable_credit_lead(void)
 	/* The first station frees late, at 107: the dish behind starts then. */
 	CHECK(chef_release(c, o->dishes[0].id, 0, 107) == &o->dishes[0]);
 	CHECK(c->n_inflight == 5 && c->inflight[2] == &o->dishes[3] && c->due_ms[2] == 112);
-	CHECK(chef_usable_credit(c, 5000, 107, true) == 0 && chef_next_lead(c, 107) == 111);
-	/* A window's length or shorter: the window alone. */
-	CHECK(chef_usable_credit(c, 1000, 120, true) == 1);
+	CHECK(chef_usable_credit(c, 5000, 107, true) == 0 && chef_next_lead(c, 5000, 107) == 111);
+	/* A window of a dish or more: the window alone. */
+	CHECK(chef_usable_credit(c, 1000, 107, true) == 1 && chef_next_lead(c, 1000, 107) == UINT64_MAX);
 	/* Only when asked for; and not for a dish more than the lead late (it may hang). */
 	c->n_inflight = 0;
 	c->stations = 1;
 	chef_hold(c, &o->dishes[7], 100, 5);
 	CHECK(chef_usable_credit(c, 5000, 104, false) == 0);
 	CHECK(chef_usable_credit(c, 5000, 106, true) == 1);
-	CHECK(chef_usable_credit(c, 5000, 107, true) == 0 && chef_next_lead(c, 107) == UINT64_MAX);
+	CHECK(chef_usable_credit(c, 5000, 107, true) == 0 && chef_next_lead(c, 5000, 107) == UINT64_MAX);
 	c->stations = 3;
 	/* A program's time is not known: no lead. */
 	c->n_inflight = 0;
 	chef_hold(c, &o->dishes[6], 100, 0);
-	CHECK(chef_usable_credit(c, 1000000, 200, true) == 2 && chef_next_lead(c, 200) == UINT64_MAX);
+	CHECK(chef_usable_credit(c, 1000000, 200, true) == 2 && chef_next_lead(c, 1000000, 200) == UINT64_MAX);
 	c->n_inflight = 0;
 	chef_free(&c);
 	order_free(&o);
