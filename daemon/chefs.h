@@ -97,11 +97,11 @@ static inline unsigned chef_free_credit(const struct chef *c)
  * dishes of @dish_us: all of it for no-op dishes (0), none for dishes longer
  * than that, so an idle chef is never starved while another holds a queue.
  *
- * Where dishes are too long for a window (not one dish of it), a dish whose recipe says when it
- * is done (not a program) makes room for one more CHEF_LEAD_MS before then,
- * one a station at most: the next dish is at the chef when its station
- * frees, instead of a round trip to kitchend later, and it waits there about
- * a millisecond, as a window's would. The first @stations dishes held are
+ * Where dishes are too long for a window (not one dish of it), a dish
+ * whose recipe says when it is done (not a program) makes room for one more
+ * CHEF_LEAD_MS before then, one a station at most: the next dish is at the
+ * chef when its station frees, instead of a round trip to kitchend later,
+ * and it waits there about a millisecond, as a window's would. The first @stations dishes held are
  * the ones cooking (a chef takes its dishes in the order they came); one
  * behind them starts when a RESULT takes one of those back. A dish later
  * than the lead past its time makes no room: its station may hang, and a
