@@ -312,17 +312,17 @@ struct resume {
  * max_queued: a ring that doubled its way to ten million dishes would have
  * copied itself and touched twice the memory. Ids are handed out in order,
  * so next_dish_id - @o's first is a bound; a ring only touches the pages it
- * fills.
+ * fills. Only a help: without the room, the ring grows as it fills.
  */
-static int reserve(struct resume *res, const struct order *o)
+static void reserve(struct resume *res, const struct order *o)
 {
 	struct orders *os = res->os;
 	uint64_t ahead = os->next_dish_id - o->dishes[0].id;
 
 	if (o->phase != ORDER_OPEN || o->n_dishes == 0)
-		return 0;
+		return;
 	ahead = ahead < o->n_dishes ? o->n_dishes : ahead > res->max_queued ? res->max_queued : ahead;
-	return prio_queue_reserve(&os->queue, o->priority, ahead);
+	(void) prio_queue_reserve(&os->queue, o->priority, ahead);
 }
 
 static int resume_order(const struct store_order *so, void *userdata)
@@ -346,7 +346,8 @@ static int resume_order(const struct store_order *so, void *userdata)
 	}
 	res->os->n_queued += o->n_dishes;  /* less the done ones, as they are read */
 	res->order = o;
-	return reserve(res, o);
+	reserve(res, o);
+	return 0;
 }
 
 static int resume_dish(const struct store_dish *sd, void *userdata)
