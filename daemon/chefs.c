@@ -137,11 +137,17 @@ void chef_hold(struct chef *c, struct dish *d, uint64_t now, uint32_t dish_ms)
 		c->holds_suspect = true;
 }
 
+/* Whether dishes of @dish_us are too long for even one dish of window at @c. */
+static bool no_window(const struct chef *c, uint64_t dish_us)
+{
+	return dish_us && (uint64_t) c->stations * CHEF_WINDOW_US / dish_us == 0;
+}
+
 uint64_t chef_next_lead(const struct chef *c, uint64_t dish_us, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (chef_free_credit(c) == 0 || !dish_us || (uint64_t) c->stations * CHEF_WINDOW_US / dish_us > 0)
+	if (chef_free_credit(c) == 0 || !no_window(c, dish_us))
 		return next;
 	for (unsigned i = 0; i < c->n_inflight && i < c->stations; i++)
 		if (c->due_ms[i] > now + CHEF_LEAD_MS && c->due_ms[i] - CHEF_LEAD_MS < next)
@@ -215,7 +221,7 @@ unsigned chef_usable_credit(const struct chef *c, uint64_t dish_us, uint64_t now
 		return 0;
 	held = c->credit - free;
 	limit = dish_us ? c->stations + (uint64_t) c->stations * CHEF_WINDOW_US / dish_us : c->credit;
-	if (lead && limit == c->stations)
+	if (lead && no_window(c, dish_us))
 		limit += ending(c, now);  /* no window: the lead stands in for it */
 	if (limit > c->credit)
 		limit = c->credit;
