@@ -13,11 +13,14 @@
 #include "evloop.h"
 #include "log.h"
 #include "station.h"
+#include "timer_heap.h"
 #include "util.h"
 
 /* One brigade per process, so one name is enough. */
 #define BRIGADE_ENDPOINT "inproc://brigade"
 #define START_TIMEOUT_MS 5000
+/* How long before its dish is due a station may get its next one (brigade.h). */
+#define NEXT_LEAD_NS (2 * UINT64_C(1000000))
 
 /* A dish a station holds. */
 struct held {
@@ -34,8 +37,11 @@ struct slot {
 	uint64_t cancelled_ms;  /* when every dish it holds had been sent CANCEL */
 	bool gone;           /* could not take a dish: the thread has ended */
 	unsigned n_held;     /* the dishes of its batch, when !free */
-	unsigned n_cancelled;
-	struct held held[STATION_BATCH_MAX];
+	unsigned n_cancelled;   /* of those */
+	unsigned n_next;     /* 1: held[n_held] is its next dish, handed while it cooks */
+	uint32_t due_gen;    /* its entry in brigade.due; any other is stale */
+	uint64_t next_length_ns;  /* how long the next dish takes, when known; else 0 */
+	struct held held[STATION_BATCH_MAX + 1];
 };
 
 struct brigade {
@@ -49,6 +55,7 @@ struct brigade {
 	unsigned lru_head;
 	unsigned lru_len;
 	struct ticket_queue queue;
+	struct timer_heap due;  /* busy stations by when their one dish of known length is done */
 };
 
 static void lru_push(struct brigade *b, unsigned i)
@@ -64,6 +71,17 @@ static unsigned lru_pop(struct brigade *b)
 	b->lru_head = (b->lru_head + 1) % b->n;
 	b->lru_len--;
 	return i;
+}
+
+/* Station @i's dish is done at @due_ns, when it may get its next; 0: not known, or no next. */
+static void set_due(struct brigade *b, unsigned i, uint64_t due_ns)
+{
+	struct slot *s = &b->slots[i];
+
+	s->due_gen++;
+	/* Without room in the heap, it only gets no next dish. */
+	if (due_ns > 0)
+		(void) timer_heap_push(&b->due, due_ns, i, s->due_gen);
 }
 
 /* Send [station i][cmd][arg...] on the ROUTER; never blocks. 0 or -errno. */
@@ -102,6 +120,18 @@ static void station_is_free(struct brigade *b, unsigned i)
 		log_debug("station %u said FREE twice, ignoring", i);
 		return;
 	}
+	if (s->n_next > 0) {
+		/* It has begun the next dish already. */
+		s->held[0] = s->held[s->n_held];
+		s->n_held = 1;
+		s->n_next = 0;
+		s->n_cancelled = s->held[0].cancelled;
+		if (s->n_cancelled)
+			s->cancelled_ms = now_ms();
+		set_due(b, i, s->next_length_ns ? now_ns() + s->next_length_ns : 0);
+		return;
+	}
+	set_due(b, i, 0);
 	s->free = true;
 	s->n_held = s->n_cancelled = 0;
 	lru_push(b, i);
@@ -195,9 +225,70 @@ static bool dish_short(const struct ticket *d)
 }
 
 /*
+ * How long a dish takes when that is known beforehand: only waits, which a
+ * station sleeps on time (0: not known, or no time at all).
+ */
+static uint64_t dish_length_ns(const struct ticket *d)
+{
+	uint64_t ms;
+
+	if (d->reject || d->recipe || d->fault != FAULT_NONE || d->cpu_work > 0)
+		return 0;
+	ms = d->prep_ms + d->n_ingredients * (d->cook_ms + d->season_ms);
+	return ms > UINT64_MAX / 1000000 / 2 ? 0 : ms * 1000000;
+}
+
+/* The busy station whose dish is due first, with no next dish yet, into
+ * *ret: true, or false when there is none. */
+static bool due_first(struct brigade *b, struct timer *ret)
+{
+	while (timer_heap_peek(&b->due, ret)) {
+		const struct slot *s = &b->slots[ret->index];
+
+		if (ret->gen == s->due_gen && !s->free && !s->gone && s->n_next == 0)
+			return true;
+		timer_heap_pop(&b->due);  /* stale */
+	}
+	return false;
+}
+
+/*
+ * With no station free, give the head of the queue to the station whose
+ * dish is due within NEXT_LEAD_NS, as its next: it begins that dish the
+ * moment it is done, without the two thread wake-ups of FREE and DISH in
+ * between. One next dish a station, behind a dish of known length only.
+ */
+static void hand_next(struct brigade *b)
+{
+	uint64_t now = now_ns();
+	struct timer t;
+
+	while (b->lru_len == 0 && b->queue.n > 0 && due_first(b, &t) && t.due_ns <= now + NEXT_LEAD_NS) {
+		struct ticket *d = ticket_queue_pop(&b->queue);
+		unsigned i = t.index;
+		struct slot *s = &b->slots[i];
+		int r;
+
+		timer_heap_pop(&b->due);
+		s->held[s->n_held] = (struct held) { .id = d->id, .attempt = d->attempt };
+		s->next_length_ns = dish_length_ns(d);
+		s->n_next = 1;
+		r = send_to(b, i, STATION_DISH, &d, sizeof(d), b->loop ? &i : NULL, b->loop ? sizeof(i) : 0);
+		if (r < 0) {
+			log_error_errno(r, "Failed to hand dish %llu to station %u, dropping it: %m",
+					(unsigned long long) s->held[s->n_held].id, i);
+			s->n_next = 0;
+			s->gone = true;
+			ticket_free(&d);
+		}
+	}
+}
+
+/*
  * Give queued dishes to free stations, the one free longest first: a long
  * dish alone, short ones in a batch, each free station a fair share of the
  * queue (rounded up, at most STATION_BATCH_MAX), up to the next long dish.
+ * Then, when dishes still wait, to stations about to be done (hand_next()).
  */
 static void hand_out(struct brigade *b)
 {
@@ -220,6 +311,7 @@ static void hand_out(struct brigade *b)
 		for (unsigned k = 0; k < n; k++)
 			s->held[k] = (struct held) { .id = batch[k]->id, .attempt = batch[k]->attempt };
 		s->n_held = n;
+		set_due(b, i, n == 1 && dish_length_ns(batch[0]) ? now_ns() + dish_length_ns(batch[0]) : 0);
 		r = send_to(b, i, STATION_DISH, batch, n * sizeof(batch[0]), b->loop ? &i : NULL,
 			    b->loop ? sizeof(i) : 0);
 		if (r < 0) {
@@ -232,6 +324,7 @@ static void hand_out(struct brigade *b)
 				ticket_free(&batch[k]);
 		}
 	}
+	hand_next(b);
 }
 
 static void sleep_ms(unsigned ms)
@@ -273,6 +366,7 @@ void brigade_free(struct brigade **bp)
 	if (b->router)
 		zmq_close(b->router);
 	ticket_queue_clear(&b->queue);
+	timer_heap_free(&b->due);
 	free(b->lru);
 	free(b->slots);
 	free(b);
@@ -389,7 +483,7 @@ void brigade_hand_out(struct brigade *b)
 	hand_out(b);
 }
 
-/* CANCEL dish @k of station @i's batch, once. */
+/* CANCEL dish @k of station @i's batch (or its next, k == n_held), once. */
 static void cancel_held(struct brigade *b, unsigned i, unsigned k)
 {
 	struct slot *s = &b->slots[i];
@@ -405,7 +499,7 @@ static void cancel_held(struct brigade *b, unsigned i, unsigned k)
 		return;
 	}
 	h->cancelled = true;
-	if (++s->n_cancelled == s->n_held)
+	if (k < s->n_held && ++s->n_cancelled == s->n_held)
 		s->cancelled_ms = now_ms();
 }
 
@@ -425,7 +519,7 @@ int brigade_cancel(struct brigade *b, uint64_t id, uint64_t attempt)
 
 		if (s->free || s->gone)
 			continue;
-		for (unsigned k = 0; k < s->n_held; k++)
+		for (unsigned k = 0; k < s->n_held + s->n_next; k++)
 			if (s->held[k].id == id && s->held[k].attempt == attempt) {
 				cancel_held(b, i, k);
 				return 1;
@@ -438,8 +532,21 @@ void brigade_abort(struct brigade *b)
 {
 	ticket_queue_clear(&b->queue);
 	for (unsigned i = 0; i < b->n; i++)
-		for (unsigned k = 0; k < b->slots[i].n_held; k++)
+		for (unsigned k = 0; k < b->slots[i].n_held + b->slots[i].n_next; k++)
 			cancel_held(b, i, k);
+}
+
+long brigade_timeout_ms(struct brigade *b)
+{
+	struct timer t;
+	uint64_t now;
+
+	if (b->lru_len > 0 || b->queue.n == 0 || !due_first(b, &t))
+		return -1;
+	now = now_ns();
+	if (t.due_ns <= now + NEXT_LEAD_NS)
+		return 0;
+	return (long) ((t.due_ns - NEXT_LEAD_NS - now + 999999) / 1000000);
 }
 
 unsigned brigade_free_stations(const struct brigade *b)

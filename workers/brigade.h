@@ -5,7 +5,7 @@
  * (station.h), and the chef's local queue: dishes kitchend sent that no
  * station cooks yet. Dishes go only to a station that said FREE, the one
  * free the longest first (the zguide's load-balancing broker), and a station
- * says FREE again only when it has answered all it was given.
+ * says FREE again each time it has answered a batch.
  *
  * A station gets one dish at a time, unless dishes are short: a dish that
  * waits nothing, does no CPU work, runs no program (ticket.h's recipe), is
@@ -17,6 +17,14 @@
  * answered with one RESULT (station.h): for no-op dishes that is one
  * handover each way and one message to kitchend per batch instead of per
  * dish, and no long dish ever waits behind another.
+ *
+ * When dishes wait and no station is free, a station (or an event-loop
+ * slot) whose one dish only waits (no CPU work, no program: its length is
+ * known) and is due within 2 ms gets the next dish of the queue ahead of
+ * its FREE, one at most: it begins that dish the moment it is done, without
+ * the two thread wake-ups of FREE and DISH in between (kitchend's lead,
+ * chefs.h, sends dishes about then). brigade_timeout_ms() says when to look
+ * again.
  *
  *	r = brigade_new(ctx, false, stations, sink, chef_id, name, curve, &b);  // all stations FREE, or an error
  *	... zmq_poll on brigade_socket(b), then brigade_process(b)
@@ -67,8 +75,13 @@ int brigade_process(struct brigade *b);
  * together are queued, so that they are shared out together. */
 int brigade_add(struct brigade *b, struct ticket **d);
 
-/* Give queued dishes to free stations (brigade_process() does it too). */
+/* Give queued dishes to free stations, or to stations about to be done
+ * (brigade_process() does it too). */
 void brigade_hand_out(struct brigade *b);
+
+/* Milliseconds until brigade_hand_out() may have a station to give its next
+ * dish (rounded up), or -1 when it has no reason to look before a station speaks. */
+long brigade_timeout_ms(struct brigade *b);
 
 /* Drop the dish (@id, @attempt) if it is queued, or tell the station that
  * holds it (waiting in its batch or cooking) to drop it; either way a

@@ -502,9 +502,12 @@ static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg 
 		};
 		int n_items = items[2].socket ? 3 : 2;
 		uint64_t now = now_ms();
+		long timeout = session_timeout(d, now), next = brigade_timeout_ms(b);
 		int r;
 
-		if (zmq_poll(items, n_items, session_timeout(d, now)) < 0) {
+		if (next >= 0 && (timeout < 0 || next < timeout))
+			timeout = next;
+		if (zmq_poll(items, n_items, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_error_errno(-errno, "Failed to poll: %m");
@@ -533,6 +536,7 @@ static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg 
 
 		if (session_tick(d, now, brigade_busy(b)) == SESSION_LOST)
 			abort_session(b);
+		brigade_hand_out(b);  /* a station may be about to be done */
 
 		/* kitchend keeps a stuck station's credit, so no dish waits on it;
 		 * but the chef is a station short for good. A fresh chef is not.

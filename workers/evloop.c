@@ -39,6 +39,8 @@ struct slot {
 	unsigned index;
 	enum slot_state state;
 	struct answers b;
+	struct answers *next;    /* handed while b cooked (brigade.h): begun once b is answered;
+				  * allocated for the first, so an idle slot stays small */
 	size_t cooking;          /* the dish of b being cooked */
 	unsigned step;           /* where it is in the pipeline (step_*()) */
 	uint64_t due_ns;         /* when its waits so far end */
@@ -103,12 +105,24 @@ static void tell_free(struct evloop *l, unsigned i)
 	}
 }
 
+static void slot_run(struct slot *s, bool resume);
+
+/* The batch is answered: FREE, and begin the next one if the slot has it. */
 static void slot_release(struct slot *s)
 {
 	timer_drop(s);
 	answers_clear(&s->b);
 	s->state = SLOT_IDLE;
 	tell_free(s->l, s->index);
+	if (s->next && s->next->n > 0 && !s->l->stop) {
+		struct answers done = s->b;
+
+		s->b = *s->next;
+		*s->next = done;
+		s->state = SLOT_COOKING;
+		s->cooking = 0;
+		slot_run(s, false);  /* its answer releases the slot again, with no next */
+	}
 }
 
 /* Send the batch's RESULT, or keep it until the sink has room. */
@@ -311,7 +325,11 @@ static void cancel(struct evloop *l, uint64_t id, uint64_t attempt)
 		struct slot *s = &l->slots[i];
 		int k;
 
-		if (s->state == SLOT_IDLE || (k = answers_cancel(&s->b, id, attempt)) < 0)
+		if (s->state == SLOT_IDLE)
+			continue;
+		if (s->next && answers_cancel(s->next, id, attempt) >= 0)
+			return;  /* answered when its turn comes */
+		if ((k = answers_cancel(&s->b, id, attempt)) < 0)
 			continue;
 		ticket_log(LOG_DEBUG, 0, s->b.batch[k], l->chef_name, "cancelled in event-loop slot %u", s->index);
 		if (s->state == SLOT_COOKING && (size_t) k == s->cooking) {
@@ -333,18 +351,22 @@ static void cancel(struct evloop *l, uint64_t id, uint64_t attempt)
 
 static void adopt(struct evloop *l, const unsigned char *ptrs, size_t len, unsigned i)
 {
-	struct slot *s;
+	struct slot *s = i < l->n ? &l->slots[i] : NULL;
+	struct answers *into = NULL;
 
-	if (i >= l->n || l->slots[i].state != SLOT_IDLE) {
+	if (s && s->state == SLOT_IDLE)
+		into = &s->b;
+	else if (s && (s->next || (s->next = calloc(1, sizeof(*s->next)))) && s->next->n == 0)
+		into = s->next;  /* its next (brigade.h) */
+	if (!into) {
 		struct answers junk = {};
 
-		log_error("event loop: dishes for a slot that is busy or not there, dropping them");
+		log_error("event loop: dishes for a slot that is busy, not there or out of memory, dropping them");
 		(void) answers_adopt(&junk, ptrs, len);
 		answers_free(&junk);
 		return;
 	}
-	s = &l->slots[i];
-	if (answers_adopt(&s->b, ptrs, len) < 0)
+	if (answers_adopt(into, ptrs, len) < 0 || into != &s->b)
 		return;
 	s->state = SLOT_COOKING;
 	s->cooking = 0;
@@ -542,8 +564,12 @@ static void evloop_free(struct evloop **lp)
 
 	if (!l)
 		return;
-	for (unsigned i = 0; l->slots && i < l->n; i++)
+	for (unsigned i = 0; l->slots && i < l->n; i++) {
 		answers_free(&l->slots[i].b);  /* kills and reaps programs still running */
+		if (l->slots[i].next)
+			answers_free(l->slots[i].next);
+		free(l->slots[i].next);
+	}
 	free(l->slots);
 	timer_heap_free(&l->timers);
 	if (l->push)

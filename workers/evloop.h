@@ -6,9 +6,9 @@
  * DEALER (routing id "0") on the same inproc ROUTER, speaking station.h's
  * protocol with the slot named in a frame of its own:
  *
- *	loop -> brigade  "FREE" slot             slot (decimal) is ready: at start, then after each batch
+ *	loop -> brigade  "FREE" slot             slot (decimal) is ready: at start, then after each batch answered
  *	loop -> brigade  "FAIL" errno            could not open its sink socket; the thread ends
- *	brigade -> loop  "DISH" <ticket *>... slot   slot as a host-order unsigned
+ *	brigade -> loop  "DISH" <ticket *>... slot   slot as a host-order unsigned; to a busy slot, its next
  *	brigade -> loop  "CANCEL" id attempt     whichever slot holds that dish
  *	brigade -> loop  "STOP"                  end now, even mid-dish
  *

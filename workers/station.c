@@ -45,6 +45,7 @@ struct station {
 	void *pipe;            /* DEALER to the brigade */
 	void *push;            /* PUSH to kitchend's sink */
 	struct answers b;      /* the batch given: n 0 when idle */
+	struct answers next;   /* one handed while b was cooked (brigade.h): cooked next */
 	size_t cooking;        /* index of the dish below in b.batch[] */
 	struct ticket *dish;     /* the one being cooked, or NULL */
 	uint64_t due_ns;       /* when the dish's current wait ends (CLOCK_MONOTONIC) */
@@ -64,6 +65,7 @@ static void station_free(struct station **s)
 		return;
 	batch_clear(*s);
 	answers_free(&(*s)->b);
+	answers_free(&(*s)->next);
 	if ((*s)->push)
 		zmq_close((*s)->push);
 	if ((*s)->pipe)
@@ -82,19 +84,24 @@ static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
 {
 	int i = answers_cancel(&st->b, id, attempt);
 
-	if (i < 0)
-		return GO_ON;  /* answered already: the brigade has not seen our FREE yet */
+	if (i < 0) {
+		/* Waiting its turn in the next batch; or answered already, and the
+		 * brigade has not seen our FREE yet. */
+		(void) answers_cancel(&st->next, id, attempt);
+		return GO_ON;
+	}
 	ticket_log(LOG_DEBUG, 0, st->b.batch[i], st->chef_name, "cancelled at station %u", st->index);
 	return st->dish && (size_t) i == st->cooking ? CANCELLED : GO_ON;
 }
 
-/* An idle station adopts the @len bytes of dish pointers of a DISH. */
+/* Adopt the @len bytes of dish pointers of a DISH: the batch of an idle
+ * station, or the next one of a station cooking (brigade.h: one at most). */
 static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 {
-	/* The brigade hands dishes to free stations only. */
-	if (answers_adopt(&st->b, ptrs, len) < 0)
+	if (answers_adopt(st->b.n == 0 ? &st->b : &st->next, ptrs, len) < 0)
 		ticket_log(LOG_ERR, 0, st->b.batch[0], st->chef_name,
-			   "is cooking at station %u, which got more dishes: dropping them", st->index);
+			   "is cooking at station %u, which has its next dishes and got more: dropping them",
+			   st->index);
 }
 
 /*
@@ -542,22 +549,31 @@ static void *station_main(void *arg)
 			}
 			told = true;
 		}
-		r = pipe_recv(st, 0, &ev);
-		if (r == -EINTR)
-			continue;
-		if (r < 0) {
-			log_error_errno(r, "station %u: failed to receive from the brigade: %m", st->index);
-			break;
+		if (st->b.n == 0) {
+			r = pipe_recv(st, 0, &ev);
+			if (r == -EINTR)
+				continue;
+			if (r < 0) {
+				log_error_errno(r, "station %u: failed to receive from the brigade: %m", st->index);
+				break;
+			}
+			if (ev == STOPPED)
+				break;
+			if (st->b.n == 0)
+				continue;
 		}
-		if (ev == STOPPED)
-			break;
-		if (st->b.n == 0)
-			continue;
 		told = false;
 		ev = cook_batch(st);
 		batch_clear(st);
 		if (ev == STOPPED)
 			break;
+		if (st->next.n > 0) {
+			/* Handed while we cooked: begun at once, after our FREE for this batch. */
+			struct answers done = st->b;
+
+			st->b = st->next;
+			st->next = done;
+		}
 	}
 out:
 	log_debug("station %u: stopped", st->index);

@@ -8,7 +8,7 @@
  * the process, so it has no version header; the DEALER's routing id is the
  * station's index in decimal:
  *
- *	station -> brigade  "FREE"                  ready for dishes: at start, then after each batch
+ *	station -> brigade  "FREE"                  ready for dishes: at start, then after each batch answered
  *	station -> brigade  "FAIL" errno            could not open its sink socket; the thread ends
  *	brigade -> station  "DISH" <struct ticket *>... cook them, in order; the station owns them from here
  *	brigade -> station  "CANCEL" id attempt     drop that dish of its batch (u64s, host order)
@@ -17,7 +17,10 @@
  * DISH carries one frame of 1 to STATION_BATCH_MAX dish pointers: the
  * brigade sends several only when each of them is short (brigade.h), so a
  * batch is well under a millisecond of work and no long dish waits behind
- * another.
+ * another. A station that cooks may get one DISH more, its next batch, when
+ * its dish is about to be done (brigade.h): it keeps that batch, marks the
+ * CANCELs of its dishes, and begins it right after the FREE that follows
+ * the batch under way, without waiting for the brigade to hear that FREE.
  *
  * Cooking follows pipeline.h. For a followed dish each stage line goes to the
  * sink as PROGRESS chef_id token dish_id attempt text (dropped, not waited for,

@@ -173,7 +173,7 @@ static int run_until_answered(struct brigade *b, uint64_t first, uint64_t last,
 	}
 }
 
-static int setup(unsigned stations, struct brigade **b)
+static int setup_as(bool loop, unsigned stations, struct brigade **b)
 {
 	int hwm = 1;
 
@@ -185,7 +185,12 @@ static int setup(unsigned stations, struct brigade **b)
 	if (!ctx || !msg || !sink || zmq_setsockopt(sink, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_bind(sink, SINK) < 0)
 		return -1;
-	return brigade_new(ctx, false, stations, SINK, CHEF_ID, "test-chef", NULL, b);
+	return brigade_new(ctx, loop, stations, SINK, CHEF_ID, "test-chef", NULL, b);
+}
+
+static int setup(unsigned stations, struct brigade **b)
+{
+	return setup_as(false, stations, b);
 }
 
 static void teardown(struct brigade **b)
@@ -562,6 +567,129 @@ static int test_program_followed(void)
 	return 0;
 }
 
+/* Hand out, and hear the stations, until no dish is queued here, for up to @ms. */
+static bool wait_handed(struct brigade *b, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t) ms;
+
+	while (brigade_queued(b) > 0) {
+		zmq_pollitem_t item = { .socket = brigade_socket(b), .events = ZMQ_POLLIN };
+		long timeout = brigade_timeout_ms(b);
+		uint64_t now = now_ms();
+
+		if (now >= deadline)
+			return false;
+		if (timeout < 0 || timeout > (long) (deadline - now))
+			timeout = (long) (deadline - now);
+		zmq_poll(&item, 1, timeout);
+		if (brigade_process(b) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* A dish of one ingredient that waits @ms. */
+static struct ticket *make_wait(uint64_t id, uint64_t ms)
+{
+	struct ticket *d = make_dish(id, "Tea", "Leaves");
+
+	d->cook_ms = ms;
+	return d;
+}
+
+/* One station, or one event-loop slot (@loop). */
+static int next_dish(bool loop)
+{
+	struct brigade *b;
+	struct ticket *d;
+	uint64_t t0;
+	long timeout;
+
+	CHECK(setup_as(loop, 1, &b) == 0);
+	/* CPU work has no known length: its station gets no next dish. */
+	d = make_dish(1, "Tea", "Leaves");
+	d->cpu_work = 1 << 22;
+	CHECK(add(b, d) == 0);
+	CHECK(add_tea(b, 2) == 0);
+	brigade_hand_out(b);
+	CHECK(brigade_queued(b) == 1 && brigade_timeout_ms(b) == -1);
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
+	CHECK(wait_free(b, 1, 5000));
+
+	/* A 60 ms wait: the dish behind it is handed 2 ms before it is due, no sooner. */
+	t0 = now_ms();
+	CHECK(add(b, make_wait(3, 60)) == 0);
+	CHECK(add(b, make_wait(4, 10)) == 0);
+	brigade_hand_out(b);
+	timeout = brigade_timeout_ms(b);
+	CHECK(brigade_queued(b) == 1 && timeout >= 50 && timeout <= 59);
+	CHECK(wait_handed(b, 1000));
+	CHECK(now_ms() - t0 >= 57);
+	CHECK(answered[3] == 0 && brigade_free_stations(b) == 0 && brigade_timeout_ms(b) == -1);
+	/* Its FREE for dish 3 leaves it busy with dish 4, which is due 10 ms on:
+	 * dish 5 is its next soon after. */
+	CHECK(add_tea(b, 5) == 0);
+	CHECK(wait_handed(b, 1000));
+	CHECK(brigade_free_stations(b) == 0);
+	CHECK(run_until_answered(b, 3, 5, NULL, 0, NULL) == 0);
+	CHECK(now_ms() - t0 >= 70);
+	CHECK(strcmp(outcome[3], "served") == 0 && strcmp(outcome[4], "served") == 0 &&
+	      strcmp(outcome[5], "served") == 0);
+	CHECK(wait_free(b, 1, 5000));
+	teardown(&b);
+	return 0;
+}
+
+static int test_next_dish(void)
+{
+	return next_dish(false);
+}
+
+static int test_next_dish_loop(void)
+{
+	return next_dish(true);
+}
+
+static int next_dish_cancel(bool loop)
+{
+	struct brigade *b;
+
+	CHECK(setup_as(loop, 1, &b) == 0);
+	/* CANCEL of the next dish: the station answers it when its turn comes. */
+	CHECK(add(b, make_wait(1, 20)) == 0);
+	CHECK(add(b, make_wait(2, 20)) == 0);
+	brigade_hand_out(b);
+	CHECK(wait_handed(b, 1000));
+	CHECK(brigade_cancel(b, 2, 1) == 1);
+	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
+	CHECK(strcmp(outcome[1], "served") == 0);
+	CHECK(strcmp(outcome[2], "failed") == 0 && strcmp(result[2], STATION_CANCELLED) == 0);
+	CHECK(wait_free(b, 1, 5000));
+
+	/* An abort reaches the next dish too (the one cooking may be done by then). */
+	CHECK(add(b, make_wait(3, 20)) == 0);
+	CHECK(add(b, make_wait(4, 20)) == 0);
+	brigade_hand_out(b);
+	CHECK(wait_handed(b, 1000));
+	brigade_abort(b);
+	CHECK(run_until_answered(b, 3, 4, NULL, 0, NULL) == 0);
+	CHECK(strcmp(outcome[4], "failed") == 0 && strcmp(result[4], STATION_CANCELLED) == 0);
+	CHECK(wait_free(b, 1, 5000));
+	CHECK(answered[1] == 1 && answered[2] == 1 && answered[3] == 1 && answered[4] == 1);
+	teardown(&b);
+	return 0;
+}
+
+static int test_next_dish_cancel(void)
+{
+	return next_dish_cancel(false);
+}
+
+static int test_next_dish_cancel_loop(void)
+{
+	return next_dish_cancel(true);
+}
+
 static const struct tap_case cases[] = {
 	{ "one station: short dishes in batches, answered in order", test_one_station_batches },
 	{ "free stations share the queue", test_free_stations_share },
@@ -573,6 +701,10 @@ static const struct tap_case cases[] = {
 	{ "CANCEL ends a program's group, within the grace", test_program_cancel },
 	{ "output beyond max_output is cut with the note", test_program_output_cut },
 	{ "a followed program's stderr lines are PROGRESS", test_program_followed },
+	{ "a station about to be done gets its next dish", test_next_dish },
+	{ "CANCEL and abort reach a next dish", test_next_dish_cancel },
+	{ "an event-loop slot about to be done gets its next dish", test_next_dish_loop },
+	{ "CANCEL and abort reach an event-loop slot's next dish", test_next_dish_cancel_loop },
 };
 
 int main(void)
