@@ -39,6 +39,7 @@ struct slot {
 	unsigned n_held;     /* the dishes of its batch, when !free */
 	unsigned n_cancelled;   /* of those */
 	unsigned n_next;     /* 1: held[n_held] is its next dish, handed while it cooks */
+	uint64_t due_ns;     /* when its one dish of known length is done, or 0 */
 	uint32_t due_gen;    /* its entry in brigade.due; any other is stale */
 	uint64_t next_length_ns;  /* how long the next dish takes, when known; else 0 */
 	struct held held[STATION_BATCH_MAX + 1];
@@ -73,12 +74,24 @@ static unsigned lru_pop(struct brigade *b)
 	return i;
 }
 
-/* Station @i's dish is done at @due_ns, when it may get its next; 0: not known, or no next. */
+/*
+ * Station @i's dish is done at @due_ns, when it may get its next; 0: not
+ * known, or no next. Its entry before is stale from here; once stale ones
+ * are most of the heap (stations that free before anyone looks at it), the
+ * heap is made again from the stations' own.
+ */
 static void set_due(struct brigade *b, unsigned i, uint64_t due_ns)
 {
 	struct slot *s = &b->slots[i];
 
 	s->due_gen++;
+	s->due_ns = due_ns;
+	if (b->due.n >= 2 * (size_t) b->n + 16) {
+		timer_heap_free(&b->due);
+		for (unsigned k = 0; k < b->n; k++)
+			if (k != i && b->slots[k].due_ns > 0)
+				(void) timer_heap_push(&b->due, b->slots[k].due_ns, k, b->slots[k].due_gen);
+	}
 	/* Without room in the heap, it only gets no next dish. */
 	if (due_ns > 0)
 		(void) timer_heap_push(&b->due, due_ns, i, s->due_gen);
@@ -270,6 +283,7 @@ static void hand_next(struct brigade *b)
 		int r;
 
 		timer_heap_pop(&b->due);
+		s->due_ns = 0;  /* one next dish at most */
 		s->held[s->n_held] = (struct held) { .id = d->id, .attempt = d->attempt };
 		s->next_length_ns = dish_length_ns(d);
 		s->n_next = 1;

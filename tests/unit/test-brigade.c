@@ -616,6 +616,15 @@ static int next_dish(bool loop)
 	CHECK(run_until_answered(b, 1, 2, NULL, 0, NULL) == 0);
 	CHECK(wait_free(b, 1, 5000));
 
+	/* Forty 1 ms dishes, one at a time, each to a free station: their
+	 * entries in the heap of due stations go stale, and it is made again. */
+	for (uint64_t id = 100; id < 140; id++) {
+		CHECK(add(b, make_wait(id, 1)) == 0);
+		brigade_hand_out(b);
+		CHECK(run_until_answered(b, id, id, NULL, 0, NULL) == 0);
+		CHECK(wait_free(b, 1, 5000));
+	}
+
 	/* A 60 ms wait: the dish behind it is handed 2 ms before it is due, no sooner. */
 	t0 = now_ms();
 	CHECK(add(b, make_wait(3, 60)) == 0);
