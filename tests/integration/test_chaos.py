@@ -27,7 +27,10 @@ And an operator cancels every tenth order once acknowledged (repeating a
 cancel whose answer kitchend's death cut off), and of every other one of
 those, once it is done, retries what was cancelled. Then acknowledged =
 served + failed + cancelled, none twice: a retried order ends served whole;
-a cancelled one has each dish served (it was done first) or cancelled."""
+a cancelled one has each dish served (it was done first) or cancelled.
+Most race their chefs; five of those never retried are placed to cook 5 s
+later, so that some dishes are cancelled before they are cooked however
+fast the machine cooks the rest."""
 
 import json
 import os
@@ -70,7 +73,8 @@ class Submitter:
 
 	def place(self, i):
 		while True:
-			rc, out, err = self.k.ctl("--timeout", "2000", "order", "--key", f"chaos-{i}",
+			later = ["--in", DELAY] if delayed(i) else []
+			rc, out, err = self.k.ctl("--timeout", "2000", "order", "--key", f"chaos-{i}", *later,
 						  *self.orders[i], quiet=True, timeout=30)
 			if rc == 0:
 				check(out.strip().isdigit(), f"order chaos-{i}: exit 0 without an id", out, err)
@@ -134,6 +138,14 @@ def retried(i):
 	return i % RETRY_EVERY == 3
 
 
+DELAY_EVERY = 40    # ...and those with i % 40 == 13 (cancelled, never retried) placed to cook later
+DELAY = "5s"        # well beyond the cancel, even across a kitchend restart
+
+
+def delayed(i):
+	return i % DELAY_EVERY == 13
+
+
 class Operator:
 	"""Cancel the chosen orders as they are acknowledged; retry some once done."""
 
@@ -186,9 +198,8 @@ class Operator:
 
 
 def test():
-	rng = random.Random(int(os.environ.get("KITCHEN_CHAOS_SEED", "0")) or None)
-	seed = rng.randrange(1 << 30)
-	rng.seed(seed)
+	seed = int(os.environ.get("KITCHEN_CHAOS_SEED", "0")) or random.randrange(1 << 30)
+	rng = random.Random(seed)
 	note(f"# chaos seed {seed} (KITCHEN_CHAOS_SEED={seed} repeats the orders and the kills)")
 	orders = [[rng.choice(DEFAULT_DISHES) for _ in range(PER_ORDER)] for _ in range(N_ORDERS)]
 	total = N_ORDERS * PER_ORDER
