@@ -3,9 +3,10 @@
  *
  * The brigade owns an inproc ROUTER, the station threads connected to it
  * (station.h), and the chef's local queue: dishes kitchend sent that no
- * station cooks yet. Dishes go only to a station that said FREE, the one
- * free the longest first (the zguide's load-balancing broker), and a station
- * says FREE again each time it has answered a batch.
+ * station cooks yet. Dishes go to a station that said FREE, the one free
+ * the longest first (the zguide's load-balancing broker), and a station
+ * says FREE again each time it has answered a batch; one more may go to a
+ * station about to be done (below).
  *
  * A station gets one dish at a time, unless dishes are short: a dish that
  * waits nothing, does no CPU work, runs no program (ticket.h's recipe), is
