@@ -1,7 +1,7 @@
 /*
  * kitchen — kitchend as a whole: what it holds, its set-up, and its loop.
  *
- * One thread, one zmq_poll loop over the four sockets, a signalfd and the
+ * One thread, one zpoll() loop over the four sockets, a signalfd and the
  * store's fd; nothing in it blocks: the store writes and commits on a
  * thread of its own (store.h). A turn (loop.c, kitchen_run):
  *

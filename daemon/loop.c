@@ -1,5 +1,5 @@
 /*
- * loop — kitchend's event loop: one zmq_poll over the sockets, a signalfd and
+ * loop — kitchend's event loop: one zpoll() over the sockets, a signalfd and
  * the store's eventfd, one turn at a time (see kitchen.h), and what it tells
  * systemd.
  */
@@ -24,6 +24,7 @@
 #include "store.h"
 #include "util.h"
 #include "zap.h"
+#include "zpoll.h"
 
 #define STOP_GRACE_MS 5000
 
@@ -321,6 +322,17 @@ static void check(struct kitchen *k, uint64_t now)
 #endif
 }
 
+/* What the loop polls, in this order; the ZAP handler's sockets last. */
+enum {
+	ITEM_SINK,
+	ITEM_DISPATCH,
+	ITEM_CONTROL,
+	ITEM_EVENTS,
+	ITEM_SIGNALS,
+	ITEM_STORE,
+	ITEM_ZAP,
+};
+
 int kitchen_run(struct kitchen *k)
 {
 	struct orders_counts n;
@@ -332,30 +344,43 @@ int kitchen_run(struct kitchen *k)
 		k->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
 
 	while (!k->done) {
-		zmq_pollitem_t items[6 + ZAP_POLL_MAX] = {
-			{ .socket = k->sink, .events = ZMQ_POLLIN },
-			{ .socket = k->dispatch, .events = ZMQ_POLLIN },
-			{ .socket = k->control, .events = ZMQ_POLLIN },
-			{ .socket = k->events_sock, .events = ZMQ_POLLIN },
-			{ .fd = k->signal_fd, .events = ZMQ_POLLIN },
-			{ .fd = store_fd(k->store), .events = ZMQ_POLLIN },
+		zmq_pollitem_t items[ITEM_ZAP + ZAP_POLL_MAX] = {
+			[ITEM_SINK] = { .socket = k->sink, .events = ZMQ_POLLIN },
+			[ITEM_DISPATCH] = { .socket = k->dispatch, .events = ZMQ_POLLIN },
+			[ITEM_CONTROL] = { .socket = k->control, .events = ZMQ_POLLIN },
+			[ITEM_EVENTS] = { .socket = k->events_sock, .events = ZMQ_POLLIN },
+			[ITEM_SIGNALS] = { .fd = k->signal_fd, .events = ZMQ_POLLIN },
+			[ITEM_STORE] = { .fd = store_fd(k->store), .events = ZMQ_POLLIN },
 		};
-		size_t n_items = 6 + zap_poll_items(k->zap, items + 6);
+		size_t n_items = ITEM_ZAP + zap_poll_items(k->zap, items + ITEM_ZAP);
 		uint64_t now = now_ms(), committed;
 		bool full;
 		int r;
 
-		r = zmq_poll(items, (int) n_items, poll_timeout(k, now, busy));
-		if (r < 0 && errno != EINTR)
-			return log_error_errno(-errno, "Failed to poll: %m"), 1;
+		r = zpoll(items, n_items, poll_timeout(k, now, busy));
+		if (r < 0 && r != -EINTR)
+			return log_error_errno(r, "Failed to poll: %m"), 1;
 		metrics_turn(&k->metrics);  /* the stamp of this turn's dish events */
 
-		read_signals(k);
-		busy = zap_read(k->zap);  /* first: a handshake waits for it */
-		busy |= sink_read(k);
-		busy |= dispatch_read(k);
-		busy |= control_read(k);
-		busy |= events_read(k->events, on_follow, k->orders);
+		/* Only what zpoll() says holds input: a read of nothing costs
+		 * system calls, too. A reader stopped at its budget leaves
+		 * input there, which the next zpoll() sees at once. */
+		busy = false;
+		if (items[ITEM_SIGNALS].revents)
+			read_signals(k);
+		for (size_t i = ITEM_ZAP; i < n_items; i++)
+			if (items[i].revents) {
+				busy = zap_read(k->zap);  /* first: a handshake waits for it */
+				break;
+			}
+		if (items[ITEM_SINK].revents)
+			busy |= sink_read(k);
+		if (items[ITEM_DISPATCH].revents)
+			busy |= dispatch_read(k);
+		if (items[ITEM_CONTROL].revents)
+			busy |= control_read(k);
+		if (items[ITEM_EVENTS].revents)
+			busy |= events_read(k->events, on_follow, k->orders);
 
 		now = now_ms();
 		dispatch_heartbeat(k, now);

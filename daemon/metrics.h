@@ -44,7 +44,7 @@
  * never waits on a commit for it.
  *
  *	metrics_init(&k->metrics);
- *	metrics_turn(&k->metrics);                       // after each zmq_poll
+ *	metrics_turn(&k->metrics);                       // after each zpoll()
  *	d->since_ms = metrics_clock(m);                  // queued
  *	d->since_ms = metrics_handed(m, d->since_ms);    // handed
  *	metrics_served(m, d->since_ms, o->created_ms);   // served

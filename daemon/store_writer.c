@@ -758,8 +758,8 @@ int store_writer_poll(struct store_writer *w, uint64_t *ret_committed)
 	uint64_t n;
 	int r;
 
-	while (read(w->fd, &n, sizeof(n)) == sizeof(n))
-		;
+	if (read(w->fd, &n, sizeof(n)) < 0)  /* one read empties an eventfd */
+		n = 0;  /* EAGAIN: nothing said since */
 	pthread_mutex_lock(&w->lock);
 	if (!w->todo)
 		(void) take_back_locked(w);

@@ -3,7 +3,7 @@
  * event-loop thread (--model event-loop, evloop.h) that keeps --slots
  * dishes going at once.
  *
- * The main thread is one zmq_poll loop over a signalfd (SIGTERM, SIGINT),
+ * The main thread is one zpoll() loop over a signalfd (SIGTERM, SIGINT),
  * the brigade's inproc ROUTER (stations saying FREE) and the DEALER to
  * kitchend (session.h: READY, heartbeats, reconnects). kitchend sends DISH
  * against the credit the chef announced; each dish goes to a free station
@@ -51,6 +51,7 @@
 #include "log.h"
 #include "proto.h"
 #include "util.h"
+#include "zpoll.h"
 
 /* Messages read from kitchend in one loop turn, so signals and stations get a look in. */
 #define BATCH_MAX 256
@@ -500,18 +501,18 @@ static int loop(int sfd, struct brigade *b, struct session *d, struct proto_msg 
 			{ .socket = brigade_socket(b), .events = ZMQ_POLLIN },
 			{ .socket = session_socket(d), .events = ZMQ_POLLIN },
 		};
-		int n_items = items[2].socket ? 3 : 2;
+		size_t n_items = items[2].socket ? 3 : 2;
 		uint64_t now = now_ms();
 		long timeout = session_timeout(d, now), next = brigade_timeout_ms(b);
 		int r;
 
 		if (next >= 0 && (timeout < 0 || next < timeout))
 			timeout = next;
-		if (zmq_poll(items, n_items, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			return log_error_errno(-errno, "Failed to poll: %m");
-		}
+		r = zpoll(items, n_items, timeout);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return log_error_errno(r, "Failed to poll: %m");
 
 		if (items[0].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
