@@ -1,0 +1,333 @@
+/*
+ * bench-ref-pipeline — the least a durable order can cost on this machine:
+ * kitchen's latency path built from the same parts with nothing else.
+ *
+ * Three processes on ipc sockets, as kitchen's: a client, a server and a
+ * worker. The client sends ORDER (a DEALER, open loop at --rate a second,
+ * several under way); the server (one thread: a ROUTER for clients, a
+ * ROUTER for the worker) inserts the order into SQLite (WAL,
+ * synchronous=FULL: one fdatasync a commit, as kitchen's store; what came
+ * in one turn is one commit), answers OK and hands the order to the
+ * worker; the client sends WAIT on
+ * the OK; the worker answers at once; the server inserts the result,
+ * commits, and answers the WAIT. Latency is ORDER sent -> WAIT's answer,
+ * as kitchen's latency scenario takes it. The server commits in its one
+ * thread, which kitchend must not (its loop never waits for the disk): so
+ * this is below what kitchend can do, not a design to copy.
+ *
+ *	bench-ref-pipeline --dir DIR --count N [--rate 1000] [--warmup 100]
+ *
+ * prints {"count": N, "p50_us": ..., "p99_us": ..., "ack_p50_us": ...} and
+ * exits 0; 1 on a failure, said on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_ORDERS (1u << 20)
+#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A message: a kind and an order number. */
+struct msg {
+	char kind;      /* 'O' ORDER, 'K' OK, 'W' WAIT, 'S' served, 'J' job, 'R' result, 'Q' quit */
+	uint64_t id;
+} __attribute__((packed));
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench-ref-pipeline: %s: %s\n", what, why);
+	exit(1);
+}
+
+static void *socket_at(void *ctx, int type, const char *ep, bool bind)
+{
+	void *s = zmq_socket(ctx, type);
+	int linger = 0;
+
+	if (!s)
+		die("socket", zmq_strerror(errno));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if ((bind ? zmq_bind(s, ep) : zmq_connect(s, ep)) < 0)
+		die(ep, zmq_strerror(errno));
+	return s;
+}
+
+/* Send @m to routing id @rid (NULL: none, a DEALER's send). */
+static void send_msg(void *s, const void *rid, size_t rid_len, char kind, uint64_t id)
+{
+	struct msg m = { kind, id };
+
+	if ((rid && zmq_send(s, rid, rid_len, ZMQ_SNDMORE) < 0) || zmq_send(s, &m, sizeof(m), 0) < 0)
+		die("send", zmq_strerror(errno));
+}
+
+/* Receive one message (after its routing id into @rid when @rid): 0, or -1 when none waits. */
+static int recv_msg(void *s, char *rid, size_t *rid_len, struct msg *m, int flags)
+{
+	int n;
+
+	if (rid) {
+		n = zmq_recv(s, rid, 255, flags);
+		if (n < 0)
+			return -1;
+		*rid_len = (size_t) n;
+		flags = 0;
+	}
+	n = zmq_recv(s, m, sizeof(*m), flags);
+	if (n < 0)
+		return -1;
+	if (n != (int) sizeof(*m))
+		die("recv", "a message of the wrong size");
+	return 0;
+}
+
+static void worker(const char *ep)
+{
+	void *ctx = zmq_ctx_new();
+	void *s = socket_at(ctx, ZMQ_DEALER, ep, false);
+	struct msg m;
+
+	send_msg(s, NULL, 0, 'R', 0);  /* hello */
+	while (recv_msg(s, NULL, NULL, &m, 0) == 0 && m.kind == 'J')
+		send_msg(s, NULL, 0, 'R', m.id);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	exit(0);
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		die(sql, err ? err : "?");
+}
+
+/* One statement, one transaction, one fdatasync. */
+static void insert(sqlite3 *db, sqlite3_stmt *st, uint64_t id)
+{
+	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die("insert", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+}
+
+static void server(const char *dir, const char *client_ep, const char *worker_ep)
+{
+	static char waiting[MAX_ORDERS][256];  /* per order: the routing id of its WAIT */
+	static size_t waiting_len[MAX_ORDERS];
+	static bool served[MAX_ORDERS];
+	static struct { char rid[256]; size_t rid_len; uint64_t id; } acks[1024];
+	static uint64_t results[1024];
+	void *ctx = zmq_ctx_new();
+	void *clients = socket_at(ctx, ZMQ_ROUTER, client_ep, true);
+	void *workers = socket_at(ctx, ZMQ_ROUTER, worker_ep, true);
+	char path[300], wrid[256], rid[256];
+	size_t wrid_len = 0, rid_len;
+	sqlite3_stmt *add_order, *add_result;
+	sqlite3 *db;
+	struct msg m;
+
+	snprintf(path, sizeof(path), "%s/ref-pipeline.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		die(path, sqlite3_errmsg(db));
+	exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+		 "CREATE TABLE orders (id INTEGER PRIMARY KEY, created INTEGER);"
+		 "CREATE TABLE results (id INTEGER PRIMARY KEY, result TEXT);");
+	if (sqlite3_prepare_v2(db, "INSERT INTO orders VALUES (?, 0)", -1, &add_order, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO results VALUES (?, 'Served')", -1, &add_result, NULL) != SQLITE_OK)
+		die("prepare", sqlite3_errmsg(db));
+	if (recv_msg(workers, wrid, &wrid_len, &m, 0) < 0)  /* the worker's hello */
+		die("worker", zmq_strerror(errno));
+
+	for (;;) {
+		zmq_pollitem_t items[] = {
+			{ .socket = clients, .events = ZMQ_POLLIN },
+			{ .socket = workers, .events = ZMQ_POLLIN },
+		};
+		size_t n_orders = 0, n_results = 0;
+		bool quit = false;
+
+		if (zmq_poll(items, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll", zmq_strerror(errno));
+		}
+		/* What came this turn goes in one transaction: a group commit. */
+		exec_sql(db, "BEGIN");
+		while (n_orders < ELEMENTS(acks) && recv_msg(clients, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
+			if (m.kind == 'Q') {
+				quit = true;
+				break;
+			}
+			if (m.id >= MAX_ORDERS)
+				die("client", "an order number out of range");
+			if (m.kind == 'O') {
+				insert(db, add_order, m.id);
+				memcpy(acks[n_orders].rid, rid, rid_len);
+				acks[n_orders].rid_len = rid_len;
+				acks[n_orders++].id = m.id;
+			} else if (served[m.id]) {
+				send_msg(clients, rid, rid_len, 'S', m.id);
+			} else {
+				memcpy(waiting[m.id], rid, rid_len);
+				waiting_len[m.id] = rid_len;
+			}
+		}
+		while (n_results < ELEMENTS(results) && recv_msg(workers, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
+			if (m.id >= MAX_ORDERS)
+				die("worker", "an order number out of range");
+			insert(db, add_result, m.id);
+			results[n_results++] = m.id;
+		}
+		exec_sql(db, "COMMIT");
+		for (size_t i = 0; i < n_orders; i++) {
+			send_msg(clients, acks[i].rid, acks[i].rid_len, 'K', acks[i].id);
+			send_msg(workers, wrid, wrid_len, 'J', acks[i].id);
+		}
+		for (size_t i = 0; i < n_results; i++) {
+			served[results[i]] = true;
+			if (waiting_len[results[i]])
+				send_msg(clients, waiting[results[i]], waiting_len[results[i]], 'S', results[i]);
+		}
+		if (quit)
+			break;
+	}
+	send_msg(workers, wrid, wrid_len, 'Q', 0);
+	sqlite3_finalize(add_order);
+	sqlite3_finalize(add_result);
+	sqlite3_close(db);
+	zmq_close(clients);
+	zmq_close(workers);
+	zmq_ctx_term(ctx);
+	exit(0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double q_us(const uint64_t *v, size_t n, double q)
+{
+	size_t i = (size_t) (q * (double) n);
+
+	return (i >= n ? v[n - 1] : v[i]) / 1e3;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "warmup", required_argument, NULL, 'u' },
+		{}
+	};
+	const char *dir = NULL;
+	uint64_t count = 0, rate = 1000, warmup = 100, total, interval, t0, sum = 0, next = 0, done = 0;
+	uint64_t *sent, *lat, *ack;
+	char client_ep[300], worker_ep[300];
+	pid_t server_pid, worker_pid;
+	void *ctx, *s;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': count = strtoull(optarg, NULL, 10); break;
+		case 'r': rate = strtoull(optarg, NULL, 10); break;
+		case 'u': warmup = strtoull(optarg, NULL, 10); break;
+		default: return 2;
+		}
+	total = warmup + count;
+	if (!dir || count == 0 || rate == 0 || total >= MAX_ORDERS) {
+		fputs("usage: bench-ref-pipeline --dir DIR --count N [--rate 1000] [--warmup 100]\n", stderr);
+		return 2;
+	}
+	snprintf(client_ep, sizeof(client_ep), "ipc://%s/ref-pipeline-c.sock", dir);
+	snprintf(worker_ep, sizeof(worker_ep), "ipc://%s/ref-pipeline-w.sock", dir);
+	server_pid = fork();
+	if (server_pid == 0)
+		server(dir, client_ep, worker_ep);
+	worker_pid = fork();
+	if (worker_pid == 0)
+		worker(worker_ep);
+
+	sent = calloc(total, sizeof(*sent));
+	lat = calloc(total, sizeof(*lat));
+	ack = calloc(total, sizeof(*ack));
+	if (!sent || !lat || !ack)
+		die("calloc", strerror(ENOMEM));
+	ctx = zmq_ctx_new();
+	s = socket_at(ctx, ZMQ_DEALER, client_ep, false);
+
+	interval = 1000000000u / rate;
+	t0 = now_ns();
+	while (done < total) {
+		zmq_pollitem_t item = { .socket = s, .events = ZMQ_POLLIN };
+		uint64_t now = now_ns();
+		struct msg m;
+		long timeout = 100;
+
+		if (next < total && now >= t0 + next * interval) {
+			sent[next] = now_ns();
+			send_msg(s, NULL, 0, 'O', next);
+			next++;
+			continue;
+		}
+		if (next < total)
+			timeout = (long) ((t0 + next * interval - now + 999999) / 1000000);
+		if (zmq_poll(&item, 1, timeout) < 0 && errno != EINTR)
+			die("poll", zmq_strerror(errno));
+		while (recv_msg(s, NULL, NULL, &m, ZMQ_DONTWAIT) == 0) {
+			if (m.id >= total)
+				die("reply", "an order number out of range");
+			if (m.kind == 'K') {
+				ack[m.id] = now_ns() - sent[m.id];
+				send_msg(s, NULL, 0, 'W', m.id);
+			} else if (m.kind == 'S') {
+				lat[m.id] = now_ns() - sent[m.id];
+				done++;
+			}
+		}
+	}
+	send_msg(s, NULL, 0, 'Q', 0);
+	waitpid(server_pid, NULL, 0);
+	waitpid(worker_pid, NULL, 0);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+
+	qsort(lat + warmup, count, sizeof(*lat), cmp_u64);
+	qsort(ack + warmup, count, sizeof(*ack), cmp_u64);
+	for (uint64_t i = warmup; i < total; i++)
+		sum += lat[i];
+	printf("{\"count\": %" PRIu64 ", \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
+	       "\"max_us\": %.1f, \"mean_us\": %.1f, \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f}\n",
+	       count, q_us(lat + warmup, count, 0.5), q_us(lat + warmup, count, 0.9),
+	       q_us(lat + warmup, count, 0.99), lat[total - 1] / 1e3, (double) sum / count / 1e3,
+	       q_us(ack + warmup, count, 0.5), q_us(ack + warmup, count, 0.99));
+	free(sent);
+	free(lat);
+	free(ack);
+	return 0;
+}
