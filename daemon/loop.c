@@ -332,6 +332,7 @@ enum {
 	ITEM_STORE,
 	ITEM_ZAP,
 };
+_Static_assert(ITEM_ZAP + ZAP_POLL_MAX <= ZPOLL_MAX, "the loop polls more items than zpoll() takes");
 
 int kitchen_run(struct kitchen *k)
 {
