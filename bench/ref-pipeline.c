@@ -23,11 +23,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,7 +122,6 @@ static void exec_sql(sqlite3 *db, const char *sql)
 		die(sql, err ? err : "?");
 }
 
-/* One statement, one transaction, one fdatasync. */
 static void insert(sqlite3 *db, sqlite3_stmt *st, uint64_t id)
 {
 	sqlite3_bind_int64(st, 1, (sqlite3_int64) id);
@@ -129,93 +130,203 @@ static void insert(sqlite3 *db, sqlite3_stmt *st, uint64_t id)
 	sqlite3_reset(st);
 }
 
-static void server(const char *dir, const char *client_ep, const char *worker_ep)
-{
-	static char waiting[MAX_ORDERS][256];  /* per order: the routing id of its WAIT */
-	static size_t waiting_len[MAX_ORDERS];
-	static bool served[MAX_ORDERS];
-	static struct { char rid[256]; size_t rid_len; uint64_t id; } acks[1024];
-	static uint64_t results[1024];
-	void *ctx = zmq_ctx_new();
-	void *clients = socket_at(ctx, ZMQ_ROUTER, client_ep, true);
-	void *workers = socket_at(ctx, ZMQ_ROUTER, worker_ep, true);
-	char path[300], wrid[256], rid[256];
-	size_t wrid_len = 0, rid_len;
-	sqlite3_stmt *add_order, *add_result;
+#define BATCH_MAX 1024
+
+/* What one commit writes, and whom it answers then. */
+struct batch {
+	struct { char rid[256]; size_t rid_len; uint64_t id; } acks[BATCH_MAX];  /* orders */
+	uint64_t results[BATCH_MAX];
+	size_t n_acks, n_results;
+};
+
+struct store {
 	sqlite3 *db;
+	sqlite3_stmt *add_order, *add_result;
+};
+
+/* One transaction, one fdatasync. */
+static void commit(struct store *st, const struct batch *b)
+{
+	exec_sql(st->db, "BEGIN");
+	for (size_t i = 0; i < b->n_acks; i++)
+		insert(st->db, st->add_order, b->acks[i].id);
+	for (size_t i = 0; i < b->n_results; i++)
+		insert(st->db, st->add_result, b->results[i]);
+	exec_sql(st->db, "COMMIT");
+}
+
+/* --writer-thread: commits on a thread of its own, as kitchend's store
+ * does, and says each on an eventfd. */
+struct writer {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct store *st;
+	struct batch *todo;  /* handed over, not yet committed; NULL: idle */
+	bool quit;
+	int done_fd;
+};
+
+static void *writer_main(void *u)
+{
+	struct writer *w = u;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->todo && !w->quit)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->todo)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		commit(w->st, w->todo);
+		pthread_mutex_lock(&w->lock);
+		w->todo = NULL;  /* before it is said: the next may come at once */
+		if (write(w->done_fd, &one, sizeof(one)) != sizeof(one))
+			die("eventfd", strerror(errno));
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* The state of the server's one loop. */
+struct server {
+	void *clients, *workers;
+	char wrid[256];
+	size_t wrid_len;
+	char waiting[MAX_ORDERS][256];  /* per order: the routing id of its WAIT */
+	size_t waiting_len[MAX_ORDERS];
+	bool served[MAX_ORDERS];
+};
+
+/* Read what came into @b; true on the client's quit. */
+static bool take_in(struct server *sv, struct batch *b)
+{
+	char rid[256];
+	size_t rid_len;
 	struct msg m;
 
+	while (b->n_acks < BATCH_MAX && recv_msg(sv->clients, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
+		if (m.kind == 'Q')
+			return true;
+		if (m.id >= MAX_ORDERS)
+			die("client", "an order number out of range");
+		if (m.kind == 'O') {
+			memcpy(b->acks[b->n_acks].rid, rid, rid_len);
+			b->acks[b->n_acks].rid_len = rid_len;
+			b->acks[b->n_acks++].id = m.id;
+		} else if (sv->served[m.id]) {
+			send_msg(sv->clients, rid, rid_len, 'S', m.id);
+		} else {
+			memcpy(sv->waiting[m.id], rid, rid_len);
+			sv->waiting_len[m.id] = rid_len;
+		}
+	}
+	while (b->n_results < BATCH_MAX && recv_msg(sv->workers, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
+		if (m.id >= MAX_ORDERS)
+			die("worker", "an order number out of range");
+		b->results[b->n_results++] = m.id;
+	}
+	return false;
+}
+
+/* @b is committed: answer its orders (and hand them to the worker) and its results. */
+static void answer(struct server *sv, struct batch *b)
+{
+	for (size_t i = 0; i < b->n_acks; i++) {
+		send_msg(sv->clients, b->acks[i].rid, b->acks[i].rid_len, 'K', b->acks[i].id);
+		send_msg(sv->workers, sv->wrid, sv->wrid_len, 'J', b->acks[i].id);
+	}
+	for (size_t i = 0; i < b->n_results; i++) {
+		uint64_t id = b->results[i];
+
+		sv->served[id] = true;
+		if (sv->waiting_len[id])
+			send_msg(sv->clients, sv->waiting[id], sv->waiting_len[id], 'S', id);
+	}
+	b->n_acks = b->n_results = 0;
+}
+
+static void server(const char *dir, const char *client_ep, const char *worker_ep, bool thread)
+{
+	static struct server sv;
+	static struct batch batches[2];
+	struct batch *cur = &batches[0], *flight = &batches[1];
+	struct writer w = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+	void *ctx = zmq_ctx_new();
+	struct store st;
+	char path[300];
+	pthread_t tid;
+	bool quit = false, busy = false;
+	struct msg m;
+
+	sv.clients = socket_at(ctx, ZMQ_ROUTER, client_ep, true);
+	sv.workers = socket_at(ctx, ZMQ_ROUTER, worker_ep, true);
 	snprintf(path, sizeof(path), "%s/ref-pipeline.db", dir);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		die(path, sqlite3_errmsg(db));
-	exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	if (sqlite3_open(path, &st.db) != SQLITE_OK)
+		die(path, sqlite3_errmsg(st.db));
+	exec_sql(st.db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		 "CREATE TABLE orders (id INTEGER PRIMARY KEY, created INTEGER);"
 		 "CREATE TABLE results (id INTEGER PRIMARY KEY, result TEXT);");
-	if (sqlite3_prepare_v2(db, "INSERT INTO orders VALUES (?, 0)", -1, &add_order, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO results VALUES (?, 'Served')", -1, &add_result, NULL) != SQLITE_OK)
-		die("prepare", sqlite3_errmsg(db));
-	if (recv_msg(workers, wrid, &wrid_len, &m, 0) < 0)  /* the worker's hello */
+	if (sqlite3_prepare_v2(st.db, "INSERT INTO orders VALUES (?, 0)", -1, &st.add_order, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st.db, "INSERT INTO results VALUES (?, 'Served')", -1, &st.add_result, NULL) != SQLITE_OK)
+		die("prepare", sqlite3_errmsg(st.db));
+	w.st = &st;
+	w.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w.done_fd < 0 || (thread && pthread_create(&tid, NULL, writer_main, &w) != 0))
+		die("writer", strerror(errno));
+	if (recv_msg(sv.workers, sv.wrid, &sv.wrid_len, &m, 0) < 0)  /* the worker's hello */
 		die("worker", zmq_strerror(errno));
 
-	for (;;) {
+	while (!quit || busy) {
 		zmq_pollitem_t items[] = {
-			{ .socket = clients, .events = ZMQ_POLLIN },
-			{ .socket = workers, .events = ZMQ_POLLIN },
+			{ .socket = sv.clients, .events = ZMQ_POLLIN },
+			{ .socket = sv.workers, .events = ZMQ_POLLIN },
+			{ .fd = w.done_fd, .events = ZMQ_POLLIN },
 		};
-		size_t n_orders = 0, n_results = 0;
-		bool quit = false;
+		uint64_t n;
 
-		if (zmq_poll(items, 2, -1) < 0) {
+		if (zmq_poll(items, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll", zmq_strerror(errno));
 		}
-		/* What came this turn goes in one transaction: a group commit. */
-		exec_sql(db, "BEGIN");
-		while (n_orders < ELEMENTS(acks) && recv_msg(clients, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
-			if (m.kind == 'Q') {
-				quit = true;
-				break;
-			}
-			if (m.id >= MAX_ORDERS)
-				die("client", "an order number out of range");
-			if (m.kind == 'O') {
-				insert(db, add_order, m.id);
-				memcpy(acks[n_orders].rid, rid, rid_len);
-				acks[n_orders].rid_len = rid_len;
-				acks[n_orders++].id = m.id;
-			} else if (served[m.id]) {
-				send_msg(clients, rid, rid_len, 'S', m.id);
-			} else {
-				memcpy(waiting[m.id], rid, rid_len);
-				waiting_len[m.id] = rid_len;
-			}
+		quit |= take_in(&sv, cur);
+		if (!thread) {
+			/* What came this turn is one commit, in the loop. */
+			commit(&st, cur);
+			answer(&sv, cur);
+			continue;
 		}
-		while (n_results < ELEMENTS(results) && recv_msg(workers, rid, &rid_len, &m, ZMQ_DONTWAIT) == 0) {
-			if (m.id >= MAX_ORDERS)
-				die("worker", "an order number out of range");
-			insert(db, add_result, m.id);
-			results[n_results++] = m.id;
+		if (read(w.done_fd, &n, sizeof(n)) == sizeof(n)) {
+			answer(&sv, flight);
+			busy = false;
 		}
-		exec_sql(db, "COMMIT");
-		for (size_t i = 0; i < n_orders; i++) {
-			send_msg(clients, acks[i].rid, acks[i].rid_len, 'K', acks[i].id);
-			send_msg(workers, wrid, wrid_len, 'J', acks[i].id);
+		if (!busy && (cur->n_acks || cur->n_results)) {
+			struct batch *t = flight;
+
+			flight = cur;
+			cur = t;
+			busy = true;
+			pthread_mutex_lock(&w.lock);
+			w.todo = flight;
+			pthread_cond_signal(&w.wake);
+			pthread_mutex_unlock(&w.lock);
 		}
-		for (size_t i = 0; i < n_results; i++) {
-			served[results[i]] = true;
-			if (waiting_len[results[i]])
-				send_msg(clients, waiting[results[i]], waiting_len[results[i]], 'S', results[i]);
-		}
-		if (quit)
-			break;
 	}
-	send_msg(workers, wrid, wrid_len, 'Q', 0);
-	sqlite3_finalize(add_order);
-	sqlite3_finalize(add_result);
-	sqlite3_close(db);
-	zmq_close(clients);
-	zmq_close(workers);
+	if (thread) {
+		pthread_mutex_lock(&w.lock);
+		w.quit = true;
+		pthread_cond_signal(&w.wake);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(tid, NULL);
+	}
+	send_msg(sv.workers, sv.wrid, sv.wrid_len, 'Q', 0);
+	sqlite3_finalize(st.add_order);
+	sqlite3_finalize(st.add_result);
+	sqlite3_close(st.db);
+	close(w.done_fd);
+	zmq_close(sv.clients);
+	zmq_close(sv.workers);
 	zmq_ctx_term(ctx);
 	exit(0);
 }
@@ -241,6 +352,7 @@ int main(int argc, char *argv[])
 		{ "count", required_argument, NULL, 'c' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "warmup", required_argument, NULL, 'u' },
+		{ "writer-thread", no_argument, NULL, 'w' },
 		{}
 	};
 	const char *dir = NULL;
@@ -248,6 +360,7 @@ int main(int argc, char *argv[])
 	uint64_t *sent, *lat, *ack;
 	char client_ep[300], worker_ep[300];
 	pid_t server_pid, worker_pid;
+	bool thread = false;
 	void *ctx, *s;
 	int c;
 
@@ -257,18 +370,19 @@ int main(int argc, char *argv[])
 		case 'c': count = strtoull(optarg, NULL, 10); break;
 		case 'r': rate = strtoull(optarg, NULL, 10); break;
 		case 'u': warmup = strtoull(optarg, NULL, 10); break;
+		case 'w': thread = true; break;
 		default: return 2;
 		}
 	total = warmup + count;
 	if (!dir || count == 0 || rate == 0 || total >= MAX_ORDERS) {
-		fputs("usage: bench-ref-pipeline --dir DIR --count N [--rate 1000] [--warmup 100]\n", stderr);
+		fputs("usage: bench-ref-pipeline --dir DIR --count N [--rate 1000] [--warmup 100] [--writer-thread]\n", stderr);
 		return 2;
 	}
 	snprintf(client_ep, sizeof(client_ep), "ipc://%s/ref-pipeline-c.sock", dir);
 	snprintf(worker_ep, sizeof(worker_ep), "ipc://%s/ref-pipeline-w.sock", dir);
 	server_pid = fork();
 	if (server_pid == 0)
-		server(dir, client_ep, worker_ep);
+		server(dir, client_ep, worker_ep, thread);
 	worker_pid = fork();
 	if (worker_pid == 0)
 		worker(worker_ep);
