@@ -8,10 +8,11 @@
  *	poll (until a socket, signal or commit is ready, or the next timer is due)
  *	read:   sink results, chef READY/HEARTBEAT, control requests, subscriptions
  *	timers: heartbeats and dead chefs, chef restarts, held orders, waits
+ *	open:   the orders of every store batch committed since the last turn
+ *	        (nothing is cooked that is not durable)
  *	cook:   hand queued dishes to chefs with free credit
- *	answer: the orders of every store batch committed since the last turn
- *	        open (nothing is cooked that is not durable) and are
- *	        acknowledged; SHOWs and finished WAITs that waited are answered
+ *	answer: the orders just opened are acknowledged; SHOWs and finished
+ *	        WAITs that waited are answered
  *	store:  hand this turn's writes to the store's writer, if it is idle
  *	        (else they join the next batch)
  *

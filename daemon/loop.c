@@ -391,10 +391,11 @@ int kitchen_run(struct kitchen *k)
 		orders_queue_due(k->orders, wall_ms(), now);
 		dispatch_retire(k, now);
 		dispatch_supervise(k, now);
-		dispatch_cook(k, now);
 
-		/* What the store's writer committed since: answer what waited
-		 * for it, then hand it this turn's writes if it is idle. */
+		/* What the store's writer committed since: open its orders and
+		 * cook their dishes, answer what waited for it, then hand the
+		 * writer this turn's writes if it is idle. The dishes go first:
+		 * the cooking is on the way to an order's end, its OK beside it. */
 		full = store_full(k->store);
 		r = store_poll(k->store, &committed);
 		orders_committed(k->orders, committed, now);
@@ -411,6 +412,8 @@ int kitchen_run(struct kitchen *k)
 			k->exit_code = 1;
 			orders_drop_admitted(k->orders, NULL, NULL);
 		}
+		if (!k->done)
+			dispatch_cook(k, now);
 		pending_after_commit(k, committed, r < 0 && r != -ENOSPC);
 		if (store_full(k->store))
 			pending_store_full(k);  /* nothing waits for a commit that may never come */
