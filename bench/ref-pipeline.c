@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -35,6 +34,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "samples.h"
+
 #define MAX_ORDERS (1u << 20)
 #define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -43,14 +44,6 @@ struct msg {
 	char kind;      /* 'O' ORDER, 'K' OK, 'W' WAIT, 'S' served, 'J' job, 'R' result, 'Q' quit */
 	uint64_t id;
 } __attribute__((packed));
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
 
 static void die(const char *what, const char *why)
 {
@@ -331,20 +324,6 @@ static void server(const char *dir, const char *client_ep, const char *worker_ep
 	exit(0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double q_us(const uint64_t *v, size_t n, double q)
-{
-	size_t i = (size_t) (q * (double) n);
-
-	return (i >= n ? v[n - 1] : v[i]) / 1e3;
-}
-
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -356,7 +335,7 @@ int main(int argc, char *argv[])
 		{}
 	};
 	const char *dir = NULL;
-	uint64_t count = 0, rate = 1000, warmup = 100, total, interval, t0, sum = 0, next = 0, done = 0;
+	uint64_t count = 0, rate = 1000, warmup = 100, total, interval, t0, next = 0, done = 0;
 	uint64_t *sent, *lat, *ack;
 	char client_ep[300], worker_ep[300];
 	pid_t server_pid, worker_pid;
@@ -431,15 +410,11 @@ int main(int argc, char *argv[])
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 
-	qsort(lat + warmup, count, sizeof(*lat), cmp_u64);
-	qsort(ack + warmup, count, sizeof(*ack), cmp_u64);
-	for (uint64_t i = warmup; i < total; i++)
-		sum += lat[i];
-	printf("{\"count\": %" PRIu64 ", \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
-	       "\"max_us\": %.1f, \"mean_us\": %.1f, \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f}\n",
-	       count, q_us(lat + warmup, count, 0.5), q_us(lat + warmup, count, 0.9),
-	       q_us(lat + warmup, count, 0.99), lat[total - 1] / 1e3, (double) sum / count / 1e3,
-	       q_us(ack + warmup, count, 0.5), q_us(ack + warmup, count, 0.99));
+	qsort(ack + warmup, count, sizeof(*ack), samples_cmp);
+	printf("{");
+	samples_print(lat + warmup, count);
+	printf(", \"ack_p50_us\": %.1f, \"ack_p99_us\": %.1f}\n", samples_us(ack + warmup, count, 0.5),
+	       samples_us(ack + warmup, count, 0.99));
 	free(sent);
 	free(lat);
 	free(ack);

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +20,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
+#include "samples.h"
 
 static void die(const char *what)
 {
@@ -64,20 +57,6 @@ static void server(const char *ep)
 	exit(0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double q_us(const uint64_t *v, size_t n, double q)
-{
-	size_t i = (size_t) (q * (double) n);
-
-	return (i >= n ? v[n - 1] : v[i]) / 1e3;
-}
-
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -88,7 +67,7 @@ int main(int argc, char *argv[])
 		{}
 	};
 	const char *dir = NULL;
-	uint64_t count = 0, rate = 1000, warmup = 100, interval, t0, sum = 0, *lat;
+	uint64_t count = 0, rate = 1000, warmup = 100, interval, t0, *lat;
 	char ep[300];
 	void *ctx, *dealer;
 	int linger = 0, c;
@@ -140,13 +119,9 @@ int main(int argc, char *argv[])
 	zmq_close(dealer);
 	zmq_ctx_term(ctx);
 
-	qsort(lat + warmup, count, sizeof(*lat), cmp_u64);
-	for (uint64_t i = warmup; i < warmup + count; i++)
-		sum += lat[i];
-	printf("{\"count\": %" PRIu64 ", \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
-	       "\"max_us\": %.1f, \"mean_us\": %.1f}\n",
-	       count, q_us(lat + warmup, count, 0.5), q_us(lat + warmup, count, 0.9),
-	       q_us(lat + warmup, count, 0.99), lat[warmup + count - 1] / 1e3, (double) sum / count / 1e3);
+	printf("{");
+	samples_print(lat + warmup, count);
+	printf("}\n");
 	free(lat);
 	return 0;
 }
