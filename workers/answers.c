@@ -14,18 +14,39 @@
 /* Room kept in the text for one more dish: its result and items. */
 #define TEXT_PER_DISH ((TICKET_MAX_INGREDIENTS + 1) * PIPELINE_TEXT_MAX)
 
+/* Room for @n dishes in batch[] and a[]. 0 or -ENOMEM. */
+static int reserve(struct answers *b, size_t n)
+{
+	struct ticket **batch;
+	struct answer *a;
+
+	if (n <= b->cap)
+		return 0;
+	batch = reallocarray(b->batch, n, sizeof(*batch));
+	if (!batch)
+		return -ENOMEM;
+	b->batch = batch;
+	a = reallocarray(b->a, n, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	b->a = a;
+	b->cap = n;
+	return 0;
+}
+
 int answers_adopt(struct answers *b, const unsigned char *ptrs, size_t len)
 {
 	size_t n = len / sizeof(struct ticket *);
+	int r = b->n > 0 ? -EBUSY : n > STATION_BATCH_MAX ? -EINVAL : reserve(b, n);
 
-	if (b->n > 0 || n > STATION_BATCH_MAX) {
+	if (r < 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct ticket *d;
 
 			memcpy(&d, ptrs + i * sizeof(d), sizeof(d));
 			ticket_free(&d);
 		}
-		return -EBUSY;
+		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
 		memcpy(&b->batch[i], ptrs + i * sizeof(b->batch[i]), sizeof(b->batch[i]));
@@ -49,9 +70,10 @@ void answers_clear(struct answers *b)
 void answers_free(struct answers *b)
 {
 	answers_clear(b);
+	free(b->batch);
+	free(b->a);
 	free(b->text);
-	b->text = NULL;
-	b->text_size = 0;
+	*b = (struct answers) {};
 }
 
 int answers_cancel(struct answers *b, uint64_t id, uint64_t attempt)

@@ -38,22 +38,25 @@ struct answer {
 };
 
 struct answers {
-	struct ticket *batch[STATION_BATCH_MAX];  /* owned, cooked in this order */
-	struct answer a[STATION_BATCH_MAX];
+	struct ticket **batch; /* owned, cooked in this order */
+	struct answer *a;
 	size_t n;              /* 0: no batch */
+	size_t cap;            /* of batch[] and a[]: the largest batch yet, so that a
+				* station or slot given one dish at a time stays small */
 	char *text;            /* the answers' results and items, NUL-terminated each */
 	size_t text_len;
 	size_t text_size;
 };
 
-/* Take the @len bytes of ticket pointers of a DISH as the batch (it must
- * have none: else they are freed and -EBUSY returned). 0 or -EBUSY. */
+/* Take the @len bytes of ticket pointers of a DISH as the batch. 0, or
+ * -EBUSY when it has one already, -EINVAL for more than STATION_BATCH_MAX,
+ * -ENOMEM: then the dishes are freed. */
 int answers_adopt(struct answers *b, const unsigned char *ptrs, size_t len);
 
 /* Free the batch's dishes, kill and reap their programs still running, and
- * forget their answers; the text's memory stays for the next batch. */
+ * forget their answers; the memory stays for the next batch. */
 void answers_clear(struct answers *b);
-/* answers_clear(), and the text's memory too. */
+/* answers_clear(), and the memory too. */
 void answers_free(struct answers *b);
 
 /* Mark the dish (@id, @attempt) cancelled: its index, or -ENOENT. */

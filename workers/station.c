@@ -98,10 +98,15 @@ static enum interrupt cancel(struct station *st, uint64_t id, uint64_t attempt)
  * station, or the next one of a station cooking (brigade.h: one at most). */
 static void adopt(struct station *st, const unsigned char *ptrs, size_t len)
 {
-	if (answers_adopt(st->b.n == 0 ? &st->b : &st->next, ptrs, len) < 0)
+	int r = answers_adopt(st->b.n == 0 ? &st->b : &st->next, ptrs, len);
+
+	if (r == -EBUSY)
 		ticket_log(LOG_ERR, 0, st->b.batch[0], st->chef_name,
 			   "is cooking at station %u, which has its next dishes and got more: dropping them",
 			   st->index);
+	else if (r < 0)
+		log_error_errno(r, "station %u: failed to take %zu dishes, dropping them: %m", st->index,
+				len / sizeof(struct ticket *));
 }
 
 /*

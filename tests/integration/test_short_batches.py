@@ -7,7 +7,7 @@ window holds up to 256 of them, so its one station gets them in batches.
 4 orders of 150 dishes placed at once (the five dishes of the default menu
 in turn), then 100 more with `order --wait`:
 - the chef's debug log shows batches of more than one dish, none larger than
-  STATION_BATCH_MAX (32), and every dish cooked exactly once (one "Order N
+  STATION_BATCH_MAX (100), and every dish cooked exactly once (one "Order N
   dish M (...) attempt 1 cooking at station" line each);
 - the order report lists every dish in order of ordering, served at attempt
   1, with its own dish's result and items; `order --wait` prints the served
@@ -24,7 +24,7 @@ ORDERS = 4
 PER_ORDER = 150   # the most an order holds
 BIG = ORDERS * PER_ORDER
 SMALL = 100
-BATCH_MAX = 32  # STATION_BATCH_MAX, workers/station.h
+BATCH_MAX = 100  # STATION_BATCH_MAX, workers/station.h
 
 
 def dishes(n):
