@@ -154,8 +154,10 @@
  * while steps commit beside it). SQLite
  * reuses the freed pages (its freelist) for new orders: the file stops
  * growing once as many orders finish as are pruned; it does not shrink
- * (a VACUUM with kitchend stopped does that). The -wal is checkpointed
- * every 1000 pages (SQLite's wal_autocheckpoint) and cut back to
+ * (a VACUUM with kitchend stopped does that). The -wal is copied back into
+ * kitchen.db by a thread of its own every STORE_CHECKPOINT_PAGES pages, and
+ * by the writer at STORE_WAL_PAGES (1000, SQLite's wal_autocheckpoint),
+ * after which it starts over (store_checkpoint.h); it is cut back to
  * STORE_WAL_LIMIT after a checkpoint when it grew beyond (journal_size_limit).
  *
  * An older store is converted to version 5 by store_open() in one

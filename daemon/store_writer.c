@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "sql.h"
 #include "store.h"
+#include "store_checkpoint.h"
 #include "store_prune.h"
 #include "util.h"
 
@@ -85,6 +86,7 @@ struct store_writer {
 	sqlite3_stmt *stmt[_WSTMT_MAX];
 	struct store_ids ids;           /* the thread's, once started */
 	struct store_prune *prune;      /* the thread's, once started */
+	struct store_checkpoint *checkpoint;  /* its hook runs on the thread */
 	uint64_t used_order, used_dish; /* the thread's: ids committed or used before */
 	int fd;
 	pthread_t thread;
@@ -512,6 +514,10 @@ int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, u
 	r = store_prune_new(db, &w->prune);
 	if (r < 0)
 		goto fail;
+	r = store_checkpoint_new(sqlite3_db_filename(db, "main"), &w->checkpoint);
+	if (r < 0)
+		goto fail;
+	store_checkpoint_attach(w->checkpoint, db);
 	w->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->fd < 0) {
 		r = -errno;
@@ -556,21 +562,24 @@ static void close_clean(struct store_writer *w)
 void store_writer_free(struct store_writer **wp)
 {
 	struct store_writer *w;
+	int r = 0;
 
 	if (!wp || !*wp)
 		return;
 	w = *wp;
 	if (w->started) {
-		int r = store_writer_sync(w);
-
+		r = store_writer_sync(w);
 		pthread_mutex_lock(&w->lock);
 		w->quit = true;
 		pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->thread, NULL);
-		if (r >= 0 && !w->full)
-			close_clean(w);
 	}
+	/* Its thread stopped before the last checkpoint, which empties the -wal. */
+	sqlite3_wal_hook(w->db, NULL, NULL);
+	store_checkpoint_free(&w->checkpoint);
+	if (w->started && r >= 0 && !w->full)
+		close_clean(w);
 	if (w->fd >= 0)
 		close(w->fd);
 	for (int k = 0; k < _WSTMT_MAX; k++)
