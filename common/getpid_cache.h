@@ -7,8 +7,9 @@
  * caching getpid() in 2.25, and each call is a system call: on a busy
  * chef or kitchend, about a third of all the system calls they make. On
  * the VMs kitchen is measured on, a system call costs a microsecond or
- * more, and caching getpid() takes 12–15 % off the CPU a dish costs
- * (docs/performance.md, "getpid(), once a process").
+ * more, and caching getpid() took 14–22 % off the CPU a dish cost in
+ * the throughput scenario (docs/performance.md, 0.7.4: "getpid(), once a
+ * process").
  *
  * getpid_cache.c defines getpid() in the program itself, where the dynamic
  * linker finds it before libc's, for libzmq as for kitchen's own code. The
