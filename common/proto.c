@@ -12,12 +12,14 @@ struct proto_schema {
 	unsigned fixed;  /* fields before any group */
 	unsigned group;  /* size of a repeated group; 0: none allowed */
 	unsigned min_groups;
-	bool packed;     /* each group is one frame, its fields joined by '\t' */
-	bool raw_last;   /* a packed group's last field is bytes: to the frame's end, anything */
+	bool packed;     /* groups packed: fields joined by '\t', groups length-prefixed, many a frame */
+	bool raw_last;   /* a packed group's last field is bytes: to the group's end, anything */
 	bool big;        /* frames up to PROTO_MAX_BIG, not PROTO_MAX_FIELD */
 };
 
-#define PACKED_SEPARATOR '\t' 
+#define PACKED_SEPARATOR '\t'
+#define PACK_LENGTH_END ':'
+#define PACK_LENGTH_DIGITS 9  /* PROTO_MAX_BIG has 8 */
 
 /* The one table the code enforces; docs/protocol.md describes each entry. */
 static const struct proto_schema schemas[_PROTO_CMD_MAX] = {
@@ -150,6 +152,43 @@ static int unpack_group(struct proto_msg *m, const struct proto_field *f, unsign
 	return 0;
 }
 
+/* The length before a packed group: decimal, no leading zero, then ':'. */
+static int group_length(const char **p, const char *end, size_t *ret)
+{
+	const char *q = *p;
+	size_t v = 0;
+
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		if (q - *p == PACK_LENGTH_DIGITS || (q > *p && v == 0))
+			return -EPROTO;
+		v = v * 10 + (size_t) (*q - '0');
+	}
+	if (q == *p || q == end || *q != PACK_LENGTH_END)
+		return -EPROTO;
+	*p = q + 1;
+	*ret = v;
+	return 0;
+}
+
+/* Split a frame of packed groups, one or more, each whole, into their fields. */
+static int unpack_frame(struct proto_msg *m, const struct proto_field *f, const struct proto_schema *s, size_t *n)
+{
+	const char *p = f->data, *end = f->data + f->len;
+
+	if (f->len == 0)
+		return -EPROTO;
+	while (p < end) {
+		size_t len;
+
+		if (group_length(&p, end, &len) < 0 || len > (size_t) (end - p))
+			return -EPROTO;
+		if (unpack_group(m, &(struct proto_field) { p, len }, s->group, s->raw_last, n) < 0)
+			return -EPROTO;
+		p += len;
+	}
+	return 0;
+}
+
 /* Whether @f is a version frame of kitchen's, "KIT" and digits, if not ours. */
 static bool is_other_version(const struct proto_field *f)
 {
@@ -201,11 +240,8 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 	rest = n - s->fixed;
 	if (s->group == 0 && rest > 0)
 		return -EPROTO;
-	if (s->group > 0 && (s->packed ? rest : rest / s->group) < s->min_groups)
-		return -EPROTO;
-
 	if (!s->packed) {
-		if (s->group > 0 && rest % s->group != 0)
+		if (s->group > 0 && (rest % s->group != 0 || rest / s->group < s->min_groups))
 			return -EPROTO;
 		m->fields = (struct proto_field *) frames;
 		m->n_fields = n;
@@ -213,9 +249,11 @@ static int validate(struct proto_msg *m, size_t n_env, size_t n)
 	}
 	memcpy(m->field_store, frames, s->fixed * sizeof(*frames));
 	n_fields = s->fixed;
-	for (size_t g = 0; g < rest; g++)
-		if (unpack_group(m, &frames[s->fixed + g], s->group, s->raw_last, &n_fields) < 0)
+	for (size_t i = 0; i < rest; i++)
+		if (unpack_frame(m, &frames[s->fixed + i], s, &n_fields) < 0)
 			return -EPROTO;
+	if ((n_fields - s->fixed) / s->group < s->min_groups)
+		return -EPROTO;
 	m->fields = m->field_store;
 	m->n_fields = n_fields;
 	return 0;
@@ -447,26 +485,54 @@ bool proto_field_is(const struct proto_msg *m, size_t i, const char *s)
 	return i < m->n_fields && m->fields[i].len == n && memcmp(m->fields[i].data, s, n) == 0;
 }
 
-/* Send the held frame with SNDMORE; hold @data/@len as the new last one. */
-static void out_push(struct proto_out *o, const void *data, size_t len)
+/* Send the held frame, if any, with SNDMORE. false: the message has failed. */
+static bool out_send_held(struct proto_out *o)
 {
 	if (o->r < 0)
-		return;
+		return false;
 	if (o->pending) {
+		o->pending = false;
 		if (zmq_msg_send(&o->last, o->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
 			o->r = -errno;
 			zmq_msg_close(&o->last);
-			o->pending = false;
-			return;
+			return false;
 		}
-		o->pending = false;
 	}
+	return true;
+}
+
+/* Send the held frame; hold a copy of @data/@len as the new last one. */
+static void out_push(struct proto_out *o, const void *data, size_t len)
+{
+	if (!out_send_held(o))
+		return;
 	if (zmq_msg_init_size(&o->last, len) < 0) {
 		o->r = -errno;
 		return;
 	}
 	if (len)
 		memcpy(zmq_msg_data(&o->last), data, len);
+	o->pending = true;
+}
+
+static void zmq_free(void *data, void *hint)
+{
+	(void) hint;
+	free(data);
+}
+
+/* The same, handing @data (malloc()ed) over to the frame instead of copying it. */
+static void out_push_owned(struct proto_out *o, void *data, size_t len)
+{
+	if (!out_send_held(o)) {
+		free(data);
+		return;
+	}
+	if (zmq_msg_init_data(&o->last, data, len, zmq_free, NULL) < 0) {
+		o->r = -errno;
+		free(data);
+		return;
+	}
 	o->pending = true;
 }
 
@@ -499,9 +565,9 @@ void proto_out_env(struct proto_out *o, const void *data, size_t len)
 }
 
 /*
- * Add a field to the packed group being built; send the group once it is
- * whole. A group that cannot be built still goes out, empty, so the message
- * stays whole on the wire (the receiver refuses it); proto_out_end() says why.
+ * Add a field to the group being built. A group that cannot be built spoils
+ * the message: it ends with an empty frame, which the receiver refuses, so
+ * that it stays whole on the wire; proto_out_end() says why.
  */
 static void pack_add(struct proto_out *o, bool first, bool raw, size_t max, const void *data, size_t len)
 {
@@ -525,9 +591,46 @@ static void pack_add(struct proto_out *o, bool first, bool raw, size_t max, cons
 	}
 }
 
+/* The order report's dish group, whole: one frame of its own. */
 static void pack_flush(struct proto_out *o)
 {
 	out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
+	o->group_len = 0;
+}
+
+/* Send the frame of groups built so far; an empty one when the message is spoilt. */
+static void frame_flush(struct proto_out *o)
+{
+	if (o->group_r < 0) {
+		out_push(o, NULL, 0);
+	} else if (o->frame_len > 0) {
+		out_push_owned(o, o->frame, o->frame_len);
+		o->frame = NULL;
+		o->frame_size = 0;
+	}
+	o->frame_len = 0;
+}
+
+/* A whole group into the frame, after its length; a full frame goes first. */
+static void frame_add_group(struct proto_out *o)
+{
+	char head[PACK_LENGTH_DIGITS + 1], *p = head + sizeof(head);
+	size_t v = o->group_len, head_len;
+
+	*--p = PACK_LENGTH_END;
+	do
+		*--p = (char) ('0' + v % 10);
+	while ((v /= 10) > 0);
+	head_len = (size_t) (head + sizeof(head) - p);
+	if (o->group_r == 0 && o->frame_len > 0 && o->frame_len + head_len + o->group_len > PROTO_MAX_FIELD)
+		frame_flush(o);
+	if (o->group_r == 0 && buf_reserve(&o->frame, &o->frame_size, o->frame_len + head_len + o->group_len) < 0)
+		o->group_r = -ENOMEM;
+	if (o->group_r == 0) {
+		memcpy(o->frame + o->frame_len, p, head_len);
+		memcpy(o->frame + o->frame_len + head_len, o->group, o->group_len);
+		o->frame_len += head_len + o->group_len;
+	}
 	o->group_len = 0;
 }
 
@@ -535,9 +638,10 @@ static void out_packed(struct proto_out *o, const struct proto_schema *s, const 
 {
 	size_t k = (o->n_fields - s->fixed) % s->group;
 
-	pack_add(o, k == 0, s->raw_last && k + 1 == s->group, s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD, data, len);
+	pack_add(o, k == 0, s->raw_last && k + 1 == s->group,
+		 (s->big ? PROTO_MAX_BIG : PROTO_MAX_FIELD) - (PACK_LENGTH_DIGITS + 1), data, len);
 	if (k + 1 == s->group)
-		pack_flush(o);
+		frame_add_group(o);
 }
 
 void proto_out_pack_begin(struct proto_out *o)
@@ -593,14 +697,16 @@ int proto_out_end(struct proto_out *o, int flags)
 		proto_out_pack_end(o);
 		if (o->group_r == 0)
 			o->group_r = -EINVAL;
-	} else if (s->packed && o->n_fields > s->fixed && (o->n_fields - s->fixed) % s->group != 0) {
-		/* Half a group: it goes as it is, short of fields, and is refused. */
-		out_push(o, o->group, o->group_r == 0 ? o->group_len : 0);
-		if (o->group_r == 0)
+	} else if (s->packed && o->n_fields > s->fixed) {
+		/* Half a group spoils the message. */
+		if ((o->n_fields - s->fixed) % s->group != 0 && o->group_r == 0)
 			o->group_r = -EINVAL;
+		frame_flush(o);
 	}
 	free(o->group);
 	o->group = NULL;
+	free(o->frame);
+	o->frame = NULL;
 	if (o->r == 0 && o->pending) {
 		if (zmq_msg_send(&o->last, o->sock, flags) < 0)
 			o->r = -errno;

@@ -1,12 +1,12 @@
 /*
- * proto — kitchen's wire protocol, version "KIT7".
+ * proto — kitchen's wire protocol, version "KIT8".
  *
  * Every kitchen message is a ZeroMQ multipart message:
  *
  *	[envelope...] [version] [command] [field...]
  *
  * The envelope is what the socket type adds (a ROUTER's routing id, a REQ's
- * empty delimiter, a PUB topic); the version frame is always "KIT7"; the
+ * empty delimiter, a PUB topic); the version frame is always "KIT8"; the
  * command is one of the upper-case words below; fields are frames of bytes.
  * Numbers travel as unsigned decimal ASCII ("42"), text as UTF-8 without NUL
  * bytes or control characters (a list of names is one field, '\n'-joined).
@@ -14,15 +14,19 @@
  * one the code enforces: for each command, a number of fixed fields, then
  * optionally repeated groups of a fixed size.
  *
- * The groups of DISH, RESULT and ORDERS, one per dish, are packed: each group is one
- * frame, its fields joined by '\t' (which no field can hold), so a dish costs
- * one frame each way instead of twelve and five. Only the wire differs: a
- * received message has its packed groups split into fields, and the sender
- * adds fields one by one as for any command. The last field of a DISH or
- * RESULT group is bytes, not text (a dish's input, a program's output): it
- * runs to the end of the frame and may hold anything, '\t' and NUL too.
- * The order report packs its dish groups the same way, by hand (an OK has
- * no table entry of its own): proto_out_pack_begin(), proto_unpack().
+ * The groups of DISH, RESULT and ORDERS, one per dish, are packed: a
+ * group's fields are joined by '\t' (which no field can hold), each group
+ * goes after its length in bytes ("123:"), and a frame holds as many whole
+ * groups as fit in PROTO_MAX_FIELD bytes (one bigger group has a frame of
+ * its own). A batch of 100 dishes is then one frame, not 100 or 1,200: on
+ * either side each frame costs a message's handling in libzmq. Only the
+ * wire differs: a received message has its packed groups split into fields,
+ * and the sender adds fields one by one as for any command. The last field
+ * of a DISH or RESULT group is bytes, not text (a dish's input, a program's
+ * output): it runs to the end of its group and may hold anything, '\t' and
+ * NUL too. The order report packs its dish groups by hand, a frame each and
+ * without lengths (an OK has no table entry of its own):
+ * proto_out_pack_begin(), proto_unpack().
  *
  * Frames are at most PROTO_MAX_FIELD bytes, but for the commands that carry
  * input and output (ORDER, DISH, RESULT, and the OK that answers OUTPUT),
@@ -58,7 +62,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
-#define PROTO_VERSION "KIT7"
+#define PROTO_VERSION "KIT8"
 #define PROTO_VERSION_MAX 8  /* bytes of a version frame "KIT<digits>" */
 
 /* Bounds every receiver enforces; set ZMQ_MAXMSGSIZE to PROTO_MAX_FIELD too. */
@@ -391,7 +395,9 @@ struct proto_out {
 	size_t n_fields;      /* added so far */
 	char *group;          /* the packed group being built; freed by proto_out_end() */
 	size_t group_len, group_size;
-	int group_r;          /* why a packed group went out empty */
+	char *frame;          /* the frame of packed groups being built; the same */
+	size_t frame_len, frame_size;
+	int group_r;          /* why the packed groups spoil the message */
 	bool packing;         /* between proto_out_pack_begin() and _end() */
 	size_t pack_n;        /* fields packed so far */
 };

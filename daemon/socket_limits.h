@@ -24,7 +24,7 @@
  * refuses longer ones in words),
  * dispatch takes READY (names of PROTO_MAX_NAME, skills of PROTO_MAX_SKILLS
  * of them) and HEARTBEAT, events only subscriptions (SUBSCRIPTION_MAX), sink
- * results of up to PROTO_MAX_BIG a group (a program's output); and at least
+ * results of up to PROTO_MAX_BIG a frame (a program's output); and at least
  * CURVE's INITIATE (about 270 bytes, plus the client's
  * routing id in its metadata, at most 255). The high-water marks count whole
  * messages per peer: a peer that sends faster than kitchend reads is slowed
@@ -48,7 +48,7 @@
 #include "proto.h"
 
 #define SUBSCRIPTION_MAX 256        /* bytes: the 1-byte (un)subscribe flag and a topic of at most 255 */
-/* A dish's input, or an ORDERS group: its order number and dish name beside the input. */
+/* A dish's input, or an ORDERS group: its length, order number and dish name beside the input. */
 #define CONTROL_FRAME_MAX (PROTO_MAX_INPUT + 128)
 #define EVENTS_FRAME_MAX 512
 #define DISPATCH_FRAME_MAX (PROTO_MAX_SKILLS * (PROTO_MAX_NAME + 1) + 1024)

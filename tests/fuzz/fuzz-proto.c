@@ -1,5 +1,5 @@
 /*
- * fuzz-proto — libFuzzer harness for the KIT7 decoder (common/proto.c).
+ * fuzz-proto — libFuzzer harness for the KIT8 decoder (common/proto.c).
  *
  * The input is one message: byte 0 picks the envelope count (0..3; 3 is one
  * too many and must be refused), then frames, each a 2-byte big-endian

@@ -660,6 +660,13 @@ def keygen(name, directory):
 	return re.search(r'"public_key": "([^"]+)"', out).group(1)
 
 
+def packed_group(*fields):
+	"""A packed group of DISH, RESULT or ORDERS as it goes on the wire
+	(docs/protocol.md, "Framing"): its fields joined by tabs, after its length."""
+	group = "\t".join(fields)
+	return f"{len(group.encode())}:{group}"
+
+
 def order_lines(out):
 	"""The "I- ..." and "O- ..." lines of kitchenctl's output."""
 	return [l for l in out.splitlines() if l.startswith(("I- ", "O- "))]

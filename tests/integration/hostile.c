@@ -1,5 +1,5 @@
 /*
- * hostile — a peer that speaks broken KIT7 to a running kitchend, for
+ * hostile — a peer that speaks broken KIT8 to a running kitchend, for
  * test_hostile.py.
  *
  *	hostile --control EP --dispatch EP --sink EP [--seconds 5] [--seed 1]
@@ -30,14 +30,14 @@
  * not even a HEARTBEAT, so kitchend must declare it dead after its liveness
  * and cook those dishes elsewhere.
  *
- * Last, it asks STATUS in KIT6, as a kitchenctl of the release before would,
- * and reads the answer (old_version_answered 1: an ERR bad-request in KIT6
+ * Last, it asks STATUS in KIT7, as a kitchenctl of the release before would,
+ * and reads the answer (old_version_answered 1: an ERR bad-request in KIT7
  * that names the version kitchend speaks).
  *
  * With --old-kitchend it is a kitchend of the release before instead, for
  * test_versions.py: it binds ROUTERs on --control and --dispatch and answers
- * in KIT6 for --seconds — every control request with ERR bad-request as that
- * kitchend would (it cannot read KIT7), every message of a chef with a KIT6
+ * in KIT7 for --seconds — every control request with ERR bad-request as that
+ * kitchend would (it cannot read KIT8), every message of a chef with a KIT7
  * HEARTBEAT — then prints "answered N" and exits 0.
  *
  * With --wait-flood it is C clients (DEALERs) that each send N WAITs of a
@@ -170,26 +170,31 @@ static void adds(const char *s)
 	add(s, strlen(s));
 }
 
-/* Join the last @k frames into one, '\t' between them: a packed group. */
+/* Join the last @k frames into one, '\t' between them, after its length:
+ * a packed group in a frame of its own. One in eight says a wrong length. */
 static void pack_last(size_t k)
 {
-	char buf[16384];
-	size_t len = 0, first;
+	char group[16384], buf[sizeof(group) + 32];
+	size_t len = 0, first, said;
+	int head;
 
 	if (k == 0 || k > M.n)
 		return;
 	first = M.n - k;
 	for (size_t i = first; i < M.n; i++) {
-		if (len + 1 + M.len[i] > sizeof(buf))
+		if (len + 1 + M.len[i] > sizeof(group))
 			break;
 		if (i > first)
-			buf[len++] = '\t';
-		memcpy(buf + len, M.data[i], M.len[i]);
+			group[len++] = '\t';
+		memcpy(group + len, M.data[i], M.len[i]);
 		len += M.len[i];
 	}
+	said = below(8) ? len : below(2) || len == 0 ? len + 1 : len - 1;
+	head = snprintf(buf, 32, "%zu:", said);
+	memcpy(buf + head, group, len);
 	M.used = (size_t) ((const char *) M.data[first] - M.arena);
 	M.n = first;
-	add(buf, len);
+	add(buf, (size_t) head + len);
 }
 
 static void begin(void)
@@ -313,7 +318,7 @@ static const char *const commands[] = {
 /* The last five change kitchend for real: drain, reload, cancel, purge, retry. */
 #define N_SAFE_CONTROL (ELEMS(commands) - 5)
 
-static const char *const unknown[] = { "order", "ORDERED_", "NOPE", "", "KIT7", "READY ", "WAIT " };
+static const char *const unknown[] = { "order", "ORDERED_", "NOPE", "", "KIT8", "READY ", "WAIT " };
 
 static void add_command(enum target t)
 {
@@ -368,7 +373,7 @@ static void control_head(void)
 
 static void craft_version(enum target t)
 {
-	static const char *const versions[] = { "KIT1", "KIT2", "KIT3", "KIT5", "KIT6", "kit7", "KIT", "KIT71", "",
+	static const char *const versions[] = { "KIT1", "KIT2", "KIT3", "KIT5", "KIT6", "KIT7", "kit8", "KIT", "KIT81", "",
 						"ZMTP" };
 
 	begin();
@@ -677,7 +682,7 @@ static void fake_read(void *fake)
 /* STATUS from a client of the version before; 1 when answered as above. */
 static int old_client(void)
 {
-	static const char *const want[] = { "", "KIT6", "ERR", "bad-request" };
+	static const char *const want[] = { "", "KIT7", "ERR", "bad-request" };
 	void *s = zmq_socket(zctx, ZMQ_DEALER);
 	int linger = 0, timeout = 5000, ok = 0;
 	char buf[256];
@@ -689,7 +694,7 @@ static int old_client(void)
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	if (zmq_connect(s, endpoints[CONTROL]) < 0 || zmq_send(s, "", 0, ZMQ_SNDMORE) < 0 ||
-	    zmq_send(s, "KIT6", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
+	    zmq_send(s, "KIT7", 4, ZMQ_SNDMORE) < 0 || zmq_send(s, "STATUS", 6, 0) < 0)
 		goto out;
 	for (ok = 1; more; k++) {
 		size_t len = sizeof(more);
@@ -783,7 +788,7 @@ static void one_round(void)
 	send_on(socks[t], t);
 }
 
-/* --old-kitchend: answer whatever comes in KIT6 until @end_ms. */
+/* --old-kitchend: answer whatever comes in KIT7 until @end_ms. */
 static int old_kitchend(uint64_t end_ms)
 {
 	void *control = zmq_socket(zctx, ZMQ_ROUTER), *dispatch = zmq_socket(zctx, ZMQ_ROUTER);
@@ -823,12 +828,12 @@ static int old_kitchend(uint64_t end_ms)
 			add(id, (size_t) n);
 			if (s == control) {
 				add("", 0);
-				adds("KIT6");
+				adds("KIT7");
 				adds("ERR");
 				adds("bad-request");
-				adds("malformed request (this kitchend speaks KIT6)");
+				adds("malformed request (this kitchend speaks KIT7)");
 			} else {
-				adds("KIT6");
+				adds("KIT7");
 				adds("HEARTBEAT");
 			}
 			for (size_t k = 0; k < M.n; k++)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""When each dish started and finished (kitchenctl show, protocol KIT7's
+"""When each dish started and finished (kitchenctl show, protocol KIT8's
 started_ms and finished_ms). One chef of one station cooks one dish at a
 time, COOK_MS per ingredient, so a dish behind another waits queued:
 - while it cooks, a dish has a start (at or after its order's creation) and

@@ -2,7 +2,7 @@
 """A hostile peer cannot crash kitchend, starve real orders or run it out of memory.
 
 hostile (tests/integration/hostile.c, $HOSTILE) sends, for 5 s and from a
-fixed seed, random and crafted malformed KIT7 to control, dispatch and sink:
+fixed seed, random and crafted malformed KIT8 to control, dispatch and sink:
 wrong versions and commands, wrong field counts, half groups, messages over
 PROTO_MAX_FRAMES, frames over PROTO_MAX_FIELD (libzmq drops the connection;
 hostile reconnects), invalid UTF-8, numbers that overflow, READYs with absurd
@@ -123,7 +123,7 @@ def test():
 			# refused (test_wait_share.py counts them).
 			check_eq(stats["replies_full"], 0, "WAITs refused with ERR full", stats)
 			check_eq(stats["old_version_answered"], 1,
-				 "a KIT6 client should get ERR bad-request in KIT6, naming KIT7", stats)
+				 "a KIT7 client should get ERR bad-request in KIT7, naming KIT8", stats)
 
 			# Every real order served, none failed, none timed out.
 			check(all(not t.is_alive() for t in threads), "a client is still waiting for its order")
@@ -138,7 +138,7 @@ def test():
 			# The fake chef took dishes, fell silent, and kitchend took them back.
 			check(stats["fake_dishes"] > 0, "the fake chef should have been handed dishes", stats)
 			log = k.log()
-			check("speaks protocol KIT6, this kitchend speaks KIT7 (upgrade them together)" in log,
+			check("speaks protocol KIT7, this kitchend speaks KIT8 (upgrade them together)" in log,
 			      "kitchend should say when a peer speaks another protocol version")
 			check("Chef fake is gone (silent for" in log,
 			      "kitchend should have declared the silent fake chef gone")

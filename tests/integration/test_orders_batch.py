@@ -14,14 +14,14 @@ acknowledged order on restart (the OK came after the commit)."""
 import os
 import re
 
-from harness import CHEF, Kitchen, check, check_eq, main, poll, run
+from harness import CHEF, Kitchen, check, check_eq, main, packed_group, poll, run
 
 HOSTILE = os.environ.get("HOSTILE") or os.path.join(os.path.dirname(CHEF), "tests", "integration", "hostile")
 
 
 def orders(k, *groups, flags="", priority="5", due="0"):
-	"""Send ORDERS of @groups (order, dish, input): its reply's lines."""
-	fields = [flags, priority, due] + ["\t".join(g) for g in groups]
+	"""Send ORDERS of @groups (order, dish, input), a frame each: its reply's lines."""
+	fields = [flags, priority, due] + [packed_group(*g) for g in groups]
 	rc, out, err = run([HOSTILE, "--control", k.control, "--request", "ORDERS", "--", *fields])
 	check_eq(rc, 0, "hostile --request ORDERS: exit status", out, err)
 	return out.rstrip("\n").split("\n")

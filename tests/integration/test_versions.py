@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Peers of another protocol version (docs/protocol.md, "Versions").
 
-This kitchen speaks KIT7, the release before KIT6. Against a kitchend of
-KIT6 (played by `hostile --old-kitchend`, which answers every control request with ERR in
-KIT6, as that kitchend does for what it cannot read, and every chef message
-with a KIT6 HEARTBEAT):
+This kitchen speaks KIT8, the release before KIT7. Against a kitchend of
+KIT7 (played by `hostile --old-kitchend`, which answers every control request with ERR in
+KIT7, as that kitchend does for what it cannot read, and every chef message
+with a KIT7 HEARTBEAT):
 - kitchenctl says which version kitchend speaks and to upgrade them
   together, exits 1 (not 3, "unreachable"), and does not hang;
-- a chef logs that kitchend speaks KIT6 and goes on running.
-The other way round (a KIT6 client of a KIT7 kitchend) is test_hostile.py's."""
+- a chef logs that kitchend speaks KIT7 and goes on running.
+The other way round (a KIT7 client of a KIT8 kitchend) is test_hostile.py's."""
 
 import os
 import signal
@@ -33,8 +33,8 @@ def test():
 
 			for args in (["status"], ["order", "Pizza"], ["show", "1"]):
 				rc, out, err = run([KITCHENCTL, "--control", control, *args], timeout=20, env=clean_env())
-				check_eq(rc, 1, f"kitchenctl {' '.join(args)} against KIT6: exit status", out, err)
-				check("kitchend speaks protocol KIT6, this kitchenctl KIT7: upgrade them together" in err,
+				check_eq(rc, 1, f"kitchenctl {' '.join(args)} against KIT7: exit status", out, err)
+				check("kitchend speaks protocol KIT7, this kitchenctl KIT8: upgrade them together" in err,
 				      f"kitchenctl {' '.join(args)}: should say which versions differ", err)
 
 			log = open(f"{tmp}/chef.log", "wb")
@@ -44,8 +44,8 @@ def test():
 			def said():
 				with open(f"{tmp}/chef.log", errors="replace") as f:
 					text = f.read()
-				return text if "in protocol KIT6, this chef speaks KIT7: upgrade them together" in text else None
-			text = poll(said, 10, "the chef to say kitchend speaks KIT6")
+				return text if "in protocol KIT7, this chef speaks KIT8: upgrade them together" in text else None
+			text = poll(said, 10, "the chef to say kitchend speaks KIT7")
 			note(f"chef log: {text[:600]}")
 			time.sleep(0.3)
 			check(chef.poll() is None, "the chef should keep running", chef.returncode)

@@ -25,7 +25,7 @@ import os
 import re
 import time
 
-from harness import CHEF, Kitchen, check, check_eq, main, menu, run
+from harness import CHEF, Kitchen, check, check_eq, main, menu, packed_group, run
 
 HOSTILE = os.environ.get("HOSTILE") or os.path.join(os.path.dirname(CHEF), "tests", "integration", "hostile")
 MENU = menu(("Tea", ["Leaves"]), ("Toast", ["Bread"])) + [{"name": "Fail", "run": ["/bin/false"]}]
@@ -40,7 +40,7 @@ def request(k, cmd, *fields):
 
 def place(k, *groups):
 	"""ORDERS of @groups (order, dish): the first id."""
-	reply = request(k, "ORDERS", "", "5", "0", *["\t".join((o, d, "")) for o, d in groups])
+	reply = request(k, "ORDERS", "", "5", "0", *[packed_group(o, d, "") for o, d in groups])
 	check_eq(reply[0], "OK", "ORDERS answered", reply)
 	return int(reply[1])
 

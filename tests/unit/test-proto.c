@@ -221,18 +221,20 @@ static void test_wrong_version(void)
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT6", "HEARTBEAT");  /* the version before a report said when each dish cooked */
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("kit7", "HEARTBEAT");
+	SEND_RAW("KIT7", "HEARTBEAT");  /* the version before groups shared a frame */
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("kit8", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("KIT", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT70", "HEARTBEAT");
+	SEND_RAW("KIT80", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("", "HEARTBEAT");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("HEARTBEAT", "KIT7");
+	SEND_RAW("HEARTBEAT", "KIT8");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* the version alone, and nothing but an empty frame */
-	SEND_RAW("KIT7");
+	SEND_RAW("KIT8");
 	EXPECT(recv_msg(0) == -EPROTO);
 	SEND_RAW("");
 	EXPECT(recv_msg(0) == -EPROTO);
@@ -246,7 +248,7 @@ static void test_other_version(void)
 		const char *version;
 		const char *other;
 	} cases[] = {
-		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT5", "KIT5" }, { "KIT6", "KIT6" },
+		{ "KIT1", "KIT1" }, { "KIT2", "KIT2" }, { "KIT4", "KIT4" }, { "KIT5", "KIT5" }, { "KIT6", "KIT6" }, { "KIT7", "KIT7" },
 		{ "KIT10", "KIT10" },
 		{ "KIT12345", "KIT12345" },
 		{ "KIT123456", "" }, { "kit1", "" }, { "KIT", "" }, { "KITX", "" }, { "KIT1 ", "" },
@@ -263,7 +265,7 @@ static void test_other_version(void)
 			tap_failed = true;
 		}
 	}
-	SEND_RAW("KIT7", "STATUS");
+	SEND_RAW("KIT8", "STATUS");
 	EXPECT(recv_msg(0) == 0 && m->other_version[0] == '\0');
 
 	/* Answering in the peer's version: its ERR, which we cannot read back. */
@@ -277,39 +279,39 @@ static void test_other_version(void)
 
 static void test_unknown_command(void)
 {
-	SEND_RAW("KIT7", "FOO");
+	SEND_RAW("KIT8", "FOO");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "order", "", "", "Pizza");
+	SEND_RAW("KIT8", "order", "", "", "Pizza");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "");
+	SEND_RAW("KIT8", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "OKAY");
+	SEND_RAW("KIT8", "OKAY");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "O");
+	SEND_RAW("KIT8", "O");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "HEARTBEAT ");
+	SEND_RAW("KIT8", "HEARTBEAT ");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_few_fields(void)
 {
-	SEND_RAW("KIT7", "WAIT", "42");
+	SEND_RAW("KIT8", "WAIT", "42");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "READY", "chef-1", "host", "123", "1");
+	SEND_RAW("KIT8", "READY", "chef-1", "host", "123", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
+	SEND_RAW("KIT8", "ORDER", "", "", "5", "0");  /* flags, key, priority, due, but no dish */
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
 
 static void test_too_many_fields(void)
 {
-	SEND_RAW("KIT7", "HEARTBEAT", "");
+	SEND_RAW("KIT8", "HEARTBEAT", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "SHOW", "1", "2");
+	SEND_RAW("KIT8", "SHOW", "1", "2");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "CANCEL", "1", "1", "1");
+	SEND_RAW("KIT8", "CANCEL", "1", "1", "1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	check_in_step();
 }
@@ -317,23 +319,24 @@ static void test_too_many_fields(void)
 static void test_wrong_group_multiple(void)
 {
 	/* chef_id, one whole group, then two fields of another */
-	SEND_RAW("KIT7", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "1\t1\tserved\t\tServed Pizza", "2\t1");
+	SEND_RAW("KIT8", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "24:1\t1\tserved\t\tServed Pizza3:2\t1");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* one field short of a dish, and one too many */
-	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0");
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef", "29:1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == -EPROTO);
-	/* a KIT5 group, without order_id and index, in a KIT6 frame */
-	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t");
+	/* a KIT5 group, without order_id and index */
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef", "26:1\t1\t0\tPizza\tFlour\t0\t0\t0\t0\t");
 	EXPECT(recv_msg(0) == -EPROTO);
 	/* ... but the last field is bytes: a separator in it is its own */
-	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef", "33:1\t1\t0\t7\t0\tPizza\tFlour\t0\t0\t0\t0\t0\t0");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->n_fields == 13 && field_eq(proto_group_field(m, 0, 11), "0\t0"));
 	/* a group's fields as frames of their own, as KIT1 had them */
-	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "7", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef", "1", "1", "0", "7", "0", "Pizza", "Flour", "0", "0", "0", "0", "");
 	EXPECT(recv_msg(0) == -EPROTO);
-	SEND_RAW("KIT7", "DISH", "0123456789abcdef0123456789abcdef", "1\t1\t0\t7\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t",
-		 "2\t1\t1\t7\t1\tSalad\t\t0\t5\t0\t0\t-n");
+	/* two groups in one frame */
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef",
+		 "36:1\t1\t0\t7\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t27:2\t1\t1\t7\t1\tSalad\t\t0\t5\t0\t0\t-n");
 	EXPECT(recv_msg(0) == 0);
 	EXPECT(m->cmd == PROTO_DISH && proto_groups(m) == 2 && m->n_fields == 25);
 	EXPECT(field_eq(proto_group_field(m, 1, 11), "-n"));
@@ -343,10 +346,43 @@ static void test_wrong_group_multiple(void)
 	EXPECT(field_eq(proto_group_field(m, 1, 5), "Salad"));
 	EXPECT(field_eq(proto_group_field(m, 1, 6), ""));
 	EXPECT(field_eq(proto_group_field(m, 1, 10), "0"));
+	/* ... and in a frame each, as a sender puts groups too big to share one */
+	SEND_RAW("KIT8", "DISH", "0123456789abcdef0123456789abcdef", "36:1\t1\t0\t7\t0\tPizza\tFlour\nYeast\t0\t0\t0\t0\t",
+		 "27:2\t1\t1\t7\t1\tSalad\t\t0\t5\t0\t0\t-n");
+	EXPECT(recv_msg(0) == 0);
+	EXPECT(proto_groups(m) == 2 && field_eq(proto_group_field(m, 1, 11), "-n"));
 	check_in_step();
 }
 
-/* Packing on the way out: fields join into one frame per group. */
+/* A frame of packed groups whose lengths do not add up: refused, whole. */
+static void test_wrong_group_length(void)
+{
+	static const char *const bad[] = {
+		"24\t1\tserved\t\tServed Salad",      /* no length */
+		"7\t1\tserved\t\tServed Salad",       /* the same, looking like one */
+		":7\t1\tserved\t\tServed Salad",      /* an empty one */
+		"25:7\t1\tserved\t\tServed Salad",    /* beyond the frame */
+		"23:7\t1\tserved\t\tServed Salad",    /* short of it: a byte left */
+		"024:7\t1\tserved\t\tServed Salad",   /* a leading zero */
+		"1000000000:7\t1\tserved\t\tServed Salad",  /* too many digits */
+		"24:7\t1\tserved\t\tServed Salad0:",  /* an empty group after */
+		"-24:7\t1\tserved\t\tServed Salad",
+		"",                                          /* no group at all */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		SEND_RAW("KIT8", "RESULT", "chef", "0123456789abcdef0123456789abcdef", bad[i]);
+		EXPECT(recv_msg(0) == -EPROTO);
+	}
+	/* the empty frame after a good one spoils the message too */
+	SEND_RAW("KIT8", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "24:7\t1\tserved\t\tServed Salad", "");
+	EXPECT(recv_msg(0) == -EPROTO);
+	SEND_RAW("KIT8", "RESULT", "chef", "0123456789abcdef0123456789abcdef", "24:7\t1\tserved\t\tServed Salad");
+	EXPECT(recv_msg(0) == 0 && proto_groups(m) == 1 && field_eq(proto_group_field(m, 0, 4), "Served Salad"));
+	check_in_step();
+}
+
+/* Packing on the way out: fields join into groups, groups share a frame. */
 static void test_packed_out(void)
 {
 	struct proto_out o;
@@ -365,13 +401,36 @@ static void test_packed_out(void)
 	}
 	EXPECT(proto_out_end(&o, 0) == 0);
 	EXPECT(recv_msg(0) == 0);
-	EXPECT(m->n_parts == 6);  /* version, command, chef_id, token, one frame a group */
+	EXPECT(m->n_parts == 5);  /* version, command, chef_id, token, one frame for both groups */
 	EXPECT(m->n_fields == 12 && proto_groups(m) == 2);
 	EXPECT(field_eq(0, "chef-1") && field_eq(proto_group_field(m, 1, 0), "8"));
 	EXPECT(field_eq(proto_group_field(m, 0, 3), "Served Cooked Tomatoes\nServed Cooked Carrots"));
 	EXPECT(field_eq(proto_group_field(m, 1, 3), ""));
 	EXPECT(m->fields[proto_group_field(m, 1, 4)].len == 5 &&
 	       memcmp(m->fields[proto_group_field(m, 1, 4)].data, "a\tb\0c", 5) == 0);
+
+	/* Groups fill a frame up to PROTO_MAX_FIELD bytes; one bigger has its own. */
+	memset(big, 'x', half_max);
+	proto_out_begin(&o, tx, PROTO_RESULT);
+	proto_out_str(&o, "chef-1");
+	proto_out_str(&o, "0123456789abcdef0123456789abcdef");
+	for (int g = 0; g < 100; g++) {
+		proto_out_u64(&o, (uint64_t) g);
+		proto_out_u64(&o, 1);
+		proto_out_str(&o, "served");
+		proto_out_str(&o, "");
+		proto_out_mem(&o, big, g == 50 ? PROTO_MAX_FIELD + 1 : 1000);
+	}
+	EXPECT(proto_out_end(&o, 0) == 0);
+	EXPECT(recv_msg(0) == 0);
+	/* 1,000-byte groups: 64 fit a frame; 0..49 are one, 50 alone, 51..99 one */
+	EXPECT(m->n_parts == 4 + 3);
+	EXPECT(proto_groups(m) == 100);
+	EXPECT(field_eq(proto_group_field(m, 99, 0), "99"));
+	EXPECT(m->fields[proto_group_field(m, 50, 4)].len == PROTO_MAX_FIELD + 1);
+	EXPECT(m->fields[proto_group_field(m, 49, 4)].len == 1000 && m->fields[proto_group_field(m, 51, 4)].len == 1000);
+	for (size_t i = 4; i < m->n_parts; i++)
+		EXPECT(zmq_msg_size(&m->parts[i]) <= (i == 5 ? PROTO_MAX_BIG : PROTO_MAX_FIELD));
 
 	/* A field holding the separator: refused, and the message stays whole. */
 	proto_out_begin(&o, tx, PROTO_RESULT);
@@ -544,17 +603,17 @@ static void test_envelope(void)
 	EXPECT(m->env[1].len == 0);
 
 	/* a message too short for its envelope */
-	SEND_RAW("id", "KIT7");
+	SEND_RAW("id", "KIT8");
 	EXPECT(recv_msg(1) == -EPROTO);
 	SEND_RAW("id");
 	EXPECT(recv_msg(2) == -EPROTO);
 
 	/* a message without the envelope the socket expects is malformed */
-	SEND_RAW("KIT7", "HEARTBEAT");
+	SEND_RAW("KIT8", "HEARTBEAT");
 	EXPECT(recv_msg(1) == -EPROTO);
 
 	/* more than PROTO_MAX_ENVELOPE is refused before reading anything */
-	SEND_RAW("a", "b", "c", "KIT7", "HEARTBEAT");
+	SEND_RAW("a", "b", "c", "KIT8", "HEARTBEAT");
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE + 1, m, 0) == -EINVAL);
 	EXPECT(proto_recv(rx, PROTO_MAX_ENVELOPE, m, 0) == -EPROTO);  /* "c" is no version */
 	check_in_step();
@@ -565,10 +624,10 @@ static void test_envelope_kept_when_malformed(void)
 {
 	static const char *const bodies[][3] = {
 		{ "KIT1", "HEARTBEAT", NULL },   /* wrong version */
-		{ "KIT7", "NOPE", NULL },        /* unknown command */
-		{ "KIT7", "SHOW", NULL },        /* too few fields */
-		{ "KIT7", NULL, NULL },          /* no command */
-		{ "KIT7", "SHOW", "" },          /* oversized field, made below */
+		{ "KIT8", "NOPE", NULL },        /* unknown command */
+		{ "KIT8", "SHOW", NULL },        /* too few fields */
+		{ "KIT8", NULL, NULL },          /* no command */
+		{ "KIT8", "SHOW", "" },          /* oversized field, made below */
 	};
 	char *big = calloc(1, PROTO_MAX_FIELD + 2);
 
@@ -940,11 +999,11 @@ static void test_msg_free(void)
 static void test_parse(void)
 {
 #define F(s) { s, sizeof(s) - 1 }
-	static const struct proto_field ok[] = { F("rid"), F("KIT7"), F("RESULT"), F("chef-1.1.0"),
-		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\t\tServed Salad") };
-	static const struct proto_field half[] = { F("rid"), F("KIT7"), F("RESULT"), F("chef-1.1.0"),
-		F("0123456789abcdef0123456789abcdef"), F("7\t1\tserved\tServed Salad") };
-	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT7"), F("SHOW") };
+	static const struct proto_field ok[] = { F("rid"), F("KIT8"), F("RESULT"), F("chef-1.1.0"),
+		F("0123456789abcdef0123456789abcdef"), F("24:7\t1\tserved\t\tServed Salad") };
+	static const struct proto_field half[] = { F("rid"), F("KIT8"), F("RESULT"), F("chef-1.1.0"),
+		F("0123456789abcdef0123456789abcdef"), F("23:7\t1\tserved\tServed Salad") };
+	static const struct proto_field bad[] = { F("rid"), F(""), F("KIT8"), F("SHOW") };
 #undef F
 	struct proto_field many[PROTO_MAX_FRAMES + 1];
 	uint64_t v;
@@ -962,7 +1021,7 @@ static void test_parse(void)
 	EXPECT(proto_parse(m, PROTO_MAX_ENVELOPE + 1, ok, ELEMENTSOF(ok)) == -EINVAL);
 	for (size_t i = 0; i < ELEMENTSOF(many); i++)
 		many[i] = (struct proto_field) { "", 0 };
-	many[0] = (struct proto_field) { "KIT7", 4 };
+	many[0] = (struct proto_field) { "KIT8", 4 };
 	many[1] = (struct proto_field) { "OK", 2 };
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES) == 0);
 	EXPECT(proto_parse(m, 0, many, PROTO_MAX_FRAMES + 1) == -EPROTO);
@@ -1104,6 +1163,7 @@ static const struct {
 	{ "too few fields", test_too_few_fields },
 	{ "too many fields", test_too_many_fields },
 	{ "wrong group multiple", test_wrong_group_multiple },
+	{ "wrong group length", test_wrong_group_length },
 	{ "packed groups on the way out", test_packed_out },
 	{ "groups packed by hand", test_pack_by_hand },
 	{ "oversized frame", test_oversized_frame },
