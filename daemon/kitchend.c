@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,9 @@ int main(int argc, char *argv[])
 	int r;
 
 	log_open("kitchend");
+	/* No memory statistics: each of SQLite's allocations would take a
+	 * lock every thread's connection shares. */
+	(void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	r = parse_argv(argc, argv, &a);
 	if (r < 0) {
 		fprintf(stderr, "Try 'kitchend --help'.\n");

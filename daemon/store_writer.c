@@ -23,9 +23,18 @@
 enum wstmt {
 	WSTMT_BEGIN,
 	WSTMT_COMMIT,
+	WSTMT_SERVED_ROWS,  /* WRITER_SERVED_ROWS served dishes at once: made by served_rows_sql() */
 	_WSTMT_RECS,
 	_WSTMT_MAX = _WSTMT_RECS + _STORE_REC_MAX,
 };
+
+/* A served dish; the statement of WRITER_SERVED_ROWS has a row each, at ?1.., ?10.., ... */
+#define SERVED_INSERT "INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) VALUES "
+#define SERVED_ROW "(?%d, 2, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)"
+#define SERVED_UPSERT \
+	" ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, " \
+	"started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, " \
+	"chef = excluded.chef, result = excluded.result, detail = excluded.detail"
 
 static const char *const wstmt_sql[_WSTMT_MAX] = {
 	[WSTMT_BEGIN] = "BEGIN",
@@ -39,12 +48,7 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 		("INSERT INTO dishes(id, state, attempts, chef, detail) VALUES (?1, 0, ?2, ?7, ?8) "
 		 "ON CONFLICT(id) DO UPDATE SET state = 0, attempts = excluded.attempts, "
 		 "chef = excluded.chef, detail = detail || excluded.detail, started_ms = 0, finished_ms = 0"),
-	[_WSTMT_RECS + STORE_REC_SERVED] =
-		("INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) "
-		 "VALUES (?1, 2, ?2, ?3, ?4, ?7, ?8, ?9) "
-		 "ON CONFLICT(id) DO UPDATE SET state = 2, attempts = excluded.attempts, "
-		 "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
-		 "chef = excluded.chef, result = excluded.result, detail = excluded.detail"),
+	[_WSTMT_RECS + STORE_REC_SERVED] = SERVED_INSERT "(?1, 2, ?2, ?3, ?4, ?7, ?8, ?9)" SERVED_UPSERT,
 	[_WSTMT_RECS + STORE_REC_FAILED] =
 		("INSERT INTO dishes(id, state, attempts, started_ms, finished_ms, chef, result, detail) "
 		 "VALUES (?1, 3, ?2, ?3, ?4, ?7, ?8, ?9) "
@@ -67,6 +71,35 @@ static const char *const wstmt_sql[_WSTMT_MAX] = {
 /* The first parameter of a record's strings: after ?1 id and its numbers. */
 #define STR_PARAM (2 + STORE_REC_NUMS)
 _Static_assert(STR_PARAM == 7, "the statements above put the strings at ?7");
+/* The parameters of one record. */
+#define REC_PARAMS (STR_PARAM + STORE_REC_STRS - 1)
+_Static_assert(REC_PARAMS == 9, "SERVED_ROW has a record's 9 parameters");
+
+/* Served dishes one statement inserts: a batch's dishes mostly come served
+ * together, and each statement run costs more than a row. */
+#define WRITER_SERVED_ROWS 16
+
+/* The statement of WRITER_SERVED_ROWS served dishes, or NULL. free() it. */
+static char *served_rows_sql(void)
+{
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&sql, &size);
+
+	if (!f)
+		return NULL;
+	fputs(SERVED_INSERT, f);
+	for (int i = 0; i < WRITER_SERVED_ROWS; i++) {
+		int p = i * REC_PARAMS;
+		fprintf(f, "%s" SERVED_ROW, i > 0 ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 7, p + 8, p + 9);
+	}
+	fputs(SERVED_UPSERT, f);
+	if (fclose(f) != 0) {
+		free(sql);
+		return NULL;
+	}
+	return sql;
+}
 
 struct batch {
 	uint64_t number;
@@ -238,25 +271,51 @@ static void committed(struct store_writer *w, const struct batch_ids *used)
 	}
 }
 
-static int apply_rec(struct store_writer *w, const struct batch *b, const struct store_rec *rec)
+/* Bind @rec's parameters in @st, at ?@base+1 on; the statement has @n_params. */
+static void bind_rec(sqlite3_stmt *st, int base, int n_params, const struct batch *b, const struct store_rec *rec)
 {
-	sqlite3_stmt *st = w->stmt[_WSTMT_RECS + rec->kind];
-	int n_params;
+	sqlite3_bind_int64(st, base + 1, (sqlite3_int64) rec->id);
+	for (int i = 0; i < STORE_REC_NUMS && base + 2 + i <= n_params; i++)
+		sqlite3_bind_int64(st, base + 2 + i, (sqlite3_int64) rec->n[i]);
+	for (int i = 0; i < STORE_REC_STRS && base + STR_PARAM + i <= n_params; i++) {
+		int p = base + STR_PARAM + i;
 
+		if (rec->str[i] == STORE_NO_TEXT)
+			sqlite3_bind_null(st, p);
+		else if (i == 1 && (rec->kind == STORE_REC_SERVED || rec->kind == STORE_REC_INPUT))
+			sqlite3_bind_blob64(st, p, b->text + rec->str[i], rec->blob_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(st, p, b->text + rec->str[i], -1, SQLITE_STATIC);
+	}
+}
+
+/* Whether @n records from @rec on are all served dishes. */
+static bool served_run(const struct store_rec *rec, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rec[i].kind != STORE_REC_SERVED)
+			return false;
+	return true;
+}
+
+/* Apply the record at b->recs[*i], or the run of served ones it begins; *i moves past them. */
+static int apply_recs(struct store_writer *w, const struct batch *b, size_t *i)
+{
+	const struct store_rec *rec = &b->recs[*i];
+	sqlite3_stmt *st;
+
+	if (*i + WRITER_SERVED_ROWS <= b->n_recs && served_run(rec, WRITER_SERVED_ROWS)) {
+		st = w->stmt[WSTMT_SERVED_ROWS];
+		for (int k = 0; k < WRITER_SERVED_ROWS; k++)
+			bind_rec(st, k * REC_PARAMS, (k + 1) * REC_PARAMS, b, &rec[k]);
+		*i += WRITER_SERVED_ROWS;
+		return sql_step(w->db, st);
+	}
+	(*i)++;
 	if (rec->kind == STORE_REC_DROPPED)
 		return 0;
-	n_params = sqlite3_bind_parameter_count(st);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64) rec->id);
-	for (int i = 0; i < STORE_REC_NUMS && 2 + i <= n_params; i++)
-		sqlite3_bind_int64(st, 2 + i, (sqlite3_int64) rec->n[i]);
-	for (int i = 0; i < STORE_REC_STRS && STR_PARAM + i <= n_params; i++) {
-		if (rec->str[i] == STORE_NO_TEXT)
-			sqlite3_bind_null(st, STR_PARAM + i);
-		else if (i == 1 && (rec->kind == STORE_REC_SERVED || rec->kind == STORE_REC_INPUT))
-			sqlite3_bind_blob64(st, STR_PARAM + i, b->text + rec->str[i], rec->blob_len, SQLITE_STATIC);
-		else
-			sqlite3_bind_text(st, STR_PARAM + i, b->text + rec->str[i], -1, SQLITE_STATIC);
-	}
+	st = w->stmt[_WSTMT_RECS + rec->kind];
+	bind_rec(st, 0, sqlite3_bind_parameter_count(st), b, rec);
 	return sql_step(w->db, st);
 }
 
@@ -287,11 +346,13 @@ static int apply(struct store_writer *w, const struct batch *b, bool full)
 	r = reserve(w, &used);
 	if (r >= 0)
 		r = sql_step(w->db, w->stmt[WSTMT_BEGIN]);
-	for (size_t i = 0; r >= 0 && i < b->n_recs; i++) {
-		r = apply_rec(w, b, &b->recs[i]);
-		if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE && b->recs[i].n[0] != 0)
+	for (size_t i = 0; r >= 0 && i < b->n_recs;) {
+		const struct store_rec *rec = &b->recs[i];
+
+		r = apply_recs(w, b, &i);
+		if (r >= 0 && rec->kind == STORE_REC_ORDER_DONE && rec->n[0] != 0)
 			finished += (uint64_t) sqlite3_changes(w->db);
-		else if (r >= 0 && b->recs[i].kind == STORE_REC_ORDER_DONE)
+		else if (r >= 0 && rec->kind == STORE_REC_ORDER_DONE)
 			reopened += (uint64_t) sqlite3_changes(w->db);
 	}
 	if (r >= 0)
@@ -477,7 +538,7 @@ int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, u
 		     bool full, struct store_writer **ret)
 {
 	struct store_writer *w = calloc(1, sizeof(*w));
-	int r;
+	int r = 0;
 
 	if (!w) {
 		sqlite3_close(db);
@@ -505,12 +566,20 @@ int store_writer_new(sqlite3 *db, struct store_ids *ids, uint64_t floor_order, u
 		w->retry_ms = now_ms() + STORE_RETRY_MS;
 	}
 
-	for (int k = 0; k < _WSTMT_MAX; k++)
-		if (wstmt_sql[k] && sqlite3_prepare_v3(db, wstmt_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
-						       &w->stmt[k], NULL) != SQLITE_OK) {
-			r = sql_error(db, wstmt_sql[k]);
+	for (int k = 0; k < _WSTMT_MAX; k++) {
+		char *made = k == WSTMT_SERVED_ROWS ? served_rows_sql() : NULL;
+		const char *sql = made ? made : wstmt_sql[k];
+
+		if (k == WSTMT_SERVED_ROWS && !made) {
+			r = -ENOMEM;
 			goto fail;
 		}
+		if (sql && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[k], NULL) != SQLITE_OK)
+			r = sql_error(db, sql);
+		free(made);
+		if (r < 0)
+			goto fail;
+	}
 	r = store_prune_new(db, &w->prune);
 	if (r < 0)
 		goto fail;
