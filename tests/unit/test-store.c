@@ -769,6 +769,52 @@ static int test_v4_converted(void)
 	return 0;
 }
 
+/* A batch of 40 served dishes goes in statements of several rows: each row
+ * has its own fields, one served over a requeued row included. */
+static int test_served_rows(void)
+{
+	static char name_buf[40][8];
+	const char *many[40];
+	struct store *s = NULL;
+	struct seen seen = { 0 };
+	struct store_order o;
+
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(name_buf[i], sizeof(name_buf[i]), "d%u", i);
+		many[i] = name_buf[i];
+	}
+	CHECK(open_fresh(&s) == 0);
+	CHECK(add_order(s, 1, NULL, 1000, 1, 40, many) == 0);
+	CHECK(store_dish_requeued(s, 20, 1, "chef-9", "chef chef-9 died") == 0);
+	CHECK(store_sync(s) == 0);
+	for (unsigned i = 0; i < 40; i++) {
+		char chef[16], result[16], items[16];
+
+		snprintf(chef, sizeof(chef), "chef-%u", i % 3);
+		snprintf(result, sizeof(result), "r%u", i);
+		snprintf(items, sizeof(items), "a%u\nb%u", i, i);
+		CHECK(store_dish_served(s, 1 + i, 1 + i % 4, 2000 + i, 3000 + i, chef, result, strlen(result) + 1,
+					items) == 0);
+	}
+	CHECK(store_sync(s) == 0);
+	CHECK(store_get_order(s, 1, &o, collect, &seen) == 0);
+	CHECK(o.served == 40 && o.state == PROTO_STATE_SERVED && seen.n == 40);
+	for (unsigned i = 0; i < 40; i++) {
+		char want[16];
+
+		CHECK(seen.d[i].id == 1 + i && seen.d[i].state == PROTO_STATE_SERVED && seen.d[i].attempts == 1 + i % 4);
+		CHECK(seen.d[i].started_ms == 2000 + i && seen.d[i].finished_ms == 3000 + i);
+		snprintf(want, sizeof(want), "chef-%u", i % 3);
+		CHECK(strcmp(seen.chef[i], want) == 0);
+		snprintf(want, sizeof(want), "r%u", i);
+		CHECK(seen.d[i].result_len == strlen(want) + 1 && strcmp(seen.result[i], want) == 0);
+		snprintf(want, sizeof(want), "a%u\nb%u", i, i);
+		CHECK(strcmp(seen.detail[i], want) == 0);
+	}
+	store_close(&s);
+	return 0;
+}
+
 /* Each record of a dish says when its last attempt started and ended; one
  * taken back has neither (it waits for the next). */
 static int test_dish_times(void)
@@ -1668,6 +1714,7 @@ static const struct tap_case cases[] = {
 	{ "version 3 converted", test_v3_converted },
 	{ "version 4 converted", test_v4_converted },
 	{ "a dish's times", test_dish_times },
+	{ "served dishes, many rows a statement", test_served_rows },
 	{ "inputs and outputs: bytes kept", test_inputs_outputs },
 	{ "priority, delay and finish kept", test_order_columns },
 	{ "version 1 misnumbered: refused", test_v1_misnumbered },
