@@ -415,7 +415,8 @@ void proto_out_u64(struct proto_out *o, uint64_t v);
  * a reply whose groups are packed (an OK has no table entry of its own to
  * say so). None may hold a '\t'; the whole is at most a frame of the command.
  * A group that cannot be built goes out empty (the receiver refuses it) and
- * proto_out_end() returns why, as for a command's packed groups.
+ * proto_out_end() returns why; a command's packed groups end their message
+ * with an empty frame instead, to the same effect.
  */
 void proto_out_pack_begin(struct proto_out *o);
 void proto_out_pack_end(struct proto_out *o);
