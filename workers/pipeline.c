@@ -1,6 +1,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -56,18 +57,15 @@ int pipeline_result(const char *dish, char *buf, size_t size)
 
 int pipeline_item(const char *ingredient, uint64_t cpu_work, uint64_t digest, char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint32_t top = (uint32_t) (digest >> 32);
-	char tag[11] = " #";
+	char tag[16];
 	size_t n;
 	int r;
 
 	r = pipeline_text(PIPELINE_SERVED, ingredient, buf, size);
 	if (r < 0 || cpu_work == 0)
 		return r;
-	for (int i = 0; i < 8; i++)
-		tag[2 + i] = hex[(top >> (28 - 4 * i)) & 0xf];
-	tag[10] = '\0';
+	/* Only after CPU work, which costs far more than printf. */
+	snprintf(tag, sizeof(tag), " #%08x", (unsigned) (uint32_t) (digest >> 32));
 	n = strlen(buf);
 	r = join(buf + n, size - n, tag, "", "");
 	if (r < 0)
