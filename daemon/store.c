@@ -14,6 +14,7 @@
 #include "store_ids.h"
 #include "store_list.h"
 #include "store_v1.h"
+#include "store_vfs.h"
 #include "store_writer.h"
 #include "util.h"
 
@@ -446,10 +447,15 @@ static int set_up_schema(struct store *s, sqlite3 *db)
 
 static int open_db(const char *path, sqlite3 **ret)
 {
-	int one = 1;
+	int one = 1, r;
 
+	/* The writer's -wal writes are gathered (store_vfs.h), once
+	 * open_writer() says its commits sync. */
+	r = store_vfs_register();
+	if (r < 0)
+		return r;
 	if (sqlite3_open_v2(path, ret, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			    SQLITE_OPEN_NOMUTEX, STORE_VFS_NAME) != SQLITE_OK)
 		return *ret ? sql_error(*ret, path) : -ENOMEM;
 	/* SQLite falls back to reading a file it may not write. */
 	if (sqlite3_db_readonly(*ret, "main") == 1) {
@@ -568,6 +574,10 @@ static int open_writer(struct store *s, const char *dir, const char *path, const
 		r = sql_exec(db, "PRAGMA journal_mode = WAL;");
 	if (r >= 0)
 		r = sql_exec(db, pragma);
+	/* Only a connection whose every commit syncs the -wal may have its
+	 * writes gathered (store_vfs.h); store_prune.c stops it for its steps. */
+	if (r >= 0 && strcmp(synchronous, "normal") != 0)
+		(void) sqlite3_file_control(db, "main", STORE_VFS_FCNTL_GATHER, &(int) { 1 });
 	if (r >= 0)
 		r = sql_exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
 	/* Pruning frees pages that new orders reuse; the -wal is reused from its

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "sql.h"
+#include "store_vfs.h"
 
 struct store_checkpoint {
 	sqlite3 *db;                /* the thread's */
@@ -83,7 +84,12 @@ int store_checkpoint_new(const char *path, struct store_checkpoint **ret)
 
 	if (!c)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	r = store_vfs_register();
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS_NAME) != SQLITE_OK) {
 		r = c->db ? sql_error(c->db, path) : -ENOMEM;
 		sqlite3_close(c->db);
 		free(c);

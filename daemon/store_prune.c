@@ -5,6 +5,7 @@
 
 #include "proto.h"
 #include "sql.h"
+#include "store_vfs.h"
 #include "util.h"
 
 enum pstmt {
@@ -307,11 +308,18 @@ int store_prune_run(struct store_prune *p, const struct store_retention *rules, 
 		return 0;
 
 	n_found = p->n_victims;
-	if (p->sync_full)
+	/* A commit without a sync may not have its -wal writes gathered
+	 * (store_vfs.h): stopped first, whatever writing what was kept back
+	 * says (a later write tries again). */
+	if (p->sync_full) {
+		(void) sqlite3_file_control(p->db, "main", STORE_VFS_FCNTL_GATHER, &(int) { 0 });
 		(void) sql_exec(p->db, "PRAGMA synchronous = NORMAL");
+	}
 	r = delete_victims(p, yield, at_least, guard, ret);
-	if (p->sync_full)
+	if (p->sync_full) {
 		(void) sql_exec(p->db, "PRAGMA synchronous = FULL");
+		(void) sqlite3_file_control(p->db, "main", STORE_VFS_FCNTL_GATHER, &(int) { 1 });
+	}
 	if (r < 0) {
 		/* Nothing was deleted: walk the same way again next time. */
 		p->cursor_ms = cursor_ms;

@@ -76,7 +76,8 @@ void store_prune_free(struct store_prune **p);
 /*
  * One step at wall clock @wall (ms): examine, then BEGIN, delete, COMMIT
  * (rolled back on failure). The commit is made with synchronous=NORMAL
- * (no fdatasync; the connection's own setting is put back after it): a
+ * (no fdatasync, and the -wal's writes not gathered, store_vfs.h; the
+ * connection's own setting is put back after it): a
  * pruning lost to a power cut is only done again, and the next batch's
  * commit syncs the -wal up to it anyway. 0 or -errno (sql_last_error()
  * says why); *ret is filled in either case; -EAGAIN (nothing deleted) when
