@@ -480,8 +480,10 @@ static int run_pace(void)
 			sent++;
 			continue;
 		}
+		/* Rounded up: rounded down, a pace of more than one order a
+		 * millisecond polled without sleeping, and the client took a core. */
 		if (sent < orders)
-			timeout = (long) ((due - now) / 1000000);
+			timeout = (long) ((due - now + 999999) / 1000000);
 		if (recv_reply(timeout) == 0) {
 			if (msg->n_fields != 2)
 				die("expected ORDER's OK, got %zu fields", msg->n_fields);
