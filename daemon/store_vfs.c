@@ -9,7 +9,6 @@
 
 #include "log.h"
 
-
 /*
  * A file of the store: SQLite's own (real: the unix VFS's, right after
  * this), and what is kept back of it.
