@@ -75,7 +75,7 @@ static int v_close(sqlite3_file *file)
 
 /* @r, which goes to SQLite: in a checkpoint of @main (may be NULL), SQLite
  * then leaves the pages uncopied. */
-static int told(struct vfile *main, int r)
+static int tell(struct vfile *main, int r)
 {
 	if (main && main->in_checkpoint && r != SQLITE_OK)
 		main->told = true;
@@ -107,7 +107,7 @@ static int v_read(sqlite3_file *file, void *data, int n, sqlite3_int64 off)
 			return SQLITE_OK;
 		}
 	}
-	return told(f->main, f->real->pMethods->xRead(f->real, data, n, off));
+	return tell(f->main, f->real->pMethods->xRead(f->real, data, n, off));
 }
 
 static int v_write(sqlite3_file *file, const void *data, int n, sqlite3_int64 off)
@@ -118,12 +118,12 @@ static int v_write(sqlite3_file *file, const void *data, int n, sqlite3_int64 of
 	f->ra_len = 0;
 	if (!may_gather(f, off, n)) {
 		r = flush(f);
-		return told(f, r != SQLITE_OK ? r : f->real->pMethods->xWrite(f->real, data, n, off));
+		return tell(f, r != SQLITE_OK ? r : f->real->pMethods->xWrite(f->real, data, n, off));
 	}
 	if (f->len > 0 && (off != f->at + (sqlite3_int64) f->len || f->len + (size_t) n > STORE_VFS_GATHER)) {
 		r = flush(f);
 		if (r != SQLITE_OK)
-			return told(f, r);
+			return tell(f, r);
 	}
 	if (!f->buf) {
 		f->buf = malloc(STORE_VFS_GATHER);

@@ -212,6 +212,32 @@ static int test_commit_unwritable(void)
 	return 0;
 }
 
+/* The writer's connection *@db (the VFS, gathering) with 2,000 rows in its
+ * -wal, none copied, and *@ck, another of the VFS, to checkpoint. */
+static int wal_of_rows(sqlite3 **db, sqlite3 **ck)
+{
+	if (open_fresh(STORE_VFS_NAME, db) < 0 || gather(*db, 1) < 0 || commit_rows(*db, 40, 50) < 0 ||
+	    open_other(STORE_VFS_NAME, ck) < 0)
+		return -1;
+	/* A connection learns the file is in WAL mode at its first read. */
+	return sql_exec(*ck, "SELECT count(*) FROM sqlite_schema");
+}
+
+/* The -wal copied and started over (on @db), every one of wal_of_rows()'s
+ * rows reads back right from kitchen.db alone through @other, and
+ * integrity_check says ok: 0, or the line of the first failed check. */
+static int all_in_file(sqlite3 *db, sqlite3 *other)
+{
+	uint64_t rows = 0, wrong = 1;
+
+	CHECK(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK);
+	CHECK(file_size("-wal") == 0);
+	CHECK(count_rows(other, &rows, &wrong) == 0);
+	CHECK(rows == 2000 && wrong == 0);
+	CHECK(integrity_ok(other));
+	return 0;
+}
+
 /* A checkpoint on a connection of the VFS copies the -wal into the file
  * (which grows meanwhile) in a few large reads and writes, and the file
  * then holds every row, as SQLite's own VFS reads it. */
@@ -219,14 +245,9 @@ static int test_checkpoint_gathered(void)
 {
 	sqlite3 *db = NULL, *ck = NULL, *other = NULL;
 	long long w0, w1, r0, r1;
-	uint64_t rows = 0, wrong = 1;
 	int log_frames = 0, copied = 0;
 
-	CHECK(open_fresh(STORE_VFS_NAME, &db) == 0);
-	CHECK(gather(db, 1) == 0);
-	CHECK(commit_rows(db, 40, 50) == 0);
-	CHECK(open_other(STORE_VFS_NAME, &ck) == 0);
-	CHECK(sql_exec(ck, "SELECT count(*) FROM sqlite_schema") == 0);
+	CHECK(wal_of_rows(&db, &ck) == 0);
 
 	w0 = io_calls("syscw");
 	r0 = io_calls("syscr");
@@ -240,13 +261,8 @@ static int test_checkpoint_gathered(void)
 	CHECK((w1 - w0) * 8 < copied);
 	CHECK((r1 - r0) * 8 < copied);
 
-	/* Read from kitchen.db alone: the -wal copied, then started over. */
-	CHECK(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK);
-	CHECK(file_size("-wal") == 0);
 	CHECK(open_other(NULL, &other) == 0);
-	CHECK(count_rows(other, &rows, &wrong) == 0);
-	CHECK(rows == 2000 && wrong == 0);
-	CHECK(integrity_ok(other));
+	CHECK(all_in_file(db, other) == 0);
 	sqlite3_close(other);
 	sqlite3_close(ck);
 	sqlite3_close(db);
@@ -264,11 +280,7 @@ static int test_checkpoint_unwritable(void)
 	uint64_t rows = 0, wrong = 1;
 	int log_frames = 0, copied = 0, r;
 
-	CHECK(open_fresh(STORE_VFS_NAME, &db) == 0);
-	CHECK(gather(db, 1) == 0);
-	CHECK(commit_rows(db, 40, 50) == 0);
-	CHECK(open_other(STORE_VFS_NAME, &ck) == 0);
-	CHECK(sql_exec(ck, "SELECT count(*) FROM sqlite_schema") == 0);
+	CHECK(wal_of_rows(&db, &ck) == 0);
 
 	CHECK(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
 	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
@@ -286,11 +298,7 @@ static int test_checkpoint_unwritable(void)
 	CHECK(rows == 2000 && wrong == 0);
 	CHECK(sqlite3_wal_checkpoint_v2(ck, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) == SQLITE_OK);
 	CHECK(copied == log_frames);
-	CHECK(sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK);
-	CHECK(file_size("-wal") == 0);
-	CHECK(count_rows(other, &rows, &wrong) == 0);
-	CHECK(rows == 2000 && wrong == 0);
-	CHECK(integrity_ok(other));
+	CHECK(all_in_file(db, other) == 0);
 	sqlite3_close(other);
 	sqlite3_close(ck);
 	sqlite3_close(db);
